@@ -1,0 +1,476 @@
+//! Zero-copy message views.
+//!
+//! [`FieldIndex`] indexes the fields of one framed message in place: it
+//! records each field's tag and the position of its value in the input
+//! buffer, reusing its storage from message to message (no allocation once
+//! warm). The [`Message`] it returns borrows both the bytes and the index
+//! and answers lookups by tag, typed reads, and the header / body / trailer
+//! boundaries.
+//!
+//! Length-prefixed data fields (RawData(96) after RawDataLength(95),
+//! XmlData(213) after XmlDataLen(212), Signature(89), SecureData(91),
+//! EncodedText(355) and the other `Encoded*` fields) may contain SOH: their
+//! extent is taken from the length field that precedes them.
+
+use crate::data_fields::standard_data_tag;
+use crate::tag;
+use crate::value::{FieldError, FromFixValue};
+use crate::{Tag, SOH};
+
+/// The position of one field in a message buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpan {
+    /// The field's tag.
+    pub tag: Tag,
+    /// Offset of the value's first byte.
+    pub start: u32,
+    /// Length of the value in bytes.
+    pub len: u32,
+}
+
+impl FieldSpan {
+    /// The value's byte range in the buffer.
+    #[inline]
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
+/// Why a framed message could not be split into fields.
+///
+/// Each variant names where things went wrong so that the session can
+/// answer with the right Reject: a field whose tag is not a number right
+/// after another field usually means that field's value contained SOH
+/// (SessionRejectReason 17, case 14k).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// A field with no `=`, or whose tag is empty, not a number or zero.
+    /// `after` is the tag of the previous field, whose value probably
+    /// contained an SOH.
+    #[error("malformed field at byte {offset} (after tag {after:?})")]
+    MalformedField {
+        /// Offset of the malformed field in the message.
+        offset: usize,
+        /// Tag of the field before it, if any.
+        after: Option<Tag>,
+    },
+    /// The message does not end with SOH.
+    #[error("message does not end with SOH")]
+    Unterminated,
+    /// A data field's length (from its length field) runs past the end of
+    /// the message or is not followed by SOH.
+    #[error("data field {tag} does not match its declared length")]
+    DataLengthMismatch {
+        /// Tag of the data field.
+        tag: Tag,
+    },
+    /// A message with more fields than an index can address.
+    #[error("too many fields")]
+    TooManyFields,
+}
+
+/// A reusable index of the fields of one message.
+#[derive(Debug, Clone, Default)]
+pub struct FieldIndex {
+    fields: Vec<FieldSpan>,
+    header_len: usize,
+    trailer_start: usize,
+    /// Length/data tag pairs beyond the standard ones (from a dictionary
+    /// with custom data fields).
+    extra_data_fields: Vec<(Tag, Tag)>,
+}
+
+impl FieldIndex {
+    /// An empty index.
+    pub fn new() -> FieldIndex {
+        FieldIndex::default()
+    }
+
+    /// Adds a custom length/data field pair (the data field's size is given
+    /// by the length field that precedes it), on top of the standard ones.
+    pub fn add_data_field(&mut self, len_tag: Tag, data_tag: Tag) {
+        if !self.extra_data_fields.contains(&(len_tag, data_tag)) {
+            self.extra_data_fields.push((len_tag, data_tag));
+        }
+    }
+
+    #[inline]
+    fn data_tag_for(&self, len_tag: Tag) -> Option<Tag> {
+        standard_data_tag(len_tag).or_else(|| {
+            self.extra_data_fields
+                .iter()
+                .find(|&&(l, _)| l == len_tag)
+                .map(|&(_, d)| d)
+        })
+    }
+
+    /// Indexes the fields of `bytes`, a message from `8=` to the SOH after
+    /// CheckSum(10) (as framing yields it). Framing-level checks (BodyLength,
+    /// CheckSum) are the framer's job; this only splits fields.
+    pub fn parse<'a>(&'a mut self, bytes: &'a [u8]) -> Result<Message<'a>, ParseError> {
+        self.index(bytes)?;
+        Ok(Message {
+            bytes,
+            fields: &self.fields,
+            header_len: self.header_len,
+            trailer_start: self.trailer_start,
+        })
+    }
+
+    fn index(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
+        self.fields.clear();
+        if bytes.len() > u32::MAX as usize {
+            return Err(ParseError::TooManyFields);
+        }
+        if bytes.last() != Some(&SOH) {
+            return Err(ParseError::Unterminated);
+        }
+        let mut pos = 0usize;
+        let mut pending_data: Option<(Tag, usize)> = None;
+        let mut prev: Option<Tag> = None;
+        while pos < bytes.len() {
+            // Tag: ASCII digits up to '='.
+            let field_start = pos;
+            let mut t: u32 = 0;
+            loop {
+                let b = bytes[pos];
+                let d = b.wrapping_sub(b'0');
+                if d <= 9 {
+                    t = match t.checked_mul(10).and_then(|t| t.checked_add(d as u32)) {
+                        Some(t) => t,
+                        None => return Err(malformed(field_start, prev)),
+                    };
+                    pos += 1;
+                    if pos == bytes.len() {
+                        return Err(malformed(field_start, prev));
+                    }
+                } else if b == b'=' && pos > field_start && t != 0 {
+                    pos += 1;
+                    break;
+                } else {
+                    return Err(malformed(field_start, prev));
+                }
+            }
+            let value_start = pos;
+            let value_end = match pending_data.take() {
+                Some((data_tag, len)) if data_tag == t => {
+                    let end = value_start + len;
+                    if end >= bytes.len() || bytes[end] != SOH {
+                        return Err(ParseError::DataLengthMismatch { tag: t });
+                    }
+                    end
+                }
+                _ => match bytes[value_start..].iter().position(|&b| b == SOH) {
+                    Some(p) => value_start + p,
+                    None => return Err(ParseError::Unterminated),
+                },
+            };
+            if let Some(data_tag) = self.data_tag_for(t) {
+                // A length we cannot read leaves the data field to be
+                // delimited by SOH; validation reports the bad length.
+                if let Ok(len) = usize::from_fix_value(&bytes[value_start..value_end]) {
+                    pending_data = Some((data_tag, len));
+                }
+            }
+            self.fields.push(FieldSpan {
+                tag: t,
+                start: value_start as u32,
+                len: (value_end - value_start) as u32,
+            });
+            prev = Some(t);
+            pos = value_end + 1;
+        }
+        self.header_len = self
+            .fields
+            .iter()
+            .position(|f| !tag::is_standard_header(f.tag))
+            .unwrap_or(self.fields.len());
+        let trailer_len = self
+            .fields
+            .iter()
+            .rev()
+            .take_while(|f| tag::is_standard_trailer(f.tag))
+            .count();
+        self.trailer_start = (self.fields.len() - trailer_len).max(self.header_len);
+        Ok(())
+    }
+}
+
+#[cold]
+fn malformed(offset: usize, after: Option<Tag>) -> ParseError {
+    ParseError::MalformedField { offset, after }
+}
+
+/// One field of a message: its tag and its raw value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field<'a> {
+    /// The tag.
+    pub tag: Tag,
+    /// The value, without `=` and SOH.
+    pub value: &'a [u8],
+}
+
+/// A view of one indexed message. Cheap to copy; borrows the message bytes
+/// and the [`FieldIndex`] that parsed them.
+#[derive(Debug, Clone, Copy)]
+pub struct Message<'a> {
+    bytes: &'a [u8],
+    fields: &'a [FieldSpan],
+    header_len: usize,
+    trailer_start: usize,
+}
+
+impl<'a> Message<'a> {
+    /// The whole message as received.
+    #[inline]
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Every field in order of appearance.
+    #[inline]
+    pub fn spans(&self) -> &'a [FieldSpan] {
+        self.fields
+    }
+
+    /// Number of fields, header and trailer included.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether the message has no fields (never true for a framed one).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The field at position `i`.
+    #[inline]
+    pub fn field(&self, i: usize) -> Option<Field<'a>> {
+        self.fields.get(i).map(|s| Field {
+            tag: s.tag,
+            value: &self.bytes[s.range()],
+        })
+    }
+
+    /// The value of the span `s` of this message.
+    #[inline]
+    pub fn value_of(&self, s: &FieldSpan) -> &'a [u8] {
+        &self.bytes[s.range()]
+    }
+
+    /// Iterates over all fields in order.
+    pub fn fields(&self) -> impl DoubleEndedIterator<Item = Field<'a>> + ExactSizeIterator + 'a {
+        let bytes = self.bytes;
+        self.fields.iter().map(move |s| Field {
+            tag: s.tag,
+            value: &bytes[s.range()],
+        })
+    }
+
+    /// Position of the first field with `tag`.
+    #[inline]
+    pub fn position(&self, tag: Tag) -> Option<usize> {
+        self.fields.iter().position(|f| f.tag == tag)
+    }
+
+    /// The raw value of the first field with `tag`.
+    #[inline]
+    pub fn get(&self, tag: Tag) -> Option<&'a [u8]> {
+        self.fields
+            .iter()
+            .find(|f| f.tag == tag)
+            .map(|f| &self.bytes[f.range()])
+    }
+
+    /// Whether a field with `tag` is present.
+    #[inline]
+    pub fn contains(&self, tag: Tag) -> bool {
+        self.fields.iter().any(|f| f.tag == tag)
+    }
+
+    /// The first field with `tag` read as `T`; an error names the tag when
+    /// it is missing or does not parse.
+    #[inline]
+    pub fn get_as<T: FromFixValue<'a>>(&self, tag: Tag) -> Result<T, FieldError> {
+        let raw = self.get(tag).ok_or(FieldError::Missing(tag))?;
+        T::from_fix_value(raw).map_err(|error| FieldError::Invalid { tag, error })
+    }
+
+    /// The first field with `tag` read as `T`, `Ok(None)` when absent.
+    #[inline]
+    pub fn get_opt<T: FromFixValue<'a>>(&self, tag: Tag) -> Result<Option<T>, FieldError> {
+        match self.get(tag) {
+            None => Ok(None),
+            Some(raw) => T::from_fix_value(raw)
+                .map(Some)
+                .map_err(|error| FieldError::Invalid { tag, error }),
+        }
+    }
+
+    /// BeginString(8).
+    #[inline]
+    pub fn begin_string(&self) -> &'a [u8] {
+        self.first_value(0, tag::BEGIN_STRING)
+    }
+
+    /// MsgType(35) (empty if the message lacks it, which framing prevents).
+    #[inline]
+    pub fn msg_type(&self) -> &'a [u8] {
+        self.first_value(2, tag::MSG_TYPE)
+    }
+
+    fn first_value(&self, expected_pos: usize, tag: Tag) -> &'a [u8] {
+        match self.fields.get(expected_pos) {
+            Some(f) if f.tag == tag => &self.bytes[f.range()],
+            _ => self.get(tag).unwrap_or(b""),
+        }
+    }
+
+    /// MsgSeqNum(34).
+    #[inline]
+    pub fn msg_seq_num(&self) -> Result<u64, FieldError> {
+        self.get_as(tag::MSG_SEQ_NUM)
+    }
+
+    /// The fields of the standard header: the leading run of header tags
+    /// (8, 9, 35 and the other standard header fields).
+    #[inline]
+    pub fn header(&self) -> &'a [FieldSpan] {
+        &self.fields[..self.header_len]
+    }
+
+    /// The body: the fields between header and trailer.
+    #[inline]
+    pub fn body(&self) -> &'a [FieldSpan] {
+        &self.fields[self.header_len..self.trailer_start]
+    }
+
+    /// The trailer: the closing run of SignatureLength(93), Signature(89)
+    /// and CheckSum(10).
+    #[inline]
+    pub fn trailer(&self) -> &'a [FieldSpan] {
+        &self.fields[self.trailer_start..]
+    }
+
+    /// Index of the first body field.
+    #[inline]
+    pub fn body_start(&self) -> usize {
+        self.header_len
+    }
+
+    /// Index of the first trailer field.
+    #[inline]
+    pub fn trailer_start(&self) -> usize {
+        self.trailer_start
+    }
+
+    /// The bytes of the body fields (from the first body field's tag to the
+    /// SOH before the trailer), for copying a message's body elsewhere.
+    pub fn body_bytes(&self) -> &'a [u8] {
+        let body = self.body();
+        match (body.first(), body.last()) {
+            (Some(first), Some(last)) => {
+                let start = tag_start(self.bytes, first.start as usize);
+                &self.bytes[start..=(last.start + last.len) as usize]
+            }
+            _ => b"",
+        }
+    }
+}
+
+/// Where the tag of the field whose value starts at `value_start` begins.
+fn tag_start(bytes: &[u8], value_start: usize) -> usize {
+    // value_start - 1 is '='; walk back over the tag digits.
+    let mut i = value_start - 1;
+    while i > 0 && bytes[i - 1] != SOH {
+        i -= 1;
+    }
+    i
+}
+
+/// Renders a message with `|` for SOH, for logs and error messages.
+pub fn display_soh(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| if b == SOH { '|' } else { b as char })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn soh(s: &str) -> Vec<u8> {
+        s.replace('|', "\x01").into_bytes()
+    }
+
+    #[test]
+    fn indexes_fields_and_sections() {
+        let m = soh(
+            "8=FIX.4.4|9=40|35=D|49=A|56=B|34=2|52=20240101-00:00:00|11=X|55=Y|93=3|89=a|b|10=000|",
+        );
+        let mut idx = FieldIndex::new();
+        let msg = idx.parse(&m).unwrap();
+        assert_eq!(msg.msg_type(), b"D");
+        assert_eq!(msg.begin_string(), b"FIX.4.4");
+        assert_eq!(msg.get(55), Some(&b"Y"[..]));
+        assert_eq!(msg.get(89), Some(&b"a\x01b"[..]));
+        assert_eq!(msg.msg_seq_num(), Ok(2));
+        assert_eq!(msg.header().len(), 7);
+        assert_eq!(
+            msg.body().iter().map(|f| f.tag).collect::<Vec<_>>(),
+            [11, 55]
+        );
+        assert_eq!(
+            msg.trailer().iter().map(|f| f.tag).collect::<Vec<_>>(),
+            [93, 89, 10]
+        );
+        assert_eq!(msg.body_bytes(), b"11=X\x0155=Y\x01");
+    }
+
+    #[test]
+    fn data_fields_may_contain_soh() {
+        let m = soh("8=FIX.4.4|9=1|35=A|95=5|96=a|b|c|58=x|10=000|");
+        let mut idx = FieldIndex::new();
+        let msg = idx.parse(&m).unwrap();
+        assert_eq!(msg.get(96), Some(&b"a\x01b\x01c"[..]));
+        assert_eq!(msg.get(58), Some(&b"x"[..]));
+    }
+
+    #[test]
+    fn bad_data_length_is_reported() {
+        let m = soh("8=FIX.4.4|9=1|35=A|95=9|96=abc|10=000|");
+        let mut idx = FieldIndex::new();
+        assert!(matches!(
+            idx.parse(&m),
+            Err(ParseError::DataLengthMismatch { tag: 96 })
+        ));
+    }
+
+    #[test]
+    fn soh_inside_a_value_names_the_previous_tag() {
+        let m = soh("8=FIX.4.4|9=1|35=D|58=ab|cd|10=000|");
+        let mut idx = FieldIndex::new();
+        assert!(matches!(
+            idx.parse(&m),
+            Err(ParseError::MalformedField {
+                after: Some(58),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn typed_reads_name_the_tag() {
+        let m = soh("8=FIX.4.4|9=1|35=0|34=x|10=000|");
+        let mut idx = FieldIndex::new();
+        let msg = idx.parse(&m).unwrap();
+        let err = msg.msg_seq_num().unwrap_err();
+        assert_eq!(err.tag(), 34);
+        assert_eq!(msg.get_as::<u64>(999), Err(FieldError::Missing(999)));
+        assert_eq!(msg.get_opt::<u64>(999), Ok(None));
+    }
+}
