@@ -11,3 +11,7 @@
 pub mod store;
 
 pub use store::{MemoryStore, SeqNum, Store, StoreError};
+pub mod config;
+pub mod schedule;
+
+pub use config::{LateDelivery, Role, SessionConfig, SessionKey, ValidationSettings};

@@ -1,0 +1,267 @@
+//! A session's configuration, built in code or parsed from a settings file
+//! (see the `settings` module).
+
+use fix_proto::value::TimePrecision;
+use fix_proto::{FixVersion, Tag};
+use std::time::Duration;
+
+/// Which side opens the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Connects and sends the first Logon.
+    Initiator,
+    /// Accepts connections and answers Logons.
+    Acceptor,
+}
+
+/// What happens to application messages sent while the session is not
+/// established (FIX session test case 16, "late delivery").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LateDelivery {
+    /// Keep them (consuming sequence numbers) and send them after logon.
+    Queue,
+    /// Refuse them at once, reporting each as undelivered.
+    Reject,
+    /// Keep them, but report as undelivered those still unsent after this
+    /// time to live.
+    QueueFor(Duration),
+}
+
+/// The identity of a session: BeginString, CompIDs and optional sub/location
+/// IDs and qualifier, as QuickFIX's SessionID.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionKey {
+    /// BeginString(8) ("FIXT.1.1" for FIX 5.0 and later).
+    pub begin_string: String,
+    /// Our SenderCompID(49).
+    pub sender_comp_id: String,
+    /// Our SenderSubID(50), if any.
+    pub sender_sub_id: Option<String>,
+    /// Our SenderLocationID(142), if any.
+    pub sender_location_id: Option<String>,
+    /// The peer's TargetCompID(56).
+    pub target_comp_id: String,
+    /// The peer's TargetSubID(57), if any.
+    pub target_sub_id: Option<String>,
+    /// The peer's TargetLocationID(143), if any.
+    pub target_location_id: Option<String>,
+    /// QuickFIX's SessionQualifier, to tell apart sessions with the same
+    /// CompIDs.
+    pub qualifier: Option<String>,
+}
+
+impl std::fmt::Display for SessionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}->{}",
+            self.begin_string, self.sender_comp_id, self.target_comp_id
+        )?;
+        if let Some(q) = &self.qualifier {
+            write!(f, ":{q}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything a [`Session`](crate) needs to know about its peer and its
+/// behaviour. Defaults follow QuickFIX where it has a setting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionConfig {
+    /// Initiator or acceptor.
+    pub role: Role,
+    /// The FIX version (FIX 5.0+ use BeginString FIXT.1.1 and send
+    /// DefaultApplVerID(1137) on Logon).
+    pub version: FixVersion,
+    /// Our SenderCompID(49).
+    pub sender_comp_id: String,
+    /// The peer's CompID, our TargetCompID(56).
+    pub target_comp_id: String,
+    /// Our SenderSubID(50).
+    pub sender_sub_id: Option<String>,
+    /// Our SenderLocationID(142).
+    pub sender_location_id: Option<String>,
+    /// The peer's TargetSubID(57).
+    pub target_sub_id: Option<String>,
+    /// The peer's TargetLocationID(143).
+    pub target_location_id: Option<String>,
+    /// QuickFIX's SessionQualifier.
+    pub session_qualifier: Option<String>,
+    /// HeartBtInt(108) in seconds, proposed by an initiator; an acceptor
+    /// adopts the peer's.
+    pub heart_bt_int: u32,
+    /// How long to wait for the Logon reply (LogonTimeout, default 10 s).
+    pub logon_timeout: Duration,
+    /// How long to wait for the Logout reply (LogoutTimeout, default 2 s).
+    pub logout_timeout: Duration,
+    /// Reset sequence numbers on every Logon (ResetOnLogon).
+    pub reset_on_logon: bool,
+    /// Reset sequence numbers after a Logout (ResetOnLogout).
+    pub reset_on_logout: bool,
+    /// Reset sequence numbers when the link drops (ResetOnDisconnect).
+    pub reset_on_disconnect: bool,
+    /// Send NextExpectedMsgSeqNum(789) on Logon and act on the peer's
+    /// (EnableNextExpectedMsgSeqNum).
+    pub send_next_expected_msg_seq_num: bool,
+    /// Check that incoming CompIDs match ours (CheckCompID, default true).
+    pub check_comp_id: bool,
+    /// Check SendingTime(52) against our clock (CheckLatency, default true).
+    pub check_latency: bool,
+    /// Largest accepted SendingTime difference (MaxLatency, default 120 s).
+    pub max_latency: Duration,
+    /// Largest message accepted from the peer, in bytes.
+    pub max_message_size: usize,
+    /// Verify CheckSum(10) of incoming messages (ValidateLengthAndChecksum).
+    pub validate_checksum: bool,
+    /// Most messages asked for by one ResendRequest; 0 for no limit
+    /// (ResendRequestChunkSize).
+    pub resend_request_chunk_size: u64,
+    /// Send a new ResendRequest even when one covering the gap is pending
+    /// (SendRedundantResendRequests).
+    pub send_redundant_resend_requests: bool,
+    /// Keep outgoing messages for resends (PersistMessages, default true);
+    /// when false, resends are answered with gap fills.
+    pub persist_messages: bool,
+    /// Extra delay before a TestRequest, as a fraction of HeartBtInt
+    /// (TestRequestDelayMultiplier; 0.2 means after 1.2 x HeartBtInt).
+    pub test_request_delay_multiplier: f64,
+    /// Time to wait between reconnect attempts (ReconnectInterval /
+    /// Reconnect.Interval).
+    pub reconnect_interval: Duration,
+    /// Most reconnect attempts before giving up; negative for no limit
+    /// (Reconnect.MaxTries).
+    pub reconnect_max_tries: i32,
+    /// Username(553) sent on Logon.
+    pub username: Option<String>,
+    /// Password(554) sent on Logon.
+    pub password: Option<String>,
+    /// Extra fields sent on Logon (tag, value).
+    pub logon_fields: Vec<(Tag, String)>,
+    /// Precision of SendingTime(52) and the other timestamps we write
+    /// (TimestampPrecision: 0, 3, 6 or 9).
+    pub timestamp_precision: TimePrecision,
+    /// Handling of application messages sent while not established.
+    pub late_delivery: LateDelivery,
+    /// Most out-of-order messages kept while a gap is being filled.
+    pub max_out_of_order: usize,
+    /// Most messages kept for late delivery.
+    pub max_late_delivery: usize,
+    /// Daily or weekly session times; `None` for a session that is always
+    /// in its period (no scheduled resets).
+    pub schedule: Option<crate::schedule::Schedule>,
+    /// Message validation options, used when a dictionary is given.
+    pub validation: ValidationSettings,
+}
+
+/// Validation switches as QuickFIX users know them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidationSettings {
+    /// Validate incoming messages against the dictionary at all
+    /// (UseDataDictionary).
+    pub use_data_dictionary: bool,
+    /// Reject header/body/trailer fields out of order and group fields out
+    /// of order (ValidateFieldsOutOfOrder, default true).
+    pub validate_fields_out_of_order: bool,
+    /// Reject fields without values (ValidateFieldsHaveValues, default true).
+    pub validate_fields_have_values: bool,
+    /// Check user-defined fields (5000 and above) against the dictionary
+    /// (ValidateUserDefinedFields, default true).
+    pub validate_user_defined_fields: bool,
+    /// Accept fields not defined for the message type, letting unknown
+    /// fields pass through to the application (AllowUnknownMsgFields).
+    pub allow_unknown_msg_fields: bool,
+}
+
+impl Default for ValidationSettings {
+    fn default() -> Self {
+        ValidationSettings {
+            use_data_dictionary: true,
+            validate_fields_out_of_order: true,
+            validate_fields_have_values: true,
+            validate_user_defined_fields: true,
+            allow_unknown_msg_fields: false,
+        }
+    }
+}
+
+impl SessionConfig {
+    /// A configuration with QuickFIX's defaults for the given role, version
+    /// and CompIDs (HeartBtInt 30 s).
+    pub fn new(
+        role: Role,
+        version: FixVersion,
+        sender_comp_id: impl Into<String>,
+        target_comp_id: impl Into<String>,
+    ) -> SessionConfig {
+        SessionConfig {
+            role,
+            version,
+            sender_comp_id: sender_comp_id.into(),
+            target_comp_id: target_comp_id.into(),
+            sender_sub_id: None,
+            sender_location_id: None,
+            target_sub_id: None,
+            target_location_id: None,
+            session_qualifier: None,
+            heart_bt_int: 30,
+            logon_timeout: Duration::from_secs(10),
+            logout_timeout: Duration::from_secs(2),
+            reset_on_logon: false,
+            reset_on_logout: false,
+            reset_on_disconnect: false,
+            send_next_expected_msg_seq_num: false,
+            check_comp_id: true,
+            check_latency: true,
+            max_latency: Duration::from_secs(120),
+            max_message_size: fix_proto::framing::DEFAULT_MAX_MESSAGE_SIZE,
+            validate_checksum: true,
+            resend_request_chunk_size: 0,
+            send_redundant_resend_requests: false,
+            persist_messages: true,
+            test_request_delay_multiplier: 0.2,
+            reconnect_interval: Duration::from_secs(30),
+            reconnect_max_tries: -1,
+            username: None,
+            password: None,
+            logon_fields: Vec::new(),
+            timestamp_precision: TimePrecision::Millis,
+            late_delivery: LateDelivery::Queue,
+            max_out_of_order: 10_000,
+            max_late_delivery: 100_000,
+            schedule: None,
+            validation: ValidationSettings::default(),
+        }
+    }
+
+    /// An initiator configuration.
+    pub fn initiator(
+        version: FixVersion,
+        sender_comp_id: impl Into<String>,
+        target_comp_id: impl Into<String>,
+    ) -> SessionConfig {
+        SessionConfig::new(Role::Initiator, version, sender_comp_id, target_comp_id)
+    }
+
+    /// An acceptor configuration.
+    pub fn acceptor(
+        version: FixVersion,
+        sender_comp_id: impl Into<String>,
+        target_comp_id: impl Into<String>,
+    ) -> SessionConfig {
+        SessionConfig::new(Role::Acceptor, version, sender_comp_id, target_comp_id)
+    }
+
+    /// The identity of this session.
+    pub fn key(&self) -> SessionKey {
+        SessionKey {
+            begin_string: self.version.begin_string().to_string(),
+            sender_comp_id: self.sender_comp_id.clone(),
+            sender_sub_id: self.sender_sub_id.clone(),
+            sender_location_id: self.sender_location_id.clone(),
+            target_comp_id: self.target_comp_id.clone(),
+            target_sub_id: self.target_sub_id.clone(),
+            target_location_id: self.target_location_id.clone(),
+            qualifier: self.session_qualifier.clone(),
+        }
+    }
+}
