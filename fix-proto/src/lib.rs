@@ -32,6 +32,7 @@ pub mod data_fields;
 pub mod encode;
 pub mod framing;
 pub mod message;
+pub mod reject;
 pub mod tag;
 pub mod value;
 mod version;
@@ -39,6 +40,7 @@ mod version;
 pub use encode::{Encoder, FieldWriter, MessageBuilder};
 pub use framing::{Decoder, FrameConfig, FrameError};
 pub use message::{Field, FieldIndex, Message, ParseError};
+pub use reject::{BusinessRejectReason, SessionRejectReason};
 pub use value::{FieldError, FromFixValue, ToFixValue, UtcTimestamp, ValueError};
 pub use version::{FixVersion, UnknownVersion};
 
