@@ -499,7 +499,9 @@ impl Session {
         self.resend_requested = Some(ResendProgress {
             end_target,
             chunk_end,
+            mark: begin,
         });
+        self.timers.set(Timer::Resend, now + self.resend_timeout());
     }
 
     /// Clears our ResendRequest once the gap is filled, or asks for the
@@ -510,7 +512,16 @@ impl Session {
         };
         if self.next_target > progress.end_target {
             self.resend_requested = None;
-        } else if progress.chunk_end != 0
+            self.timers.stop(Timer::Resend);
+            return;
+        }
+        if self.next_target > progress.mark {
+            self.timers.set(Timer::Resend, now + self.resend_timeout());
+            if let Some(p) = &mut self.resend_requested {
+                p.mark = self.next_target;
+            }
+        }
+        if progress.chunk_end != 0
             && self.next_target > progress.chunk_end
             && self.state == SessionState::Established
         {
@@ -521,6 +532,7 @@ impl Session {
             self.resend_requested = Some(ResendProgress {
                 end_target: progress.end_target,
                 chunk_end: end,
+                mark: begin,
             });
         }
     }
@@ -877,7 +889,9 @@ impl Session {
                 self.resend_requested = Some(ResendProgress {
                     end_target: seq - 1,
                     chunk_end: 0,
+                    mark: self.next_target,
                 });
+                self.timers.set(Timer::Resend, now + self.resend_timeout());
             } else {
                 self.request_resend(seq, now, utc);
             }

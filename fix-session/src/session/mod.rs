@@ -59,6 +59,8 @@ struct ResendProgress {
     end_target: SeqNum,
     /// EndSeqNo(16) of the chunk asked for, 0 when the request was open-ended.
     chunk_end: SeqNum,
+    /// NextNumIn when progress was last seen.
+    mark: SeqNum,
 }
 
 /// An application message waiting for the session to be established
@@ -758,6 +760,7 @@ impl Session {
             self.recycle(buf);
         }
         self.resend_requested = None;
+        self.timers.stop(Timer::Resend);
     }
 
     fn recycle(&mut self, mut buf: Vec<u8>) {
@@ -771,6 +774,12 @@ impl Session {
     fn idle_timeout(&self) -> Duration {
         let factor = 1.0 + self.config.test_request_delay_multiplier;
         Duration::from_secs_f64(self.heart_bt_int as f64 * factor)
+    }
+
+    /// How long our ResendRequest may go without progress before it is sent
+    /// again (a lost request or answer must not stall the session).
+    fn resend_timeout(&self) -> Duration {
+        Duration::from_secs(self.heart_bt_int.max(1) as u64)
     }
 
     /// Records that something was received: restarts the TestRequest timer.
@@ -816,6 +825,7 @@ impl Session {
             Timer::Heartbeat,
             Timer::TestRequest,
             Timer::Linger,
+            Timer::Resend,
         ] {
             self.timers.stop(t);
         }
@@ -955,6 +965,14 @@ impl Session {
                 if self.link_up {
                     self.link_up = false;
                     self.events.push_back(QueuedEvent::CloseLink);
+                }
+            }
+            Timer::Resend => {
+                if let (SessionState::Established, true, Some(progress)) =
+                    (self.state, self.link_up, self.resend_requested)
+                {
+                    self.resend_requested = None;
+                    self.request_resend(progress.end_target + 1, now, utc);
                 }
             }
             Timer::LateDelivery => self.expire_late(now),

@@ -20,6 +20,8 @@ pub(crate) enum Timer {
     /// After answering the peer's Logout: close the link if the peer has
     /// not done so.
     Linger,
+    /// Our ResendRequest made no progress for a while: ask again.
+    Resend,
     /// The first late-delivery message whose time to live runs out.
     LateDelivery,
     /// The next start or end of the session's scheduled period.
@@ -28,11 +30,12 @@ pub(crate) enum Timer {
 
 impl Timer {
     /// Every timer, in the order expired ones are handled.
-    pub(crate) const ALL: [Timer; 8] = [
+    pub(crate) const ALL: [Timer; 9] = [
         Timer::Logon,
         Timer::Logout,
         Timer::TestRequest,
         Timer::Heartbeat,
+        Timer::Resend,
         Timer::Reconnect,
         Timer::Linger,
         Timer::LateDelivery,
@@ -49,6 +52,7 @@ impl Timer {
             Timer::Linger => 5,
             Timer::LateDelivery => 6,
             Timer::Schedule => 7,
+            Timer::Resend => 8,
         }
     }
 }
@@ -56,7 +60,7 @@ impl Timer {
 /// The deadlines of all timers; `None` when a timer is not running.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TimerTable {
-    deadlines: [Option<Instant>; 8],
+    deadlines: [Option<Instant>; 9],
 }
 
 impl TimerTable {
