@@ -16,5 +16,5 @@ pub mod schedule;
 pub mod settings;
 
 pub use config::{LateDelivery, Role, SessionConfig, SessionKey, ValidationSettings};
-pub use schedule::{Schedule, TimeZone};
+pub use schedule::Schedule;
 pub use settings::{SessionSettings, Settings, SettingsError};

@@ -400,6 +400,9 @@ fn parse_fixed_offset(text: &str) -> Option<i32> {
         b'-' => (-1, &text[1..]),
         _ => return None,
     };
+    if !rest.bytes().all(|b| b.is_ascii_digit() || b == b':') {
+        return None;
+    }
     let (hours, mins) = match rest.split_once(':') {
         Some((h, m)) => (h, m),
         None if rest.len() == 4 => rest.split_at(2),
@@ -1089,6 +1092,37 @@ mod tests {
         .in_time_zone(zone("America/New_York"));
         assert!(w.new_period_since(ts(2024, 3, 8, 12, 0, 0), ts(2024, 3, 11, 12, 0, 0)));
         assert!(!w.new_period_since(ts(2024, 3, 11, 1, 0, 0), ts(2024, 3, 13, 12, 0, 0)));
+    }
+
+    /// Every string of up to four characters over an alphabet of the
+    /// characters these parsers care about, plus multi-byte ones.
+    fn tricky_strings() -> Vec<String> {
+        let alphabet = ['+', '-', '1', '9', ':', ' ', 'é', 'U', 'm', '/', '\u{1}'];
+        let mut all = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            let next: Vec<String> = last
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            all.extend(next.iter().cloned());
+            last = next;
+        }
+        all
+    }
+
+    #[test]
+    fn parsers_never_panic_on_odd_text() {
+        for s in tricky_strings() {
+            let _ = TimeZone::parse(&s);
+            let _ = TimeOfDay::parse(&s);
+            let _ = Weekday::parse(&s);
+            let _ = Weekdays::parse(&s);
+            if let Ok(zone) = TimeZone::parse(&s) {
+                let shown = zone.to_string();
+                assert_eq!(TimeZone::parse(&shown), Ok(zone), "{s:?} shown as {shown}");
+            }
+        }
     }
 
     #[test]
