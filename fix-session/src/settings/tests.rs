@@ -930,3 +930,24 @@ fn odd_text_gives_errors_not_panics() {
         assert!(parse(text).is_err(), "{text:?}");
     }
 }
+
+#[test]
+fn documented_defaults_are_the_built_in_defaults() {
+    for info in KEYS {
+        let literal = !["none", "required", "the ", "every"]
+            .iter()
+            .any(|p| info.default.starts_with(p));
+        if !literal {
+            continue;
+        }
+        let key = info.key.replace("<n>", "1");
+        let without = format!("{BASE}[SESSION]\n{}", companions(info.key));
+        let with = format!("{without}{key}={}\n", info.default);
+        assert_eq!(
+            parse(&with).map_err(|e| e.to_string()),
+            parse(&without).map_err(|e| e.to_string()),
+            "{key}={}",
+            info.default
+        );
+    }
+}
