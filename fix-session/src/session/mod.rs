@@ -5,7 +5,6 @@
 mod inbound;
 mod late;
 mod outbound;
-pub(crate) mod period;
 mod resend;
 mod timers;
 
@@ -985,7 +984,7 @@ impl Session {
         self.config
             .schedule
             .as_ref()
-            .is_some_and(|s| !period::in_period(s, utc))
+            .is_some_and(|s| !s.is_in_session(utc))
     }
 
     /// Applies the schedule at `utc`: a new period resets sequence numbers
@@ -993,11 +992,11 @@ impl Session {
     /// stops connecting, the start of one lets an initiator connect; then
     /// arms the timer for the next boundary.
     fn check_schedule(&mut self, now: Instant, utc: UtcTimestamp) {
-        let Some(schedule) = self.config.schedule.clone() else {
+        let Some(schedule) = self.config.schedule else {
             self.timers.stop(Timer::Schedule);
             return;
         };
-        match period::period_start(&schedule, utc) {
+        match schedule.period_start(utc) {
             Some(start) => {
                 if self.store.creation_time() < start {
                     match self.state {
@@ -1039,10 +1038,18 @@ impl Session {
                 _ => {}
             },
         }
-        let next = period::next_boundary(&schedule, utc);
-        let wait = u64::try_from(next.nanos_since(utc).max(0)).unwrap_or(u64::MAX);
-        self.timers
-            .set(Timer::Schedule, now + Duration::from_nanos(wait));
+        let next = match (schedule.next_start(utc), schedule.next_end(utc)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
+            Some(next) => {
+                let wait = u64::try_from(next.nanos_since(utc).max(0)).unwrap_or(u64::MAX);
+                self.timers
+                    .set(Timer::Schedule, now + Duration::from_nanos(wait));
+            }
+            None => self.timers.stop(Timer::Schedule),
+        }
     }
 }
 
