@@ -536,8 +536,17 @@ impl Driver {
         self.input(&msg.encode())
     }
 
-    /// `send`, then drain.
-    pub fn send(
+    /// `send`, then drain; panics if the session refuses the message.
+    pub fn send(&mut self, msg: &MessageBuilder) -> Output {
+        let (r, out) = self.try_send(msg);
+        if let Err(e) = r {
+            panic!("send refused: {e}");
+        }
+        out
+    }
+
+    /// `send`, then drain, returning what `send` returned.
+    pub fn try_send(
         &mut self,
         msg: &MessageBuilder,
     ) -> (Result<Option<SeqNum>, crate::SendError>, Output) {
