@@ -3,7 +3,7 @@
 //! session-level message; application messages are delivered as events.
 
 use super::outbound::supports_next_expected;
-use super::{Ending, LogoutKind, ResendProgress, Session, Timer};
+use super::{Ending, LogoutKind, ResendProgress, Session, Timer, MAX_SEQ_NUM};
 use crate::config::Role;
 use crate::error::SessionError;
 use crate::event::QueuedEvent;
@@ -172,7 +172,7 @@ impl Session {
             return self.fatal_logout(text, error, now, utc);
         }
         let seq = match msg.msg_seq_num() {
-            Ok(seq) if seq > 0 => seq,
+            Ok(seq) if (1..=MAX_SEQ_NUM).contains(&seq) => seq,
             _ => {
                 return self.fatal_logout(
                     "MsgSeqNum(34) missing or invalid".to_string(),
@@ -501,7 +501,10 @@ impl Session {
             chunk_end,
             mark: begin,
         });
-        self.timers.set(Timer::Resend, now + self.resend_timeout());
+        self.timers.set(
+            Timer::Resend,
+            super::timers::deadline(now, self.resend_timeout()),
+        );
     }
 
     /// Clears our ResendRequest once the gap is filled, or asks for the
@@ -516,7 +519,10 @@ impl Session {
             return;
         }
         if self.next_target > progress.mark {
-            self.timers.set(Timer::Resend, now + self.resend_timeout());
+            self.timers.set(
+                Timer::Resend,
+                super::timers::deadline(now, self.resend_timeout()),
+            );
             if let Some(p) = &mut self.resend_requested {
                 p.mark = self.next_target;
             }
@@ -558,6 +564,15 @@ impl Session {
                 now,
                 utc,
             ),
+            Ok(new_seq_no) if new_seq_no > MAX_SEQ_NUM => self.reject_and_count(
+                msg,
+                seq,
+                SessionRejectReason::ValueIsIncorrect,
+                Some(tag::NEW_SEQ_NO),
+                None,
+                now,
+                utc,
+            ),
             Ok(new_seq_no) if new_seq_no <= seq => {
                 let text = format!(
                     "Attempt to lower sequence number, invalid value NewSeqNo(36)={new_seq_no}"
@@ -588,11 +603,12 @@ impl Session {
         utc: UtcTimestamp,
     ) {
         let new_seq_no = match msg.get_as::<SeqNum>(tag::NEW_SEQ_NO) {
-            Ok(n) => n,
-            Err(e) => {
-                let reason = match e {
-                    FieldError::Missing(_) => SessionRejectReason::RequiredTagMissing,
-                    FieldError::Invalid { .. } => SessionRejectReason::IncorrectDataFormat,
+            Ok(n) if n <= MAX_SEQ_NUM => n,
+            other => {
+                let reason = match other {
+                    Err(FieldError::Missing(_)) => SessionRejectReason::RequiredTagMissing,
+                    Err(FieldError::Invalid { .. }) => SessionRejectReason::IncorrectDataFormat,
+                    Ok(_) => SessionRejectReason::ValueIsIncorrect,
                 };
                 self.send_reject(
                     seq,
@@ -694,8 +710,10 @@ impl Session {
             self.events.push_back(QueuedEvent::LoggedOut(peer_text));
             self.end_connection(Ending::LoggedOut, now, utc);
             if self.link_up {
-                self.timers
-                    .set(Timer::Linger, now + self.config.logout_timeout);
+                self.timers.set(
+                    Timer::Linger,
+                    super::timers::deadline(now, self.config.logout_timeout),
+                );
             }
         }
     }
@@ -781,7 +799,7 @@ impl Session {
             return self.close_link(Ending::Failed, now, utc);
         }
         let seq = match msg.msg_seq_num() {
-            Ok(seq) if seq > 0 => seq,
+            Ok(seq) if (1..=MAX_SEQ_NUM).contains(&seq) => seq,
             _ => {
                 return self.invalid_logon("MsgSeqNum(34) missing or invalid".to_string(), now, utc)
             }
@@ -891,7 +909,10 @@ impl Session {
                     chunk_end: 0,
                     mark: self.next_target,
                 });
-                self.timers.set(Timer::Resend, now + self.resend_timeout());
+                self.timers.set(
+                    Timer::Resend,
+                    super::timers::deadline(now, self.resend_timeout()),
+                );
             } else {
                 self.request_resend(seq, now, utc);
             }
@@ -988,5 +1009,7 @@ fn raw_field(frame: &[u8], tag: fix_proto::Tag) -> Option<&[u8]> {
 
 fn parse_seq(raw: &[u8]) -> Option<SeqNum> {
     use fix_proto::FromFixValue;
-    SeqNum::from_fix_value(raw).ok().filter(|&s| s > 0)
+    SeqNum::from_fix_value(raw)
+        .ok()
+        .filter(|s| (1..=MAX_SEQ_NUM).contains(s))
 }

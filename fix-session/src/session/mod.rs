@@ -19,7 +19,7 @@ use fix_proto::value::{TimePrecision, TimestampCache};
 use fix_proto::{Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, UtcTimestamp};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
-use timers::{Timer, TimerTable};
+use timers::{deadline, Timer, TimerTable};
 
 /// How a connection ended, which decides the state that follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,10 @@ struct LateMessage {
     msg: MessageBuilder,
     expires: Option<Instant>,
 }
+
+/// The largest MsgSeqNum (and NewSeqNo) accepted from a peer; anything
+/// larger is treated as invalid so that counting past it cannot overflow.
+const MAX_SEQ_NUM: SeqNum = i64::MAX as SeqNum;
 
 /// Bounds the number of spare receive buffers kept for reuse.
 const MAX_POOLED_BUFFERS: usize = 64;
@@ -388,12 +392,12 @@ impl Session {
                 self.send_logon(reset, next_expected, now, utc);
                 self.reset_sent = reset;
                 self.timers
-                    .set(Timer::Logon, now + self.config.logon_timeout);
+                    .set(Timer::Logon, deadline(now, self.config.logon_timeout));
             }
             Role::Acceptor => {
                 self.set_state(SessionState::WaitForFirstLogon);
                 self.timers
-                    .set(Timer::Logon, now + self.config.logon_timeout);
+                    .set(Timer::Logon, deadline(now, self.config.logon_timeout));
             }
         }
     }
@@ -772,7 +776,7 @@ impl Session {
     /// The TestRequest delay: HeartBtInt x (1 + TestRequestDelayMultiplier).
     fn idle_timeout(&self) -> Duration {
         let factor = 1.0 + self.config.test_request_delay_multiplier;
-        Duration::from_secs_f64(self.heart_bt_int as f64 * factor)
+        Duration::try_from_secs_f64(self.heart_bt_int as f64 * factor).unwrap_or(Duration::MAX)
     }
 
     /// How long our ResendRequest may go without progress before it is sent
@@ -786,7 +790,7 @@ impl Session {
         self.last_received = now;
         if self.state == SessionState::Established && self.heart_bt_int > 0 {
             self.timers
-                .set(Timer::TestRequest, now + self.idle_timeout());
+                .set(Timer::TestRequest, deadline(now, self.idle_timeout()));
         }
     }
 
@@ -795,7 +799,7 @@ impl Session {
         if self.state == SessionState::Established && self.heart_bt_int > 0 {
             self.timers.set(
                 Timer::Heartbeat,
-                now + Duration::from_secs(self.heart_bt_int as u64),
+                deadline(now, Duration::from_secs(self.heart_bt_int as u64)),
             );
         }
     }
@@ -850,8 +854,10 @@ impl Session {
                 || self.reconnect_attempts < self.config.reconnect_max_tries as u32
             {
                 self.set_state(SessionState::Reconnect);
-                self.timers
-                    .set(Timer::Reconnect, now + self.config.reconnect_interval);
+                self.timers.set(
+                    Timer::Reconnect,
+                    deadline(now, self.config.reconnect_interval),
+                );
             } else {
                 self.set_state(SessionState::NonGracefullyTerminated);
             }
@@ -878,7 +884,7 @@ impl Session {
         self.timers.stop(Timer::Heartbeat);
         self.timers.stop(Timer::TestRequest);
         self.timers
-            .set(Timer::Logout, now + self.config.logout_timeout);
+            .set(Timer::Logout, deadline(now, self.config.logout_timeout));
     }
 
     /// A protocol error that ends the session: report it, send Logout with
@@ -945,7 +951,7 @@ impl Session {
                             self.send_test_request(id, now, utc);
                             self.test_request = Some(PendingTestRequest { id, sent_at: now });
                             self.timers
-                                .set(Timer::TestRequest, now + self.idle_timeout());
+                                .set(Timer::TestRequest, deadline(now, self.idle_timeout()));
                         }
                     }
                 }
@@ -1046,7 +1052,7 @@ impl Session {
             Some(next) => {
                 let wait = u64::try_from(next.nanos_since(utc).max(0)).unwrap_or(u64::MAX);
                 self.timers
-                    .set(Timer::Schedule, now + Duration::from_nanos(wait));
+                    .set(Timer::Schedule, deadline(now, Duration::from_nanos(wait)));
             }
             None => self.timers.stop(Timer::Schedule),
         }

@@ -57,6 +57,15 @@ impl Timer {
     }
 }
 
+/// `now + d`, or a century from now when that overflows (durations come
+/// from configuration and from the peer's HeartBtInt).
+pub(crate) fn deadline(now: Instant, d: std::time::Duration) -> Instant {
+    const CENTURY: std::time::Duration = std::time::Duration::from_secs(100 * 365 * 86_400);
+    now.checked_add(d)
+        .or_else(|| now.checked_add(CENTURY))
+        .unwrap_or(now)
+}
+
 /// The deadlines of all timers; `None` when a timer is not running.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TimerTable {
