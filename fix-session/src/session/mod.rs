@@ -367,6 +367,9 @@ impl Session {
             self.push_error(SessionError::LinkAlreadyUp { state: self.state });
             return;
         }
+        // A new period since the last connection resets sequence numbers
+        // before anything is sent on this link.
+        self.check_schedule(now, utc);
         self.link_up = true;
         self.tx.clear();
         self.tx_start = 0;
@@ -376,7 +379,6 @@ impl Session {
         self.test_request = None;
         self.timers.stop(Timer::Reconnect);
         self.timers.stop(Timer::Linger);
-        self.check_schedule(now, utc);
         match self.config.role {
             Role::Initiator => {
                 if self.stop_requested {
