@@ -29,7 +29,10 @@
 #![deny(missing_docs)]
 
 pub mod data_fields;
+pub mod dictionary;
 pub mod encode;
+#[path = "dictionary/builtin/fields.rs"]
+pub mod fields;
 pub mod framing;
 pub mod message;
 pub mod reject;
