@@ -234,18 +234,59 @@ pub struct FieldDef {
     values: Box<[EnumValue]>,
     /// Indexes into `values`, sorted by value.
     by_value: Box<[u32]>,
+    /// For validation without touching the strings: a bit per ASCII byte
+    /// that is a one-byte value, the packed values of 2 to 7 bytes
+    /// (sorted), and whether any value is longer.
+    one_byte: u128,
+    short: Box<[u64]>,
+    has_long: bool,
+}
+
+/// A value of 2 to 7 bytes as one integer (length in the top byte).
+#[inline]
+fn pack_short(v: &[u8]) -> u64 {
+    let mut k = (v.len() as u64) << 56;
+    for (i, &b) in v.iter().take(7).enumerate() {
+        k |= (b as u64) << (8 * (6 - i));
+    }
+    k
 }
 
 impl FieldDef {
     fn new(tag: Tag, name: &str, field_type: FieldType, values: Vec<EnumValue>) -> FieldDef {
         let mut by_value: Vec<u32> = (0..values.len() as u32).collect();
         by_value.sort_by(|&a, &b| values[a as usize].value.cmp(&values[b as usize].value));
+        let mut one_byte = 0u128;
+        let mut short = Vec::new();
+        let mut has_long = false;
+        for v in values.iter().map(|v| v.value.as_bytes()) {
+            match v.len() {
+                1 if v[0] < 128 => one_byte |= 1u128 << v[0],
+                2..=7 => short.push(pack_short(v)),
+                _ => has_long = true,
+            }
+        }
+        short.sort_unstable();
         FieldDef {
             tag,
             name: name.into(),
             field_type,
             values: values.into_boxed_slice(),
             by_value: by_value.into_boxed_slice(),
+            one_byte,
+            short: short.into_boxed_slice(),
+            has_long,
+        }
+    }
+
+    /// Whether `value` is one of the enumerated values (false if there are
+    /// none).
+    #[inline]
+    fn is_listed(&self, value: &[u8]) -> bool {
+        match value.len() {
+            1 => value[0] < 128 && (self.one_byte >> value[0]) & 1 != 0,
+            2..=7 => self.short.binary_search(&pack_short(value)).is_ok(),
+            _ => self.has_long && self.value(value).is_some(),
         }
     }
 
@@ -299,6 +340,7 @@ impl FieldDef {
     /// Whether `value` is allowed by the enumeration: true if the field has
     /// none; for multiple-value types every space-separated element must be
     /// listed.
+    #[inline]
     pub fn is_allowed_value(&self, value: &[u8]) -> bool {
         if self.values.is_empty() {
             return true;
@@ -307,9 +349,9 @@ impl FieldDef {
             value
                 .split(|&b| b == b' ')
                 .filter(|v| !v.is_empty())
-                .all(|v| self.value(v).is_some())
+                .all(|v| self.is_listed(v))
         } else {
-            self.value(value).is_some()
+            self.is_listed(value)
         }
     }
 }
@@ -350,6 +392,8 @@ pub(crate) const NO_GROUP: u32 = u32::MAX;
 pub(crate) struct LayoutData {
     pub start: u32,
     pub len: u32,
+    pub slot_start: u32,
+    pub slot_mask: u32,
     pub req_start: u32,
     pub req_len: u32,
 }
@@ -680,6 +724,15 @@ impl Dictionary {
         self.field_index(tag).map_or(0, |i| self.sections[i])
     }
 
+    /// The field of `tag` and its header/trailer flags, in one lookup.
+    #[inline]
+    pub(crate) fn field_and_flags(&self, tag: Tag) -> (Option<&FieldDef>, u8) {
+        match self.field_index(tag) {
+            Some(i) => (Some(&self.fields[i]), self.sections[i]),
+            None => (None, 0),
+        }
+    }
+
     /// The message of `msg_type` (MsgType(35) value).
     #[inline]
     pub fn message(&self, msg_type: &[u8]) -> Option<MessageDef<'_>> {
@@ -780,11 +833,42 @@ impl Dictionary {
     /// Declaration position of `tag` in layout `id`.
     #[inline]
     pub(crate) fn layout_find(&self, id: u32, tag: Tag) -> Option<usize> {
-        let l = self.arena.layouts[id as usize];
-        let range = l.start as usize..(l.start + l.len) as usize;
-        let tags = &self.arena.sorted_tags[range.clone()];
-        let k = tags.binary_search(&tag).ok()?;
-        Some(self.arena.sorted_pos[range.start + k] as usize)
+        self.find_in(&self.arena.layouts[id as usize], tag)
+    }
+
+    /// Where layout `id` is stored (copied, for repeated lookups).
+    #[inline]
+    pub(crate) fn layout_data(&self, id: u32) -> LayoutData {
+        self.arena.layouts[id as usize]
+    }
+
+    /// Declaration position of `tag` in the layout stored at `l`.
+    #[inline]
+    pub(crate) fn find_in(&self, l: &LayoutData, tag: Tag) -> Option<usize> {
+        let mut i = l.slot_start + raw::slot_hash(tag, l.slot_mask);
+        loop {
+            let slot = *self.arena.slots.get(i as usize)?;
+            if slot == 0 {
+                return None;
+            }
+            if (slot >> 32) as Tag == tag {
+                return Some(slot as u32 as usize);
+            }
+            i = l.slot_start + ((i - l.slot_start + 1) & l.slot_mask);
+        }
+    }
+
+    /// Declaration positions of the required members of the layout stored
+    /// at `l`.
+    #[inline]
+    pub(crate) fn required_in(&self, l: &LayoutData) -> &[u32] {
+        &self.arena.required[l.req_start as usize..(l.req_start + l.req_len) as usize]
+    }
+
+    /// Member at declaration position `pos` of the layout stored at `l`.
+    #[inline]
+    pub(crate) fn member_in(&self, l: &LayoutData, pos: usize) -> MemberData {
+        self.arena.members[l.start as usize + pos]
     }
 
     #[inline]
@@ -943,11 +1027,18 @@ impl<'d> Member<'d> {
     }
 
     /// The repeating group this member counts, if it is a NumInGroup field.
+    #[inline]
     pub fn group(&self) -> Option<GroupDef<'d>> {
-        (self.data.group != NO_GROUP).then_some(GroupDef {
+        (self.data.group != NO_GROUP).then(|| GroupDef {
             dict: self.dict,
             count_tag: self.data.tag,
             layout: self.data.group,
+            // Empty groups are rejected when loading.
+            delimiter: self
+                .dict
+                .layout_members(self.data.group)
+                .first()
+                .map_or(0, |m| m.tag),
         })
     }
 }
@@ -960,6 +1051,7 @@ pub struct GroupDef<'d> {
     dict: &'d Dictionary,
     count_tag: Tag,
     layout: u32,
+    delimiter: Tag,
 }
 
 impl<'d> GroupDef<'d> {
@@ -969,12 +1061,9 @@ impl<'d> GroupDef<'d> {
     }
 
     /// The delimiter: the first field of every entry.
+    #[inline]
     pub fn delimiter(&self) -> Tag {
-        // Empty groups are rejected when loading.
-        self.dict
-            .layout_members(self.layout)
-            .first()
-            .map_or(0, |m| m.tag)
+        self.delimiter
     }
 
     /// The members of an entry.

@@ -93,12 +93,19 @@ pub(crate) struct Arena {
     pub layouts: Vec<LayoutData>,
     /// Members of every layout, each layout's in declaration order.
     pub members: Vec<MemberData>,
-    /// Tags of every layout's members, each layout's sorted.
-    pub sorted_tags: Vec<Tag>,
-    /// For each entry of `sorted_tags`, the member's declaration position.
-    pub sorted_pos: Vec<u32>,
+    /// Open-addressing hash tables, one per layout, from tag to
+    /// declaration position: `tag << 32 | position`, 0 for an empty slot
+    /// (tag 0 does not exist). At most half full, so a lookup probes about
+    /// one and a half slots.
+    pub slots: Vec<u64>,
     /// Declaration positions of each layout's required members.
     pub required: Vec<u32>,
+}
+
+/// The slot of `tag` in a table of `mask + 1` slots.
+#[inline]
+pub(crate) fn slot_hash(tag: Tag, mask: u32) -> u32 {
+    (tag.wrapping_mul(0x9E37_79B1) >> 7) & mask
 }
 
 impl Arena {
@@ -108,14 +115,18 @@ impl Arena {
         let start = self.members.len() as u32;
         let req_start = self.required.len() as u32;
         self.members.extend_from_slice(members);
-        let mut sorted: Vec<(Tag, u32)> = members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.tag, i as u32))
-            .collect();
-        sorted.sort_unstable();
-        self.sorted_tags.extend(sorted.iter().map(|&(t, _)| t));
-        self.sorted_pos.extend(sorted.iter().map(|&(_, p)| p));
+        let size = (members.len() * 2).next_power_of_two().max(4);
+        let mask = size as u32 - 1;
+        let slot_start = self.slots.len();
+        self.slots.resize(slot_start + size, 0);
+        let table = &mut self.slots[slot_start..];
+        for (pos, m) in members.iter().enumerate() {
+            let mut i = slot_hash(m.tag, mask);
+            while table[i as usize] != 0 {
+                i = (i + 1) & mask;
+            }
+            table[i as usize] = (m.tag as u64) << 32 | pos as u64;
+        }
         self.required.extend(
             members
                 .iter()
@@ -126,6 +137,8 @@ impl Arena {
         self.layouts.push(LayoutData {
             start,
             len: members.len() as u32,
+            slot_start: slot_start as u32,
+            slot_mask: mask,
             req_start,
             req_len: self.required.len() as u32 - req_start,
         });
