@@ -93,7 +93,10 @@ fn hand_built_layout_matches_the_dictionary() {
     assert_eq!(GroupShape::delimiter(&shape), PARTY_ID);
     assert!(GroupShape::contains(&shape, NO_PARTY_SUB_IDS));
     assert!(matches!(shape.member(PARTY_ROLE), GroupMember::Field));
-    assert!(matches!(shape.member(NO_PARTY_SUB_IDS), GroupMember::Group(_)));
+    assert!(matches!(
+        shape.member(NO_PARTY_SUB_IDS),
+        GroupMember::Group(_)
+    ));
     assert!(matches!(shape.member(SIDE), GroupMember::NotMember));
 
     let bytes = execution_report_with_parties();

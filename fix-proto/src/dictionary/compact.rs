@@ -235,14 +235,24 @@ fn parse(text: &str) -> Result<RawDictionary, DictionaryError> {
             seen_magic = true;
             continue;
         }
-        let cols: Vec<&str> = line.split('\t').collect();
+        // At most five columns; a longer line is unrecognised below.
+        let mut buf = [""; 6];
+        let mut n_cols = 0;
+        for col in line.split('\t') {
+            if n_cols == buf.len() {
+                return Err(bad("too many columns"));
+            }
+            buf[n_cols] = col;
+            n_cols += 1;
+        }
+        let cols = &buf[..n_cols];
         let num = |s: &str| s.parse::<u32>().map_err(|_| bad("bad number"));
         let flag = |s: &str| match s {
             "Y" => Ok(true),
             "N" => Ok(false),
             _ => Err(bad("bad required flag")),
         };
-        match cols.as_slice() {
+        match cols {
             ["fix", t, major, minor, sp] if !seen_fix => {
                 d.fix_type = unescape(t, ln)?;
                 d.major = num(major)?;

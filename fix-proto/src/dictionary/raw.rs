@@ -150,7 +150,7 @@ impl Arena {
 #[derive(Debug, Default)]
 pub(crate) struct Builder {
     pub fields: Vec<FieldDef>,
-    pub field_by_tag: HashMap<Tag, u32>,
+    pub field_by_tag: TagMap<u32>,
     pub field_by_name: HashMap<String, u32>,
     pub arena: Arena,
     pub messages: Vec<MessageData>,
@@ -263,11 +263,11 @@ pub(crate) fn build(raw: &RawDictionary) -> Result<Dictionary, DictionaryError> 
     let mut x = Expander {
         b: &mut b,
         components: &components,
-        group_memo: HashMap::new(),
+        group_memo: HashMap::default(),
         stack: Vec::new(),
     };
-    let header = x.layout(&raw.header, "header")?;
-    let trailer = x.layout(&raw.trailer, "trailer")?;
+    let header = x.layout(&raw.header, Within::Header)?;
+    let trailer = x.layout(&raw.trailer, Within::Trailer)?;
     let mut names: HashMap<&str, ()> = HashMap::new();
     let mut messages = Vec::with_capacity(raw.messages.len());
     for m in &raw.messages {
@@ -286,8 +286,7 @@ pub(crate) fn build(raw: &RawDictionary) -> Result<Dictionary, DictionaryError> 
                 line: m.line,
             });
         }
-        let within = format!("message '{}'", m.name);
-        let layout = x.layout(&m.items, &within)?;
+        let layout = x.layout(&m.items, Within::Message(&m.name))?;
         x.b.msg_by_type
             .insert(m.msg_type.clone(), messages.len() as u32);
         messages.push(MessageData {
@@ -337,25 +336,83 @@ pub(crate) fn combine(transport: &Dictionary, app: &Dictionary) -> Dictionary {
     d
 }
 
+/// The element whose items are being expanded, named in errors.
+#[derive(Clone, Copy)]
+enum Within<'r> {
+    Header,
+    Trailer,
+    Message(&'r str),
+    Component(&'r str),
+    Group(&'r str),
+    GroupTag(Tag),
+}
+
+impl std::fmt::Display for Within<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Within::Header => f.write_str("header"),
+            Within::Trailer => f.write_str("trailer"),
+            Within::Message(n) => write!(f, "message '{n}'"),
+            Within::Component(n) => write!(f, "component '{n}'"),
+            Within::Group(n) => write!(f, "group '{n}'"),
+            Within::GroupTag(t) => write!(f, "group {t}"),
+        }
+    }
+}
+
+/// A map keyed by tag with a multiplicative hash: SipHash's DoS
+/// resistance is not needed for dictionary tags, and loading hashes every
+/// member of every layout.
+pub(crate) type TagMap<V> = HashMap<Tag, V, std::hash::BuildHasherDefault<TagHasher>>;
+
+/// The hasher of [`TagMap`].
+#[derive(Default)]
+pub(crate) struct TagHasher(u64);
+
+impl std::hash::Hasher for TagHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// Expands components and groups of raw items into arena layouts.
 struct Expander<'r, 'b> {
     b: &'b mut Builder,
     components: &'r HashMap<&'r str, &'r RawComponent>,
     /// Group definitions already expanded, by address: a group's entry
     /// layout does not depend on where its component is used.
-    group_memo: HashMap<*const RawItem, u32>,
+    group_memo: HashMap<*const RawItem, u32, std::hash::BuildHasherDefault<TagHasher>>,
     /// Components being expanded, to detect cycles.
     stack: Vec<&'r str>,
 }
 
 impl<'r> Expander<'r, '_> {
-    fn layout(&mut self, items: &'r [RawItem], within: &str) -> Result<u32, DictionaryError> {
+    fn layout(&mut self, items: &'r [RawItem], within: Within<'r>) -> Result<u32, DictionaryError> {
         let mut out = Members::default();
         self.expand(items, true, within, &mut out)?;
         Ok(self.b.arena.push(&out.list))
     }
 
-    fn resolve(&self, field: &FieldRef, within: &str, line: u32) -> Result<Tag, DictionaryError> {
+    fn resolve(
+        &self,
+        field: &FieldRef,
+        within: Within<'_>,
+        line: u32,
+    ) -> Result<Tag, DictionaryError> {
         let found = match field {
             FieldRef::Name(n) => self.b.field_by_name.get(n.as_str()).copied(),
             FieldRef::Tag(t) => self.b.field_by_tag.get(t).copied(),
@@ -377,7 +434,7 @@ impl<'r> Expander<'r, '_> {
         &mut self,
         items: &'r [RawItem],
         context_required: bool,
-        within: &str,
+        within: Within<'r>,
         out: &mut Members,
     ) -> Result<(), DictionaryError> {
         for item in items {
@@ -405,17 +462,19 @@ impl<'r> Expander<'r, '_> {
                     let layout = match self.group_memo.get(&key) {
                         Some(&l) => l,
                         None => {
-                            let name = self.b.fields[self.b.field_by_tag[&tag] as usize]
-                                .name
-                                .to_string();
-                            let group_within = format!("group '{name}'");
+                            let group_within = match field {
+                                FieldRef::Name(n) => Within::Group(n),
+                                FieldRef::Tag(t) => Within::GroupTag(*t),
+                            };
                             let mut members = Members::default();
                             // A group entry is a context of its own: its
                             // required members are required in every entry.
-                            self.expand(group_items, true, &group_within, &mut members)?;
+                            self.expand(group_items, true, group_within, &mut members)?;
                             if members.list.is_empty() {
                                 return Err(DictionaryError::EmptyGroup {
-                                    name,
+                                    name: self.b.fields[self.b.field_by_tag[&tag] as usize]
+                                        .name
+                                        .to_string(),
                                     within: within.to_string(),
                                     line: *line,
                                 });
@@ -450,14 +509,13 @@ impl<'r> Expander<'r, '_> {
                         });
                     }
                     self.stack.push(&comp.name);
-                    let comp_within = format!("component '{}'", comp.name);
                     // Required members of an optional component are only
                     // required when the component is present, which a flat
                     // layout cannot tell: they become optional.
                     self.expand(
                         &comp.items,
                         context_required && *required,
-                        &comp_within,
+                        Within::Component(&comp.name),
                         out,
                     )?;
                     self.stack.pop();
@@ -472,7 +530,7 @@ impl<'r> Expander<'r, '_> {
 #[derive(Default)]
 struct Members {
     list: Vec<MemberData>,
-    index: HashMap<Tag, usize>,
+    index: TagMap<usize>,
 }
 
 impl Members {
