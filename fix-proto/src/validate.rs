@@ -463,7 +463,7 @@ impl Validator {
         tag: Tag,
         value: &[u8],
     ) -> Result<(), ValidationError> {
-        if !format_ok(def.field_type(), value) {
+        if !format_ok(def.check_type(), value) {
             return Err(ValidationError::IncorrectDataFormat {
                 tag,
                 field_type: def.field_type(),

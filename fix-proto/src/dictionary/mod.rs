@@ -230,6 +230,10 @@ pub struct FieldDef {
     tag: Tag,
     name: Box<str>,
     field_type: FieldType,
+    /// The type values are checked against: `field_type`, except that FIX
+    /// 4.0 and 4.1 dictionaries use CHAR for free-format strings (the
+    /// "char" type of those versions), checked as STRING.
+    check_type: FieldType,
     /// In declaration order.
     values: Box<[EnumValue]>,
     /// Indexes into `values`, sorted by value.
@@ -256,7 +260,17 @@ fn pack_short(v: &[u8]) -> u64 {
 }
 
 impl FieldDef {
-    fn new(tag: Tag, name: &str, field_type: FieldType, values: Vec<EnumValue>) -> FieldDef {
+    fn new(
+        tag: Tag,
+        name: &str,
+        field_type: FieldType,
+        values: Vec<EnumValue>,
+        char_is_string: bool,
+    ) -> FieldDef {
+        let check_type = match field_type {
+            FieldType::Char if char_is_string => FieldType::String,
+            t => t,
+        };
         let mut by_value: Vec<u32> = (0..values.len() as u32).collect();
         by_value.sort_by(|&a, &b| values[a as usize].value.cmp(&values[b as usize].value));
         let mut one_byte = 0u128;
@@ -270,11 +284,12 @@ impl FieldDef {
             }
         }
         short.sort_unstable();
-        let checked = !(field_type.is_free_form() && values.is_empty());
+        let checked = !(check_type.is_free_form() && values.is_empty());
         FieldDef {
             tag,
             name: name.into(),
             field_type,
+            check_type,
             values: values.into_boxed_slice(),
             by_value: by_value.into_boxed_slice(),
             one_byte,
@@ -282,6 +297,12 @@ impl FieldDef {
             has_long,
             checked,
         }
+    }
+
+    /// The type values are checked against (see `check_type`).
+    #[inline]
+    pub(crate) fn check_type(&self) -> FieldType {
+        self.check_type
     }
 
     /// Whether a non-empty value can fail validation (format or

@@ -217,6 +217,8 @@ impl Builder {
 /// Resolves and expands a raw dictionary.
 pub(crate) fn build(raw: &RawDictionary) -> Result<Dictionary, DictionaryError> {
     let mut b = Builder::default();
+    // FIX 4.0 and 4.1 call free-format strings "char".
+    let char_is_string = raw.fix_type == "FIX" && raw.major == 4 && raw.minor <= 1;
     for f in &raw.fields {
         if let Some(&prev) = b.field_by_tag.get(&f.tag) {
             return Err(DictionaryError::DuplicateField {
@@ -251,7 +253,13 @@ pub(crate) fn build(raw: &RawDictionary) -> Result<Dictionary, DictionaryError> 
                 description: d.as_str().into(),
             });
         }
-        b.add_field(FieldDef::new(f.tag, &f.name, f.field_type, values));
+        b.add_field(FieldDef::new(
+            f.tag,
+            &f.name,
+            f.field_type,
+            values,
+            char_is_string,
+        ));
     }
 
     let mut components: HashMap<&str, &RawComponent> = HashMap::new();
