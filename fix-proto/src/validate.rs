@@ -368,6 +368,22 @@ impl Validator {
         // 0 header, 1 body, 2 trailer.
         let mut section = 0usize;
         let mut i = 0;
+        // BeginString, BodyLength and MsgType in their places were checked
+        // above (their values are the framer's and the message lookup's):
+        // only mark them present.
+        while i < 3 {
+            match spans.get(i) {
+                Some(span)
+                    if span.tag == [tag::BEGIN_STRING, tag::BODY_LENGTH, tag::MSG_TYPE][i] =>
+                {
+                    match dict.find_in(&header, span.tag) {
+                        Some(pos) if span.len != 0 && self.mark(0, pos) => i += 1,
+                        _ => break,
+                    }
+                }
+                _ => break,
+            }
+        }
         while let Some(&span) = spans.get(i) {
             let (def, flags) = dict.field_and_flags(span.tag);
             // Header and trailer flags are exclusive: bit 0 header, bit 1
