@@ -35,7 +35,7 @@ pub use multi::{Chars, MultipleCharValue, MultipleValueString, SpaceSeparated, V
 pub use positive::{Length, NumInGroup, SeqNum};
 pub use time::{TimePrecision, TimestampCache, UtcTimestamp};
 
-use crate::Tag;
+use crate::{SessionRejectReason, Tag};
 
 /// Why a field value could not be read as the requested type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -113,6 +113,24 @@ impl FieldError {
     pub fn tag(&self) -> Tag {
         match *self {
             FieldError::Missing(tag) | FieldError::Invalid { tag, .. } => tag,
+        }
+    }
+
+    /// The SessionRejectReason(373) of a Reject answering this error:
+    /// 1 (required tag missing), 4 (tag without a value), 5 (value out of
+    /// range) or 6 (incorrect data format).
+    pub fn session_reject_reason(&self) -> SessionRejectReason {
+        match *self {
+            FieldError::Missing(_) => SessionRejectReason::RequiredTagMissing,
+            FieldError::Invalid { error, .. } => match error {
+                ValueError::Empty => SessionRejectReason::TagSpecifiedWithoutValue,
+                ValueError::Overflow
+                | ValueError::Negative
+                | ValueError::Zero
+                | ValueError::DateTimeOutOfRange
+                | ValueError::UnknownValue => SessionRejectReason::ValueIsIncorrect,
+                _ => SessionRejectReason::IncorrectDataFormat,
+            },
         }
     }
 }
@@ -350,6 +368,27 @@ mod tests {
             n.write_fix_value(&mut out);
             assert_eq!(out, n.to_string().as_bytes());
         }
+    }
+
+    #[test]
+    fn field_errors_map_to_reject_reasons() {
+        let invalid = |error| FieldError::Invalid { tag: 34, error };
+        assert_eq!(
+            FieldError::Missing(34).session_reject_reason(),
+            SessionRejectReason::RequiredTagMissing
+        );
+        assert_eq!(
+            invalid(ValueError::Empty).session_reject_reason(),
+            SessionRejectReason::TagSpecifiedWithoutValue
+        );
+        assert_eq!(
+            invalid(ValueError::Zero).session_reject_reason(),
+            SessionRejectReason::ValueIsIncorrect
+        );
+        assert_eq!(
+            invalid(ValueError::NotAnInteger).session_reject_reason(),
+            SessionRejectReason::IncorrectDataFormat
+        );
     }
 
     #[test]
