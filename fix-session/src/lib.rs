@@ -13,5 +13,8 @@ pub mod store;
 pub use store::{MemoryStore, SeqNum, Store, StoreError};
 pub mod config;
 pub mod schedule;
+pub mod settings;
 
 pub use config::{LateDelivery, Role, SessionConfig, SessionKey, ValidationSettings};
+pub use schedule::Schedule;
+pub use settings::{SessionSettings, Settings, SettingsError};
