@@ -364,7 +364,13 @@ fn throughput_with(label: &str, store_dir: Option<&std::path::Path>) {
         .expect("acceptor");
     let initiator = FixEngine::new(EngineSettings::default()).expect("engine");
     let options = SessionOptions {
-        store: store_dir.map(open_file_store),
+        store: Some(match store_dir {
+            Some(dir) => open_file_store(dir),
+            None => Box::new(
+                fix_session::MemoryStore::new(UtcTimestamp::from(SystemTime::now()))
+                    .with_max_messages(env_count("FIX_BENCH_MEMORY_STORE_MAX", 1 << 20) as usize),
+            ),
+        }),
         ..SessionOptions::default()
     };
     let ini = initiator
@@ -422,9 +428,14 @@ fn open_file_store(dir: &std::path::Path) -> Box<dyn fix_session::Store + Send> 
 }
 
 fn throughput() {
-    throughput_with("memory store", None);
-    let dir = tempfile::tempdir().expect("temp dir");
-    throughput_with("file store", Some(dir.path()));
+    let which = std::env::var("FIX_BENCH_STORE").unwrap_or_default();
+    if which.is_empty() || which == "memory" {
+        throughput_with("memory store", None);
+    }
+    if which.is_empty() || which == "file" {
+        let dir = tempfile::tempdir().expect("temp dir");
+        throughput_with("file store", Some(dir.path()));
+    }
 }
 
 // ---------------------------------------------------------------------
