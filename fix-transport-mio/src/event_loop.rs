@@ -216,6 +216,7 @@ pub(crate) struct EventLoop {
     commands: std::collections::VecDeque<Command>,
     /// Connections whose read budget ran out with bytes still waiting.
     read_again: Vec<ConnRef>,
+    read_again_spare: Vec<ConnRef>,
     /// Sessions whose file log has unflushed lines.
     dirty_logs: Vec<SessionRef>,
     pending_logons: usize,
@@ -275,6 +276,7 @@ impl EventLoop {
             builder: MessageBuilder::default(),
             commands: std::collections::VecDeque::new(),
             read_again: Vec::new(),
+            read_again_spare: Vec::new(),
             dirty_logs: Vec::new(),
             pending_logons: 0,
             now,
@@ -322,10 +324,13 @@ impl EventLoop {
                 }
             }
             if !self.read_again.is_empty() {
-                let again = std::mem::take(&mut self.read_again);
-                for c in again {
+                // Swap with a spare list so that both keep their capacity.
+                std::mem::swap(&mut self.read_again, &mut self.read_again_spare);
+                for i in 0..self.read_again_spare.len() {
+                    let c = self.read_again_spare[i];
                     self.conn_ready(c, true, false, false);
                 }
+                self.read_again_spare.clear();
             }
             self.fire_timers();
         }
@@ -356,13 +361,15 @@ impl EventLoop {
 
     /// Writes the log lines buffered during this iteration.
     fn flush_logs(&mut self) {
-        for sref in std::mem::take(&mut self.dirty_logs) {
+        for i in 0..self.dirty_logs.len() {
+            let sref = self.dirty_logs[i];
             if let Some(Entry { log: Some(log), .. }) = self.sessions.get_mut(sref.idx, sref.gen) {
                 if let Err(e) = log.flush() {
                     log::warn!("cannot write FIX message log: {e}");
                 }
             }
         }
+        self.dirty_logs.clear();
     }
 
     /// Remembers to flush a session's log at the end of the iteration.
