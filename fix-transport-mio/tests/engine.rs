@@ -678,3 +678,50 @@ fn file_log_writes_each_message_on_its_own_line() {
         .expect("event log");
     assert!(events.contains("Established"));
 }
+
+#[test]
+fn idle_sessions_exchange_heartbeats_on_time() {
+    let acceptor = engine();
+    let addr = acceptor.listen(any_port()).expect("listen");
+    let (acc_app, acc_events) = ChannelApplication::new();
+    let acc = acceptor
+        .create_session_with(
+            config(Role::Acceptor, "ACC", "INI"),
+            SessionOptions::default(),
+            acc_app.with_admin_messages(),
+        )
+        .expect("acceptor");
+    let initiator = engine();
+    let ini = initiator
+        .create_session_with(
+            config(Role::Initiator, "INI", "ACC"),
+            SessionOptions::default(),
+            ChannelApplication::new().0,
+        )
+        .expect("initiator");
+    ini.connect(1, &addr.to_string()).expect("connect");
+    expect_state(&acc, SessionState::Established, LONG);
+    let started = Instant::now();
+    let mut heartbeats = 0;
+    while heartbeats < 3 {
+        let ev = acc_events
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a heartbeat every second");
+        if let AppEventKind::AdminMessage(m) = ev.kind {
+            if m.msg_type() == b"0" {
+                heartbeats += 1;
+            }
+        }
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(1900),
+        "three heartbeats in {took:?}"
+    );
+    assert!(
+        took < Duration::from_secs(6),
+        "three heartbeats in {took:?}"
+    );
+    assert_eq!(ini.state(), SessionState::Established);
+    assert_eq!(acc.state(), SessionState::Established);
+}
