@@ -172,6 +172,9 @@ pub(crate) struct SessionShared {
     pub(crate) next_out: AtomicU64,
     /// Bytes the session has encoded but not yet written to the socket.
     pub(crate) unsent: AtomicUsize,
+    /// Bytes of put messages the loop took from the inbox but has not yet
+    /// given to the session (waiting for the socket to drain).
+    pub(crate) held: AtomicUsize,
     pub(crate) closed: AtomicBool,
     pub(crate) inbox: Mutex<Inbox>,
     /// Set when messages are put, cleared when the loop takes them: lets
@@ -197,6 +200,7 @@ impl SessionShared {
             next_in: AtomicU64::new(next_in),
             next_out: AtomicU64::new(next_out),
             unsent: AtomicUsize::new(0),
+            held: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             inbox: Mutex::new(Inbox::default()),
             inbox_pending: AtomicBool::new(false),
@@ -289,7 +293,9 @@ impl SessionHandle {
     /// Bytes put or encoded and not yet written to the socket.
     pub fn backlog(&self) -> usize {
         let queued = self.shared.inbox.lock().map(|i| i.buf.len()).unwrap_or(0);
-        queued + self.shared.unsent.load(Ordering::Acquire)
+        queued
+            + self.shared.held.load(Ordering::Acquire)
+            + self.shared.unsent.load(Ordering::Acquire)
     }
 
     /// Whether the session was finalized or its engine stopped.
@@ -372,7 +378,9 @@ impl SessionHandle {
         let limit = self.engine.max_outgoing_bytes;
         let schedule = {
             let mut inbox = self.shared.inbox.lock().map_err(|_| PutError::Closed)?;
-            let backlog = inbox.buf.len() + self.shared.unsent.load(Ordering::Acquire);
+            let backlog = inbox.buf.len()
+                + self.shared.held.load(Ordering::Acquire)
+                + self.shared.unsent.load(Ordering::Acquire);
             if backlog > limit {
                 return Err(PutError::Backpressure { backlog, limit });
             }
