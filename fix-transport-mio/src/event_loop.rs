@@ -380,7 +380,9 @@ impl EventLoop {
         if let Some(end) = self.stopping {
             deadline = Some(deadline.map_or(end, |d| d.min(end)));
         }
-        let now = Instant::now();
+        // The clock read once per iteration, after the last poll: a timeout
+        // computed from it ends at most this iteration's work late.
+        let now = self.now;
         if deadline.is_some_and(|d| d <= now) {
             return Some(Duration::ZERO);
         }
