@@ -1709,12 +1709,8 @@ impl EventLoop {
                 e.shared().closed.store(true, Ordering::Release);
             }
         }
-        if let Ok(mut q) = self.shared.commands.lock() {
-            self.shared.stopped.store(true, Ordering::Release);
-            // Dropping queued commands wakes whoever waits for a reply.
-            q.clear();
-        }
-        self.shared.stopped.store(true, Ordering::Release);
+        // Dropping queued commands wakes whoever waits for a reply.
+        self.shared.mark_stopped();
     }
 }
 

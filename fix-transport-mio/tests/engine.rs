@@ -833,3 +833,52 @@ fn messages_held_while_the_peer_stalls_flow_when_it_reads_again() {
     );
     assert!(wait_until(LONG, || ini.backlog() == 0));
 }
+
+/// An application whose logon callback panics.
+struct Panics;
+
+impl Application for Panics {
+    fn on_logon(&mut self, _: &SessionHandle) {
+        panic!("application bug");
+    }
+}
+
+#[test]
+fn a_panicking_callback_stops_its_engine_without_hanging_callers() {
+    let acceptor = engine();
+    let addr = acceptor.listen(any_port()).expect("listen");
+    let _acc = acceptor
+        .create_session_with(
+            config(Role::Acceptor, "ACC", "INI"),
+            SessionOptions::default(),
+            ChannelApplication::new().0,
+        )
+        .expect("acceptor");
+    let initiator = engine();
+    let ini = initiator
+        .create_session_with(
+            config(Role::Initiator, "INI", "ACC"),
+            SessionOptions::default(),
+            Panics,
+        )
+        .expect("initiator");
+    ini.connect(30, &addr.to_string()).expect("connect");
+    assert!(wait_until(LONG, || ini.is_closed()), "engine still running");
+    assert_eq!(ini.put(MessageBuilder::new(b"D")), Err(PutError::Closed));
+    let again = initiator.create_session_with(
+        config(Role::Initiator, "INI2", "ACC"),
+        SessionOptions::default(),
+        ChannelApplication::new().0,
+    );
+    assert!(again.is_err(), "a stopped engine created a session");
+    initiator.stop();
+    // The other engine saw the link drop and carries on.
+    let other = acceptor
+        .create_session_with(
+            config(Role::Acceptor, "ACC", "OTHER"),
+            SessionOptions::default(),
+            ChannelApplication::new().0,
+        )
+        .expect("acceptor engine still works");
+    assert_eq!(other.state(), SessionState::WaitForConnect);
+}
