@@ -241,6 +241,11 @@ fn state_from_u8(code: u8) -> SessionState {
 /// sequence numbers are read from values the engine thread keeps current.
 /// Application callbacks receive a `&SessionHandle` of their session and may
 /// call the same methods (except `finalize`, which needs ownership).
+///
+/// Dropping the handle leaves the session running in its engine until the
+/// engine stops; [`finalize`](SessionHandle::finalize) removes it. The
+/// handle is `Send` and `Sync`: share it (in an `Arc`) to put from several
+/// threads.
 #[derive(Debug)]
 pub struct SessionHandle {
     pub(crate) engine: Arc<EngineShared>,
