@@ -502,6 +502,13 @@ mod tests {
     }
 
     #[test]
+    fn handles_and_engines_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<SessionHandle>();
+        send_sync::<crate::FixEngine>();
+    }
+
+    #[test]
     fn every_state_survives_its_code() {
         for s in STATES {
             assert_eq!(state_from_u8(state_to_u8(s)), s);
