@@ -595,9 +595,24 @@ def parse_args(argv):
     return args
 
 
+def event_stream():
+    """The stream events go to: the process's stdout, kept for us alone.
+
+    QuickFIX's C++ code prints to file descriptor 1 (the SSL transports
+    report certificate checks there), which would break the one-JSON-line
+    protocol; descriptor 1 is pointed at stderr and events get a private
+    duplicate of the original stdout.
+    """
+    sys.stdout.flush()
+    events_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return os.fdopen(events_fd, "w", encoding="utf-8", buffering=1)
+
+
 def main(argv):
     args = parse_args(argv)
-    output = Output(sys.stdout)
+    output = Output(event_stream())
     spec_dir = find_spec_dir(args.spec_dir)
     work_dir = tempfile.mkdtemp(prefix="qf_peer-")
     try:
