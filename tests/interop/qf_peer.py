@@ -142,6 +142,7 @@ REPORTED_BODY_TAGS = (
 
 BEGIN_STRINGS = ("FIX.4.2", "FIX.4.4", "FIXT.1.1")
 SPEC_FILES = {"FIX.4.2": "FIX42.xml", "FIX.4.4": "FIX44.xml"}
+APPL_VER_IDS = {"FIX.5.0": "7", "FIX.5.0SP1": "8", "FIX.5.0SP2": "9"}
 APPL_VER_SPEC_FILES = {
     "FIX.5.0": "FIX50.xml",
     "FIX.5.0SP1": "FIX50SP1.xml",
@@ -205,10 +206,11 @@ def utc_timestamp():
 class Peer(fix.Application):
     """The QuickFIX application: reports events and answers orders."""
 
-    def __init__(self, output, begin_string, heart_bt_int):
+    def __init__(self, output, begin_string, default_appl_ver_id, heart_bt_int):
         super().__init__()
         self.output = output
         self.begin_string = begin_string
+        self.default_appl_ver_id = default_appl_ver_id
         self.heart_bt_int = heart_bt_int
         self.session_id = None
         self.reply_to_orders = True
@@ -240,7 +242,13 @@ class Peer(fix.Application):
             if msg_type == "A" and self.reset_on_next_logon:
                 self.reset_on_next_logon = False
                 message.setField(TAG_RESET_SEQ_NUM_FLAG, "Y")
-            self.output.emit("admin_out", **describe(message))
+            event = describe(message)
+            if msg_type == "A" and field_or_none(message, TAG_RESET_SEQ_NUM_FLAG) == "Y":
+                # QuickFIX resets its numbers after this callback and sends
+                # the Logon as MsgSeqNum 1: report what goes on the wire.
+                event["seq"] = 1
+                event["fields"][str(TAG_MSG_SEQ_NUM)] = "1"
+            self.output.emit("admin_out", **event)
         except Exception as error:  # noqa: BLE001 - must not reach C++
             self.output.emit("error", message="toAdmin: %r" % (error,))
 
@@ -324,7 +332,7 @@ class Peer(fix.Application):
         logon.setField(TAG_HEART_BT_INT, str(self.heart_bt_int))
         logon.setField(TAG_RESET_SEQ_NUM_FLAG, "Y")
         if self.begin_string == "FIXT.1.1":
-            logon.setField(TAG_DEFAULT_APPL_VER_ID, "9")
+            logon.setField(TAG_DEFAULT_APPL_VER_ID, APPL_VER_IDS[self.default_appl_ver_id])
         return logon
 
 
@@ -384,7 +392,7 @@ def settings_text(args, spec_dir, port, store_dir, log_dir):
     lines.append("UseDataDictionary=%s" % ("Y" if args.validate else "N"))
     if args.begin_string == "FIXT.1.1":
         appl_spec = APPL_VER_SPEC_FILES.get(args.default_appl_ver_id)
-        if appl_spec is None:
+        if appl_spec is None or args.default_appl_ver_id not in APPL_VER_IDS:
             raise SystemExit("qf_peer: unsupported DefaultApplVerID %s" % args.default_appl_ver_id)
         lines.append("DefaultApplVerID=%s" % args.default_appl_ver_id)
         lines.append("TransportDataDictionary=%s" % os.path.join(spec_dir, "FIXT11.xml"))
@@ -618,7 +626,7 @@ def main(argv):
     try:
         store_dir = args.store_dir or os.path.join(work_dir, "store")
         log_dir = args.log_dir or os.path.join(work_dir, "log")
-        application = Peer(output, args.begin_string, args.heartbeat)
+        application = Peer(output, args.begin_string, args.default_appl_ver_id, args.heartbeat)
         application.reply_to_orders = args.reply
         settings_path = os.path.join(work_dir, "session.cfg")
 
