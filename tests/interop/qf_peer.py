@@ -31,11 +31,14 @@ Input: one command per line on stdin, words separated by blanks:
   orders N [PREFIX]       send N NewOrderSingle with ClOrdID PREFIX-1 ... PREFIX-N
   test_request ID         send a TestRequest with TestReqID ID
   logout [TEXT]           log out (an initiator then stays away until logon)
-  logon                   allow the session to log on again
-  disconnect              drop the link without a Logout
-  stop                    stop the connector at once (an acceptor stops listening)
+  logon                   allow the session to log on again (an initiator starts
+                          a new connector with the same store to do so)
+  disconnect              drop the link without a Logout (its TCP connection is
+                          shut down under QuickFIX, as by a network failure)
+  stop                    stop the connector at once, its links cut without Logout
+                          (an acceptor stops listening)
   start                   start a new connector with the same settings and store
-  restart                 stop, then start
+  restart                 stop (abruptly), then start
   reset_logon             send Logon with ResetSeqNumFlag(141)=Y now if logged on,
                           else on the next Logon
   set_seqnums SENDER TARGET   set the next outgoing and expected incoming MsgSeqNum
@@ -425,13 +428,51 @@ def settings_text(args, spec_dir, port, store_dir, log_dir):
     return "\n".join(lines)
 
 
+def shut_down_links(role, port):
+    """Shuts down this process's TCP connections of the FIX session.
+
+    Those whose remote port is `port` for an initiator, whose local port is
+    `port` for an acceptor (the listening socket itself stays). Returns how
+    many were shut down. Linux: the descriptors come from /proc/self/fd.
+    """
+    count = 0
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            fd = os.dup(int(name))
+        except (OSError, ValueError):
+            continue
+        try:
+            link = socket.socket(fileno=fd)
+        except OSError:
+            os.close(fd)
+            continue
+        with link:
+            try:
+                if link.family not in (socket.AF_INET, socket.AF_INET6):
+                    continue
+                if link.type != socket.SOCK_STREAM:
+                    continue
+                local_port = link.getsockname()[1]
+                remote_port = link.getpeername()[1]
+            except OSError:
+                # Not connected: a listening socket, or not a socket at all.
+                continue
+            if (role == "initiator" and remote_port == port) or (
+                role == "acceptor" and local_port == port
+            ):
+                link.shutdown(socket.SHUT_RDWR)
+                count += 1
+    return count
+
+
 class Connector:
     """The QuickFIX acceptor or initiator, which can be stopped and started."""
 
-    def __init__(self, args, application, settings_path):
+    def __init__(self, args, application, settings_path, port):
         self.args = args
         self.application = application
         self.settings_path = settings_path
+        self.port = port
         self.connector = None
 
     def start(self):
@@ -513,22 +554,41 @@ class Commands:
         return {}
 
     def cmd_logon(self, rest):
+        if self.connector.args.role == "initiator":
+            # A SocketInitiator whose session logged out does not connect
+            # again when the session is re-enabled: it sends its Logon into
+            # the closed link and waits for an answer forever. A new
+            # connector (same store) connects and logs on afresh.
+            self.connector.stop()
+            self.connector.start()
+            return {"restarted": True}
         self.session().logon()
         return {}
 
     def cmd_disconnect(self, rest):
-        self.session().disconnect()
-        return {}
+        # Session.disconnect() called from outside QuickFIX's own thread
+        # leaves a SocketInitiator believing the link is up (it then never
+        # reconnects), so the link is cut underneath QuickFIX instead, as a
+        # network failure would: QuickFIX reads end-of-stream and goes
+        # through its ordinary disconnect handling, on both sides.
+        cut = shut_down_links(self.connector.args.role, self.connector.port)
+        if not cut:
+            self.session().disconnect()
+        return {"sockets_shut_down": cut}
 
     def cmd_stop(self, rest):
+        # QuickFIX logs its sessions out even when forced to stop: the links
+        # are cut first, so that stopping is abrupt, as a crash would be.
+        cut = shut_down_links(self.connector.args.role, self.connector.port)
         self.connector.stop()
-        return {}
+        return {"sockets_shut_down": cut}
 
     def cmd_start(self, rest):
         self.connector.start()
         return {}
 
     def cmd_restart(self, rest):
+        shut_down_links(self.connector.args.role, self.connector.port)
         self.connector.stop()
         self.connector.start()
         return {}
@@ -636,7 +696,7 @@ def main(argv):
             port = args.port if args.port else free_port()
             with open(settings_path, "w", encoding="utf-8") as settings_file:
                 settings_file.write(settings_text(args, spec_dir, port, store_dir, log_dir))
-            connector = Connector(args, application, settings_path)
+            connector = Connector(args, application, settings_path, port)
             try:
                 connector.start()
                 break

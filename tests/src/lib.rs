@@ -3,4 +3,5 @@
 //! this library holds only what they share.
 #![deny(missing_docs)]
 
+pub mod interop;
 pub mod quickfix;

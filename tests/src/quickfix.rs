@@ -468,10 +468,14 @@ enum Line {
 
 /// A running QuickFIX peer process.
 ///
-/// Events arrive in order; [`wait_for`](Self::wait_for) consumes them up
-/// to the first match, and every event stays in
-/// [`history`](Self::history). Dropping the peer tells it to quit, kills it
-/// if it does not, and prints its diagnostics when a test is failing.
+/// Events arrive in order and wait in a pending list:
+/// [`wait_for`](Self::wait_for) takes out the oldest pending event that
+/// matches and leaves the others, so that waits for independent streams
+/// (replies to us, acknowledgements) do not depend on their interleaving;
+/// [`discard_pending`](Self::discard_pending) starts a new phase of a test.
+/// Every event stays in [`history`](Self::history). Dropping the peer tells
+/// it to quit, kills it if it does not, and prints its diagnostics (which the
+/// test harness shows only for a failing test).
 pub struct QuickFixPeer {
     child: Child,
     stdin: Option<ChildStdin>,
@@ -639,9 +643,9 @@ impl QuickFixPeer {
         self.wait_for(&awaited, timeout, |event| event.is_message(kind, msg_type))
     }
 
-    /// Consumes events until one matches, and returns it. Events before it
-    /// are consumed too (they stay in the history). `awaited` names the
-    /// event in the error.
+    /// Takes out and returns the oldest pending event that matches, waiting
+    /// for it at most `timeout`; other events stay pending. `awaited` names
+    /// the event in the error.
     pub fn wait_for(
         &mut self,
         awaited: &str,
@@ -650,8 +654,8 @@ impl QuickFixPeer {
     ) -> Result<PeerEvent, PeerError> {
         let deadline = Instant::now() + timeout;
         loop {
-            while let Some(event) = self.pending.pop_front() {
-                if matches(&event) {
+            if let Some(found) = self.pending.iter().position(&mut matches) {
+                if let Some(event) = self.pending.remove(found) {
                     return Ok(event);
                 }
             }
@@ -674,8 +678,8 @@ impl QuickFixPeer {
         }
     }
 
-    /// Collects every event that arrives within `duration` (and any not yet
-    /// consumed), consuming them.
+    /// Takes out every pending event and every event that arrives within
+    /// `duration`.
     pub fn collect_for(&mut self, duration: Duration) -> Result<Vec<PeerEvent>, PeerError> {
         let deadline = Instant::now() + duration;
         while !self.closed {
@@ -692,7 +696,17 @@ impl QuickFixPeer {
         Ok(self.pending.drain(..).collect())
     }
 
-    /// Every event received so far, consumed or not, oldest first.
+    /// Drops the pending events (they stay in the history): later waits
+    /// see only what arrives from now on.
+    pub fn discard_pending(&mut self) -> Result<(), PeerError> {
+        while let Ok(line) = self.lines.try_recv() {
+            self.accept(line)?;
+        }
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Every event received so far, taken out or not, oldest first.
     pub fn history(&mut self) -> Result<&[PeerEvent], PeerError> {
         while let Ok(line) = self.lines.try_recv() {
             self.accept(line)?;
@@ -766,10 +780,10 @@ impl QuickFixPeer {
 
 impl Drop for QuickFixPeer {
     fn drop(&mut self) {
-        if thread::panicking() {
-            let _ = self.history();
-            eprintln!("{}", self.diagnostics());
-        }
+        // The test harness shows a test's output only when it fails (by
+        // panic or by returning an error), which is when this is wanted.
+        let _ = self.history();
+        eprintln!("{}", self.diagnostics());
         let _ = self.send("quit");
         // End of input is a quit too, should the line not get through.
         self.stdin = None;
