@@ -282,7 +282,7 @@ pub struct OurSide {
     history: Vec<OurEvent>,
     listen_port: Option<u16>,
     version: FixVersion,
-    _log_dir: TempDir,
+    log_dir: TempDir,
 }
 
 impl OurSide {
@@ -350,7 +350,7 @@ impl OurSide {
             history: Vec::new(),
             listen_port,
             version,
-            _log_dir: log_dir,
+            log_dir,
         })
     }
 
@@ -532,6 +532,22 @@ impl OurSide {
         let _ = writeln!(text, "-- our last {} events:", self.history.len() - skip);
         for event in &self.history[skip..] {
             let _ = writeln!(text, "   {}", describe(event));
+        }
+        let mut logs: Vec<_> = std::fs::read_dir(self.log_dir.path())
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        logs.sort();
+        for path in logs {
+            let Ok(log) = std::fs::read(&path) else {
+                continue;
+            };
+            let log = String::from_utf8_lossy(&log).replace('\x01', "|");
+            let lines: Vec<&str> = log.lines().collect();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let _ = writeln!(text, "-- our log {name} (tail):");
+            for line in &lines[lines.len().saturating_sub(DIAGNOSTIC_EVENTS)..] {
+                let _ = writeln!(text, "   {line}");
+            }
         }
         text
     }
