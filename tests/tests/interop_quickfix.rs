@@ -432,10 +432,9 @@ fn our_acceptor_reconnect_resend(version: FixVersion) -> TestResult {
     ours.wait_app("D", "QF-0-1", WAIT)?;
     peer_app_in(&mut peer, "8", "QF-0-1")?;
 
-    // We drop the link without Logout; QuickFIX reconnects.
+    // We drop the link without Logout; QuickFIX reconnects and our
+    // acceptor takes it back.
     ours.session().disconnect_non_gracefully()?;
-    // A dropped acceptor session waits for the next Logon only once told.
-    ours.session().connect_configured()?;
     recovery_after_lost_link(&mut peer, &mut ours, "GAP")?;
     assert_in_step(&mut peer, &mut ours)?;
 
@@ -488,7 +487,6 @@ fn our_acceptor_logout(version: FixVersion) -> TestResult {
     // It logs on again and the sequence numbers go on.
     let (_, qf_next_out, _) = peer.status()?;
     peer.discard_pending()?;
-    ours.session().connect_configured()?;
     peer.command("logon")?;
     let logon = peer.wait_for_message("admin_out", "A", WAIT)?;
     assert_eq!(
