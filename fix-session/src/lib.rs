@@ -98,12 +98,17 @@ pub mod event;
 mod msg_types;
 pub mod schedule;
 mod session;
+pub mod settings;
 pub mod state;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use config::{LateDelivery, Role, SessionConfig, SessionKey, ValidationSettings};
 pub use error::{SendError, SessionError};
 pub use event::{Event, UndeliveredReason};
+pub use schedule::Schedule;
 pub use session::Session;
+pub use settings::{SessionSettings, Settings, SettingsError};
 pub use state::SessionState;
 pub use store::{MemoryStore, SeqNum, Store, StoreError};
