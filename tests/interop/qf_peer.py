@@ -31,8 +31,7 @@ Input: one command per line on stdin, words separated by blanks:
   orders N [PREFIX]       send N NewOrderSingle with ClOrdID PREFIX-1 ... PREFIX-N
   test_request ID         send a TestRequest with TestReqID ID
   logout [TEXT]           log out (an initiator then stays away until logon)
-  logon                   allow the session to log on again (an initiator starts
-                          a new connector with the same store to do so)
+  logon                   allow the session to log on again
   disconnect              drop the link without a Logout (its TCP connection is
                           shut down under QuickFIX, as by a network failure)
   stop                    stop the connector at once, its links cut without Logout
@@ -482,10 +481,15 @@ class Connector:
         else:
             store = fix.MemoryStoreFactory()
         log = fix.FileLogFactory(settings)
+        # The threaded transports, one thread per link: in these bindings the
+        # single-threaded SocketAcceptor crashes when stopped, and the
+        # single-threaded SocketInitiator never connects again a session
+        # that logged out and was re-enabled (it sends the Logon into the
+        # closed link and waits for ever).
         if self.args.role == "acceptor":
-            kind = fix.SSLSocketAcceptor if self.args.tls else fix.SocketAcceptor
+            kind = fix.ThreadedSSLSocketAcceptor if self.args.tls else fix.ThreadedSocketAcceptor
         else:
-            kind = fix.SSLSocketInitiator if self.args.tls else fix.SocketInitiator
+            kind = fix.ThreadedSSLSocketInitiator if self.args.tls else fix.ThreadedSocketInitiator
         connector = kind(self.application, store, settings, log)
         # The factories must outlive the connector that refers to them.
         connector._peer_refs = (settings, store, log)
@@ -554,20 +558,12 @@ class Commands:
         return {}
 
     def cmd_logon(self, rest):
-        if self.connector.args.role == "initiator":
-            # A SocketInitiator whose session logged out does not connect
-            # again when the session is re-enabled: it sends its Logon into
-            # the closed link and waits for an answer forever. A new
-            # connector (same store) connects and logs on afresh.
-            self.connector.stop()
-            self.connector.start()
-            return {"restarted": True}
         self.session().logon()
         return {}
 
     def cmd_disconnect(self, rest):
-        # Session.disconnect() called from outside QuickFIX's own thread
-        # leaves a SocketInitiator believing the link is up (it then never
+        # Session.disconnect() called from outside QuickFIX's own threads
+        # can leave an initiator believing the link is up (it then never
         # reconnects), so the link is cut underneath QuickFIX instead, as a
         # network failure would: QuickFIX reads end-of-stream and goes
         # through its ordinary disconnect handling, on both sides.
@@ -721,3 +717,8 @@ def main(argv):
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+    # The bindings' objects do not survive the interpreter's teardown in
+    # every order (QuickFIX's threads and factories refer to each other):
+    # everything is stopped and flushed by now, so leave without it.
+    sys.stderr.flush()
+    os._exit(0)

@@ -40,10 +40,10 @@ pub const SETUP_HINT: &str =
 
 /// How long the peer may take to start (Python start-up and the import of
 /// the QuickFIX bindings, on a busy machine).
-const START_TIMEOUT: Duration = Duration::from_secs(20);
+const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a command may take to be acknowledged.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How long the peer may take to quit before it is killed.
 const QUIT_TIMEOUT: Duration = Duration::from_secs(3);

@@ -7,7 +7,7 @@ use fix_proto::FixVersion;
 use fix_tests::quickfix::{PeerConfig, PeerError, QuickFixPeer};
 use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(10);
+const WAIT: Duration = Duration::from_secs(20);
 const TAG_CL_ORD_ID: u32 = 11;
 const TAG_TEXT: u32 = 58;
 
