@@ -408,6 +408,100 @@ impl<'a> Message<'a> {
     }
 }
 
+/// Indexed messages kept back to back for reading later: each message's
+/// bytes and field positions are copied in, and read back as [`Message`]
+/// views without being parsed again. Storage is reused after
+/// [`clear`](MessageStash::clear), so a warm stash does not allocate.
+///
+/// ```
+/// use fix_proto::{FieldIndex, message::MessageStash};
+/// let bytes = b"8=FIX.4.4\x019=5\x0135=0\x0110=163\x01";
+/// let mut index = FieldIndex::new();
+/// let mut stash = MessageStash::default();
+/// let kept = stash.push(&index.parse(bytes).unwrap());
+/// assert_eq!(stash.get(kept).unwrap().msg_type(), b"0");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MessageStash {
+    bytes: Vec<u8>,
+    fields: Vec<FieldSpan>,
+}
+
+/// Where a message sits in a [`MessageStash`]: valid until the stash is
+/// cleared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stashed {
+    bytes_start: usize,
+    bytes_len: usize,
+    fields_start: usize,
+    fields_len: usize,
+    header_len: usize,
+    trailer_start: usize,
+}
+
+impl MessageStash {
+    /// An empty stash.
+    pub fn new() -> MessageStash {
+        MessageStash::default()
+    }
+
+    /// Copies `msg` (bytes and field positions) into the stash.
+    pub fn push(&mut self, msg: &Message<'_>) -> Stashed {
+        let kept = Stashed {
+            bytes_start: self.bytes.len(),
+            bytes_len: msg.bytes.len(),
+            fields_start: self.fields.len(),
+            fields_len: msg.fields.len(),
+            header_len: msg.header_len,
+            trailer_start: msg.trailer_start,
+        };
+        // Field positions are relative to the message's first byte, so
+        // they stay valid wherever its bytes land.
+        self.bytes.extend_from_slice(msg.bytes);
+        self.fields.extend_from_slice(msg.fields);
+        kept
+    }
+
+    /// The message `kept` as a view, `None` if it is not in this stash
+    /// (the stash was cleared since).
+    pub fn get(&self, kept: Stashed) -> Option<Message<'_>> {
+        let bytes = self
+            .bytes
+            .get(kept.bytes_start..kept.bytes_start.checked_add(kept.bytes_len)?)?;
+        let fields = self
+            .fields
+            .get(kept.fields_start..kept.fields_start.checked_add(kept.fields_len)?)?;
+        // Fields are in order of appearance: the last one ends last. A
+        // handle that does not match this stash's contents is refused
+        // rather than read out of bounds.
+        if let Some(last) = fields.last() {
+            if last.start as usize + last.len as usize >= bytes.len() {
+                return None;
+            }
+        }
+        if kept.header_len > kept.trailer_start || kept.trailer_start > fields.len() {
+            return None;
+        }
+        Some(Message {
+            bytes,
+            fields,
+            header_len: kept.header_len,
+            trailer_start: kept.trailer_start,
+        })
+    }
+
+    /// Whether no message is kept.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.bytes.is_empty()
+    }
+
+    /// Forgets every message, keeping the storage.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.fields.clear();
+    }
+}
+
 /// Where the tag of the field whose value starts at `value_start` begins.
 fn tag_start(bytes: &[u8], value_start: usize) -> usize {
     // value_start - 1 is '='; walk back over the tag digits.
@@ -488,6 +582,33 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn stashed_messages_read_back_without_parsing() {
+        let a = soh("8=FIX.4.4|9=1|35=D|49=A|56=B|34=2|11=X|95=3|96=a|b|10=000|");
+        let b = soh("8=FIX.4.4|9=1|35=8|49=B|56=A|34=3|37=Y|10=000|");
+        let mut idx = FieldIndex::new();
+        let mut stash = MessageStash::new();
+        let ka = stash.push(&idx.parse(&a).unwrap());
+        let kb = stash.push(&idx.parse(&b).unwrap());
+        let ma = stash.get(ka).unwrap();
+        assert_eq!(ma.as_bytes(), &a[..]);
+        assert_eq!(ma.get(96), Some(&b"a\x01b"[..]));
+        assert_eq!(
+            ma.body().iter().map(|f| f.tag).collect::<Vec<_>>(),
+            [11, 95, 96]
+        );
+        let mb = stash.get(kb).unwrap();
+        assert_eq!(mb.msg_type(), b"8");
+        assert_eq!(mb.get(37), Some(&b"Y"[..]));
+        assert_eq!(mb.trailer().len(), 1);
+        stash.clear();
+        assert!(stash.is_empty());
+        assert!(stash.get(ka).is_none());
+        // A handle that does not match what the stash now holds is refused.
+        stash.push(&idx.parse(&b).unwrap());
+        assert!(stash.get(ka).is_none());
     }
 
     #[test]

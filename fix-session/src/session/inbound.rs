@@ -101,16 +101,14 @@ impl Session {
         }
     }
 
-    /// Copies a received message into the delivery buffer and queues its event.
+    /// Keeps a received message, bytes and field index, for delivery and
+    /// queues its event: it is not parsed again when polled.
     fn deliver(&mut self, msg: &Message<'_>, app: bool) {
-        let start = self.inbox.len();
-        let bytes = msg.as_bytes();
-        self.inbox.extend_from_slice(bytes);
-        let len = bytes.len();
+        let kept = self.inbox.push(msg);
         self.events.push_back(if app {
-            QueuedEvent::App { start, len }
+            QueuedEvent::App(kept)
         } else {
-            QueuedEvent::Admin { start, len }
+            QueuedEvent::Admin(kept)
         });
     }
 

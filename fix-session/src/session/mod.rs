@@ -18,7 +18,10 @@ use crate::validation::{self, SessionDictionary};
 use fix_proto::framing::FrameConfig;
 use fix_proto::validate::Validator;
 use fix_proto::value::{TimePrecision, TimestampCache};
-use fix_proto::{Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, UtcTimestamp};
+use fix_proto::{
+    Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, MessageStash, ParseError,
+    UtcTimestamp,
+};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 use timers::{deadline, Timer, TimerTable};
@@ -146,9 +149,8 @@ pub struct Session {
 
     // Events.
     events: VecDeque<QueuedEvent>,
-    /// Received messages handed out as events, back to back.
-    inbox: Vec<u8>,
-    event_index: FieldIndex,
+    /// Received messages handed out as events, indexed.
+    inbox: MessageStash,
 
     // Validation.
     dictionary: Option<SessionDictionary>,
@@ -246,8 +248,7 @@ impl Session {
             resend_entries: Vec::new(),
             resend_index: FieldIndex::new(),
             events: VecDeque::with_capacity(16),
-            inbox: Vec::with_capacity(4096),
-            event_index: FieldIndex::new(),
+            inbox: MessageStash::new(),
             dictionary: None,
             late: VecDeque::new(),
             withdrawn: BTreeSet::new(),
@@ -335,7 +336,6 @@ impl Session {
         for &(len_tag, data_tag) in dict.data_fields() {
             if fix_proto::data_fields::standard_data_tag(len_tag) != Some(data_tag) {
                 self.index.add_data_field(len_tag, data_tag);
-                self.event_index.add_data_field(len_tag, data_tag);
                 self.resend_index.add_data_field(len_tag, data_tag);
             }
         }
@@ -720,17 +720,17 @@ impl Session {
             QueuedEvent::CloseLink => Event::CloseLink,
             QueuedEvent::LoggedOn => Event::LoggedOn,
             QueuedEvent::LoggedOut(text) => Event::LoggedOut { text },
-            QueuedEvent::App { start, len } | QueuedEvent::Admin { start, len } => {
-                let app = matches!(event, QueuedEvent::App { .. });
-                let bytes = self.inbox.get(start..start + len).unwrap_or_default();
-                // These bytes were indexed when received; with the same
-                // data-field table they index again.
-                match self.event_index.parse(bytes) {
-                    Ok(msg) if app => Event::AppMessage(msg),
-                    Ok(msg) => Event::AdminMessage(msg),
-                    Err(e) => Event::Error(SessionError::Unparseable(e)),
-                }
-            }
+            // The stash is cleared only once no event refers to it, so the
+            // lookups find their message; a miss would be reported, not
+            // skipped.
+            QueuedEvent::App(kept) => match self.inbox.get(kept) {
+                Some(msg) => Event::AppMessage(msg),
+                None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
+            },
+            QueuedEvent::Admin(kept) => match self.inbox.get(kept) {
+                Some(msg) => Event::AdminMessage(msg),
+                None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
+            },
             QueuedEvent::Rejected {
                 ref_seq_num,
                 reason,
