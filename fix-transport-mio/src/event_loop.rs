@@ -782,6 +782,41 @@ impl EventLoop {
     /// Drains a session's outputs: events to callbacks, link requests,
     /// bytes to the socket, the next deadline to the timer heap.
     fn service(&mut self, sref: SessionRef) {
+        let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
+            return;
+        };
+        let outer = e.handle.shared.in_service.swap(true, Ordering::Relaxed);
+        self.service_loop(sref);
+        if let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
+            e.handle.shared.in_service.store(outer, Ordering::Relaxed);
+        }
+        if !outer && self.inbox_ready(sref) {
+            // The batch limit stopped the service with messages its
+            // callbacks put still waiting: come back for them.
+            self.schedule_drain(sref);
+        }
+        self.after_service(sref);
+    }
+
+    /// Queues a Drain command for the session unless one is queued.
+    fn schedule_drain(&mut self, sref: SessionRef) {
+        let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
+            return;
+        };
+        let schedule = match e.handle.shared.inbox.lock() {
+            Ok(mut inbox) => !std::mem::replace(&mut inbox.scheduled, true),
+            Err(_) => false,
+        };
+        if schedule {
+            if let Ok(mut q) = self.shared.commands.lock() {
+                q.push_back(Command::Drain(sref));
+            }
+        }
+    }
+
+    /// The body of [`service`](EventLoop::service): events, links, writes
+    /// and put messages until nothing is left to do (or the batch limit).
+    fn service_loop(&mut self, sref: SessionRef) {
         let (now, utc) = (self.now, self.utc);
         let mut todo = EventOutcome::default();
         let mut drains = 0;
@@ -835,7 +870,6 @@ impl EventLoop {
             }
             break;
         }
-        self.after_service(sref);
     }
 
     /// Publishes a session's state, closes a link whose last bytes are

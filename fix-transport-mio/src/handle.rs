@@ -180,6 +180,11 @@ pub(crate) struct SessionShared {
     /// Set when messages are put, cleared when the loop takes them: lets
     /// the loop send what a callback put right away.
     pub(crate) inbox_pending: AtomicBool,
+    /// Set by the loop thread while it services the session: what the
+    /// session's callbacks put is then taken by that same service, with no
+    /// Drain command. Only the loop thread writes it, and it is only
+    /// consulted on the loop thread.
+    pub(crate) in_service: AtomicBool,
 }
 
 impl SessionShared {
@@ -204,6 +209,7 @@ impl SessionShared {
             closed: AtomicBool::new(false),
             inbox: Mutex::new(Inbox::default()),
             inbox_pending: AtomicBool::new(false),
+            in_service: AtomicBool::new(false),
         }
     }
 }
@@ -391,7 +397,11 @@ impl SessionHandle {
             }
             inbox.push(message.borrow());
             self.shared.inbox_pending.store(true, Ordering::Release);
-            !std::mem::replace(&mut inbox.scheduled, true)
+            // Put from this session's own callbacks: the service running
+            // them sends it next, without a command (and its queue lock).
+            let serviced =
+                self.shared.in_service.load(Ordering::Relaxed) && self.engine.on_loop_thread();
+            !serviced && !std::mem::replace(&mut inbox.scheduled, true)
         };
         if schedule {
             self.engine
