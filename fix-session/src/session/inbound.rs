@@ -185,9 +185,8 @@ impl Session {
             return;
         }
         let poss_dup = msg.get(tag::POSS_DUP_FLAG) == Some(b"Y");
-        let is_gap_fill = msg.get(tag::GAP_FILL_FLAG) == Some(b"Y");
         match msg_type {
-            msg_type::SEQUENCE_RESET if !is_gap_fill => {
+            msg_type::SEQUENCE_RESET if msg.get(tag::GAP_FILL_FLAG) != Some(b"Y") => {
                 return self.on_sequence_reset(msg, seq, now, utc);
             }
             msg_type::LOGON if msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y") => {
@@ -391,7 +390,7 @@ impl Session {
                 false
             }
             Some(raw) => {
-                let accurate = match UtcTimestamp::parse(raw) {
+                let accurate = match self.sending_times.parse(raw) {
                     Err(_) => false,
                     Ok(t) => !self.config.check_latency || self.within_latency(t, utc),
                 };

@@ -17,7 +17,7 @@ use crate::store::{SeqNum, Store};
 use crate::validation::{self, SessionDictionary};
 use fix_proto::framing::FrameConfig;
 use fix_proto::validate::Validator;
-use fix_proto::value::{TimePrecision, TimestampCache};
+use fix_proto::value::{TimePrecision, TimestampCache, TimestampParser};
 use fix_proto::{
     Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, MessageStash, ParseError,
     UtcTimestamp,
@@ -133,6 +133,8 @@ pub struct Session {
     test_req_counter: u64,
     /// Whether the peer's Logon carried NextExpectedMsgSeqNum(789).
     peer_sent_next_expected: bool,
+    /// Parses SendingTime(52), remembering the last second seen.
+    sending_times: TimestampParser,
 
     // Send path.
     encoder: Encoder,
@@ -240,6 +242,7 @@ impl Session {
             test_request: None,
             test_req_counter: 0,
             peer_sent_next_expected: false,
+            sending_times: TimestampParser::new(),
             tx: Vec::with_capacity(4096),
             tx_start: 0,
             store_dirty: false,
