@@ -138,6 +138,11 @@ pub struct Session {
 
     // Send path.
     encoder: Encoder,
+    /// Our CompID header fields, encoded once (see `outbound::header_ids`).
+    header_ids: Vec<u8>,
+    /// The configuration was handed out for changes since `header_ids`
+    /// was built.
+    header_ids_stale: bool,
     tx: Vec<u8>,
     tx_start: usize,
     store_dirty: bool,
@@ -227,6 +232,8 @@ impl Session {
             decoder: Decoder::new(frame_config(&config)),
             encoder: Encoder::with_timestamps(TimestampCache::new(precision(&config))),
             validator: Validator::new(validation::options(&config.validation)),
+            header_ids: outbound::header_ids(&config),
+            header_ids_stale: false,
             config,
             store,
             state: SessionState::Initial,
@@ -282,6 +289,7 @@ impl Session {
     /// credentials and Logon fields are read when each Logon is sent;
     /// HeartBtInt, message size and checksum options when a link comes up.
     pub fn config_mut(&mut self) -> &mut SessionConfig {
+        self.header_ids_stale = true;
         &mut self.config
     }
 
