@@ -853,6 +853,16 @@ impl EventLoop {
                     continue;
                 }
             }
+            // Messages put (by the callbacks just run, or waiting for the
+            // socket to drain) go out now, a bounded number of batches per
+            // service so that a steady stream of puts cannot hold the loop.
+            // They are encoded before writing, so that a reply put from a
+            // callback leaves in the same write as what came before it.
+            if drains < MAX_DRAINS_PER_SERVICE && self.inbox_ready(sref) {
+                drains += 1;
+                self.drain_inbox(sref, false);
+                continue;
+            }
             match self.write_out(sref) {
                 Ok(()) => {}
                 Err(err) => {
@@ -860,9 +870,7 @@ impl EventLoop {
                     continue;
                 }
             }
-            // Messages put (by the callbacks just run, or waiting for the
-            // socket to drain) go out now, a bounded number of batches per
-            // service so that a steady stream of puts cannot hold the loop.
+            // Writing may have made room for messages held back.
             if drains < MAX_DRAINS_PER_SERVICE && self.inbox_ready(sref) {
                 drains += 1;
                 self.drain_inbox(sref, false);
