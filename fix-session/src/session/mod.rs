@@ -133,6 +133,8 @@ pub struct Session {
     test_req_counter: u64,
     /// Whether the peer's Logon carried NextExpectedMsgSeqNum(789).
     peer_sent_next_expected: bool,
+    /// The TestRequest delay for (HeartBtInt, multiplier bits).
+    idle_timeout_cache: Option<((u32, u64), Duration)>,
     /// Parses SendingTime(52), remembering the last second seen.
     sending_times: TimestampParser,
 
@@ -249,6 +251,7 @@ impl Session {
             test_request: None,
             test_req_counter: 0,
             peer_sent_next_expected: false,
+            idle_timeout_cache: None,
             sending_times: TimestampParser::new(),
             tx: Vec::with_capacity(4096),
             tx_start: 0,
@@ -843,9 +846,23 @@ impl Session {
     }
 
     /// The TestRequest delay: HeartBtInt x (1 + TestRequestDelayMultiplier).
-    fn idle_timeout(&self) -> Duration {
-        let factor = 1.0 + self.config.test_request_delay_multiplier;
-        Duration::try_from_secs_f64(self.heart_bt_int as f64 * factor).unwrap_or(Duration::MAX)
+    /// Computed again only when either changes: it is needed for every
+    /// message received, and the float conversion is not free.
+    fn idle_timeout(&mut self) -> Duration {
+        let key = (
+            self.heart_bt_int,
+            self.config.test_request_delay_multiplier.to_bits(),
+        );
+        match self.idle_timeout_cache {
+            Some((k, d)) if k == key => d,
+            _ => {
+                let factor = 1.0 + self.config.test_request_delay_multiplier;
+                let d = Duration::try_from_secs_f64(self.heart_bt_int as f64 * factor)
+                    .unwrap_or(Duration::MAX);
+                self.idle_timeout_cache = Some((key, d));
+                d
+            }
+        }
     }
 
     /// How long our ResendRequest may go without progress before it is sent
@@ -858,8 +875,8 @@ impl Session {
     fn note_received(&mut self, now: Instant) {
         self.last_received = now;
         if self.state == SessionState::Established && self.heart_bt_int > 0 {
-            self.timers
-                .set(Timer::TestRequest, deadline(now, self.idle_timeout()));
+            let idle = self.idle_timeout();
+            self.timers.set(Timer::TestRequest, deadline(now, idle));
         }
     }
 
@@ -1019,8 +1036,8 @@ impl Session {
                             let id = self.test_req_counter;
                             self.send_test_request(id, now, utc);
                             self.test_request = Some(PendingTestRequest { id, sent_at: now });
-                            self.timers
-                                .set(Timer::TestRequest, deadline(now, self.idle_timeout()));
+                            let idle = self.idle_timeout();
+                            self.timers.set(Timer::TestRequest, deadline(now, idle));
                         }
                     }
                 }
