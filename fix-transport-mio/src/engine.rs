@@ -185,6 +185,9 @@ thread_local! {
 pub(crate) struct EngineShared {
     pub(crate) id: usize,
     pub(crate) commands: Mutex<VecDeque<Command>>,
+    /// Set after a command is queued, cleared by the loop before it takes
+    /// the queue: lets the loop skip the queue's lock when nothing came.
+    pub(crate) queued: AtomicBool,
     pub(crate) waker: mio::Waker,
     /// Set by the loop just before it sleeps in poll; whoever clears it
     /// wakes the loop.
@@ -212,6 +215,10 @@ impl EngineShared {
             }
             q.push_back(command);
         }
+        // SeqCst pairs with the loop's `sleeping` store then `queued` load:
+        // either the loop sees this command before it sleeps, or we see it
+        // sleeping and wake it.
+        self.queued.store(true, Ordering::SeqCst);
         if LOOP_OF.with(|l| l.get()) != self.id && self.sleeping.swap(false, Ordering::SeqCst) {
             self.waker.wake()?;
         }
@@ -291,6 +298,7 @@ impl FixEngine {
         let shared = Arc::new(EngineShared {
             id: ENGINE_IDS.fetch_add(1, Ordering::Relaxed),
             commands: Mutex::new(VecDeque::new()),
+            queued: AtomicBool::new(false),
             waker,
             sleeping: AtomicBool::new(false),
             stopped: AtomicBool::new(false),

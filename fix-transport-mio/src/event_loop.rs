@@ -367,12 +367,7 @@ impl EventLoop {
 
     fn poll_timeout(&mut self) -> Option<Duration> {
         self.shared.sleeping.store(true, Ordering::SeqCst);
-        let pending = self
-            .shared
-            .commands
-            .lock()
-            .map(|q| !q.is_empty())
-            .unwrap_or(false);
+        let pending = self.shared.queued.load(Ordering::SeqCst);
         if pending || !self.read_again.is_empty() {
             return Some(Duration::ZERO);
         }
@@ -426,15 +421,14 @@ impl EventLoop {
     // Commands
 
     fn run_commands(&mut self) {
-        loop {
+        // Cleared before taking the queue, so that a command queued after
+        // the swap sets it again.
+        while self.shared.queued.swap(false, Ordering::SeqCst) {
             {
                 let Ok(mut q) = self.shared.commands.lock() else {
                     self.stop = true;
                     return;
                 };
-                if q.is_empty() {
-                    return;
-                }
                 std::mem::swap(&mut *q, &mut self.commands);
             }
             while let Some(c) = self.commands.pop_front() {
@@ -808,9 +802,9 @@ impl EventLoop {
             Err(_) => false,
         };
         if schedule {
-            if let Ok(mut q) = self.shared.commands.lock() {
-                q.push_back(Command::Drain(sref));
-            }
+            // On the loop thread: queued without waking anything. A stopped
+            // engine drops it, as it drops every command.
+            let _ = self.shared.submit(Command::Drain(sref));
         }
     }
 
