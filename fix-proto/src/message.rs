@@ -126,6 +126,78 @@ impl FieldIndex {
         })
     }
 
+    /// Splits `bytes`, which ends with SOH, into `fields`.
+    #[inline(always)]
+    fn split(&self, bytes: &[u8], fields: &mut Vec<FieldSpan>) -> Result<(), ParseError> {
+        // Only a dictionary's custom data fields need the slow lookup.
+        let custom_data = !self.extra_data_fields.is_empty();
+        let mut pos = 0usize;
+        // The data field announced by the last length field (0: none) and
+        // its length.
+        let mut data_tag: Tag = 0;
+        let mut data_len = 0usize;
+        while pos < bytes.len() {
+            // Tag: ASCII digits up to '='.
+            let field_start = pos;
+            let mut t: u32 = 0;
+            loop {
+                let Some(&b) = bytes.get(pos) else {
+                    return Err(malformed(field_start, fields.last().map(|f| f.tag)));
+                };
+                let d = b.wrapping_sub(b'0');
+                if d <= 9 {
+                    // Nine digits cannot overflow a u32.
+                    if pos - field_start >= 9 {
+                        return Err(malformed(field_start, fields.last().map(|f| f.tag)));
+                    }
+                    t = t * 10 + d as u32;
+                    pos += 1;
+                } else if b == b'=' && pos > field_start && t != 0 {
+                    pos += 1;
+                    break;
+                } else {
+                    return Err(malformed(field_start, fields.last().map(|f| f.tag)));
+                }
+            }
+            let value_start = pos;
+            let value_end = if data_tag != 0 && data_tag == t {
+                let end = value_start.saturating_add(data_len);
+                if bytes.get(end) != Some(&SOH) {
+                    return Err(ParseError::DataLengthMismatch { tag: t });
+                }
+                end
+            } else {
+                match find_soh(bytes, value_start) {
+                    Some(end) => end,
+                    None => return Err(ParseError::Unterminated),
+                }
+            };
+            data_tag = 0;
+            let is_length = if (t as usize) < LENGTH_TAG_BITMAP_BITS && !custom_data {
+                LENGTH_TAG_BITMAP[t as usize / 64] & (1 << (t % 64)) != 0
+            } else {
+                true
+            };
+            if is_length {
+                if let Some(announced) = self.data_tag_for(t) {
+                    // A length we cannot read leaves the data field to be
+                    // delimited by SOH; validation reports the bad length.
+                    if let Ok(len) = usize::from_fix_value(&bytes[value_start..value_end]) {
+                        data_tag = announced;
+                        data_len = len;
+                    }
+                }
+            }
+            fields.push(FieldSpan {
+                tag: t,
+                start: value_start as u32,
+                len: (value_end - value_start) as u32,
+            });
+            pos = value_end + 1;
+        }
+        Ok(())
+    }
+
     fn index(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
         self.fields.clear();
         if bytes.len() > u32::MAX as usize {
@@ -134,61 +206,13 @@ impl FieldIndex {
         if bytes.last() != Some(&SOH) {
             return Err(ParseError::Unterminated);
         }
-        let mut pos = 0usize;
-        let mut pending_data: Option<(Tag, usize)> = None;
-        let mut prev: Option<Tag> = None;
-        while pos < bytes.len() {
-            // Tag: ASCII digits up to '='.
-            let field_start = pos;
-            let mut t: u32 = 0;
-            loop {
-                let Some(&b) = bytes.get(pos) else {
-                    return Err(malformed(field_start, prev));
-                };
-                let d = b.wrapping_sub(b'0');
-                if d <= 9 {
-                    // Nine digits cannot overflow a u32.
-                    if pos - field_start >= 9 {
-                        return Err(malformed(field_start, prev));
-                    }
-                    t = t * 10 + d as u32;
-                    pos += 1;
-                } else if b == b'=' && pos > field_start && t != 0 {
-                    pos += 1;
-                    break;
-                } else {
-                    return Err(malformed(field_start, prev));
-                }
-            }
-            let value_start = pos;
-            let value_end = match pending_data.take() {
-                Some((data_tag, len)) if data_tag == t => {
-                    let end = value_start.saturating_add(len);
-                    if bytes.get(end) != Some(&SOH) {
-                        return Err(ParseError::DataLengthMismatch { tag: t });
-                    }
-                    end
-                }
-                _ => match find_soh(bytes, value_start) {
-                    Some(end) => end,
-                    None => return Err(ParseError::Unterminated),
-                },
-            };
-            if let Some(data_tag) = self.data_tag_for(t) {
-                // A length we cannot read leaves the data field to be
-                // delimited by SOH; validation reports the bad length.
-                if let Ok(len) = usize::from_fix_value(&bytes[value_start..value_end]) {
-                    pending_data = Some((data_tag, len));
-                }
-            }
-            self.fields.push(FieldSpan {
-                tag: t,
-                start: value_start as u32,
-                len: (value_end - value_start) as u32,
-            });
-            prev = Some(t);
-            pos = value_end + 1;
-        }
+        // The spans go into a local vector, whose length and capacity the
+        // compiler keeps in registers; it is put back afterwards, also on
+        // an error.
+        let mut fields = std::mem::take(&mut self.fields);
+        let split = self.split(bytes, &mut fields);
+        self.fields = fields;
+        split?;
         self.header_len = self
             .fields
             .iter()
