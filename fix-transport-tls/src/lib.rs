@@ -1,6 +1,71 @@
 //! FIX over TLS: rustls client and server transports for the mio FIX
 //! engine, including mutual TLS.
 //!
-//! This crate adds encryption to the engine's byte streams; the FIX session
-//! logic is unchanged and lives in `fix-session`.
+//! This crate adds encryption to the engine's byte streams and nothing
+//! else: the FIX session logic is unchanged and lives in `fix-session`,
+//! and every engine feature (reconnects, resends, late delivery, logs)
+//! works the same over TLS. A [`TlsClientConfig`] is the transport factory
+//! of initiator sessions, a [`TlsServerConfig`] that of acceptor
+//! listeners; both are built from a settings file's TLS keys
+//! ([`TlsClientConfig::from_settings`], [`TlsServerConfig::from_settings`])
+//! or in code.
+//!
+//! Cryptography comes from rustls with the *ring* provider only, which
+//! builds with nothing but a C compiler. Trust anchors for initiators
+//! without CertificationAuthoritiesFile are the Mozilla roots compiled in
+//! by `webpki-roots`, so that verification behaves the same on every
+//! machine whatever its certificate store.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod client;
+mod error;
+mod identity;
+pub mod pem;
+mod server;
+mod stream;
+pub mod suites;
+
+pub use client::{TlsClientBuilder, TlsClientConfig};
+pub use error::{TlsConfigError, TlsError};
+pub use identity::PeerCertificate;
+pub use server::{ClientAuth, TlsServerBuilder, TlsServerConfig};
+pub use stream::TlsStream;
+
+/// rustls, re-exported for its certificate and key types
+/// (`rustls::pki_types::{CertificateDer, PrivateKeyDer}`).
+pub use rustls;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a TLS handshake may take unless configured otherwise.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A callback told of every TLS failure of the links made with one
+/// configuration: the peer's address and the error. It runs on the engine
+/// thread and should return quickly.
+#[derive(Clone)]
+pub struct TlsErrorHandler(Arc<HandlerFn>);
+
+type HandlerFn = dyn Fn(SocketAddr, &TlsError) + Send + Sync;
+
+impl TlsErrorHandler {
+    /// Wraps a closure.
+    pub fn new(handler: impl Fn(SocketAddr, &TlsError) + Send + Sync + 'static) -> Self {
+        TlsErrorHandler(Arc::new(handler))
+    }
+
+    /// Calls the handler.
+    pub fn call(&self, peer: SocketAddr, error: &TlsError) {
+        (self.0)(peer, error)
+    }
+}
+
+impl fmt::Debug for TlsErrorHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsErrorHandler")
+    }
+}
