@@ -1,7 +1,62 @@
 //! The FIX engine: one mio event loop thread hosting many FIX sessions over
 //! TCP, with initiators that connect and reconnect, acceptors that route
-//! incoming Logons, and the `FixEngine` / session handle API.
+//! incoming Logons by CompIDs, and the [`FixEngine`] / [`SessionHandle`] API
+//! used from any thread.
 //!
-//! The protocol itself lives in `fix-session`; this crate only moves bytes
-//! and time in and out of it.
+//! The protocol itself lives in `fix-session` (a sans-IO state machine);
+//! this crate moves bytes and time in and out of it: sockets, timers, the
+//! command queue, application callbacks, FIX message logs.
+//!
+//! ```no_run
+//! use fix_proto::{FieldWriter, FixVersion, MessageBuilder};
+//! use fix_transport_mio::{AppEventKind, ChannelApplication, EngineSettings, FixEngine, SessionId};
+//!
+//! let engine = FixEngine::new(EngineSettings::default())?;
+//! let (app, events) = ChannelApplication::new();
+//! let session = engine.create_session(SessionId::new("TEST1", "TEST2"), FixVersion::Fix44, app)?;
+//! session.connect(30, "127.0.0.1:8901")?;   // returns at once; logs on in the background
+//!
+//! let mut order = MessageBuilder::new(b"D");
+//! order.push_str(11, "ORD-1").push_str(55, "EUR/USD").push_char(54, b'1');
+//! session.put(&order)?;                        // sent after Logon if not yet established
+//!
+//! for event in events.iter() {
+//!     if let AppEventKind::Message(m) = event.kind {
+//!         println!("received {:?}", m.msg_type());
+//!         break;
+//!     }
+//! }
+//! session.disconnect("end of day")?;
+//! session.finalize();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Threads: every socket, timer and application callback of an engine runs
+//! on its one event loop thread; [`SessionHandle`] methods queue commands
+//! for it and wake it. No write can block the loop: sockets are
+//! non-blocking, each session's outgoing backlog is bounded
+//! ([`EngineSettings::max_outgoing_bytes`], [`PutError::Backpressure`]).
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod app;
+mod engine;
+mod error;
+mod event_loop;
+pub mod filelog;
+mod handle;
+mod timers;
+pub mod transport;
+
+pub use app::{
+    AppEvent, AppEventKind, Application, ChannelApplication, LogonFields, OwnedMessage,
+    RefuseLogon, Rejection,
+};
+pub use engine::{EngineSettings, FixEngine, SessionOptions};
+pub use error::{EngineError, PutError};
+pub use handle::{SessionHandle, SessionId};
+pub use transport::{
+    LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,
+};
+
+pub use fix_session::{SessionKey, SessionState};

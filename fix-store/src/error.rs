@@ -1,0 +1,128 @@
+//! Errors of the file store: I/O, damaged files and foreign sessions.
+
+use fix_session::{SessionKey, StoreError};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Why opening, writing or reading a [`FileStore`](crate::FileStore) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileStoreError {
+    /// A file operation failed.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// What the operating system reported.
+        #[source]
+        source: io::Error,
+    },
+    /// A store file's header is missing, truncated, or fails its checksum.
+    #[error("unreadable store header in {path}: {reason}")]
+    BadHeader {
+        /// The store file.
+        path: PathBuf,
+        /// What is wrong with the header.
+        reason: &'static str,
+    },
+    /// A store file names another session in its header.
+    #[error("{path} belongs to session {found}, not {expected}")]
+    WrongSession {
+        /// The store file.
+        path: PathBuf,
+        /// The session the caller opened.
+        expected: String,
+        /// The session named in the file.
+        found: String,
+    },
+    /// A store file is damaged in a way a torn last write cannot explain.
+    #[error("store file {path} is corrupt at offset {offset}: {reason}")]
+    Corrupt {
+        /// The store file.
+        path: PathBuf,
+        /// Byte offset of the first damaged record.
+        offset: u64,
+        /// What is wrong there.
+        reason: &'static str,
+    },
+    /// A segment file between two present ones is missing.
+    #[error("store segment {path} is missing")]
+    MissingSegment {
+        /// The file that should exist.
+        path: PathBuf,
+    },
+    /// A message is larger than a record can hold (4 GiB).
+    #[error("message of {len} bytes is larger than a store record can hold")]
+    MessageTooLarge {
+        /// The message length in bytes.
+        len: usize,
+    },
+    /// The session identity is too long to be written in a header.
+    #[error("session identity is too long to store ({len} bytes)")]
+    KeyTooLong {
+        /// The encoded identity length in bytes.
+        len: usize,
+    },
+    /// An earlier write failed half-way and could not be rolled back, so the
+    /// store refuses further work until it is reopened.
+    #[error("store file {path} is unusable after a failed write that could not be rolled back")]
+    Poisoned {
+        /// The store file.
+        path: PathBuf,
+    },
+}
+
+impl FileStoreError {
+    pub(crate) fn io(path: &Path, source: io::Error) -> FileStoreError {
+        FileStoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// A closure for `map_err` that attaches `path` to an I/O error.
+pub(crate) fn at(path: &Path) -> impl FnOnce(io::Error) -> FileStoreError + '_ {
+    move |source| FileStoreError::io(path, source)
+}
+
+/// The full identity of a session, for error messages.
+pub(crate) fn describe(key: &SessionKey) -> String {
+    let mut s = format!("{}:{}", key.begin_string, key.sender_comp_id);
+    if let Some(v) = &key.sender_sub_id {
+        s.push_str(&format!("/sub={v}"));
+    }
+    if let Some(v) = &key.sender_location_id {
+        s.push_str(&format!("/loc={v}"));
+    }
+    s.push_str(&format!("->{}", key.target_comp_id));
+    if let Some(v) = &key.target_sub_id {
+        s.push_str(&format!("/sub={v}"));
+    }
+    if let Some(v) = &key.target_location_id {
+        s.push_str(&format!("/loc={v}"));
+    }
+    if let Some(v) = &key.qualifier {
+        s.push_str(&format!(":{v}"));
+    }
+    s
+}
+
+impl From<FileStoreError> for StoreError {
+    fn from(e: FileStoreError) -> StoreError {
+        match e {
+            FileStoreError::Io { path, source } => StoreError::Io(io::Error::new(
+                source.kind(),
+                format!("{}: {source}", path.display()),
+            )),
+            FileStoreError::WrongSession { .. } => StoreError::WrongSession(e.to_string()),
+            FileStoreError::MessageTooLarge { .. } | FileStoreError::KeyTooLong { .. } => {
+                StoreError::Io(io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))
+            }
+            FileStoreError::Poisoned { .. } => StoreError::Io(io::Error::other(e.to_string())),
+            FileStoreError::BadHeader { .. }
+            | FileStoreError::Corrupt { .. }
+            | FileStoreError::MissingSegment { .. } => StoreError::Corrupt(e.to_string()),
+        }
+    }
+}

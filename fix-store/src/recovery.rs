@@ -1,0 +1,333 @@
+//! Reading a session's segment files back on open: header checks, replay
+//! of the records into sequence numbers and the message index, and the
+//! decision between a torn last record (dropped) and corruption (an error).
+
+use crate::error::{at, describe, FileStoreError};
+use crate::format::{
+    decode_header, decode_record_header, header_len, RecordKind, SegmentHeader, HEADER_PREFIX_LEN,
+    RECORD_HEADER_LEN,
+};
+use crate::index::{Entry, MessageIndex};
+use crate::name::{parse_file_name, segment_name, FileKind};
+use crate::options::{FileStoreOptions, Recovery};
+use fix_proto::UtcTimestamp;
+use fix_session::{SeqNum, SessionKey};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+const SCAN_BUFFER: usize = 256 * 1024;
+
+/// The store files of one session found in a directory.
+#[derive(Debug, Default)]
+pub(crate) struct Files {
+    /// Segment numbers, ascending.
+    pub segments: Vec<u64>,
+    /// Numbers of half-created segments left by a crash.
+    pub temps: Vec<u64>,
+}
+
+/// Lists the files of the store named `prefix`; a missing directory has none.
+pub(crate) fn list_files(dir: &Path, prefix: &str) -> Result<Files, FileStoreError> {
+    let mut files = Files::default();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(files),
+        Err(e) => return Err(FileStoreError::io(dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(at(dir))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        match parse_file_name(name) {
+            Some((p, FileKind::Segment(n))) if p == prefix => files.segments.push(n),
+            Some((p, FileKind::Temp(n))) if p == prefix => files.temps.push(n),
+            _ => {}
+        }
+    }
+    files.segments.sort_unstable();
+    Ok(files)
+}
+
+/// Reads and checks a segment file's header; returns it and its length.
+pub(crate) fn read_header(
+    path: &Path,
+    file: &File,
+) -> Result<(SegmentHeader, u64), FileStoreError> {
+    let bad = |reason| FileStoreError::BadHeader {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut reader = file;
+    reader.seek(SeekFrom::Start(0)).map_err(at(path))?;
+    let mut prefix = [0u8; HEADER_PREFIX_LEN];
+    read_or_short(&mut reader, &mut prefix, path)?
+        .ok_or_else(|| bad("file shorter than a store header"))?;
+    let len = header_len(&prefix).map_err(bad)?;
+    let mut bytes = vec![0u8; len];
+    bytes[..HEADER_PREFIX_LEN].copy_from_slice(&prefix);
+    read_or_short(&mut reader, &mut bytes[HEADER_PREFIX_LEN..], path)?
+        .ok_or_else(|| bad("file shorter than its header"))?;
+    let header = decode_header(&bytes).map_err(bad)?;
+    Ok((header, len as u64))
+}
+
+/// `read_exact` that reports a short file as `None` rather than an error.
+fn read_or_short(
+    r: &mut impl Read,
+    buf: &mut [u8],
+    path: &Path,
+) -> Result<Option<()>, FileStoreError> {
+    match r.read_exact(buf) {
+        Ok(()) => Ok(Some(())),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(e) => Err(FileStoreError::io(path, e)),
+    }
+}
+
+/// The state of a store as read from its files.
+#[derive(Debug)]
+pub(crate) struct Recovered {
+    pub key: SessionKey,
+    /// Segments holding the current sequence, ascending, with file lengths
+    /// (the last one's valid length).
+    pub segments: Vec<(u64, u64)>,
+    /// Segments before the last start of a sequence: left by a reset or a
+    /// history trim that a crash interrupted.
+    pub obsolete: Vec<u64>,
+    pub index: MessageIndex,
+    pub next_sender: SeqNum,
+    pub next_target: SeqNum,
+    pub creation_time: UtcTimestamp,
+    /// Messages and message bytes in the last segment.
+    pub active_messages: u64,
+    pub active_message_bytes: u64,
+    /// Bytes past the last valid record of the last segment (a torn tail).
+    pub torn_tail_bytes: u64,
+}
+
+/// Reads the store named `prefix` in `dir`. With `expected`, every file must
+/// name that session; without, the newest file's session is taken. `None`
+/// if the store has no segment yet.
+pub(crate) fn recover(
+    dir: &Path,
+    prefix: &str,
+    expected: Option<&SessionKey>,
+    options: &FileStoreOptions,
+    segments: &[u64],
+) -> Result<Option<Recovered>, FileStoreError> {
+    let Some(&last) = segments.last() else {
+        return Ok(None);
+    };
+    let path_of = |n: u64| dir.join(segment_name(prefix, n));
+
+    // Walk back from the newest segment to the one that starts the current
+    // sequence (or the oldest present, when history trims removed it).
+    let mut chain: Vec<(u64, File, SegmentHeader, u64)> = Vec::new();
+    let mut expected_key = expected.cloned();
+    let mut i = segments.len();
+    while i > 0 {
+        i -= 1;
+        let number = segments[i];
+        let path = path_of(number);
+        let file = File::open(&path).map_err(at(&path))?;
+        let (header, hlen) = read_header(&path, &file)?;
+        if header.number != number {
+            return Err(FileStoreError::BadHeader {
+                path,
+                reason: "segment number does not match the file name",
+            });
+        }
+        match &expected_key {
+            Some(k) if *k != header.key => {
+                return Err(FileStoreError::WrongSession {
+                    path,
+                    expected: describe(k),
+                    found: describe(&header.key),
+                });
+            }
+            Some(_) => {}
+            None => expected_key = Some(header.key.clone()),
+        }
+        let starts = header.starts_sequence;
+        chain.push((number, file, header, hlen));
+        if starts {
+            break;
+        }
+        if i > 0 && segments[i - 1] != number - 1 {
+            return Err(FileStoreError::MissingSegment {
+                path: path_of(number - 1),
+            });
+        }
+    }
+    chain.reverse();
+    let obsolete = segments[..i].to_vec();
+    let Some(key) = expected_key else {
+        return Ok(None);
+    };
+
+    let mut index = MessageIndex::new(options.history);
+    let mut state = (1, 1, UtcTimestamp::UNIX_EPOCH);
+    let mut kept = Vec::with_capacity(chain.len());
+    let mut active_messages = 0;
+    let mut active_message_bytes = 0;
+    let mut torn_tail_bytes = 0;
+    for (number, file, header, hlen) in &chain {
+        let path = path_of(*number);
+        let is_last = *number == last;
+        let file_len = file.metadata().map_err(at(&path))?.len();
+        state = (header.next_sender, header.next_target, header.creation_time);
+        if is_last {
+            active_messages = 0;
+            active_message_bytes = 0;
+        }
+        let valid = scan_records(
+            &path,
+            file,
+            *hlen,
+            file_len,
+            is_last,
+            options.recovery,
+            |kind, value, offset, len| match kind {
+                RecordKind::Message => {
+                    index.push(Entry {
+                        seq: value,
+                        offset,
+                        segment: *number,
+                        len,
+                    });
+                    state.0 = value.saturating_add(1);
+                    if is_last {
+                        active_messages += 1;
+                        active_message_bytes += u64::from(len);
+                    }
+                }
+                RecordKind::NextSenderSeqNum => state.0 = value,
+                RecordKind::NextTargetSeqNum => state.1 = value,
+            },
+        )?;
+        if is_last {
+            torn_tail_bytes = file_len - valid;
+        }
+        kept.push((*number, valid));
+    }
+    Ok(Some(Recovered {
+        key,
+        segments: kept,
+        obsolete,
+        index,
+        next_sender: state.0,
+        next_target: state.1,
+        creation_time: state.2,
+        active_messages,
+        active_message_bytes,
+        torn_tail_bytes,
+    }))
+}
+
+/// Replays the records of one segment from `start`, calling `on_record`
+/// with each valid one (kind, value, offset, payload length). Returns the
+/// length of the valid prefix of the file.
+///
+/// In the last segment, a record that a torn write explains ends the scan:
+/// one cut short by the end of the file, or a checksum failure followed by
+/// nothing but zeros (what a power loss leaves in unwritten blocks), or a
+/// payload checksum failure in the very last record. Anything else is
+/// `Corrupt`, unless `recovery` asks to drop it.
+fn scan_records(
+    path: &Path,
+    file: &File,
+    start: u64,
+    file_len: u64,
+    is_last: bool,
+    recovery: Recovery,
+    mut on_record: impl FnMut(RecordKind, u64, u64, u32),
+) -> Result<u64, FileStoreError> {
+    let corrupt = |offset, reason| FileStoreError::Corrupt {
+        path: path.to_path_buf(),
+        offset,
+        reason,
+    };
+    let repair = is_last && recovery == Recovery::TruncateCorruptTail;
+    let mut reader = BufReader::with_capacity(SCAN_BUFFER, file);
+    reader.seek(SeekFrom::Start(start)).map_err(at(path))?;
+    let mut pos = start;
+    loop {
+        if pos >= file_len {
+            return Ok(pos);
+        }
+        if file_len - pos < RECORD_HEADER_LEN as u64 {
+            return if is_last {
+                Ok(pos)
+            } else {
+                Err(corrupt(pos, "record cut short in a closed segment"))
+            };
+        }
+        let mut hb = [0u8; RECORD_HEADER_LEN];
+        reader.read_exact(&mut hb).map_err(at(path))?;
+        let Some(h) = decode_record_header(&hb) else {
+            if repair || (is_last && all_zero(path, file, pos, file_len)?) {
+                return Ok(pos);
+            }
+            return Err(corrupt(pos, "record header checksum mismatch"));
+        };
+        let kind = match h.kind {
+            Some(RecordKind::Message) => RecordKind::Message,
+            Some(k) if h.len == 0 => k,
+            _ if repair => return Ok(pos),
+            Some(_) => return Err(corrupt(pos, "sequence number record with a payload")),
+            None => return Err(corrupt(pos, "unknown record kind")),
+        };
+        let end = pos + RECORD_HEADER_LEN as u64 + u64::from(h.len);
+        if end > file_len {
+            return if is_last {
+                Ok(pos)
+            } else {
+                Err(corrupt(pos, "record runs past the end of a closed segment"))
+            };
+        }
+        let mut hasher = crc32fast::Hasher::new();
+        let mut left = h.len as usize;
+        while left > 0 {
+            let buf = reader.fill_buf().map_err(at(path))?;
+            if buf.is_empty() {
+                return Err(FileStoreError::io(
+                    path,
+                    io::Error::new(io::ErrorKind::UnexpectedEof, "file shrank while being read"),
+                ));
+            }
+            let n = left.min(buf.len());
+            hasher.update(&buf[..n]);
+            reader.consume(n);
+            left -= n;
+        }
+        if hasher.finalize() != h.payload_crc {
+            if repair || (is_last && (end == file_len || all_zero(path, file, end, file_len)?)) {
+                return Ok(pos);
+            }
+            return Err(corrupt(pos, "record checksum mismatch"));
+        }
+        on_record(kind, h.value, pos, h.len);
+        pos = end;
+    }
+}
+
+/// Whether every byte of `file` in `from..to` is zero.
+fn all_zero(path: &Path, file: &File, from: u64, to: u64) -> Result<bool, FileStoreError> {
+    let mut reader = file;
+    reader.seek(SeekFrom::Start(from)).map_err(at(path))?;
+    let mut left = to.saturating_sub(from);
+    let mut buf = vec![0u8; 64 * 1024];
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = reader.read(&mut buf[..want]).map_err(at(path))?;
+        if n == 0 {
+            break;
+        }
+        if buf[..n].iter().any(|&b| b != 0) {
+            return Ok(false);
+        }
+        left -= n as u64;
+    }
+    Ok(true)
+}

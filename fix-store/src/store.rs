@@ -1,0 +1,751 @@
+//! The file store itself: [`FileStore`], its `Store` implementation, and
+//! read-only inspection of store directories.
+
+use crate::error::{at, FileStoreError};
+use crate::format::{
+    decode_record_header, encode_header, encode_record, RecordKind, SegmentHeader,
+    RECORD_HEADER_LEN,
+};
+use crate::index::{Entry, MessageIndex};
+use crate::name::{file_prefix, parse_file_name, segment_name, temp_name, FileKind};
+use crate::options::{Durability, FileStoreOptions};
+use crate::recovery::{list_files, recover, Recovered};
+use fix_proto::UtcTimestamp;
+use fix_session::{SeqNum, SessionKey, Store, StoreError};
+use std::collections::{BTreeSet, VecDeque};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Pending records are written early once they reach this size, so a long
+/// run of saves without a flush does not grow memory without bound.
+const PENDING_WRITE_THRESHOLD: usize = 1024 * 1024;
+/// Read buffer for resends.
+const RESEND_BUFFER: usize = 64 * 1024;
+
+/// What [`FileStore::summary`], [`FileStore::inspect`] and
+/// [`FileStore::list`] report about a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreSummary {
+    /// The session the store belongs to.
+    pub key: SessionKey,
+    /// The MsgSeqNum the next outgoing message will carry.
+    pub next_sender_seq_num: SeqNum,
+    /// The MsgSeqNum expected on the next incoming message.
+    pub next_target_seq_num: SeqNum,
+    /// When the current sequence began.
+    pub creation_time: UtcTimestamp,
+    /// Outgoing messages kept for resends.
+    pub message_count: u64,
+    /// MsgSeqNum of the oldest kept message.
+    pub first_seq_num: Option<SeqNum>,
+    /// MsgSeqNum of the newest kept message.
+    pub last_seq_num: Option<SeqNum>,
+    /// Segment files of the current sequence.
+    pub segment_count: usize,
+    /// Bytes in those files.
+    pub disk_bytes: u64,
+    /// Bytes of a torn last record found when the store was read (dropped
+    /// on open; only reported by a read-only inspection).
+    pub torn_tail_bytes: u64,
+}
+
+/// A segment file and its length.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    number: u64,
+    len: u64,
+}
+
+/// A durable [`Store`] in files: an append-only, checksummed log of
+/// outgoing messages and sequence number changes, split into segment files
+/// under one directory.
+///
+/// Saved messages are encoded into a buffer and written with one
+/// `write(2)` per [`Store::flush`], then synced according to
+/// [`Durability`]. On open the files are replayed: a torn last record is
+/// dropped, other damage is a typed error. See the crate documentation for
+/// the file format and guarantees.
+///
+/// ```
+/// use fix_proto::UtcTimestamp;
+/// use fix_session::{SessionKey, Store};
+/// use fix_store::{FileStore, FileStoreOptions};
+///
+/// # let dir = std::env::temp_dir().join(format!("fix-store-doc-{}", std::process::id()));
+/// let key = SessionKey {
+///     begin_string: "FIX.4.4".into(),
+///     sender_comp_id: "BANK".into(),
+///     sender_sub_id: None,
+///     sender_location_id: None,
+///     target_comp_id: "EXCH".into(),
+///     target_sub_id: None,
+///     target_location_id: None,
+///     qualifier: None,
+/// };
+/// let now = UtcTimestamp::from_unix(1_700_000_000, 0);
+/// let mut store = FileStore::open(&dir, &key, FileStoreOptions::default(), now)?;
+/// let seq = store.next_sender_seq_num();
+/// store.save_outgoing(seq, b"8=FIX.4.4\x019=5\x0135=0\x0110=000\x01")?;
+/// store.flush()?; // before the bytes go to the socket
+/// drop(store);
+///
+/// let mut store = FileStore::open(&dir, &key, FileStoreOptions::default(), now)?;
+/// assert_eq!(store.next_sender_seq_num(), seq + 1);
+/// let mut resent = 0;
+/// store.outgoing(1, seq, &mut |_, _| resent += 1)?;
+/// assert_eq!(resent, 1);
+/// # drop(store);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct FileStore {
+    dir: PathBuf,
+    prefix: String,
+    key: SessionKey,
+    options: FileStoreOptions,
+    /// Segments of the current sequence, ascending; the last is active.
+    segments: VecDeque<Segment>,
+    /// The active segment, opened for appending.
+    active: File,
+    active_messages: u64,
+    active_message_bytes: u64,
+    /// Encoded records not yet written to the active segment.
+    pending: Vec<u8>,
+    index: MessageIndex,
+    next_sender: SeqNum,
+    next_target: SeqNum,
+    /// The next target MsgSeqNum as last recorded in the log.
+    logged_target: SeqNum,
+    creation_time: UtcTimestamp,
+    /// Written but not yet synced.
+    unsynced: bool,
+    last_sync: Instant,
+    /// A write failed half-way and could not be undone.
+    poisoned: bool,
+    read_buf: Vec<u8>,
+}
+
+impl FileStore {
+    /// Opens the store of session `key` in `dir` (QuickFIX's
+    /// FileStorePath), creating the directory and an empty store whose
+    /// sequence begins at `now` if none exists.
+    ///
+    /// An existing store is replayed: sequence numbers, creation time and
+    /// the index of kept messages are restored; a torn last record is
+    /// dropped and the file truncated; a reset or history trim that a crash
+    /// interrupted is completed. Errors: [`FileStoreError::WrongSession`] if
+    /// the files name another session, [`FileStoreError::BadHeader`] if a
+    /// header is unreadable, [`FileStoreError::Corrupt`] for damage a torn
+    /// write cannot explain, [`FileStoreError::MissingSegment`] if a
+    /// segment file between two others is gone.
+    pub fn open(
+        dir: impl AsRef<Path>,
+        key: &SessionKey,
+        options: FileStoreOptions,
+        now: UtcTimestamp,
+    ) -> Result<FileStore, FileStoreError> {
+        let dir = dir.as_ref().to_path_buf();
+        fs::create_dir_all(&dir).map_err(at(&dir))?;
+        let prefix = file_prefix(key);
+        let files = list_files(&dir, &prefix)?;
+        for n in &files.temps {
+            let path = dir.join(temp_name(&prefix, *n));
+            remove_if_present(&path)?;
+        }
+        match recover(&dir, &prefix, Some(key), &options, &files.segments)? {
+            None => {
+                let header = SegmentHeader {
+                    number: 1,
+                    starts_sequence: true,
+                    creation_time: now,
+                    next_sender: 1,
+                    next_target: 1,
+                    key: key.clone(),
+                };
+                let (active, len) = create_segment(&dir, &prefix, &header, true)?;
+                Ok(FileStore::assemble(
+                    dir,
+                    prefix,
+                    options,
+                    active,
+                    Recovered {
+                        key: key.clone(),
+                        segments: vec![(1, len)],
+                        obsolete: Vec::new(),
+                        index: MessageIndex::new(options.history),
+                        next_sender: 1,
+                        next_target: 1,
+                        creation_time: now,
+                        active_messages: 0,
+                        active_message_bytes: 0,
+                        torn_tail_bytes: 0,
+                    },
+                ))
+            }
+            Some(rec) => {
+                for n in &rec.obsolete {
+                    remove_if_present(&dir.join(segment_name(&prefix, *n)))?;
+                }
+                let Some(&(last, valid_len)) = rec.segments.last() else {
+                    return Err(FileStoreError::MissingSegment { path: dir });
+                };
+                let path = dir.join(segment_name(&prefix, last));
+                let active = OpenOptions::new()
+                    .read(true)
+                    .append(true)
+                    .open(&path)
+                    .map_err(at(&path))?;
+                if rec.torn_tail_bytes > 0 {
+                    active.set_len(valid_len).map_err(at(&path))?;
+                    active.sync_all().map_err(at(&path))?;
+                }
+                let mut store = FileStore::assemble(dir, prefix, options, active, rec);
+                store.drop_unneeded_segments()?;
+                Ok(store)
+            }
+        }
+    }
+
+    fn assemble(
+        dir: PathBuf,
+        prefix: String,
+        options: FileStoreOptions,
+        active: File,
+        rec: Recovered,
+    ) -> FileStore {
+        FileStore {
+            dir,
+            prefix,
+            key: rec.key,
+            options,
+            segments: rec
+                .segments
+                .iter()
+                .map(|&(number, len)| Segment { number, len })
+                .collect(),
+            active,
+            active_messages: rec.active_messages,
+            active_message_bytes: rec.active_message_bytes,
+            pending: Vec::new(),
+            index: rec.index,
+            next_sender: rec.next_sender,
+            next_target: rec.next_target,
+            logged_target: rec.next_target,
+            creation_time: rec.creation_time,
+            unsynced: false,
+            last_sync: Instant::now(),
+            poisoned: false,
+            read_buf: Vec::new(),
+        }
+    }
+
+    /// Reads the store of session `key` in `dir` without changing anything
+    /// (a torn tail is reported, not truncated). `None` if there is none.
+    pub fn inspect(
+        dir: impl AsRef<Path>,
+        key: &SessionKey,
+    ) -> Result<Option<StoreSummary>, FileStoreError> {
+        let dir = dir.as_ref();
+        let prefix = file_prefix(key);
+        let files = list_files(dir, &prefix)?;
+        let rec = recover(
+            dir,
+            &prefix,
+            Some(key),
+            &FileStoreOptions::default(),
+            &files.segments,
+        )?;
+        Ok(rec.map(|r| summarize(&r)))
+    }
+
+    /// Reads every store in `dir` without changing anything, ordered by
+    /// session.
+    pub fn list(dir: impl AsRef<Path>) -> Result<Vec<StoreSummary>, FileStoreError> {
+        let dir = dir.as_ref();
+        let mut prefixes = BTreeSet::new();
+        for entry in fs::read_dir(dir).map_err(at(dir))? {
+            let entry = entry.map_err(at(dir))?;
+            let name = entry.file_name();
+            if let Some((prefix, FileKind::Segment(_))) = name.to_str().and_then(parse_file_name) {
+                prefixes.insert(prefix.to_owned());
+            }
+        }
+        let mut out = Vec::with_capacity(prefixes.len());
+        for prefix in prefixes {
+            let files = list_files(dir, &prefix)?;
+            if let Some(r) = recover(
+                dir,
+                &prefix,
+                None,
+                &FileStoreOptions::default(),
+                &files.segments,
+            )? {
+                out.push(summarize(&r));
+            }
+        }
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
+    /// What this store holds now.
+    pub fn summary(&self) -> StoreSummary {
+        StoreSummary {
+            key: self.key.clone(),
+            next_sender_seq_num: self.next_sender,
+            next_target_seq_num: self.next_target,
+            creation_time: self.creation_time,
+            message_count: self.index.len() as u64,
+            first_seq_num: self.index.first().map(|e| e.seq),
+            last_seq_num: self.index.last().map(|e| e.seq),
+            segment_count: self.segments.len(),
+            disk_bytes: self.segments.iter().map(|s| s.len).sum::<u64>()
+                + self.pending.len() as u64,
+            torn_tail_bytes: 0,
+        }
+    }
+
+    /// The session this store belongs to.
+    pub fn key(&self) -> &SessionKey {
+        &self.key
+    }
+
+    /// The directory holding the store's files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The settings the store was opened with.
+    pub fn options(&self) -> &FileStoreOptions {
+        &self.options
+    }
+
+    /// Paths of the store's segment files, oldest first.
+    pub fn segment_paths(&self) -> Vec<PathBuf> {
+        self.segments
+            .iter()
+            .map(|s| self.dir.join(segment_name(&self.prefix, s.number)))
+            .collect()
+    }
+
+    /// Writes what is pending and syncs it to stable storage now, whatever
+    /// the [`Durability`] mode.
+    pub fn sync(&mut self) -> Result<(), FileStoreError> {
+        self.flush_inner()?;
+        if self.unsynced {
+            self.sync_active()?;
+        }
+        Ok(())
+    }
+
+    fn active_number(&self) -> u64 {
+        self.segments.back().map_or(0, |s| s.number)
+    }
+
+    fn active_len(&self) -> u64 {
+        self.segments.back().map_or(0, |s| s.len)
+    }
+
+    fn active_path(&self) -> PathBuf {
+        self.dir
+            .join(segment_name(&self.prefix, self.active_number()))
+    }
+
+    fn check_usable(&self) -> Result<(), FileStoreError> {
+        if self.poisoned {
+            return Err(FileStoreError::Poisoned {
+                path: self.active_path(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Hands the pending records to the operating system. On failure the
+    /// file is cut back to its last good length so a retry appends cleanly.
+    fn write_pending(&mut self) -> Result<(), FileStoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.check_usable()?;
+        if let Err(e) = self.active.write_all(&self.pending) {
+            let good_len = self.active_len();
+            if self.active.set_len(good_len).is_err() {
+                self.poisoned = true;
+            }
+            return Err(FileStoreError::io(&self.active_path(), e));
+        }
+        if let Some(active) = self.segments.back_mut() {
+            active.len += self.pending.len() as u64;
+        }
+        self.pending.clear();
+        self.unsynced = true;
+        Ok(())
+    }
+
+    fn sync_active(&mut self) -> Result<(), FileStoreError> {
+        let path = self.active_path();
+        self.active.sync_data().map_err(at(&path))?;
+        self.unsynced = false;
+        self.last_sync = Instant::now();
+        Ok(())
+    }
+
+    fn flush_inner(&mut self) -> Result<(), FileStoreError> {
+        self.check_usable()?;
+        if self.next_target != self.logged_target {
+            encode_record(
+                &mut self.pending,
+                RecordKind::NextTargetSeqNum,
+                self.next_target,
+                &[],
+            );
+            self.logged_target = self.next_target;
+        }
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.write_pending()?;
+        match self.options.durability {
+            Durability::Flush => {}
+            Durability::Fsync => self.sync_active()?,
+            Durability::FsyncEvery(every) => {
+                if self.last_sync.elapsed() >= every {
+                    self.sync_active()?;
+                }
+            }
+        }
+        if self.needs_rotation() {
+            self.rotate()?;
+        }
+        Ok(())
+    }
+
+    /// Whether the active segment is full: by size, or because it alone
+    /// holds the whole history limit (so every older segment can go).
+    fn needs_rotation(&self) -> bool {
+        let h = &self.options.history;
+        self.active_len() >= self.options.effective_segment_bytes()
+            || h.max_messages
+                .is_some_and(|m| self.active_messages >= m.max(1))
+            || h.max_bytes
+                .is_some_and(|b| self.active_message_bytes >= b.max(1))
+    }
+
+    /// Closes the active segment and starts the next, whose header records
+    /// the current state, then deletes segments no kept message needs.
+    fn rotate(&mut self) -> Result<(), FileStoreError> {
+        let sync = self.options.durability != Durability::Flush;
+        if sync && self.unsynced {
+            // The closed segment must be complete on disk before a newer
+            // one exists: recovery treats damage in closed segments as
+            // corruption.
+            self.sync_active()?;
+        }
+        let header = SegmentHeader {
+            number: self.active_number() + 1,
+            starts_sequence: false,
+            creation_time: self.creation_time,
+            next_sender: self.next_sender,
+            next_target: self.next_target,
+            key: self.key.clone(),
+        };
+        let (file, len) = create_segment(&self.dir, &self.prefix, &header, sync)?;
+        self.active = file;
+        self.segments.push_back(Segment {
+            number: header.number,
+            len,
+        });
+        self.active_messages = 0;
+        self.active_message_bytes = 0;
+        self.drop_unneeded_segments()
+    }
+
+    /// Deletes, oldest first, segments older than the oldest kept message.
+    fn drop_unneeded_segments(&mut self) -> Result<(), FileStoreError> {
+        let active = self.active_number();
+        let keep_from = self.index.first().map_or(active, |e| e.segment).min(active);
+        while let Some(&oldest) = self.segments.front() {
+            if oldest.number >= keep_from || self.segments.len() == 1 {
+                break;
+            }
+            remove_if_present(&self.dir.join(segment_name(&self.prefix, oldest.number)))?;
+            self.segments.pop_front();
+        }
+        Ok(())
+    }
+
+    fn save(&mut self, seq: SeqNum, message: &[u8]) -> Result<(), FileStoreError> {
+        self.check_usable()?;
+        let len = u32::try_from(message.len())
+            .map_err(|_| FileStoreError::MessageTooLarge { len: message.len() })?;
+        let offset = self.active_len() + self.pending.len() as u64;
+        encode_record(&mut self.pending, RecordKind::Message, seq, message);
+        self.index.push(Entry {
+            seq,
+            offset,
+            segment: self.active_number(),
+            len,
+        });
+        self.next_sender = seq.saturating_add(1);
+        self.active_messages += 1;
+        self.active_message_bytes += u64::from(len);
+        if self.pending.len() >= PENDING_WRITE_THRESHOLD {
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+
+    fn visit(
+        &mut self,
+        begin: SeqNum,
+        end: SeqNum,
+        visit: &mut dyn FnMut(SeqNum, &[u8]),
+    ) -> Result<(), FileStoreError> {
+        if begin > end {
+            return Ok(());
+        }
+        // Records still in memory are written out first so every read
+        // goes to the file; this does not sync.
+        self.write_pending()?;
+        let mut i = self.index.lower_bound(begin);
+        while let Some(first) = self.index.get(i).filter(|e| e.seq <= end) {
+            let segment = first.segment;
+            let path = self.dir.join(segment_name(&self.prefix, segment));
+            let opened;
+            let file = if segment == self.active_number() {
+                &self.active
+            } else {
+                opened = File::open(&path).map_err(at(&path))?;
+                &opened
+            };
+            let mut reader = BufReader::with_capacity(RESEND_BUFFER, file);
+            reader
+                .seek(SeekFrom::Start(first.offset))
+                .map_err(at(&path))?;
+            let mut pos = first.offset;
+            while let Some(e) = self
+                .index
+                .get(i)
+                .filter(|e| e.seq <= end && e.segment == segment)
+            {
+                if e.offset != pos {
+                    // Offsets ascend within a segment, so this skips forward.
+                    let skip = i64::try_from(e.offset - pos).unwrap_or(i64::MAX);
+                    reader.seek_relative(skip).map_err(at(&path))?;
+                    pos = e.offset;
+                }
+                read_message(&mut reader, &path, e, &mut self.read_buf)?;
+                visit(e.seq, &self.read_buf);
+                pos += RECORD_HEADER_LEN as u64 + u64::from(e.len);
+                i += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn set_sender(&mut self, seq: SeqNum) -> Result<(), FileStoreError> {
+        self.check_usable()?;
+        encode_record(&mut self.pending, RecordKind::NextSenderSeqNum, seq, &[]);
+        self.next_sender = seq;
+        Ok(())
+    }
+
+    /// Starts a new sequence in a new segment, made durable before the old
+    /// segments are deleted; a crash in between leaves them for the next
+    /// open to delete.
+    fn reset_inner(&mut self, now: UtcTimestamp) -> Result<(), FileStoreError> {
+        let header = SegmentHeader {
+            number: self.active_number() + 1,
+            starts_sequence: true,
+            creation_time: now,
+            next_sender: 1,
+            next_target: 1,
+            key: self.key.clone(),
+        };
+        let (file, len) = create_segment(&self.dir, &self.prefix, &header, true)?;
+        self.active = file;
+        self.segments.push_back(Segment {
+            number: header.number,
+            len,
+        });
+        self.pending.clear();
+        self.index.clear();
+        self.next_sender = 1;
+        self.next_target = 1;
+        self.logged_target = 1;
+        self.creation_time = now;
+        self.active_messages = 0;
+        self.active_message_bytes = 0;
+        self.unsynced = false;
+        self.poisoned = false;
+        self.drop_unneeded_segments()
+    }
+}
+
+/// Reads the message record `e` at the reader's position into `buf`,
+/// checking it against the index and its checksum.
+fn read_message(
+    reader: &mut impl Read,
+    path: &Path,
+    e: Entry,
+    buf: &mut Vec<u8>,
+) -> Result<(), FileStoreError> {
+    let corrupt = |reason| FileStoreError::Corrupt {
+        path: path.to_path_buf(),
+        offset: e.offset,
+        reason,
+    };
+    let mut hb = [0u8; RECORD_HEADER_LEN];
+    reader.read_exact(&mut hb).map_err(at(path))?;
+    let h = decode_record_header(&hb).ok_or_else(|| corrupt("record header checksum mismatch"))?;
+    if h.kind != Some(RecordKind::Message) || h.value != e.seq || h.len != e.len {
+        return Err(corrupt("record does not match the index"));
+    }
+    buf.resize(e.len as usize, 0);
+    reader.read_exact(buf).map_err(at(path))?;
+    if crc32fast::hash(buf) != h.payload_crc {
+        return Err(corrupt("record checksum mismatch"));
+    }
+    Ok(())
+}
+
+fn summarize(r: &Recovered) -> StoreSummary {
+    StoreSummary {
+        key: r.key.clone(),
+        next_sender_seq_num: r.next_sender,
+        next_target_seq_num: r.next_target,
+        creation_time: r.creation_time,
+        message_count: r.index.len() as u64,
+        first_seq_num: r.index.first().map(|e| e.seq),
+        last_seq_num: r.index.last().map(|e| e.seq),
+        segment_count: r.segments.len(),
+        disk_bytes: r.segments.iter().map(|s| s.1).sum::<u64>() + r.torn_tail_bytes,
+        torn_tail_bytes: r.torn_tail_bytes,
+    }
+}
+
+/// Creates a segment atomically: header into a temporary file, then
+/// rename. With `sync`, the file and the directory are synced so the
+/// segment survives a power loss. Returns it opened for appending.
+fn create_segment(
+    dir: &Path,
+    prefix: &str,
+    header: &SegmentHeader,
+    sync: bool,
+) -> Result<(File, u64), FileStoreError> {
+    let bytes = encode_header(header).map_err(|len| FileStoreError::KeyTooLong { len })?;
+    let tmp = dir.join(temp_name(prefix, header.number));
+    let path = dir.join(segment_name(prefix, header.number));
+    {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(at(&tmp))?;
+        f.write_all(&bytes).map_err(at(&tmp))?;
+        if sync {
+            f.sync_all().map_err(at(&tmp))?;
+        }
+    }
+    fs::rename(&tmp, &path).map_err(at(&path))?;
+    if sync {
+        sync_dir(dir)?;
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(&path)
+        .map_err(at(&path))?;
+    Ok((file, bytes.len() as u64))
+}
+
+fn remove_if_present(path: &Path) -> Result<(), FileStoreError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(FileStoreError::io(path, e)),
+    }
+}
+
+/// Makes a rename or creation in `dir` durable (POSIX needs the directory
+/// synced; elsewhere this is a no-op).
+fn sync_dir(dir: &Path) -> Result<(), FileStoreError> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(at(dir))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+impl Store for FileStore {
+    fn next_sender_seq_num(&self) -> SeqNum {
+        self.next_sender
+    }
+
+    fn next_target_seq_num(&self) -> SeqNum {
+        self.next_target
+    }
+
+    /// Recorded in the log in order with saved messages.
+    fn set_next_sender_seq_num(&mut self, seq: SeqNum) -> Result<(), StoreError> {
+        Ok(self.set_sender(seq)?)
+    }
+
+    /// Recorded at the next flush; several changes between flushes cost one
+    /// record.
+    fn set_next_target_seq_num(&mut self, seq: SeqNum) -> Result<(), StoreError> {
+        self.check_usable()?;
+        self.next_target = seq;
+        Ok(())
+    }
+
+    /// Buffers the record; it reaches the file at the next flush. A message
+    /// saved with a MsgSeqNum at or below stored ones replaces them.
+    fn save_outgoing(&mut self, seq: SeqNum, message: &[u8]) -> Result<(), StoreError> {
+        Ok(self.save(seq, message)?)
+    }
+
+    fn outgoing(
+        &mut self,
+        begin: SeqNum,
+        end: SeqNum,
+        visit: &mut dyn FnMut(SeqNum, &[u8]),
+    ) -> Result<(), StoreError> {
+        Ok(self.visit(begin, end, visit)?)
+    }
+
+    fn creation_time(&self) -> UtcTimestamp {
+        self.creation_time
+    }
+
+    /// Durable on return, whatever the durability mode.
+    fn reset(&mut self, now: UtcTimestamp) -> Result<(), StoreError> {
+        Ok(self.reset_inner(now)?)
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        Ok(self.flush_inner()?)
+    }
+}
+
+impl Drop for FileStore {
+    /// Writes what is pending, and syncs it unless the mode is
+    /// [`Durability::Flush`]. Errors are ignored: call
+    /// [`Store::flush`] or [`FileStore::sync`] first to see them.
+    fn drop(&mut self) {
+        if self.flush_inner().is_ok()
+            && self.unsynced
+            && self.options.durability != Durability::Flush
+        {
+            let _ = self.sync_active();
+        }
+    }
+}
