@@ -975,7 +975,7 @@ impl Session {
     /// stops connecting, the start of one lets an initiator connect; then
     /// arms the timer for the next boundary.
     fn check_schedule(&mut self, now: Instant, utc: UtcTimestamp) {
-        let Some(schedule) = self.config.schedule.clone() else {
+        let Some(schedule) = self.config.schedule else {
             self.timers.stop(Timer::Schedule);
             return;
         };
