@@ -25,12 +25,14 @@ pub mod pem;
 mod server;
 mod stream;
 pub mod suites;
+mod transport;
 
 pub use client::{TlsClientBuilder, TlsClientConfig};
 pub use error::{TlsConfigError, TlsError};
 pub use identity::PeerCertificate;
 pub use server::{ClientAuth, TlsServerBuilder, TlsServerConfig};
 pub use stream::TlsStream;
+pub use transport::{factory_from_settings, peer_certificate};
 
 /// rustls, re-exported for its certificate and key types
 /// (`rustls::pki_types::{CertificateDer, PrivateKeyDer}`).
