@@ -38,6 +38,8 @@ pub struct TlsStream {
     on_error: Option<TlsErrorHandler>,
     /// The peer closed its side of the TCP stream.
     eof: bool,
+    /// The peer ended the TLS stream with close_notify.
+    close_notify_received: bool,
     close_notify_sent: bool,
 }
 
@@ -98,6 +100,7 @@ impl TlsStream {
             peer_certificate: None,
             on_error,
             eof: false,
+            close_notify_received: false,
             close_notify_sent: false,
         })
     }
@@ -126,6 +129,12 @@ impl TlsStream {
     /// The negotiated cipher suite, once known.
     pub fn cipher_suite(&self) -> Option<rustls::CipherSuite> {
         self.conn.negotiated_cipher_suite().map(|s| s.suite())
+    }
+
+    /// Whether the peer ended the stream with a TLS close_notify (a clean
+    /// close) rather than just closing the TCP connection.
+    pub fn received_close_notify(&self) -> bool {
+        self.close_notify_received
     }
 
     /// The error that ended the link, if any.
@@ -186,6 +195,10 @@ impl TlsStream {
         }
         loop {
             match self.conn.reader().read(buf) {
+                Ok(0) if !buf.is_empty() => {
+                    self.close_notify_received = true;
+                    return Ok(0);
+                }
                 Ok(n) => return Ok(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     if self.eof {

@@ -376,6 +376,7 @@ fn shutdown_sends_close_notify_and_the_peer_reads_a_clean_end() {
     pair.run(|p| p.server.done());
     assert!(pair.server.closed, "{:?}", pair.server.error);
     assert!(pair.server.error.is_none());
+    assert!(pair.server.stream.received_close_notify());
 }
 
 #[test]
@@ -817,4 +818,21 @@ fn configuration_errors_are_typed() {
         .build()
         .expect_err("bad name");
     assert!(matches!(err, TlsConfigError::BadServerName(_)), "{err}");
+}
+
+#[test]
+fn a_tcp_close_without_close_notify_ends_the_stream_but_is_not_clean() {
+    let ca = Ca::new("Test CA");
+    let mut pair = Pair::new(&client_config(&ca), &server_config(&ca));
+    pair.handshake();
+    // Close the TCP connection under the TLS stream.
+    pair.client
+        .stream
+        .socket()
+        .shutdown(std::net::Shutdown::Both)
+        .expect("tcp shutdown");
+    pair.client.closed = true;
+    pair.run(|p| p.server.done());
+    assert!(pair.server.closed && pair.server.error.is_none());
+    assert!(!pair.server.stream.received_close_notify());
 }
