@@ -92,10 +92,10 @@ pub trait Transport: Send {
     /// What the transport proved about the peer beyond its address, such
     /// as the certificate of a TLS peer; `None` while unknown or for plain
     /// TCP. The engine publishes it on the session before the peer's Logon
-    /// reaches the application ([`SessionHandle::peer_identity`]
-    /// (crate::SessionHandle::peer_identity)), so a logon check can compare
-    /// it with the CompIDs; the application downcasts it to the
-    /// transport's type.
+    /// reaches the application (see
+    /// [`SessionHandle::peer_identity`](crate::SessionHandle::peer_identity)),
+    /// so a logon check can compare it with the CompIDs; the application
+    /// downcasts it to the transport's type.
     fn peer_identity(&self) -> Option<Arc<dyn Any + Send + Sync>> {
         None
     }
