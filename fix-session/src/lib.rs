@@ -101,6 +101,8 @@ mod session;
 pub mod settings;
 pub mod state;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use config::{LateDelivery, Role, SessionConfig, SessionKey, ValidationSettings};
 pub use error::{SendError, SessionError};

@@ -1,7 +1,81 @@
 //! Durable stores for FIX sessions: a crash-safe file store of outgoing
 //! messages and sequence numbers, implementing `fix_session`'s `Store`.
 //!
-//! This crate does file I/O only; it opens no sockets and runs no threads.
+//! This crate does file I/O only; it opens no sockets, runs no threads and
+//! reads the wall clock nowhere (times come in as arguments; only
+//! [`Durability::FsyncEvery`] looks at a monotonic `Instant`).
+//!
+//! # Using it
+//!
+//! [`FileStore::open`] takes the directory (QuickFIX's FileStorePath), the
+//! session's [`SessionKey`](fix_session::SessionKey), [`FileStoreOptions`]
+//! and the current time, which becomes the creation time of a new store.
+//! The session then drives it through the [`Store`](fix_session::Store)
+//! trait: `save_outgoing` buffers a record, `flush` (called before bytes go
+//! to the socket) writes all buffered records with one `write(2)` and syncs
+//! according to the durability mode. [`FileStore::list`] and
+//! [`FileStore::inspect`] read stores without changing them, for tools.
+//!
+//! # Files
+//!
+//! A session's files are `NAME.N.log`, where `NAME` is built injectively
+//! from the whole session identity (`FIX.4.4+BANK+EXCH`, with unsafe bytes
+//! escaped as `%XX`, sub and location IDs tagged, and an optional
+//! `+QUALIFIER`), so sessions sharing a directory never share a file; and
+//! `N` numbers the segments of the log. Each segment starts with a
+//! checksummed header holding the full session identity, the creation time
+//! and the sequence numbers at the segment's start; then come records, each
+//! with a checksummed header (length, kind, MsgSeqNum) and a checksummed
+//! payload: saved messages, and changes of the next sender and target
+//! MsgSeqNum. An in-memory index maps each kept MsgSeqNum to its record, so
+//! [`Store::outgoing`](fix_session::Store::outgoing) reads only the
+//! requested range.
+//!
+//! # Guarantees
+//!
+//! - A message whose `flush` returned survives `kill -9` of the process in
+//!   every mode, and a power loss with [`Durability::Fsync`].
+//! - A crash mid-write leaves a torn last record; opening detects it
+//!   (short record, checksum failure at the very end, or a zero-filled
+//!   tail) and truncates it away. Any other damage is a
+//!   [`FileStoreError::Corrupt`] naming the file and offset; a header that
+//!   cannot be read is [`FileStoreError::BadHeader`]; files of another
+//!   session are [`FileStoreError::WrongSession`]. None of these ever
+//!   resets the store silently. [`Recovery::TruncateCorruptTail`] lets an
+//!   operator accept the loss of a damaged newest segment's tail.
+//! - New segments appear atomically (written to `NAME.N.tmp`, then
+//!   renamed); a `reset` writes a new segment that starts a new sequence
+//!   and is synced before the old segments are deleted, so a crash during
+//!   a reset leaves either the old sequence or the new one.
+//! - The next target MsgSeqNum is recorded at the next flush (several
+//!   changes in between cost one record); the next sender MsgSeqNum is
+//!   implied by each saved message, and explicit changes are recorded in
+//!   order with the messages.
+//!
+//! With a [`HistoryLimit`], the oldest messages beyond it are no longer
+//! visited (the session answers with a SequenceReset-GapFill) and whole
+//! segments are deleted once no kept message is in them, so disk use stays
+//! within about twice the limit plus one segment.
+//!
+//! Limits: one process may have a store open at a time (nothing locks the
+//! files); file names are case-sensitive, so on a case-insensitive file
+//! system two sessions differing only in case collide, which is reported
+//! as `WrongSession`; opening reads the whole kept history once.
+//!
+//! # Cost
+//!
+//! `cargo bench -p fix-store --bench store`, a 200-byte NewOrderSingle,
+//! on the project's 2-core development machine (shared, so expect noise;
+//! the medians):
+//!
+//! | save + flush | [`Flush`](Durability::Flush) | [`FsyncEvery(10 ms)`](Durability::FsyncEvery) | [`Fsync`](Durability::Fsync) |
+//! |---|---|---|---|
+//! | one message per flush | 1.5 µs (690k msg/s) | 1.3 µs (750k msg/s) | 440 µs (2.3k msg/s) |
+//! | 64 messages per flush | 16 µs (4.0M msg/s) | 56 µs (1.1M msg/s) | 860 µs (74k msg/s) |
+//!
+//! A flush costs one `write(2)` (plus one `fdatasync` when the mode asks);
+//! batching amortises it. Visiting 1,000 stored messages for a resend takes
+//! about 92 µs.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -11,8 +11,9 @@ use crate::event_loop::EventLoop;
 use crate::handle::{SessionHandle, SessionId, SessionRef, SessionShared};
 use crate::transport::{PlainTcp, SocketOptions, TransportFactory};
 use fix_proto::{FixVersion, UtcTimestamp};
-use fix_session::{MemoryStore, Session, SessionConfig, Store};
-use fix_store::{FileStore, FileStoreOptions};
+use fix_session::settings::{Endpoint, SessionSettings, StoreSync};
+use fix_session::{MemoryStore, Role, Session, SessionConfig, Store};
+use fix_store::{Durability, FileStore, FileStoreOptions};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -253,6 +254,8 @@ pub(crate) fn clock() -> (Instant, UtcTimestamp) {
 pub struct FixEngine {
     shared: Arc<EngineShared>,
     settings: EngineSettings,
+    /// Addresses listened on for settings-file sessions.
+    listening: Mutex<Vec<(SocketAddr, SocketAddr)>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -285,6 +288,7 @@ impl FixEngine {
         Ok(FixEngine {
             shared,
             settings,
+            listening: Mutex::new(Vec::new()),
             thread: Some(thread),
         })
     }
@@ -368,6 +372,139 @@ impl FixEngine {
         Ok(SessionHandle::new(self.shared.clone(), shared, true))
     }
 
+    /// Creates a session from its settings-file section (see
+    /// `fix_session::settings`): its store (FileStorePath, FileStoreSync,
+    /// FileStoreMaxMessages), FileLogPath, and endpoint. An acceptor's
+    /// SocketAcceptHost/SocketAcceptPort is listened on (once per address
+    /// for all sessions) and the session takes Logons only there; an
+    /// initiator's SocketConnectHost/Port (and alternates) are used by
+    /// [`SessionHandle::connect_configured`], which starts it.
+    ///
+    /// Sessions with TLS settings need a transport factory: use
+    /// [`create_from_settings_with`](FixEngine::create_from_settings_with).
+    pub fn create_from_settings(
+        &self,
+        settings: &SessionSettings,
+        app: impl Application,
+    ) -> Result<SessionHandle, EngineError> {
+        if settings.tls.is_some() {
+            return Err(EngineError::Setting {
+                name: "SSLProtocol".into(),
+                reason: "TLS sessions need a TLS transport factory (create_from_settings_with)"
+                    .into(),
+            });
+        }
+        self.create_from_settings_with(settings, Arc::new(PlainTcp), app)
+    }
+
+    /// [`create_from_settings`](FixEngine::create_from_settings) with a
+    /// factory wrapping the session's connections (an initiator's
+    /// connects, or the acceptor's listener).
+    pub fn create_from_settings_with(
+        &self,
+        settings: &SessionSettings,
+        factory: Arc<dyn TransportFactory>,
+        app: impl Application,
+    ) -> Result<SessionHandle, EngineError> {
+        let (_, utc) = clock();
+        let config = settings.config.clone();
+        let store: Option<Box<dyn Store + Send>> = match &settings.store.file_store_path {
+            Some(dir) => {
+                let mut options = self
+                    .settings
+                    .file_store_options
+                    .with_durability(match settings.store.sync {
+                        StoreSync::Never => Durability::Flush,
+                        StoreSync::Always => Durability::Fsync,
+                        StoreSync::Every(d) => Durability::FsyncEvery(d),
+                    });
+                if let Some(max) = settings.store.max_messages {
+                    options = options.with_max_messages(max);
+                }
+                Some(Box::new(FileStore::open(dir, &config.key(), options, utc)?))
+            }
+            None => None,
+        };
+        let mut options = SessionOptions {
+            store,
+            file_log_path: settings.file_log_path.clone(),
+            socket: Some(SocketOptions {
+                tcp_nodelay: settings.socket.nodelay,
+                send_buffer_size: settings.socket.send_buffer_size,
+                recv_buffer_size: settings.socket.receive_buffer_size,
+                keepalive: settings
+                    .socket
+                    .keep_alive
+                    .then_some(Duration::from_secs(60)),
+            }),
+            ..SessionOptions::default()
+        };
+        match (&settings.endpoint, config.role) {
+            (Endpoint::Connect(addrs), Role::Initiator) => {
+                options.connect_addresses = addrs.iter().map(|a| a.to_string()).collect();
+                options.connect_factory = Some(factory);
+            }
+            (Endpoint::Accept(at), Role::Acceptor) => {
+                let addr = resolve_one(&at.to_string())?;
+                let bound = self.listen_shared(addr, factory)?;
+                options.accept_port = Some(bound.port());
+            }
+            _ => {
+                return Err(EngineError::Setting {
+                    name: "ConnectionType".into(),
+                    reason: "endpoint does not match the session's role".into(),
+                })
+            }
+        }
+        self.create_session_with(config, options, app)
+    }
+
+    /// Creates every session of a settings file with applications from
+    /// `make_app`, and starts the initiators (as QuickFIX's
+    /// `SocketInitiator::start` and `SocketAcceptor::start` do).
+    pub fn start_from_settings<A: Application>(
+        &self,
+        settings: &fix_session::Settings,
+        mut make_app: impl FnMut(&SessionSettings) -> A,
+    ) -> Result<Vec<SessionHandle>, EngineError> {
+        let mut handles = Vec::with_capacity(settings.sessions.len());
+        for s in &settings.sessions {
+            let h = self.create_from_settings(s, make_app(s))?;
+            if s.config.role == Role::Initiator {
+                h.connect_configured()?;
+            }
+            handles.push(h);
+        }
+        Ok(handles)
+    }
+
+    /// The addresses this engine listens on for settings-file acceptor
+    /// sessions (with the port the system chose for SocketAcceptPort=0).
+    pub fn listen_addresses(&self) -> Vec<SocketAddr> {
+        self.listening
+            .lock()
+            .map(|l| l.iter().map(|(_, bound)| *bound).collect())
+            .unwrap_or_default()
+    }
+
+    /// Listens on `addr` unless this engine already does for another
+    /// settings-file session; returns the bound address.
+    fn listen_shared(
+        &self,
+        addr: SocketAddr,
+        factory: Arc<dyn TransportFactory>,
+    ) -> Result<SocketAddr, EngineError> {
+        let mut listening = self.listening.lock().map_err(|_| EngineError::Stopped)?;
+        // Sessions configured with the same address (port 0 included)
+        // share one listener.
+        if let Some((_, bound)) = listening.iter().find(|(configured, _)| *configured == addr) {
+            return Ok(*bound);
+        }
+        let bound = self.listen_with(addr, factory)?;
+        listening.push((addr, bound));
+        Ok(bound)
+    }
+
     /// Listens for acceptor connections on `addr` (port 0 picks a free
     /// port); returns the bound address. Incoming Logons are routed to the
     /// acceptor session whose identity they match.
@@ -421,6 +558,16 @@ impl Drop for FixEngine {
     fn drop(&mut self) {
         self.shutdown(true);
     }
+}
+
+/// Resolves one `host:port`.
+fn resolve_one(address: &str) -> Result<SocketAddr, EngineError> {
+    use std::net::ToSocketAddrs;
+    address
+        .to_socket_addrs()
+        .map_err(|_| EngineError::BadAddress(address.to_string()))?
+        .next()
+        .ok_or_else(|| EngineError::BadAddress(address.to_string()))
 }
 
 /// Resolves configured counterparty addresses.

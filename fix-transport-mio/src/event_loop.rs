@@ -219,6 +219,9 @@ pub(crate) struct EventLoop {
     commands: std::collections::VecDeque<Command>,
     /// Connections whose read budget ran out with bytes still waiting.
     read_again: Vec<ConnRef>,
+    read_again_spare: Vec<ConnRef>,
+    /// Sessions whose file log has unflushed lines.
+    dirty_logs: Vec<SessionRef>,
     pending_logons: usize,
     now: Instant,
     utc: UtcTimestamp,
@@ -229,6 +232,9 @@ pub(crate) struct EventLoop {
 /// Most bytes handed to a session at once, so that the output a burst of
 /// requests causes (resends) is checked against the backlog bound often.
 const FEED_SLICE: usize = 4096;
+
+/// Messages taken from an inbox between two writes to the socket.
+const WRITE_EVERY: usize = 1024;
 
 /// What feeding bytes to a session ended with.
 enum Fed {
@@ -273,6 +279,8 @@ impl EventLoop {
             builder: MessageBuilder::default(),
             commands: std::collections::VecDeque::new(),
             read_again: Vec::new(),
+            read_again_spare: Vec::new(),
+            dirty_logs: Vec::new(),
             pending_logons: 0,
             now,
             utc,
@@ -312,16 +320,20 @@ impl EventLoop {
                 if token.0 & LISTENER_BIT != 0 {
                     self.accept(token.0 & !LISTENER_BIT);
                 } else {
-                    let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
+                    let closed = ev.is_read_closed() || ev.is_error();
+                    let readable = ev.is_readable() || closed;
                     let writable = ev.is_writable() || ev.is_write_closed();
-                    self.conn_ready(ConnRef::from_token(token), readable, writable);
+                    self.conn_ready(ConnRef::from_token(token), readable, writable, !closed);
                 }
             }
             if !self.read_again.is_empty() {
-                let again = std::mem::take(&mut self.read_again);
-                for c in again {
-                    self.conn_ready(c, true, false);
+                // Swap with a spare list so that both keep their capacity.
+                std::mem::swap(&mut self.read_again, &mut self.read_again_spare);
+                for i in 0..self.read_again_spare.len() {
+                    let c = self.read_again_spare[i];
+                    self.conn_ready(c, true, false, false);
                 }
+                self.read_again_spare.clear();
             }
             self.fire_timers();
         }
@@ -350,13 +362,27 @@ impl EventLoop {
         deadline.map(|d| d.saturating_duration_since(Instant::now()))
     }
 
+    /// Writes the log lines buffered during this iteration.
     fn flush_logs(&mut self) {
-        for slot in &mut self.sessions.slots {
-            if let Some(Entry { log: Some(log), .. }) = &mut slot.item {
+        for i in 0..self.dirty_logs.len() {
+            let sref = self.dirty_logs[i];
+            if let Some(Entry { log: Some(log), .. }) = self.sessions.get_mut(sref.idx, sref.gen) {
                 if let Err(e) = log.flush() {
                     log::warn!("cannot write FIX message log: {e}");
                 }
             }
+        }
+        self.dirty_logs.clear();
+    }
+
+    /// Remembers to flush a session's log at the end of the iteration.
+    fn note_log(&mut self, sref: SessionRef) {
+        let dirty = matches!(
+            self.sessions.get_mut(sref.idx, sref.gen),
+            Some(Entry { log: Some(log), .. }) if log.is_dirty()
+        );
+        if dirty && !self.dirty_logs.contains(&sref) {
+            self.dirty_logs.push(sref);
         }
     }
 
@@ -634,13 +660,28 @@ impl EventLoop {
             std::mem::swap(&mut inbox.buf, &mut self.inbox_spare);
             inbox.scheduled = false;
         }
+        let records = std::mem::take(&mut self.inbox_spare);
         let mut pos = 0;
-        while next_record(&self.inbox_spare, &mut pos, &mut self.builder) {
+        let mut since_write = 0;
+        while let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
+            if !next_record(&records, &mut pos, &mut self.builder) {
+                break;
+            }
             if let Err(err) = e.session.send(&self.builder, now, utc) {
                 log::warn!("session {}: message not sent: {err}", e.shared().key);
                 e.app.on_error(&e.handle, &err);
             }
+            // Write as we go, so that a large batch reaches the peer while
+            // the rest is still being encoded.
+            since_write += 1;
+            if since_write == WRITE_EVERY {
+                since_write = 0;
+                if let Err(err) = self.write_out(sref) {
+                    self.link_broken(sref, Some(err));
+                }
+            }
         }
+        self.inbox_spare = records;
         self.inbox_spare.clear();
     }
 
@@ -698,6 +739,7 @@ impl EventLoop {
     /// Publishes a session's state, closes a link whose last bytes are
     /// out, arms the timer and sets the socket's interest.
     fn after_service(&mut self, sref: SessionRef) {
+        self.note_log(sref);
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
             return;
         };
@@ -1061,7 +1103,10 @@ impl EventLoop {
     // ---------------------------------------------------------------
     // Readiness
 
-    fn conn_ready(&mut self, c: ConnRef, readable: bool, writable: bool) {
+    /// Serves a connection's readiness. `short_reads` allows taking a
+    /// short read as "socket empty" (not when the peer's close was
+    /// signalled with the data: reading on is what reveals it).
+    fn conn_ready(&mut self, c: ConnRef, readable: bool, writable: bool, short_reads: bool) {
         let Some(conn) = self.conns.get_mut(c.idx, c.gen) else {
             return;
         };
@@ -1093,7 +1138,7 @@ impl EventLoop {
                     self.service(sref);
                 }
                 if readable || (writable && paused) {
-                    match self.read_bound(c, sref) {
+                    match self.read_bound(c, sref, short_reads) {
                         ReadEnd::Drained | ReadEnd::Gone => {}
                         ReadEnd::Budget => self.read_again.push(c),
                         ReadEnd::Broken(err) => {
@@ -1121,7 +1166,7 @@ impl EventLoop {
     }
 
     /// Reads a session's socket into the session, within the read budget.
-    fn read_bound(&mut self, c: ConnRef, sref: SessionRef) -> ReadEnd {
+    fn read_bound(&mut self, c: ConnRef, sref: SessionRef, short_reads: bool) -> ReadEnd {
         let limit = self.settings.max_outgoing_bytes;
         let mut total = 0usize;
         loop {
@@ -1177,10 +1222,14 @@ impl EventLoop {
                 }
             }
             total += n;
+            // A short read from a socket means it is empty now: skip the
+            // read that would only say WouldBlock.
+            let drained = short_reads && n < self.read_buf.len() && t.short_read_drains();
             let buf = std::mem::take(&mut self.read_buf);
             let fed = self.feed(c, sref, &buf[..n]);
             self.read_buf = buf;
             match fed {
+                Fed::All if drained => return ReadEnd::Drained,
                 Fed::All => {}
                 Fed::Held => return ReadEnd::Drained,
                 Fed::Gone => return ReadEnd::Gone,
@@ -1399,7 +1448,7 @@ impl EventLoop {
         self.service(sref);
         // Bytes may have arrived after the Logon in the same segment burst.
         if self.conns.get_mut(c.idx, c.gen).is_some() {
-            match self.read_bound(c, sref) {
+            match self.read_bound(c, sref, false) {
                 ReadEnd::Broken(err) => {
                     self.link_broken(sref, err);
                     self.service(sref);
@@ -1592,9 +1641,14 @@ impl EventLoop {
         for (idx, gen) in self.conns.refs() {
             self.close_conn(ConnRef { idx, gen });
         }
-        self.flush_logs();
         for slot in &mut self.sessions.slots {
             if let Some(e) = &mut slot.item {
+                if let Some(log) = &mut e.log {
+                    let _ = log.event(self.utc, "engine stopped");
+                    if let Err(err) = log.flush() {
+                        log::warn!("cannot write FIX message log: {err}");
+                    }
+                }
                 e.shared().closed.store(true, Ordering::Release);
             }
         }

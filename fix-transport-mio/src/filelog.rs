@@ -113,6 +113,11 @@ impl FileLog {
         FileLog::line(&mut self.events, &mut self.stamp, utc, text.as_bytes())
     }
 
+    /// Whether lines were added since the last flush.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
     /// Writes buffered lines to the files if any were added.
     pub fn flush(&mut self) -> io::Result<()> {
         if self.dirty {

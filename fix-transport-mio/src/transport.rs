@@ -61,6 +61,16 @@ pub trait Transport: Send {
         false
     }
 
+    /// Whether a read that returned fewer bytes than asked for means the
+    /// transport has nothing more buffered, so the engine may wait for the
+    /// next readiness event instead of reading again until `WouldBlock`
+    /// (true for a plain socket under edge-triggered polling: new bytes
+    /// raise a new event; a TLS stream holding decrypted bytes must say
+    /// false, the default).
+    fn short_read_drains(&self) -> bool {
+        false
+    }
+
     /// The mio source to register for readiness (the socket).
     fn source(&mut self) -> &mut dyn mio::event::Source;
 
@@ -144,6 +154,10 @@ impl Transport for TcpTransport {
 
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.stream.write(buf)
+    }
+
+    fn short_read_drains(&self) -> bool {
+        true
     }
 
     fn source(&mut self) -> &mut dyn mio::event::Source {

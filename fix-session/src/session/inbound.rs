@@ -3,7 +3,7 @@
 //! session-level message; application messages are delivered as events.
 
 use super::outbound::supports_next_expected;
-use super::{Ending, LogoutKind, ResendProgress, Session, Timer};
+use super::{Ending, LogoutKind, ResendProgress, Session, Timer, MAX_SEQ_NUM};
 use crate::config::Role;
 use crate::error::SessionError;
 use crate::event::QueuedEvent;
@@ -172,7 +172,7 @@ impl Session {
             return self.fatal_logout(text, error, now, utc);
         }
         let seq = match msg.msg_seq_num() {
-            Ok(seq) if seq > 0 => seq,
+            Ok(seq) if (1..=MAX_SEQ_NUM).contains(&seq) => seq,
             _ => {
                 return self.fatal_logout(
                     "MsgSeqNum(34) missing or invalid".to_string(),
@@ -499,7 +499,12 @@ impl Session {
         self.resend_requested = Some(ResendProgress {
             end_target,
             chunk_end,
+            mark: begin,
         });
+        self.timers.set(
+            Timer::Resend,
+            super::timers::deadline(now, self.resend_timeout()),
+        );
     }
 
     /// Clears our ResendRequest once the gap is filled, or asks for the
@@ -510,7 +515,19 @@ impl Session {
         };
         if self.next_target > progress.end_target {
             self.resend_requested = None;
-        } else if progress.chunk_end != 0
+            self.timers.stop(Timer::Resend);
+            return;
+        }
+        if self.next_target > progress.mark {
+            self.timers.set(
+                Timer::Resend,
+                super::timers::deadline(now, self.resend_timeout()),
+            );
+            if let Some(p) = &mut self.resend_requested {
+                p.mark = self.next_target;
+            }
+        }
+        if progress.chunk_end != 0
             && self.next_target > progress.chunk_end
             && self.state == SessionState::Established
         {
@@ -521,6 +538,7 @@ impl Session {
             self.resend_requested = Some(ResendProgress {
                 end_target: progress.end_target,
                 chunk_end: end,
+                mark: begin,
             });
         }
     }
@@ -541,6 +559,15 @@ impl Session {
                 msg,
                 seq,
                 SessionRejectReason::IncorrectDataFormat,
+                Some(tag::NEW_SEQ_NO),
+                None,
+                now,
+                utc,
+            ),
+            Ok(new_seq_no) if new_seq_no > MAX_SEQ_NUM => self.reject_and_count(
+                msg,
+                seq,
+                SessionRejectReason::ValueIsIncorrect,
                 Some(tag::NEW_SEQ_NO),
                 None,
                 now,
@@ -576,11 +603,12 @@ impl Session {
         utc: UtcTimestamp,
     ) {
         let new_seq_no = match msg.get_as::<SeqNum>(tag::NEW_SEQ_NO) {
-            Ok(n) => n,
-            Err(e) => {
-                let reason = match e {
-                    FieldError::Missing(_) => SessionRejectReason::RequiredTagMissing,
-                    FieldError::Invalid { .. } => SessionRejectReason::IncorrectDataFormat,
+            Ok(n) if n <= MAX_SEQ_NUM => n,
+            other => {
+                let reason = match other {
+                    Err(FieldError::Missing(_)) => SessionRejectReason::RequiredTagMissing,
+                    Err(FieldError::Invalid { .. }) => SessionRejectReason::IncorrectDataFormat,
+                    Ok(_) => SessionRejectReason::ValueIsIncorrect,
                 };
                 self.send_reject(
                     seq,
@@ -682,8 +710,10 @@ impl Session {
             self.events.push_back(QueuedEvent::LoggedOut(peer_text));
             self.end_connection(Ending::LoggedOut, now, utc);
             if self.link_up {
-                self.timers
-                    .set(Timer::Linger, now + self.config.logout_timeout);
+                self.timers.set(
+                    Timer::Linger,
+                    super::timers::deadline(now, self.config.logout_timeout),
+                );
             }
         }
     }
@@ -769,7 +799,7 @@ impl Session {
             return self.close_link(Ending::Failed, now, utc);
         }
         let seq = match msg.msg_seq_num() {
-            Ok(seq) if seq > 0 => seq,
+            Ok(seq) if (1..=MAX_SEQ_NUM).contains(&seq) => seq,
             _ => {
                 return self.invalid_logon("MsgSeqNum(34) missing or invalid".to_string(), now, utc)
             }
@@ -877,7 +907,12 @@ impl Session {
                 self.resend_requested = Some(ResendProgress {
                     end_target: seq - 1,
                     chunk_end: 0,
+                    mark: self.next_target,
                 });
+                self.timers.set(
+                    Timer::Resend,
+                    super::timers::deadline(now, self.resend_timeout()),
+                );
             } else {
                 self.request_resend(seq, now, utc);
             }
@@ -974,5 +1009,7 @@ fn raw_field(frame: &[u8], tag: fix_proto::Tag) -> Option<&[u8]> {
 
 fn parse_seq(raw: &[u8]) -> Option<SeqNum> {
     use fix_proto::FromFixValue;
-    SeqNum::from_fix_value(raw).ok().filter(|&s| s > 0)
+    SeqNum::from_fix_value(raw)
+        .ok()
+        .filter(|s| (1..=MAX_SEQ_NUM).contains(s))
 }

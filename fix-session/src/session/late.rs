@@ -45,7 +45,8 @@ impl Session {
             self.next_sender = seq + 1;
             Some(seq)
         };
-        let expires = late_ttl(self.config.late_delivery).map(|ttl| now + ttl);
+        let expires =
+            late_ttl(self.config.late_delivery).map(|ttl| super::timers::deadline(now, ttl));
         self.late.push_back(LateMessage {
             seq,
             msg: msg.clone(),

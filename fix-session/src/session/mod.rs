@@ -5,7 +5,6 @@
 mod inbound;
 mod late;
 mod outbound;
-pub(crate) mod period;
 mod resend;
 mod timers;
 
@@ -20,7 +19,7 @@ use fix_proto::value::{TimePrecision, TimestampCache};
 use fix_proto::{Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, UtcTimestamp};
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
-use timers::{Timer, TimerTable};
+use timers::{deadline, Timer, TimerTable};
 
 /// How a connection ended, which decides the state that follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +58,8 @@ struct ResendProgress {
     end_target: SeqNum,
     /// EndSeqNo(16) of the chunk asked for, 0 when the request was open-ended.
     chunk_end: SeqNum,
+    /// NextNumIn when progress was last seen.
+    mark: SeqNum,
 }
 
 /// An application message waiting for the session to be established
@@ -71,6 +72,10 @@ struct LateMessage {
     msg: MessageBuilder,
     expires: Option<Instant>,
 }
+
+/// The largest MsgSeqNum (and NewSeqNo) accepted from a peer; anything
+/// larger is treated as invalid so that counting past it cannot overflow.
+const MAX_SEQ_NUM: SeqNum = i64::MAX as SeqNum;
 
 /// Bounds the number of spare receive buffers kept for reuse.
 const MAX_POOLED_BUFFERS: usize = 64;
@@ -387,12 +392,12 @@ impl Session {
                 self.send_logon(reset, next_expected, now, utc);
                 self.reset_sent = reset;
                 self.timers
-                    .set(Timer::Logon, now + self.config.logon_timeout);
+                    .set(Timer::Logon, deadline(now, self.config.logon_timeout));
             }
             Role::Acceptor => {
                 self.set_state(SessionState::WaitForFirstLogon);
                 self.timers
-                    .set(Timer::Logon, now + self.config.logon_timeout);
+                    .set(Timer::Logon, deadline(now, self.config.logon_timeout));
             }
         }
     }
@@ -758,6 +763,7 @@ impl Session {
             self.recycle(buf);
         }
         self.resend_requested = None;
+        self.timers.stop(Timer::Resend);
     }
 
     fn recycle(&mut self, mut buf: Vec<u8>) {
@@ -770,7 +776,13 @@ impl Session {
     /// The TestRequest delay: HeartBtInt x (1 + TestRequestDelayMultiplier).
     fn idle_timeout(&self) -> Duration {
         let factor = 1.0 + self.config.test_request_delay_multiplier;
-        Duration::from_secs_f64(self.heart_bt_int as f64 * factor)
+        Duration::try_from_secs_f64(self.heart_bt_int as f64 * factor).unwrap_or(Duration::MAX)
+    }
+
+    /// How long our ResendRequest may go without progress before it is sent
+    /// again (a lost request or answer must not stall the session).
+    fn resend_timeout(&self) -> Duration {
+        Duration::from_secs(self.heart_bt_int.max(1) as u64)
     }
 
     /// Records that something was received: restarts the TestRequest timer.
@@ -778,7 +790,7 @@ impl Session {
         self.last_received = now;
         if self.state == SessionState::Established && self.heart_bt_int > 0 {
             self.timers
-                .set(Timer::TestRequest, now + self.idle_timeout());
+                .set(Timer::TestRequest, deadline(now, self.idle_timeout()));
         }
     }
 
@@ -787,7 +799,7 @@ impl Session {
         if self.state == SessionState::Established && self.heart_bt_int > 0 {
             self.timers.set(
                 Timer::Heartbeat,
-                now + Duration::from_secs(self.heart_bt_int as u64),
+                deadline(now, Duration::from_secs(self.heart_bt_int as u64)),
             );
         }
     }
@@ -816,6 +828,7 @@ impl Session {
             Timer::Heartbeat,
             Timer::TestRequest,
             Timer::Linger,
+            Timer::Resend,
         ] {
             self.timers.stop(t);
         }
@@ -841,8 +854,10 @@ impl Session {
                 || self.reconnect_attempts < self.config.reconnect_max_tries as u32
             {
                 self.set_state(SessionState::Reconnect);
-                self.timers
-                    .set(Timer::Reconnect, now + self.config.reconnect_interval);
+                self.timers.set(
+                    Timer::Reconnect,
+                    deadline(now, self.config.reconnect_interval),
+                );
             } else {
                 self.set_state(SessionState::NonGracefullyTerminated);
             }
@@ -869,7 +884,7 @@ impl Session {
         self.timers.stop(Timer::Heartbeat);
         self.timers.stop(Timer::TestRequest);
         self.timers
-            .set(Timer::Logout, now + self.config.logout_timeout);
+            .set(Timer::Logout, deadline(now, self.config.logout_timeout));
     }
 
     /// A protocol error that ends the session: report it, send Logout with
@@ -936,7 +951,7 @@ impl Session {
                             self.send_test_request(id, now, utc);
                             self.test_request = Some(PendingTestRequest { id, sent_at: now });
                             self.timers
-                                .set(Timer::TestRequest, now + self.idle_timeout());
+                                .set(Timer::TestRequest, deadline(now, self.idle_timeout()));
                         }
                     }
                 }
@@ -957,6 +972,14 @@ impl Session {
                     self.events.push_back(QueuedEvent::CloseLink);
                 }
             }
+            Timer::Resend => {
+                if let (SessionState::Established, true, Some(progress)) =
+                    (self.state, self.link_up, self.resend_requested)
+                {
+                    self.resend_requested = None;
+                    self.request_resend(progress.end_target + 1, now, utc);
+                }
+            }
             Timer::LateDelivery => self.expire_late(now),
             Timer::Schedule => self.check_schedule(now, utc),
         }
@@ -967,7 +990,7 @@ impl Session {
         self.config
             .schedule
             .as_ref()
-            .is_some_and(|s| !period::in_period(s, utc))
+            .is_some_and(|s| !s.is_in_session(utc))
     }
 
     /// Applies the schedule at `utc`: a new period resets sequence numbers
@@ -979,7 +1002,7 @@ impl Session {
             self.timers.stop(Timer::Schedule);
             return;
         };
-        match period::period_start(&schedule, utc) {
+        match schedule.period_start(utc) {
             Some(start) => {
                 if self.store.creation_time() < start {
                     match self.state {
@@ -1021,10 +1044,18 @@ impl Session {
                 _ => {}
             },
         }
-        let next = period::next_boundary(&schedule, utc);
-        let wait = u64::try_from(next.nanos_since(utc).max(0)).unwrap_or(u64::MAX);
-        self.timers
-            .set(Timer::Schedule, now + Duration::from_nanos(wait));
+        let next = match (schedule.next_start(utc), schedule.next_end(utc)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
+            Some(next) => {
+                let wait = u64::try_from(next.nanos_since(utc).max(0)).unwrap_or(u64::MAX);
+                self.timers
+                    .set(Timer::Schedule, deadline(now, Duration::from_nanos(wait)));
+            }
+            None => self.timers.stop(Timer::Schedule),
+        }
     }
 }
 

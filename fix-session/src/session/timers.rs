@@ -20,6 +20,8 @@ pub(crate) enum Timer {
     /// After answering the peer's Logout: close the link if the peer has
     /// not done so.
     Linger,
+    /// Our ResendRequest made no progress for a while: ask again.
+    Resend,
     /// The first late-delivery message whose time to live runs out.
     LateDelivery,
     /// The next start or end of the session's scheduled period.
@@ -28,11 +30,12 @@ pub(crate) enum Timer {
 
 impl Timer {
     /// Every timer, in the order expired ones are handled.
-    pub(crate) const ALL: [Timer; 8] = [
+    pub(crate) const ALL: [Timer; 9] = [
         Timer::Logon,
         Timer::Logout,
         Timer::TestRequest,
         Timer::Heartbeat,
+        Timer::Resend,
         Timer::Reconnect,
         Timer::Linger,
         Timer::LateDelivery,
@@ -49,14 +52,24 @@ impl Timer {
             Timer::Linger => 5,
             Timer::LateDelivery => 6,
             Timer::Schedule => 7,
+            Timer::Resend => 8,
         }
     }
+}
+
+/// `now + d`, or a century from now when that overflows (durations come
+/// from configuration and from the peer's HeartBtInt).
+pub(crate) fn deadline(now: Instant, d: std::time::Duration) -> Instant {
+    const CENTURY: std::time::Duration = std::time::Duration::from_secs(100 * 365 * 86_400);
+    now.checked_add(d)
+        .or_else(|| now.checked_add(CENTURY))
+        .unwrap_or(now)
 }
 
 /// The deadlines of all timers; `None` when a timer is not running.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TimerTable {
-    deadlines: [Option<Instant>; 8],
+    deadlines: [Option<Instant>; 9],
 }
 
 impl TimerTable {
