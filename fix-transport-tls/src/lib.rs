@@ -78,7 +78,9 @@ pub use error::{TlsConfigError, TlsError};
 pub use identity::PeerCertificate;
 pub use server::{ClientAuth, TlsServerBuilder, TlsServerConfig};
 pub use stream::TlsStream;
-pub use transport::{factory_from_settings, peer_certificate};
+pub use transport::{
+    create_from_settings, factory_from_settings, peer_certificate, start_from_settings, SetupError,
+};
 
 /// rustls, re-exported for its certificate and key types
 /// (`rustls::pki_types::{CertificateDer, PrivateKeyDer}`).

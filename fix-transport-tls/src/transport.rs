@@ -4,9 +4,12 @@
 //! peer certificate in a logon check.
 
 use crate::{PeerCertificate, TlsClientConfig, TlsConfigError, TlsServerConfig, TlsStream};
-use fix_session::settings::SessionSettings;
+use fix_session::settings::{SessionSettings, Settings};
 use fix_session::Role;
-use fix_transport_mio::{LinkInfo, LinkSide, SessionHandle, Transport, TransportFactory};
+use fix_transport_mio::{
+    Application, EngineError, FixEngine, LinkInfo, LinkSide, PlainTcp, SessionHandle, Transport,
+    TransportFactory,
+};
 use mio::net::TcpStream;
 use std::any::Any;
 use std::io;
@@ -138,4 +141,79 @@ pub fn factory_from_settings(
         Role::Initiator => Arc::new(TlsClientConfig::from_settings(tls)?),
         Role::Acceptor => Arc::new(TlsServerConfig::from_settings(tls)?),
     }))
+}
+
+/// Why a session could not be created from its settings.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The TLS settings do not make a configuration.
+    #[error("session at line {line}: {source}")]
+    Tls {
+        /// The line of the session's `[SESSION]` header.
+        line: usize,
+        /// The cause.
+        source: TlsConfigError,
+    },
+    /// The engine refused the session.
+    #[error("session at line {line}: {source}")]
+    Engine {
+        /// The line of the session's `[SESSION]` header.
+        line: usize,
+        /// The cause.
+        source: EngineError,
+    },
+}
+
+/// Creates a session from its settings-file section, over TLS when it says
+/// SocketUseSSL=Y and over plain TCP otherwise: the counterpart of
+/// `FixEngine::create_from_settings` for settings files that use TLS.
+pub fn create_from_settings(
+    engine: &FixEngine,
+    session: &SessionSettings,
+    app: impl Application,
+) -> Result<SessionHandle, SetupError> {
+    let line = session.line;
+    let factory = factory_from_settings(session)
+        .map_err(|source| SetupError::Tls { line, source })?
+        .unwrap_or_else(|| Arc::new(PlainTcp));
+    engine
+        .create_from_settings_with(session, factory, app)
+        .map_err(|source| SetupError::Engine { line, source })
+}
+
+/// Creates every session of a settings file, TLS or not, with
+/// applications from `make_app`, and starts the initiators: the
+/// counterpart of `FixEngine::start_from_settings`. Every TLS
+/// configuration is built before any session is created, so a bad
+/// certificate file leaves the engine untouched.
+pub fn start_from_settings<A: Application>(
+    engine: &FixEngine,
+    settings: &Settings,
+    mut make_app: impl FnMut(&SessionSettings) -> A,
+) -> Result<Vec<SessionHandle>, SetupError> {
+    let factories = settings
+        .sessions
+        .iter()
+        .map(|s| {
+            factory_from_settings(s).map_err(|source| SetupError::Tls {
+                line: s.line,
+                source,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut handles = Vec::with_capacity(settings.sessions.len());
+    for (s, factory) in settings.sessions.iter().zip(factories) {
+        let line = s.line;
+        let factory = factory.unwrap_or_else(|| Arc::new(PlainTcp));
+        let h = engine
+            .create_from_settings_with(s, factory, make_app(s))
+            .map_err(|source| SetupError::Engine { line, source })?;
+        if s.config.role == Role::Initiator {
+            h.connect_configured()
+                .map_err(|source| SetupError::Engine { line, source })?;
+        }
+        handles.push(h);
+    }
+    Ok(handles)
 }

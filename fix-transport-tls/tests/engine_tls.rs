@@ -452,3 +452,77 @@ fn a_silent_server_times_the_handshake_out_and_the_initiator_keeps_reconnecting(
     bank.finalize();
     drop(silent);
 }
+
+#[test]
+fn start_from_settings_runs_tls_sessions_and_checks_every_file_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = Ca::new("Test CA");
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).expect("ca file");
+    let (server_cert, server_key) = ca.server().write(dir.path(), "server");
+    let (client_cert, client_key) = ca.client("BANK").write(dir.path(), "client");
+    // A free port for the acceptor, which the initiator connects to.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let text = |client_key: &std::path::Path| {
+        format!(
+            "[DEFAULT]\nBeginString=FIX.4.4\nSocketUseSSL=Y\nCertificationAuthoritiesFile={ca}\n\
+             [SESSION]\nConnectionType=acceptor\nSenderCompID=BROKER\nTargetCompID=BANK\n\
+             SocketAcceptHost=127.0.0.1\nSocketAcceptPort={port}\n\
+             ServerCertificateFile={sc}\nServerCertificateKeyFile={sk}\nCertificateVerifyLevel=1\n\
+             [SESSION]\nConnectionType=initiator\nSenderCompID=BANK\nTargetCompID=BROKER\n\
+             SocketConnectHost=127.0.0.1\nSocketConnectPort={port}\nHeartBtInt=30\nReconnectInterval=1\n\
+             ClientCertificateFile={cc}\nClientCertificateKeyFile={ck}\n",
+            ca = ca_file.display(),
+            sc = server_cert.display(),
+            sk = server_key.display(),
+            cc = client_cert.display(),
+            ck = client_key.display(),
+        )
+    };
+
+    // A missing key file: nothing is created, the error names the session.
+    let engine = engine();
+    let broken = Settings::parse(&text(&dir.path().join("missing.key"))).expect("settings");
+    let err = fix_transport_tls::start_from_settings(&engine, &broken, |_| {
+        App::new(LogonCheck::None, true).0
+    })
+    .expect_err("missing key file");
+    assert!(
+        matches!(
+            &err,
+            fix_transport_tls::SetupError::Tls {
+                source: fix_transport_tls::TlsConfigError::ReadFile { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("missing.key"), "{err}");
+
+    let settings = Settings::parse(&text(&client_key)).expect("settings");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handles = fix_transport_tls::start_from_settings(&engine, &settings, |s| {
+        // The acceptor checks the client certificate against the CompID.
+        let check = match s.config.role {
+            Role::Acceptor => LogonCheck::CertificateNamesCompId,
+            Role::Initiator => LogonCheck::None,
+        };
+        let (app, events) = App::new(check, true);
+        tx.send((s.config.sender_comp_id.clone(), events))
+            .expect("events");
+        app
+    })
+    .expect("sessions start");
+    let events: std::collections::HashMap<String, Receiver<Seen>> = rx.try_iter().collect();
+    for h in &handles {
+        expect_state(h, SessionState::Established);
+    }
+    let bank = &handles[1];
+    put_order(bank, "ORD-1");
+    expect_execution(&events["BANK"], "ORD-1");
+    let client = fix_transport_tls::peer_certificate(&handles[0]).expect("client certificate");
+    assert_eq!(client.common_names(), ["BANK"]);
+}
