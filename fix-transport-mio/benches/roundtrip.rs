@@ -147,7 +147,11 @@ fn run_peer() {
             });
         }
     });
-    let engine = FixEngine::new(EngineSettings::default()).expect("engine");
+    let engine = FixEngine::new(EngineSettings {
+        thread_name: "fix-peer".into(),
+        ..EngineSettings::default()
+    })
+    .expect("engine");
     let addr = engine
         .listen("127.0.0.1:0".parse().expect("addr"))
         .expect("listen");
@@ -282,6 +286,7 @@ fn latency() {
     s.set_nodelay(true).expect("nodelay");
     let mut buf = vec![0u8; er_len];
     let mut raw = Vec::with_capacity(n as usize);
+    let raw_cpu = cpu_seconds();
     for i in 0..warmup + n {
         let t = Instant::now();
         s.write_all(&nos_wire).expect("write");
@@ -291,9 +296,14 @@ fn latency() {
         }
     }
     drop(s);
+    let raw_cpu = cpu_seconds() - raw_cpu;
 
     // The engine: the ping-pong runs in the engine thread's callbacks.
-    let engine = FixEngine::new(EngineSettings::default()).expect("engine");
+    let engine = FixEngine::new(EngineSettings {
+        thread_name: "fix-client".into(),
+        ..EngineSettings::default()
+    })
+    .expect("engine");
     let (tx, rx) = sync_channel(1);
     let session = engine
         .create_session_with(
@@ -312,9 +322,11 @@ fn latency() {
     session
         .connect(30, &peer.engine.to_string())
         .expect("connect");
+    let fix_cpu = cpu_seconds();
     let fix = rx
         .recv_timeout(Duration::from_secs(600))
         .expect("round trips finished");
+    let fix_cpu = cpu_seconds() - fix_cpu;
     session.disconnect("done").expect("logout");
     session.wait_for_state(SessionState::CorrectlyTerminated, Duration::from_secs(5));
     engine.stop();
@@ -331,6 +343,11 @@ fn latency() {
         f50 / r50.max(1e-9),
         f99 / r99.max(1e-9),
         f999 / r999.max(1e-9)
+    );
+    println!(
+        "  client CPU per round trip: raw TCP {:.2} us, engine {:.2} us",
+        raw_cpu * 1e6 / (n + warmup) as f64,
+        fix_cpu * 1e6 / (n + warmup) as f64
     );
 }
 

@@ -12,6 +12,7 @@
 //! bytes (bounded) and waits for write readiness while the others run.
 
 use crate::app::{LogonFields, Rejection};
+use crate::deadline::{DeadlineTimer, DEADLINE};
 use crate::engine::{Command, ConnectTarget, EngineShared, NewSession};
 use crate::error::EngineError;
 use crate::filelog::FileLog;
@@ -213,6 +214,9 @@ pub(crate) struct EventLoop {
     listeners: Vec<Listener>,
     routes: HashMap<RouteKey, Vec<SessionRef>>,
     timers: Timers,
+    /// Wakes the poll at the earliest deadline (Linux); `None` to use poll
+    /// timeouts instead.
+    deadline_timer: Option<DeadlineTimer>,
     read_buf: Vec<u8>,
     inbox_spare: Vec<u8>,
     builder: MessageBuilder,
@@ -265,7 +269,9 @@ impl EventLoop {
         settings: EngineSettings,
     ) -> EventLoop {
         let (now, utc) = crate::engine::clock();
+        let deadline_timer = DeadlineTimer::new(poll.registry()).ok();
         EventLoop {
+            deadline_timer,
             poll,
             shared,
             read_buf: vec![0; settings.read_buffer_size.max(1024)],
@@ -317,6 +323,12 @@ impl EventLoop {
                 if token == WAKER {
                     continue;
                 }
+                if token == DEADLINE {
+                    if let Some(timer) = &mut self.deadline_timer {
+                        timer.fired();
+                    }
+                    continue;
+                }
                 if token.0 & LISTENER_BIT != 0 {
                     self.accept(token.0 & !LISTENER_BIT);
                 } else {
@@ -359,7 +371,20 @@ impl EventLoop {
         if let Some(end) = self.stopping {
             deadline = Some(deadline.map_or(end, |d| d.min(end)));
         }
-        deadline.map(|d| d.saturating_duration_since(Instant::now()))
+        let now = Instant::now();
+        if deadline.is_some_and(|d| d <= now) {
+            return Some(Duration::ZERO);
+        }
+        if let Some(timer) = &mut self.deadline_timer {
+            match timer.arm(deadline, now) {
+                Ok(()) => return None,
+                Err(e) => {
+                    log::warn!("deadline timer failed, using poll timeouts: {e}");
+                    self.deadline_timer = None;
+                }
+            }
+        }
+        deadline.map(|d| d.saturating_duration_since(now))
     }
 
     /// Writes the log lines buffered during this iteration.
@@ -659,6 +684,10 @@ impl EventLoop {
             };
             std::mem::swap(&mut inbox.buf, &mut self.inbox_spare);
             inbox.scheduled = false;
+            e.handle
+                .shared
+                .inbox_pending
+                .store(false, Ordering::Release);
         }
         let records = std::mem::take(&mut self.inbox_spare);
         let mut pos = 0;
@@ -692,16 +721,22 @@ impl EventLoop {
     /// bytes to the socket, the next deadline to the timer heap.
     fn service(&mut self, sref: SessionRef) {
         let (now, utc) = (self.now, self.utc);
+        let mut todo = EventOutcome::default();
         loop {
             let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
                 return;
             };
-            let out = drain_events(e, utc);
-            if out.refuse {
+            todo.merge(drain_events(e, utc));
+            // What the callbacks just put goes out with this write.
+            if e.handle.shared.inbox_pending.load(Ordering::Acquire) {
+                self.drain_inbox(sref);
+                continue;
+            }
+            if std::mem::take(&mut todo.refuse) {
                 e.session.disconnect(now, utc);
                 continue;
             }
-            if out.close {
+            if std::mem::take(&mut todo.close) {
                 if let Some(c) = e.conn {
                     if let Some(Conn {
                         state: ConnState::Bound { closing, .. },
@@ -714,7 +749,7 @@ impl EventLoop {
                     }
                 }
             }
-            if out.open {
+            if std::mem::take(&mut todo.open) {
                 if let Err(err) = self.open_link(sref) {
                     if let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
                         log::info!("session {}: connect failed: {err}", e.shared().key);
@@ -1667,6 +1702,14 @@ struct EventOutcome {
     open: bool,
     close: bool,
     refuse: bool,
+}
+
+impl EventOutcome {
+    fn merge(&mut self, other: EventOutcome) {
+        self.open |= other.open;
+        self.close |= other.close;
+        self.refuse |= other.refuse;
+    }
 }
 
 /// Hands a session's queued events to its application.

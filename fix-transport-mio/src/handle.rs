@@ -174,6 +174,9 @@ pub(crate) struct SessionShared {
     pub(crate) unsent: AtomicUsize,
     pub(crate) closed: AtomicBool,
     pub(crate) inbox: Mutex<Inbox>,
+    /// Set when messages are put, cleared when the loop takes them: lets
+    /// the loop send what a callback put right away.
+    pub(crate) inbox_pending: AtomicBool,
     /// What the current link's transport proved about the peer.
     pub(crate) peer_identity: Mutex<Option<PeerIdentity>>,
 }
@@ -202,6 +205,7 @@ impl SessionShared {
             unsent: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             inbox: Mutex::new(Inbox::default()),
+            inbox_pending: AtomicBool::new(false),
             peer_identity: Mutex::new(None),
         }
     }
@@ -401,6 +405,7 @@ impl SessionHandle {
                 return Err(PutError::Backpressure { backlog, limit });
             }
             inbox.push(message.borrow());
+            self.shared.inbox_pending.store(true, Ordering::Release);
             !std::mem::replace(&mut inbox.scheduled, true)
         };
         if schedule {
@@ -481,5 +486,40 @@ impl SessionHandle {
             return Err(EngineError::Stopped);
         }
         self.engine.submit(command)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fix_proto::FieldWriter;
+
+    #[test]
+    fn inbox_records_give_back_each_message() {
+        let mut inbox = Inbox::default();
+        let mut a = MessageBuilder::new(b"D");
+        a.push_str(11, "A").push_str(55, "X");
+        a.header_mut().push_str(115, "ONBEHALF");
+        let mut b = MessageBuilder::new(b"AE");
+        b.push_str(571, "R1");
+        inbox.push(&a);
+        inbox.push(&b);
+        let mut out = MessageBuilder::default();
+        let mut pos = 0;
+        assert!(next_record(&inbox.buf, &mut pos, &mut out));
+        assert_eq!(out, a);
+        assert!(next_record(&inbox.buf, &mut pos, &mut out));
+        assert_eq!(out, b);
+        assert!(!next_record(&inbox.buf, &mut pos, &mut out));
+        // A truncated record is not read.
+        let mut pos = 0;
+        assert!(!next_record(&inbox.buf[..10], &mut pos, &mut out));
+    }
+
+    #[test]
+    fn every_state_survives_its_code() {
+        for s in STATES {
+            assert_eq!(state_from_u8(state_to_u8(s)), s);
+        }
     }
 }

@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod deadline;
 mod engine;
 mod error;
 mod event_loop;

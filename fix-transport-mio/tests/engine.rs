@@ -412,11 +412,11 @@ fn resend_request_flood_keeps_memory_bounded() {
     // Flood ResendRequests for everything, never reading the answers.
     let flood = std::thread::spawn(move || {
         peer.stream
-            .set_write_timeout(Some(Duration::from_secs(3)))
+            .set_write_timeout(Some(Duration::from_secs(1)))
             .expect("timeout");
         let mut sent = 0u64;
         let started = Instant::now();
-        for seq in 2..20_000u64 {
+        for seq in 2..200_000u64 {
             let rr = raw_message(
                 b"2",
                 "FLOOD",
@@ -424,7 +424,7 @@ fn resend_request_flood_keeps_memory_bounded() {
                 seq,
                 &[(tag::BEGIN_SEQ_NO, "1"), (tag::END_SEQ_NO, "0")],
             );
-            if peer.send(&rr).is_err() || started.elapsed() > Duration::from_secs(8) {
+            if peer.send(&rr).is_err() || started.elapsed() > Duration::from_secs(4) {
                 break;
             }
             sent += 1;
@@ -435,8 +435,15 @@ fn resend_request_flood_keeps_memory_bounded() {
     put_orders(&good, 100);
     receive_orders(&good_events, 100, LONG);
     let (peer, sent) = flood.join().expect("flood");
-    assert!(sent > 0);
+    // The engine stopped reading once its backlog was over the bound, so
+    // the flood could not all be written.
+    assert!(sent < 199_998, "the engine read every ResendRequest");
     let grown = rss_bytes().saturating_sub(rss_before);
+    println!(
+        "{sent} ResendRequests sent; memory grew by {} KiB, backlog {} KiB",
+        grown / 1024,
+        acc.backlog() / 1024
+    );
     assert!(
         grown < 200 << 20,
         "memory grew by {grown} bytes during the flood"
@@ -677,4 +684,51 @@ fn file_log_writes_each_message_on_its_own_line() {
     let events = std::fs::read_to_string(dir.path().join("FIX.4.4-INI-ACC.event.current.log"))
         .expect("event log");
     assert!(events.contains("Established"));
+}
+
+#[test]
+fn idle_sessions_exchange_heartbeats_on_time() {
+    let acceptor = engine();
+    let addr = acceptor.listen(any_port()).expect("listen");
+    let (acc_app, acc_events) = ChannelApplication::new();
+    let acc = acceptor
+        .create_session_with(
+            config(Role::Acceptor, "ACC", "INI"),
+            SessionOptions::default(),
+            acc_app.with_admin_messages(),
+        )
+        .expect("acceptor");
+    let initiator = engine();
+    let ini = initiator
+        .create_session_with(
+            config(Role::Initiator, "INI", "ACC"),
+            SessionOptions::default(),
+            ChannelApplication::new().0,
+        )
+        .expect("initiator");
+    ini.connect(1, &addr.to_string()).expect("connect");
+    expect_state(&acc, SessionState::Established, LONG);
+    let started = Instant::now();
+    let mut heartbeats = 0;
+    while heartbeats < 3 {
+        let ev = acc_events
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a heartbeat every second");
+        if let AppEventKind::AdminMessage(m) = ev.kind {
+            if m.msg_type() == b"0" {
+                heartbeats += 1;
+            }
+        }
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(1900),
+        "three heartbeats in {took:?}"
+    );
+    assert!(
+        took < Duration::from_secs(6),
+        "three heartbeats in {took:?}"
+    );
+    assert_eq!(ini.state(), SessionState::Established);
+    assert_eq!(acc.state(), SessionState::Established);
 }
