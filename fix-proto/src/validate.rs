@@ -25,10 +25,23 @@
 //! | SOH inside a non-data value (a [`ParseError`]) | 17 | the field before |
 //!
 //! Fields are checked in message order; required fields are checked after
-//! all fields, header first. BeginString(8), BodyLength(9) and CheckSum(10)
-//! values are the framer's business and only checked for presence and
-//! order here; the enumeration of MsgType(35) is not checked (the message
-//! lookup is, with reason 11).
+//! all fields, header first. Which fields are header and trailer fields
+//! comes from the dictionary (so custom header fields work). A repeating
+//! group ends at the first tag that is not a member of its entries; a
+//! member repeated or out of order ends it too when an enclosing layout
+//! has that tag, and is reason 15 otherwise.
+//!
+//! Cost: validating a 27-field FIX 4.4 ExecutionReport with one party
+//! takes about 5,700 instructions (callgrind), a little more than indexing
+//! it with [`FieldIndex::parse`](crate::message::FieldIndex::parse)
+//! (4,900); `cargo bench -p fix-proto --bench dictionary` times both.
+//!
+//! Not checked here: BeginString(8) against the session's version,
+//! BodyLength(9) and CheckSum(10) (the framer's business), and the
+//! enumeration of MsgType(35) (the message lookup is, reason 11).
+//! Duplicates are found among the fields the dictionary places in the
+//! message; tags accepted by the options without being placed
+//! (user-defined or unknown ones) may repeat.
 //!
 //! ```
 //! use fix_proto::dictionary::Dictionary;
@@ -52,7 +65,7 @@
 //! assert_eq!(err.ref_tag_id(), Some(112));
 //! ```
 
-use crate::dictionary::{Dictionary, FieldDef, FieldType, LayoutData, MessageDef, NO_GROUP};
+use crate::dictionary::{Dictionary, FieldDef, FieldType, LayoutData, MessageDef};
 use crate::message::{FieldSpan, Message, ParseError};
 use crate::reject::SessionRejectReason;
 use crate::tag;
@@ -360,6 +373,22 @@ impl Validator {
         // 0 header, 1 body, 2 trailer.
         let mut section = 0usize;
         let mut i = 0;
+        // BeginString, BodyLength and MsgType in their places were checked
+        // above (their values are the framer's and the message lookup's):
+        // only mark them present.
+        while i < 3 {
+            match spans.get(i) {
+                Some(span)
+                    if span.tag == [tag::BEGIN_STRING, tag::BODY_LENGTH, tag::MSG_TYPE][i] =>
+                {
+                    match dict.find_in(&header, span.tag) {
+                        Some(pos) if span.len != 0 && self.mark(0, pos) => i += 1,
+                        _ => break,
+                    }
+                }
+                _ => break,
+            }
+        }
         while let Some(&span) = spans.get(i) {
             let (def, flags) = dict.field_and_flags(span.tag);
             // Header and trailer flags are exclusive: bit 0 header, bit 1
@@ -442,8 +471,20 @@ impl Validator {
                 Ok(())
             };
         }
-        let Some(def) = def else { return Ok(()) };
-        if !format_ok(def.field_type(), value) {
+        match def {
+            Some(def) if def.is_checked() => self.check_format_and_values(def, tag, value),
+            _ => Ok(()),
+        }
+    }
+
+    /// The format and enumeration part of [`Validator::check_value`].
+    fn check_format_and_values(
+        &self,
+        def: &FieldDef,
+        tag: Tag,
+        value: &[u8],
+    ) -> Result<(), ValidationError> {
+        if !format_ok(def.check_type(), value) {
             return Err(ValidationError::IncorrectDataFormat {
                 tag,
                 field_type: def.field_type(),
@@ -468,17 +509,17 @@ impl Validator {
         frame: Frame,
     ) -> Result<usize, ValidationError> {
         let value = msg.value_of(&span);
-        match dict.find_in(&frame.layout, span.tag) {
-            Some(pos) => {
+        match dict.find_member_in(&frame.layout, span.tag) {
+            Some((pos, is_group)) => {
                 if !self.mark(frame.base, pos) {
                     return Err(ValidationError::TagAppearsMoreThanOnce { tag: span.tag });
                 }
                 self.check_value(def, span.tag, value)?;
-                let member = dict.member_in(&frame.layout, pos);
-                if member.group != NO_GROUP {
+                if is_group {
+                    let group = dict.member_in(&frame.layout, pos).group;
                     self.parents.clear();
                     self.parents.push(frame.layout);
-                    return self.group(dict, msg, i, dict.layout_data(member.group));
+                    return self.group(dict, msg, i, dict.layout_data(group));
                 }
             }
             None => {
@@ -578,7 +619,7 @@ impl Validator {
             if i > start && span.tag == delimiter {
                 break;
             }
-            let Some(pos) = dict.find_in(&layout, span.tag) else {
+            let Some((pos, is_group)) = dict.find_member_in(&layout, span.tag) else {
                 break;
             };
             if (ordered && pos < last_pos) || !self.mark(base, pos) {
@@ -592,10 +633,10 @@ impl Validator {
             }
             last_pos = pos;
             self.check_value(dict.field(span.tag), span.tag, msg.value_of(&span))?;
-            let member = dict.member_in(&layout, pos);
-            if member.group != NO_GROUP {
+            if is_group {
+                let group = dict.member_in(&layout, pos).group;
                 self.parents.push(layout);
-                i = self.group(dict, msg, i, dict.layout_data(member.group))?;
+                i = self.group(dict, msg, i, dict.layout_data(group))?;
                 self.parents.pop();
             } else {
                 i += 1;

@@ -465,6 +465,17 @@ fn broken_dictionaries_give_typed_errors_naming_the_element() {
     assert!(matches!(e, DictionaryError::Compact { line: 1, .. }));
     let e = compact::load("fixdict 1\nfix\tFIX\t4\t4\t0\nH\ng\t1\tN\n").unwrap_err();
     assert!(matches!(e, DictionaryError::Compact { .. }), "{e}");
+    let e = compact::load("fixdict 1\nfix\tFIX\t4\t4\t0\nF\t0\tZero\tINT\n").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DictionaryError::Compact {
+                line: 3,
+                reason: "bad tag"
+            }
+        ),
+        "{e}"
+    );
 }
 
 #[test]

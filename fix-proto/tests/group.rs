@@ -288,3 +288,44 @@ fn groups_whose_delimiter_is_a_nested_group() {
     }
     assert_eq!(msg.spans()[group.end()].tag, 58);
 }
+
+/// Opens every group of `layout` in `msg` (within `entry` if given), each
+/// with the one entry `push_members` builds, recursively; returns how many
+/// were opened.
+fn open_all<'a>(
+    msg: &fix_proto::message::Message<'a>,
+    layout: fix_proto::dictionary::Layout<'_>,
+    entry: Option<fix_proto::group::GroupEntry<'a, fix_proto::dictionary::GroupDef<'_>>>,
+) -> usize {
+    let mut opened = 0;
+    for member in layout.members() {
+        let Some(def) = member.group() else { continue };
+        let group = match entry {
+            Some(e) => e.group(def.count_tag()).unwrap(),
+            None => msg.group(def).unwrap(),
+        };
+        assert_eq!(group.len(), 1, "group {}", def.count_tag());
+        let e = group.iter().next().unwrap();
+        assert!(e.get(def.delimiter()).is_some() || def.group(def.delimiter()).is_some());
+        opened += 1 + open_all(msg, def.layout(), Some(e));
+    }
+    opened
+}
+
+#[test]
+fn every_group_of_every_version_opens() {
+    let mut index = FieldIndex::new();
+    let mut opened = 0;
+    for v in FixVersion::ALL {
+        let dict = Dictionary::builtin(v);
+        for m in dict.messages() {
+            let mut enc = Encoder::new();
+            dict_support::start_with(&mut enc, dict.begin_string(), m.msg_type().as_bytes());
+            dict_support::push_members(&mut enc, dict, m.layout(), false, true);
+            let bytes = enc.finish().to_vec();
+            let msg = index.parse(&bytes).unwrap();
+            opened += open_all(&msg, m.layout(), None);
+        }
+    }
+    assert!(opened > 10_000, "{opened}");
+}

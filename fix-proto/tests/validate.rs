@@ -700,3 +700,45 @@ fn a_validator_is_reused_across_messages() {
     }
     assert_eq!(validator.options(), &ValidationOptions::default());
 }
+
+/// Builds every message of every built-in dictionary from its layout and
+/// validates it.
+fn every_message_validates(all: bool) {
+    let mut validator = Validator::new(ValidationOptions::default());
+    let mut index = FieldIndex::new();
+    let dicts = FixVersion::ALL
+        .iter()
+        .map(|&v| Dictionary::builtin(v))
+        .chain([Dictionary::session()]);
+    let mut checked = 0;
+    for dict in dicts {
+        for m in dict.messages() {
+            let mut enc = Encoder::new();
+            start_with(&mut enc, dict.begin_string(), m.msg_type().as_bytes());
+            dict_support::push_members(&mut enc, dict, m.layout(), false, all);
+            let bytes = enc.finish().to_vec();
+            let msg = index.parse(&bytes).unwrap();
+            if let Err(e) = validator.validate(dict, &msg) {
+                panic!(
+                    "{} {} ({}): {e}\n{}",
+                    dict,
+                    m.name(),
+                    m.msg_type(),
+                    fix_proto::message::display_soh(&bytes)
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 27 + 28 + 46 + 68 + 93 + 3 * 8 + 93 + 105 + 156 + 8);
+}
+
+#[test]
+fn every_message_of_every_version_validates_with_its_required_fields() {
+    every_message_validates(false);
+}
+
+#[test]
+fn every_message_of_every_version_validates_with_every_member() {
+    every_message_validates(true);
+}

@@ -247,6 +247,10 @@ fn parse(text: &str) -> Result<RawDictionary, DictionaryError> {
         }
         let cols = &buf[..n_cols];
         let num = |s: &str| s.parse::<u32>().map_err(|_| bad("bad number"));
+        let tag = |s: &str| match s.parse::<u32>() {
+            Ok(t) if t > 0 => Ok(t),
+            _ => Err(bad("bad tag")),
+        };
         let flag = |s: &str| match s {
             "Y" => Ok(true),
             "N" => Ok(false),
@@ -260,8 +264,8 @@ fn parse(text: &str) -> Result<RawDictionary, DictionaryError> {
                 d.service_pack = num(sp)?;
                 seen_fix = true;
             }
-            ["F", tag, name, ty] => d.fields.push(RawField {
-                tag: num(tag)?,
+            ["F", t, name, ty] => d.fields.push(RawField {
+                tag: tag(t)?,
                 name: unescape(name, ln)?,
                 field_type: FieldType::from_name(ty).ok_or_else(|| bad("bad type"))?,
                 values: Vec::new(),
@@ -300,9 +304,9 @@ fn parse(text: &str) -> Result<RawDictionary, DictionaryError> {
                 });
                 target = Target::Message(d.messages.len() - 1);
             }
-            ["f", tag, req] => {
+            ["f", t, req] => {
                 let item = RawItem::Field {
-                    field: FieldRef::Tag(num(tag)?),
+                    field: FieldRef::Tag(tag(t)?),
                     required: flag(req)?,
                     line: ln,
                 };
@@ -318,11 +322,11 @@ fn parse(text: &str) -> Result<RawDictionary, DictionaryError> {
                 push_item(&mut d, &target, &mut open, item)
                     .map_err(|_| bad("item outside a section"))?;
             }
-            ["g", tag, req] => {
+            ["g", t, req] => {
                 if matches!(target, Target::None) {
                     return Err(bad("item outside a section"));
                 }
-                open.push((num(tag)?, flag(req)?, ln, Vec::new()));
+                open.push((tag(t)?, flag(req)?, ln, Vec::new()));
             }
             ["e"] => {
                 let (tag, required, gl, items) =

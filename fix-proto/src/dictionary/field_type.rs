@@ -208,6 +208,27 @@ impl FieldType {
         )
     }
 
+    /// Whether any non-empty value is in this type's format (free text,
+    /// codes and data).
+    pub const fn is_free_form(self) -> bool {
+        matches!(
+            self,
+            FieldType::String
+                | FieldType::MultipleStringValue
+                | FieldType::MultipleValueString
+                | FieldType::Country
+                | FieldType::Currency
+                | FieldType::Exchange
+                | FieldType::Language
+                | FieldType::Data
+                | FieldType::XmlData
+                | FieldType::Xid
+                | FieldType::XidRef
+                | FieldType::Pattern
+                | FieldType::Tenor
+        )
+    }
+
     /// Whether values of this type are raw data that may contain SOH.
     pub const fn is_data(self) -> bool {
         matches!(self, FieldType::Data | FieldType::XmlData)

@@ -230,6 +230,10 @@ pub struct FieldDef {
     tag: Tag,
     name: Box<str>,
     field_type: FieldType,
+    /// The type values are checked against: `field_type`, except that FIX
+    /// 4.0 and 4.1 dictionaries use CHAR for free-format strings (the
+    /// "char" type of those versions), checked as STRING.
+    check_type: FieldType,
     /// In declaration order.
     values: Box<[EnumValue]>,
     /// Indexes into `values`, sorted by value.
@@ -240,6 +244,9 @@ pub struct FieldDef {
     one_byte: u128,
     short: Box<[u64]>,
     has_long: bool,
+    /// Whether a non-empty value can be wrong: false for free-form types
+    /// without enumeration.
+    checked: bool,
 }
 
 /// A value of 2 to 7 bytes as one integer (length in the top byte).
@@ -253,7 +260,17 @@ fn pack_short(v: &[u8]) -> u64 {
 }
 
 impl FieldDef {
-    fn new(tag: Tag, name: &str, field_type: FieldType, values: Vec<EnumValue>) -> FieldDef {
+    fn new(
+        tag: Tag,
+        name: &str,
+        field_type: FieldType,
+        values: Vec<EnumValue>,
+        char_is_string: bool,
+    ) -> FieldDef {
+        let check_type = match field_type {
+            FieldType::Char if char_is_string => FieldType::String,
+            t => t,
+        };
         let mut by_value: Vec<u32> = (0..values.len() as u32).collect();
         by_value.sort_by(|&a, &b| values[a as usize].value.cmp(&values[b as usize].value));
         let mut one_byte = 0u128;
@@ -267,16 +284,32 @@ impl FieldDef {
             }
         }
         short.sort_unstable();
+        let checked = !(check_type.is_free_form() && values.is_empty());
         FieldDef {
             tag,
             name: name.into(),
             field_type,
+            check_type,
             values: values.into_boxed_slice(),
             by_value: by_value.into_boxed_slice(),
             one_byte,
             short: short.into_boxed_slice(),
             has_long,
+            checked,
         }
+    }
+
+    /// The type values are checked against (see `check_type`).
+    #[inline]
+    pub(crate) fn check_type(&self) -> FieldType {
+        self.check_type
+    }
+
+    /// Whether a non-empty value can fail validation (format or
+    /// enumeration).
+    #[inline]
+    pub(crate) fn is_checked(&self) -> bool {
+        self.checked
     }
 
     /// Whether `value` is one of the enumerated values (false if there are
@@ -409,7 +442,11 @@ pub(crate) struct MessageData {
 /// Tags below this are looked up in a table indexed by tag; larger ones
 /// (user-defined ranges, 20000+) in a sorted list.
 const SMALL_TAGS: usize = 8192;
+/// A tag table entry: the field's index in the low bits, its header and
+/// trailer flags above; `NO_FIELD` if the tag is not defined.
 const NO_FIELD: u32 = u32::MAX;
+const INDEX_BITS: u32 = 28;
+const INDEX_MASK: u32 = (1 << INDEX_BITS) - 1;
 
 /// A data dictionary: fields, header, trailer and messages with their
 /// components expanded and repeating groups nested. See the
@@ -424,12 +461,11 @@ pub struct Dictionary {
     name: Box<str>,
     transport: Option<Box<str>>,
     fields: Vec<FieldDef>,
+    /// Tag table entries (see `NO_FIELD`) of tags below `SMALL_TAGS`.
     by_tag_small: Box<[u32]>,
+    /// (tag, entry) of larger tags, sorted.
     by_tag_large: Box<[(Tag, u32)]>,
     by_name: HashMap<Box<str>, u32>,
-    /// Bit 0: reachable from the header; bit 1: from the trailer. Indexed
-    /// like `fields`.
-    sections: Box<[u8]>,
     arena: raw::Arena,
     header: u32,
     trailer: u32,
@@ -561,7 +597,6 @@ impl Dictionary {
             version,
             name: name.into(),
             transport: None,
-            sections: vec![0; b.fields.len()].into_boxed_slice(),
             fields: b.fields,
             by_tag_small: by_tag_small.into_boxed_slice(),
             by_tag_large: by_tag_large.into_boxed_slice(),
@@ -578,7 +613,13 @@ impl Dictionary {
         let mut flags = vec![0u8; d.fields.len()];
         d.mark_section(d.header, IN_HEADER, &mut flags);
         d.mark_section(d.trailer, IN_TRAILER, &mut flags);
-        d.sections = flags.into_boxed_slice();
+        let with_flags = |e: &mut u32| {
+            if *e != NO_FIELD {
+                *e |= (flags[(*e & INDEX_MASK) as usize] as u32) << INDEX_BITS;
+            }
+        };
+        d.by_tag_small.iter_mut().for_each(with_flags);
+        d.by_tag_large.iter_mut().for_each(|(_, e)| with_flags(e));
         d.data_fields = d.find_data_fields();
         d
     }
@@ -617,18 +658,26 @@ impl Dictionary {
         self.transport = Some(transport.into());
     }
 
+    /// The tag table entry of `tag` (see `NO_FIELD`).
     #[inline]
-    fn field_index(&self, tag: Tag) -> Option<usize> {
+    fn field_entry(&self, tag: Tag) -> u32 {
         if (tag as usize) < SMALL_TAGS {
-            match self.by_tag_small.get(tag as usize) {
-                Some(&i) if i != NO_FIELD => Some(i as usize),
-                _ => None,
-            }
+            self.by_tag_small
+                .get(tag as usize)
+                .copied()
+                .unwrap_or(NO_FIELD)
         } else {
             self.by_tag_large
                 .binary_search_by_key(&tag, |&(t, _)| t)
-                .ok()
-                .map(|i| self.by_tag_large[i].1 as usize)
+                .map_or(NO_FIELD, |i| self.by_tag_large[i].1)
+        }
+    }
+
+    #[inline]
+    fn field_index(&self, tag: Tag) -> Option<usize> {
+        match self.field_entry(tag) {
+            NO_FIELD => None,
+            e => Some((e & INDEX_MASK) as usize),
         }
     }
 
@@ -721,15 +770,21 @@ impl Dictionary {
 
     #[inline]
     pub(crate) fn section_flags(&self, tag: Tag) -> u8 {
-        self.field_index(tag).map_or(0, |i| self.sections[i])
+        match self.field_entry(tag) {
+            NO_FIELD => 0,
+            e => (e >> INDEX_BITS) as u8,
+        }
     }
 
     /// The field of `tag` and its header/trailer flags, in one lookup.
     #[inline]
     pub(crate) fn field_and_flags(&self, tag: Tag) -> (Option<&FieldDef>, u8) {
-        match self.field_index(tag) {
-            Some(i) => (Some(&self.fields[i]), self.sections[i]),
-            None => (None, 0),
+        match self.field_entry(tag) {
+            NO_FIELD => (None, 0),
+            e => (
+                self.fields.get((e & INDEX_MASK) as usize),
+                (e >> INDEX_BITS) as u8,
+            ),
         }
     }
 
@@ -845,6 +900,13 @@ impl Dictionary {
     /// Declaration position of `tag` in the layout stored at `l`.
     #[inline]
     pub(crate) fn find_in(&self, l: &LayoutData, tag: Tag) -> Option<usize> {
+        self.find_member_in(l, tag).map(|(pos, _)| pos)
+    }
+
+    /// Declaration position of `tag` in the layout stored at `l`, and
+    /// whether it is a group's count field.
+    #[inline]
+    pub(crate) fn find_member_in(&self, l: &LayoutData, tag: Tag) -> Option<(usize, bool)> {
         let mut i = l.slot_start + raw::slot_hash(tag, l.slot_mask);
         loop {
             let slot = *self.arena.slots.get(i as usize)?;
@@ -852,7 +914,8 @@ impl Dictionary {
                 return None;
             }
             if (slot >> 32) as Tag == tag {
-                return Some(slot as u32 as usize);
+                let pos = (slot as u32 & !(raw::SLOT_GROUP as u32)) as usize;
+                return Some((pos, slot & raw::SLOT_GROUP != 0));
             }
             i = l.slot_start + ((i - l.slot_start + 1) & l.slot_mask);
         }

@@ -94,13 +94,16 @@ pub(crate) struct Arena {
     /// Members of every layout, each layout's in declaration order.
     pub members: Vec<MemberData>,
     /// Open-addressing hash tables, one per layout, from tag to
-    /// declaration position: `tag << 32 | position`, 0 for an empty slot
-    /// (tag 0 does not exist). At most half full, so a lookup probes about
-    /// one and a half slots.
+    /// declaration position: `tag << 32 | SLOT_GROUP if a group |
+    /// position`, 0 for an empty slot (tag 0 does not exist). At most half
+    /// full, so a lookup probes about one and a half slots.
     pub slots: Vec<u64>,
     /// Declaration positions of each layout's required members.
     pub required: Vec<u32>,
 }
+
+/// Slot bit of members that are a group's count field.
+pub(crate) const SLOT_GROUP: u64 = 1 << 31;
 
 /// The slot of `tag` in a table of `mask + 1` slots.
 #[inline]
@@ -125,7 +128,8 @@ impl Arena {
             while table[i as usize] != 0 {
                 i = (i + 1) & mask;
             }
-            table[i as usize] = (m.tag as u64) << 32 | pos as u64;
+            let group_bit = if m.group == NO_GROUP { 0 } else { SLOT_GROUP };
+            table[i as usize] = (m.tag as u64) << 32 | group_bit | pos as u64;
         }
         self.required.extend(
             members
@@ -213,6 +217,8 @@ impl Builder {
 /// Resolves and expands a raw dictionary.
 pub(crate) fn build(raw: &RawDictionary) -> Result<Dictionary, DictionaryError> {
     let mut b = Builder::default();
+    // FIX 4.0 and 4.1 call free-format strings "char".
+    let char_is_string = raw.fix_type == "FIX" && raw.major == 4 && raw.minor <= 1;
     for f in &raw.fields {
         if let Some(&prev) = b.field_by_tag.get(&f.tag) {
             return Err(DictionaryError::DuplicateField {
@@ -247,7 +253,13 @@ pub(crate) fn build(raw: &RawDictionary) -> Result<Dictionary, DictionaryError> 
                 description: d.as_str().into(),
             });
         }
-        b.add_field(FieldDef::new(f.tag, &f.name, f.field_type, values));
+        b.add_field(FieldDef::new(
+            f.tag,
+            &f.name,
+            f.field_type,
+            values,
+            char_is_string,
+        ));
     }
 
     let mut components: HashMap<&str, &RawComponent> = HashMap::new();

@@ -174,6 +174,9 @@ impl Decimal {
                 pending_zeros = 0;
                 if seen_point {
                     scale += shift;
+                    if scale > MAX_SCALE as u32 {
+                        return Err(ValueError::TooManyDecimals);
+                    }
                 }
                 m = POW10
                     .get(shift as usize)
@@ -561,6 +564,10 @@ mod tests {
         );
         assert_eq!(
             Decimal::parse(b"0.0000000000000000001"),
+            Err(ValueError::TooManyDecimals)
+        );
+        assert_eq!(
+            Decimal::parse(b"0.0000000000000000000000000001"),
             Err(ValueError::TooManyDecimals)
         );
         assert_eq!(

@@ -7,7 +7,7 @@
 //!
 //! | FIX type | Rust type |
 //! |---|---|
-//! | int, SeqNum (0 allowed), Length, NumInGroup, TagNum | `i64`, `u64`, `u32`, ... |
+//! | int, TagNum, DayOfMonth; SeqNum where 0 means something (EndSeqNo(16)) | `i64`, `u64`, `u32`, ... |
 //! | SeqNum, Length, NumInGroup (positive) | [`SeqNum`], [`Length`], [`NumInGroup`] |
 //! | float, Price, Qty, Amt, PriceOffset, Percentage | [`Decimal`] |
 //! | char, Boolean | `char`, `bool` |
