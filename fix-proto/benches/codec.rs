@@ -56,10 +56,18 @@ const ER: &str = "8=FIX.4.4|9=189|35=8|49=EXCHANGE|56=CLIENT12|34=87|52=20240115
 /// MarketDataSnapshotFullRefresh with ten MDEntries (269, 270, 271, 290).
 const MD: &str = "8=FIX.4.4|9=399|35=W|49=EXCHANGE|56=CLIENT12|34=1042|52=20240115-10:30:00.200|262=MDREQ-1|55=AAPL|268=10|269=0|270=150.25|271=100|290=1|269=0|270=150.24|271=200|290=2|269=0|270=150.23|271=300|290=3|269=0|270=150.22|271=400|290=4|269=0|270=150.21|271=500|290=5|269=1|270=150.26|271=100|290=1|269=1|270=150.27|271=200|290=2|269=1|270=150.28|271=300|290=3|269=1|270=150.29|271=400|290=4|269=1|270=150.30|271=500|290=5|10=029|";
 
+// Application tags of the reference messages (the crate names only the
+// session-level ones).
+const HANDL_INST: u32 = 21;
+const ORDER_QTY: u32 = 38;
+const ORD_TYPE: u32 = 40;
+const PRICE: u32 = 44;
+const SIDE: u32 = 54;
+const SYMBOL: u32 = 55;
+const TIME_IN_FORCE: u32 = 59;
+const TRANSACT_TIME: u32 = 60;
 const MD_ENTRY_PX: u32 = 270;
 const MD_ENTRY_SIZE: u32 = 271;
-const PRICE: u32 = 44;
-const ORDER_QTY: u32 = 38;
 
 fn wire(s: &str) -> Vec<u8> {
     s.replace('|', "\x01").into_bytes()
@@ -137,14 +145,14 @@ fn encode_nos<'e>(enc: &'e mut Encoder, input: &NosInput) -> &'e [u8] {
     enc.push_timestamp(tag::SENDING_TIME, input.sending_time);
     enc.push_str(tag::CL_ORD_ID, "ORD-20240115-0000000001")
         .push_str(tag::ACCOUNT, "ACCT-PRIME-000123")
-        .push_char(21, b'1')
-        .push_str(55, "AAPL")
-        .push_char(54, b'1');
-    enc.push_timestamp(60, input.transact_time);
+        .push_char(HANDL_INST, b'1')
+        .push_str(SYMBOL, "AAPL")
+        .push_char(SIDE, b'1');
+    enc.push_timestamp(TRANSACT_TIME, input.transact_time);
     enc.push_uint(ORDER_QTY, 100)
-        .push_char(40, b'2')
+        .push_char(ORD_TYPE, b'2')
         .push_value(PRICE, &input.price)
-        .push_char(59, b'0');
+        .push_char(TIME_IN_FORCE, b'0');
     enc.finish()
 }
 

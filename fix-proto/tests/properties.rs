@@ -335,6 +335,37 @@ proptest! {
     }
 
     #[test]
+    fn reading_into_spare_room_matches_feeding(
+        msgs in proptest::collection::vec(msg(), 1..4),
+        reads in proptest::collection::vec(1usize..300, 1..40),
+    ) {
+        // The socket path: read straight into the decoder's spare room,
+        // with reads of arbitrary sizes.
+        let mut enc = Encoder::new();
+        let encoded: Vec<Vec<u8>> = msgs.iter().map(|m| encode(&mut enc, m)).collect();
+        let stream = encoded.concat();
+        let mut d = Decoder::default();
+        let mut frames = Vec::new();
+        let mut at = 0;
+        for size in reads.iter().cycle() {
+            if at == stream.len() {
+                break;
+            }
+            let n = (*size).min(stream.len() - at);
+            let room = d.spare(n);
+            prop_assert!(room.len() >= n);
+            room[..n].copy_from_slice(&stream[at..at + n]);
+            d.commit(n);
+            at += n;
+            while let Some(r) = d.next_frame() {
+                frames.push(r.expect("good stream").to_vec());
+            }
+        }
+        prop_assert_eq!(frames, encoded);
+        prop_assert_eq!(d.buffered(), 0);
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic_nor_yield_bad_frames(
         bytes in proptest::collection::vec(any::<u8>(), 0..600),
         cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..8),
