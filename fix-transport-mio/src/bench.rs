@@ -127,12 +127,27 @@ impl Application for Echo {
     }
 }
 
-/// Counts messages received.
-struct Count(Arc<AtomicU64>);
+/// Counts messages received, and those received as resends
+/// (PossDupFlag=Y: none expected); keeps the errors reported.
+#[derive(Clone, Default)]
+struct Count {
+    received: Arc<AtomicU64>,
+    resent: Arc<AtomicU64>,
+    errors: Arc<std::sync::Mutex<Vec<String>>>,
+}
 
 impl Application for Count {
-    fn on_message(&mut self, _: &SessionHandle, _: &Message<'_>) {
-        self.0.fetch_add(1, Ordering::Relaxed);
+    fn on_message(&mut self, _: &SessionHandle, message: &Message<'_>) {
+        if message.get(tag::POSS_DUP_FLAG) == Some(b"Y") {
+            self.resent.fetch_add(1, Ordering::Relaxed);
+        }
+        self.received.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn on_error(&mut self, session: &SessionHandle, error: &dyn std::error::Error) {
+        if let Ok(mut errors) = self.errors.lock() {
+            errors.push(format!("{}: {error}", session.key()));
+        }
     }
 }
 
@@ -179,7 +194,7 @@ pub fn run_peer(idle_sessions: u64) -> Result<(), BenchError> {
         handles.push(engine.create_session_with(
             config(Role::Acceptor, ACC, &format!("IDLE{i}")),
             SessionOptions::default(),
-            Count(Arc::new(AtomicU64::new(0))),
+            Count::default(),
         )?);
     }
     let mut stdout = io::stdout();
@@ -509,6 +524,10 @@ pub struct ThroughputReport {
     pub cpu_us: f64,
     /// CPU per message of each engine thread, in microseconds.
     pub per_thread: Vec<(String, f64)>,
+    /// Messages received as resends (PossDupFlag=Y): none expected.
+    pub resent: u64,
+    /// Errors the sessions reported.
+    pub errors: Vec<String>,
 }
 
 impl fmt::Display for ThroughputReport {
@@ -518,7 +537,14 @@ impl fmt::Display for ThroughputReport {
             .iter()
             .map(|(name, us)| format!(" {name} {us:.2} us"))
             .collect();
-        writeln!(f, "  CPU per message by thread:{threads}")?;
+        writeln!(
+            f,
+            "  CPU per message by thread:{threads}; {} received as resends",
+            self.resent
+        )?;
+        for e in &self.errors {
+            writeln!(f, "  session error: {e}")?;
+        }
         write!(
             f,
             "throughput, {}: {} NewOrderSingle in {:.3} s = {:.0} msg/s (puts took {:.3} s; CPU {:.2} us per message, sender, receiver and application together)",
@@ -545,11 +571,12 @@ pub fn throughput(
         ..EngineSettings::default()
     })?;
     let addr = acceptor.listen(SocketAddr::from(([127, 0, 0, 1], 0)))?;
-    let received = Arc::new(AtomicU64::new(0));
+    let count = Count::default();
+    let received = count.received.clone();
     let acc = acceptor.create_session_with(
         config(Role::Acceptor, "TP_ACC", "TP_INI"),
         SessionOptions::default(),
-        Count(received.clone()),
+        count.clone(),
     )?;
     let initiator = FixEngine::new(EngineSettings {
         thread_name: "fix-sender".into(),
@@ -575,7 +602,7 @@ pub fn throughput(
             store: Some(store),
             ..SessionOptions::default()
         },
-        Count(Arc::new(AtomicU64::new(0))),
+        count.clone(),
     )?;
     ini.connect(30, &addr.to_string())?;
     if !ini.wait_for_state(SessionState::Established, Duration::from_secs(10)) {
@@ -628,7 +655,10 @@ pub fn throughput(
     acc.finalize();
     initiator.stop();
     acceptor.stop();
+    let errors = count.errors.lock().map(|e| e.clone()).unwrap_or_default();
     Ok(ThroughputReport {
+        resent: count.resent.load(Ordering::Relaxed),
+        errors,
         label: label.into(),
         messages: n,
         elapsed,
@@ -722,7 +752,7 @@ pub fn memory(peer: &Peer, sessions: u64, deadline: Instant) -> Result<MemoryRep
         let s = engine.create_session_with(
             config(Role::Initiator, &format!("IDLE{i}"), ACC),
             SessionOptions::default(),
-            Count(Arc::new(AtomicU64::new(0))),
+            Count::default(),
         )?;
         s.connect(30, &peer.engine.to_string())?;
         handles.push(s);
