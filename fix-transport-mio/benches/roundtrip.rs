@@ -117,9 +117,19 @@ impl Application for Echo {
 /// Counts messages received.
 struct Count(Arc<AtomicU64>);
 
+/// Messages received as resends (PossDupFlag=Y): none expected.
+static RESENT: AtomicU64 = AtomicU64::new(0);
+
 impl Application for Count {
-    fn on_message(&mut self, _: &SessionHandle, _: &Message<'_>) {
+    fn on_message(&mut self, _: &SessionHandle, message: &Message<'_>) {
+        if message.get(tag::POSS_DUP_FLAG) == Some(b"Y") {
+            RESENT.fetch_add(1, Ordering::Relaxed);
+        }
         self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn on_error(&mut self, session: &SessionHandle, error: &dyn std::error::Error) {
+        eprintln!("{}: {error}", session.key());
     }
 }
 
@@ -444,7 +454,10 @@ fn throughput_with(label: &str, store_dir: Option<&std::path::Path>) -> f64 {
             ));
         }
     }
-    println!("  CPU per message by thread:{per_thread}");
+    println!(
+        "  CPU per message by thread:{per_thread}; {} received as resends",
+        RESENT.swap(0, Ordering::Relaxed)
+    );
     println!(
         "throughput, {label}: {n} NewOrderSingle in {:.3} s = {rate:.0} msg/s (puts took {:.3} s; CPU {:.2} us per message, sender, receiver and application together)",
         all.as_secs_f64(),

@@ -226,6 +226,8 @@ pub(crate) struct EventLoop {
     read_again_spare: Vec<ConnRef>,
     /// Sessions whose file log has unflushed lines.
     dirty_logs: Vec<SessionRef>,
+    /// Timer entries being fired (kept for its capacity).
+    due: Vec<(Instant, TimerOwner)>,
     pending_logons: usize,
     now: Instant,
     utc: UtcTimestamp,
@@ -287,6 +289,7 @@ impl EventLoop {
             read_again: Vec::new(),
             read_again_spare: Vec::new(),
             dirty_logs: Vec::new(),
+            due: Vec::new(),
             pending_logons: 0,
             now,
             utc,
@@ -1587,7 +1590,14 @@ impl EventLoop {
 
     fn fire_timers(&mut self) {
         let (now, utc) = (self.now, self.utc);
-        while let Some((due, owner)) = self.timers.pop_due(now) {
+        // Take the due entries first: deadlines that firing sets at `now`
+        // or earlier wait for the next iteration, so sockets and commands
+        // are served in between whatever the timers do.
+        let mut due_list = std::mem::take(&mut self.due);
+        while let Some(entry) = self.timers.pop_due(now) {
+            due_list.push(entry);
+        }
+        for &(due, owner) in &due_list {
             match owner {
                 TimerOwner::Session { idx, gen } => {
                     let Some(e) = self.sessions.get_mut(idx, gen) else {
@@ -1667,6 +1677,8 @@ impl EventLoop {
                 }
             }
         }
+        due_list.clear();
+        self.due = due_list;
     }
 
     // ---------------------------------------------------------------

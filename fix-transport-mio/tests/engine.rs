@@ -732,3 +732,33 @@ fn idle_sessions_exchange_heartbeats_on_time() {
     assert_eq!(ini.state(), SessionState::Established);
     assert_eq!(acc.state(), SessionState::Established);
 }
+
+#[test]
+fn sequence_numbers_reset_through_the_handle() {
+    let p = logged_on_pair();
+    put_orders(&p.ini, 5);
+    receive_orders(&p.acc_events, 5, LONG);
+    assert!(wait_until(LONG, || p.ini.out_seq_num() == 7));
+    // Both sides reset with a Logon carrying ResetSeqNumFlag(141)=Y.
+    p.ini.reset_seq_num_and_send_logon().expect("reset");
+    assert!(
+        wait_until(LONG, || p.ini.out_seq_num() == 2
+            && p.ini.in_seq_num() == 2
+            && p.acc.in_seq_num() == 2
+            && p.acc.out_seq_num() == 2),
+        "after reset: initiator out {} in {}, acceptor out {} in {}",
+        p.ini.out_seq_num(),
+        p.ini.in_seq_num(),
+        p.acc.out_seq_num(),
+        p.acc.in_seq_num()
+    );
+    assert_eq!(p.ini.state(), SessionState::Established);
+    put_orders(&p.ini, 2);
+    receive_orders(&p.acc_events, 2, LONG);
+
+    // A local reset while disconnected starts the next logon at 1.
+    p.ini.disconnect_non_gracefully().expect("disconnect");
+    expect_state(&p.ini, SessionState::NonGracefullyTerminated, LONG);
+    p.ini.reset_seq_num_local().expect("reset");
+    assert!(wait_until(LONG, || p.ini.out_seq_num() == 1 && p.ini.in_seq_num() == 1));
+}
