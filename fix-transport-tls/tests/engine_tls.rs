@@ -584,3 +584,20 @@ fn a_burst_of_orders_over_tls_arrives_once_each_and_in_order() {
         next += 1;
     }
 }
+
+#[test]
+fn a_silent_client_on_the_tls_port_times_the_acceptor_handshake_out() {
+    let ca = Ca::new("Test CA");
+    let acc = acceptor(&ca, ClientAuth::None);
+    let (_bank_acc, _rx) = acc.session("BROKER", "BANK", LogonCheck::None);
+    let silent = std::net::TcpStream::connect(acc.tls).expect("connect");
+    let err = acc.wait_reported(|e| matches!(e, TlsError::HandshakeTimeout(_)));
+    assert_eq!(err, TlsError::HandshakeTimeout(Duration::from_millis(500)));
+    // The acceptor closed the connection.
+    silent.set_read_timeout(Some(LONG)).expect("read timeout");
+    let mut buf = [0u8; 16];
+    assert!(matches!(
+        std::io::Read::read(&mut &silent, &mut buf),
+        Ok(0) | Err(_)
+    ));
+}
