@@ -282,8 +282,8 @@ impl TlsClientBuilder {
                 .with_client_auth_cert(load_certificates(&chain)?, load_private_key(&key)?)?,
             Some(ClientIdentity::Der(chain, key)) => builder.with_client_auth_cert(chain, key)?,
         };
-        // Session resumption only saves a round trip on reconnects, and
-        // rustls' in-memory cache (256 sessions) is small: keep the default.
+        // SNI carries the server name (SSLServerName or the connect host);
+        // rustls sends none for IP addresses.
         config.enable_sni = true;
         let server_name = match self.server_name {
             Some(name) => Some(

@@ -255,24 +255,37 @@ impl TlsStream {
     }
 
     /// Encrypts application bytes; returns how many were taken, or
-    /// `WouldBlock` when rustls' buffer is full until the socket drains.
-    /// Bytes written during the handshake are sent when it completes.
+    /// `WouldBlock` when none could be. Bytes written during the handshake
+    /// are sent when it completes.
+    ///
+    /// As with a socket, a short count means the socket is full (a write
+    /// readiness event will follow), never merely that rustls' buffer is:
+    /// then records are pushed to the socket and encryption goes on. An
+    /// engine waiting for write readiness after a short count that the
+    /// socket did not cause would wait forever under edge-triggered polling.
     pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if let Some(e) = &self.error {
             return Err(e.clone().into());
         }
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        let n = self.conn.writer().write(buf)?;
-        if n > 0 {
-            return Ok(n);
-        }
-        // rustls' buffer is full: push records out, then try once more.
-        self.write_records()?;
-        match self.conn.writer().write(buf)? {
-            0 => Err(io::ErrorKind::WouldBlock.into()),
-            n => Ok(n),
+        let mut taken = 0;
+        loop {
+            taken += self.conn.writer().write(&buf[taken..])?;
+            if taken == buf.len() {
+                return Ok(taken);
+            }
+            let pushed = if self.conn.wants_write() {
+                // rustls' buffer is full: push records to the socket.
+                self.write_records()
+            } else {
+                // Nothing to send: plaintext is held until the handshake
+                // completes, which reading will bring about.
+                Err(io::ErrorKind::WouldBlock.into())
+            };
+            match pushed {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && taken > 0 => return Ok(taken),
+                Err(e) => return Err(e),
+            }
         }
     }
 

@@ -526,3 +526,78 @@ fn start_from_settings_runs_tls_sessions_and_checks_every_file_first() {
     let client = fix_transport_tls::peer_certificate(&handles[0]).expect("client certificate");
     assert_eq!(client.common_names(), ["BANK"]);
 }
+
+#[test]
+fn a_burst_of_orders_over_tls_arrives_once_each_and_in_order() {
+    use fix_proto::{tag, FieldWriter, MessageBuilder};
+    use fix_transport_mio::PutError;
+    let ca = Ca::new("Test CA");
+    let acc = acceptor(&ca, ClientAuth::None);
+    let (app, acc_rx) = App::new(LogonCheck::None, false);
+    let acc_session = acc
+        .engine
+        .create_session_with(
+            config(Role::Acceptor, "BROKER", "BANK"),
+            SessionOptions::default(),
+            app,
+        )
+        .expect("acceptor");
+    let ini_engine = engine();
+    let (bank, _rx) = initiator(&ini_engine, "BANK", "BROKER");
+    bank.connect_with(30, &acc.tls.to_string(), Arc::new(client(&ca)))
+        .expect("connect");
+    expect_state(&bank, SessionState::Established);
+    expect_state(&acc_session, SessionState::Established);
+    // Far more than the TLS and socket buffers hold: partial writes,
+    // WouldBlock from rustls' buffer limit, and engine backpressure.
+    let n = 20_000u64;
+    let mut order = MessageBuilder::new(b"D");
+    for i in 1..=n {
+        order.reset(b"D");
+        order
+            .push_uint(tag::CL_ORD_ID, i)
+            .push_str(55, "EUR/USD")
+            .push_char(54, b'1')
+            .push_str(60, "20240102-03:04:05.678")
+            .push_char(40, b'1')
+            .push_str(58, &"x".repeat(200));
+        loop {
+            match bank.put(&order) {
+                Ok(()) => break,
+                Err(PutError::Backpressure { .. }) => {
+                    std::thread::sleep(Duration::from_micros(200))
+                }
+                Err(e) => panic!("put: {e}"),
+            }
+        }
+    }
+    let mut next = 1u64;
+    while next <= n {
+        let id = wait_for(&acc_rx, LONG, |seen| match seen {
+            Seen::Message(m) if m.msg_type() == b"D" => {
+                m.get_str(tag::CL_ORD_ID)?.parse::<u64>().ok()
+            }
+            Seen::Error(tls, text) => panic!("error during the burst: {tls:?} {text}"),
+            _ => None,
+        });
+        assert_eq!(id, next, "orders lost or out of order");
+        next += 1;
+    }
+}
+
+#[test]
+fn a_silent_client_on_the_tls_port_times_the_acceptor_handshake_out() {
+    let ca = Ca::new("Test CA");
+    let acc = acceptor(&ca, ClientAuth::None);
+    let (_bank_acc, _rx) = acc.session("BROKER", "BANK", LogonCheck::None);
+    let silent = std::net::TcpStream::connect(acc.tls).expect("connect");
+    let err = acc.wait_reported(|e| matches!(e, TlsError::HandshakeTimeout(_)));
+    assert_eq!(err, TlsError::HandshakeTimeout(Duration::from_millis(500)));
+    // The acceptor closed the connection.
+    silent.set_read_timeout(Some(LONG)).expect("read timeout");
+    let mut buf = [0u8; 16];
+    assert!(matches!(
+        std::io::Read::read(&mut &silent, &mut buf),
+        Ok(0) | Err(_)
+    ));
+}

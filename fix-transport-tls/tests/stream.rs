@@ -836,3 +836,23 @@ fn a_tcp_close_without_close_notify_ends_the_stream_but_is_not_clean() {
     assert!(pair.server.closed && pair.server.error.is_none());
     assert!(!pair.server.stream.received_close_notify());
 }
+
+#[test]
+fn a_short_write_means_the_socket_is_full() {
+    let ca = Ca::new("Test CA");
+    let mut pair = Pair::new(&client_config(&ca), &server_config(&ca));
+    pair.handshake();
+    // The server does not read: the client's writes fill rustls' buffer
+    // (64 KiB) long before the socket. A short count must only come once
+    // the socket is full, or an edge-triggered engine would wait forever.
+    let big = vec![b'x'; 8 << 20];
+    let n = pair.client.stream.write(&big).expect("write");
+    assert!(n > 64 << 10, "stopped at rustls' buffer: {n}");
+    assert!(n < big.len(), "an 8 MiB write fits no loopback socket");
+    let err = pair.client.stream.flush().expect_err("socket full");
+    assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+    // Everything taken arrives.
+    pair.client.outbox.extend_from_slice(&big[n..]);
+    pair.run(|p| p.server.received.len() == big.len());
+    assert!(pair.server.received.iter().all(|&b| b == b'x'));
+}
