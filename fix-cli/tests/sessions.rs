@@ -18,6 +18,10 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 }
 
 fn acceptor_settings(dir: &Path) -> String {
+    acceptor_settings_with(dir, "")
+}
+
+fn acceptor_settings_with(dir: &Path, extra: &str) -> String {
     write(
         dir,
         "acceptor.cfg",
@@ -30,6 +34,7 @@ fn acceptor_settings(dir: &Path) -> String {
              # 0: the system picks a free port, printed at start.\n\
              SocketAcceptPort=0\n\
              FileStorePath={0}/acceptor-store\n\
+             {extra}\
              \n\
              [SESSION]\n\
              TargetCompID=CLIENT\n",
@@ -39,6 +44,10 @@ fn acceptor_settings(dir: &Path) -> String {
 }
 
 fn initiator_settings(dir: &Path, port: u16) -> String {
+    initiator_settings_with(dir, port, "")
+}
+
+fn initiator_settings_with(dir: &Path, port: u16, extra: &str) -> String {
     write(
         dir,
         "initiator.cfg",
@@ -51,6 +60,7 @@ fn initiator_settings(dir: &Path, port: u16) -> String {
              SocketConnectHost=127.0.0.1\n\
              SocketConnectPort={port}\n\
              FileStorePath={0}/initiator-store\n\
+             {extra}\
              \n\
              [SESSION]\n\
              TargetCompID=BROKER\n",
@@ -62,7 +72,72 @@ fn initiator_settings(dir: &Path, port: u16) -> String {
 #[test]
 fn initiator_and_acceptor_exchange_an_order_and_log_out() {
     let dir = tempfile::tempdir().unwrap();
-    let acceptor_cfg = acceptor_settings(dir.path());
+    exchange(dir.path(), "", "");
+}
+
+#[test]
+fn initiator_and_acceptor_over_mutual_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ca = ca("fixctl test CA");
+    let (server_cert, server_key) = leaf(&ca, "localhost");
+    let (client_cert, client_key) = leaf(&ca, "CLIENT");
+    let file = |name: &str, text: &str| write(d, name, text);
+    let acceptor_tls = format!(
+        "SocketUseSSL=Y\nServerCertificateFile={}\nServerCertificateKeyFile={}\n\
+         CertificationAuthoritiesFile={}\nCertificateVerifyLevel=1\n",
+        file("server.pem", &server_cert),
+        file("server.key", &server_key),
+        file("ca.pem", &ca.1),
+    );
+    let initiator_tls = format!(
+        "SocketUseSSL=Y\nSSLServerName=localhost\nCertificationAuthoritiesFile={}\n\
+         ClientCertificateFile={}\nClientCertificateKeyFile={}\n",
+        file("ca.pem", &ca.1),
+        file("client.pem", &client_cert),
+        file("client.key", &client_key),
+    );
+    exchange(d, &acceptor_tls, &initiator_tls);
+}
+
+/// A self-signed certificate authority: its issuer and its PEM.
+fn ca(name: &str) -> (rcgen::Issuer<'static, rcgen::KeyPair>, String) {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+    ];
+    let key = rcgen::KeyPair::generate().unwrap();
+    let pem = params.self_signed(&key).unwrap().pem();
+    (rcgen::Issuer::new(params, key), pem)
+}
+
+/// A certificate for `name` (and localhost, 127.0.0.1) issued by `ca`:
+/// certificate and key, PEM.
+fn leaf(ca: &(rcgen::Issuer<'static, rcgen::KeyPair>, String), name: &str) -> (String, String) {
+    let names = vec![name.to_string(), "localhost".into(), "127.0.0.1".into()];
+    let mut params = rcgen::CertificateParams::new(names).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    params.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+    ];
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, &ca.0).unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+/// Runs an acceptor and an initiator from settings with `acceptor_extra`
+/// and `initiator_extra` lines under [DEFAULT]; the initiator sends an
+/// order, the acceptor answers it, the initiator logs out.
+fn exchange(dir: &Path, acceptor_extra: &str, initiator_extra: &str) {
+    let acceptor_cfg = acceptor_settings_with(dir, acceptor_extra);
     let mut acceptor = common::spawn(&["acceptor", "-c", &acceptor_cfg]);
     // The acceptor's script: wait for the order, answer it, wait for the
     // initiator to log out, then end of input.
@@ -92,7 +167,7 @@ fn initiator_and_acceptor_exchange_an_order_and_log_out() {
         }
     };
 
-    let initiator_cfg = initiator_settings(dir.path(), port);
+    let initiator_cfg = initiator_settings_with(dir, port, initiator_extra);
     let initiator = common::run(
         &["initiator", "-c", &initiator_cfg],
         ":wait logon 30\n\
