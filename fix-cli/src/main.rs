@@ -34,11 +34,14 @@ enum Cmd {
     /// messages are reported and decoding goes on; the exit status is 1 if
     /// any was found.
     Decode(DecodeArgs),
-    /// Run an initiator and an acceptor in this process and show a session
-    /// surviving a dropped link: logon, orders and execution reports, a
-    /// link cut with messages in flight, reconnect, resend and gap fill,
-    /// logout; then a timeline and a summary. Exits with status 1 if any
-    /// order did not get exactly one execution report.
+    /// Show a FIX session surviving a dropped link, in one process.
+    ///
+    /// Runs an initiator and an acceptor on 127.0.0.1 with file stores in
+    /// a temporary directory: logon, orders and execution reports, a link
+    /// cut with messages in flight, orders queued while disconnected,
+    /// reconnect, resend and gap fill, logout; then a timeline of every
+    /// message and a summary. Exits with status 1 if any order did not get
+    /// exactly one execution report.
     Demo(DemoArgs),
     /// Run the initiator sessions of a QuickFIX-style settings file.
     ///
@@ -54,9 +57,12 @@ enum Cmd {
     ///
     /// Listens on each SocketAcceptPort; otherwise as `fixctl initiator`.
     Acceptor(SessionArgs),
-    /// Measure the engine over loopback TCP: round-trip latency next to a
-    /// raw TCP ping-pong of the same message sizes (with the ratio), and
-    /// one-way throughput with a memory and a file store.
+    /// Measure the engine over loopback TCP.
+    ///
+    /// Round-trip latency next to a raw TCP ping-pong of the same message
+    /// sizes measured in the same run (with the ratio), one-way throughput
+    /// with a memory and a file store, and optionally the memory an idle
+    /// session takes. The run stops with an error after --time-limit.
     Bench(BenchArgs),
     /// The peer process of `fixctl bench` (started by it).
     #[command(hide = true)]
