@@ -50,15 +50,6 @@ pub struct DecodeStats {
     pub garbled: u64,
 }
 
-/// The dictionary used for a message, and what it is called.
-#[derive(Debug, Clone, Copy)]
-pub struct Chosen<'d> {
-    /// The dictionary.
-    pub dictionary: &'d Dictionary,
-    /// A problem choosing it (an unknown BeginString, say).
-    pub note: Option<&'static str>,
-}
-
 /// The built-in dictionary of `msg`'s version: BeginString(8) for FIX 4.x;
 /// for FIXT.1.1, ApplVerID(1128), else DefaultApplVerID(1137), else
 /// `default_appl_ver` (the DefaultApplVerID of the session's Logon), else
@@ -578,7 +569,7 @@ fn walk(
 ) -> usize {
     while i < end {
         let Some(field) = msg.field(i) else { break };
-        let mut node = node(dict, field.tag, field.value, msg);
+        let mut node = node(dict, field.tag, field.value);
         i += 1;
         if let Some(def) = groups.group(field.tag) {
             match msg.group_at(i - 1, def) {
@@ -611,14 +602,13 @@ fn walk(
     i
 }
 
-fn node(dict: &Dictionary, tag: Tag, value: &[u8], msg: &Message<'_>) -> Node {
+fn node(dict: &Dictionary, tag: Tag, value: &[u8]) -> Node {
     let def = dict.field(tag);
     let meaning = if tag == tag::MSG_TYPE {
         dict.message(value).map(|m| m.name().to_string())
     } else {
         def.and_then(|d| describe(d, value))
     };
-    let _ = msg;
     Node {
         tag,
         name: def.map(|d| d.name().to_string()),

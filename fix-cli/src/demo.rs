@@ -401,7 +401,11 @@ pub fn run(
         send(false, false)?;
     }
     if options.burst > forward {
-        proxy.wait_for_losses(options.burst - forward, Duration::from_secs(5));
+        proxy.wait_for_losses(
+            Direction::ToAcceptor,
+            options.burst - forward,
+            Duration::from_secs(5),
+        );
     }
     // Let the replies to the orders that got through come back into the cut.
     std::thread::sleep(Duration::from_millis(50));

@@ -131,13 +131,17 @@ impl LinkProxy {
     }
 
     /// Waits until an armed cut started dropping messages and at least
-    /// `lost` messages were lost, or `timeout` passed; returns whether
-    /// that happened.
-    pub fn wait_for_losses(&self, lost: usize, timeout: Duration) -> bool {
+    /// `lost` messages going `direction` were lost, or `timeout` passed;
+    /// returns whether that happened.
+    pub fn wait_for_losses(&self, direction: Direction, lost: usize, timeout: Duration) -> bool {
         let end = Instant::now() + timeout;
         let mut st = self.shared.lock();
         loop {
-            let n = st.records.iter().filter(|r| r.lost).count();
+            let n = st
+                .records
+                .iter()
+                .filter(|r| r.lost && r.direction == direction)
+                .count();
             if st.cut.dropping && n >= lost {
                 return true;
             }

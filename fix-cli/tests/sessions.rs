@@ -276,7 +276,12 @@ fn connection_refused_names_the_host_and_port() {
     };
     let dir = tempfile::tempdir().unwrap();
     let cfg = initiator_settings(dir.path(), port);
-    let run = common::run(&["initiator", "-c", &cfg], "", LIMIT);
+    // Standard input stays open, as at a terminal: the end of input would
+    // log out before the connect attempt failed.
+    let mut child = common::spawn(&["initiator", "-c", &cfg]);
+    let stdin = child.stdin.take();
+    let run = common::finish(child, LIMIT);
+    drop(stdin);
     assert_eq!(run.status.code(), Some(1), "{run:?}");
     let err = run.stderr.trim_end();
     assert_eq!(err.lines().count(), 1, "{err}");
