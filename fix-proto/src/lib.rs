@@ -29,11 +29,16 @@
 #![deny(missing_docs)]
 
 pub mod data_fields;
+pub mod dictionary;
 pub mod encode;
+#[path = "dictionary/builtin/fields.rs"]
+pub mod fields;
 pub mod framing;
+pub mod group;
 pub mod message;
 pub mod reject;
 pub mod tag;
+pub mod validate;
 pub mod value;
 mod version;
 

@@ -16,6 +16,11 @@
 //! [`Store`] persists sequence numbers and sent messages ([`MemoryStore`]
 //! here, a file store in `fix-store`).
 //!
+//! With the cargo feature `testing`, the `testing` module offers deterministic test
+//! support: a driver for one session with hand-written counterparty
+//! messages, and a `Pair` of initiator and acceptor over an in-memory link
+//! with a virtual clock and a seeded fault injector.
+//!
 //! # The driving loop
 //!
 //! After **every** input, drain the outputs: bytes first (so that the bytes

@@ -218,6 +218,16 @@ impl EngineShared {
         Ok(())
     }
 
+    /// Marks the engine stopped and drops queued commands, so that anyone
+    /// waiting for a reply gets an error.
+    pub(crate) fn mark_stopped(&self) {
+        if let Ok(mut q) = self.commands.lock() {
+            self.stopped.store(true, Ordering::Release);
+            q.clear();
+        }
+        self.stopped.store(true, Ordering::Release);
+    }
+
     pub(crate) fn is_stopped(&self) -> bool {
         self.stopped.load(Ordering::Acquire)
     }
@@ -281,9 +291,21 @@ impl FixEngine {
             max_outgoing_bytes: settings.max_outgoing_bytes,
         });
         let mut event_loop = EventLoop::new(poll, shared.clone(), settings.clone());
+        let loop_shared = shared.clone();
         let thread = std::thread::Builder::new()
             .name(settings.thread_name.clone())
-            .spawn(move || event_loop.run())?;
+            .spawn(move || {
+                // A panic (in an application callback, say) must not leave
+                // handles waiting for replies from a loop that is gone.
+                let run = std::panic::AssertUnwindSafe(|| event_loop.run());
+                if std::panic::catch_unwind(run).is_err() {
+                    log::error!(
+                        "FIX engine {} event loop panicked; engine stopped",
+                        loop_shared.id
+                    );
+                    loop_shared.mark_stopped();
+                }
+            })?;
         log::info!("FIX engine {} started", shared.id);
         Ok(FixEngine {
             shared,
@@ -546,6 +568,11 @@ impl FixEngine {
         if let Some(thread) = self.thread.take() {
             // Fails only if the loop already stopped.
             let _ = self.shared.submit(Command::Stop { graceful });
+            if thread.thread().id() == std::thread::current().id() {
+                // Dropped from one of its own callbacks: the loop stops
+                // after the callback returns; it cannot wait for itself.
+                return;
+            }
             if thread.join().is_err() {
                 log::error!("FIX engine {} loop thread panicked", self.shared.id);
             }

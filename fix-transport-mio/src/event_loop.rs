@@ -184,6 +184,10 @@ struct Entry {
     log: Option<FileLog>,
     /// Bytes at the start of the session's transmit buffer already logged.
     logged_upto: usize,
+    /// Messages taken from the inbox (records) and the position of the
+    /// first one not yet given to the session.
+    records: Vec<u8>,
+    records_pos: usize,
     accept_port: Option<u16>,
     /// Socket options of this initiator's connections.
     socket: Option<crate::SocketOptions>,
@@ -218,7 +222,6 @@ pub(crate) struct EventLoop {
     /// timeouts instead.
     deadline_timer: Option<DeadlineTimer>,
     read_buf: Vec<u8>,
-    inbox_spare: Vec<u8>,
     builder: MessageBuilder,
     commands: std::collections::VecDeque<Command>,
     /// Connections whose read budget ran out with bytes still waiting.
@@ -241,6 +244,13 @@ const FEED_SLICE: usize = 4096;
 
 /// Messages taken from an inbox between two writes to the socket.
 const WRITE_EVERY: usize = 1024;
+
+/// Batches of put messages one service of a session takes at most.
+const MAX_DRAINS_PER_SERVICE: usize = 16;
+
+/// Unwritten bytes of a session beyond which it takes no more put
+/// messages until the socket drains.
+const DRAIN_PAUSE: usize = 1 << 20;
 
 /// What feeding bytes to a session ended with.
 enum Fed {
@@ -283,7 +293,6 @@ impl EventLoop {
             listeners: Vec::new(),
             routes: HashMap::new(),
             timers: Timers::default(),
-            inbox_spare: Vec::new(),
             builder: MessageBuilder::default(),
             commands: std::collections::VecDeque::new(),
             read_again: Vec::new(),
@@ -374,7 +383,9 @@ impl EventLoop {
         if let Some(end) = self.stopping {
             deadline = Some(deadline.map_or(end, |d| d.min(end)));
         }
-        let now = Instant::now();
+        // The clock read once per iteration, after the last poll: a timeout
+        // computed from it ends at most this iteration's work late.
+        let now = self.now;
         if deadline.is_some_and(|d| d <= now) {
             return Some(Duration::ZERO);
         }
@@ -455,7 +466,7 @@ impl EventLoop {
                 heart_bt_int,
                 target,
             } => {
-                self.drain_inbox(session);
+                self.drain_inbox(session, true);
                 let Some(e) = self.sessions.get_mut(session.idx, session.gen) else {
                     return;
                 };
@@ -478,18 +489,20 @@ impl EventLoop {
                 self.service(session);
             }
             Command::Drain(session) => {
-                self.drain_inbox(session);
+                if self.inbox_ready(session) {
+                    self.drain_inbox(session, false);
+                }
                 self.service(session);
             }
             Command::Logout { session, text } => {
-                self.drain_inbox(session);
+                self.drain_inbox(session, true);
                 if let Some(e) = self.sessions.get_mut(session.idx, session.gen) {
                     e.session.logout(text.as_deref(), now, utc);
                     self.service(session);
                 }
             }
             Command::Disconnect(session) => {
-                self.drain_inbox(session);
+                self.drain_inbox(session, true);
                 if let Some(e) = self.sessions.get_mut(session.idx, session.gen) {
                     e.session.disconnect(now, utc);
                     self.service(session);
@@ -502,7 +515,7 @@ impl EventLoop {
                 }
             }
             Command::ResetAndLogon(session) => {
-                self.drain_inbox(session);
+                self.drain_inbox(session, true);
                 if let Some(e) = self.sessions.get_mut(session.idx, session.gen) {
                     apply_to_admin(e);
                     e.session.reset_seq_num_and_send_logon(now, utc);
@@ -604,6 +617,8 @@ impl EventLoop {
                 timer_queued: None,
                 log,
                 logged_upto: 0,
+                records: Vec::new(),
+                records_pos: 0,
                 accept_port,
                 socket,
                 logon_already_checked: false,
@@ -675,25 +690,47 @@ impl EventLoop {
         }
     }
 
-    /// Feeds the messages put on a session to it.
-    fn drain_inbox(&mut self, sref: SessionRef) {
+    /// Feeds the messages put on a session to it, writing as it goes. When
+    /// the socket stops taking bytes (the session's unwritten bytes pass
+    /// [`DRAIN_PAUSE`]) the rest waits, still encoded as put, until write
+    /// readiness: the session's buffer stays small and is reused instead of
+    /// growing with everything the application put.
+    ///
+    /// With `all`, everything put so far is given to the session whatever
+    /// the socket (before a Logout or reset, which must come after it).
+    fn drain_inbox(&mut self, sref: SessionRef, all: bool) {
         let (now, utc) = (self.now, self.utc);
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
             return;
         };
-        {
+        if e.records_pos >= e.records.len() {
+            e.records.clear();
+            e.records_pos = 0;
             let Ok(mut inbox) = e.handle.shared.inbox.lock() else {
                 return;
             };
-            std::mem::swap(&mut inbox.buf, &mut self.inbox_spare);
+            std::mem::swap(&mut inbox.buf, &mut e.records);
             inbox.scheduled = false;
             e.handle
                 .shared
                 .inbox_pending
                 .store(false, Ordering::Release);
         }
-        let records = std::mem::take(&mut self.inbox_spare);
-        let mut pos = 0;
+        let mut records = std::mem::take(&mut e.records);
+        let mut pos = e.records_pos;
+        if all && pos < records.len() {
+            // Held messages first, then everything put since.
+            let Ok(mut inbox) = e.handle.shared.inbox.lock() else {
+                return;
+            };
+            records.extend_from_slice(&inbox.buf);
+            inbox.buf.clear();
+            inbox.scheduled = false;
+            e.handle
+                .shared
+                .inbox_pending
+                .store(false, Ordering::Release);
+        }
         let mut since_write = 0;
         while let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
             if !next_record(&records, &mut pos, &mut self.builder) {
@@ -711,10 +748,36 @@ impl EventLoop {
                 if let Err(err) = self.write_out(sref) {
                     self.link_broken(sref, Some(err));
                 }
+                if !all && self.unsent(sref) > DRAIN_PAUSE {
+                    break;
+                }
             }
         }
-        self.inbox_spare = records;
-        self.inbox_spare.clear();
+        if let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
+            e.handle
+                .shared
+                .held
+                .store(records.len() - pos.min(records.len()), Ordering::Release);
+            e.records = records;
+            e.records_pos = pos;
+        }
+    }
+
+    /// Bytes the session has encoded and not yet written.
+    fn unsent(&mut self, sref: SessionRef) -> usize {
+        self.sessions
+            .get_mut(sref.idx, sref.gen)
+            .map_or(0, |e| e.handle.shared.unsent.load(Ordering::Relaxed))
+    }
+
+    /// Whether messages put on the session wait and the socket can take
+    /// more.
+    fn inbox_ready(&mut self, sref: SessionRef) -> bool {
+        self.sessions.get_mut(sref.idx, sref.gen).is_some_and(|e| {
+            (e.records_pos < e.records.len()
+                || e.handle.shared.inbox_pending.load(Ordering::Acquire))
+                && e.handle.shared.unsent.load(Ordering::Relaxed) <= DRAIN_PAUSE
+        })
     }
 
     // ---------------------------------------------------------------
@@ -725,16 +788,13 @@ impl EventLoop {
     fn service(&mut self, sref: SessionRef) {
         let (now, utc) = (self.now, self.utc);
         let mut todo = EventOutcome::default();
+        let mut drains = 0;
         loop {
             let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
                 return;
             };
             todo.merge(drain_events(e, utc));
-            // What the callbacks just put goes out with this write.
-            if e.handle.shared.inbox_pending.load(Ordering::Acquire) {
-                self.drain_inbox(sref);
-                continue;
-            }
+
             if std::mem::take(&mut todo.refuse) {
                 e.session.disconnect(now, utc);
                 continue;
@@ -768,6 +828,14 @@ impl EventLoop {
                     self.link_broken(sref, Some(err));
                     continue;
                 }
+            }
+            // Messages put (by the callbacks just run, or waiting for the
+            // socket to drain) go out now, a bounded number of batches per
+            // service so that a steady stream of puts cannot hold the loop.
+            if drains < MAX_DRAINS_PER_SERVICE && self.inbox_ready(sref) {
+                drains += 1;
+                self.drain_inbox(sref, false);
+                continue;
             }
             break;
         }
@@ -1699,12 +1767,8 @@ impl EventLoop {
                 e.shared().closed.store(true, Ordering::Release);
             }
         }
-        if let Ok(mut q) = self.shared.commands.lock() {
-            self.shared.stopped.store(true, Ordering::Release);
-            // Dropping queued commands wakes whoever waits for a reply.
-            q.clear();
-        }
-        self.shared.stopped.store(true, Ordering::Release);
+        // Dropping queued commands wakes whoever waits for a reply.
+        self.shared.mark_stopped();
     }
 }
 

@@ -172,6 +172,9 @@ pub(crate) struct SessionShared {
     pub(crate) next_out: AtomicU64,
     /// Bytes the session has encoded but not yet written to the socket.
     pub(crate) unsent: AtomicUsize,
+    /// Bytes of put messages the loop took from the inbox but has not yet
+    /// given to the session (waiting for the socket to drain).
+    pub(crate) held: AtomicUsize,
     pub(crate) closed: AtomicBool,
     pub(crate) inbox: Mutex<Inbox>,
     /// Set when messages are put, cleared when the loop takes them: lets
@@ -203,6 +206,7 @@ impl SessionShared {
             next_in: AtomicU64::new(next_in),
             next_out: AtomicU64::new(next_out),
             unsent: AtomicUsize::new(0),
+            held: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
             inbox: Mutex::new(Inbox::default()),
             inbox_pending: AtomicBool::new(false),
@@ -251,6 +255,11 @@ fn state_from_u8(code: u8) -> SessionState {
 /// sequence numbers are read from values the engine thread keeps current.
 /// Application callbacks receive a `&SessionHandle` of their session and may
 /// call the same methods (except `finalize`, which needs ownership).
+///
+/// Dropping the handle leaves the session running in its engine until the
+/// engine stops; [`finalize`](SessionHandle::finalize) removes it. The
+/// handle is `Send` and `Sync`: share it (in an `Arc`) to put from several
+/// threads.
 #[derive(Debug)]
 pub struct SessionHandle {
     pub(crate) engine: Arc<EngineShared>,
@@ -303,7 +312,9 @@ impl SessionHandle {
     /// Bytes put or encoded and not yet written to the socket.
     pub fn backlog(&self) -> usize {
         let queued = self.shared.inbox.lock().map(|i| i.buf.len()).unwrap_or(0);
-        queued + self.shared.unsent.load(Ordering::Acquire)
+        queued
+            + self.shared.held.load(Ordering::Acquire)
+            + self.shared.unsent.load(Ordering::Acquire)
     }
 
     /// What the transport of the current link proved about the peer, such
@@ -400,7 +411,9 @@ impl SessionHandle {
         let limit = self.engine.max_outgoing_bytes;
         let schedule = {
             let mut inbox = self.shared.inbox.lock().map_err(|_| PutError::Closed)?;
-            let backlog = inbox.buf.len() + self.shared.unsent.load(Ordering::Acquire);
+            let backlog = inbox.buf.len()
+                + self.shared.held.load(Ordering::Acquire)
+                + self.shared.unsent.load(Ordering::Acquire);
             if backlog > limit {
                 return Err(PutError::Backpressure { backlog, limit });
             }
@@ -514,6 +527,13 @@ mod tests {
         // A truncated record is not read.
         let mut pos = 0;
         assert!(!next_record(&inbox.buf[..10], &mut pos, &mut out));
+    }
+
+    #[test]
+    fn handles_and_engines_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<SessionHandle>();
+        send_sync::<crate::FixEngine>();
     }
 
     #[test]

@@ -10,7 +10,9 @@ use fix_transport_mio::{
     AppEvent, AppEventKind, Application, ChannelApplication, EngineSettings, FixEngine,
     LogonFields, PutError, RefuseLogon, SessionHandle, SessionOptions, SessionState,
 };
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const LONG: Duration = Duration::from_secs(20);
@@ -761,4 +763,122 @@ fn sequence_numbers_reset_through_the_handle() {
     expect_state(&p.ini, SessionState::NonGracefullyTerminated, LONG);
     p.ini.reset_seq_num_local().expect("reset");
     assert!(wait_until(LONG, || p.ini.out_seq_num() == 1 && p.ini.in_seq_num() == 1));
+}
+
+/// Counts orders; while `stall` is set it blocks its engine thread, so
+/// that it stops reading.
+struct Stalling {
+    received: Arc<AtomicU64>,
+    stall: Arc<AtomicBool>,
+}
+
+impl Application for Stalling {
+    fn on_message(&mut self, _: &SessionHandle, _: &Message<'_>) {
+        while self.stall.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        self.received.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn messages_held_while_the_peer_stalls_flow_when_it_reads_again() {
+    let acceptor = engine();
+    let addr = acceptor.listen(any_port()).expect("listen");
+    let received = Arc::new(AtomicU64::new(0));
+    let stall = Arc::new(AtomicBool::new(true));
+    let _acc = acceptor
+        .create_session_with(
+            config(Role::Acceptor, "ACC", "INI"),
+            SessionOptions::default(),
+            Stalling {
+                received: received.clone(),
+                stall: stall.clone(),
+            },
+        )
+        .expect("acceptor");
+    let initiator = engine();
+    let ini = initiator
+        .create_session_with(
+            config(Role::Initiator, "INI", "ACC"),
+            SessionOptions::default(),
+            ChannelApplication::new().0,
+        )
+        .expect("initiator");
+    ini.connect(30, &addr.to_string()).expect("connect");
+    expect_state(&ini, SessionState::Established, LONG);
+    // Far more than the socket buffers hold: the engine holds the rest.
+    let n = 20_000u64;
+    let pad = "z".repeat(1000);
+    let mut m = MessageBuilder::new(b"B");
+    m.push_str(148, "news").push_str(58, &pad);
+    for _ in 0..n {
+        loop {
+            match ini.put(&m) {
+                Ok(()) => break,
+                Err(PutError::Backpressure { .. }) => std::thread::sleep(Duration::from_millis(1)),
+                Err(e) => panic!("put: {e}"),
+            }
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(ini.backlog() > 1 << 20, "backlog {}", ini.backlog());
+    stall.store(false, Ordering::Release);
+    // Long before a heartbeat (30 s) could wake anything.
+    assert!(
+        wait_until(Duration::from_secs(10), || received.load(Ordering::Relaxed)
+            == n),
+        "{} of {n} arrived",
+        received.load(Ordering::Relaxed)
+    );
+    assert!(wait_until(LONG, || ini.backlog() == 0));
+}
+
+/// An application whose logon callback panics.
+struct Panics;
+
+impl Application for Panics {
+    fn on_logon(&mut self, _: &SessionHandle) {
+        panic!("application bug");
+    }
+}
+
+#[test]
+fn a_panicking_callback_stops_its_engine_without_hanging_callers() {
+    let acceptor = engine();
+    let addr = acceptor.listen(any_port()).expect("listen");
+    let _acc = acceptor
+        .create_session_with(
+            config(Role::Acceptor, "ACC", "INI"),
+            SessionOptions::default(),
+            ChannelApplication::new().0,
+        )
+        .expect("acceptor");
+    let initiator = engine();
+    let ini = initiator
+        .create_session_with(
+            config(Role::Initiator, "INI", "ACC"),
+            SessionOptions::default(),
+            Panics,
+        )
+        .expect("initiator");
+    ini.connect(30, &addr.to_string()).expect("connect");
+    assert!(wait_until(LONG, || ini.is_closed()), "engine still running");
+    assert_eq!(ini.put(MessageBuilder::new(b"D")), Err(PutError::Closed));
+    let again = initiator.create_session_with(
+        config(Role::Initiator, "INI2", "ACC"),
+        SessionOptions::default(),
+        ChannelApplication::new().0,
+    );
+    assert!(again.is_err(), "a stopped engine created a session");
+    initiator.stop();
+    // The other engine saw the link drop and carries on.
+    let other = acceptor
+        .create_session_with(
+            config(Role::Acceptor, "ACC", "OTHER"),
+            SessionOptions::default(),
+            ChannelApplication::new().0,
+        )
+        .expect("acceptor engine still works");
+    assert_eq!(other.state(), SessionState::WaitForConnect);
 }

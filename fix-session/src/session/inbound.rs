@@ -676,9 +676,9 @@ impl Session {
             }
         };
         self.deliver(msg, false);
-        if self.state == SessionState::Established {
-            self.resend_range(begin, end, now, utc);
-        }
+        // Also while our Logout waits for its reply: the peer may need the
+        // messages before it logs out.
+        self.resend_range(begin, end, now, utc);
         if seq == self.next_target {
             self.set_next_target(seq + 1);
         } else {

@@ -17,7 +17,7 @@ use crate::store::{SeqNum, Store};
 use fix_proto::framing::FrameConfig;
 use fix_proto::value::{TimePrecision, TimestampCache};
 use fix_proto::{Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, UtcTimestamp};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 use timers::{deadline, Timer, TimerTable};
 
@@ -71,6 +71,9 @@ struct LateMessage {
     seq: Option<SeqNum>,
     msg: MessageBuilder,
     expires: Option<Instant>,
+    /// When it was queued: the SendingTime of its stored copy, and the
+    /// OrigSendingTime when it goes out as a resend.
+    queued_at: UtcTimestamp,
 }
 
 /// The largest MsgSeqNum (and NewSeqNo) accepted from a peer; anything
@@ -147,6 +150,9 @@ pub struct Session {
 
     // Late delivery.
     late: VecDeque<LateMessage>,
+    /// MsgSeqNums of queued messages that expired or were discarded: their
+    /// stored copies are gap-filled, never resent.
+    withdrawn: BTreeSet<SeqNum>,
 
     // Life cycle.
     /// The application logged out or disconnected: no reconnect.
@@ -236,6 +242,7 @@ impl Session {
             inbox: Vec::with_capacity(4096),
             event_index: FieldIndex::new(),
             late: VecDeque::new(),
+            withdrawn: BTreeSet::new(),
             stop_requested: false,
             logout_kind: None,
             logout_text: None,
@@ -360,6 +367,9 @@ impl Session {
             self.push_error(SessionError::LinkAlreadyUp { state: self.state });
             return;
         }
+        // A new period since the last connection resets sequence numbers
+        // before anything is sent on this link.
+        self.check_schedule(now, utc);
         self.link_up = true;
         self.tx.clear();
         self.tx_start = 0;
@@ -369,7 +379,6 @@ impl Session {
         self.test_request = None;
         self.timers.stop(Timer::Reconnect);
         self.timers.stop(Timer::Linger);
-        self.check_schedule(now, utc);
         match self.config.role {
             Role::Initiator => {
                 if self.stop_requested {
@@ -467,10 +476,12 @@ impl Session {
     /// Established: it is given the next MsgSeqNum, encoded, stored and
     /// queued for transmission; returns that MsgSeqNum. Otherwise late
     /// delivery applies ([`LateDelivery`]): with `Queue`/`QueueFor` the
-    /// message is kept (consuming the next MsgSeqNum, returned, unless the
-    /// next Logon resets sequence numbers: then `None`) and sent after logon
-    /// and resynchronisation, with SendingTime(52) set when actually sent;
-    /// with `Reject` it is refused with [`SendError::NotEstablished`].
+    /// message is kept, consuming and stored under the next MsgSeqNum
+    /// (returned), and sent after logon and resynchronisation as a resend
+    /// whose SendingTime(52) is the moment it actually leaves; when the next
+    /// Logon resets sequence numbers it is numbered only then (returns
+    /// `None`). With `Reject` it is refused with
+    /// [`SendError::NotEstablished`].
     pub fn send(
         &mut self,
         msg: &MessageBuilder,
@@ -495,7 +506,7 @@ impl Session {
             self.commit_new(seq, now)?;
             return Ok(Some(seq));
         }
-        self.queue_late(msg, now)
+        self.queue_late(msg, now, utc)
     }
 
     /// Logs out gracefully: sends Logout (with Text(58) if given), waits
@@ -585,11 +596,15 @@ impl Session {
 
     /// Reports every message waiting for late delivery as
     /// [`Event::Undelivered`] (reason `Discarded`) and empties the queue.
-    /// Sequence numbers they consumed stay used (they are gap-filled if
-    /// asked for).
+    /// Sequence numbers they consumed stay used: they are gap-filled if
+    /// asked for (until a restart, after which the stored copies would be
+    /// resent).
     pub fn discard_queued(&mut self) {
         self.begin_input();
         while let Some(m) = self.late.pop_front() {
+            if let Some(seq) = m.seq {
+                self.withdrawn.insert(seq);
+            }
             self.events.push_back(QueuedEvent::Undelivered {
                 msg: m.msg,
                 reason: UndeliveredReason::Discarded,
@@ -752,6 +767,7 @@ impl Session {
         self.next_sender = 1;
         self.next_target = 1;
         self.clear_gap_state();
+        self.withdrawn.clear();
         for m in &mut self.late {
             m.seq = None;
         }

@@ -100,24 +100,20 @@ impl Session {
         self.note_sent(now);
     }
 
-    /// Finishes and queues a message whose MsgSeqNum `seq` was consumed
-    /// earlier but which was never sent (late delivery): stores it under
-    /// that number without moving the next sender MsgSeqNum.
-    pub(super) fn commit_consumed(&mut self, seq: SeqNum, now: Instant) {
+    /// Finishes the message in the encoder, which carries the new MsgSeqNum
+    /// `seq`, and stores it without sending it (late delivery: it goes out
+    /// later as a resend).
+    pub(super) fn store_new(&mut self, seq: SeqNum) -> Result<(), StoreError> {
         let bytes = self.encoder.finish();
-        let mut saved = Ok(());
-        if self.config.persist_messages {
-            saved = self.store.save_outgoing(seq, bytes);
-            if saved.is_ok() && seq + 1 != self.next_sender {
-                saved = self.store.set_next_sender_seq_num(self.next_sender);
-            }
-        }
+        let saved = if self.config.persist_messages {
+            self.store.save_outgoing(seq, bytes)
+        } else {
+            self.store.set_next_sender_seq_num(seq + 1)
+        };
         self.store_dirty = true;
-        self.tx.extend_from_slice(bytes);
-        self.note_sent(now);
-        if let Err(e) = saved {
-            self.push_error(e.into());
-        }
+        saved?;
+        self.next_sender = seq + 1;
+        Ok(())
     }
 
     /// Encodes an application message with MsgSeqNum `seq` (as a resend
