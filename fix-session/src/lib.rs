@@ -108,6 +108,7 @@ pub mod state;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod validation;
 
 pub use config::{LateDelivery, Role, SessionConfig, SessionKey, ValidationSettings};
 pub use error::{SendError, SessionError};
@@ -117,3 +118,4 @@ pub use session::Session;
 pub use settings::{SessionSettings, Settings, SettingsError};
 pub use state::SessionState;
 pub use store::{MemoryStore, SeqNum, Store, StoreError};
+pub use validation::SessionDictionary;

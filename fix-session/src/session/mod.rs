@@ -14,7 +14,9 @@ use crate::event::{Event, QueuedEvent, UndeliveredReason};
 use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::{SeqNum, Store};
+use crate::validation::{self, SessionDictionary};
 use fix_proto::framing::FrameConfig;
+use fix_proto::validate::Validator;
 use fix_proto::value::{TimePrecision, TimestampCache};
 use fix_proto::{Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, UtcTimestamp};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -148,6 +150,10 @@ pub struct Session {
     inbox: Vec<u8>,
     event_index: FieldIndex,
 
+    // Validation.
+    dictionary: Option<SessionDictionary>,
+    validator: Validator,
+
     // Late delivery.
     late: VecDeque<LateMessage>,
     /// MsgSeqNums of queued messages that expired or were discarded: their
@@ -216,6 +222,7 @@ impl Session {
             heart_bt_int: config.heart_bt_int,
             decoder: Decoder::new(frame_config(&config)),
             encoder: Encoder::with_timestamps(TimestampCache::new(precision(&config))),
+            validator: Validator::new(validation::options(&config.validation)),
             config,
             store,
             state: SessionState::Initial,
@@ -241,6 +248,7 @@ impl Session {
             events: VecDeque::with_capacity(16),
             inbox: Vec::with_capacity(4096),
             event_index: FieldIndex::new(),
+            dictionary: None,
             late: VecDeque::new(),
             withdrawn: BTreeSet::new(),
             stop_requested: false,
@@ -314,6 +322,38 @@ impl Session {
         self.out_of_order.len()
     }
 
+    /// Validates incoming messages against `dict` from now on (when
+    /// `ValidationSettings::use_data_dictionary` is set): Rejects with the
+    /// problem's SessionRejectReason (test cases 14a-14k), Invalid MsgType
+    /// for types the dictionary does not define (2q). Its custom data
+    /// fields (length + data pairs) are recognised when splitting
+    /// messages. For FIX 5.0 and later use a FIXT.1.1 + application
+    /// dictionary ([`Dictionary::builtin`](fix_proto::dictionary::Dictionary::builtin)
+    /// gives one).
+    pub fn set_dictionary(&mut self, dict: impl Into<SessionDictionary>) {
+        let dict = dict.into();
+        for &(len_tag, data_tag) in dict.data_fields() {
+            if fix_proto::data_fields::standard_data_tag(len_tag) != Some(data_tag) {
+                self.index.add_data_field(len_tag, data_tag);
+                self.event_index.add_data_field(len_tag, data_tag);
+                self.resend_index.add_data_field(len_tag, data_tag);
+            }
+        }
+        self.validator
+            .set_options(validation::options(&self.config.validation));
+        self.dictionary = Some(dict);
+    }
+
+    /// Stops validating against a dictionary.
+    pub fn clear_dictionary(&mut self) {
+        self.dictionary = None;
+    }
+
+    /// The dictionary messages are validated against, if any.
+    pub fn dictionary(&self) -> Option<&SessionDictionary> {
+        self.dictionary.as_ref()
+    }
+
     /// The store (for inspection; writes should go through the session).
     pub fn store(&self) -> &(dyn Store + Send) {
         &*self.store
@@ -375,6 +415,8 @@ impl Session {
         self.tx_start = 0;
         self.decoder.set_config(frame_config(&self.config));
         self.decoder.clear();
+        self.validator
+            .set_options(validation::options(&self.config.validation));
         self.last_received = now;
         self.test_request = None;
         self.timers.stop(Timer::Reconnect);
