@@ -151,6 +151,15 @@ pub struct SessionConfig {
     pub schedule: Option<crate::schedule::Schedule>,
     /// Message validation options, used when a dictionary is given.
     pub validation: ValidationSettings,
+    /// Without a dictionary, answer MsgTypes the FIX standard does not
+    /// define with Reject(373=11, Invalid MsgType); user-defined ones
+    /// (starting with `U`) pass. Default false: any well-formed MsgType goes
+    /// to the application, which may handle types of its own.
+    pub reject_unknown_msg_types: bool,
+    /// The application MsgTypes the application handles; other valid ones
+    /// are answered with BusinessMessageReject(380=3, Unsupported Message
+    /// Type). `None` (the default): every application message is delivered.
+    pub supported_msg_types: Option<Vec<String>>,
 }
 
 /// Validation switches as QuickFIX users know them.
@@ -230,6 +239,8 @@ impl SessionConfig {
             max_late_delivery: 100_000,
             schedule: None,
             validation: ValidationSettings::default(),
+            reject_unknown_msg_types: false,
+            supported_msg_types: None,
         }
     }
 

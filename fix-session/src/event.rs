@@ -1,0 +1,120 @@
+//! What a session reports to its driver: [`Event`]s, polled after every
+//! input with [`Session::poll_event`](crate::Session::poll_event).
+
+use crate::error::SessionError;
+use crate::state::SessionState;
+use crate::store::SeqNum;
+use fix_proto::{FrameError, Message, MessageBuilder, SessionRejectReason};
+
+/// Something the driver (engine or application) must know or do.
+///
+/// Received messages are zero-copy views into a buffer of the session,
+/// valid until the next call to `poll_event` or to an input method.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// Every state transition.
+    StateChanged {
+        /// The state left.
+        from: SessionState,
+        /// The state entered.
+        to: SessionState,
+    },
+    /// The transport must open a link to the counterparty (initiator
+    /// connect or reconnect), then call `handle_link_up` or, on failure,
+    /// `handle_link_down`.
+    OpenLink,
+    /// The transport must close the link once the pending bytes
+    /// (`poll_transmit`) are written (logout done, fatal error...).
+    CloseLink,
+    /// Logon completed (both sides), after any resend synchronisation was
+    /// requested.
+    LoggedOn,
+    /// The session logged out: the Logout exchange is over or the peer's
+    /// Logout was answered. Text(58) of the peer's or our Logout, if any.
+    LoggedOut {
+        /// Text(58) of the Logout.
+        text: Option<String>,
+    },
+    /// An application message received in sequence (or released from the
+    /// out-of-order queue once a gap was filled).
+    AppMessage(Message<'a>),
+    /// A session-level message received (for from_admin hooks and logging).
+    AdminMessage(Message<'a>),
+    /// We rejected an incoming message (Reject(3) or
+    /// BusinessMessageReject(j) sent).
+    Rejected {
+        /// MsgSeqNum(34) of the rejected message, when known.
+        ref_seq_num: Option<SeqNum>,
+        /// SessionRejectReason(373) given, if a session-level Reject.
+        reason: Option<SessionRejectReason>,
+        /// Text(58) of the Reject.
+        text: String,
+    },
+    /// A garbled frame was dropped; NextNumIn is untouched (2d, 2m, 2t, 3b-3e).
+    Garbled {
+        /// What was wrong.
+        error: FrameError,
+        /// How many bytes were dropped to find the next frame.
+        dropped: usize,
+    },
+    /// An application message that will not be delivered (its
+    /// late-delivery time to live expired, or it was discarded).
+    Undelivered {
+        /// The message as the application gave it.
+        msg: MessageBuilder,
+        /// Why.
+        reason: UndeliveredReason,
+    },
+    /// A problem worth reporting (store failure, logon refused, sequence
+    /// too low...). The session has already acted on it.
+    Error(SessionError),
+}
+
+/// Why an application message was not delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UndeliveredReason {
+    /// It waited for the session to be established longer than the
+    /// late-delivery time to live.
+    Expired,
+    /// The application discarded the late-delivery queue
+    /// ([`Session::discard_queued`](crate::Session::discard_queued)).
+    Discarded,
+}
+
+/// An event as queued inside the session: received messages are kept as
+/// ranges of the session's delivery buffer until polled.
+#[derive(Debug)]
+pub(crate) enum QueuedEvent {
+    StateChanged {
+        from: SessionState,
+        to: SessionState,
+    },
+    OpenLink,
+    CloseLink,
+    LoggedOn,
+    LoggedOut(Option<String>),
+    App {
+        start: usize,
+        len: usize,
+    },
+    Admin {
+        start: usize,
+        len: usize,
+    },
+    Rejected {
+        ref_seq_num: Option<SeqNum>,
+        reason: Option<SessionRejectReason>,
+        text: String,
+    },
+    Garbled {
+        error: FrameError,
+        dropped: usize,
+    },
+    Undelivered {
+        msg: MessageBuilder,
+        reason: UndeliveredReason,
+    },
+    Error(SessionError),
+}

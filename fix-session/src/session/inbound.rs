@@ -1,0 +1,1015 @@
+//! The receive path: framing, header checks (BeginString, CompIDs,
+//! SendingTime, MsgSeqNum), the Logon handshake, and the handling of each
+//! session-level message; application messages are delivered as events.
+
+use super::outbound::supports_next_expected;
+use super::{Ending, LogoutKind, ResendProgress, Session, Timer, MAX_SEQ_NUM};
+use crate::config::Role;
+use crate::error::SessionError;
+use crate::event::QueuedEvent;
+use crate::msg_types;
+use crate::state::SessionState;
+use crate::store::SeqNum;
+use fix_proto::tag::{self, msg_type};
+use fix_proto::{
+    BusinessRejectReason, FieldError, FieldIndex, Message, ParseError, SessionRejectReason,
+    UtcTimestamp, SOH,
+};
+use std::time::Instant;
+
+impl Session {
+    /// Feeds received bytes to the decoder and processes every complete
+    /// message, stopping when the link closes.
+    pub(super) fn receive(&mut self, bytes: &[u8], now: Instant, utc: UtcTimestamp) {
+        // The decoder and index are moved out so that a message borrowing
+        // them can be processed with `&mut self`; the placeholders left
+        // behind do not allocate.
+        let mut decoder = std::mem::take(&mut self.decoder);
+        let mut index = std::mem::take(&mut self.index);
+        decoder.feed(bytes);
+        while self.link_up {
+            let Some(next) = decoder.next_frame() else {
+                break;
+            };
+            match next {
+                Err(garbled) => self.events.push_back(QueuedEvent::Garbled {
+                    error: garbled.error,
+                    dropped: garbled.dropped,
+                }),
+                Ok(frame) => {
+                    self.note_received(now);
+                    match index.parse(frame) {
+                        Ok(msg) => self.on_message(&msg, now, utc, false),
+                        Err(e) => self.on_unparseable(frame, e, now, utc),
+                    }
+                    self.after_message(&mut index, now, utc);
+                }
+            }
+        }
+        if !self.link_up {
+            decoder.clear();
+        }
+        self.decoder = decoder;
+        self.index = index;
+    }
+
+    /// After a message: ask for the next chunk of a resend, process queued
+    /// messages that are now in sequence, and ask again for what is still
+    /// missing.
+    fn after_message(&mut self, index: &mut FieldIndex, now: Instant, utc: UtcTimestamp) {
+        loop {
+            self.advance_resend_progress(now, utc);
+            if !self.link_up
+                || !matches!(
+                    self.state,
+                    SessionState::Established | SessionState::WaitForConfirmLogout
+                )
+            {
+                return;
+            }
+            while let Some(entry) = self.out_of_order.first_entry() {
+                if *entry.key() >= self.next_target {
+                    break;
+                }
+                let stale = entry.remove();
+                self.recycle(stale);
+            }
+            let Some(buf) = self.out_of_order.remove(&self.next_target) else {
+                break;
+            };
+            if buf.is_empty() {
+                // Acted on when it arrived; it only counts.
+                self.set_next_target(self.next_target + 1);
+            } else {
+                match index.parse(&buf) {
+                    Ok(msg) => self.on_message(&msg, now, utc, true),
+                    Err(e) => {
+                        self.push_error(SessionError::Unparseable(e));
+                        self.set_next_target(self.next_target + 1);
+                    }
+                }
+            }
+            self.recycle(buf);
+        }
+        if self.state == SessionState::Established && self.resend_requested.is_none() {
+            if let Some((&first, _)) = self.out_of_order.first_key_value() {
+                if first > self.next_target {
+                    self.request_resend(first, now, utc);
+                }
+            }
+        }
+    }
+
+    /// Copies a received message into the delivery buffer and queues its event.
+    fn deliver(&mut self, msg: &Message<'_>, app: bool) {
+        let start = self.inbox.len();
+        let bytes = msg.as_bytes();
+        self.inbox.extend_from_slice(bytes);
+        let len = bytes.len();
+        self.events.push_back(if app {
+            QueuedEvent::App { start, len }
+        } else {
+            QueuedEvent::Admin { start, len }
+        });
+    }
+
+    /// Counts the message `seq` as processed if it was the one expected.
+    fn count_if_expected(&mut self, seq: SeqNum) {
+        if seq == self.next_target {
+            self.set_next_target(seq + 1);
+        }
+    }
+
+    /// Rejects the message `seq` and counts it if it was the one expected.
+    #[allow(clippy::too_many_arguments)]
+    fn reject_and_count(
+        &mut self,
+        msg: &Message<'_>,
+        seq: SeqNum,
+        reason: SessionRejectReason,
+        ref_tag: Option<fix_proto::Tag>,
+        text: Option<&str>,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
+        self.send_reject(seq, msg.msg_type(), reason, ref_tag, text, now, utc);
+        self.count_if_expected(seq);
+    }
+
+    /// Processes one message (`from_queue`: released from the out-of-order
+    /// queue, its header already checked on arrival).
+    pub(super) fn on_message(
+        &mut self,
+        msg: &Message<'_>,
+        now: Instant,
+        utc: UtcTimestamp,
+        from_queue: bool,
+    ) {
+        match self.state {
+            SessionState::WaitForFirstLogon | SessionState::WaitForConfirmLogon => {
+                return self.on_first_message(msg, now, utc);
+            }
+            SessionState::Established | SessionState::WaitForConfirmLogout => {}
+            // Lingering after a Logout exchange, or not connected.
+            _ => return,
+        }
+        let msg_type = msg.msg_type();
+        if self.logout_kind == Some(LogoutKind::Error) && msg_type != msg_type::LOGOUT {
+            // After a fatal error only the peer's Logout matters.
+            return;
+        }
+        if msg.begin_string() != self.begin_string().as_bytes() {
+            let received = String::from_utf8_lossy(msg.begin_string()).into_owned();
+            let text = format!(
+                "Incorrect BeginString: expected {}, received {}",
+                self.begin_string(),
+                received
+            );
+            let error = SessionError::IncorrectBeginString {
+                expected: self.begin_string().to_string(),
+                received,
+            };
+            return self.fatal_logout(text, error, now, utc);
+        }
+        let seq = match msg.msg_seq_num() {
+            Ok(seq) if (1..=MAX_SEQ_NUM).contains(&seq) => seq,
+            _ => {
+                return self.fatal_logout(
+                    "MsgSeqNum(34) missing or invalid".to_string(),
+                    SessionError::MsgSeqNumMissing,
+                    now,
+                    utc,
+                );
+            }
+        };
+        if !from_queue && !self.check_header(msg, seq, now, utc) {
+            return;
+        }
+        let poss_dup = msg.get(tag::POSS_DUP_FLAG) == Some(b"Y");
+        let is_gap_fill = msg.get(tag::GAP_FILL_FLAG) == Some(b"Y");
+        match msg_type {
+            msg_type::SEQUENCE_RESET if !is_gap_fill => {
+                return self.on_sequence_reset(msg, seq, now, utc);
+            }
+            msg_type::LOGON if msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y") => {
+                return self.on_reset_logon(msg, seq, now, utc);
+            }
+            msg_type::RESEND_REQUEST => {
+                return self.on_resend_request(msg, seq, poss_dup, now, utc)
+            }
+            msg_type::LOGOUT => return self.on_logout(msg, seq, now, utc),
+            _ => {}
+        }
+        if seq > self.next_target {
+            self.queue_out_of_order(seq, msg.as_bytes());
+            self.request_resend(seq, now, utc);
+            return;
+        }
+        if seq < self.next_target {
+            if !poss_dup {
+                return self.seq_too_low(seq, now, utc);
+            }
+            // A duplicate of something already processed (2e, 10c).
+            return;
+        }
+        if poss_dup
+            && msg_type != msg_type::SEQUENCE_RESET
+            && !self.check_orig_sending_time(msg, seq, now, utc)
+        {
+            return;
+        }
+        if !self.msg_type_valid(msg_type) {
+            return self.reject_and_count(
+                msg,
+                seq,
+                SessionRejectReason::InvalidMsgType,
+                Some(tag::MSG_TYPE),
+                None,
+                now,
+                utc,
+            );
+        }
+        match msg_type {
+            msg_type::HEARTBEAT => {
+                if let Some(pending) = self.test_request {
+                    if msg.get_opt::<u64>(tag::TEST_REQ_ID) == Ok(Some(pending.id)) {
+                        self.test_request = None;
+                    }
+                }
+                self.deliver(msg, false);
+                self.count_if_expected(seq);
+            }
+            msg_type::TEST_REQUEST => match msg.get(tag::TEST_REQ_ID) {
+                None => self.reject_and_count(
+                    msg,
+                    seq,
+                    SessionRejectReason::RequiredTagMissing,
+                    Some(tag::TEST_REQ_ID),
+                    None,
+                    now,
+                    utc,
+                ),
+                Some(id) => {
+                    self.deliver(msg, false);
+                    self.count_if_expected(seq);
+                    self.send_heartbeat(Some(id), now, utc);
+                }
+            },
+            msg_type::SEQUENCE_RESET => self.on_gap_fill(msg, seq, now, utc),
+            msg_type::LOGON => {
+                self.fatal_logout(
+                    "Unexpected Logon received while logged on".to_string(),
+                    SessionError::UnexpectedLogon,
+                    now,
+                    utc,
+                );
+            }
+            msg_type::REJECT => {
+                self.deliver(msg, false);
+                self.count_if_expected(seq);
+            }
+            _ => self.on_app_message(msg, seq, now, utc),
+        }
+    }
+
+    /// An application message in sequence: delivered, or refused with
+    /// BusinessMessageReject when its MsgType is not supported (2r).
+    fn on_app_message(&mut self, msg: &Message<'_>, seq: SeqNum, now: Instant, utc: UtcTimestamp) {
+        let msg_type = msg.msg_type();
+        let supported = match &self.config.supported_msg_types {
+            None => true,
+            Some(list) => {
+                msg_type == msg_type::BUSINESS_MESSAGE_REJECT
+                    || list.iter().any(|t| t.as_bytes() == msg_type)
+            }
+        };
+        if !supported {
+            self.send_business_reject(
+                seq,
+                msg_type,
+                BusinessRejectReason::UnsupportedMessageType,
+                "Unsupported Message Type",
+                now,
+                utc,
+            );
+        } else {
+            self.deliver(msg, true);
+        }
+        self.count_if_expected(seq);
+    }
+
+    /// Whether a MsgType may be processed (else Reject 373=11, case 2q).
+    fn msg_type_valid(&self, msg_type: &[u8]) -> bool {
+        if !msg_types::is_well_formed(msg_type) {
+            return false;
+        }
+        if self.config.reject_unknown_msg_types {
+            return msg_types::is_standard(msg_type) || msg_types::is_user_defined(msg_type);
+        }
+        true
+    }
+
+    /// CompID and SendingTime checks of every message (2j/2k, 2n/2o). On a
+    /// problem the message is rejected (and counted if it was the one
+    /// expected) and, for CompID and accuracy problems, the session logs
+    /// out; returns false.
+    fn check_header(
+        &mut self,
+        msg: &Message<'_>,
+        seq: SeqNum,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> bool {
+        if self.config.check_comp_id {
+            let mismatch = [
+                (tag::SENDER_COMP_ID, self.config.target_comp_id.as_bytes()),
+                (tag::TARGET_COMP_ID, self.config.sender_comp_id.as_bytes()),
+            ]
+            .into_iter()
+            .find_map(|(t, expected)| {
+                let received = msg.get(t);
+                (received != Some(expected)).then(|| {
+                    (
+                        t,
+                        String::from_utf8_lossy(received.unwrap_or_default()).into_owned(),
+                    )
+                })
+            });
+            if let Some((t, received)) = mismatch {
+                self.reject_and_count(
+                    msg,
+                    seq,
+                    SessionRejectReason::CompIdProblem,
+                    Some(t),
+                    None,
+                    now,
+                    utc,
+                );
+                self.fatal_logout(
+                    "CompID problem".to_string(),
+                    SessionError::CompIdProblem { tag: t, received },
+                    now,
+                    utc,
+                );
+                return false;
+            }
+        }
+        match msg.get(tag::SENDING_TIME) {
+            None => {
+                self.reject_and_count(
+                    msg,
+                    seq,
+                    SessionRejectReason::RequiredTagMissing,
+                    Some(tag::SENDING_TIME),
+                    None,
+                    now,
+                    utc,
+                );
+                false
+            }
+            Some(raw) => {
+                let accurate = match UtcTimestamp::parse(raw) {
+                    Err(_) => false,
+                    Ok(t) => !self.config.check_latency || self.within_latency(t, utc),
+                };
+                if !accurate {
+                    self.reject_and_count(
+                        msg,
+                        seq,
+                        SessionRejectReason::SendingTimeAccuracyProblem,
+                        Some(tag::SENDING_TIME),
+                        None,
+                        now,
+                        utc,
+                    );
+                    self.fatal_logout(
+                        "SendingTime accuracy problem".to_string(),
+                        SessionError::SendingTimeAccuracy,
+                        now,
+                        utc,
+                    );
+                }
+                accurate
+            }
+        }
+    }
+
+    fn within_latency(&self, sending_time: UtcTimestamp, utc: UtcTimestamp) -> bool {
+        let max = self.config.max_latency.as_nanos() as i128;
+        sending_time.nanos_since(utc).abs() <= max
+    }
+
+    /// OrigSendingTime(122) checks of a PossDup message in sequence (2f,
+    /// 2g); returns false (after a Reject, counting the message) on a
+    /// problem.
+    fn check_orig_sending_time(
+        &mut self,
+        msg: &Message<'_>,
+        seq: SeqNum,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> bool {
+        let problem = match msg.get_as::<UtcTimestamp>(tag::ORIG_SENDING_TIME) {
+            Err(FieldError::Missing(_)) => Some(SessionRejectReason::RequiredTagMissing),
+            Err(FieldError::Invalid { .. }) => Some(SessionRejectReason::IncorrectDataFormat),
+            Ok(orig) => match msg.get_as::<UtcTimestamp>(tag::SENDING_TIME) {
+                Ok(sending) if orig > sending => {
+                    Some(SessionRejectReason::SendingTimeAccuracyProblem)
+                }
+                _ => None,
+            },
+        };
+        match problem {
+            None => true,
+            Some(reason) => {
+                self.reject_and_count(
+                    msg,
+                    seq,
+                    reason,
+                    Some(tag::ORIG_SENDING_TIME),
+                    None,
+                    now,
+                    utc,
+                );
+                false
+            }
+        }
+    }
+
+    /// MsgSeqNum lower than expected without PossDupFlag (2c, 10d): Logout
+    /// with the standard text, wait for the reply, disconnect.
+    fn seq_too_low(&mut self, seq: SeqNum, now: Instant, utc: UtcTimestamp) {
+        let expected = self.next_target;
+        let text = format!("MsgSeqNum too low, expecting {expected} but received {seq}");
+        self.fatal_logout(
+            text,
+            SessionError::MsgSeqNumTooLow {
+                expected,
+                received: seq,
+            },
+            now,
+            utc,
+        );
+    }
+
+    /// Keeps a message received beyond a gap (an empty `bytes` marks one
+    /// already acted on).
+    fn queue_out_of_order(&mut self, seq: SeqNum, bytes: &[u8]) {
+        if self.out_of_order.len() >= self.config.max_out_of_order
+            && !self.out_of_order.contains_key(&seq)
+        {
+            self.push_error(SessionError::OutOfOrderQueueFull {
+                seq,
+                max: self.config.max_out_of_order,
+            });
+            return;
+        }
+        let mut buf = if bytes.is_empty() {
+            Vec::new()
+        } else {
+            self.buffer_pool.pop().unwrap_or_default()
+        };
+        buf.extend_from_slice(bytes);
+        if let Some(old) = self.out_of_order.insert(seq, buf) {
+            self.recycle(old);
+        }
+    }
+
+    /// A message `received` is beyond NextNumIn: ask for the gap (2b, 10a),
+    /// unless a ResendRequest covering it is outstanding.
+    pub(super) fn request_resend(&mut self, received: SeqNum, now: Instant, utc: UtcTimestamp) {
+        let missing_end = received - 1;
+        let mut end_target = missing_end;
+        if let Some(progress) = &mut self.resend_requested {
+            progress.end_target = progress.end_target.max(missing_end);
+            end_target = progress.end_target;
+            if !self.config.send_redundant_resend_requests {
+                return;
+            }
+        }
+        let begin = self.next_target;
+        let chunk = self.config.resend_request_chunk_size;
+        let (end, chunk_end) = if chunk > 0 {
+            let end = end_target.min(begin.saturating_add(chunk - 1));
+            (end, end)
+        } else {
+            (self.end_seq_no_infinity(), 0)
+        };
+        self.send_resend_request(begin, end, now, utc);
+        self.resend_requested = Some(ResendProgress {
+            end_target,
+            chunk_end,
+            mark: begin,
+        });
+        self.timers.set(
+            Timer::Resend,
+            super::timers::deadline(now, self.resend_timeout()),
+        );
+    }
+
+    /// Clears our ResendRequest once the gap is filled, or asks for the
+    /// next chunk.
+    fn advance_resend_progress(&mut self, now: Instant, utc: UtcTimestamp) {
+        let Some(progress) = self.resend_requested else {
+            return;
+        };
+        if self.next_target > progress.end_target {
+            self.resend_requested = None;
+            self.timers.stop(Timer::Resend);
+            return;
+        }
+        if self.next_target > progress.mark {
+            self.timers.set(
+                Timer::Resend,
+                super::timers::deadline(now, self.resend_timeout()),
+            );
+            if let Some(p) = &mut self.resend_requested {
+                p.mark = self.next_target;
+            }
+        }
+        if progress.chunk_end != 0
+            && self.next_target > progress.chunk_end
+            && self.state == SessionState::Established
+        {
+            let begin = self.next_target;
+            let chunk = self.config.resend_request_chunk_size.max(1);
+            let end = progress.end_target.min(begin.saturating_add(chunk - 1));
+            self.send_resend_request(begin, end, now, utc);
+            self.resend_requested = Some(ResendProgress {
+                end_target: progress.end_target,
+                chunk_end: end,
+                mark: begin,
+            });
+        }
+    }
+
+    /// SequenceReset-GapFill in sequence (10b, 10e).
+    fn on_gap_fill(&mut self, msg: &Message<'_>, seq: SeqNum, now: Instant, utc: UtcTimestamp) {
+        match msg.get_as::<SeqNum>(tag::NEW_SEQ_NO) {
+            Err(FieldError::Missing(_)) => self.reject_and_count(
+                msg,
+                seq,
+                SessionRejectReason::RequiredTagMissing,
+                Some(tag::NEW_SEQ_NO),
+                None,
+                now,
+                utc,
+            ),
+            Err(FieldError::Invalid { .. }) => self.reject_and_count(
+                msg,
+                seq,
+                SessionRejectReason::IncorrectDataFormat,
+                Some(tag::NEW_SEQ_NO),
+                None,
+                now,
+                utc,
+            ),
+            Ok(new_seq_no) if new_seq_no > MAX_SEQ_NUM => self.reject_and_count(
+                msg,
+                seq,
+                SessionRejectReason::ValueIsIncorrect,
+                Some(tag::NEW_SEQ_NO),
+                None,
+                now,
+                utc,
+            ),
+            Ok(new_seq_no) if new_seq_no <= seq => {
+                let text = format!(
+                    "Attempt to lower sequence number, invalid value NewSeqNo(36)={new_seq_no}"
+                );
+                self.reject_and_count(
+                    msg,
+                    seq,
+                    SessionRejectReason::ValueIsIncorrect,
+                    Some(tag::NEW_SEQ_NO),
+                    Some(&text),
+                    now,
+                    utc,
+                );
+            }
+            Ok(new_seq_no) => {
+                self.deliver(msg, false);
+                self.set_next_target(new_seq_no);
+            }
+        }
+    }
+
+    /// SequenceReset-Reset, whatever its MsgSeqNum (11a-11c).
+    fn on_sequence_reset(
+        &mut self,
+        msg: &Message<'_>,
+        seq: SeqNum,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
+        let new_seq_no = match msg.get_as::<SeqNum>(tag::NEW_SEQ_NO) {
+            Ok(n) if n <= MAX_SEQ_NUM => n,
+            other => {
+                let reason = match other {
+                    Err(FieldError::Missing(_)) => SessionRejectReason::RequiredTagMissing,
+                    Err(FieldError::Invalid { .. }) => SessionRejectReason::IncorrectDataFormat,
+                    Ok(_) => SessionRejectReason::ValueIsIncorrect,
+                };
+                self.send_reject(
+                    seq,
+                    msg.msg_type(),
+                    reason,
+                    Some(tag::NEW_SEQ_NO),
+                    None,
+                    now,
+                    utc,
+                );
+                return;
+            }
+        };
+        self.deliver(msg, false);
+        match new_seq_no.cmp(&self.next_target) {
+            std::cmp::Ordering::Greater => self.set_next_target(new_seq_no),
+            std::cmp::Ordering::Equal => {
+                self.push_error(SessionError::SequenceResetNoChange { new_seq_no });
+            }
+            std::cmp::Ordering::Less => {
+                let text = format!(
+                    "Value is incorrect (out of range) for this tag: NewSeqNo(36)={new_seq_no} is below the expected MsgSeqNum {}",
+                    self.next_target
+                );
+                self.send_reject(
+                    seq,
+                    msg.msg_type(),
+                    SessionRejectReason::ValueIsIncorrect,
+                    Some(tag::NEW_SEQ_NO),
+                    Some(&text),
+                    now,
+                    utc,
+                );
+            }
+        }
+    }
+
+    /// ResendRequest: answered at once whatever its MsgSeqNum (8, 20); one
+    /// beyond a gap also starts our own ResendRequest.
+    fn on_resend_request(
+        &mut self,
+        msg: &Message<'_>,
+        seq: SeqNum,
+        poss_dup: bool,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
+        if seq < self.next_target {
+            if !poss_dup {
+                self.seq_too_low(seq, now, utc);
+            }
+            return;
+        }
+        let range = msg
+            .get_as::<SeqNum>(tag::BEGIN_SEQ_NO)
+            .and_then(|b| msg.get_as::<SeqNum>(tag::END_SEQ_NO).map(|e| (b, e)));
+        let (begin, end) = match range {
+            Ok(range) => range,
+            Err(e) => {
+                let reason = match e {
+                    FieldError::Missing(_) => SessionRejectReason::RequiredTagMissing,
+                    FieldError::Invalid { .. } => SessionRejectReason::IncorrectDataFormat,
+                };
+                return self.reject_and_count(msg, seq, reason, Some(e.tag()), None, now, utc);
+            }
+        };
+        self.deliver(msg, false);
+        if self.state == SessionState::Established {
+            self.resend_range(begin, end, now, utc);
+        }
+        if seq == self.next_target {
+            self.set_next_target(seq + 1);
+        } else {
+            self.queue_out_of_order(seq, &[]);
+            self.request_resend(seq, now, utc);
+        }
+    }
+
+    /// Logout: the reply to ours (13a) closes the link; an unsolicited one
+    /// (13b) is answered, then the link is closed after LogoutTimeout
+    /// unless the peer closes it first.
+    fn on_logout(&mut self, msg: &Message<'_>, seq: SeqNum, now: Instant, utc: UtcTimestamp) {
+        self.deliver(msg, false);
+        self.count_if_expected(seq);
+        let peer_text = msg
+            .get(tag::TEXT)
+            .map(|t| String::from_utf8_lossy(t).into_owned());
+        if self.state == SessionState::WaitForConfirmLogout {
+            let ending = if self.logout_kind == Some(LogoutKind::Error) {
+                Ending::Failed
+            } else {
+                Ending::LoggedOut
+            };
+            let text = peer_text.or_else(|| self.logout_text.take());
+            self.events.push_back(QueuedEvent::LoggedOut(text));
+            self.close_link(ending, now, utc);
+        } else {
+            self.send_logout(None, now, utc);
+            self.events.push_back(QueuedEvent::LoggedOut(peer_text));
+            self.end_connection(Ending::LoggedOut, now, utc);
+            if self.link_up {
+                self.timers.set(
+                    Timer::Linger,
+                    super::timers::deadline(now, self.config.logout_timeout),
+                );
+            }
+        }
+    }
+
+    /// A Logon with ResetSeqNumFlag=Y while logged on: the reply to our
+    /// reset, or the peer resetting (we answer with our own).
+    fn on_reset_logon(&mut self, msg: &Message<'_>, seq: SeqNum, now: Instant, utc: UtcTimestamp) {
+        self.deliver(msg, false);
+        if self.reset_sent {
+            self.reset_sent = false;
+            self.clear_gap_state();
+            self.set_next_target(seq + 1);
+        } else {
+            self.reset_store(utc);
+            self.set_next_target(seq + 1);
+            self.send_logon(true, seq + 1, now, utc);
+        }
+    }
+
+    /// The first message on a link: it must be a Logon (or, for an
+    /// initiator, a Logout refusing ours).
+    fn on_first_message(&mut self, msg: &Message<'_>, now: Instant, utc: UtcTimestamp) {
+        let msg_type = msg.msg_type();
+        if msg_type == msg_type::LOGON {
+            return self.on_logon(msg, now, utc);
+        }
+        if msg_type == msg_type::LOGOUT && self.config.role == Role::Initiator {
+            let text = msg
+                .get(tag::TEXT)
+                .map(|t| String::from_utf8_lossy(t).into_owned());
+            self.deliver(msg, false);
+            self.push_error(SessionError::LogonRefused {
+                text: text.clone().unwrap_or_default(),
+            });
+            self.events.push_back(QueuedEvent::LoggedOut(text));
+            return self.close_link(Ending::Failed, now, utc);
+        }
+        // 1B e, 2S: disconnect without sending anything.
+        self.push_error(SessionError::FirstMessageNotLogon {
+            msg_type: String::from_utf8_lossy(msg_type).into_owned(),
+        });
+        self.close_link(Ending::Failed, now, utc);
+    }
+
+    /// A Logon refused before the session exists (1B d, 1S d): Logout with
+    /// the reason, then close.
+    fn invalid_logon(&mut self, reason: String, now: Instant, utc: UtcTimestamp) {
+        self.send_logout(Some(&reason), now, utc);
+        self.push_error(SessionError::InvalidLogon { reason });
+        self.close_link(Ending::Failed, now, utc);
+    }
+
+    /// The peer's Logon (acceptor) or Logon reply (initiator).
+    fn on_logon(&mut self, msg: &Message<'_>, now: Instant, utc: UtcTimestamp) {
+        let acceptor = self.config.role == Role::Acceptor;
+        // Identity: for an acceptor a mismatch is an unknown peer (1S c),
+        // answered by closing without a word.
+        if msg.begin_string() != self.begin_string().as_bytes() {
+            let reason = format!(
+                "Incorrect BeginString: expected {}, received {}",
+                self.begin_string(),
+                String::from_utf8_lossy(msg.begin_string())
+            );
+            return self.refuse_identity(reason, now, utc);
+        }
+        if self.config.check_comp_id {
+            for (t, expected) in [
+                (tag::SENDER_COMP_ID, self.config.target_comp_id.clone()),
+                (tag::TARGET_COMP_ID, self.config.sender_comp_id.clone()),
+            ] {
+                if msg.get(t) != Some(expected.as_bytes()) {
+                    let reason = format!(
+                        "CompID problem: {}({t}) is {:?}, expected {expected:?}",
+                        tag::name(t).unwrap_or("tag"),
+                        String::from_utf8_lossy(msg.get(t).unwrap_or_default())
+                    );
+                    return self.refuse_identity(reason, now, utc);
+                }
+            }
+        }
+        if acceptor && self.outside_period(utc) {
+            self.push_error(SessionError::OutsideSessionTime);
+            return self.close_link(Ending::Failed, now, utc);
+        }
+        let seq = match msg.msg_seq_num() {
+            Ok(seq) if (1..=MAX_SEQ_NUM).contains(&seq) => seq,
+            _ => {
+                return self.invalid_logon("MsgSeqNum(34) missing or invalid".to_string(), now, utc)
+            }
+        };
+        let sending_time_ok = match msg.get_as::<UtcTimestamp>(tag::SENDING_TIME) {
+            Ok(t) => !self.config.check_latency || self.within_latency(t, utc),
+            Err(_) => false,
+        };
+        if !sending_time_ok {
+            return self.invalid_logon("SendingTime accuracy problem".to_string(), now, utc);
+        }
+        let heart_bt_int = match msg.get_as::<i64>(tag::HEART_BT_INT) {
+            Ok(h) if (0..=i64::from(u32::MAX)).contains(&h) => h as u32,
+            Ok(_) | Err(FieldError::Invalid { .. }) => {
+                return self.invalid_logon("HeartBtInt(108) invalid".to_string(), now, utc)
+            }
+            Err(FieldError::Missing(_)) => {
+                return self.invalid_logon("HeartBtInt(108) missing".to_string(), now, utc)
+            }
+        };
+        match msg.get(tag::ENCRYPT_METHOD) {
+            None => return self.invalid_logon("EncryptMethod(98) missing".to_string(), now, utc),
+            Some(b"0") => {}
+            Some(_) => {
+                return self.invalid_logon("Unsupported EncryptMethod(98)".to_string(), now, utc)
+            }
+        }
+        let reset_flag = msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y");
+        let next_expected = if self.config.send_next_expected_msg_seq_num
+            && supports_next_expected(self.config.version)
+        {
+            match msg.get_opt::<SeqNum>(tag::NEXT_EXPECTED_MSG_SEQ_NUM) {
+                Ok(v) => v,
+                Err(_) => {
+                    return self.invalid_logon(
+                        "NextExpectedMsgSeqNum(789) invalid".to_string(),
+                        now,
+                        utc,
+                    )
+                }
+            }
+        } else {
+            None
+        };
+        self.peer_sent_next_expected = next_expected.is_some();
+
+        if acceptor {
+            self.heart_bt_int = heart_bt_int;
+            let reset = reset_flag || self.config.reset_on_logon || self.reset_on_next_logon;
+            if reset {
+                self.reset_store(utc);
+            }
+            if !reset_flag && seq < self.next_target {
+                let expected = self.next_target;
+                let text = format!("MsgSeqNum too low, expecting {expected} but received {seq}");
+                self.send_logout(Some(&text), now, utc);
+                self.push_error(SessionError::MsgSeqNumTooLow {
+                    expected,
+                    received: seq,
+                });
+                return self.close_link(Ending::Failed, now, utc);
+            }
+            let our_next_expected = if seq > self.next_target {
+                self.next_target
+            } else {
+                seq + 1
+            };
+            self.send_logon(reset, our_next_expected, now, utc);
+        } else {
+            if reset_flag && !self.reset_sent {
+                // The acceptor reset on this logon: our Logon counts as 1.
+                self.reset_store(utc);
+                self.next_sender = 2;
+                if let Err(e) = self.store.set_next_sender_seq_num(2) {
+                    self.push_error(e.into());
+                }
+                self.logon_seq = 1;
+            }
+            if !reset_flag && seq < self.next_target {
+                let expected = self.next_target;
+                let text = format!("MsgSeqNum too low, expecting {expected} but received {seq}");
+                self.send_logout(Some(&text), now, utc);
+                self.push_error(SessionError::MsgSeqNumTooLow {
+                    expected,
+                    received: seq,
+                });
+                return self.close_link(Ending::Failed, now, utc);
+            }
+        }
+
+        self.timers.stop(Timer::Logon);
+        self.reset_sent = false;
+        self.reset_on_next_logon = false;
+        self.reconnect_attempts = 0;
+        self.set_state(SessionState::Established);
+        self.deliver(msg, false);
+        self.start_heartbeats(now);
+
+        if seq > self.next_target {
+            // 1S a, 1B c: the Logon counts once the gap before it is filled.
+            self.queue_out_of_order(seq, &[]);
+            if self.config.send_next_expected_msg_seq_num && self.peer_sent_next_expected {
+                // Both sides use NextExpectedMsgSeqNum: the peer resends
+                // what we told it we expect without being asked.
+                self.resend_requested = Some(ResendProgress {
+                    end_target: seq - 1,
+                    chunk_end: 0,
+                    mark: self.next_target,
+                });
+                self.timers.set(
+                    Timer::Resend,
+                    super::timers::deadline(now, self.resend_timeout()),
+                );
+            } else {
+                self.request_resend(seq, now, utc);
+            }
+        } else {
+            self.set_next_target(seq + 1);
+        }
+        if let Some(next_expected) = next_expected {
+            self.on_next_expected(next_expected, now, utc);
+            if self.state != SessionState::Established {
+                return;
+            }
+        }
+        self.events.push_back(QueuedEvent::LoggedOn);
+        self.after_logon_late_delivery(now, utc);
+    }
+
+    /// A Logon from an identity that is not this session's: an acceptor
+    /// closes without sending anything (1S c); an initiator logs out (1B d).
+    fn refuse_identity(&mut self, reason: String, now: Instant, utc: UtcTimestamp) {
+        if self.config.role == Role::Acceptor {
+            self.push_error(SessionError::UnknownIdentity { reason });
+            self.close_link(Ending::Failed, now, utc);
+        } else {
+            self.invalid_logon(reason, now, utc);
+        }
+    }
+
+    /// Acts on the peer's NextExpectedMsgSeqNum(789): resend what it
+    /// misses, or log out if it expects more than we ever sent.
+    fn on_next_expected(&mut self, next_expected: SeqNum, now: Instant, utc: UtcTimestamp) {
+        let logon_seq = self.logon_seq;
+        // An acceptor's reply has MsgSeqNum logon_seq, which the initiator
+        // had not seen; an initiator's Logon was processed by the acceptor.
+        let highest_valid = match self.config.role {
+            Role::Acceptor => logon_seq,
+            Role::Initiator => logon_seq + 1,
+        };
+        if next_expected > highest_valid {
+            let text = format!(
+                "NextExpectedMsgSeqNum(789) {next_expected} too high, next MsgSeqNum is {}",
+                self.next_sender
+            );
+            let error = SessionError::NextExpectedMsgSeqNumTooHigh {
+                received: next_expected,
+                next_sender: self.next_sender,
+            };
+            self.fatal_logout(text, error, now, utc);
+        } else if next_expected < logon_seq {
+            self.resend_range(next_expected, logon_seq - 1, now, utc);
+        }
+    }
+
+    /// A framed message whose fields cannot be split (an SOH inside a
+    /// value, a data field of the wrong length): rejected when its
+    /// MsgSeqNum is the one expected (14k), otherwise dropped.
+    fn on_unparseable(&mut self, frame: &[u8], error: ParseError, now: Instant, utc: UtcTimestamp) {
+        let seq = raw_field(frame, tag::MSG_SEQ_NUM).and_then(parse_seq);
+        match seq {
+            Some(seq) if seq == self.next_target && self.state == SessionState::Established => {
+                let (reason, ref_tag) = match error {
+                    ParseError::MalformedField { after, .. } => (
+                        SessionRejectReason::NonDataValueIncludesFieldDelimiter,
+                        after,
+                    ),
+                    ParseError::DataLengthMismatch { tag } => {
+                        (SessionRejectReason::IncorrectDataFormat, Some(tag))
+                    }
+                    _ => (SessionRejectReason::Other, None),
+                };
+                let msg_type = raw_field(frame, tag::MSG_TYPE).unwrap_or_default();
+                self.send_reject(seq, msg_type, reason, ref_tag, None, now, utc);
+                self.set_next_target(seq + 1);
+            }
+            _ => self.push_error(SessionError::Unparseable(error)),
+        }
+    }
+}
+
+/// The value of the first `tag` field in a raw message, found by scanning
+/// for `<SOH>tag=` (for messages that cannot be indexed).
+fn raw_field(frame: &[u8], tag: fix_proto::Tag) -> Option<&[u8]> {
+    let mut pattern = [0u8; 12];
+    pattern[0] = SOH;
+    let digits = tag.to_string();
+    let n = digits.len();
+    pattern[1..=n].copy_from_slice(digits.as_bytes());
+    pattern[n + 1] = b'=';
+    let pattern = &pattern[..n + 2];
+    let at = frame.windows(pattern.len()).position(|w| w == pattern)? + pattern.len();
+    let rest = &frame[at..];
+    let end = rest.iter().position(|&b| b == SOH)?;
+    Some(&rest[..end])
+}
+
+fn parse_seq(raw: &[u8]) -> Option<SeqNum> {
+    use fix_proto::FromFixValue;
+    SeqNum::from_fix_value(raw)
+        .ok()
+        .filter(|s| (1..=MAX_SEQ_NUM).contains(s))
+}

@@ -1,0 +1,1084 @@
+//! The [`Session`] state machine: one FIX session, initiator or acceptor,
+//! driven by inputs that carry the current time and drained of its outputs
+//! (bytes, events, the next deadline) after every input.
+
+mod inbound;
+mod late;
+mod outbound;
+mod resend;
+mod timers;
+
+use crate::config::{LateDelivery, Role, SessionConfig, SessionKey};
+use crate::error::{SendError, SessionError};
+use crate::event::{Event, QueuedEvent, UndeliveredReason};
+use crate::msg_types;
+use crate::state::SessionState;
+use crate::store::{SeqNum, Store};
+use fix_proto::framing::FrameConfig;
+use fix_proto::value::{TimePrecision, TimestampCache};
+use fix_proto::{Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, UtcTimestamp};
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+use timers::{deadline, Timer, TimerTable};
+
+/// How a connection ended, which decides the state that follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// A Logout exchange finished (or our Logout went unanswered).
+    LoggedOut,
+    /// An error, a lost link or a failed logon.
+    Failed,
+    /// The application asked to drop the link.
+    Dropped,
+}
+
+/// Why we sent a Logout and wait for the reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogoutKind {
+    /// The application asked to log out.
+    Requested,
+    /// A protocol error (sequence too low, CompID, SendingTime...): the
+    /// peer's messages are no longer processed, only its Logout.
+    Error,
+    /// The session period ended or a new one began.
+    Schedule,
+}
+
+/// A TestRequest we sent and whose Heartbeat we wait for.
+#[derive(Debug, Clone, Copy)]
+struct PendingTestRequest {
+    id: u64,
+    sent_at: Instant,
+}
+
+/// Our outstanding ResendRequest: what is still missing.
+#[derive(Debug, Clone, Copy)]
+struct ResendProgress {
+    /// Highest MsgSeqNum known to be missing.
+    end_target: SeqNum,
+    /// EndSeqNo(16) of the chunk asked for, 0 when the request was open-ended.
+    chunk_end: SeqNum,
+    /// NextNumIn when progress was last seen.
+    mark: SeqNum,
+}
+
+/// An application message waiting for the session to be established
+/// (late delivery).
+#[derive(Debug, Clone)]
+struct LateMessage {
+    /// The MsgSeqNum it consumed, or `None` when it will be numbered when
+    /// sent (the next Logon resets sequence numbers).
+    seq: Option<SeqNum>,
+    msg: MessageBuilder,
+    expires: Option<Instant>,
+}
+
+/// The largest MsgSeqNum (and NewSeqNo) accepted from a peer; anything
+/// larger is treated as invalid so that counting past it cannot overflow.
+const MAX_SEQ_NUM: SeqNum = i64::MAX as SeqNum;
+
+/// Bounds the number of spare receive buffers kept for reuse.
+const MAX_POOLED_BUFFERS: usize = 64;
+
+/// One FIX session as a deterministic, sans-IO state machine.
+///
+/// # Driving a session
+///
+/// Every input takes the current monotonic time (`now`, for timers) and
+/// UTC time (`utc`, for SendingTime(52) and the schedule); the session
+/// never reads a clock, so the same inputs at the same times give the same
+/// outputs, byte for byte. After **every** input, drain the outputs:
+///
+/// 1. [`poll_transmit`](Session::poll_transmit) /
+///    [`transmitted`](Session::transmitted) (or
+///    [`transmit_into`](Session::transmit_into)) until nothing is pending:
+///    write those bytes to the link, in order;
+/// 2. [`poll_event`](Session::poll_event) until `None`: act on
+///    [`Event::OpenLink`] and [`Event::CloseLink`] (after writing the
+///    pending bytes), hand messages to the application;
+/// 3. [`poll_timeout`](Session::poll_timeout): call
+///    [`handle_timeout`](Session::handle_timeout) once that instant passes.
+///
+/// See the crate documentation for the loop as code.
+pub struct Session {
+    config: SessionConfig,
+    store: Box<dyn Store + Send>,
+    state: SessionState,
+    /// Whether a link is up (between handle_link_up and its end).
+    link_up: bool,
+    next_sender: SeqNum,
+    next_target: SeqNum,
+    /// HeartBtInt in force: ours for an initiator, the peer's for an acceptor.
+    heart_bt_int: u32,
+    timers: TimerTable,
+
+    // Receive path.
+    decoder: Decoder,
+    index: FieldIndex,
+    /// Messages received beyond a gap, by MsgSeqNum; an empty buffer marks a
+    /// message already acted on (Logon, ResendRequest) that only counts.
+    out_of_order: BTreeMap<SeqNum, Vec<u8>>,
+    buffer_pool: Vec<Vec<u8>>,
+    resend_requested: Option<ResendProgress>,
+    last_received: Instant,
+    test_request: Option<PendingTestRequest>,
+    test_req_counter: u64,
+    /// Whether the peer's Logon carried NextExpectedMsgSeqNum(789).
+    peer_sent_next_expected: bool,
+
+    // Send path.
+    encoder: Encoder,
+    tx: Vec<u8>,
+    tx_start: usize,
+    store_dirty: bool,
+    /// MsgSeqNum of our last Logon.
+    logon_seq: SeqNum,
+
+    // Answering ResendRequests.
+    resend_scratch: Vec<u8>,
+    resend_entries: Vec<(SeqNum, usize, usize)>,
+    resend_index: FieldIndex,
+
+    // Events.
+    events: VecDeque<QueuedEvent>,
+    /// Received messages handed out as events, back to back.
+    inbox: Vec<u8>,
+    event_index: FieldIndex,
+
+    // Late delivery.
+    late: VecDeque<LateMessage>,
+
+    // Life cycle.
+    /// The application logged out or disconnected: no reconnect.
+    stop_requested: bool,
+    logout_kind: Option<LogoutKind>,
+    logout_text: Option<String>,
+    /// Reset sequence numbers at the next Logon (requested while not
+    /// established).
+    reset_on_next_logon: bool,
+    /// Our Logon carried ResetSeqNumFlag=Y and its reply has not come yet.
+    reset_sent: bool,
+    /// Reset sequence numbers when the current connection ends (a new
+    /// session period began while logged on).
+    reset_after_close: bool,
+    reconnect_attempts: u32,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("key", &self.config.key())
+            .field("state", &self.state)
+            .field("next_sender_seq_num", &self.next_sender)
+            .field("next_target_seq_num", &self.next_target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session with the given configuration and store, in state
+    /// [`SessionState::Initial`]. Sequence numbers come from the store
+    /// (reset first if a schedule says a new period has begun since the
+    /// store's creation time).
+    pub fn new(
+        config: SessionConfig,
+        store: Box<dyn Store + Send>,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> Result<Session, SessionError> {
+        if config.sender_comp_id.is_empty() {
+            return Err(SessionError::InvalidConfig(
+                "SenderCompID is empty".to_string(),
+            ));
+        }
+        if config.target_comp_id.is_empty() {
+            return Err(SessionError::InvalidConfig(
+                "TargetCompID is empty".to_string(),
+            ));
+        }
+        if !config.test_request_delay_multiplier.is_finite()
+            || config.test_request_delay_multiplier < 0.0
+        {
+            return Err(SessionError::InvalidConfig(format!(
+                "TestRequestDelayMultiplier must be a non-negative number, not {}",
+                config.test_request_delay_multiplier
+            )));
+        }
+        let next_sender = store.next_sender_seq_num().max(1);
+        let next_target = store.next_target_seq_num().max(1);
+        let mut session = Session {
+            heart_bt_int: config.heart_bt_int,
+            decoder: Decoder::new(frame_config(&config)),
+            encoder: Encoder::with_timestamps(TimestampCache::new(precision(&config))),
+            config,
+            store,
+            state: SessionState::Initial,
+            link_up: false,
+            next_sender,
+            next_target,
+            timers: TimerTable::default(),
+            index: FieldIndex::new(),
+            out_of_order: BTreeMap::new(),
+            buffer_pool: Vec::new(),
+            resend_requested: None,
+            last_received: now,
+            test_request: None,
+            test_req_counter: 0,
+            peer_sent_next_expected: false,
+            tx: Vec::with_capacity(4096),
+            tx_start: 0,
+            store_dirty: false,
+            logon_seq: 0,
+            resend_scratch: Vec::new(),
+            resend_entries: Vec::new(),
+            resend_index: FieldIndex::new(),
+            events: VecDeque::with_capacity(16),
+            inbox: Vec::with_capacity(4096),
+            event_index: FieldIndex::new(),
+            late: VecDeque::new(),
+            stop_requested: false,
+            logout_kind: None,
+            logout_text: None,
+            reset_on_next_logon: false,
+            reset_sent: false,
+            reset_after_close: false,
+            reconnect_attempts: 0,
+        };
+        // Drop events of the start-up check; a store failure is returned.
+        session.check_schedule(now, utc);
+        for event in session.events.drain(..) {
+            if let QueuedEvent::Error(e) = event {
+                return Err(e);
+            }
+        }
+        Ok(session)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// The configuration, to change before [`connect`](Session::connect):
+    /// credentials and Logon fields are read when each Logon is sent;
+    /// HeartBtInt, message size and checksum options when a link comes up.
+    pub fn config_mut(&mut self) -> &mut SessionConfig {
+        &mut self.config
+    }
+
+    /// The current state.
+    pub fn state(&self) -> SessionState {
+        self.state
+    }
+
+    /// The MsgSeqNum the next outgoing message will carry.
+    pub fn next_sender_seq_num(&self) -> SeqNum {
+        self.next_sender
+    }
+
+    /// The MsgSeqNum expected on the next incoming message (NextNumIn).
+    pub fn next_target_seq_num(&self) -> SeqNum {
+        self.next_target
+    }
+
+    /// The identity of this session.
+    pub fn key(&self) -> SessionKey {
+        self.config.key()
+    }
+
+    /// The HeartBtInt(108) in force, in seconds (the peer's, for an
+    /// acceptor that has received a Logon).
+    pub fn heart_bt_int(&self) -> u32 {
+        self.heart_bt_int
+    }
+
+    /// Whether a link is up as far as the session knows.
+    pub fn is_link_up(&self) -> bool {
+        self.link_up
+    }
+
+    /// Number of application messages waiting for late delivery.
+    pub fn queued_len(&self) -> usize {
+        self.late.len()
+    }
+
+    /// Number of messages received beyond a gap and kept until it is filled.
+    pub fn out_of_order_len(&self) -> usize {
+        self.out_of_order.len()
+    }
+
+    /// The store (for inspection; writes should go through the session).
+    pub fn store(&self) -> &(dyn Store + Send) {
+        &*self.store
+    }
+
+    // ---- inputs ----
+
+    /// Starts the session.
+    ///
+    /// Initiator: from `Initial`, a terminated state or `Reconnect`, go to
+    /// `WaitForConnect` and emit [`Event::OpenLink`] (or wait in
+    /// `Reconnect` for the next scheduled period). Acceptor: become ready
+    /// for a connection (`WaitForConnect`; `WaitForFirstLogon` follows on
+    /// link up). Calling it while connected does nothing.
+    pub fn connect(&mut self, now: Instant, utc: UtcTimestamp) {
+        self.stop_requested = false;
+        self.begin_input();
+        if !matches!(
+            self.state,
+            SessionState::Initial
+                | SessionState::Reconnect
+                | SessionState::CorrectlyTerminated
+                | SessionState::NonGracefullyTerminated
+        ) {
+            return;
+        }
+        self.check_schedule(now, utc);
+        self.reconnect_attempts = 0;
+        self.timers.stop(Timer::Reconnect);
+        match self.config.role {
+            Role::Initiator => {
+                if self.outside_period(utc) {
+                    // The schedule timer reconnects when the period starts.
+                    self.set_state(SessionState::Reconnect);
+                } else {
+                    self.set_state(SessionState::WaitForConnect);
+                    self.events.push_back(QueuedEvent::OpenLink);
+                }
+            }
+            Role::Acceptor => self.set_state(SessionState::WaitForConnect),
+        }
+    }
+
+    /// The transport has a connected link. Initiator: the TCP connection is
+    /// open: send Logon and wait for the reply (`WaitForConfirmLogon`,
+    /// LogonTimeout armed). Acceptor: a connection was accepted (and routed
+    /// here): `WaitForFirstLogon`, LogonTimeout armed.
+    pub fn handle_link_up(&mut self, now: Instant, utc: UtcTimestamp) {
+        self.begin_input();
+        if self.link_up {
+            self.push_error(SessionError::LinkAlreadyUp { state: self.state });
+            return;
+        }
+        self.link_up = true;
+        self.tx.clear();
+        self.tx_start = 0;
+        self.decoder.set_config(frame_config(&self.config));
+        self.decoder.clear();
+        self.last_received = now;
+        self.test_request = None;
+        self.timers.stop(Timer::Reconnect);
+        self.timers.stop(Timer::Linger);
+        self.check_schedule(now, utc);
+        match self.config.role {
+            Role::Initiator => {
+                if self.stop_requested {
+                    // A connect attempt that finished after logout/disconnect.
+                    self.link_up = false;
+                    self.events.push_back(QueuedEvent::CloseLink);
+                    return;
+                }
+                if self.outside_period(utc) {
+                    self.close_link(Ending::Failed, now, utc);
+                    return;
+                }
+                self.heart_bt_int = self.config.heart_bt_int;
+                let reset = self.config.reset_on_logon || self.reset_on_next_logon;
+                if reset {
+                    self.reset_store(utc);
+                }
+                self.set_state(SessionState::WaitForConfirmLogon);
+                let next_expected = self.next_target;
+                self.send_logon(reset, next_expected, now, utc);
+                self.reset_sent = reset;
+                self.timers
+                    .set(Timer::Logon, deadline(now, self.config.logon_timeout));
+            }
+            Role::Acceptor => {
+                self.set_state(SessionState::WaitForFirstLogon);
+                self.timers
+                    .set(Timer::Logon, deadline(now, self.config.logon_timeout));
+            }
+        }
+    }
+
+    /// Bytes read from the link, in any split. Complete messages are
+    /// processed at once; a partial one waits for the rest. Ignored while no
+    /// link is up.
+    pub fn handle_input(&mut self, bytes: &[u8], now: Instant, utc: UtcTimestamp) {
+        self.begin_input();
+        if !self.link_up {
+            return;
+        }
+        self.receive(bytes, now, utc);
+    }
+
+    /// The link broke, or a connect attempt failed. Initiator: `Reconnect`
+    /// with the reconnect timer, or `NonGracefullyTerminated` after
+    /// `reconnect_max_tries`. Acceptor: `NonGracefullyTerminated` (or
+    /// `CorrectlyTerminated` if a Logout exchange was under way). Harmless
+    /// after the session itself asked to close the link.
+    pub fn handle_link_down(&mut self, now: Instant, utc: UtcTimestamp) {
+        self.begin_input();
+        if !self.link_up {
+            if self.config.role == Role::Initiator && self.state == SessionState::WaitForConnect {
+                // The connect attempt failed.
+                self.end_connection(Ending::Failed, now, utc);
+            }
+            return;
+        }
+        self.link_up = false;
+        self.tx.clear();
+        self.tx_start = 0;
+        self.decoder.clear();
+        match self.state {
+            SessionState::CorrectlyTerminated | SessionState::NonGracefullyTerminated => {
+                // Lingering after the Logout exchange: the peer closed first.
+                self.timers.stop(Timer::Linger);
+            }
+            SessionState::WaitForConfirmLogout => {
+                let ending = if self.logout_kind == Some(LogoutKind::Error) {
+                    Ending::Failed
+                } else {
+                    Ending::LoggedOut
+                };
+                let text = self.logout_text.take();
+                self.events.push_back(QueuedEvent::LoggedOut(text));
+                self.end_connection(ending, now, utc);
+            }
+            _ => self.end_connection(Ending::Failed, now, utc),
+        }
+    }
+
+    /// A deadline returned by [`poll_timeout`](Session::poll_timeout)
+    /// passed. Runs every timer that expired at `now`; spurious or early
+    /// calls are harmless.
+    pub fn handle_timeout(&mut self, now: Instant, utc: UtcTimestamp) {
+        self.begin_input();
+        for timer in Timer::ALL {
+            if self.timers.expire(timer, now) {
+                self.on_timer(timer, now, utc);
+            }
+        }
+    }
+
+    /// Sends an application message.
+    ///
+    /// Established: it is given the next MsgSeqNum, encoded, stored and
+    /// queued for transmission; returns that MsgSeqNum. Otherwise late
+    /// delivery applies ([`LateDelivery`]): with `Queue`/`QueueFor` the
+    /// message is kept (consuming the next MsgSeqNum, returned, unless the
+    /// next Logon resets sequence numbers: then `None`) and sent after logon
+    /// and resynchronisation, with SendingTime(52) set when actually sent;
+    /// with `Reject` it is refused with [`SendError::NotEstablished`].
+    pub fn send(
+        &mut self,
+        msg: &MessageBuilder,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> Result<Option<SeqNum>, SendError> {
+        self.begin_input();
+        let msg_type = msg.msg_type();
+        if !msg_types::is_well_formed(msg_type) {
+            return Err(SendError::InvalidMsgType {
+                msg_type: String::from_utf8_lossy(msg_type).into_owned(),
+            });
+        }
+        if msg_types::is_session_managed(msg_type) {
+            return Err(SendError::SessionLevelMsgType {
+                msg_type: String::from_utf8_lossy(msg_type).into_owned(),
+            });
+        }
+        if self.state == SessionState::Established && self.link_up {
+            let seq = self.next_sender;
+            self.encode_app(msg, seq, false, utc);
+            self.commit_new(seq, now)?;
+            return Ok(Some(seq));
+        }
+        self.queue_late(msg, now)
+    }
+
+    /// Logs out gracefully: sends Logout (with Text(58) if given), waits
+    /// LogoutTimeout for the reply, then asks to close the link; ends in
+    /// `CorrectlyTerminated` without reconnecting. Not logged on: stops
+    /// connecting (and drops a link not yet logged on).
+    pub fn logout(&mut self, text: Option<&str>, now: Instant, utc: UtcTimestamp) {
+        self.begin_input();
+        self.stop_requested = true;
+        match self.state {
+            SessionState::Established => {
+                self.start_logout(LogoutKind::Requested, text.map(str::to_string), now, utc);
+            }
+            SessionState::WaitForConfirmLogout => {
+                // Already logging out; do not reconnect afterwards.
+                if self.logout_kind == Some(LogoutKind::Schedule) {
+                    self.logout_kind = Some(LogoutKind::Requested);
+                }
+            }
+            SessionState::WaitForConfirmLogon | SessionState::WaitForFirstLogon => {
+                self.close_link(Ending::LoggedOut, now, utc);
+            }
+            SessionState::WaitForConnect | SessionState::Reconnect => {
+                if self.state == SessionState::WaitForConnect && self.config.role == Role::Initiator
+                {
+                    // Abort the connect attempt in progress.
+                    self.events.push_back(QueuedEvent::CloseLink);
+                }
+                self.timers.stop(Timer::Reconnect);
+                self.set_state(SessionState::CorrectlyTerminated);
+            }
+            SessionState::Initial
+            | SessionState::CorrectlyTerminated
+            | SessionState::NonGracefullyTerminated => {
+                if self.link_up {
+                    // Lingering after a Logout exchange: close now.
+                    self.link_up = false;
+                    self.timers.stop(Timer::Linger);
+                    self.events.push_back(QueuedEvent::CloseLink);
+                }
+            }
+        }
+    }
+
+    /// Drops the link without Logout; ends in `NonGracefullyTerminated`
+    /// without reconnecting.
+    pub fn disconnect(&mut self, now: Instant, utc: UtcTimestamp) {
+        self.begin_input();
+        self.stop_requested = true;
+        if self.link_up {
+            self.close_link(Ending::Dropped, now, utc);
+            return;
+        }
+        if self.state == SessionState::WaitForConnect && self.config.role == Role::Initiator {
+            self.events.push_back(QueuedEvent::CloseLink);
+        }
+        self.timers.stop(Timer::Reconnect);
+        if self.state != SessionState::Initial {
+            self.set_state(SessionState::NonGracefullyTerminated);
+        }
+    }
+
+    /// Resets both sequence numbers to 1 locally (store reset), without
+    /// telling the peer. Meant for a session that is not logged on (FIX
+    /// Antenna's `resetSeqNumLocal`); queued late-delivery messages are
+    /// numbered again when sent.
+    pub fn reset_seq_num_local(&mut self, _now: Instant, utc: UtcTimestamp) {
+        self.begin_input();
+        self.reset_store(utc);
+    }
+
+    /// Resets sequence numbers on both sides: established, sends a Logon
+    /// with ResetSeqNumFlag(141)=Y and MsgSeqNum 1 now (incoming numbering
+    /// restarts with the peer's Logon reply); otherwise the next Logon does.
+    pub fn reset_seq_num_and_send_logon(&mut self, now: Instant, utc: UtcTimestamp) {
+        self.begin_input();
+        if self.state == SessionState::Established && self.link_up {
+            let target = self.next_target;
+            self.reset_store(utc);
+            self.set_next_target(target);
+            self.send_logon(true, 1, now, utc);
+            self.reset_sent = true;
+        } else {
+            self.reset_on_next_logon = true;
+        }
+    }
+
+    /// Reports every message waiting for late delivery as
+    /// [`Event::Undelivered`] (reason `Discarded`) and empties the queue.
+    /// Sequence numbers they consumed stay used (they are gap-filled if
+    /// asked for).
+    pub fn discard_queued(&mut self) {
+        self.begin_input();
+        while let Some(m) = self.late.pop_front() {
+            self.events.push_back(QueuedEvent::Undelivered {
+                msg: m.msg,
+                reason: UndeliveredReason::Discarded,
+            });
+        }
+        self.timers.stop(Timer::LateDelivery);
+    }
+
+    // ---- outputs ----
+
+    /// All bytes waiting to be written to the link, contiguous; `None` when
+    /// nothing is pending. The store is flushed before bytes are handed out.
+    ///
+    /// Call it after every input (`connect`, `handle_link_up`,
+    /// `handle_input`, `handle_link_down`, `handle_timeout`, `send`,
+    /// `logout`, `disconnect`, the reset methods) until it returns `None`,
+    /// acknowledging what was written with
+    /// [`transmitted`](Session::transmitted). Bytes still pending when the
+    /// link goes down or comes up again are dropped.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<&[u8]> {
+        if self.tx_start >= self.tx.len() {
+            return None;
+        }
+        self.flush_store();
+        Some(&self.tx[self.tx_start..])
+    }
+
+    /// Acknowledges that the first `n` bytes of what
+    /// [`poll_transmit`](Session::poll_transmit) returned were written
+    /// (partial writes are fine).
+    pub fn transmitted(&mut self, n: usize) {
+        self.tx_start = (self.tx_start + n).min(self.tx.len());
+        if self.tx_start == self.tx.len() {
+            self.tx.clear();
+            self.tx_start = 0;
+        }
+    }
+
+    /// Appends all pending bytes to `out` (after flushing the store) and
+    /// returns how many: the alternative to `poll_transmit` + `transmitted`
+    /// for a caller with its own buffer. Call it when `poll_transmit` would
+    /// be called.
+    pub fn transmit_into(&mut self, out: &mut Vec<u8>) -> usize {
+        let n = self.tx.len() - self.tx_start;
+        if n > 0 {
+            self.flush_store();
+            out.extend_from_slice(&self.tx[self.tx_start..]);
+        }
+        self.tx.clear();
+        self.tx_start = 0;
+        n
+    }
+
+    /// The next event, `None` when there are no more. Received messages are
+    /// zero-copy views valid until the next call to `poll_event` or to an
+    /// input method.
+    ///
+    /// Call it after every input until it returns `None` (after draining
+    /// [`poll_transmit`](Session::poll_transmit), so that the bytes before
+    /// an [`Event::CloseLink`] are written).
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event<'_>> {
+        let Some(event) = self.events.pop_front() else {
+            self.inbox.clear();
+            return None;
+        };
+        Some(match event {
+            QueuedEvent::StateChanged { from, to } => Event::StateChanged { from, to },
+            QueuedEvent::OpenLink => Event::OpenLink,
+            QueuedEvent::CloseLink => Event::CloseLink,
+            QueuedEvent::LoggedOn => Event::LoggedOn,
+            QueuedEvent::LoggedOut(text) => Event::LoggedOut { text },
+            QueuedEvent::App { start, len } | QueuedEvent::Admin { start, len } => {
+                let app = matches!(event, QueuedEvent::App { .. });
+                let bytes = self.inbox.get(start..start + len).unwrap_or_default();
+                // These bytes were indexed when received; with the same
+                // data-field table they index again.
+                match self.event_index.parse(bytes) {
+                    Ok(msg) if app => Event::AppMessage(msg),
+                    Ok(msg) => Event::AdminMessage(msg),
+                    Err(e) => Event::Error(SessionError::Unparseable(e)),
+                }
+            }
+            QueuedEvent::Rejected {
+                ref_seq_num,
+                reason,
+                text,
+            } => Event::Rejected {
+                ref_seq_num,
+                reason,
+                text,
+            },
+            QueuedEvent::Garbled { error, dropped } => Event::Garbled { error, dropped },
+            QueuedEvent::Undelivered { msg, reason } => Event::Undelivered { msg, reason },
+            QueuedEvent::Error(e) => Event::Error(e),
+        })
+    }
+
+    /// The earliest instant at which [`handle_timeout`](Session::handle_timeout)
+    /// must be called; `None` when no timer runs.
+    ///
+    /// Call it after draining the other outputs of every input; the value
+    /// only changes through inputs.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    // ---- internals shared by the submodules ----
+
+    /// Housekeeping at the start of every input: the delivery buffer can be
+    /// reused once every event that points into it was polled.
+    fn begin_input(&mut self) {
+        if self.events.is_empty() {
+            self.inbox.clear();
+        }
+    }
+
+    fn begin_string(&self) -> &'static str {
+        self.config.version.begin_string()
+    }
+
+    fn set_state(&mut self, to: SessionState) {
+        let from = self.state;
+        if from != to {
+            self.state = to;
+            self.events
+                .push_back(QueuedEvent::StateChanged { from, to });
+        }
+    }
+
+    fn push_error(&mut self, error: SessionError) {
+        self.events.push_back(QueuedEvent::Error(error));
+    }
+
+    fn flush_store(&mut self) {
+        if self.store_dirty {
+            self.store_dirty = false;
+            if let Err(e) = self.store.flush() {
+                self.push_error(e.into());
+            }
+        }
+    }
+
+    fn set_next_target(&mut self, seq: SeqNum) {
+        self.next_target = seq;
+        self.store_dirty = true;
+        if let Err(e) = self.store.set_next_target_seq_num(seq) {
+            self.push_error(e.into());
+        }
+    }
+
+    /// Resets the store and both sequence numbers to 1.
+    fn reset_store(&mut self, utc: UtcTimestamp) {
+        if let Err(e) = self.store.reset(utc) {
+            self.push_error(e.into());
+        }
+        self.store_dirty = true;
+        self.next_sender = 1;
+        self.next_target = 1;
+        self.clear_gap_state();
+        for m in &mut self.late {
+            m.seq = None;
+        }
+    }
+
+    /// Forgets the out-of-order queue and our outstanding ResendRequest.
+    fn clear_gap_state(&mut self) {
+        while let Some((_, buf)) = self.out_of_order.pop_first() {
+            self.recycle(buf);
+        }
+        self.resend_requested = None;
+        self.timers.stop(Timer::Resend);
+    }
+
+    fn recycle(&mut self, mut buf: Vec<u8>) {
+        if buf.capacity() > 0 && self.buffer_pool.len() < MAX_POOLED_BUFFERS {
+            buf.clear();
+            self.buffer_pool.push(buf);
+        }
+    }
+
+    /// The TestRequest delay: HeartBtInt x (1 + TestRequestDelayMultiplier).
+    fn idle_timeout(&self) -> Duration {
+        let factor = 1.0 + self.config.test_request_delay_multiplier;
+        Duration::try_from_secs_f64(self.heart_bt_int as f64 * factor).unwrap_or(Duration::MAX)
+    }
+
+    /// How long our ResendRequest may go without progress before it is sent
+    /// again (a lost request or answer must not stall the session).
+    fn resend_timeout(&self) -> Duration {
+        Duration::from_secs(self.heart_bt_int.max(1) as u64)
+    }
+
+    /// Records that something was received: restarts the TestRequest timer.
+    fn note_received(&mut self, now: Instant) {
+        self.last_received = now;
+        if self.state == SessionState::Established && self.heart_bt_int > 0 {
+            self.timers
+                .set(Timer::TestRequest, deadline(now, self.idle_timeout()));
+        }
+    }
+
+    /// Records that a message was sent: restarts the Heartbeat timer.
+    fn note_sent(&mut self, now: Instant) {
+        if self.state == SessionState::Established && self.heart_bt_int > 0 {
+            self.timers.set(
+                Timer::Heartbeat,
+                deadline(now, Duration::from_secs(self.heart_bt_int as u64)),
+            );
+        }
+    }
+
+    /// Starts the heartbeat timers on entering `Established`.
+    fn start_heartbeats(&mut self, now: Instant) {
+        self.note_sent(now);
+        self.note_received(now);
+    }
+
+    /// Asks the transport to close the link, then ends the connection.
+    fn close_link(&mut self, ending: Ending, now: Instant, utc: UtcTimestamp) {
+        if self.link_up {
+            self.link_up = false;
+            self.events.push_back(QueuedEvent::CloseLink);
+        }
+        self.end_connection(ending, now, utc);
+    }
+
+    /// The connection is over: clear its state, apply the reset options and
+    /// choose the next state (reconnect or terminate).
+    fn end_connection(&mut self, ending: Ending, now: Instant, utc: UtcTimestamp) {
+        for t in [
+            Timer::Logon,
+            Timer::Logout,
+            Timer::Heartbeat,
+            Timer::TestRequest,
+            Timer::Linger,
+            Timer::Resend,
+        ] {
+            self.timers.stop(t);
+        }
+        let logout_kind = self.logout_kind.take();
+        self.logout_text = None;
+        self.test_request = None;
+        self.reset_sent = false;
+        self.clear_gap_state();
+        if self.config.reset_on_disconnect
+            || (ending == Ending::LoggedOut && self.config.reset_on_logout)
+            || std::mem::take(&mut self.reset_after_close)
+        {
+            self.reset_store(utc);
+        }
+        let reconnect = self.config.role == Role::Initiator
+            && !self.stop_requested
+            && (ending == Ending::Failed || logout_kind == Some(LogoutKind::Schedule));
+        if reconnect {
+            if self.outside_period(utc) {
+                // Wait for the period to start; the schedule timer wakes us.
+                self.set_state(SessionState::Reconnect);
+            } else if self.config.reconnect_max_tries < 0
+                || self.reconnect_attempts < self.config.reconnect_max_tries as u32
+            {
+                self.set_state(SessionState::Reconnect);
+                self.timers.set(
+                    Timer::Reconnect,
+                    deadline(now, self.config.reconnect_interval),
+                );
+            } else {
+                self.set_state(SessionState::NonGracefullyTerminated);
+            }
+        } else {
+            self.set_state(match ending {
+                Ending::LoggedOut => SessionState::CorrectlyTerminated,
+                Ending::Failed | Ending::Dropped => SessionState::NonGracefullyTerminated,
+            });
+        }
+    }
+
+    /// Sends Logout and waits for the reply (LogoutTimeout).
+    fn start_logout(
+        &mut self,
+        kind: LogoutKind,
+        text: Option<String>,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
+        self.send_logout(text.as_deref(), now, utc);
+        self.logout_kind = Some(kind);
+        self.logout_text = text;
+        self.set_state(SessionState::WaitForConfirmLogout);
+        self.timers.stop(Timer::Heartbeat);
+        self.timers.stop(Timer::TestRequest);
+        self.timers
+            .set(Timer::Logout, deadline(now, self.config.logout_timeout));
+    }
+
+    /// A protocol error that ends the session: report it, send Logout with
+    /// `text`, wait for the reply (or LogoutTimeout), then close.
+    fn fatal_logout(&mut self, text: String, error: SessionError, now: Instant, utc: UtcTimestamp) {
+        self.push_error(error);
+        match self.state {
+            SessionState::Established => {
+                self.start_logout(LogoutKind::Error, Some(text), now, utc);
+            }
+            SessionState::WaitForConfirmLogout => {
+                self.logout_kind = Some(LogoutKind::Error);
+            }
+            _ => {
+                if self.link_up {
+                    self.send_logout(Some(&text), now, utc);
+                }
+                self.close_link(Ending::Failed, now, utc);
+            }
+        }
+    }
+
+    fn on_timer(&mut self, timer: Timer, now: Instant, utc: UtcTimestamp) {
+        match timer {
+            Timer::Logon => {
+                if matches!(
+                    self.state,
+                    SessionState::WaitForConfirmLogon | SessionState::WaitForFirstLogon
+                ) {
+                    self.push_error(SessionError::LogonTimeout);
+                    self.close_link(Ending::Failed, now, utc);
+                }
+            }
+            Timer::Logout => {
+                if self.state == SessionState::WaitForConfirmLogout {
+                    let ending = if self.logout_kind == Some(LogoutKind::Error) {
+                        Ending::Failed
+                    } else {
+                        Ending::LoggedOut
+                    };
+                    self.push_error(SessionError::LogoutTimeout);
+                    let text = self.logout_text.take();
+                    self.events.push_back(QueuedEvent::LoggedOut(text));
+                    self.close_link(ending, now, utc);
+                }
+            }
+            Timer::Heartbeat => {
+                if self.state == SessionState::Established && self.link_up {
+                    self.send_heartbeat(None, now, utc);
+                }
+            }
+            Timer::TestRequest => {
+                if self.state == SessionState::Established && self.link_up {
+                    match self.test_request {
+                        Some(pending) if self.last_received <= pending.sent_at => {
+                            self.push_error(SessionError::TestRequestTimeout {
+                                test_req_id: pending.id,
+                            });
+                            self.close_link(Ending::Failed, now, utc);
+                        }
+                        _ => {
+                            self.test_req_counter += 1;
+                            let id = self.test_req_counter;
+                            self.send_test_request(id, now, utc);
+                            self.test_request = Some(PendingTestRequest { id, sent_at: now });
+                            self.timers
+                                .set(Timer::TestRequest, deadline(now, self.idle_timeout()));
+                        }
+                    }
+                }
+            }
+            Timer::Reconnect => {
+                if self.state == SessionState::Reconnect && !self.link_up {
+                    if self.outside_period(utc) {
+                        return;
+                    }
+                    self.reconnect_attempts += 1;
+                    self.set_state(SessionState::WaitForConnect);
+                    self.events.push_back(QueuedEvent::OpenLink);
+                }
+            }
+            Timer::Linger => {
+                if self.link_up {
+                    self.link_up = false;
+                    self.events.push_back(QueuedEvent::CloseLink);
+                }
+            }
+            Timer::Resend => {
+                if let (SessionState::Established, true, Some(progress)) =
+                    (self.state, self.link_up, self.resend_requested)
+                {
+                    self.resend_requested = None;
+                    self.request_resend(progress.end_target + 1, now, utc);
+                }
+            }
+            Timer::LateDelivery => self.expire_late(now),
+            Timer::Schedule => self.check_schedule(now, utc),
+        }
+    }
+
+    /// Whether a schedule is configured and `utc` is outside its periods.
+    fn outside_period(&self, utc: UtcTimestamp) -> bool {
+        self.config
+            .schedule
+            .as_ref()
+            .is_some_and(|s| !s.is_in_session(utc))
+    }
+
+    /// Applies the schedule at `utc`: a new period resets sequence numbers
+    /// (logging out first if logged on), the end of a period logs out or
+    /// stops connecting, the start of one lets an initiator connect; then
+    /// arms the timer for the next boundary.
+    fn check_schedule(&mut self, now: Instant, utc: UtcTimestamp) {
+        let Some(schedule) = self.config.schedule else {
+            self.timers.stop(Timer::Schedule);
+            return;
+        };
+        match schedule.period_start(utc) {
+            Some(start) => {
+                if self.store.creation_time() < start {
+                    match self.state {
+                        SessionState::Established => {
+                            self.reset_after_close = true;
+                            self.start_logout(
+                                LogoutKind::Schedule,
+                                Some("New session period".to_string()),
+                                now,
+                                utc,
+                            );
+                        }
+                        _ if self.link_up => self.reset_after_close = true,
+                        _ => self.reset_store(utc),
+                    }
+                }
+                if self.config.role == Role::Initiator
+                    && self.state == SessionState::Reconnect
+                    && !self.stop_requested
+                    && self.timers.get(Timer::Reconnect).is_none()
+                {
+                    self.timers.set(Timer::Reconnect, now);
+                }
+            }
+            None => match self.state {
+                SessionState::Established => {
+                    self.start_logout(
+                        LogoutKind::Schedule,
+                        Some("Session period ended".to_string()),
+                        now,
+                        utc,
+                    );
+                }
+                SessionState::WaitForConfirmLogon | SessionState::WaitForFirstLogon => {
+                    self.push_error(SessionError::OutsideSessionTime);
+                    self.close_link(Ending::Failed, now, utc);
+                }
+                SessionState::Reconnect => self.timers.stop(Timer::Reconnect),
+                _ => {}
+            },
+        }
+        let next = match (schedule.next_start(utc), schedule.next_end(utc)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
+            Some(next) => {
+                let wait = u64::try_from(next.nanos_since(utc).max(0)).unwrap_or(u64::MAX);
+                self.timers
+                    .set(Timer::Schedule, deadline(now, Duration::from_nanos(wait)));
+            }
+            None => self.timers.stop(Timer::Schedule),
+        }
+    }
+}
+
+/// The framing options a configuration asks for.
+fn frame_config(config: &SessionConfig) -> FrameConfig {
+    FrameConfig {
+        max_message_size: config.max_message_size,
+        verify_checksum: config.validate_checksum,
+    }
+}
+
+/// The timestamp precision to write: FIX 4.0 and 4.1 have no fractions.
+fn precision(config: &SessionConfig) -> TimePrecision {
+    match config.version {
+        FixVersion::Fix40 | FixVersion::Fix41 => TimePrecision::Seconds,
+        _ => config.timestamp_precision,
+    }
+}
+
+/// The late-delivery setting's time to live, if any.
+fn late_ttl(late: LateDelivery) -> Option<Duration> {
+    match late {
+        LateDelivery::QueueFor(ttl) => Some(ttl),
+        LateDelivery::Queue | LateDelivery::Reject => None,
+    }
+}

@@ -1,0 +1,244 @@
+//! FIX Session Layer Test Cases 16a and 16b: messages sent while not
+//! established (late delivery), and the reject / time-to-live options.
+
+mod common;
+
+use common::*;
+use fix_proto::tag;
+use fix_session::testing::{Driver, Recorded};
+use fix_session::{LateDelivery, SendError, SessionState, UndeliveredReason};
+use std::time::Duration;
+
+/// An initiator that logged on once and lost its link.
+fn disconnected(config: fix_session::SessionConfig) -> Driver {
+    let mut d = established(config);
+    d.link_down();
+    assert_eq!(d.session.state(), SessionState::Reconnect);
+    d
+}
+
+/// Reconnects (after Reconnect.Interval) and logs on with the peer's
+/// Logon reply; returns what was written.
+fn reconnect(d: &mut Driver) -> fix_session::testing::Output {
+    let out = d.advance(Duration::from_secs(30));
+    assert!(out.has(&Recorded::OpenLink));
+    let mut out = d.link_up();
+    let logon = d.peer.logon(30, d.clock.utc());
+    out.extend(d.receive(logon));
+    assert_eq!(d.session.state(), SessionState::Established);
+    out
+}
+
+#[test]
+fn case_16a_messages_put_while_disconnected_are_queued() {
+    let mut d = disconnected(initiator());
+    let (r1, out1) = d.try_send(&order(1));
+    let (r2, out2) = d.try_send(&order(2));
+    // They consume the next sequence numbers and wait.
+    assert_eq!(r1.unwrap(), Some(2));
+    assert_eq!(r2.unwrap(), Some(3));
+    assert!(out1.bytes.is_empty() && out2.bytes.is_empty());
+    assert_eq!(d.session.queued_len(), 2);
+    assert_eq!(d.session.next_sender_seq_num(), 4);
+}
+
+#[test]
+fn case_16b_queue_is_sent_after_logon_and_resynchronisation() {
+    let mut d = disconnected(initiator());
+    let put_time = ts(d.clock.utc());
+    d.send(&order(1));
+    d.send(&order(2));
+    let out = reconnect(&mut d);
+    let logon = only(&out, b"A");
+    assert_eq!(logon.seq(), 4);
+    // The peer sees the gap 2..3 and asks for it.
+    let out = {
+        let utc = d.clock.utc();
+        let rr = d
+            .peer
+            .msg(b"2", utc)
+            .set(tag::BEGIN_SEQ_NO, "2")
+            .set(tag::END_SEQ_NO, "0");
+        d.receive(rr)
+    };
+    let sent_time = ts(d.clock.utc());
+    assert_ne!(sent_time, put_time);
+    let msgs = out.messages();
+    assert_eq!(msgs.len(), 3, "{msgs:?}");
+    for (m, (seq, id)) in msgs.iter().zip([(2, "ORD-1"), (3, "ORD-2")]) {
+        assert_eq!(m.msg_type(), b"D");
+        assert_eq!(m.seq(), seq);
+        assert_eq!(m.text(11).as_deref(), Some(id));
+        assert!(m.poss_dup());
+        // SendingTime is the time it actually went out.
+        assert_eq!(m.text(tag::SENDING_TIME), Some(sent_time.clone()));
+        assert_eq!(m.text(tag::ORIG_SENDING_TIME), Some(sent_time.clone()));
+    }
+    assert!(msgs[2].is_gap_fill());
+    assert_eq!(msgs[2].seq(), 4);
+    assert_eq!(msgs[2].num(tag::NEW_SEQ_NO), Some(5));
+    assert_eq!(d.session.queued_len(), 0);
+    // They are stored now: a later ResendRequest finds them.
+    let utc = d.clock.utc();
+    let rr = d
+        .peer
+        .msg(b"2", utc)
+        .set(tag::BEGIN_SEQ_NO, "2")
+        .set(tag::END_SEQ_NO, "3");
+    let again = d.receive(rr).messages();
+    assert_eq!(again.len(), 2);
+    assert_eq!(again[0].text(tag::ORIG_SENDING_TIME), Some(sent_time));
+}
+
+#[test]
+fn case_16b_queue_with_next_expected_msg_seq_num_goes_out_unasked() {
+    let mut config = initiator();
+    config.send_next_expected_msg_seq_num = true;
+    let mut d = disconnected(config);
+    d.send(&order(1));
+    d.advance(Duration::from_secs(30));
+    let out = d.link_up();
+    assert_eq!(
+        only(&out, b"A").num(tag::NEXT_EXPECTED_MSG_SEQ_NUM),
+        Some(2)
+    );
+    let logon = d
+        .peer
+        .logon(30, d.clock.utc())
+        .set(tag::NEXT_EXPECTED_MSG_SEQ_NUM, "2");
+    let msgs = d.receive(logon).messages();
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert_eq!(msgs[0].seq(), 2);
+    assert!(msgs[0].poss_dup());
+    assert_eq!(d.session.queued_len(), 0);
+}
+
+#[test]
+fn case_16b_queue_is_renumbered_after_a_reset_logon() {
+    let mut config = initiator();
+    config.reset_on_logon = true;
+    let mut d = disconnected(config);
+    let (r, _) = d.try_send(&order(1));
+    // Not numbered: the next Logon starts again at 1.
+    assert_eq!(r.unwrap(), None);
+    d.send(&order(2));
+    d.advance(Duration::from_secs(30));
+    let out = d.link_up();
+    let logon = only(&out, b"A");
+    assert_eq!(logon.seq(), 1);
+    assert_eq!(logon.text(tag::RESET_SEQ_NUM_FLAG).as_deref(), Some("Y"));
+    d.peer.next_seq = 1;
+    let reply = d
+        .peer
+        .logon(30, d.clock.utc())
+        .set(tag::RESET_SEQ_NUM_FLAG, "Y");
+    let msgs = d.receive(reply).messages();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert_eq!((msgs[0].seq(), msgs[1].seq()), (2, 3));
+    assert!(!msgs[0].poss_dup());
+    assert_eq!(msgs[1].text(11).as_deref(), Some("ORD-2"));
+}
+
+#[test]
+fn case_16_late_delivery_reject() {
+    let mut config = initiator();
+    config.late_delivery = LateDelivery::Reject;
+    let mut d = disconnected(config);
+    let (r, out) = d.try_send(&order(1));
+    assert!(matches!(
+        r,
+        Err(SendError::NotEstablished {
+            state: SessionState::Reconnect
+        })
+    ));
+    assert!(out.bytes.is_empty());
+    assert_eq!(d.session.next_sender_seq_num(), 2);
+}
+
+#[test]
+fn case_16_late_delivery_time_to_live() {
+    let mut config = initiator();
+    config.late_delivery = LateDelivery::QueueFor(Duration::from_secs(5));
+    config.reconnect_interval = Duration::from_secs(6);
+    let mut d = disconnected(config);
+    d.send(&order(1));
+    d.advance(Duration::from_secs(4));
+    d.send(&order(2));
+    let out = d.advance(Duration::from_secs(1));
+    let expired: Vec<_> = out
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Recorded::Undelivered(m, UndeliveredReason::Expired) => Some(m.body().to_vec()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(expired, [order(1).body().to_vec()]);
+    assert_eq!(d.session.queued_len(), 1);
+    // Reconnected before the second one expires; the first one's sequence
+    // number is gap-filled on request.
+    assert!(d.advance(Duration::from_secs(1)).has(&Recorded::OpenLink));
+    d.link_up();
+    let logon = d.peer.logon(30, d.clock.utc());
+    d.receive(logon);
+    let utc = d.clock.utc();
+    let rr = d
+        .peer
+        .msg(b"2", utc)
+        .set(tag::BEGIN_SEQ_NO, "2")
+        .set(tag::END_SEQ_NO, "3");
+    let msgs = d.receive(rr).messages();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert!(msgs[0].is_gap_fill());
+    assert_eq!(msgs[0].num(tag::NEW_SEQ_NO), Some(3));
+    assert_eq!(msgs[1].text(11).as_deref(), Some("ORD-2"));
+}
+
+#[test]
+fn case_16_late_delivery_queue_is_bounded() {
+    let mut config = initiator();
+    config.max_late_delivery = 2;
+    let mut d = disconnected(config);
+    d.send(&order(1));
+    d.send(&order(2));
+    let (r, _) = d.try_send(&order(3));
+    assert!(matches!(r, Err(SendError::QueueFull { max: 2 })));
+    // The application may give up on what is queued.
+    d.session.discard_queued();
+    let out = fix_session::testing::drain(&mut d.session);
+    assert_eq!(
+        out.events
+            .iter()
+            .filter(|e| matches!(e, Recorded::Undelivered(_, UndeliveredReason::Discarded)))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn case_16_queue_before_first_connect() {
+    let mut d = Driver::new(initiator());
+    let (r, _) = d.try_send(&order(1));
+    assert_eq!(r.unwrap(), Some(1));
+    d.connect();
+    let out = d.link_up();
+    assert_eq!(only(&out, b"A").seq(), 2);
+}
+
+#[test]
+fn session_level_messages_cannot_be_sent_by_the_application() {
+    let mut d = established(initiator());
+    for msg_type in [&b"0"[..], b"1", b"2", b"4", b"5", b"A"] {
+        let (r, out) = d.try_send(&fix_proto::MessageBuilder::new(msg_type));
+        assert!(matches!(r, Err(SendError::SessionLevelMsgType { .. })));
+        assert!(out.bytes.is_empty());
+    }
+    let (r, _) = d.try_send(&fix_proto::MessageBuilder::new(b""));
+    assert!(matches!(r, Err(SendError::InvalidMsgType { .. })));
+    // A session-level Reject from the application is allowed.
+    let mut reject = fix_proto::MessageBuilder::new(b"3");
+    fix_proto::FieldWriter::push_uint(&mut reject, 45, 1);
+    let (r, out) = d.try_send(&reject);
+    assert_eq!(r.unwrap(), Some(2));
+    assert_eq!(only(&out, b"3").num(45), Some(1));
+}

@@ -1,0 +1,82 @@
+//! FIX Session Layer Test Cases 12, 13a and 13b: logout.
+
+mod common;
+
+use common::*;
+use fix_proto::tag;
+use fix_session::testing::Recorded;
+use fix_session::SessionState;
+use std::time::Duration;
+
+#[test]
+fn case_12_logout_waits_for_the_reply_then_disconnects() {
+    let mut d = established(initiator());
+    let out = d.logout(Some("end of day"));
+    let logout = only(&out, b"5");
+    assert_header(&logout, "INI", "ACC", 2);
+    assert_eq!(logout.text(tag::TEXT).as_deref(), Some("end of day"));
+    assert!(!out.closed());
+    assert_eq!(d.session.state(), SessionState::WaitForConfirmLogout);
+    // No reply within LogoutTimeout (2 s): disconnect anyway.
+    let out = d.advance(Duration::from_secs(2));
+    assert!(out.closed());
+    assert!(out.has(&Recorded::LoggedOut(Some("end of day".into()))));
+    assert_eq!(d.session.state(), SessionState::CorrectlyTerminated);
+    // No reconnect after a requested logout.
+    let out = d.advance(Duration::from_secs(300));
+    assert!(!out.has(&Recorded::OpenLink));
+}
+
+#[test]
+fn case_12_messages_during_logout_are_still_processed() {
+    let mut d = established(acceptor());
+    d.logout(None);
+    let utc = d.clock.utc();
+    let msg = d.peer.msg(b"D", utc).set(11, "late");
+    let out = d.receive(msg);
+    assert_eq!(out.app_messages().len(), 1);
+}
+
+#[test]
+fn case_13a_logout_reply_closes_without_sending() {
+    let mut d = established(initiator());
+    d.logout(None);
+    let utc = d.clock.utc();
+    let reply = d.peer.msg(b"5", utc);
+    let out = d.receive(reply);
+    assert!(out.bytes.is_empty());
+    assert!(out.closed());
+    assert!(out.has(&Recorded::LoggedOut(None)));
+    assert_eq!(d.session.state(), SessionState::CorrectlyTerminated);
+    assert_eq!(d.session.next_target_seq_num(), 3);
+}
+
+#[test]
+fn case_13b_unsolicited_logout_is_answered() {
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    let logout = d.peer.msg(b"5", utc).set(tag::TEXT, "bye");
+    let out = d.receive(logout);
+    let reply = only(&out, b"5");
+    assert_header(&reply, "ACC", "INI", 2);
+    assert!(out.has(&Recorded::LoggedOut(Some("bye".into()))));
+    assert_eq!(d.session.state(), SessionState::CorrectlyTerminated);
+    // The peer should disconnect; if it does not, we do.
+    assert!(!out.closed());
+    let out = d.advance(Duration::from_secs(2));
+    assert!(out.closed());
+}
+
+#[test]
+fn case_13b_peer_disconnect_after_our_reply() {
+    let mut d = established(initiator());
+    let utc = d.clock.utc();
+    let logout = d.peer.msg(b"5", utc);
+    d.receive(logout);
+    let out = d.link_down();
+    assert!(out.events.is_empty());
+    assert_eq!(d.session.state(), SessionState::CorrectlyTerminated);
+    // Logged out by the counterparty: no reconnect.
+    let out = d.advance(Duration::from_secs(300));
+    assert!(!out.has(&Recorded::OpenLink));
+}
