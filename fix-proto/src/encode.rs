@@ -13,7 +13,7 @@
 //! setters.
 
 use crate::framing::checksum;
-use crate::value::{write_int, write_uint, TimestampCache, ToFixValue, UtcTimestamp};
+use crate::value::{format_u64, write_int, write_uint, TimestampCache, ToFixValue, UtcTimestamp};
 use crate::{Tag, SOH};
 
 /// Typed field setters shared by [`Encoder`] and [`MessageBuilder`].
@@ -52,7 +52,7 @@ pub trait FieldWriter {
     fn push_int(&mut self, tag: Tag, value: i64) -> &mut Self {
         let buf = self.field_buf();
         write_tag(buf, tag);
-        write_int(buf, value as i128);
+        write_int(buf, value);
         buf.push(SOH);
         self
     }
@@ -62,7 +62,7 @@ pub trait FieldWriter {
     fn push_uint(&mut self, tag: Tag, value: u64) -> &mut Self {
         let buf = self.field_buf();
         write_tag(buf, tag);
-        write_uint(buf, value as u128);
+        write_uint(buf, value);
         buf.push(SOH);
         self
     }
@@ -114,8 +114,8 @@ fn write_tag(buf: &mut Vec<u8>, tag: Tag) {
 }
 
 /// Bytes reserved before the body for `8=<BeginString><SOH>9=<len><SOH>`
-/// beyond the BeginString itself: "8=", SOH, "9=", up to 10 digits, SOH.
-const PREFIX_OVERHEAD: usize = 2 + 1 + 2 + 10 + 1;
+/// beyond the BeginString itself: "8=", SOH, "9=", up to 20 digits, SOH.
+const PREFIX_OVERHEAD: usize = 2 + 1 + 2 + 20 + 1;
 
 /// Encodes complete FIX messages into a reused buffer.
 ///
@@ -201,21 +201,20 @@ impl Encoder {
     pub fn finish(&mut self) -> &[u8] {
         if !self.finished {
             let body_len = self.buf.len() - self.body_start;
-            let mut prefix = [0u8; 64];
-            let mut n = 0;
-            let mut put = |bytes: &[u8]| {
-                prefix[n..n + bytes.len()].copy_from_slice(bytes);
-                n += bytes.len();
-            };
-            put(b"8=");
-            put(&self.begin_string);
-            put(b"\x019=");
-            let mut len_text = Vec::with_capacity(10);
-            write_uint(&mut len_text, body_len as u128);
-            put(&len_text);
-            put(b"\x01");
-            self.msg_start = self.body_start - n;
-            self.buf[self.msg_start..self.body_start].copy_from_slice(&prefix[..n]);
+            let mut len_text = [0u8; 20];
+            let len_digits = format_u64(body_len as u64, &mut len_text);
+            let len_text = &len_text[len_text.len() - len_digits..];
+            // "8=" BeginString SOH "9=" digits SOH, right-aligned against
+            // the body: the reserved gap always has room for it.
+            let prefix_len = 2 + self.begin_string.len() + 3 + len_digits + 1;
+            self.msg_start = self.body_start - prefix_len;
+            let prefix = &mut self.buf[self.msg_start..self.body_start];
+            let (head, rest) = prefix.split_at_mut(2 + self.begin_string.len());
+            head[..2].copy_from_slice(b"8=");
+            head[2..].copy_from_slice(&self.begin_string);
+            rest[..3].copy_from_slice(b"\x019=");
+            rest[3..3 + len_digits].copy_from_slice(len_text);
+            rest[3 + len_digits] = SOH;
             let sum = checksum(&self.buf[self.msg_start..]);
             self.buf.extend_from_slice(&[
                 b'1',

@@ -322,10 +322,21 @@ impl Decoder {
     /// A writable region of at least `min` bytes after the buffered data,
     /// to read a socket into directly; follow with [`Decoder::commit`].
     pub fn spare(&mut self, min: usize) -> &mut [u8] {
-        self.compact();
+        if self.start == self.end {
+            // Nothing buffered: start over at the front for free.
+            self.start = 0;
+            self.end = 0;
+        }
         if self.buf.len() - self.end < min {
-            let want = (self.end + min).max(self.buf.len() * 2).max(4096);
-            self.buf.resize(want, 0);
+            // Move the unconsumed bytes to the front only when the room
+            // behind them is short: a large message arriving in small
+            // pieces is then copied a logarithmic number of times, not
+            // once per piece.
+            self.compact();
+            if self.buf.len() - self.end < min {
+                let want = (self.end + min).max(self.buf.len() * 2).max(4096);
+                self.buf.resize(want, 0);
+            }
         }
         &mut self.buf[self.end..]
     }

@@ -9,7 +9,10 @@
 //! The receive path is [`framing::Decoder`] (find complete frames in a byte
 //! stream, drop garbled ones) then [`message::FieldIndex::parse`] (index the
 //! fields in place); the send path is [`encode::Encoder`]. Neither allocates
-//! per message once its buffers are warm.
+//! per message once its buffers are warm. Field values read and write as
+//! FIX types through [`value`] (exact [`Decimal`] prices, timestamps,
+//! sequence numbers); the session-level messages have typed builders and
+//! views in [`admin`].
 //!
 //! ```
 //! use fix_proto::framing::Decoder;
@@ -28,12 +31,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod data_fields;
+pub mod dictionary;
 pub mod encode;
+#[path = "dictionary/builtin/fields.rs"]
+pub mod fields;
 pub mod framing;
+pub mod group;
 pub mod message;
 pub mod reject;
 pub mod tag;
+pub mod validate;
 pub mod value;
 mod version;
 
@@ -41,7 +50,7 @@ pub use encode::{Encoder, FieldWriter, MessageBuilder};
 pub use framing::{Decoder, FrameConfig, FrameError};
 pub use message::{Field, FieldIndex, Message, ParseError};
 pub use reject::{BusinessRejectReason, SessionRejectReason};
-pub use value::{FieldError, FromFixValue, ToFixValue, UtcTimestamp, ValueError};
+pub use value::{Decimal, FieldError, FromFixValue, SeqNum, ToFixValue, UtcTimestamp, ValueError};
 pub use version::{FixVersion, UnknownVersion};
 
 /// A FIX tag number.

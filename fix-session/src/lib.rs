@@ -16,6 +16,11 @@
 //! [`Store`] persists sequence numbers and sent messages ([`MemoryStore`]
 //! here, a file store in `fix-store`).
 //!
+//! With the cargo feature `testing`, the `testing` module offers deterministic test
+//! support: a driver for one session with hand-written counterparty
+//! messages, and a `Pair` of initiator and acceptor over an in-memory link
+//! with a virtual clock and a seeded fault injector.
+//!
 //! # The driving loop
 //!
 //! After **every** input, drain the outputs: bytes first (so that the bytes
@@ -103,6 +108,7 @@ pub mod state;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod validation;
 
 pub use config::{LateDelivery, Role, SessionConfig, SessionKey, ValidationSettings};
 pub use error::{SendError, SessionError};
@@ -112,3 +118,4 @@ pub use session::Session;
 pub use settings::{SessionSettings, Settings, SettingsError};
 pub use state::SessionState;
 pub use store::{MemoryStore, SeqNum, Store, StoreError};
+pub use validation::SessionDictionary;

@@ -70,15 +70,16 @@ fn case_16b_queue_is_sent_after_logon_and_resynchronisation() {
         assert_eq!(m.seq(), seq);
         assert_eq!(m.text(11).as_deref(), Some(id));
         assert!(m.poss_dup());
-        // SendingTime is the time it actually went out.
+        // SendingTime is the time it actually went out; OrigSendingTime
+        // the time it was queued (and stored).
         assert_eq!(m.text(tag::SENDING_TIME), Some(sent_time.clone()));
-        assert_eq!(m.text(tag::ORIG_SENDING_TIME), Some(sent_time.clone()));
+        assert_eq!(m.text(tag::ORIG_SENDING_TIME), Some(put_time.clone()));
     }
     assert!(msgs[2].is_gap_fill());
     assert_eq!(msgs[2].seq(), 4);
     assert_eq!(msgs[2].num(tag::NEW_SEQ_NO), Some(5));
     assert_eq!(d.session.queued_len(), 0);
-    // They are stored now: a later ResendRequest finds them.
+    // They were stored when queued: a later ResendRequest finds them.
     let utc = d.clock.utc();
     let rr = d
         .peer
@@ -87,7 +88,8 @@ fn case_16b_queue_is_sent_after_logon_and_resynchronisation() {
         .set(tag::END_SEQ_NO, "3");
     let again = d.receive(rr).messages();
     assert_eq!(again.len(), 2);
-    assert_eq!(again[0].text(tag::ORIG_SENDING_TIME), Some(sent_time));
+    assert_eq!(again[0].text(tag::ORIG_SENDING_TIME), Some(put_time));
+    assert_eq!(again[0].get(11), msgs[0].get(11));
 }
 
 #[test]
@@ -241,4 +243,78 @@ fn session_level_messages_cannot_be_sent_by_the_application() {
     let (r, out) = d.try_send(&reject);
     assert_eq!(r.unwrap(), Some(2));
     assert_eq!(only(&out, b"3").num(45), Some(1));
+}
+
+/// A store that records every MsgSeqNum saved since the last reset.
+#[derive(Clone, Default)]
+struct Recording(std::sync::Arc<std::sync::Mutex<(fix_session::MemoryStore, Vec<u64>)>>);
+
+impl fix_session::Store for Recording {
+    fn next_sender_seq_num(&self) -> u64 {
+        self.0.lock().unwrap().0.next_sender_seq_num()
+    }
+    fn next_target_seq_num(&self) -> u64 {
+        self.0.lock().unwrap().0.next_target_seq_num()
+    }
+    fn set_next_sender_seq_num(&mut self, seq: u64) -> Result<(), fix_session::StoreError> {
+        self.0.lock().unwrap().0.set_next_sender_seq_num(seq)
+    }
+    fn set_next_target_seq_num(&mut self, seq: u64) -> Result<(), fix_session::StoreError> {
+        self.0.lock().unwrap().0.set_next_target_seq_num(seq)
+    }
+    fn save_outgoing(&mut self, seq: u64, message: &[u8]) -> Result<(), fix_session::StoreError> {
+        let mut g = self.0.lock().unwrap();
+        g.1.push(seq);
+        g.0.save_outgoing(seq, message)
+    }
+    fn outgoing(
+        &mut self,
+        begin: u64,
+        end: u64,
+        visit: &mut dyn FnMut(u64, &[u8]),
+    ) -> Result<(), fix_session::StoreError> {
+        self.0.lock().unwrap().0.outgoing(begin, end, visit)
+    }
+    fn creation_time(&self) -> fix_proto::UtcTimestamp {
+        self.0.lock().unwrap().0.creation_time()
+    }
+    fn reset(&mut self, now: fix_proto::UtcTimestamp) -> Result<(), fix_session::StoreError> {
+        let mut g = self.0.lock().unwrap();
+        g.1.clear();
+        g.0.reset(now)
+    }
+}
+
+#[test]
+fn case_16_stores_only_see_increasing_sequence_numbers() {
+    // Durable stores append: a message is saved once, in MsgSeqNum order,
+    // even when it is queued, sent late as a resend, and resent again.
+    let clock = fix_session::testing::Clock::new();
+    let store = Recording::default();
+    let mut s = fix_session::Session::new(
+        initiator(),
+        Box::new(store.clone()),
+        clock.now(),
+        clock.utc(),
+    )
+    .unwrap();
+    let mut peer = fix_session::testing::Counterparty::for_session(s.config());
+    let (now, utc) = (clock.now(), clock.utc());
+    s.send(&order(0), now, utc).unwrap();
+    s.connect(now, utc);
+    s.handle_link_up(now, utc);
+    s.handle_input(&peer.logon(30, utc).encode(), now, utc);
+    s.send(&order(1), now, utc).unwrap();
+    for _ in 0..2 {
+        let rr = peer
+            .msg(b"2", utc)
+            .set(tag::BEGIN_SEQ_NO, "1")
+            .set(tag::END_SEQ_NO, "0");
+        s.handle_input(&rr.encode(), now, utc);
+    }
+    let out = fix_session::testing::drain(&mut s);
+    // Order 1 once, then order 0 and order 1 resent twice.
+    assert_eq!(out.of_type(b"D").len(), 5);
+    let saved = store.0.lock().unwrap().1.clone();
+    assert_eq!(saved, [1, 2, 3]);
 }

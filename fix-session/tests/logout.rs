@@ -80,3 +80,22 @@ fn case_13b_peer_disconnect_after_our_reply() {
     let out = d.advance(Duration::from_secs(300));
     assert!(!out.has(&Recorded::OpenLink));
 }
+
+#[test]
+fn case_12_resend_request_during_logout_is_answered() {
+    let mut d = established(acceptor());
+    d.send(&order(1));
+    d.logout(None);
+    let utc = d.clock.utc();
+    let rr = d
+        .peer
+        .msg(b"2", utc)
+        .set(tag::BEGIN_SEQ_NO, "2")
+        .set(tag::END_SEQ_NO, "0");
+    let msgs = d.receive(rr).messages();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert_eq!(msgs[0].msg_type(), b"D");
+    assert!(msgs[0].poss_dup());
+    assert!(msgs[1].is_gap_fill());
+    assert_eq!(d.session.state(), SessionState::WaitForConfirmLogout);
+}

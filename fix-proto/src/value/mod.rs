@@ -4,12 +4,38 @@
 //! (and, for the encoder, [`ToFixValue`]). Parsing never allocates; string
 //! types borrow from the message buffer. Errors are [`ValueError`]s, which a
 //! message view wraps into a [`FieldError`] naming the tag.
+//!
+//! | FIX type | Rust type |
+//! |---|---|
+//! | int, TagNum, DayOfMonth; SeqNum where 0 means something (EndSeqNo(16)) | `i64`, `u64`, `u32`, ... |
+//! | SeqNum, Length, NumInGroup (positive) | [`SeqNum`], [`Length`], [`NumInGroup`] |
+//! | float, Price, Qty, Amt, PriceOffset, Percentage | [`Decimal`] |
+//! | char, Boolean | `char`, `bool` |
+//! | String, Exchange, Currency, Country, data | `&str`, `&[u8]` |
+//! | MultipleValueString, MultipleCharValue | [`MultipleValueString`], [`MultipleCharValue`] |
+//! | UTCTimestamp | [`UtcTimestamp`] |
+//! | UTCTimeOnly | [`UtcTimeOnly`] |
+//! | UTCDateOnly, LocalMktDate | [`UtcDateOnly`], [`LocalMktDate`] |
+//! | MonthYear | [`MonthYear`] |
+//! | TZTimeOnly, TZTimestamp | [`TzTimeOnly`], [`TzTimestamp`] |
 
+mod datetime;
+mod decimal;
+pub mod grammar;
+mod multi;
+mod positive;
 mod time;
 
+pub use datetime::{
+    Date, LocalMktDate, MonthYear, MonthYearDetail, TimeOfDay, TzOffset, TzTimeOnly, TzTimestamp,
+    UtcDateOnly, UtcTimeOnly,
+};
+pub use decimal::{Decimal, MAX_SCALE};
+pub use multi::{Chars, MultipleCharValue, MultipleValueString, SpaceSeparated, Values};
+pub use positive::{Length, NumInGroup, SeqNum};
 pub use time::{TimePrecision, TimestampCache, UtcTimestamp};
 
-use crate::Tag;
+use crate::{SessionRejectReason, Tag};
 
 /// Why a field value could not be read as the requested type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -48,6 +74,22 @@ pub enum ValueError {
     /// A date or time with a component out of range (month 13, hour 25).
     #[error("date or time component out of range")]
     DateTimeOutOfRange,
+    /// A TZTimeOnly or TZTimestamp without a valid `Z` or `±hh[:mm]` zone.
+    #[error("missing or malformed time zone")]
+    BadTimeZone,
+    /// A decimal with more digits after the point than can be held.
+    #[error("too many decimal places")]
+    TooManyDecimals,
+    /// A conversion that would lose non-zero digits.
+    #[error("value cannot be converted exactly")]
+    Inexact,
+    /// A space-separated list with an empty element (leading, trailing or
+    /// doubled space).
+    #[error("empty element in a space-separated list")]
+    EmptyElement,
+    /// A value that is not one of the field's enumerated values.
+    #[error("not one of the field's enumerated values")]
+    UnknownValue,
 }
 
 /// A field that is missing or whose value does not parse, naming the tag.
@@ -71,6 +113,24 @@ impl FieldError {
     pub fn tag(&self) -> Tag {
         match *self {
             FieldError::Missing(tag) | FieldError::Invalid { tag, .. } => tag,
+        }
+    }
+
+    /// The SessionRejectReason(373) of a Reject answering this error:
+    /// 1 (required tag missing), 4 (tag without a value), 5 (value out of
+    /// range) or 6 (incorrect data format).
+    pub fn session_reject_reason(&self) -> SessionRejectReason {
+        match *self {
+            FieldError::Missing(_) => SessionRejectReason::RequiredTagMissing,
+            FieldError::Invalid { error, .. } => match error {
+                ValueError::Empty => SessionRejectReason::TagSpecifiedWithoutValue,
+                ValueError::Overflow
+                | ValueError::Negative
+                | ValueError::Zero
+                | ValueError::DateTimeOutOfRange
+                | ValueError::UnknownValue => SessionRejectReason::ValueIsIncorrect,
+                _ => SessionRejectReason::IncorrectDataFormat,
+            },
         }
     }
 }
@@ -172,7 +232,7 @@ pub(crate) fn parse_i64(bytes: &[u8]) -> Result<i64, ValueError> {
 }
 
 macro_rules! int_impls {
-    ($($t:ty => $via:ident),*) => {$(
+    ($($t:ty => $via:ident, $write:ident, $wide:ty);*) => {$(
         impl<'a> FromFixValue<'a> for $t {
             #[inline]
             fn from_fix_value(bytes: &'a [u8]) -> Result<Self, ValueError> {
@@ -183,38 +243,62 @@ macro_rules! int_impls {
         impl ToFixValue for $t {
             #[inline]
             fn write_fix_value(&self, out: &mut Vec<u8>) {
-                write_int(out, *self as i128);
+                $write(out, *self as $wide);
             }
         }
     )*};
 }
 
-int_impls!(u64 => parse_u64, u32 => parse_u64, u16 => parse_u64, u8 => parse_u64, usize => parse_u64,
-           i64 => parse_i64, i32 => parse_i64, i16 => parse_i64, isize => parse_i64);
+int_impls!(u64 => parse_u64, write_uint, u64; u32 => parse_u64, write_uint, u64;
+           u16 => parse_u64, write_uint, u64; u8 => parse_u64, write_uint, u64;
+           usize => parse_u64, write_uint, u64;
+           i64 => parse_i64, write_int, i64; i32 => parse_i64, write_int, i64;
+           i16 => parse_i64, write_int, i64; isize => parse_i64, write_int, i64);
 
 /// Appends the decimal text of `n`.
 #[inline]
-pub(crate) fn write_int(out: &mut Vec<u8>, n: i128) {
+pub(crate) fn write_int(out: &mut Vec<u8>, n: i64) {
     if n < 0 {
         out.push(b'-');
     }
     write_uint(out, n.unsigned_abs());
 }
 
+/// "00" to "99", for writing two digits per division.
+static DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Appends the decimal text of an unsigned `n`.
 #[inline]
-pub(crate) fn write_uint(out: &mut Vec<u8>, mut n: u128) {
-    let mut tmp = [0u8; 40];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+pub(crate) fn write_uint(out: &mut Vec<u8>, n: u64) {
+    let mut tmp = [0u8; 20];
+    let len = format_u64(n, &mut tmp);
+    out.extend_from_slice(&tmp[tmp.len() - len..]);
+}
+
+/// Writes `n` right-aligned at the end of `buf`, returning its length.
+#[inline]
+pub(crate) fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> usize {
+    let mut i = buf.len();
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
-    out.extend_from_slice(&tmp[i..]);
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + n as u8;
+    }
+    buf.len() - i
 }
 
 impl ToFixValue for bool {
@@ -274,11 +358,37 @@ mod tests {
 
     #[test]
     fn integers_format() {
-        for n in [0i64, 7, -7, 1234567890, i64::MIN, i64::MAX] {
+        for n in [0i64, 7, -7, 10, 99, 100, 1234567890, i64::MIN, i64::MAX] {
             let mut out = Vec::new();
             n.write_fix_value(&mut out);
             assert_eq!(out, n.to_string().as_bytes());
         }
+        for n in [0u64, 9, 10, 11, 99, 100, 101, 999, 1000, u64::MAX] {
+            let mut out = Vec::new();
+            n.write_fix_value(&mut out);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn field_errors_map_to_reject_reasons() {
+        let invalid = |error| FieldError::Invalid { tag: 34, error };
+        assert_eq!(
+            FieldError::Missing(34).session_reject_reason(),
+            SessionRejectReason::RequiredTagMissing
+        );
+        assert_eq!(
+            invalid(ValueError::Empty).session_reject_reason(),
+            SessionRejectReason::TagSpecifiedWithoutValue
+        );
+        assert_eq!(
+            invalid(ValueError::Zero).session_reject_reason(),
+            SessionRejectReason::ValueIsIncorrect
+        );
+        assert_eq!(
+            invalid(ValueError::NotAnInteger).session_reject_reason(),
+            SessionRejectReason::IncorrectDataFormat
+        );
     }
 
     #[test]

@@ -244,7 +244,7 @@ impl Default for TimestampCache {
 }
 
 #[inline]
-fn write_fraction(nanos: u32, precision: TimePrecision, out: &mut Vec<u8>) {
+pub(super) fn write_fraction(nanos: u32, precision: TimePrecision, out: &mut Vec<u8>) {
     let (digits, value) = match precision {
         TimePrecision::Seconds => return,
         TimePrecision::Millis => (3, nanos / 1_000_000),
@@ -280,7 +280,7 @@ fn format_second(secs: i64, out: &mut [u8; 17]) {
 }
 
 #[inline]
-fn two(out: &mut [u8], v: u32) {
+pub(super) fn two(out: &mut [u8], v: u32) {
     out[0] = b'0' + (v / 10) as u8;
     out[1] = b'0' + (v % 10) as u8;
 }

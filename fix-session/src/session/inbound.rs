@@ -11,6 +11,7 @@ use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::SeqNum;
 use fix_proto::tag::{self, msg_type};
+use fix_proto::validate::ValidationError;
 use fix_proto::{
     BusinessRejectReason, FieldError, FieldIndex, Message, ParseError, SessionRejectReason,
     UtcTimestamp, SOH,
@@ -229,6 +230,23 @@ impl Session {
                 utc,
             );
         }
+        if let Some(dict) = self
+            .dictionary
+            .as_ref()
+            .filter(|_| self.config.validation.use_data_dictionary)
+        {
+            if let Err(e) = self.validator.validate(dict, msg) {
+                return self.reject_and_count(
+                    msg,
+                    seq,
+                    e.reason(),
+                    e.ref_tag_id(),
+                    Some(e.text()),
+                    now,
+                    utc,
+                );
+            }
+        }
         match msg_type {
             msg_type::HEARTBEAT => {
                 if let Some(pending) = self.test_request {
@@ -298,10 +316,17 @@ impl Session {
         self.count_if_expected(seq);
     }
 
-    /// Whether a MsgType may be processed (else Reject 373=11, case 2q).
+    /// Whether a MsgType may be processed (else Reject 373=11, case 2q):
+    /// defined in the dictionary when one is used, else well-formed (and,
+    /// with `reject_unknown_msg_types`, standard or user-defined).
     fn msg_type_valid(&self, msg_type: &[u8]) -> bool {
         if !msg_types::is_well_formed(msg_type) {
             return false;
+        }
+        if let Some(dict) = &self.dictionary {
+            if self.config.validation.use_data_dictionary {
+                return dict.is_known_msg_type(msg_type);
+            }
         }
         if self.config.reject_unknown_msg_types {
             return msg_types::is_standard(msg_type) || msg_types::is_user_defined(msg_type);
@@ -676,9 +701,9 @@ impl Session {
             }
         };
         self.deliver(msg, false);
-        if self.state == SessionState::Established {
-            self.resend_range(begin, end, now, utc);
-        }
+        // Also while our Logout waits for its reply: the peer may need the
+        // messages before it logs out.
+        self.resend_range(begin, end, now, utc);
         if seq == self.next_target {
             self.set_next_target(seq + 1);
         } else {
@@ -972,19 +997,22 @@ impl Session {
         let seq = raw_field(frame, tag::MSG_SEQ_NUM).and_then(parse_seq);
         match seq {
             Some(seq) if seq == self.next_target && self.state == SessionState::Established => {
-                let (reason, ref_tag) = match error {
-                    ParseError::MalformedField { after, .. } => (
-                        SessionRejectReason::NonDataValueIncludesFieldDelimiter,
-                        after,
-                    ),
-                    ParseError::DataLengthMismatch { tag } => {
-                        (SessionRejectReason::IncorrectDataFormat, Some(tag))
+                match ValidationError::from_parse_error(&error) {
+                    Some(e) => {
+                        let msg_type = raw_field(frame, tag::MSG_TYPE).unwrap_or_default();
+                        self.send_reject(
+                            seq,
+                            msg_type,
+                            e.reason(),
+                            e.ref_tag_id(),
+                            Some(e.text()),
+                            now,
+                            utc,
+                        );
+                        self.set_next_target(seq + 1);
                     }
-                    _ => (SessionRejectReason::Other, None),
-                };
-                let msg_type = raw_field(frame, tag::MSG_TYPE).unwrap_or_default();
-                self.send_reject(seq, msg_type, reason, ref_tag, None, now, utc);
-                self.set_next_target(seq + 1);
+                    None => self.push_error(SessionError::Unparseable(error)),
+                }
             }
             _ => self.push_error(SessionError::Unparseable(error)),
         }

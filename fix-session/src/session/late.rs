@@ -3,11 +3,17 @@
 //! live, and sent after logon and resynchronisation with the SendingTime of
 //! the moment they actually leave.
 //!
-//! A queued message consumes the next MsgSeqNum at once (so later messages
-//! keep their order and a restart does not reuse the number). After logon
-//! the peer sees the gap and asks for it; the queued messages then go out
-//! as resends (PossDupFlag=Y). When the next Logon resets sequence numbers,
+//! A queued message consumes the next MsgSeqNum at once and is stored under
+//! it (so later messages keep their order, stores only ever see increasing
+//! numbers, and a restart neither reuses the number nor loses the message).
+//! After logon the peer sees the gap and asks for it (or says so with
+//! NextExpectedMsgSeqNum); the queued messages then go out as resends:
+//! PossDupFlag=Y, SendingTime the moment they leave, OrigSendingTime the
+//! moment they were queued. When the next Logon resets sequence numbers,
 //! queued messages are not numbered until they are sent right after it.
+//!
+//! A message whose time to live runs out (or that the application
+//! discards) is reported undelivered and its number is gap-filled.
 
 use super::{late_ttl, LateMessage, Session, Timer};
 use crate::config::LateDelivery;
@@ -24,6 +30,7 @@ impl Session {
         &mut self,
         msg: &MessageBuilder,
         now: Instant,
+        utc: UtcTimestamp,
     ) -> Result<Option<SeqNum>, SendError> {
         if self.config.late_delivery == LateDelivery::Reject {
             return Err(SendError::NotEstablished { state: self.state });
@@ -40,9 +47,8 @@ impl Session {
             None
         } else {
             let seq = self.next_sender;
-            self.store.set_next_sender_seq_num(seq + 1)?;
-            self.store_dirty = true;
-            self.next_sender = seq + 1;
+            self.encode_app(msg, seq, false, utc);
+            self.store_new(seq)?;
             Some(seq)
         };
         let expires =
@@ -51,6 +57,7 @@ impl Session {
             seq,
             msg: msg.clone(),
             expires,
+            queued_at: utc,
         });
         self.rearm_late_timer();
         Ok(seq)
@@ -62,6 +69,9 @@ impl Session {
         while i < self.late.len() {
             if self.late[i].expires.is_some_and(|at| at <= now) {
                 if let Some(m) = self.late.remove(i) {
+                    if let Some(seq) = m.seq {
+                        self.withdrawn.insert(seq);
+                    }
                     self.events.push_back(QueuedEvent::Undelivered {
                         msg: m.msg,
                         reason: UndeliveredReason::Expired,

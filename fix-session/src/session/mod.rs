@@ -14,10 +14,12 @@ use crate::event::{Event, QueuedEvent, UndeliveredReason};
 use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::{SeqNum, Store};
+use crate::validation::{self, SessionDictionary};
 use fix_proto::framing::FrameConfig;
+use fix_proto::validate::Validator;
 use fix_proto::value::{TimePrecision, TimestampCache};
 use fix_proto::{Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, UtcTimestamp};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 use timers::{deadline, Timer, TimerTable};
 
@@ -71,6 +73,9 @@ struct LateMessage {
     seq: Option<SeqNum>,
     msg: MessageBuilder,
     expires: Option<Instant>,
+    /// When it was queued: the SendingTime of its stored copy, and the
+    /// OrigSendingTime when it goes out as a resend.
+    queued_at: UtcTimestamp,
 }
 
 /// The largest MsgSeqNum (and NewSeqNo) accepted from a peer; anything
@@ -145,8 +150,15 @@ pub struct Session {
     inbox: Vec<u8>,
     event_index: FieldIndex,
 
+    // Validation.
+    dictionary: Option<SessionDictionary>,
+    validator: Validator,
+
     // Late delivery.
     late: VecDeque<LateMessage>,
+    /// MsgSeqNums of queued messages that expired or were discarded: their
+    /// stored copies are gap-filled, never resent.
+    withdrawn: BTreeSet<SeqNum>,
 
     // Life cycle.
     /// The application logged out or disconnected: no reconnect.
@@ -210,6 +222,7 @@ impl Session {
             heart_bt_int: config.heart_bt_int,
             decoder: Decoder::new(frame_config(&config)),
             encoder: Encoder::with_timestamps(TimestampCache::new(precision(&config))),
+            validator: Validator::new(validation::options(&config.validation)),
             config,
             store,
             state: SessionState::Initial,
@@ -235,7 +248,9 @@ impl Session {
             events: VecDeque::with_capacity(16),
             inbox: Vec::with_capacity(4096),
             event_index: FieldIndex::new(),
+            dictionary: None,
             late: VecDeque::new(),
+            withdrawn: BTreeSet::new(),
             stop_requested: false,
             logout_kind: None,
             logout_text: None,
@@ -307,6 +322,38 @@ impl Session {
         self.out_of_order.len()
     }
 
+    /// Validates incoming messages against `dict` from now on (when
+    /// `ValidationSettings::use_data_dictionary` is set): Rejects with the
+    /// problem's SessionRejectReason (test cases 14a-14k), Invalid MsgType
+    /// for types the dictionary does not define (2q). Its custom data
+    /// fields (length + data pairs) are recognised when splitting
+    /// messages. For FIX 5.0 and later use a FIXT.1.1 + application
+    /// dictionary ([`Dictionary::builtin`](fix_proto::dictionary::Dictionary::builtin)
+    /// gives one).
+    pub fn set_dictionary(&mut self, dict: impl Into<SessionDictionary>) {
+        let dict = dict.into();
+        for &(len_tag, data_tag) in dict.data_fields() {
+            if fix_proto::data_fields::standard_data_tag(len_tag) != Some(data_tag) {
+                self.index.add_data_field(len_tag, data_tag);
+                self.event_index.add_data_field(len_tag, data_tag);
+                self.resend_index.add_data_field(len_tag, data_tag);
+            }
+        }
+        self.validator
+            .set_options(validation::options(&self.config.validation));
+        self.dictionary = Some(dict);
+    }
+
+    /// Stops validating against a dictionary.
+    pub fn clear_dictionary(&mut self) {
+        self.dictionary = None;
+    }
+
+    /// The dictionary messages are validated against, if any.
+    pub fn dictionary(&self) -> Option<&SessionDictionary> {
+        self.dictionary.as_ref()
+    }
+
     /// The store (for inspection; writes should go through the session).
     pub fn store(&self) -> &(dyn Store + Send) {
         &*self.store
@@ -360,16 +407,20 @@ impl Session {
             self.push_error(SessionError::LinkAlreadyUp { state: self.state });
             return;
         }
+        // A new period since the last connection resets sequence numbers
+        // before anything is sent on this link.
+        self.check_schedule(now, utc);
         self.link_up = true;
         self.tx.clear();
         self.tx_start = 0;
         self.decoder.set_config(frame_config(&self.config));
         self.decoder.clear();
+        self.validator
+            .set_options(validation::options(&self.config.validation));
         self.last_received = now;
         self.test_request = None;
         self.timers.stop(Timer::Reconnect);
         self.timers.stop(Timer::Linger);
-        self.check_schedule(now, utc);
         match self.config.role {
             Role::Initiator => {
                 if self.stop_requested {
@@ -467,10 +518,12 @@ impl Session {
     /// Established: it is given the next MsgSeqNum, encoded, stored and
     /// queued for transmission; returns that MsgSeqNum. Otherwise late
     /// delivery applies ([`LateDelivery`]): with `Queue`/`QueueFor` the
-    /// message is kept (consuming the next MsgSeqNum, returned, unless the
-    /// next Logon resets sequence numbers: then `None`) and sent after logon
-    /// and resynchronisation, with SendingTime(52) set when actually sent;
-    /// with `Reject` it is refused with [`SendError::NotEstablished`].
+    /// message is kept, consuming and stored under the next MsgSeqNum
+    /// (returned), and sent after logon and resynchronisation as a resend
+    /// whose SendingTime(52) is the moment it actually leaves; when the next
+    /// Logon resets sequence numbers it is numbered only then (returns
+    /// `None`). With `Reject` it is refused with
+    /// [`SendError::NotEstablished`].
     pub fn send(
         &mut self,
         msg: &MessageBuilder,
@@ -495,7 +548,7 @@ impl Session {
             self.commit_new(seq, now)?;
             return Ok(Some(seq));
         }
-        self.queue_late(msg, now)
+        self.queue_late(msg, now, utc)
     }
 
     /// Logs out gracefully: sends Logout (with Text(58) if given), waits
@@ -585,11 +638,15 @@ impl Session {
 
     /// Reports every message waiting for late delivery as
     /// [`Event::Undelivered`] (reason `Discarded`) and empties the queue.
-    /// Sequence numbers they consumed stay used (they are gap-filled if
-    /// asked for).
+    /// Sequence numbers they consumed stay used: they are gap-filled if
+    /// asked for (until a restart, after which the stored copies would be
+    /// resent).
     pub fn discard_queued(&mut self) {
         self.begin_input();
         while let Some(m) = self.late.pop_front() {
+            if let Some(seq) = m.seq {
+                self.withdrawn.insert(seq);
+            }
             self.events.push_back(QueuedEvent::Undelivered {
                 msg: m.msg,
                 reason: UndeliveredReason::Discarded,
@@ -752,6 +809,7 @@ impl Session {
         self.next_sender = 1;
         self.next_target = 1;
         self.clear_gap_state();
+        self.withdrawn.clear();
         for m in &mut self.late {
             m.seq = None;
         }

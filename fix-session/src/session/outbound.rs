@@ -1,15 +1,19 @@
 //! Encoding what the session sends: the standard header, the session-level
-//! messages, and application messages; storing them and queueing their
-//! bytes.
+//! messages (bodies written by the typed builders of `fix_proto::admin`),
+//! and application messages; storing them and queueing their bytes.
 
 use super::Session;
-use crate::config::Role;
+use crate::config::{Role, SessionConfig};
 use crate::event::QueuedEvent;
 use crate::store::{SeqNum, StoreError};
-use fix_proto::tag::{self, msg_type};
+use fix_proto::admin::{
+    AdminMessage, BusinessMessageReject, Heartbeat, Logon, Logout, Reject, ResendRequest,
+    SequenceReset, TestRequest,
+};
+use fix_proto::tag;
 use fix_proto::{
-    BusinessRejectReason, FieldWriter, FixVersion, MessageBuilder, SessionRejectReason, Tag,
-    UtcTimestamp,
+    BusinessRejectReason, Encoder, FieldWriter, FixVersion, MessageBuilder, SessionRejectReason,
+    Tag, UtcTimestamp,
 };
 use std::time::Instant;
 
@@ -20,25 +24,7 @@ impl Session {
     /// Begins a message in the encoder: BeginString, MsgType and our
     /// standard header with MsgSeqNum `seq` and SendingTime `utc`.
     pub(super) fn start_message(&mut self, msg_type: &[u8], seq: SeqNum, utc: UtcTimestamp) {
-        let c = &self.config;
-        let e = &mut self.encoder;
-        e.start(c.version.begin_string(), msg_type);
-        e.push_str(tag::SENDER_COMP_ID, &c.sender_comp_id);
-        if let Some(v) = &c.sender_sub_id {
-            e.push_str(tag::SENDER_SUB_ID, v);
-        }
-        if let Some(v) = &c.sender_location_id {
-            e.push_str(tag::SENDER_LOCATION_ID, v);
-        }
-        e.push_str(tag::TARGET_COMP_ID, &c.target_comp_id);
-        if let Some(v) = &c.target_sub_id {
-            e.push_str(tag::TARGET_SUB_ID, v);
-        }
-        if let Some(v) = &c.target_location_id {
-            e.push_str(tag::TARGET_LOCATION_ID, v);
-        }
-        e.push_uint(tag::MSG_SEQ_NUM, seq);
-        e.push_timestamp(tag::SENDING_TIME, utc);
+        write_header(&self.config, &mut self.encoder, msg_type, seq, utc);
     }
 
     /// As [`start_message`](Session::start_message), for a resend:
@@ -100,24 +86,20 @@ impl Session {
         self.note_sent(now);
     }
 
-    /// Finishes and queues a message whose MsgSeqNum `seq` was consumed
-    /// earlier but which was never sent (late delivery): stores it under
-    /// that number without moving the next sender MsgSeqNum.
-    pub(super) fn commit_consumed(&mut self, seq: SeqNum, now: Instant) {
+    /// Finishes the message in the encoder, which carries the new MsgSeqNum
+    /// `seq`, and stores it without sending it (late delivery: it goes out
+    /// later as a resend).
+    pub(super) fn store_new(&mut self, seq: SeqNum) -> Result<(), StoreError> {
         let bytes = self.encoder.finish();
-        let mut saved = Ok(());
-        if self.config.persist_messages {
-            saved = self.store.save_outgoing(seq, bytes);
-            if saved.is_ok() && seq + 1 != self.next_sender {
-                saved = self.store.set_next_sender_seq_num(self.next_sender);
-            }
-        }
+        let saved = if self.config.persist_messages {
+            self.store.save_outgoing(seq, bytes)
+        } else {
+            self.store.set_next_sender_seq_num(seq + 1)
+        };
         self.store_dirty = true;
-        self.tx.extend_from_slice(bytes);
-        self.note_sent(now);
-        if let Err(e) = saved {
-            self.push_error(e.into());
-        }
+        saved?;
+        self.next_sender = seq + 1;
+        Ok(())
     }
 
     /// Encodes an application message with MsgSeqNum `seq` (as a resend
@@ -147,29 +129,22 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        let seq = self.next_sender;
-        self.start_message(msg_type::LOGON, seq, utc);
         let c = &self.config;
+        let initiator = c.role == Role::Initiator;
+        let logon = Logon {
+            reset_seq_num_flag: reset,
+            next_expected_msg_seq_num: (c.send_next_expected_msg_seq_num
+                && supports_next_expected(c.version))
+            .then(|| seq_num(next_expected)),
+            username: c.username.as_deref().filter(|_| initiator),
+            password: c.password.as_deref().filter(|_| initiator),
+            default_appl_ver_id: c.version.is_fixt().then_some(c.version),
+            ..Logon::new(self.heart_bt_int)
+        };
+        let seq = self.next_sender;
         let e = &mut self.encoder;
-        e.push_uint(tag::ENCRYPT_METHOD, 0);
-        e.push_uint(tag::HEART_BT_INT, self.heart_bt_int as u64);
-        if reset {
-            e.push_bool(tag::RESET_SEQ_NUM_FLAG, true);
-        }
-        if c.send_next_expected_msg_seq_num && supports_next_expected(c.version) {
-            e.push_uint(tag::NEXT_EXPECTED_MSG_SEQ_NUM, next_expected);
-        }
-        if c.role == Role::Initiator {
-            if let Some(u) = &c.username {
-                e.push_str(tag::USERNAME, u);
-            }
-            if let Some(p) = &c.password {
-                e.push_str(tag::PASSWORD, p);
-            }
-        }
-        if c.version.is_fixt() {
-            e.push_str(tag::DEFAULT_APPL_VER_ID, c.version.appl_ver_id());
-        }
+        write_header(c, e, Logon::MSG_TYPE, seq, utc);
+        logon.write_body(e);
         for (t, v) in &c.logon_fields {
             e.push_str(*t, v);
         }
@@ -177,14 +152,27 @@ impl Session {
         self.logon_seq = seq;
     }
 
+    /// Begins a session-level message with MsgSeqNum `seq` and writes its
+    /// body; the caller commits it.
+    fn write_admin<M: AdminMessage>(&mut self, msg: &M, seq: SeqNum, utc: UtcTimestamp) {
+        self.start_message(M::MSG_TYPE, seq, utc);
+        msg.write_body(&mut self.encoder);
+    }
+
+    /// Sends a session-level message with a new MsgSeqNum.
+    fn send_admin<M: AdminMessage>(&mut self, msg: &M, now: Instant, utc: UtcTimestamp) {
+        let seq = self.next_sender;
+        self.write_admin(msg, seq, utc);
+        self.commit_admin(seq, now);
+    }
+
     /// Sends Logout with an optional Text(58).
     pub(super) fn send_logout(&mut self, text: Option<&str>, now: Instant, utc: UtcTimestamp) {
-        let seq = self.next_sender;
-        self.start_message(msg_type::LOGOUT, seq, utc);
-        if let Some(text) = text {
-            self.encoder.push_str(tag::TEXT, text);
-        }
-        self.commit_admin(seq, now);
+        let logout = Logout {
+            text,
+            ..Logout::new()
+        };
+        self.send_admin(&logout, now, utc);
     }
 
     /// Sends Heartbeat, carrying the TestReqID(112) it answers if any.
@@ -194,20 +182,14 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        let seq = self.next_sender;
-        self.start_message(msg_type::HEARTBEAT, seq, utc);
-        if let Some(id) = test_req_id {
-            self.encoder.push(tag::TEST_REQ_ID, id);
-        }
-        self.commit_admin(seq, now);
+        self.send_admin(&Heartbeat { test_req_id }, now, utc);
     }
 
     /// Sends TestRequest with TestReqID(112) `id`.
     pub(super) fn send_test_request(&mut self, id: u64, now: Instant, utc: UtcTimestamp) {
-        let seq = self.next_sender;
-        self.start_message(msg_type::TEST_REQUEST, seq, utc);
-        self.encoder.push_uint(tag::TEST_REQ_ID, id);
-        self.commit_admin(seq, now);
+        let mut digits = [0u8; 20];
+        let id = decimal(id, &mut digits);
+        self.send_admin(&TestRequest::new(id), now, utc);
     }
 
     /// Sends ResendRequest for `begin..=end` (`end` 0 or 999999: to the last).
@@ -218,11 +200,8 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        let seq = self.next_sender;
-        self.start_message(msg_type::RESEND_REQUEST, seq, utc);
-        self.encoder.push_uint(tag::BEGIN_SEQ_NO, begin);
-        self.encoder.push_uint(tag::END_SEQ_NO, end);
-        self.commit_admin(seq, now);
+        let request = ResendRequest::new(seq_num(begin), fix_proto::SeqNum::new(end));
+        self.send_admin(&request, now, utc);
     }
 
     /// The EndSeqNo(16) meaning "up to the last message" in this version.
@@ -243,9 +222,9 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        self.start_poss_dup(msg_type::SEQUENCE_RESET, seq, utc, utc);
-        self.encoder.push_bool(tag::GAP_FILL_FLAG, true);
-        self.encoder.push_uint(tag::NEW_SEQ_NO, new_seq_no);
+        let gap_fill = SequenceReset::gap_fill(seq_num(new_seq_no));
+        self.start_poss_dup(SequenceReset::MSG_TYPE, seq, utc, utc);
+        gap_fill.write_body(&mut self.encoder);
         self.commit_resend(now);
     }
 
@@ -263,22 +242,16 @@ impl Session {
         utc: UtcTimestamp,
     ) {
         let text = text.unwrap_or(reason.description());
+        // FIX 4.0 and 4.1 Rejects have RefSeqNum and Text only.
         let modern = !matches!(self.config.version, FixVersion::Fix40 | FixVersion::Fix41);
-        let seq = self.next_sender;
-        self.start_message(msg_type::REJECT, seq, utc);
-        let e = &mut self.encoder;
-        e.push_uint(tag::REF_SEQ_NUM, ref_seq_num);
-        if modern {
-            if let Some(t) = ref_tag {
-                e.push_uint(tag::REF_TAG_ID, t as u64);
-            }
-            if !ref_msg_type.is_empty() {
-                e.push(tag::REF_MSG_TYPE, ref_msg_type);
-            }
-            e.push_uint(tag::SESSION_REJECT_REASON, reason.code() as u64);
-        }
-        e.push_str(tag::TEXT, text);
-        self.commit_admin(seq, now);
+        let reject = Reject {
+            ref_seq_num: seq_num(ref_seq_num),
+            ref_tag_id: ref_tag.filter(|_| modern),
+            ref_msg_type: Some(ref_msg_type).filter(|t| modern && !t.is_empty()),
+            session_reject_reason: Some(reason).filter(|_| modern),
+            text: Some(text),
+        };
+        self.send_admin(&reject, now, utc);
         self.events.push_back(QueuedEvent::Rejected {
             ref_seq_num: Some(ref_seq_num),
             reason: Some(reason),
@@ -297,24 +270,74 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        let seq = self.next_sender;
         if matches!(self.config.version, FixVersion::Fix40 | FixVersion::Fix41) {
-            self.start_message(msg_type::REJECT, seq, utc);
-            self.encoder.push_uint(tag::REF_SEQ_NUM, ref_seq_num);
+            let reject = Reject {
+                ref_seq_num: seq_num(ref_seq_num),
+                ref_tag_id: None,
+                ref_msg_type: None,
+                session_reject_reason: None,
+                text: Some(text),
+            };
+            self.send_admin(&reject, now, utc);
         } else {
-            self.start_message(msg_type::BUSINESS_MESSAGE_REJECT, seq, utc);
-            let e = &mut self.encoder;
-            e.push_uint(tag::REF_SEQ_NUM, ref_seq_num);
-            e.push(tag::REF_MSG_TYPE, ref_msg_type);
-            e.push_uint(tag::BUSINESS_REJECT_REASON, reason.code() as u64);
+            let reject = BusinessMessageReject {
+                text: Some(text),
+                ..BusinessMessageReject::new(ref_msg_type, reason).ref_seq_num(seq_num(ref_seq_num))
+            };
+            self.send_admin(&reject, now, utc);
         }
-        self.encoder.push_str(tag::TEXT, text);
-        self.commit_admin(seq, now);
         self.events.push_back(QueuedEvent::Rejected {
             ref_seq_num: Some(ref_seq_num),
             reason: None,
             text: text.to_string(),
         });
+    }
+}
+
+/// Begins a message in `e`: BeginString, MsgType and the standard header
+/// of `c`'s session with MsgSeqNum `seq` and SendingTime `utc`.
+fn write_header(
+    c: &SessionConfig,
+    e: &mut Encoder,
+    msg_type: &[u8],
+    seq: SeqNum,
+    utc: UtcTimestamp,
+) {
+    e.start(c.version.begin_string(), msg_type);
+    e.push_str(tag::SENDER_COMP_ID, &c.sender_comp_id);
+    if let Some(v) = &c.sender_sub_id {
+        e.push_str(tag::SENDER_SUB_ID, v);
+    }
+    if let Some(v) = &c.sender_location_id {
+        e.push_str(tag::SENDER_LOCATION_ID, v);
+    }
+    e.push_str(tag::TARGET_COMP_ID, &c.target_comp_id);
+    if let Some(v) = &c.target_sub_id {
+        e.push_str(tag::TARGET_SUB_ID, v);
+    }
+    if let Some(v) = &c.target_location_id {
+        e.push_str(tag::TARGET_LOCATION_ID, v);
+    }
+    e.push_uint(tag::MSG_SEQ_NUM, seq);
+    e.push_timestamp(tag::SENDING_TIME, utc);
+}
+
+/// A MsgSeqNum as the codec's positive SeqNum (ours and the peer's
+/// checked ones are never 0).
+fn seq_num(n: SeqNum) -> fix_proto::SeqNum {
+    fix_proto::SeqNum::new(n).unwrap_or(fix_proto::SeqNum::ONE)
+}
+
+/// Writes `n` in decimal into `buf`, returning the digits.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
     }
 }
 

@@ -63,17 +63,17 @@ impl Session {
                     .front()
                     .and_then(|m| m.seq)
                     .filter(|&s| (chunk_begin..=chunk_end).contains(&s));
+                // A queued message and its stored copy: the queued one goes.
                 let take_stored = match (stored, late) {
                     (None, None) => break,
-                    (Some((seq, _, _)), Some(l)) => seq <= l,
+                    (Some((seq, _, _)), Some(l)) => seq < l,
                     (Some(_), None) => true,
                     (None, Some(_)) => false,
                 };
                 if let (true, Some((seq, at, len))) = (take_stored, stored) {
                     next_entry += 1;
-                    if late == Some(seq) {
-                        // Sent after all; the stored copy wins.
-                        self.late.pop_front();
+                    if self.withdrawn.contains(&seq) {
+                        continue;
                     }
                     let Some(bytes) = scratch.get(at..at + len) else {
                         continue;
@@ -89,12 +89,17 @@ impl Session {
                         cursor = seq + 1;
                     }
                 } else if let (Some(seq), Some(m)) = (late, self.late.pop_front()) {
+                    if stored.is_some_and(|(s, _, _)| s == seq) {
+                        next_entry += 1;
+                    }
                     if cursor < seq {
                         self.send_gap_fill(cursor, seq, now, utc);
                     }
-                    // Never sent: a resend whose SendingTime is now.
-                    self.encode_app(&m.msg, seq, true, utc);
-                    self.commit_consumed(seq, now);
+                    // First time out: SendingTime now, OrigSendingTime when
+                    // it was queued (the SendingTime of its stored copy).
+                    self.start_poss_dup(m.msg.msg_type(), seq, utc, m.queued_at);
+                    self.encoder.push_raw(m.msg.header()).push_raw(m.msg.body());
+                    self.commit_resend(now);
                     cursor = seq + 1;
                 }
             }

@@ -1,0 +1,339 @@
+//! The application side of a session: the [`Application`] callbacks the
+//! engine thread calls, and [`ChannelApplication`], an adapter that turns
+//! them into owned [`AppEvent`]s on a `std::sync::mpsc` channel.
+//!
+//! Callbacks run on the engine's event loop thread, one at a time, for
+//! every session the engine hosts: they should return quickly (a slow
+//! callback delays every session of the engine). They may send messages
+//! with [`SessionHandle::put`], which is queued and written right after the
+//! callback returns.
+
+use crate::handle::SessionHandle;
+use fix_proto::message::FieldSpan;
+use fix_proto::{Message, MessageBuilder, SessionRejectReason, Tag};
+use fix_session::{SeqNum, SessionKey, SessionState, UndeliveredReason};
+use std::sync::mpsc;
+use std::sync::Arc;
+
+/// Fields an outgoing Logon carries beyond the session's own: the
+/// [`Application::to_admin`] hook may fill them in before each logon
+/// attempt.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogonFields {
+    /// Username(553).
+    pub username: Option<String>,
+    /// Password(554).
+    pub password: Option<String>,
+    /// Extra fields (tag, value) appended to the Logon body.
+    pub extra: Vec<(Tag, String)>,
+}
+
+/// Why the application refused a Logon in [`Application::from_admin`]; the
+/// connection is dropped without a reply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("logon refused: {0}")]
+pub struct RefuseLogon(pub String);
+
+/// A message the session rejected (it sent a Reject(3) or
+/// BusinessMessageReject(j), or dropped a garbled frame).
+#[derive(Debug, Clone, Copy)]
+pub struct Rejection<'a> {
+    /// MsgSeqNum(34) of the rejected message, when known.
+    pub ref_seq_num: Option<SeqNum>,
+    /// The SessionRejectReason(373) sent, if any.
+    pub reason: Option<SessionRejectReason>,
+    /// Human-readable explanation (the Text(58) sent).
+    pub text: &'a str,
+}
+
+/// The callbacks of one session, called on the engine thread.
+///
+/// Every method has a default that does nothing (or accepts), so an
+/// application implements only what it needs.
+pub trait Application: Send + 'static {
+    /// The session is established: Logon sent and confirmed.
+    fn on_logon(&mut self, session: &SessionHandle) {
+        let _ = session;
+    }
+
+    /// The session logged out (the text of the Logout, if any).
+    fn on_logout(&mut self, session: &SessionHandle, text: Option<&str>) {
+        let _ = (session, text);
+    }
+
+    /// An application message arrived in sequence (or a PossDup resend not
+    /// seen before). The view is valid during the call only.
+    fn on_message(&mut self, session: &SessionHandle, message: &Message<'_>) {
+        let _ = (session, message);
+    }
+
+    /// The session moved from one state to another.
+    fn on_state_change(&mut self, session: &SessionHandle, from: SessionState, to: SessionState) {
+        let _ = (session, from, to);
+    }
+
+    /// The session rejected an incoming message.
+    fn on_reject(&mut self, session: &SessionHandle, rejection: &Rejection<'_>) {
+        let _ = (session, rejection);
+    }
+
+    /// A message put on the session will not be delivered (late delivery
+    /// rejected or its time to live expired).
+    fn on_undelivered(
+        &mut self,
+        session: &SessionHandle,
+        message: MessageBuilder,
+        reason: UndeliveredReason,
+    ) {
+        let _ = (session, message, reason);
+    }
+
+    /// A problem the session or engine reports (store failure, refused
+    /// logon, broken link...).
+    fn on_error(&mut self, session: &SessionHandle, error: &dyn std::error::Error) {
+        let _ = (session, error);
+    }
+
+    /// Called before each Logon we send (first connect, reconnects,
+    /// sequence resets): may set Username(553), Password(554) or extra
+    /// fields. The fields start from the session's configuration.
+    fn to_admin(&mut self, session: &SessionHandle, logon: &mut LogonFields) {
+        let _ = (session, logon);
+    }
+
+    /// Called with every session-level message received (Logon, Heartbeat,
+    /// TestRequest, ResendRequest, Reject, SequenceReset, Logout). For an
+    /// acceptor's first Logon it is called before the session sees it.
+    /// Returning an error for a Logon refuses it: the connection is dropped
+    /// without a reply.
+    // Named after QuickFIX's fromAdmin, which users know.
+    #[allow(clippy::wrong_self_convention)]
+    fn from_admin(
+        &mut self,
+        session: &SessionHandle,
+        message: &Message<'_>,
+    ) -> Result<(), RefuseLogon> {
+        let _ = (session, message);
+        Ok(())
+    }
+}
+
+/// A received message copied out of the engine: its bytes and the position
+/// of each field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedMessage {
+    bytes: Vec<u8>,
+    fields: Vec<FieldSpan>,
+}
+
+impl OwnedMessage {
+    /// Copies a message view.
+    pub fn from_message(message: &Message<'_>) -> OwnedMessage {
+        OwnedMessage {
+            bytes: message.as_bytes().to_vec(),
+            fields: message.spans().to_vec(),
+        }
+    }
+
+    /// The message as received.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// MsgType(35).
+    pub fn msg_type(&self) -> &[u8] {
+        self.get(fix_proto::tag::MSG_TYPE).unwrap_or(b"")
+    }
+
+    /// The raw value of the first field with `tag`.
+    pub fn get(&self, tag: Tag) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|f| f.tag == tag)
+            .and_then(|f| self.bytes.get(f.range()))
+    }
+
+    /// The first field with `tag` as text, if present and UTF-8.
+    pub fn get_str(&self, tag: Tag) -> Option<&str> {
+        self.get(tag).and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// MsgSeqNum(34), if present and numeric.
+    pub fn msg_seq_num(&self) -> Option<SeqNum> {
+        self.get_str(fix_proto::tag::MSG_SEQ_NUM)
+            .and_then(|v| v.parse().ok())
+    }
+
+    /// Whether PossDupFlag(43) is `Y`.
+    pub fn is_poss_dup(&self) -> bool {
+        self.get(fix_proto::tag::POSS_DUP_FLAG) == Some(b"Y")
+    }
+
+    /// Every field as (tag, value), in order.
+    pub fn fields(&self) -> impl Iterator<Item = (Tag, &[u8])> + '_ {
+        self.fields
+            .iter()
+            .filter_map(|f| self.bytes.get(f.range()).map(|v| (f.tag, v)))
+    }
+}
+
+/// What a [`ChannelApplication`] sends for each callback.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AppEventKind {
+    /// The session changed state.
+    StateChanged {
+        /// The state left.
+        from: SessionState,
+        /// The state entered.
+        to: SessionState,
+    },
+    /// The session is established.
+    LoggedOn,
+    /// The session logged out.
+    LoggedOut {
+        /// Text(58) of the Logout, if any.
+        text: Option<String>,
+    },
+    /// An application message arrived.
+    Message(OwnedMessage),
+    /// A session-level message arrived.
+    AdminMessage(OwnedMessage),
+    /// The session rejected an incoming message.
+    Rejected {
+        /// MsgSeqNum(34) of the rejected message.
+        ref_seq_num: Option<SeqNum>,
+        /// SessionRejectReason(373), if any.
+        reason: Option<SessionRejectReason>,
+        /// Explanation.
+        text: String,
+    },
+    /// A message put on the session will not be delivered.
+    Undelivered {
+        /// The message.
+        message: MessageBuilder,
+        /// Why.
+        reason: UndeliveredReason,
+    },
+    /// An error the session or engine reported.
+    Error(String),
+}
+
+/// An owned event of one session, sent by [`ChannelApplication`].
+#[derive(Debug)]
+pub struct AppEvent {
+    /// The session it concerns.
+    pub session: Arc<SessionKey>,
+    /// What happened.
+    pub kind: AppEventKind,
+}
+
+/// An [`Application`] that sends every callback as an [`AppEvent`] on a
+/// channel, for programs that prefer to receive on their own thread.
+/// Several sessions may share one channel; events carry the session's key.
+///
+/// ```
+/// let (app, events) = fix_transport_mio::ChannelApplication::new();
+/// # drop((app, events));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ChannelApplication {
+    tx: mpsc::Sender<AppEvent>,
+    admin_messages: bool,
+}
+
+impl ChannelApplication {
+    /// An adapter and the receiving end of its channel.
+    pub fn new() -> (ChannelApplication, mpsc::Receiver<AppEvent>) {
+        let (tx, rx) = mpsc::channel();
+        (ChannelApplication::with_sender(tx), rx)
+    }
+
+    /// An adapter sending to an existing channel (to share one receiver
+    /// among sessions).
+    pub fn with_sender(tx: mpsc::Sender<AppEvent>) -> ChannelApplication {
+        ChannelApplication {
+            tx,
+            admin_messages: false,
+        }
+    }
+
+    /// Also send session-level messages as [`AppEventKind::AdminMessage`].
+    pub fn with_admin_messages(mut self) -> ChannelApplication {
+        self.admin_messages = true;
+        self
+    }
+
+    fn send(&self, session: &SessionHandle, kind: AppEventKind) {
+        // A dropped receiver means nobody listens any more: not an error
+        // of the session.
+        let _ = self.tx.send(AppEvent {
+            session: session.key_arc(),
+            kind,
+        });
+    }
+}
+
+impl Application for ChannelApplication {
+    fn on_logon(&mut self, session: &SessionHandle) {
+        self.send(session, AppEventKind::LoggedOn);
+    }
+
+    fn on_logout(&mut self, session: &SessionHandle, text: Option<&str>) {
+        self.send(
+            session,
+            AppEventKind::LoggedOut {
+                text: text.map(str::to_string),
+            },
+        );
+    }
+
+    fn on_message(&mut self, session: &SessionHandle, message: &Message<'_>) {
+        self.send(
+            session,
+            AppEventKind::Message(OwnedMessage::from_message(message)),
+        );
+    }
+
+    fn on_state_change(&mut self, session: &SessionHandle, from: SessionState, to: SessionState) {
+        self.send(session, AppEventKind::StateChanged { from, to });
+    }
+
+    fn on_reject(&mut self, session: &SessionHandle, rejection: &Rejection<'_>) {
+        self.send(
+            session,
+            AppEventKind::Rejected {
+                ref_seq_num: rejection.ref_seq_num,
+                reason: rejection.reason,
+                text: rejection.text.to_string(),
+            },
+        );
+    }
+
+    fn on_undelivered(
+        &mut self,
+        session: &SessionHandle,
+        message: MessageBuilder,
+        reason: UndeliveredReason,
+    ) {
+        self.send(session, AppEventKind::Undelivered { message, reason });
+    }
+
+    fn on_error(&mut self, session: &SessionHandle, error: &dyn std::error::Error) {
+        self.send(session, AppEventKind::Error(error.to_string()));
+    }
+
+    fn from_admin(
+        &mut self,
+        session: &SessionHandle,
+        message: &Message<'_>,
+    ) -> Result<(), RefuseLogon> {
+        if self.admin_messages {
+            self.send(
+                session,
+                AppEventKind::AdminMessage(OwnedMessage::from_message(message)),
+            );
+        }
+        Ok(())
+    }
+}

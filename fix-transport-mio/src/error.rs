@@ -1,0 +1,80 @@
+//! Errors of the engine API: starting the engine and managing sessions
+//! ([`EngineError`]) and handing messages to a session ([`PutError`]).
+
+use std::io;
+use std::net::SocketAddr;
+
+/// Why an engine or session operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// An operating system call (poll, socket, thread) failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+    /// The engine's event loop has stopped (or the session was finalized).
+    #[error("the engine is stopped")]
+    Stopped,
+    /// A session with the same identity already exists in this engine.
+    #[error("session {0} already exists")]
+    DuplicateSession(String),
+    /// The session was created from a configuration that does not suit the
+    /// call (for example `connect` on an acceptor session).
+    #[error("session {session}: {reason}")]
+    WrongRole {
+        /// The session's identity.
+        session: String,
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// The counterparty address did not resolve to any socket address.
+    #[error("cannot resolve address {0:?}")]
+    BadAddress(String),
+    /// Binding a listening socket failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The session's store could not be opened.
+    #[error("store error: {0}")]
+    Store(#[from] fix_session::StoreError),
+    /// The session's file store could not be opened.
+    #[error("file store error: {0}")]
+    FileStore(#[from] fix_store::FileStoreError),
+    /// The session state machine refused its configuration or store.
+    #[error("session error: {0}")]
+    Session(String),
+    /// A setting has a value the engine cannot use.
+    #[error("invalid setting {name}: {reason}")]
+    Setting {
+        /// The setting's name.
+        name: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+}
+
+/// Why [`put`](crate::SessionHandle::put) did not take a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PutError {
+    /// The session's outgoing backlog (queued plus unwritten bytes) is over
+    /// its bound: the peer or the network is slower than the application.
+    /// Retry after the backlog drained.
+    #[error("outgoing backlog of {backlog} bytes is over the bound of {limit}")]
+    Backpressure {
+        /// Bytes waiting.
+        backlog: usize,
+        /// The configured bound (`EngineSettings::max_outgoing_bytes`).
+        limit: usize,
+    },
+    /// The session rejects messages while it is not established
+    /// (late delivery set to reject).
+    #[error("session is not established and rejects late delivery")]
+    NotEstablished,
+    /// The session was finalized or its engine stopped.
+    #[error("session is closed")]
+    Closed,
+}

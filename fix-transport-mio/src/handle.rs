@@ -1,0 +1,517 @@
+//! [`SessionHandle`]: one session of an engine as seen from any thread, and
+//! [`SessionId`], the identity a session is created with.
+//!
+//! The handle forwards commands to the engine's event loop and reads the
+//! session's state and sequence numbers from atomics the loop updates, so
+//! none of its methods waits for the loop except [`SessionHandle::finalize`].
+
+use crate::engine::{Command, EngineShared};
+use crate::error::{EngineError, PutError};
+use crate::transport::TransportFactory;
+use fix_proto::MessageBuilder;
+use fix_session::{LateDelivery, SeqNum, SessionKey, SessionState};
+use std::borrow::Borrow;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The identity of a session in engine calls: our SenderCompID, the peer's
+/// CompID (our TargetCompID), and optional sub/location IDs and qualifier.
+/// The BeginString comes from the FIX version the session is created with.
+///
+/// ```
+/// use fix_transport_mio::SessionId;
+/// let id = SessionId::new("TEST1", "TEST2").with_qualifier("primary");
+/// assert_eq!(id.target_comp_id, "TEST2");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionId {
+    /// Our SenderCompID(49).
+    pub sender_comp_id: String,
+    /// The peer's CompID, our TargetCompID(56).
+    pub target_comp_id: String,
+    /// Our SenderSubID(50).
+    pub sender_sub_id: Option<String>,
+    /// Our SenderLocationID(142).
+    pub sender_location_id: Option<String>,
+    /// The peer's TargetSubID(57).
+    pub target_sub_id: Option<String>,
+    /// The peer's TargetLocationID(143).
+    pub target_location_id: Option<String>,
+    /// A qualifier telling apart sessions with the same CompIDs.
+    pub qualifier: Option<String>,
+}
+
+impl SessionId {
+    /// A session from `sender_comp_id` (ours) to `target_comp_id` (the
+    /// peer's).
+    pub fn new(sender_comp_id: impl Into<String>, target_comp_id: impl Into<String>) -> SessionId {
+        SessionId {
+            sender_comp_id: sender_comp_id.into(),
+            target_comp_id: target_comp_id.into(),
+            sender_sub_id: None,
+            sender_location_id: None,
+            target_sub_id: None,
+            target_location_id: None,
+            qualifier: None,
+        }
+    }
+
+    /// Sets the session qualifier.
+    pub fn with_qualifier(mut self, qualifier: impl Into<String>) -> SessionId {
+        self.qualifier = Some(qualifier.into());
+        self
+    }
+
+    /// Sets our SenderSubID(50).
+    pub fn with_sender_sub_id(mut self, id: impl Into<String>) -> SessionId {
+        self.sender_sub_id = Some(id.into());
+        self
+    }
+
+    /// Sets the peer's TargetSubID(57).
+    pub fn with_target_sub_id(mut self, id: impl Into<String>) -> SessionId {
+        self.target_sub_id = Some(id.into());
+        self
+    }
+
+    /// Sets our SenderLocationID(142).
+    pub fn with_sender_location_id(mut self, id: impl Into<String>) -> SessionId {
+        self.sender_location_id = Some(id.into());
+        self
+    }
+
+    /// Sets the peer's TargetLocationID(143).
+    pub fn with_target_location_id(mut self, id: impl Into<String>) -> SessionId {
+        self.target_location_id = Some(id.into());
+        self
+    }
+
+    /// Copies the identity into a session configuration.
+    pub fn apply_to(&self, config: &mut fix_session::SessionConfig) {
+        config.sender_comp_id = self.sender_comp_id.clone();
+        config.target_comp_id = self.target_comp_id.clone();
+        config.sender_sub_id = self.sender_sub_id.clone();
+        config.sender_location_id = self.sender_location_id.clone();
+        config.target_sub_id = self.target_sub_id.clone();
+        config.target_location_id = self.target_location_id.clone();
+        config.session_qualifier = self.qualifier.clone();
+    }
+}
+
+/// The slot of a session in its engine: index and generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct SessionRef {
+    pub(crate) idx: u32,
+    pub(crate) gen: u32,
+}
+
+/// Messages put on a session and not yet taken by the event loop, encoded
+/// as records: MsgType length, header length, body length (u32 LE each),
+/// then the three byte strings.
+#[derive(Debug, Default)]
+pub(crate) struct Inbox {
+    pub(crate) buf: Vec<u8>,
+    /// Whether a command telling the loop to drain this inbox is queued.
+    pub(crate) scheduled: bool,
+}
+
+impl Inbox {
+    /// Appends one message.
+    pub(crate) fn push(&mut self, msg: &MessageBuilder) {
+        let (t, h, b) = (msg.msg_type(), msg.header(), msg.body());
+        self.buf.reserve(12 + t.len() + h.len() + b.len());
+        for part in [t, h, b] {
+            self.buf
+                .extend_from_slice(&(part.len() as u32).to_le_bytes());
+        }
+        self.buf.extend_from_slice(t);
+        self.buf.extend_from_slice(h);
+        self.buf.extend_from_slice(b);
+    }
+}
+
+/// Reads the records of an inbox buffer back, one message at a time, into a
+/// reused builder.
+pub(crate) fn next_record(buf: &[u8], pos: &mut usize, out: &mut MessageBuilder) -> bool {
+    use fix_proto::FieldWriter;
+    let Some(head) = buf.get(*pos..*pos + 12) else {
+        return false;
+    };
+    let len = |i: usize| {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(&head[i * 4..i * 4 + 4]);
+        u32::from_le_bytes(b) as usize
+    };
+    let (t, h, b) = (len(0), len(1), len(2));
+    let start = *pos + 12;
+    let (Some(msg_type), Some(header), Some(body)) = (
+        buf.get(start..start + t),
+        buf.get(start + t..start + t + h),
+        buf.get(start + t + h..start + t + h + b),
+    ) else {
+        return false;
+    };
+    out.reset(msg_type);
+    out.header_mut().push_raw(header);
+    out.push_raw(body);
+    *pos = start + t + h + b;
+    true
+}
+
+/// State of a session shared between the event loop and handles.
+#[derive(Debug)]
+pub(crate) struct SessionShared {
+    pub(crate) sref: SessionRef,
+    pub(crate) key: Arc<SessionKey>,
+    pub(crate) is_initiator: bool,
+    pub(crate) rejects_late_delivery: bool,
+    pub(crate) state: AtomicU8,
+    pub(crate) next_in: AtomicU64,
+    pub(crate) next_out: AtomicU64,
+    /// Bytes the session has encoded but not yet written to the socket.
+    pub(crate) unsent: AtomicUsize,
+    /// Bytes of put messages the loop took from the inbox but has not yet
+    /// given to the session (waiting for the socket to drain).
+    pub(crate) held: AtomicUsize,
+    pub(crate) closed: AtomicBool,
+    pub(crate) inbox: Mutex<Inbox>,
+    /// Set when messages are put, cleared when the loop takes them: lets
+    /// the loop send what a callback put right away.
+    pub(crate) inbox_pending: AtomicBool,
+}
+
+impl SessionShared {
+    pub(crate) fn new(
+        sref: SessionRef,
+        key: SessionKey,
+        config: &fix_session::SessionConfig,
+        state: SessionState,
+        next_in: SeqNum,
+        next_out: SeqNum,
+    ) -> SessionShared {
+        SessionShared {
+            sref,
+            key: Arc::new(key),
+            is_initiator: config.role == fix_session::Role::Initiator,
+            rejects_late_delivery: config.late_delivery == LateDelivery::Reject,
+            state: AtomicU8::new(state_to_u8(state)),
+            next_in: AtomicU64::new(next_in),
+            next_out: AtomicU64::new(next_out),
+            unsent: AtomicUsize::new(0),
+            held: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            inbox: Mutex::new(Inbox::default()),
+            inbox_pending: AtomicBool::new(false),
+        }
+    }
+}
+
+/// Every state, in the order of their `u8` codes.
+const STATES: [SessionState; 9] = [
+    SessionState::Initial,
+    SessionState::WaitForConnect,
+    SessionState::WaitForConfirmLogon,
+    SessionState::Established,
+    SessionState::Reconnect,
+    SessionState::WaitForConfirmLogout,
+    SessionState::CorrectlyTerminated,
+    SessionState::NonGracefullyTerminated,
+    SessionState::WaitForFirstLogon,
+];
+
+pub(crate) fn state_to_u8(state: SessionState) -> u8 {
+    STATES.iter().position(|s| *s == state).unwrap_or(0) as u8
+}
+
+fn state_from_u8(code: u8) -> SessionState {
+    STATES
+        .get(code as usize)
+        .copied()
+        .unwrap_or(SessionState::Initial)
+}
+
+/// One session of a [`FixEngine`](crate::FixEngine), usable from any
+/// thread.
+///
+/// Commands ([`connect`](SessionHandle::connect),
+/// [`put`](SessionHandle::put), [`disconnect`](SessionHandle::disconnect),
+/// ...) are queued for the engine thread and return at once; state and
+/// sequence numbers are read from values the engine thread keeps current.
+/// Application callbacks receive a `&SessionHandle` of their session and may
+/// call the same methods (except `finalize`, which needs ownership).
+///
+/// Dropping the handle leaves the session running in its engine until the
+/// engine stops; [`finalize`](SessionHandle::finalize) removes it. The
+/// handle is `Send` and `Sync`: share it (in an `Arc`) to put from several
+/// threads.
+#[derive(Debug)]
+pub struct SessionHandle {
+    pub(crate) engine: Arc<EngineShared>,
+    pub(crate) shared: Arc<SessionShared>,
+    /// Whether this is the application's handle (finalizing the session
+    /// when dropped without `finalize` is not done: the session lives until
+    /// finalized or the engine stops).
+    pub(crate) owner: bool,
+}
+
+impl SessionHandle {
+    pub(crate) fn new(
+        engine: Arc<EngineShared>,
+        shared: Arc<SessionShared>,
+        owner: bool,
+    ) -> SessionHandle {
+        SessionHandle {
+            engine,
+            shared,
+            owner,
+        }
+    }
+
+    /// The session's identity (BeginString, CompIDs, qualifier).
+    pub fn key(&self) -> &SessionKey {
+        &self.shared.key
+    }
+
+    /// The session's identity, shared.
+    pub fn key_arc(&self) -> Arc<SessionKey> {
+        self.shared.key.clone()
+    }
+
+    /// The current state (as last updated by the engine thread).
+    pub fn state(&self) -> SessionState {
+        state_from_u8(self.shared.state.load(Ordering::Acquire))
+    }
+
+    /// The MsgSeqNum expected on the next incoming message.
+    pub fn in_seq_num(&self) -> SeqNum {
+        self.shared.next_in.load(Ordering::Acquire)
+    }
+
+    /// The MsgSeqNum the next outgoing message will carry (as of the last
+    /// message the engine thread processed).
+    pub fn out_seq_num(&self) -> SeqNum {
+        self.shared.next_out.load(Ordering::Acquire)
+    }
+
+    /// Bytes put or encoded and not yet written to the socket.
+    pub fn backlog(&self) -> usize {
+        let queued = self.shared.inbox.lock().map(|i| i.buf.len()).unwrap_or(0);
+        queued
+            + self.shared.held.load(Ordering::Acquire)
+            + self.shared.unsent.load(Ordering::Acquire)
+    }
+
+    /// Whether the session was finalized or its engine stopped.
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::Acquire) || self.engine.is_stopped()
+    }
+
+    /// Starts the initiator's connect sequence in the background: TCP
+    /// connect to `counterparty` (`host:port`), Logon with this HeartBtInt
+    /// (seconds), confirming Logon, Established. When the link cannot be
+    /// opened or breaks, the session reconnects `Reconnect.Interval` apart
+    /// at most `Reconnect.MaxTries` times. Returns once the command is
+    /// queued; watch [`state`](SessionHandle::state) or the callbacks.
+    pub fn connect(&self, heart_bt_int: u32, counterparty: &str) -> Result<(), EngineError> {
+        self.connect_with(heart_bt_int, counterparty, Arc::new(crate::PlainTcp))
+    }
+
+    /// [`connect`](SessionHandle::connect) with a factory wrapping the
+    /// connected stream (for TLS).
+    pub fn connect_with(
+        &self,
+        heart_bt_int: u32,
+        counterparty: &str,
+        factory: Arc<dyn TransportFactory>,
+    ) -> Result<(), EngineError> {
+        if !self.shared.is_initiator {
+            return Err(EngineError::WrongRole {
+                session: self.key().to_string(),
+                reason: "connect to a counterparty needs an initiator session",
+            });
+        }
+        let addrs: Vec<SocketAddr> = counterparty
+            .to_socket_addrs()
+            .map_err(|_| EngineError::BadAddress(counterparty.to_string()))?
+            .collect();
+        if addrs.is_empty() {
+            return Err(EngineError::BadAddress(counterparty.to_string()));
+        }
+        let host = counterparty
+            .rsplit_once(':')
+            .map(|(h, _)| h.trim_start_matches('[').trim_end_matches(']'))
+            .unwrap_or(counterparty)
+            .to_string();
+        self.command(Command::Connect {
+            session: self.shared.sref,
+            heart_bt_int: Some(heart_bt_int),
+            target: Some(crate::engine::ConnectTarget {
+                addrs,
+                host,
+                factory,
+            }),
+        })
+    }
+
+    /// Starts the connect sequence with the HeartBtInt and counterparty
+    /// already configured (from a settings file); for an acceptor session,
+    /// makes it ready to accept a Logon again after it was terminated.
+    pub fn connect_configured(&self) -> Result<(), EngineError> {
+        self.command(Command::Connect {
+            session: self.shared.sref,
+            heart_bt_int: None,
+            target: None,
+        })
+    }
+
+    /// Sends an application message. While the session is established the
+    /// message is written right away (batched with others the engine
+    /// thread finds queued); before that it is kept and sent after Logon
+    /// ("late delivery"), unless the session rejects late delivery.
+    ///
+    /// Fails with [`PutError::Backpressure`] when the session's backlog is
+    /// over `EngineSettings::max_outgoing_bytes`.
+    pub fn put(&self, message: impl Borrow<MessageBuilder>) -> Result<(), PutError> {
+        if self.is_closed() {
+            return Err(PutError::Closed);
+        }
+        if self.shared.rejects_late_delivery && self.state() != SessionState::Established {
+            return Err(PutError::NotEstablished);
+        }
+        let limit = self.engine.max_outgoing_bytes;
+        let schedule = {
+            let mut inbox = self.shared.inbox.lock().map_err(|_| PutError::Closed)?;
+            let backlog = inbox.buf.len()
+                + self.shared.held.load(Ordering::Acquire)
+                + self.shared.unsent.load(Ordering::Acquire);
+            if backlog > limit {
+                return Err(PutError::Backpressure { backlog, limit });
+            }
+            inbox.push(message.borrow());
+            self.shared.inbox_pending.store(true, Ordering::Release);
+            !std::mem::replace(&mut inbox.scheduled, true)
+        };
+        if schedule {
+            self.engine
+                .submit(Command::Drain(self.shared.sref))
+                .map_err(|_| PutError::Closed)?;
+        }
+        Ok(())
+    }
+
+    /// Logs out gracefully: sends Logout with `reason` as Text(58), waits
+    /// for the peer's Logout (LogoutTimeout), closes the link. The session
+    /// keeps its sequence numbers and does not reconnect.
+    pub fn disconnect(&self, reason: &str) -> Result<(), EngineError> {
+        self.command(Command::Logout {
+            session: self.shared.sref,
+            text: (!reason.is_empty()).then(|| reason.to_string()),
+        })
+    }
+
+    /// Drops the link at once, without Logout; no reconnect follows.
+    pub fn disconnect_non_gracefully(&self) -> Result<(), EngineError> {
+        self.command(Command::Disconnect(self.shared.sref))
+    }
+
+    /// Resets both sequence numbers to 1 locally (the store is reset).
+    pub fn reset_seq_num_local(&self) -> Result<(), EngineError> {
+        self.command(Command::ResetLocal(self.shared.sref))
+    }
+
+    /// Resets both sides' sequence numbers: sends Logon with
+    /// ResetSeqNumFlag(141)=Y now if established, else at the next Logon.
+    pub fn reset_seq_num_and_send_logon(&self) -> Result<(), EngineError> {
+        self.command(Command::ResetAndLogon(self.shared.sref))
+    }
+
+    /// Waits until the session is in `state` or `timeout` passes; returns
+    /// whether the state was reached. Polls; meant for tests and simple
+    /// programs.
+    pub fn wait_for_state(&self, state: SessionState, timeout: Duration) -> bool {
+        let end = Instant::now() + timeout;
+        loop {
+            if self.state() == state {
+                return true;
+            }
+            if Instant::now() >= end || self.is_closed() {
+                return self.state() == state;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Removes the session from its engine: the link is dropped (call
+    /// [`disconnect`](SessionHandle::disconnect) first and wait for
+    /// `CorrectlyTerminated` for a graceful Logout), logs are flushed, the
+    /// store is closed. Waits for the engine thread to have done it.
+    pub fn finalize(self) {
+        if !self.owner {
+            return;
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        if self
+            .engine
+            .submit(Command::Finalize {
+                session: self.shared.sref,
+                done: tx,
+            })
+            .is_ok()
+        {
+            // An error means the loop stopped: the session is gone either way.
+            let _ = rx.recv();
+        }
+        self.shared.closed.store(true, Ordering::Release);
+    }
+
+    fn command(&self, command: Command) -> Result<(), EngineError> {
+        if self.shared.closed.load(Ordering::Acquire) {
+            return Err(EngineError::Stopped);
+        }
+        self.engine.submit(command)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fix_proto::FieldWriter;
+
+    #[test]
+    fn inbox_records_give_back_each_message() {
+        let mut inbox = Inbox::default();
+        let mut a = MessageBuilder::new(b"D");
+        a.push_str(11, "A").push_str(55, "X");
+        a.header_mut().push_str(115, "ONBEHALF");
+        let mut b = MessageBuilder::new(b"AE");
+        b.push_str(571, "R1");
+        inbox.push(&a);
+        inbox.push(&b);
+        let mut out = MessageBuilder::default();
+        let mut pos = 0;
+        assert!(next_record(&inbox.buf, &mut pos, &mut out));
+        assert_eq!(out, a);
+        assert!(next_record(&inbox.buf, &mut pos, &mut out));
+        assert_eq!(out, b);
+        assert!(!next_record(&inbox.buf, &mut pos, &mut out));
+        // A truncated record is not read.
+        let mut pos = 0;
+        assert!(!next_record(&inbox.buf[..10], &mut pos, &mut out));
+    }
+
+    #[test]
+    fn handles_and_engines_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<SessionHandle>();
+        send_sync::<crate::FixEngine>();
+    }
+
+    #[test]
+    fn every_state_survives_its_code() {
+        for s in STATES {
+            assert_eq!(state_from_u8(state_to_u8(s)), s);
+        }
+    }
+}

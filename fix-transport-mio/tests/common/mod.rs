@@ -1,0 +1,208 @@
+//! Helpers shared by the engine's integration tests: engines on 127.0.0.1,
+//! session configurations with short timers, a raw FIX peer over a plain
+//! socket, and waiting with a bound.
+#![allow(dead_code)]
+
+use fix_proto::{tag, Encoder, FieldWriter, FixVersion, UtcTimestamp};
+use fix_session::{Role, SessionConfig};
+use fix_transport_mio::{EngineSettings, FixEngine, SessionHandle, SessionState};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant, SystemTime};
+
+/// A count from the environment (to run big or small), or `default`.
+pub fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// An engine with default settings and a short logon timeout for
+/// unidentified connections.
+pub fn engine() -> FixEngine {
+    init_log();
+    FixEngine::new(EngineSettings {
+        logon_timeout: Duration::from_secs(1),
+        ..EngineSettings::default()
+    })
+    .expect("engine starts")
+}
+
+/// The loopback address with a free port chosen by the system.
+pub fn any_port() -> SocketAddr {
+    "127.0.0.1:0".parse().expect("address")
+}
+
+/// A FIX 4.4 session configuration with timers short enough for tests.
+pub fn config(role: Role, sender: &str, target: &str) -> SessionConfig {
+    let mut c = SessionConfig::new(role, FixVersion::Fix44, sender, target);
+    c.heart_bt_int = 30;
+    c.logon_timeout = Duration::from_secs(2);
+    c.logout_timeout = Duration::from_secs(1);
+    c.reconnect_interval = Duration::from_millis(200);
+    c
+}
+
+/// Waits until `cond` holds, at most `timeout`; returns whether it held.
+pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return cond();
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Asserts that the session reaches `state` within `timeout`.
+pub fn expect_state(s: &SessionHandle, state: SessionState, timeout: Duration) {
+    assert!(
+        s.wait_for_state(state, timeout),
+        "session {} is {:?}, expected {:?}",
+        s.key(),
+        s.state(),
+        state
+    );
+}
+
+/// Encodes a session-level message from a raw peer.
+pub fn raw_message(
+    msg_type: &[u8],
+    sender: &str,
+    target: &str,
+    seq: u64,
+    body: &[(u32, &str)],
+) -> Vec<u8> {
+    let mut enc = Encoder::new();
+    enc.start("FIX.4.4", msg_type);
+    enc.push_str(tag::SENDER_COMP_ID, sender)
+        .push_str(tag::TARGET_COMP_ID, target)
+        .push_uint(tag::MSG_SEQ_NUM, seq);
+    enc.push_timestamp(tag::SENDING_TIME, UtcTimestamp::from(SystemTime::now()));
+    for (t, v) in body {
+        enc.push_str(*t, v);
+    }
+    enc.finish().to_vec()
+}
+
+/// A Logon from a raw peer.
+pub fn raw_logon(sender: &str, target: &str, seq: u64) -> Vec<u8> {
+    raw_message(
+        b"A",
+        sender,
+        target,
+        seq,
+        &[(tag::ENCRYPT_METHOD, "0"), (tag::HEART_BT_INT, "30")],
+    )
+}
+
+/// A raw TCP peer speaking bytes at the engine.
+pub struct RawPeer {
+    pub stream: TcpStream,
+}
+
+impl RawPeer {
+    pub fn connect(addr: SocketAddr) -> RawPeer {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        RawPeer { stream }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
+    /// Reads until the engine closes the connection or `timeout` passes;
+    /// returns the bytes read and whether the connection was closed.
+    pub fn read_until_closed(&mut self, timeout: Duration) -> (Vec<u8>, bool) {
+        let end = Instant::now() + timeout;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return (got, false);
+            }
+            self.stream
+                .set_read_timeout(Some(left.min(Duration::from_millis(100))))
+                .expect("timeout");
+            match self.stream.read(&mut buf) {
+                Ok(0) => return (got, true),
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.kind() == std::io::ErrorKind::TimedOut => {}
+                // Reset by the engine: closed.
+                Err(_) => return (got, true),
+            }
+        }
+    }
+
+    /// Reads until `pattern` appears or `timeout` passes.
+    pub fn read_until(&mut self, pattern: &[u8], timeout: Duration) -> Vec<u8> {
+        let end = Instant::now() + timeout;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !got.windows(pattern.len()).any(|w| w == pattern) {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            self.stream
+                .set_read_timeout(Some(left.min(Duration::from_millis(100))))
+                .expect("timeout");
+            match self.stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(_) => break,
+            }
+        }
+        got
+    }
+}
+
+/// This process's resident set size in bytes (Linux).
+pub fn rss_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Prints the engine's log records to stderr when FIX_TEST_LOG is set.
+struct StderrLog;
+
+impl log::Log for StderrLog {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        eprintln!(
+            "{:?} {} {}: {}",
+            std::thread::current().name(),
+            record.level(),
+            record.target(),
+            record.args()
+        );
+    }
+    fn flush(&self) {}
+}
+
+static STDERR_LOG: StderrLog = StderrLog;
+
+/// Turns on logging to stderr if FIX_TEST_LOG is set.
+pub fn init_log() {
+    if std::env::var_os("FIX_TEST_LOG").is_some() && log::set_logger(&STDERR_LOG).is_ok() {
+        log::set_max_level(log::LevelFilter::Debug);
+    }
+}
