@@ -623,9 +623,15 @@ impl Session {
     /// Resets sequence numbers on both sides: established, sends a Logon
     /// with ResetSeqNumFlag(141)=Y and MsgSeqNum 1 now (incoming numbering
     /// restarts with the peer's Logon reply); otherwise the next Logon does.
+    /// Does nothing while an earlier reset still waits for that reply.
     pub fn reset_seq_num_and_send_logon(&mut self, now: Instant, utc: UtcTimestamp) {
         self.begin_input();
         if self.state == SessionState::Established && self.link_up {
+            if self.reset_sent {
+                // A second Logon(141=Y) would be answered too, and each side
+                // would take the other's extra reply for a new request.
+                return;
+            }
             let target = self.next_target;
             self.reset_store(utc);
             self.set_next_target(target);
