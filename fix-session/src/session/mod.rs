@@ -899,7 +899,11 @@ impl Session {
         let logout_kind = self.logout_kind.take();
         self.logout_text = None;
         self.test_request = None;
-        self.reset_sent = false;
+        if std::mem::take(&mut self.reset_sent) {
+            // Our Logon(141=Y) was not answered on this link: the peer may
+            // or may not have reset, so the next Logon asks again.
+            self.reset_on_next_logon = true;
+        }
         self.clear_gap_state();
         if self.config.reset_on_disconnect
             || (ending == Ending::LoggedOut && self.config.reset_on_logout)
