@@ -755,6 +755,9 @@ impl Session {
             self.reset_store(utc);
             self.set_next_target(seq + 1);
             self.send_logon(true, seq + 1, now, utc);
+            // Queued messages the reset numbered again go out now, as
+            // after any Logon.
+            self.after_logon_late_delivery(now, utc);
         }
     }
 

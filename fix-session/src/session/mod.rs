@@ -637,6 +637,9 @@ impl Session {
             self.set_next_target(target);
             self.send_logon(true, 1, now, utc);
             self.reset_sent = true;
+            // Queued messages the reset numbered again go out now, as
+            // after any Logon.
+            self.after_logon_late_delivery(now, utc);
         } else {
             self.reset_on_next_logon = true;
         }
