@@ -910,6 +910,7 @@ impl Session {
                 seq + 1
             };
             self.send_logon(reset, our_next_expected, now, utc);
+            self.reset_unconfirmed = reset && !reset_flag;
         } else {
             if reset_flag && !self.reset_sent {
                 // The acceptor reset on this logon: our Logon counts as 1.

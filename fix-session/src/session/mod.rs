@@ -170,6 +170,10 @@ pub struct Session {
     reset_on_next_logon: bool,
     /// Our Logon carried ResetSeqNumFlag=Y and its reply has not come yet.
     reset_sent: bool,
+    /// Our Logon reply carried a ResetSeqNumFlag=Y the peer had not asked
+    /// for, and nothing processed since shows that the peer restarted its
+    /// numbering too (it may not have received the reply).
+    reset_unconfirmed: bool,
     /// Reset sequence numbers when the current connection ends (a new
     /// session period began while logged on).
     reset_after_close: bool,
@@ -256,6 +260,7 @@ impl Session {
             logout_text: None,
             reset_on_next_logon: false,
             reset_sent: false,
+            reset_unconfirmed: false,
             reset_after_close: false,
             reconnect_attempts: 0,
         };
@@ -802,6 +807,11 @@ impl Session {
     }
 
     fn set_next_target(&mut self, seq: SeqNum) {
+        if seq > 2 {
+            // A message after the peer's Logon (counted as 1) was
+            // processed: the peer numbers from the reset too.
+            self.reset_unconfirmed = false;
+        }
         self.next_target = seq;
         self.store_dirty = true;
         if let Err(e) = self.store.set_next_target_seq_num(seq) {
@@ -905,6 +915,10 @@ impl Session {
         if std::mem::take(&mut self.reset_sent) {
             // Our Logon(141=Y) was not answered on this link: the peer may
             // or may not have reset, so the next Logon asks again.
+            self.reset_on_next_logon = true;
+        }
+        if std::mem::take(&mut self.reset_unconfirmed) {
+            // The peer may never have seen the reset in our Logon reply.
             self.reset_on_next_logon = true;
         }
         self.clear_gap_state();
