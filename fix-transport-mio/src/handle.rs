@@ -368,8 +368,12 @@ impl SessionHandle {
 
     /// Sends an application message. While the session is established the
     /// message is written right away (batched with others the engine
-    /// thread finds queued); before that it is kept and sent after Logon
-    /// ("late delivery"), unless the session rejects late delivery.
+    /// thread finds queued). Before that ("late delivery", FIX session test
+    /// case 16) it is stored at once with the next MsgSeqNum; the Logon
+    /// that follows carries a higher MsgSeqNum, the counterparty asks for
+    /// the gap, and the message goes out as a PossDupFlag=Y resend with
+    /// SendingTime set when it leaves — unless the session is configured to
+    /// reject late delivery.
     ///
     /// Fails with [`PutError::Backpressure`] when the session's backlog is
     /// over `EngineSettings::max_outgoing_bytes`.

@@ -305,7 +305,7 @@ fn bad_peers_leave_the_engine_and_other_sessions_unaffected() {
                 return started.elapsed();
             }
             std::thread::sleep(Duration::from_millis(50));
-            if started.elapsed() > Duration::from_secs(8) {
+            if started.elapsed() > Duration::from_secs(30) {
                 break;
             }
         }
@@ -323,7 +323,12 @@ fn bad_peers_leave_the_engine_and_other_sessions_unaffected() {
     let (_, closed) = huge.read_until_closed(Duration::from_secs(5));
     assert!(closed, "100 MB BodyLength sender left connected");
     let slow_closed_after = slow.join().expect("slow sender");
-    assert!(slow_closed_after < Duration::from_secs(8));
+    // The Logon timeout is 1 s; the margin absorbs a loaded machine running
+    // other engine tests at the same time.
+    assert!(
+        slow_closed_after < Duration::from_secs(30),
+        "slow sender held for {slow_closed_after:?}"
+    );
 
     assert_eq!(p.ini.state(), SessionState::Established);
     assert_eq!(p.acc.state(), SessionState::Established);
