@@ -180,7 +180,13 @@ pub(crate) struct SessionShared {
     /// Set when messages are put, cleared when the loop takes them: lets
     /// the loop send what a callback put right away.
     pub(crate) inbox_pending: AtomicBool,
+    /// What the current link's transport proved about the peer.
+    pub(crate) peer_identity: Mutex<Option<PeerIdentity>>,
 }
+
+/// A transport's proof of the peer's identity (see
+/// [`Transport::peer_identity`](crate::Transport::peer_identity)).
+pub(crate) type PeerIdentity = Arc<dyn std::any::Any + Send + Sync>;
 
 impl SessionShared {
     pub(crate) fn new(
@@ -204,6 +210,14 @@ impl SessionShared {
             closed: AtomicBool::new(false),
             inbox: Mutex::new(Inbox::default()),
             inbox_pending: AtomicBool::new(false),
+            peer_identity: Mutex::new(None),
+        }
+    }
+
+    /// Publishes (or clears) the current link's peer identity.
+    pub(crate) fn set_peer_identity(&self, identity: Option<PeerIdentity>) {
+        if let Ok(mut slot) = self.peer_identity.lock() {
+            *slot = identity;
         }
     }
 }
@@ -301,6 +315,20 @@ impl SessionHandle {
         queued
             + self.shared.held.load(Ordering::Acquire)
             + self.shared.unsent.load(Ordering::Acquire)
+    }
+
+    /// What the transport of the current link proved about the peer, such
+    /// as a TLS peer's certificate (`fix_transport_tls::PeerCertificate`;
+    /// downcast with `Arc::downcast`). Set before the peer's Logon reaches
+    /// [`Application::from_admin`](crate::Application::from_admin), so a
+    /// logon check can refuse a counterparty whose certificate does not
+    /// name its CompID; `None` for plain TCP and between links.
+    pub fn peer_identity(&self) -> Option<Arc<dyn std::any::Any + Send + Sync>> {
+        self.shared
+            .peer_identity
+            .lock()
+            .ok()
+            .and_then(|slot| slot.clone())
     }
 
     /// Whether the session was finalized or its engine stopped.
