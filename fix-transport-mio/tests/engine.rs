@@ -29,13 +29,6 @@ struct Pair {
     ini_events: Receiver<AppEvent>,
 }
 
-/// Serialises the tests that move or hold a lot of memory: two of them
-/// measure the process's resident size, which the others would inflate.
-fn memory_lock() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 fn logged_on_pair() -> Pair {
     let acceptor_engine = engine();
     let addr = acceptor_engine.listen(any_port()).expect("listen");
@@ -121,7 +114,6 @@ fn receive_orders(events: &Receiver<AppEvent>, n: u64, timeout: Duration) {
 
 #[test]
 fn initiator_and_acceptor_exchange_messages_both_ways_in_order() {
-    let _memory = memory_lock();
     let n = env_count("FIX_TEST_MESSAGES", 100_000) as u64;
     let mut p = logged_on_pair();
     let out_before = p.ini.out_seq_num();
@@ -290,7 +282,6 @@ fn connection_whose_first_message_is_not_a_logon_is_closed() {
 
 #[test]
 fn bad_peers_leave_the_engine_and_other_sessions_unaffected() {
-    let _memory = memory_lock();
     let p = logged_on_pair();
     let rss_before = rss_bytes();
 
@@ -377,7 +368,6 @@ fn garbage_inside_an_established_session_does_not_break_the_engine() {
 
 #[test]
 fn resend_request_flood_keeps_memory_bounded() {
-    let _memory = memory_lock();
     let limit = 256 << 10;
     let acceptor = FixEngine::new(EngineSettings {
         max_outgoing_bytes: limit,
@@ -473,7 +463,6 @@ fn resend_request_flood_keeps_memory_bounded() {
 
 #[test]
 fn put_reports_backpressure_when_the_peer_does_not_read() {
-    let _memory = memory_lock();
     let limit = 128 << 10;
     let acceptor = FixEngine::new(EngineSettings {
         max_outgoing_bytes: limit,
@@ -589,7 +578,6 @@ fn logon_hooks_add_credentials_and_refuse_wrong_ones() {
 
 #[test]
 fn thousand_idle_sessions_on_one_engine() {
-    let _memory = memory_lock();
     let n = env_count("FIX_TEST_SESSIONS", 1000);
     let acceptor = engine();
     let addr = acceptor.listen(any_port()).expect("listen");
@@ -800,7 +788,6 @@ impl Application for Stalling {
 
 #[test]
 fn messages_held_while_the_peer_stalls_flow_when_it_reads_again() {
-    let _memory = memory_lock();
     let acceptor = engine();
     let addr = acceptor.listen(any_port()).expect("listen");
     let received = Arc::new(AtomicU64::new(0));
