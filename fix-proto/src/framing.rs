@@ -167,7 +167,12 @@ pub fn scan(buf: &[u8], config: &FrameConfig) -> Scan {
     }
     // 10=NNN<SOH> exactly where the body ends.
     let body_end = body_start + body_len;
-    if body_len < 4 || buf[body_end - 1] != SOH || &buf[body_end..body_end + 3] != b"10=" {
+    if body_len < 4
+        || buf[body_end - 1] != SOH
+        || buf[body_end] != b'1'
+        || buf[body_end + 1] != b'0'
+        || buf[body_end + 2] != b'='
+    {
         return Scan::Garbled(FrameError::CheckSumMissing);
     }
     let ck = &buf[body_end + 3..total];
@@ -195,8 +200,9 @@ pub fn scan(buf: &[u8], config: &FrameConfig) -> Scan {
 /// Whether `buf` and `prefix` agree on their common length.
 #[inline]
 fn starts_with_partial(buf: &[u8], prefix: &[u8]) -> bool {
-    let n = buf.len().min(prefix.len());
-    buf[..n] == prefix[..n]
+    // Byte by byte: the prefixes are two or three bytes, for which a call
+    // to memcmp costs more than the comparison.
+    buf.iter().zip(prefix).all(|(a, b)| a == b)
 }
 
 /// Where the next frame may start after a garbled one at the start of

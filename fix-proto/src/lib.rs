@@ -48,7 +48,7 @@ mod version;
 
 pub use encode::{Encoder, FieldWriter, MessageBuilder};
 pub use framing::{Decoder, FrameConfig, FrameError};
-pub use message::{Field, FieldIndex, Message, ParseError};
+pub use message::{Field, FieldIndex, Message, MessageStash, ParseError, Stashed};
 pub use reject::{BusinessRejectReason, SessionRejectReason};
 pub use value::{Decimal, FieldError, FromFixValue, SeqNum, ToFixValue, UtcTimestamp, ValueError};
 pub use version::{FixVersion, UnknownVersion};

@@ -169,10 +169,8 @@ impl FieldIndex {
                     }
                     end
                 }
-                // Values are short: a plain scan beats SWAR and memchr here
-                // (measured with the codec bench).
-                _ => match bytes[value_start..].iter().position(|&b| b == SOH) {
-                    Some(p) => value_start + p,
+                _ => match find_soh(bytes, value_start) {
+                    Some(end) => end,
                     None => return Err(ParseError::Unterminated),
                 },
             };
@@ -205,6 +203,31 @@ impl FieldIndex {
         self.trailer_start = (self.fields.len() - trailer_len).max(self.header_len);
         Ok(())
     }
+}
+
+/// The position of the first SOH at or after `from`.
+///
+/// Eight bytes at a time: XOR with SOH in every byte turns SOH into zero
+/// bytes, and the classic zero-byte test marks them; the lowest marked
+/// byte is exact (the test's false positives only appear above a true
+/// zero byte). A value takes one or two words instead of a loop iteration
+/// per byte.
+#[inline]
+fn find_soh(bytes: &[u8], mut from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ ONES;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(from + (found.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    let tail = bytes.get(from..)?;
+    tail.iter().position(|&b| b == SOH).map(|p| from + p)
 }
 
 /// Bits in [`LENGTH_TAG_BITMAP`]: tags below this are looked up there.
@@ -408,6 +431,100 @@ impl<'a> Message<'a> {
     }
 }
 
+/// Indexed messages kept back to back for reading later: each message's
+/// bytes and field positions are copied in, and read back as [`Message`]
+/// views without being parsed again. Storage is reused after
+/// [`clear`](MessageStash::clear), so a warm stash does not allocate.
+///
+/// ```
+/// use fix_proto::{FieldIndex, message::MessageStash};
+/// let bytes = b"8=FIX.4.4\x019=5\x0135=0\x0110=163\x01";
+/// let mut index = FieldIndex::new();
+/// let mut stash = MessageStash::default();
+/// let kept = stash.push(&index.parse(bytes).unwrap());
+/// assert_eq!(stash.get(kept).unwrap().msg_type(), b"0");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MessageStash {
+    bytes: Vec<u8>,
+    fields: Vec<FieldSpan>,
+}
+
+/// Where a message sits in a [`MessageStash`]: valid until the stash is
+/// cleared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stashed {
+    bytes_start: usize,
+    bytes_len: usize,
+    fields_start: usize,
+    fields_len: usize,
+    header_len: usize,
+    trailer_start: usize,
+}
+
+impl MessageStash {
+    /// An empty stash.
+    pub fn new() -> MessageStash {
+        MessageStash::default()
+    }
+
+    /// Copies `msg` (bytes and field positions) into the stash.
+    pub fn push(&mut self, msg: &Message<'_>) -> Stashed {
+        let kept = Stashed {
+            bytes_start: self.bytes.len(),
+            bytes_len: msg.bytes.len(),
+            fields_start: self.fields.len(),
+            fields_len: msg.fields.len(),
+            header_len: msg.header_len,
+            trailer_start: msg.trailer_start,
+        };
+        // Field positions are relative to the message's first byte, so
+        // they stay valid wherever its bytes land.
+        self.bytes.extend_from_slice(msg.bytes);
+        self.fields.extend_from_slice(msg.fields);
+        kept
+    }
+
+    /// The message `kept` as a view, `None` if it is not in this stash
+    /// (the stash was cleared since).
+    pub fn get(&self, kept: Stashed) -> Option<Message<'_>> {
+        let bytes = self
+            .bytes
+            .get(kept.bytes_start..kept.bytes_start.checked_add(kept.bytes_len)?)?;
+        let fields = self
+            .fields
+            .get(kept.fields_start..kept.fields_start.checked_add(kept.fields_len)?)?;
+        // Fields are in order of appearance: the last one ends last. A
+        // handle that does not match this stash's contents is refused
+        // rather than read out of bounds.
+        if let Some(last) = fields.last() {
+            if last.start as usize + last.len as usize >= bytes.len() {
+                return None;
+            }
+        }
+        if kept.header_len > kept.trailer_start || kept.trailer_start > fields.len() {
+            return None;
+        }
+        Some(Message {
+            bytes,
+            fields,
+            header_len: kept.header_len,
+            trailer_start: kept.trailer_start,
+        })
+    }
+
+    /// Whether no message is kept.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.bytes.is_empty()
+    }
+
+    /// Forgets every message, keeping the storage.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.fields.clear();
+    }
+}
+
 /// Where the tag of the field whose value starts at `value_start` begins.
 fn tag_start(bytes: &[u8], value_start: usize) -> usize {
     // value_start - 1 is '='; walk back over the tag digits.
@@ -488,6 +605,60 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn stashed_messages_read_back_without_parsing() {
+        let a = soh("8=FIX.4.4|9=1|35=D|49=A|56=B|34=2|11=X|95=3|96=a|b|10=000|");
+        let b = soh("8=FIX.4.4|9=1|35=8|49=B|56=A|34=3|37=Y|10=000|");
+        let mut idx = FieldIndex::new();
+        let mut stash = MessageStash::new();
+        let ka = stash.push(&idx.parse(&a).unwrap());
+        let kb = stash.push(&idx.parse(&b).unwrap());
+        let ma = stash.get(ka).unwrap();
+        assert_eq!(ma.as_bytes(), &a[..]);
+        assert_eq!(ma.get(96), Some(&b"a\x01b"[..]));
+        assert_eq!(
+            ma.body().iter().map(|f| f.tag).collect::<Vec<_>>(),
+            [11, 95, 96]
+        );
+        let mb = stash.get(kb).unwrap();
+        assert_eq!(mb.msg_type(), b"8");
+        assert_eq!(mb.get(37), Some(&b"Y"[..]));
+        assert_eq!(mb.trailer().len(), 1);
+        stash.clear();
+        assert!(stash.is_empty());
+        assert!(stash.get(ka).is_none());
+        // A handle that does not match what the stash now holds is refused.
+        stash.push(&idx.parse(&b).unwrap());
+        assert!(stash.get(ka).is_none());
+    }
+
+    #[test]
+    fn soh_search_matches_a_plain_scan() {
+        // Bytes around SOH that a word-at-a-time test could confuse with it.
+        let alphabet = [0x00, 0x01, 0x02, 0x7f, 0x80, 0x81, 0xfe, 0xff, b'=', b'9'];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..48 {
+            for _ in 0..200 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        alphabet[(state % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                for from in 0..=len {
+                    let plain = bytes[from..]
+                        .iter()
+                        .position(|&b| b == SOH)
+                        .map(|p| from + p);
+                    assert_eq!(find_soh(&bytes, from), plain, "{bytes:?} from {from}");
+                }
+            }
+        }
+        assert_eq!(find_soh(b"abc", 7), None);
     }
 
     #[test]

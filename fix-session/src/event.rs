@@ -4,7 +4,7 @@
 use crate::error::SessionError;
 use crate::state::SessionState;
 use crate::store::SeqNum;
-use fix_proto::{FrameError, Message, MessageBuilder, SessionRejectReason};
+use fix_proto::{FrameError, Message, MessageBuilder, SessionRejectReason, Stashed};
 
 /// Something the driver (engine or application) must know or do.
 ///
@@ -83,8 +83,8 @@ pub enum UndeliveredReason {
     Discarded,
 }
 
-/// An event as queued inside the session: received messages are kept as
-/// ranges of the session's delivery buffer until polled.
+/// An event as queued inside the session: received messages are kept,
+/// already indexed, in the session's delivery stash until polled.
 #[derive(Debug)]
 pub(crate) enum QueuedEvent {
     StateChanged {
@@ -95,14 +95,8 @@ pub(crate) enum QueuedEvent {
     CloseLink,
     LoggedOn,
     LoggedOut(Option<String>),
-    App {
-        start: usize,
-        len: usize,
-    },
-    Admin {
-        start: usize,
-        len: usize,
-    },
+    App(Stashed),
+    Admin(Stashed),
     Rejected {
         ref_seq_num: Option<SeqNum>,
         reason: Option<SessionRejectReason>,

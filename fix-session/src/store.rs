@@ -2,7 +2,7 @@
 //! outgoing messages kept for answering ResendRequests.
 
 use fix_proto::UtcTimestamp;
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 
 /// A FIX MsgSeqNum(34).
 pub type SeqNum = u64;
@@ -102,14 +102,42 @@ impl<S: Store + ?Sized> Store for Box<S> {
 }
 
 /// A store in memory: fast, and lost when the process ends.
+///
+/// Saved messages are kept back to back in one byte log with an index of
+/// (MsgSeqNum, position, length), so saving a message copies its bytes and
+/// allocates nothing once the log has grown to its working size. With a
+/// history limit the oldest messages are dropped from the front of the
+/// index and their bytes reclaimed by moving the live part of the log to
+/// its start once the dead part is the larger: each byte is moved a bounded
+/// number of times on average, and the log stays within about twice the
+/// bytes of the messages kept.
 #[derive(Debug, Clone)]
 pub struct MemoryStore {
     next_sender: SeqNum,
     next_target: SeqNum,
-    messages: BTreeMap<SeqNum, Vec<u8>>,
+    /// The bytes of the stored messages, in MsgSeqNum order; `log[i]` is
+    /// at logical position `log_base + i`.
+    log: Vec<u8>,
+    /// Logical position of `log[0]` (positions before it were reclaimed).
+    log_base: usize,
+    /// The stored messages in ascending MsgSeqNum order.
+    index: VecDeque<Saved>,
     creation_time: UtcTimestamp,
     max_messages: Option<usize>,
 }
+
+/// One stored message: its MsgSeqNum and the logical position and length
+/// of its bytes in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Saved {
+    seq: SeqNum,
+    at: usize,
+    len: usize,
+}
+
+/// Dead bytes at the front of the log below which it is never compacted
+/// (moving a few bytes often is not worth it).
+const MIN_RECLAIM: usize = 64 * 1024;
 
 impl MemoryStore {
     /// An empty store whose sequence began at `now`.
@@ -117,7 +145,9 @@ impl MemoryStore {
         MemoryStore {
             next_sender: 1,
             next_target: 1,
-            messages: BTreeMap::new(),
+            log: Vec::new(),
+            log_base: 0,
+            index: VecDeque::new(),
             creation_time: now,
             max_messages: None,
         }
@@ -127,17 +157,71 @@ impl MemoryStore {
     /// later resent as gap fills.
     pub fn with_max_messages(mut self, max: usize) -> MemoryStore {
         self.max_messages = Some(max);
+        self.trim();
         self
     }
 
     /// Number of outgoing messages held.
     pub fn len(&self) -> usize {
-        self.messages.len()
+        self.index.len()
     }
 
     /// Whether no outgoing message is held.
     pub fn is_empty(&self) -> bool {
-        self.messages.is_empty()
+        self.index.is_empty()
+    }
+
+    /// The bytes of a stored message.
+    fn bytes(&self, saved: &Saved) -> &[u8] {
+        let start = saved.at - self.log_base;
+        &self.log[start..start + saved.len]
+    }
+
+    /// Saves `message` as `seq` where the index is not simply extended (a
+    /// MsgSeqNum saved again, or lower than the last one saved): the log is
+    /// rebuilt in MsgSeqNum order. Sessions never do this in normal running.
+    fn save_out_of_order(&mut self, seq: SeqNum, message: &[u8]) {
+        let mut entries: Vec<(SeqNum, &[u8])> = self
+            .index
+            .iter()
+            .filter(|s| s.seq != seq)
+            .map(|s| (s.seq, self.bytes(s)))
+            .collect();
+        let pos = entries.partition_point(|&(s, _)| s < seq);
+        entries.insert(pos, (seq, message));
+        let mut log = Vec::with_capacity(entries.iter().map(|(_, m)| m.len()).sum());
+        let mut index = VecDeque::with_capacity(entries.len());
+        for (seq, bytes) in entries {
+            index.push_back(Saved {
+                seq,
+                at: log.len(),
+                len: bytes.len(),
+            });
+            log.extend_from_slice(bytes);
+        }
+        self.log = log;
+        self.log_base = 0;
+        self.index = index;
+    }
+
+    /// Drops the oldest messages beyond the history limit and reclaims the
+    /// log space they held once it is worth it.
+    fn trim(&mut self) {
+        let Some(max) = self.max_messages else {
+            return;
+        };
+        while self.index.len() > max {
+            self.index.pop_front();
+        }
+        let live_from = self
+            .index
+            .front()
+            .map_or(self.log_base + self.log.len(), |s| s.at);
+        let dead = live_from - self.log_base;
+        if dead >= MIN_RECLAIM && dead >= self.log.len() - dead {
+            self.log.drain(..dead);
+            self.log_base = live_from;
+        }
     }
 }
 
@@ -163,12 +247,17 @@ impl Store for MemoryStore {
         Ok(())
     }
     fn save_outgoing(&mut self, seq: SeqNum, message: &[u8]) -> Result<(), StoreError> {
-        self.messages.insert(seq, message.to_vec());
-        if let Some(max) = self.max_messages {
-            while self.messages.len() > max {
-                self.messages.pop_first();
-            }
+        if self.index.back().is_none_or(|last| last.seq < seq) {
+            self.index.push_back(Saved {
+                seq,
+                at: self.log_base + self.log.len(),
+                len: message.len(),
+            });
+            self.log.extend_from_slice(message);
+        } else {
+            self.save_out_of_order(seq, message);
         }
+        self.trim();
         self.next_sender = seq + 1;
         Ok(())
     }
@@ -178,10 +267,12 @@ impl Store for MemoryStore {
         end: SeqNum,
         visit: &mut dyn FnMut(SeqNum, &[u8]),
     ) -> Result<(), StoreError> {
-        if begin <= end {
-            for (&seq, msg) in self.messages.range(begin..=end) {
-                visit(seq, msg);
+        let from = self.index.partition_point(|s| s.seq < begin);
+        for saved in self.index.range(from..) {
+            if saved.seq > end {
+                break;
             }
+            visit(saved.seq, self.bytes(saved));
         }
         Ok(())
     }
@@ -191,7 +282,9 @@ impl Store for MemoryStore {
     fn reset(&mut self, now: UtcTimestamp) -> Result<(), StoreError> {
         self.next_sender = 1;
         self.next_target = 1;
-        self.messages.clear();
+        self.log.clear();
+        self.log_base = 0;
+        self.index.clear();
         self.creation_time = now;
         Ok(())
     }
@@ -217,5 +310,75 @@ mod tests {
         assert_eq!((s.next_sender_seq_num(), s.next_target_seq_num()), (1, 1));
         assert!(s.is_empty());
         assert_eq!(s.creation_time().unix_secs(), 5);
+    }
+
+    fn stored(s: &mut MemoryStore, begin: SeqNum, end: SeqNum) -> Vec<(SeqNum, Vec<u8>)> {
+        let mut seen = Vec::new();
+        s.outgoing(begin, end, &mut |n, m| seen.push((n, m.to_vec())))
+            .unwrap();
+        seen
+    }
+
+    fn message(seq: SeqNum) -> Vec<u8> {
+        // Sizes vary so that positions in the log do not line up.
+        format!("msg-{seq}-{}", "x".repeat((seq % 97) as usize)).into_bytes()
+    }
+
+    #[test]
+    fn memory_store_history_limit_reclaims_the_log() {
+        let max = 1000;
+        let mut s = MemoryStore::default().with_max_messages(max);
+        for seq in 1..=50_000 {
+            s.save_outgoing(seq, &message(seq)).unwrap();
+        }
+        assert_eq!(s.len(), max);
+        let kept = stored(&mut s, 1, 50_000);
+        assert_eq!(kept.len(), max);
+        for (i, (seq, bytes)) in kept.iter().enumerate() {
+            assert_eq!(*seq, 49_001 + i as SeqNum);
+            assert_eq!(*bytes, message(*seq));
+        }
+        // The log holds about the kept messages, not all ever saved.
+        let live: usize = kept.iter().map(|(_, m)| m.len()).sum();
+        assert!(
+            s.log.len() <= 2 * live + MIN_RECLAIM,
+            "log {} live {live}",
+            s.log.len()
+        );
+        assert_eq!(stored(&mut s, 49_500, 49_502).len(), 3);
+        assert!(stored(&mut s, 10, 20).is_empty());
+        assert!(stored(&mut s, 20, 10).is_empty());
+    }
+
+    #[test]
+    fn memory_store_takes_sequence_numbers_saved_again_or_out_of_order() {
+        let mut s = MemoryStore::default();
+        for seq in [1, 2, 3, 5] {
+            s.save_outgoing(seq, &message(seq)).unwrap();
+        }
+        // Saved again: replaced. Lower than the last: put in its place.
+        s.save_outgoing(2, b"two again").unwrap();
+        s.save_outgoing(4, b"four").unwrap();
+        assert_eq!(s.next_sender_seq_num(), 5);
+        assert_eq!(
+            stored(&mut s, 1, 10),
+            vec![
+                (1, message(1)),
+                (2, b"two again".to_vec()),
+                (3, message(3)),
+                (4, b"four".to_vec()),
+                (5, message(5)),
+            ]
+        );
+        // Appending goes on from there.
+        s.save_outgoing(6, b"six").unwrap();
+        assert_eq!(
+            stored(&mut s, 5, 6),
+            vec![(5, message(5)), (6, b"six".to_vec())]
+        );
+        let mut none = MemoryStore::default().with_max_messages(0);
+        none.save_outgoing(1, b"one").unwrap();
+        assert!(none.is_empty());
+        assert_eq!(none.next_sender_seq_num(), 2);
     }
 }

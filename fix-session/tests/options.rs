@@ -59,6 +59,21 @@ fn fixt_logon_carries_default_appl_ver_id() {
 }
 
 #[test]
+fn header_identity_follows_configuration_changes() {
+    let mut d = Driver::new(initiator());
+    // Changed after creation, before connecting: the Logon carries it.
+    d.session.config_mut().sender_sub_id = Some("DESK".to_string());
+    d.session.config_mut().target_location_id = Some("LDN".to_string());
+    d.connect();
+    let logon = only(&d.link_up(), b"A");
+    assert_header(&logon, "INI", "ACC", 1);
+    assert_eq!(logon.text(tag::SENDER_SUB_ID).as_deref(), Some("DESK"));
+    assert_eq!(logon.text(tag::TARGET_LOCATION_ID).as_deref(), Some("LDN"));
+    let tags: Vec<_> = logon.fields.iter().map(|(t, _)| *t).take(9).collect();
+    assert_eq!(tags, [8, 9, 35, 49, 50, 56, 143, 34, 52]);
+}
+
+#[test]
 fn fix41_uses_999999_seconds_and_short_rejects() {
     let mut d = established(SessionConfig::acceptor(FixVersion::Fix41, "ACC", "INI"));
     let utc = d.clock.utc();

@@ -232,6 +232,12 @@ impl EngineShared {
         self.stopped.load(Ordering::Acquire)
     }
 
+    /// Whether the caller runs on this engine's loop thread (in a
+    /// callback).
+    pub(crate) fn on_loop_thread(&self) -> bool {
+        LOOP_OF.with(|l| l.get()) == self.id
+    }
+
     pub(crate) fn mark_loop_thread(&self) {
         LOOP_OF.with(|l| l.set(self.id));
     }

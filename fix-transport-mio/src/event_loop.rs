@@ -786,6 +786,41 @@ impl EventLoop {
     /// Drains a session's outputs: events to callbacks, link requests,
     /// bytes to the socket, the next deadline to the timer heap.
     fn service(&mut self, sref: SessionRef) {
+        let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
+            return;
+        };
+        let outer = e.handle.shared.in_service.swap(true, Ordering::Relaxed);
+        self.service_loop(sref);
+        if let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
+            e.handle.shared.in_service.store(outer, Ordering::Relaxed);
+        }
+        if !outer && self.inbox_ready(sref) {
+            // The batch limit stopped the service with messages its
+            // callbacks put still waiting: come back for them.
+            self.schedule_drain(sref);
+        }
+        self.after_service(sref);
+    }
+
+    /// Queues a Drain command for the session unless one is queued.
+    fn schedule_drain(&mut self, sref: SessionRef) {
+        let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
+            return;
+        };
+        let schedule = match e.handle.shared.inbox.lock() {
+            Ok(mut inbox) => !std::mem::replace(&mut inbox.scheduled, true),
+            Err(_) => false,
+        };
+        if schedule {
+            if let Ok(mut q) = self.shared.commands.lock() {
+                q.push_back(Command::Drain(sref));
+            }
+        }
+    }
+
+    /// The body of [`service`](EventLoop::service): events, links, writes
+    /// and put messages until nothing is left to do (or the batch limit).
+    fn service_loop(&mut self, sref: SessionRef) {
         let (now, utc) = (self.now, self.utc);
         let mut todo = EventOutcome::default();
         let mut drains = 0;
@@ -822,6 +857,16 @@ impl EventLoop {
                     continue;
                 }
             }
+            // Messages put (by the callbacks just run, or waiting for the
+            // socket to drain) go out now, a bounded number of batches per
+            // service so that a steady stream of puts cannot hold the loop.
+            // They are encoded before writing, so that a reply put from a
+            // callback leaves in the same write as what came before it.
+            if drains < MAX_DRAINS_PER_SERVICE && self.inbox_ready(sref) {
+                drains += 1;
+                self.drain_inbox(sref, false);
+                continue;
+            }
             match self.write_out(sref) {
                 Ok(()) => {}
                 Err(err) => {
@@ -829,9 +874,7 @@ impl EventLoop {
                     continue;
                 }
             }
-            // Messages put (by the callbacks just run, or waiting for the
-            // socket to drain) go out now, a bounded number of batches per
-            // service so that a steady stream of puts cannot hold the loop.
+            // Writing may have made room for messages held back.
             if drains < MAX_DRAINS_PER_SERVICE && self.inbox_ready(sref) {
                 drains += 1;
                 self.drain_inbox(sref, false);
@@ -839,7 +882,6 @@ impl EventLoop {
             }
             break;
         }
-        self.after_service(sref);
     }
 
     /// Publishes a session's state, closes a link whose last bytes are

@@ -182,6 +182,11 @@ pub(crate) struct SessionShared {
     pub(crate) inbox_pending: AtomicBool,
     /// What the current link's transport proved about the peer.
     pub(crate) peer_identity: Mutex<Option<PeerIdentity>>,
+    /// Set by the loop thread while it services the session: what the
+    /// session's callbacks put is then taken by that same service, with no
+    /// Drain command. Only the loop thread writes it, and it is only
+    /// consulted on the loop thread.
+    pub(crate) in_service: AtomicBool,
 }
 
 /// A transport's proof of the peer's identity (see
@@ -211,6 +216,7 @@ impl SessionShared {
             inbox: Mutex::new(Inbox::default()),
             inbox_pending: AtomicBool::new(false),
             peer_identity: Mutex::new(None),
+            in_service: AtomicBool::new(false),
         }
     }
 
@@ -423,7 +429,11 @@ impl SessionHandle {
             }
             inbox.push(message.borrow());
             self.shared.inbox_pending.store(true, Ordering::Release);
-            !std::mem::replace(&mut inbox.scheduled, true)
+            // Put from this session's own callbacks: the service running
+            // them sends it next, without a command (and its queue lock).
+            let serviced =
+                self.shared.in_service.load(Ordering::Relaxed) && self.engine.on_loop_thread();
+            !serviced && !std::mem::replace(&mut inbox.scheduled, true)
         };
         if schedule {
             self.engine

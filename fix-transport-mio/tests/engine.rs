@@ -12,8 +12,20 @@ use fix_transport_mio::{
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+/// Held by the tests that measure the process's resident memory and by
+/// those that grow it a lot on purpose (a panic whose backtrace is
+/// symbolised when RUST_BACKTRACE is set takes tens of MiB), so that one
+/// does not see the other's memory.
+static MEMORY: Mutex<()> = Mutex::new(());
+
+fn memory_lock() -> MutexGuard<'static, ()> {
+    MEMORY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 const LONG: Duration = Duration::from_secs(20);
 
@@ -282,6 +294,7 @@ fn connection_whose_first_message_is_not_a_logon_is_closed() {
 
 #[test]
 fn bad_peers_leave_the_engine_and_other_sessions_unaffected() {
+    let _memory = memory_lock();
     let p = logged_on_pair();
     let rss_before = rss_bytes();
 
@@ -368,6 +381,7 @@ fn garbage_inside_an_established_session_does_not_break_the_engine() {
 
 #[test]
 fn resend_request_flood_keeps_memory_bounded() {
+    let _memory = memory_lock();
     let limit = 256 << 10;
     let acceptor = FixEngine::new(EngineSettings {
         max_outgoing_bytes: limit,
@@ -850,6 +864,7 @@ impl Application for Panics {
 
 #[test]
 fn a_panicking_callback_stops_its_engine_without_hanging_callers() {
+    let _memory = memory_lock();
     let acceptor = engine();
     let addr = acceptor.listen(any_port()).expect("listen");
     let _acc = acceptor

@@ -33,7 +33,7 @@ pub use datetime::{
 pub use decimal::{Decimal, MAX_SCALE};
 pub use multi::{Chars, MultipleCharValue, MultipleValueString, SpaceSeparated, Values};
 pub use positive::{Length, NumInGroup, SeqNum};
-pub use time::{TimePrecision, TimestampCache, UtcTimestamp};
+pub use time::{TimePrecision, TimestampCache, TimestampParser, UtcTimestamp};
 
 use crate::{SessionRejectReason, Tag};
 

@@ -101,16 +101,14 @@ impl Session {
         }
     }
 
-    /// Copies a received message into the delivery buffer and queues its event.
+    /// Keeps a received message, bytes and field index, for delivery and
+    /// queues its event: it is not parsed again when polled.
     fn deliver(&mut self, msg: &Message<'_>, app: bool) {
-        let start = self.inbox.len();
-        let bytes = msg.as_bytes();
-        self.inbox.extend_from_slice(bytes);
-        let len = bytes.len();
+        let kept = self.inbox.push(msg);
         self.events.push_back(if app {
-            QueuedEvent::App { start, len }
+            QueuedEvent::App(kept)
         } else {
-            QueuedEvent::Admin { start, len }
+            QueuedEvent::Admin(kept)
         });
     }
 
@@ -187,9 +185,8 @@ impl Session {
             return;
         }
         let poss_dup = msg.get(tag::POSS_DUP_FLAG) == Some(b"Y");
-        let is_gap_fill = msg.get(tag::GAP_FILL_FLAG) == Some(b"Y");
         match msg_type {
-            msg_type::SEQUENCE_RESET if !is_gap_fill => {
+            msg_type::SEQUENCE_RESET if msg.get(tag::GAP_FILL_FLAG) != Some(b"Y") => {
                 return self.on_sequence_reset(msg, seq, now, utc);
             }
             msg_type::LOGON if msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y") => {
@@ -393,7 +390,7 @@ impl Session {
                 false
             }
             Some(raw) => {
-                let accurate = match UtcTimestamp::parse(raw) {
+                let accurate = match self.sending_times.parse(raw) {
                     Err(_) => false,
                     Ok(t) => !self.config.check_latency || self.within_latency(t, utc),
                 };

@@ -17,8 +17,11 @@ use crate::store::{SeqNum, Store};
 use crate::validation::{self, SessionDictionary};
 use fix_proto::framing::FrameConfig;
 use fix_proto::validate::Validator;
-use fix_proto::value::{TimePrecision, TimestampCache};
-use fix_proto::{Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, UtcTimestamp};
+use fix_proto::value::{TimePrecision, TimestampCache, TimestampParser};
+use fix_proto::{
+    Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, MessageStash, ParseError,
+    UtcTimestamp,
+};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 use timers::{deadline, Timer, TimerTable};
@@ -130,9 +133,16 @@ pub struct Session {
     test_req_counter: u64,
     /// Whether the peer's Logon carried NextExpectedMsgSeqNum(789).
     peer_sent_next_expected: bool,
+    /// Parses SendingTime(52), remembering the last second seen.
+    sending_times: TimestampParser,
 
     // Send path.
     encoder: Encoder,
+    /// Our CompID header fields, encoded once (see `outbound::header_ids`).
+    header_ids: Vec<u8>,
+    /// The configuration was handed out for changes since `header_ids`
+    /// was built.
+    header_ids_stale: bool,
     tx: Vec<u8>,
     tx_start: usize,
     store_dirty: bool,
@@ -146,9 +156,8 @@ pub struct Session {
 
     // Events.
     events: VecDeque<QueuedEvent>,
-    /// Received messages handed out as events, back to back.
-    inbox: Vec<u8>,
-    event_index: FieldIndex,
+    /// Received messages handed out as events, indexed.
+    inbox: MessageStash,
 
     // Validation.
     dictionary: Option<SessionDictionary>,
@@ -227,6 +236,8 @@ impl Session {
             decoder: Decoder::new(frame_config(&config)),
             encoder: Encoder::with_timestamps(TimestampCache::new(precision(&config))),
             validator: Validator::new(validation::options(&config.validation)),
+            header_ids: outbound::header_ids(&config),
+            header_ids_stale: false,
             config,
             store,
             state: SessionState::Initial,
@@ -242,6 +253,7 @@ impl Session {
             test_request: None,
             test_req_counter: 0,
             peer_sent_next_expected: false,
+            sending_times: TimestampParser::new(),
             tx: Vec::with_capacity(4096),
             tx_start: 0,
             store_dirty: false,
@@ -250,8 +262,7 @@ impl Session {
             resend_entries: Vec::new(),
             resend_index: FieldIndex::new(),
             events: VecDeque::with_capacity(16),
-            inbox: Vec::with_capacity(4096),
-            event_index: FieldIndex::new(),
+            inbox: MessageStash::new(),
             dictionary: None,
             late: VecDeque::new(),
             withdrawn: BTreeSet::new(),
@@ -283,6 +294,7 @@ impl Session {
     /// credentials and Logon fields are read when each Logon is sent;
     /// HeartBtInt, message size and checksum options when a link comes up.
     pub fn config_mut(&mut self) -> &mut SessionConfig {
+        self.header_ids_stale = true;
         &mut self.config
     }
 
@@ -340,7 +352,6 @@ impl Session {
         for &(len_tag, data_tag) in dict.data_fields() {
             if fix_proto::data_fields::standard_data_tag(len_tag) != Some(data_tag) {
                 self.index.add_data_field(len_tag, data_tag);
-                self.event_index.add_data_field(len_tag, data_tag);
                 self.resend_index.add_data_field(len_tag, data_tag);
             }
         }
@@ -734,17 +745,17 @@ impl Session {
             QueuedEvent::CloseLink => Event::CloseLink,
             QueuedEvent::LoggedOn => Event::LoggedOn,
             QueuedEvent::LoggedOut(text) => Event::LoggedOut { text },
-            QueuedEvent::App { start, len } | QueuedEvent::Admin { start, len } => {
-                let app = matches!(event, QueuedEvent::App { .. });
-                let bytes = self.inbox.get(start..start + len).unwrap_or_default();
-                // These bytes were indexed when received; with the same
-                // data-field table they index again.
-                match self.event_index.parse(bytes) {
-                    Ok(msg) if app => Event::AppMessage(msg),
-                    Ok(msg) => Event::AdminMessage(msg),
-                    Err(e) => Event::Error(SessionError::Unparseable(e)),
-                }
-            }
+            // The stash is cleared only once no event refers to it, so the
+            // lookups find their message; a miss would be reported, not
+            // skipped.
+            QueuedEvent::App(kept) => match self.inbox.get(kept) {
+                Some(msg) => Event::AppMessage(msg),
+                None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
+            },
+            QueuedEvent::Admin(kept) => match self.inbox.get(kept) {
+                Some(msg) => Event::AdminMessage(msg),
+                None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
+            },
             QueuedEvent::Rejected {
                 ref_seq_num,
                 reason,

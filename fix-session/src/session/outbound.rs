@@ -24,7 +24,23 @@ impl Session {
     /// Begins a message in the encoder: BeginString, MsgType and our
     /// standard header with MsgSeqNum `seq` and SendingTime `utc`.
     pub(super) fn start_message(&mut self, msg_type: &[u8], seq: SeqNum, utc: UtcTimestamp) {
-        write_header(&self.config, &mut self.encoder, msg_type, seq, utc);
+        self.refresh_header_ids();
+        write_header(
+            &mut self.encoder,
+            self.config.version.begin_string(),
+            &self.header_ids,
+            msg_type,
+            seq,
+            utc,
+        );
+    }
+
+    /// Rebuilds the CompID fields of our header after the configuration
+    /// was open to changes.
+    fn refresh_header_ids(&mut self) {
+        if std::mem::take(&mut self.header_ids_stale) {
+            self.header_ids = header_ids(&self.config);
+        }
     }
 
     /// As [`start_message`](Session::start_message), for a resend:
@@ -129,6 +145,7 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
+        self.refresh_header_ids();
         let c = &self.config;
         let initiator = c.role == Role::Initiator;
         let logon = Logon {
@@ -143,7 +160,8 @@ impl Session {
         };
         let seq = self.next_sender;
         let e = &mut self.encoder;
-        write_header(c, e, Logon::MSG_TYPE, seq, utc);
+        let begin_string = c.version.begin_string();
+        write_header(e, begin_string, &self.header_ids, Logon::MSG_TYPE, seq, utc);
         logon.write_body(e);
         for (t, v) in &c.logon_fields {
             e.push_str(*t, v);
@@ -294,32 +312,42 @@ impl Session {
     }
 }
 
-/// Begins a message in `e`: BeginString, MsgType and the standard header
-/// of `c`'s session with MsgSeqNum `seq` and SendingTime `utc`.
+/// Begins a message in `e`: BeginString, MsgType, our CompID fields
+/// (`ids`, from [`header_ids`]), MsgSeqNum `seq` and SendingTime `utc`.
 fn write_header(
-    c: &SessionConfig,
     e: &mut Encoder,
+    begin_string: &str,
+    ids: &[u8],
     msg_type: &[u8],
     seq: SeqNum,
     utc: UtcTimestamp,
 ) {
-    e.start(c.version.begin_string(), msg_type);
-    e.push_str(tag::SENDER_COMP_ID, &c.sender_comp_id);
-    if let Some(v) = &c.sender_sub_id {
-        e.push_str(tag::SENDER_SUB_ID, v);
-    }
-    if let Some(v) = &c.sender_location_id {
-        e.push_str(tag::SENDER_LOCATION_ID, v);
-    }
-    e.push_str(tag::TARGET_COMP_ID, &c.target_comp_id);
-    if let Some(v) = &c.target_sub_id {
-        e.push_str(tag::TARGET_SUB_ID, v);
-    }
-    if let Some(v) = &c.target_location_id {
-        e.push_str(tag::TARGET_LOCATION_ID, v);
-    }
+    e.start(begin_string, msg_type);
+    e.push_raw(ids);
     e.push_uint(tag::MSG_SEQ_NUM, seq);
     e.push_timestamp(tag::SENDING_TIME, utc);
+}
+
+/// The identity fields of `c`'s header, the same in every message it
+/// sends: SenderCompID, SenderSubID, SenderLocationID, TargetCompID,
+/// TargetSubID, TargetLocationID (those set), encoded once.
+pub(super) fn header_ids(c: &SessionConfig) -> Vec<u8> {
+    let mut ids = MessageBuilder::new(b"");
+    ids.push_str(tag::SENDER_COMP_ID, &c.sender_comp_id);
+    if let Some(v) = &c.sender_sub_id {
+        ids.push_str(tag::SENDER_SUB_ID, v);
+    }
+    if let Some(v) = &c.sender_location_id {
+        ids.push_str(tag::SENDER_LOCATION_ID, v);
+    }
+    ids.push_str(tag::TARGET_COMP_ID, &c.target_comp_id);
+    if let Some(v) = &c.target_sub_id {
+        ids.push_str(tag::TARGET_SUB_ID, v);
+    }
+    if let Some(v) = &c.target_location_id {
+        ids.push_str(tag::TARGET_LOCATION_ID, v);
+    }
+    ids.body().to_vec()
 }
 
 /// A MsgSeqNum as the codec's positive SeqNum (ours and the peer's
