@@ -1118,6 +1118,15 @@ pub struct GroupDef<'d> {
 }
 
 impl<'d> GroupDef<'d> {
+    /// Whether `tag` is a member of an entry: `None` if not, `Some(true)`
+    /// if it counts a nested group. One hash probe, for group iteration.
+    #[inline]
+    pub(crate) fn member_kind(&self, tag: Tag) -> Option<bool> {
+        self.dict
+            .find_member_in(&self.dict.layout_data(self.layout), tag)
+            .map(|(_, is_group)| is_group)
+    }
+
     /// The NumInGroup field (`NoPartyIDs(453)`).
     pub fn count_tag(&self) -> Tag {
         self.count_tag
