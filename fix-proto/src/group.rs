@@ -58,6 +58,13 @@ pub trait GroupShape: Copy {
     /// tag of a nested group (the fields of nested groups are not members).
     fn member(&self, tag: Tag) -> GroupMember<Self>;
 
+    /// Whether an entry may hold nested groups (when not, an entry's
+    /// fields are all its own and lookups need no layout).
+    #[inline]
+    fn has_nested_groups(&self) -> bool {
+        true
+    }
+
     /// Whether `tag` is a member of an entry.
     #[inline]
     fn contains(&self, tag: Tag) -> bool {
@@ -183,6 +190,11 @@ impl GroupShape for &GroupLayout {
     }
 
     #[inline]
+    fn has_nested_groups(&self) -> bool {
+        !self.nested.is_empty()
+    }
+
+    #[inline]
     fn member(&self, tag: Tag) -> GroupMember<Self> {
         if self.sorted.binary_search(&tag).is_err() {
             return GroupMember::NotMember;
@@ -220,7 +232,15 @@ impl GroupShape for GroupDef<'_> {
     }
 
     #[inline]
+    fn has_nested_groups(&self) -> bool {
+        GroupDef::has_nested_groups(self)
+    }
+
+    #[inline]
     fn nested(&self, count_tag: Tag) -> Option<Self> {
+        if !GroupDef::has_nested_groups(self) {
+            return None;
+        }
         match self.member_kind(count_tag) {
             Some(true) => self.group(count_tag),
             _ => None,
@@ -457,7 +477,8 @@ impl<'a, S: GroupShape> GroupEntry<'a, S> {
         // A plain member of this group cannot also be a member of one of
         // its nested groups, so its first occurrence in the entry's range
         // is the entry's own: no need to step over nested groups.
-        let own = (tag == self.shape.delimiter() && spans.first().is_some_and(|s| s.tag == tag))
+        let own = !self.shape.has_nested_groups()
+            || (tag == self.shape.delimiter() && spans.first().is_some_and(|s| s.tag == tag))
             || matches!(self.shape.member(tag), GroupMember::Field);
         if own {
             return spans
