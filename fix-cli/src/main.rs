@@ -1,7 +1,283 @@
 //! `fixctl`: run, decode, demo and benchmark FIX sessions from the command
-//! line.
+//! line. The work is done by the `fix_cli` library; this file parses the
+//! arguments and turns errors into one line on standard error and a
+//! non-zero exit status.
 
-fn main() {
-    eprintln!("fixctl: no command yet");
-    std::process::exit(2);
+use clap::{Args, Parser, Subcommand};
+use fix_cli::bench::BenchOptions;
+use fix_cli::decode::{DecodeOptions, LogDecoder};
+use fix_cli::demo::DemoOptions;
+use fix_cli::run::{Console, Mode, RunOptions};
+use fix_proto::dictionary::Dictionary;
+use std::io::{self, BufReader, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Run, decode, demo and benchmark FIX sessions.
+#[derive(Debug, Parser)]
+#[command(name = "fixctl", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Pretty-print FIX messages from a log file or standard input.
+    ///
+    /// Accepts QuickFIX message logs (`20240115-10:30:00.123 : 8=FIX...`),
+    /// SOH-, `|`- or `^A`-delimited messages, one or several per line.
+    /// Fields are named and enumerations explained from the built-in
+    /// dictionary of each message's version (BeginString, ApplVerID, or the
+    /// DefaultApplVerID of the last Logon), or from --dict. Garbled
+    /// messages are reported and decoding goes on; the exit status is 1 if
+    /// any was found.
+    Decode(DecodeArgs),
+    /// Show a FIX session surviving a dropped link, in one process.
+    ///
+    /// Runs an initiator and an acceptor on 127.0.0.1 with file stores in
+    /// a temporary directory: logon, orders and execution reports, a link
+    /// cut with messages in flight, orders queued while disconnected,
+    /// reconnect, resend and gap fill, logout; then a timeline of every
+    /// message and a summary. Exits with status 1 if any order did not get
+    /// exactly one execution report.
+    Demo(DemoArgs),
+    /// Run the initiator sessions of a QuickFIX-style settings file.
+    ///
+    /// State changes and received messages are printed as they happen.
+    /// Each input line is a message to send (`35=D|55=EUR/USD|54=1|38=100|40=1`,
+    /// header fields are filled in by the session) or a command: `q` (or
+    /// end of input, or Ctrl-C) logs out and exits; `@<n> <message>` picks
+    /// one of several sessions; `:wait logon [secs]`, `:wait logout
+    /// [secs]`, `:expect <MsgType> [secs]` and `:sleep <ms>` hold the
+    /// following lines (for scripts; a wait that times out is an error).
+    Initiator(SessionArgs),
+    /// Run the acceptor sessions of a QuickFIX-style settings file.
+    ///
+    /// Listens on each SocketAcceptPort; otherwise as `fixctl initiator`.
+    Acceptor(SessionArgs),
+    /// Measure the engine over loopback TCP.
+    ///
+    /// Round-trip latency next to a raw TCP ping-pong of the same message
+    /// sizes measured in the same run (with the ratio), one-way throughput
+    /// with a memory and a file store, and optionally the memory an idle
+    /// session takes. The run stops with an error after --time-limit.
+    Bench(BenchArgs),
+    /// The peer process of `fixctl bench` (started by it).
+    #[command(hide = true)]
+    BenchPeer {
+        /// Idle acceptor sessions to host.
+        #[arg(long, default_value_t = 0)]
+        sessions: u64,
+    },
+    /// The memory measurement of `fixctl bench`, in a fresh process.
+    #[command(hide = true)]
+    BenchMemory {
+        /// Idle sessions to log on.
+        #[arg(long)]
+        sessions: u64,
+        /// Seconds the measurement may take.
+        #[arg(long, default_value_t = 120)]
+        time_limit: u64,
+    },
+}
+
+#[derive(Debug, Args)]
+struct DecodeArgs {
+    /// The log file; standard input when absent or `-`.
+    file: Option<PathBuf>,
+    /// A QuickFIX XML data dictionary to name fields with, instead of the
+    /// built-in ones.
+    #[arg(long, value_name = "FILE")]
+    dict: Option<PathBuf>,
+    /// One JSON object per message instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Orders sent one at a time at the start (shown in the timeline).
+    #[arg(long, default_value_t = 5)]
+    orders: usize,
+    /// Further one-at-a-time round trips for the latency figures.
+    #[arg(long, default_value_t = 1000)]
+    latency_samples: usize,
+    /// Orders sent at once just before the link is cut.
+    #[arg(long, default_value_t = 8)]
+    burst: usize,
+    /// Orders sent while the initiator is disconnected.
+    #[arg(long, default_value_t = 4)]
+    queued: usize,
+    /// Print only the summary.
+    #[arg(long)]
+    no_timeline: bool,
+    /// Keep the stores and logs in this directory instead of a temporary
+    /// one.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SessionArgs {
+    /// The settings file (QuickFIX format: [DEFAULT] and [SESSION]
+    /// sections of Key=Value lines).
+    #[arg(short, long, value_name = "FILE")]
+    config: PathBuf,
+    /// Print every field of received messages, and the engine's log.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Keep reconnecting when the first connection or Logon fails (as
+    /// Reconnect.Interval and Reconnect.MaxTries say) instead of exiting.
+    #[arg(long)]
+    retry: bool,
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// Round trips measured (0 skips the latency run).
+    #[arg(long, default_value_t = 20_000)]
+    round_trips: u64,
+    /// Round trips before measuring.
+    #[arg(long, default_value_t = 2_000)]
+    warmup: u64,
+    /// Messages per throughput run (0 skips throughput).
+    #[arg(long, default_value_t = 200_000)]
+    messages: u64,
+    /// Throughput with this store only.
+    #[arg(long, value_parser = ["memory", "file"])]
+    store: Option<String>,
+    /// Idle sessions for a memory-per-session measurement (0 skips it).
+    #[arg(long, default_value_t = 0)]
+    sessions: u64,
+    /// Longest the whole run may take, in seconds.
+    #[arg(long, default_value_t = 120)]
+    time_limit: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("fixctl: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Cmd) -> Result<ExitCode, String> {
+    match command {
+        Cmd::Decode(args) => decode(args),
+        Cmd::Demo(args) => demo(args),
+        Cmd::Initiator(args) => session(args, Mode::Initiator),
+        Cmd::Acceptor(args) => session(args, Mode::Acceptor),
+        Cmd::Bench(args) => {
+            let options = BenchOptions {
+                round_trips: args.round_trips,
+                warmup: args.warmup,
+                messages: args.messages,
+                memory_store: args.store.as_deref() != Some("file"),
+                file_store: args.store.as_deref() != Some("memory"),
+                sessions: args.sessions,
+                time_limit: Duration::from_secs(args.time_limit),
+            };
+            let mut out = io::stdout().lock();
+            fix_cli::bench::run(&options, &mut out).map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::BenchPeer { sessions } => {
+            fix_transport_mio::bench::run_peer(sessions).map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::BenchMemory {
+            sessions,
+            time_limit,
+        } => {
+            let mut out = io::stdout().lock();
+            fix_cli::bench::memory(sessions, Duration::from_secs(time_limit), &mut out)
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn decode(args: DecodeArgs) -> Result<ExitCode, String> {
+    let dictionary = match &args.dict {
+        Some(path) => Some(Dictionary::from_file(path).map_err(|e| match e {
+            // The I/O error already names the file.
+            fix_proto::dictionary::DictionaryError::Io { .. } => e.to_string(),
+            e => format!("{}: {e}", path.display()),
+        })?),
+        None => None,
+    };
+    let mut decoder = LogDecoder::new(DecodeOptions {
+        dictionary,
+        json: args.json,
+    });
+    let stdout = io::stdout().lock();
+    let stats = match args.file.as_deref() {
+        None => decoder.decode(io::stdin().lock(), stdout),
+        Some(p) if p.as_os_str() == "-" => decoder.decode(io::stdin().lock(), stdout),
+        Some(p) => {
+            let file =
+                std::fs::File::open(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            decoder.decode(BufReader::new(file), stdout)
+        }
+    };
+    let stats = match stats {
+        Ok(s) => s,
+        // A closed pipe (`fixctl decode log | head`) is not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => decoder.stats(),
+        Err(e) => return Err(e.to_string()),
+    };
+    if stats.garbled > 0 {
+        eprintln!(
+            "fixctl: {} of {} messages garbled",
+            stats.garbled, stats.messages
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(args: DemoArgs) -> Result<ExitCode, String> {
+    let options = DemoOptions {
+        orders: args.orders,
+        latency_samples: args.latency_samples,
+        burst: args.burst,
+        queued: args.queued,
+        timeline: !args.no_timeline,
+        dir: args.dir,
+    };
+    let mut progress = io::stderr();
+    let mut out = io::stdout().lock();
+    let report =
+        fix_cli::demo::run(&options, &mut progress, &mut out).map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())?;
+    if report.lost.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "fixctl: error: {} orders lost or duplicated",
+            report.lost.len()
+        );
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn session(args: SessionArgs, mode: Mode) -> Result<ExitCode, String> {
+    let console = Console::new();
+    ctrlc::set_handler(console.interrupter()).map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+    let options = RunOptions {
+        config: args.config,
+        mode,
+        verbose: args.verbose,
+        retry: args.retry,
+    };
+    let stdin = BufReader::new(io::stdin());
+    let mut out = io::stdout();
+    fix_cli::run::run(&options, console, stdin, &mut out).map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
 }

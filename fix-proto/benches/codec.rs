@@ -15,11 +15,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
+use fix_proto::dictionary::{Dictionary, GroupDef};
 use fix_proto::encode::{Encoder, FieldWriter};
 use fix_proto::framing::Decoder;
 use fix_proto::message::FieldIndex;
 use fix_proto::value::{grammar, Decimal, UtcTimestamp};
-use fix_proto::{tag, FromFixValue};
+use fix_proto::{tag, FixVersion, FromFixValue};
 
 /// Counts allocations while `COUNTING` is set.
 struct CountingAlloc;
@@ -66,6 +67,9 @@ const SIDE: u32 = 54;
 const SYMBOL: u32 = 55;
 const TIME_IN_FORCE: u32 = 59;
 const TRANSACT_TIME: u32 = 60;
+const NO_MD_ENTRIES: u32 = 268;
+const MD_ENTRY_TYPE: u32 = 269;
+const MD_ENTRY_POSITION_NO: u32 = 290;
 const MD_ENTRY_PX: u32 = 270;
 const MD_ENTRY_SIZE: u32 = 271;
 
@@ -119,6 +123,42 @@ fn frame_index_typed(dec: &mut Decoder, idx: &mut FieldIndex, bytes: &[u8]) -> i
         acc += px.mantissa() + qty.mantissa();
     }
     acc
+}
+
+/// Frames and indexes the snapshot, then reads its NoMDEntries(268) group
+/// through the FIX 4.4 dictionary's layout: per entry MDEntryType(269) as a
+/// char, MDEntryPx(270) and MDEntrySize(271) as decimals and
+/// MDEntryPositionNo(290) as an integer.
+#[inline]
+fn md_groups(
+    dec: &mut Decoder,
+    idx: &mut FieldIndex,
+    entries: GroupDef<'static>,
+    bytes: &[u8],
+) -> i64 {
+    dec.feed(bytes);
+    let frame = match dec.next_frame() {
+        Some(Ok(frame)) => frame,
+        other => panic!("bench message did not frame: {other:?}"),
+    };
+    let msg = idx.parse(frame).expect("bench message indexes");
+    let mut acc = 0i64;
+    for entry in msg.group(entries).expect("NoMDEntries") {
+        let kind: char = entry.get_as(MD_ENTRY_TYPE).expect("269");
+        let px: Decimal = entry.get_as(MD_ENTRY_PX).expect("270");
+        let size: Decimal = entry.get_as(MD_ENTRY_SIZE).expect("271");
+        let pos: u32 = entry.get_as(MD_ENTRY_POSITION_NO).expect("290");
+        acc += kind as i64 + px.mantissa() + size.mantissa() + pos as i64;
+    }
+    acc
+}
+
+/// The NoMDEntries(268) group of MarketDataSnapshotFullRefresh in FIX 4.4.
+fn md_entries_layout() -> GroupDef<'static> {
+    Dictionary::builtin(FixVersion::Fix44)
+        .message(b"W")
+        .and_then(|m| m.group(NO_MD_ENTRIES))
+        .expect("FIX 4.4 W has NoMDEntries")
 }
 
 struct NosInput {
@@ -216,6 +256,16 @@ fn bench_decode(c: &mut Criterion) {
         });
     }
     g.finish();
+}
+
+fn bench_groups(c: &mut Criterion) {
+    let layout = md_entries_layout();
+    let bytes = wire(MD);
+    let mut dec = Decoder::default();
+    let mut idx = FieldIndex::new();
+    c.bench_function("frame_index_groups/md_snapshot", |b| {
+        b.iter(|| md_groups(&mut dec, &mut idx, layout, black_box(&bytes)))
+    });
 }
 
 fn bench_encode(c: &mut Criterion) {
@@ -326,6 +376,26 @@ fn summary() {
             "-"
         );
     }
+    let layout = md_entries_layout();
+    let bytes = wire(MD);
+    let mut dec = Decoder::default();
+    let mut idx = FieldIndex::new();
+    let ours = median_ns(|| {
+        black_box(md_groups(&mut dec, &mut idx, layout, black_box(&bytes)));
+    });
+    let a_ours = allocations(1000, || {
+        black_box(md_groups(&mut dec, &mut idx, layout, black_box(&bytes)));
+    });
+    failed |= a_ours != 0;
+    println!(
+        "{:<28} {:>10.1} {:>10} {:>12} {:>14.3} {:>14}",
+        "frame_index_groups/md",
+        ours,
+        "-",
+        "-",
+        a_ours as f64 / 1000.0,
+        "-"
+    );
     let input = nos_input();
     let mut enc = Encoder::new();
     let ours = median_ns(|| {
@@ -353,6 +423,7 @@ fn summary() {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     bench_decode(&mut c);
+    bench_groups(&mut c);
     bench_encode(&mut c);
     bench_values(&mut c);
     c.final_summary();

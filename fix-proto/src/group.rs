@@ -58,6 +58,13 @@ pub trait GroupShape: Copy {
     /// tag of a nested group (the fields of nested groups are not members).
     fn member(&self, tag: Tag) -> GroupMember<Self>;
 
+    /// Whether an entry may hold nested groups (when not, an entry's
+    /// fields are all its own and lookups need no layout).
+    #[inline]
+    fn has_nested_groups(&self) -> bool {
+        true
+    }
+
     /// Whether `tag` is a member of an entry.
     #[inline]
     fn contains(&self, tag: Tag) -> bool {
@@ -183,6 +190,11 @@ impl GroupShape for &GroupLayout {
     }
 
     #[inline]
+    fn has_nested_groups(&self) -> bool {
+        !self.nested.is_empty()
+    }
+
+    #[inline]
     fn member(&self, tag: Tag) -> GroupMember<Self> {
         if self.sorted.binary_search(&tag).is_err() {
             return GroupMember::NotMember;
@@ -207,12 +219,31 @@ impl GroupShape for GroupDef<'_> {
 
     #[inline]
     fn member(&self, tag: Tag) -> GroupMember<Self> {
-        match self.layout().member(tag) {
+        // Plain fields, the common case, cost one probe; only a nested
+        // group's count tag builds its definition.
+        match self.member_kind(tag) {
             None => GroupMember::NotMember,
-            Some(m) => match m.group() {
+            Some(false) => GroupMember::Field,
+            Some(true) => match self.group(tag) {
                 Some(g) => GroupMember::Group(g),
                 None => GroupMember::Field,
             },
+        }
+    }
+
+    #[inline]
+    fn has_nested_groups(&self) -> bool {
+        GroupDef::has_nested_groups(self)
+    }
+
+    #[inline]
+    fn nested(&self, count_tag: Tag) -> Option<Self> {
+        if !GroupDef::has_nested_groups(self) {
+            return None;
+        }
+        match self.member_kind(count_tag) {
+            Some(true) => self.group(count_tag),
+            _ => None,
         }
     }
 }
@@ -331,6 +362,7 @@ impl<'a, S: GroupShape> Group<'a, S> {
             shape: self.shape,
             pos: self.first,
             remaining: self.len,
+            end: self.end,
         }
     }
 }
@@ -360,6 +392,8 @@ pub struct Entries<'a, S> {
     shape: S,
     pos: usize,
     remaining: usize,
+    /// Position after the group's last field.
+    end: usize,
 }
 
 impl<'a, S: GroupShape> Iterator for Entries<'a, S> {
@@ -371,8 +405,20 @@ impl<'a, S: GroupShape> Iterator for Entries<'a, S> {
         }
         self.remaining -= 1;
         let start = self.pos;
-        // The structure was checked when the group was opened.
-        let end = entry_end(self.msg.spans(), self.msg, start, self.shape).unwrap_or(start + 1);
+        // The structure was checked when the group was opened, so an entry
+        // ends where the next one's delimiter stands (the delimiter is a
+        // member of this group, never of a nested one) or, for the last,
+        // where the group ends: a scan, no dictionary lookups.
+        let delimiter = self.shape.delimiter();
+        let end = if self.remaining == 0 {
+            self.end
+        } else {
+            self.msg
+                .spans()
+                .get(start + 1..self.end)
+                .and_then(|rest| rest.iter().position(|s| s.tag == delimiter))
+                .map_or(self.end, |p| start + 1 + p)
+        };
         self.pos = end;
         Some(GroupEntry {
             msg: self.msg,
@@ -427,6 +473,19 @@ impl<'a, S: GroupShape> GroupEntry<'a, S> {
 
     /// The value of the entry's own field `tag`.
     pub fn get(&self, tag: Tag) -> Option<&'a [u8]> {
+        let spans = self.msg.spans().get(self.start..self.end)?;
+        // A plain member of this group cannot also be a member of one of
+        // its nested groups, so its first occurrence in the entry's range
+        // is the entry's own: no need to step over nested groups.
+        let own = !self.shape.has_nested_groups()
+            || (tag == self.shape.delimiter() && spans.first().is_some_and(|s| s.tag == tag))
+            || matches!(self.shape.member(tag), GroupMember::Field);
+        if own {
+            return spans
+                .iter()
+                .find(|s| s.tag == tag)
+                .map(|s| self.msg.value_of(s));
+        }
         self.fields().find(|f| f.tag == tag).map(|f| f.value)
     }
 

@@ -530,6 +530,10 @@ keys! {
         "Check user-defined fields (tags 5000 and above) against the dictionary.";
     "AllowUnknownMsgFields", VALIDATION, "N", "AllowUnknownMsgFields=Y",
         "Let fields not defined for the message type through to the application.";
+    "RejectUnknownMsgTypes", VALIDATION, "N", "RejectUnknownMsgTypes=Y",
+        "Without a dictionary, answer MsgTypes the FIX standard does not define with Reject 373=11 (user-defined U... types pass).";
+    "SupportedMsgTypes", VALIDATION, "every MsgType", "SupportedMsgTypes=D,F,G",
+        "Application MsgTypes the application handles, comma separated; other valid ones get BusinessMessageReject 380=3.";
     "TimestampPrecision", VALIDATION, "3", "TimestampPrecision=6",
         "Fractional digits of SendingTime(52) and other timestamps written: 0, 3, 6 or 9.";
     "MillisecondsInTimeStamp", VALIDATION, "Y", "MillisecondsInTimeStamp=N",
@@ -835,6 +839,8 @@ partial! {
     validate_fields_have_values: bool,
     validate_user_defined_fields: bool,
     allow_unknown_msg_fields: bool,
+    reject_unknown_msg_types: bool,
+    supported_msg_types: Vec<String>,
     timestamp_precision: TimePrecision,
     data_dictionary: PathBuf,
     transport_data_dictionary: PathBuf,
@@ -1047,6 +1053,13 @@ fn parse_tls_protocols(v: &str) -> Option<TlsProtocols> {
     (p.tls12 || p.tls13).then_some(p)
 }
 
+fn parse_msg_type_list(v: &str) -> Option<Vec<String>> {
+    let types: Vec<String> = v.split(',').map(|t| t.trim().to_string()).collect();
+    let valid =
+        |t: &String| !t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_alphanumeric());
+    types.iter().all(valid).then_some(types)
+}
+
 fn parse_cipher_suites(v: &str) -> Option<Vec<String>> {
     let suites: Vec<String> = v
         .split([':', ',', ' ', '\t'])
@@ -1239,6 +1252,16 @@ impl Partial {
                 &mut self.allow_unknown_msg_fields,
                 e,
                 parsed(e, BOOL, parse_bool)?,
+            ),
+            "RejectUnknownMsgTypes" => put(
+                &mut self.reject_unknown_msg_types,
+                e,
+                parsed(e, BOOL, parse_bool)?,
+            ),
+            "SupportedMsgTypes" => put(
+                &mut self.supported_msg_types,
+                e,
+                parsed(e, "MsgType values separated by commas", parse_msg_type_list)?,
             ),
             "TimestampPrecision" => put(
                 &mut self.timestamp_precision,
@@ -1661,6 +1684,13 @@ fn build_session(
         &mut v.validate_user_defined_fields,
     );
     set(&p.allow_unknown_msg_fields, &mut v.allow_unknown_msg_fields);
+    set(
+        &p.reject_unknown_msg_types,
+        &mut config.reject_unknown_msg_types,
+    );
+    if let Some(types) = val(&p.supported_msg_types) {
+        config.supported_msg_types = Some(types.clone());
+    }
     config.schedule = build_schedule(p, options)?;
 
     let endpoint = build_endpoint(line, role, p)?;

@@ -10,8 +10,8 @@
 //!   every input collected.
 //! - [`Pair`]: an initiator and an acceptor joined by an in-memory link,
 //!   with a virtual clock that jumps to the next deadline and a seeded
-//!   [`FaultInjector`] (drop, corrupt or delay messages, cut the link,
-//!   restart a side keeping its store).
+//!   [`FaultInjector`] (drop, corrupt, delay or reorder messages, cut
+//!   the link, restart a side keeping its store).
 //!
 //! Everything here is deterministic: the same calls give the same bytes.
 
@@ -687,6 +687,9 @@ pub enum Fault {
     /// Delivered this much later than usual (and so is everything after
     /// it: the link keeps order).
     Delay(Duration),
+    /// Delivered this much later than usual, without holding back what
+    /// follows: later messages overtake it (reordering).
+    Reorder(Duration),
     /// The message is lost and the link breaks.
     CutLink,
     /// The message is lost, the link breaks and this side restarts with
@@ -752,6 +755,9 @@ pub struct SeededFaults {
     pub delay: f64,
     /// Longest extra delay.
     pub max_delay: Duration,
+    /// Probability a message is delayed by up to `max_delay` while later
+    /// ones overtake it.
+    pub reorder: f64,
     /// Probability the link breaks.
     pub cut: f64,
     /// Probability a side restarts.
@@ -767,6 +773,7 @@ impl SeededFaults {
             corrupt: 0.0,
             delay: 0.0,
             max_delay: Duration::from_secs(1),
+            reorder: 0.0,
             cut: 0.0,
             restart: 0.0,
         }
@@ -791,6 +798,10 @@ impl FaultInjector for SeededFaults {
         if r.chance(self.delay) {
             let nanos = self.max_delay.as_nanos().max(1) as u64;
             return Fault::Delay(Duration::from_nanos(r.next_u64() % nanos));
+        }
+        if r.chance(self.reorder) {
+            let nanos = self.max_delay.as_nanos().max(1) as u64;
+            return Fault::Reorder(Duration::from_nanos(r.next_u64() % nanos));
         }
         Fault::Deliver
     }
@@ -857,6 +868,8 @@ struct InFlight {
     to: SideId,
     at: Duration,
     bytes: Vec<u8>,
+    /// Whether later messages wait behind this one (false: reordered).
+    keeps_order: bool,
 }
 
 #[derive(Debug, Default)]
@@ -963,6 +976,11 @@ impl Pair {
     /// The acceptor.
     pub fn acceptor(&self) -> &Side {
         &self.sides[1]
+    }
+
+    /// Number of messages on the link not yet delivered.
+    pub fn in_flight(&self) -> usize {
+        self.link.as_ref().map_or(0, |l| l.in_flight.len())
     }
 
     /// Whether the link is up (and not closing).
@@ -1086,12 +1104,13 @@ impl Pair {
             let base = link
                 .in_flight
                 .iter()
-                .filter(|f| f.to == from.other())
+                .filter(|f| f.to == from.other() && f.keeps_order)
                 .map(|f| f.at)
                 .max()
                 .unwrap_or_default()
                 .max(elapsed + self.latency);
             let mut frame = frame.to_vec();
+            let mut keeps_order = true;
             let at = match fault {
                 Fault::Deliver => base,
                 Fault::Drop => {
@@ -1109,6 +1128,11 @@ impl Pair {
                     self.faults_injected += 1;
                     base + d
                 }
+                Fault::Reorder(d) => {
+                    self.faults_injected += 1;
+                    keeps_order = false;
+                    elapsed + self.latency + d
+                }
                 Fault::CutLink => {
                     self.faults_injected += 1;
                     self.cut_link();
@@ -1120,11 +1144,22 @@ impl Pair {
                     return;
                 }
             };
-            link.in_flight.push_back(InFlight {
-                to: from.other(),
-                at,
-                bytes: frame,
-            });
+            // Kept sorted by arrival time (stable), so that a reordered
+            // message does not block the ones that overtake it.
+            let pos = link
+                .in_flight
+                .iter()
+                .rposition(|f| f.at <= at)
+                .map_or(0, |i| i + 1);
+            link.in_flight.insert(
+                pos,
+                InFlight {
+                    to: from.other(),
+                    at,
+                    bytes: frame,
+                    keeps_order,
+                },
+            );
         }
     }
 

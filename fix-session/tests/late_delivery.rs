@@ -318,3 +318,29 @@ fn case_16_stores_only_see_increasing_sequence_numbers() {
     let saved = store.0.lock().unwrap().1.clone();
     assert_eq!(saved, [1, 2, 3]);
 }
+
+#[test]
+fn case_16b_messages_put_while_the_logon_awaits_its_reply_go_out_after_it() {
+    let mut d = disconnected(initiator());
+    let out = d.advance(Duration::from_secs(30));
+    assert!(out.has(&Recorded::OpenLink));
+    let out = d.link_up();
+    let logon = only(&out, b"A");
+    assert_eq!(d.session.state(), SessionState::WaitForConfirmLogon);
+    // Put after our Logon left: it takes the number after the Logon's, so
+    // the peer will see no gap and never ask for it.
+    let (seq, out) = d.try_send(&order(1));
+    assert_eq!(seq.unwrap(), Some(logon.seq() + 1));
+    assert!(out.bytes.is_empty());
+    let reply = d.peer.logon(30, d.clock.utc());
+    let out = d.receive(reply);
+    assert_eq!(d.session.state(), SessionState::Established);
+    let sent = out.of_type(b"D");
+    assert_eq!(sent.len(), 1, "{:?}", out.messages());
+    assert_eq!(sent[0].seq(), logon.seq() + 1);
+    assert_eq!(sent[0].text(11).as_deref(), Some("ORD-1"));
+    assert_eq!(d.session.queued_len(), 0);
+    // Nothing is left to expire or to send twice later.
+    let out = d.advance(Duration::from_secs(120));
+    assert!(out.of_type(b"D").is_empty());
+}

@@ -90,7 +90,11 @@ pub trait Application: Send + 'static {
 
     /// A problem the session or engine reports (store failure, refused
     /// logon, broken link...).
-    fn on_error(&mut self, session: &SessionHandle, error: &dyn std::error::Error) {
+    ///
+    /// The error is `'static` so that it can be downcast to the type a
+    /// layer reports (a transport's error arrives inside an `io::Error`;
+    /// `io::Error::get_ref` reaches it).
+    fn on_error(&mut self, session: &SessionHandle, error: &(dyn std::error::Error + 'static)) {
         let _ = (session, error);
     }
 
@@ -319,7 +323,7 @@ impl Application for ChannelApplication {
         self.send(session, AppEventKind::Undelivered { message, reason });
     }
 
-    fn on_error(&mut self, session: &SessionHandle, error: &dyn std::error::Error) {
+    fn on_error(&mut self, session: &SessionHandle, error: &(dyn std::error::Error + 'static)) {
         self.send(session, AppEventKind::Error(error.to_string()));
     }
 

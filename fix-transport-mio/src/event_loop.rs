@@ -194,6 +194,9 @@ struct Entry {
     /// The acceptor's first Logon was already shown to `from_admin` while
     /// routing it.
     logon_already_checked: bool,
+    /// The current link's transport has not yet told who the peer is
+    /// (a TLS handshake still running): ask it on every read.
+    peer_identity_pending: bool,
 }
 
 impl Entry {
@@ -613,6 +616,7 @@ impl EventLoop {
                 accept_port,
                 socket,
                 logon_already_checked: false,
+                peer_identity_pending: false,
             }
         });
         let sref = SessionRef { idx, gen };
@@ -1132,6 +1136,7 @@ impl EventLoop {
         }
         if let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
             discard_transmit(e);
+            e.peer_identity_pending = true;
             if let Some(log) = &mut e.log {
                 let _ = log.event(utc, "Connected");
             }
@@ -1167,8 +1172,17 @@ impl EventLoop {
                 host,
             },
         )?;
+        let transport_deadline = transport.poll_timeout();
         conn.io = ConnIo::Open(transport);
         conn.deadline = None;
+        self.timers.schedule(
+            TimerOwner::Conn {
+                idx: c.idx,
+                gen: c.gen,
+            },
+            transport_deadline,
+            &mut conn.timer_queued,
+        );
         Ok(())
     }
 
@@ -1182,7 +1196,12 @@ impl EventLoop {
             return;
         };
         match &err {
-            Some(err) => log::info!("session {}: link broken: {err}", e.shared().key),
+            Some(err) => {
+                log::info!("session {}: link broken: {err}", e.shared().key);
+                // The application learns why (a TLS transport's error is a
+                // typed error inside the io::Error).
+                e.app.on_error(&e.handle, err);
+            }
             None => log::info!("session {}: peer closed the connection", e.shared().key),
         }
         if let Some(log) = &mut e.log {
@@ -1214,6 +1233,8 @@ impl EventLoop {
                 if let Some(e) = self.sessions.get_mut(session.idx, session.gen) {
                     if e.conn == Some(c) {
                         e.conn = None;
+                        e.peer_identity_pending = false;
+                        e.handle.shared.set_peer_identity(None);
                         discard_transmit(e);
                     }
                 }
@@ -1336,6 +1357,12 @@ impl EventLoop {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => return ReadEnd::Broken(Some(err)),
             };
+            if e.peer_identity_pending {
+                if let Some(identity) = t.peer_identity() {
+                    e.handle.shared.set_peer_identity(Some(identity));
+                    e.peer_identity_pending = false;
+                }
+            }
             total += n;
             // A short read from a socket means it is empty now: skip the
             // read that would only say WouldBlock.
@@ -1456,9 +1483,9 @@ impl EventLoop {
         };
         let port = *port;
         let buf = std::mem::take(buf);
-        let peer = match &conn.io {
-            ConnIo::Open(t) => t.describe(),
-            _ => String::new(),
+        let (peer, peer_identity) = match &conn.io {
+            ConnIo::Open(t) => (t.describe(), t.peer_identity()),
+            _ => (String::new(), None),
         };
         let mut index = FieldIndex::new();
         let Ok(msg) = index.parse(&buf[..len]) else {
@@ -1522,7 +1549,9 @@ impl EventLoop {
             self.close_conn(c);
             return;
         }
+        e.handle.shared.set_peer_identity(peer_identity);
         if let Err(refused) = e.app.from_admin(&e.handle, &msg) {
+            e.handle.shared.set_peer_identity(None);
             log::info!("{peer}: session {}: {refused}", e.shared().key);
             if let Some(log) = &mut e.log {
                 let _ = log.event(utc, &refused.to_string());
@@ -1614,6 +1643,7 @@ impl EventLoop {
                 }
             };
             let deadline = now + self.settings.logon_timeout;
+            let transport_deadline = transport.poll_timeout();
             let mut interest = Interest::READABLE;
             if transport.wants_write() {
                 interest |= Interest::WRITABLE;
@@ -1652,7 +1682,7 @@ impl EventLoop {
                         idx: cidx,
                         gen: cgen,
                     },
-                    Some(deadline),
+                    Some(deadline.min(transport_deadline.unwrap_or(deadline))),
                     &mut conn.timer_queued,
                 );
             }
@@ -1693,10 +1723,38 @@ impl EventLoop {
                         continue;
                     }
                     conn.timer_queued = None;
+                    // The transport's own deadline (a TLS handshake).
+                    let failed = match &mut conn.io {
+                        ConnIo::Open(t) if t.poll_timeout().is_some_and(|d| d <= now) => {
+                            t.handle_timeout(now).err()
+                        }
+                        _ => None,
+                    };
+                    if let Some(err) = failed {
+                        match conn.state {
+                            ConnState::Bound { session, .. } => {
+                                self.link_broken(session, Some(err));
+                                self.service(session);
+                            }
+                            _ => {
+                                log::info!("connection failed before Logon: {err}");
+                                self.close_conn(c);
+                            }
+                        }
+                        continue;
+                    }
+                    let transport_deadline = match &conn.io {
+                        ConnIo::Open(t) => t.poll_timeout(),
+                        _ => None,
+                    };
                     match conn.deadline {
                         Some(d) if d <= now => {}
                         other => {
-                            self.timers.schedule(owner, other, &mut conn.timer_queued);
+                            let next = match (other, transport_deadline) {
+                                (Some(a), Some(b)) => Some(a.min(b)),
+                                (a, b) => a.or(b),
+                            };
+                            self.timers.schedule(owner, next, &mut conn.timer_queued);
                             continue;
                         }
                     }

@@ -180,12 +180,18 @@ pub(crate) struct SessionShared {
     /// Set when messages are put, cleared when the loop takes them: lets
     /// the loop send what a callback put right away.
     pub(crate) inbox_pending: AtomicBool,
+    /// What the current link's transport proved about the peer.
+    pub(crate) peer_identity: Mutex<Option<PeerIdentity>>,
     /// Set by the loop thread while it services the session: what the
     /// session's callbacks put is then taken by that same service, with no
     /// Drain command. Only the loop thread writes it, and it is only
     /// consulted on the loop thread.
     pub(crate) in_service: AtomicBool,
 }
+
+/// A transport's proof of the peer's identity (see
+/// [`Transport::peer_identity`](crate::Transport::peer_identity)).
+pub(crate) type PeerIdentity = Arc<dyn std::any::Any + Send + Sync>;
 
 impl SessionShared {
     pub(crate) fn new(
@@ -209,7 +215,15 @@ impl SessionShared {
             closed: AtomicBool::new(false),
             inbox: Mutex::new(Inbox::default()),
             inbox_pending: AtomicBool::new(false),
+            peer_identity: Mutex::new(None),
             in_service: AtomicBool::new(false),
+        }
+    }
+
+    /// Publishes (or clears) the current link's peer identity.
+    pub(crate) fn set_peer_identity(&self, identity: Option<PeerIdentity>) {
+        if let Ok(mut slot) = self.peer_identity.lock() {
+            *slot = identity;
         }
     }
 }
@@ -309,6 +323,20 @@ impl SessionHandle {
             + self.shared.unsent.load(Ordering::Acquire)
     }
 
+    /// What the transport of the current link proved about the peer, such
+    /// as a TLS peer's certificate (`fix_transport_tls::PeerCertificate`;
+    /// downcast with `Arc::downcast`). Set before the peer's Logon reaches
+    /// [`Application::from_admin`](crate::Application::from_admin), so a
+    /// logon check can refuse a counterparty whose certificate does not
+    /// name its CompID; `None` for plain TCP and between links.
+    pub fn peer_identity(&self) -> Option<Arc<dyn std::any::Any + Send + Sync>> {
+        self.shared
+            .peer_identity
+            .lock()
+            .ok()
+            .and_then(|slot| slot.clone())
+    }
+
     /// Whether the session was finalized or its engine stopped.
     pub fn is_closed(&self) -> bool {
         self.shared.closed.load(Ordering::Acquire) || self.engine.is_stopped()
@@ -374,8 +402,12 @@ impl SessionHandle {
 
     /// Sends an application message. While the session is established the
     /// message is written right away (batched with others the engine
-    /// thread finds queued); before that it is kept and sent after Logon
-    /// ("late delivery"), unless the session rejects late delivery.
+    /// thread finds queued). Before that ("late delivery", FIX session test
+    /// case 16) it is stored at once with the next MsgSeqNum; the Logon
+    /// that follows carries a higher MsgSeqNum, the counterparty asks for
+    /// the gap, and the message goes out as a PossDupFlag=Y resend with
+    /// SendingTime set when it leaves — unless the session is configured to
+    /// reject late delivery.
     ///
     /// Fails with [`PutError::Backpressure`] when the session's backlog is
     /// over `EngineSettings::max_outgoing_bytes`.

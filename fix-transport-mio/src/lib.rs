@@ -119,6 +119,7 @@
 #![forbid(unsafe_code)]
 
 mod app;
+pub mod bench;
 mod deadline;
 mod engine;
 mod error;

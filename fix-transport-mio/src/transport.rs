@@ -15,9 +15,11 @@
 //! [`PlainTcp`], uses the stream as it is.
 
 use mio::net::TcpStream;
+use std::any::Any;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// A non-blocking byte stream carrying one FIX session's messages.
 ///
@@ -81,6 +83,32 @@ pub trait Transport: Send {
 
     /// The local address of the stream.
     fn local_addr(&self) -> io::Result<SocketAddr>;
+
+    /// When the transport needs [`handle_timeout`](Transport::handle_timeout)
+    /// called (a TLS handshake deadline); `None` for never. The engine
+    /// asks right after wrapping the stream.
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    /// Called once the [`poll_timeout`](Transport::poll_timeout) deadline
+    /// passed (spurious calls are harmless). An error breaks the link and
+    /// is reported like a read or write error.
+    fn handle_timeout(&mut self, now: Instant) -> io::Result<()> {
+        let _ = now;
+        Ok(())
+    }
+
+    /// What the transport proved about the peer beyond its address, such
+    /// as the certificate of a TLS peer; `None` while unknown or for plain
+    /// TCP. The engine publishes it on the session before the peer's Logon
+    /// reaches the application (see
+    /// [`SessionHandle::peer_identity`](crate::SessionHandle::peer_identity)),
+    /// so a logon check can compare it with the CompIDs; the application
+    /// downcasts it to the transport's type.
+    fn peer_identity(&self) -> Option<Arc<dyn Any + Send + Sync>> {
+        None
+    }
 
     /// A short description of the link for logs (protocol, peer identity).
     fn describe(&self) -> String {

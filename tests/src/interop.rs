@@ -255,7 +255,7 @@ impl Application for OrderDesk {
         self.inner.on_undelivered(session, message, reason);
     }
 
-    fn on_error(&mut self, session: &SessionHandle, error: &dyn std::error::Error) {
+    fn on_error(&mut self, session: &SessionHandle, error: &(dyn std::error::Error + 'static)) {
         self.inner.on_error(session, error);
     }
 

@@ -1092,16 +1092,16 @@ impl<'d> Member<'d> {
     /// The repeating group this member counts, if it is a NumInGroup field.
     #[inline]
     pub fn group(&self) -> Option<GroupDef<'d>> {
-        (self.data.group != NO_GROUP).then(|| GroupDef {
-            dict: self.dict,
-            count_tag: self.data.tag,
-            layout: self.data.group,
-            // Empty groups are rejected when loading.
-            delimiter: self
-                .dict
-                .layout_members(self.data.group)
-                .first()
-                .map_or(0, |m| m.tag),
+        (self.data.group != NO_GROUP).then(|| {
+            let members = self.dict.layout_members(self.data.group);
+            GroupDef {
+                dict: self.dict,
+                count_tag: self.data.tag,
+                layout: self.data.group,
+                // Empty groups are rejected when loading.
+                delimiter: members.first().map_or(0, |m| m.tag),
+                has_nested: members.iter().any(|m| m.group != NO_GROUP),
+            }
         })
     }
 }
@@ -1115,9 +1115,29 @@ pub struct GroupDef<'d> {
     count_tag: Tag,
     layout: u32,
     delimiter: Tag,
+    /// Whether any member counts a nested group.
+    has_nested: bool,
 }
 
 impl<'d> GroupDef<'d> {
+    /// Whether `tag` is a member of an entry: `None` if not, `Some(true)`
+    /// if it counts a nested group. One hash probe, for group iteration.
+    #[inline]
+    pub(crate) fn member_kind(&self, tag: Tag) -> Option<bool> {
+        if !self.has_nested && tag == self.delimiter {
+            return Some(false);
+        }
+        self.dict
+            .find_member_in(&self.dict.layout_data(self.layout), tag)
+            .map(|(_, is_group)| is_group)
+    }
+
+    /// Whether an entry may hold nested groups.
+    #[inline]
+    pub fn has_nested_groups(&self) -> bool {
+        self.has_nested
+    }
+
     /// The NumInGroup field (`NoPartyIDs(453)`).
     pub fn count_tag(&self) -> Tag {
         self.count_tag

@@ -752,6 +752,9 @@ impl Session {
             self.reset_store(utc);
             self.set_next_target(seq + 1);
             self.send_logon(true, seq + 1, now, utc);
+            // Queued messages the reset numbered again go out now, as
+            // after any Logon.
+            self.after_logon_late_delivery(now, utc);
         }
     }
 
@@ -866,6 +869,20 @@ impl Session {
         } else {
             None
         };
+        // An acceptor that resets on a Logon which did not ask for it
+        // answers with ResetSeqNumFlag=Y, and the initiator then counts its
+        // Logon as MsgSeqNum 1 (below): so must the acceptor, or the
+        // initiator's next messages look like a gap whose fill later skips
+        // its real message of that number. The peer's
+        // NextExpectedMsgSeqNum refers to numbers the reset dropped.
+        let (seq, next_expected) = if acceptor
+            && !reset_flag
+            && (self.config.reset_on_logon || self.reset_on_next_logon)
+        {
+            (1, None)
+        } else {
+            (seq, next_expected)
+        };
         self.peer_sent_next_expected = next_expected.is_some();
 
         if acceptor {
@@ -890,6 +907,7 @@ impl Session {
                 seq + 1
             };
             self.send_logon(reset, our_next_expected, now, utc);
+            self.reset_unconfirmed = reset && !reset_flag;
         } else {
             if reset_flag && !self.reset_sent {
                 // The acceptor reset on this logon: our Logon counts as 1.

@@ -96,6 +96,23 @@ impl Session {
     /// numbered ones wait for the peer's ResendRequest (or its
     /// NextExpectedMsgSeqNum, already acted on).
     pub(super) fn after_logon_late_delivery(&mut self, now: Instant, utc: UtcTimestamp) {
+        // Messages numbered after our Logon (put while it awaited its
+        // reply) leave no gap the peer could see: nobody will ask for them,
+        // so they go out now, as the resends they would otherwise become.
+        let logon_seq = self.logon_seq;
+        let after_logon = self
+            .late
+            .iter()
+            .filter_map(|m| m.seq)
+            .filter(|&s| s > logon_seq)
+            .fold(None, |range: Option<(SeqNum, SeqNum)>, s| {
+                Some(range.map_or((s, s), |(a, b)| (a.min(s), b.max(s))))
+            });
+        if let Some((first, last)) = after_logon {
+            self.resend_range(first, last, now, utc);
+            self.late
+                .retain(|m| !m.seq.is_some_and(|s| s >= first && s <= last));
+        }
         let Some(first_unnumbered) = self.late.iter().position(|m| m.seq.is_none()) else {
             return;
         };

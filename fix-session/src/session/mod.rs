@@ -181,6 +181,10 @@ pub struct Session {
     reset_on_next_logon: bool,
     /// Our Logon carried ResetSeqNumFlag=Y and its reply has not come yet.
     reset_sent: bool,
+    /// Our Logon reply carried a ResetSeqNumFlag=Y the peer had not asked
+    /// for, and nothing processed since shows that the peer restarted its
+    /// numbering too (it may not have received the reply).
+    reset_unconfirmed: bool,
     /// Reset sequence numbers when the current connection ends (a new
     /// session period began while logged on).
     reset_after_close: bool,
@@ -270,6 +274,7 @@ impl Session {
             logout_text: None,
             reset_on_next_logon: false,
             reset_sent: false,
+            reset_unconfirmed: false,
             reset_after_close: false,
             reconnect_attempts: 0,
         };
@@ -637,14 +642,23 @@ impl Session {
     /// Resets sequence numbers on both sides: established, sends a Logon
     /// with ResetSeqNumFlag(141)=Y and MsgSeqNum 1 now (incoming numbering
     /// restarts with the peer's Logon reply); otherwise the next Logon does.
+    /// Does nothing while an earlier reset still waits for that reply.
     pub fn reset_seq_num_and_send_logon(&mut self, now: Instant, utc: UtcTimestamp) {
         self.begin_input();
         if self.state == SessionState::Established && self.link_up {
+            if self.reset_sent {
+                // A second Logon(141=Y) would be answered too, and each side
+                // would take the other's extra reply for a new request.
+                return;
+            }
             let target = self.next_target;
             self.reset_store(utc);
             self.set_next_target(target);
             self.send_logon(true, 1, now, utc);
             self.reset_sent = true;
+            // Queued messages the reset numbered again go out now, as
+            // after any Logon.
+            self.after_logon_late_delivery(now, utc);
         } else {
             self.reset_on_next_logon = true;
         }
@@ -807,6 +821,11 @@ impl Session {
     }
 
     fn set_next_target(&mut self, seq: SeqNum) {
+        if seq > 2 {
+            // A message after the peer's Logon (counted as 1) was
+            // processed: the peer numbers from the reset too.
+            self.reset_unconfirmed = false;
+        }
         self.next_target = seq;
         self.store_dirty = true;
         if let Err(e) = self.store.set_next_target_seq_num(seq) {
@@ -921,7 +940,15 @@ impl Session {
         let logout_kind = self.logout_kind.take();
         self.logout_text = None;
         self.test_request = None;
-        self.reset_sent = false;
+        if std::mem::take(&mut self.reset_sent) {
+            // Our Logon(141=Y) was not answered on this link: the peer may
+            // or may not have reset, so the next Logon asks again.
+            self.reset_on_next_logon = true;
+        }
+        if std::mem::take(&mut self.reset_unconfirmed) {
+            // The peer may never have seen the reset in our Logon reply.
+            self.reset_on_next_logon = true;
+        }
         self.clear_gap_state();
         if self.config.reset_on_disconnect
             || (ending == Ending::LoggedOut && self.config.reset_on_logout)

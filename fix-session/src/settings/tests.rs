@@ -510,6 +510,8 @@ fn bad_numbers_name_line_and_key() {
         ("SSLProtocol=+SSLv3", "SSLProtocol", "all, TLSv1_2 or TLSv1_3, each optionally prefixed by + or -, leaving at least one version"),
         ("SSLProtocol=all -TLSv1_2 -TLSv1_3", "SSLProtocol", "all, TLSv1_2 or TLSv1_3, each optionally prefixed by + or -, leaving at least one version"),
         ("SenderCompID=A\u{1}B", "SenderCompID", "text without control characters"),
+        ("SupportedMsgTypes=D,,F", "SupportedMsgTypes", "MsgType values separated by commas"),
+        ("RejectUnknownMsgTypes=maybe", "RejectUnknownMsgTypes", "Y or N"),
     ];
     for (line, key, expected) in cases {
         let text = format!("{BASE}[SESSION]\n# comment\n{line}\n");
@@ -950,4 +952,19 @@ fn documented_defaults_are_the_built_in_defaults() {
             info.default
         );
     }
+}
+
+#[test]
+fn msg_type_policy_keys_reach_the_config() {
+    let text = format!("{BASE}[SESSION]\nRejectUnknownMsgTypes=Y\nSupportedMsgTypes=D, F ,G\n");
+    let settings = parse(&text).expect("parses");
+    let config = &settings.sessions[0].config;
+    assert!(config.reject_unknown_msg_types);
+    assert_eq!(
+        config.supported_msg_types.as_deref(),
+        Some(&["D".to_string(), "F".to_string(), "G".to_string()][..])
+    );
+    let plain = parse(&format!("{BASE}[SESSION]\n")).expect("parses");
+    assert!(!plain.sessions[0].config.reject_unknown_msg_types);
+    assert_eq!(plain.sessions[0].config.supported_msg_types, None);
 }

@@ -1,0 +1,178 @@
+//! fix-session over a blocking `std::net::TcpStream`, without the engine:
+//! the whole transport a sans-IO session needs, in one function.
+//!
+//! ```text
+//! cargo run -p fix-cli --example custom_transport
+//! ```
+//!
+//! Two threads each drive a `Session` over their end of a loopback TCP
+//! connection with [`drive`]: bytes read from the socket go in with
+//! `handle_input`, the socket's read timeout is the session's next
+//! deadline (`handle_timeout` when it passes), and after every input the
+//! outputs are drained: bytes to write, then events. The acceptor answers
+//! each order; the initiator sends three, waits for the answers and logs
+//! out.
+
+use fix_proto::fields as f;
+use fix_proto::{FieldIndex, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
+use fix_session::{Event, MemoryStore, Session, SessionConfig};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant, SystemTime};
+
+fn clock() -> (Instant, UtcTimestamp) {
+    (Instant::now(), UtcTimestamp::from(SystemTime::now()))
+}
+
+/// What the application hears about.
+enum Incoming {
+    LoggedOn,
+    /// An application message (copied out of the session's buffer).
+    App(Vec<u8>),
+}
+
+/// Runs `session` over `stream` until the link closes. `app` is called
+/// with each logon and application message and may send or log out.
+fn drive(
+    session: &mut Session,
+    mut stream: TcpStream,
+    mut app: impl FnMut(&mut Session, Incoming),
+) -> std::io::Result<()> {
+    let (now, utc) = clock();
+    session.handle_link_up(now, utc);
+    let mut buf = [0u8; 4096];
+    loop {
+        // After every input, drain the outputs: bytes first, then events.
+        while let Some(bytes) = session.poll_transmit() {
+            let n = bytes.len();
+            stream.write_all(bytes)?;
+            session.transmitted(n);
+        }
+        let mut incoming = Vec::new();
+        let mut close = false;
+        while let Some(event) = session.poll_event() {
+            match event {
+                Event::LoggedOn => incoming.push(Incoming::LoggedOn),
+                Event::AppMessage(m) => incoming.push(Incoming::App(m.as_bytes().to_vec())),
+                Event::CloseLink => close = true,
+                Event::StateChanged { from, to } => println!("{} -> {}", from.name(), to.name()),
+                _ => {}
+            }
+        }
+        if !incoming.is_empty() {
+            // What the application does is an input too: drain again.
+            for i in incoming {
+                app(session, i);
+            }
+            continue;
+        }
+        if close {
+            return Ok(());
+        }
+        // Wait for bytes, at most until the session's next deadline.
+        let wait = session
+            .poll_timeout()
+            .map_or(Duration::from_secs(1), |t| {
+                t.saturating_duration_since(Instant::now())
+            })
+            .max(Duration::from_millis(1));
+        stream.set_read_timeout(Some(wait))?;
+        let read = stream.read(&mut buf);
+        let (now, utc) = clock();
+        match read {
+            Ok(0) => {
+                session.handle_link_down(now, utc);
+                return Ok(());
+            }
+            Ok(n) => session.handle_input(&buf[..n], now, utc),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                session.handle_timeout(now, utc)
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn new_session(config: SessionConfig) -> std::io::Result<Session> {
+    let (now, utc) = clock();
+    let mut s = Session::new(config, Box::new(MemoryStore::new(utc)), now, utc)
+        .map_err(std::io::Error::other)?;
+    s.connect(now, utc);
+    Ok(s)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+
+    // The acceptor: answers every NewOrderSingle with an ExecutionReport.
+    let acceptor = std::thread::spawn(move || -> std::io::Result<()> {
+        let (stream, _) = listener.accept()?;
+        let mut session = new_session(SessionConfig::acceptor(FixVersion::Fix44, "SELL", "BUY"))?;
+        let mut index = FieldIndex::new();
+        drive(&mut session, stream, |s, incoming| {
+            let Incoming::App(bytes) = incoming else {
+                return;
+            };
+            let Ok(order) = index.parse(&bytes) else {
+                return;
+            };
+            let mut er = MessageBuilder::new(b"8");
+            er.push_str(f::ORDER_ID, "1")
+                .push_str(f::EXEC_ID, "1")
+                .push(f::CL_ORD_ID, order.get(f::CL_ORD_ID).unwrap_or(b"?"))
+                .push_char(f::EXEC_TYPE, b'0')
+                .push_char(f::ORD_STATUS, b'0')
+                .push_str(f::SYMBOL, "EUR/USD")
+                .push_char(f::SIDE, b'1')
+                .push_str(f::LEAVES_QTY, "100")
+                .push_str(f::CUM_QTY, "0")
+                .push_str(f::AVG_PX, "0");
+            let (now, utc) = clock();
+            if let Err(e) = s.send(&er, now, utc) {
+                eprintln!("acceptor: not sent: {e}");
+            }
+        })
+    });
+
+    // The initiator: three orders once logged on, Logout after the last
+    // execution report.
+    let stream = TcpStream::connect(addr)?;
+    let mut session = new_session(SessionConfig::initiator(FixVersion::Fix44, "BUY", "SELL"))?;
+    let mut index = FieldIndex::new();
+    let mut reports = 0;
+    drive(&mut session, stream, |s, incoming| {
+        let (now, utc) = clock();
+        match incoming {
+            Incoming::LoggedOn => {
+                for n in 1..=3 {
+                    let mut order = MessageBuilder::new(b"D");
+                    order
+                        .push_str(f::CL_ORD_ID, &format!("ORD-{n}"))
+                        .push_str(f::SYMBOL, "EUR/USD")
+                        .push_char(f::SIDE, b'1')
+                        .push_str(f::ORDER_QTY, "100")
+                        .push_char(f::ORD_TYPE, b'1');
+                    if let Err(e) = s.send(&order, now, utc) {
+                        eprintln!("initiator: not sent: {e}");
+                    }
+                }
+            }
+            Incoming::App(bytes) => {
+                if let Ok(report) = index.parse(&bytes) {
+                    let id = String::from_utf8_lossy(report.get(f::CL_ORD_ID).unwrap_or(b""));
+                    println!("execution report for {id}");
+                }
+                reports += 1;
+                if reports == 3 {
+                    s.logout(Some("done"), now, utc);
+                }
+            }
+        }
+    })?;
+    acceptor.join().map_err(|_| "acceptor thread panicked")??;
+    if reports != 3 {
+        return Err(format!("{reports} execution reports instead of 3").into());
+    }
+    Ok(())
+}

@@ -1,0 +1,949 @@
+//! `fixctl initiator` and `fixctl acceptor`: FIX sessions from a
+//! QuickFIX-style settings file, driven from a terminal or a script.
+//!
+//! Every session of the file with the chosen ConnectionType is created on
+//! one engine (over TLS when it says SocketUseSSL=Y); initiators connect.
+//! State changes and received messages are printed as they happen, one
+//! line each (`-v` adds every field). Lines read from the input are
+//! messages to send, in the form of [`crate::human`]
+//! (`35=D|55=EUR/USD|54=1|38=100|40=1`), or commands:
+//!
+//! | line | effect |
+//! | --- | --- |
+//! | `q`, `quit`, `exit`, end of input, Ctrl-C | log out every session and exit |
+//! | `@<n> <message>` or `@<TargetCompID> <message>` | send to one of several sessions |
+//! | `:wait logon [secs]` | hold further input until every session is logged on |
+//! | `:wait logout [secs]` | hold further input until every session logged out |
+//! | `:expect <MsgType> [secs]` | hold further input until a message of that type arrives |
+//! | `:sleep <ms>` | hold further input for a while |
+//! | `# ...` | a comment |
+//!
+//! A `:wait` or `:expect` that times out ends the program with an error,
+//! which makes scripts that check a counterparty's answers possible.
+//!
+//! Without `retry`, an initiator that cannot connect to any of its
+//! addresses, or whose first Logon fails, ends the program with an error
+//! naming the addresses; with it, the session keeps trying as
+//! Reconnect.Interval and Reconnect.MaxTries say.
+
+use crate::decode::decode_message;
+use crate::human::parse_message;
+use crate::summary::summarize_with;
+use fix_proto::dictionary::{Dictionary, DictionaryError};
+use fix_proto::{Encoder, FieldIndex, FieldWriter, Message, MessageBuilder, UtcTimestamp};
+use fix_session::settings::{Endpoint, SessionSettings, Settings, SettingsError};
+use fix_session::{Role, SessionState};
+use fix_transport_mio::{
+    Application, EngineError, EngineSettings, FixEngine, OwnedMessage, RefuseLogon, Rejection,
+    SessionHandle,
+};
+use fix_transport_tls::SetupError;
+use std::collections::VecDeque;
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Which sessions of the settings file to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The initiator sessions (ConnectionType=initiator).
+    Initiator,
+    /// The acceptor sessions (ConnectionType=acceptor).
+    Acceptor,
+}
+
+impl Mode {
+    fn role(self) -> Role {
+        match self {
+            Mode::Initiator => Role::Initiator,
+            Mode::Acceptor => Role::Acceptor,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Initiator => "initiator",
+            Mode::Acceptor => "acceptor",
+        }
+    }
+}
+
+/// Options of [`run`].
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The settings file.
+    pub config: PathBuf,
+    /// Initiator or acceptor sessions.
+    pub mode: Mode,
+    /// Print every field of received messages, and the engine's own log.
+    pub verbose: bool,
+    /// Keep reconnecting after a failed first connection instead of
+    /// exiting.
+    pub retry: bool,
+}
+
+/// Why `fixctl initiator` or `fixctl acceptor` stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The settings file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The settings file is wrong (the error names the line and key).
+    #[error("{path}: {source}")]
+    Settings {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: SettingsError,
+    },
+    /// The settings file has no session of the kind asked for.
+    #[error("{path}: no session with ConnectionType={mode}")]
+    NoSessions {
+        /// The file.
+        path: PathBuf,
+        /// `initiator` or `acceptor`.
+        mode: &'static str,
+    },
+    /// A data dictionary named by the settings could not be loaded.
+    #[error("{path}: session at line {line}: {source}")]
+    Dictionary {
+        /// The settings file.
+        path: PathBuf,
+        /// The line of the session.
+        line: usize,
+        /// The cause.
+        source: DictionaryError,
+    },
+    /// A session could not be created (TLS files, listening port ...).
+    #[error("{path}: {source}")]
+    Setup {
+        /// The settings file.
+        path: PathBuf,
+        /// The cause, with the session's line.
+        source: SetupError,
+    },
+    /// The engine failed.
+    #[error("{0}")]
+    Engine(#[from] EngineError),
+    /// An initiator could not connect to any of its addresses.
+    #[error("cannot connect to {addresses}: {reason}")]
+    Connect {
+        /// The addresses tried.
+        addresses: String,
+        /// Why (connection refused, timed out ...).
+        reason: String,
+    },
+    /// An initiator connected but its Logon was not accepted.
+    #[error("logon to {addresses} failed: {reason}")]
+    Logon {
+        /// The addresses.
+        addresses: String,
+        /// Why.
+        reason: String,
+    },
+    /// A `:wait` or `:expect` line of the input timed out.
+    #[error("{0}")]
+    Script(String),
+    /// The terminal failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Reads and parses a settings file, keeping the sessions of `mode`.
+pub fn load_settings(path: &Path, mode: Mode) -> Result<Vec<SessionSettings>, RunError> {
+    let text = std::fs::read_to_string(path).map_err(|source| RunError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let settings = Settings::parse(&text).map_err(|source| RunError::Settings {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let sessions: Vec<SessionSettings> = settings
+        .sessions
+        .into_iter()
+        .filter(|s| s.config.role == mode.role())
+        .collect();
+    if sessions.is_empty() {
+        return Err(RunError::NoSessions {
+            path: path.to_path_buf(),
+            mode: mode.name(),
+        });
+    }
+    Ok(sessions)
+}
+
+/// The dictionary that names a session's fields: the files its settings
+/// give, else the built-in one of its version.
+pub fn session_dictionary(s: &SessionSettings) -> Result<Option<Dictionary>, DictionaryError> {
+    let d = &s.dictionaries;
+    if let Some(path) = &d.data_dictionary {
+        return Dictionary::from_file(path).map(Some);
+    }
+    match (&d.transport_data_dictionary, &d.app_data_dictionary) {
+        (None, None) => Ok(None),
+        (t, a) => {
+            let transport = match t {
+                Some(p) => Dictionary::from_file(p)?,
+                None => Dictionary::fixt11().clone(),
+            };
+            let app = match a {
+                Some(p) => Dictionary::from_file(p)?,
+                None => Dictionary::builtin_application(s.config.version).clone(),
+            };
+            Ok(Some(Dictionary::combine(&transport, &app)))
+        }
+    }
+}
+
+/// Something that happened, for the console's one loop.
+#[derive(Debug)]
+pub enum ConsoleEvent {
+    /// A line of input.
+    Line(String),
+    /// The input ended.
+    Eof,
+    /// Ctrl-C.
+    Interrupt,
+    /// A session reported something.
+    Session(usize, SessionEvent),
+    /// The engine logged something.
+    Log(log::Level, String),
+}
+
+/// What a session reported.
+#[derive(Debug)]
+pub enum SessionEvent {
+    /// State change.
+    State(SessionState, SessionState),
+    /// Logged on.
+    LoggedOn,
+    /// Logged out, with the Logout's text.
+    LoggedOut(Option<String>),
+    /// An application message arrived.
+    App(OwnedMessage),
+    /// A session-level message arrived.
+    Admin(OwnedMessage),
+    /// We rejected a message.
+    Rejected(String),
+    /// A message we put will not be delivered.
+    Undelivered(String),
+    /// An error.
+    Error(String),
+}
+
+/// The channel every input of the console arrives on.
+#[derive(Debug)]
+pub struct Console {
+    tx: Sender<ConsoleEvent>,
+    rx: Receiver<ConsoleEvent>,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console::new()
+    }
+}
+
+impl Console {
+    /// A new console channel.
+    pub fn new() -> Console {
+        let (tx, rx) = mpsc::channel();
+        Console { tx, rx }
+    }
+
+    /// A function that makes the console log out and exit, as Ctrl-C
+    /// does; for a signal handler.
+    pub fn interrupter(&self) -> impl Fn() + Send + 'static {
+        let tx = self.tx.clone();
+        move || {
+            let _ = tx.send(ConsoleEvent::Interrupt);
+        }
+    }
+}
+
+/// Engine log lines go to the console that is running, if any.
+static LOG_SINK: OnceLock<Mutex<Option<Sender<ConsoleEvent>>>> = OnceLock::new();
+
+struct ConsoleLogger;
+
+impl log::Log for ConsoleLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Info && metadata.target().starts_with("fix_")
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        if let Some(Ok(sink)) = LOG_SINK.get().map(|s| s.lock()) {
+            if let Some(tx) = sink.as_ref() {
+                let _ = tx.send(ConsoleEvent::Log(record.level(), record.args().to_string()));
+            }
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+fn install_logger(tx: Sender<ConsoleEvent>) {
+    let sink = LOG_SINK.get_or_init(|| Mutex::new(None));
+    if let Ok(mut s) = sink.lock() {
+        *s = Some(tx);
+    }
+    static LOGGER: ConsoleLogger = ConsoleLogger;
+    // Fails only if a logger is already installed (a second run in one
+    // process): the sink above was replaced, which is all that matters.
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Info);
+    }
+}
+
+fn remove_logger() {
+    if let Some(Ok(mut s)) = LOG_SINK.get().map(|s| s.lock()) {
+        *s = None;
+    }
+}
+
+/// The application of each session: forwards everything to the console.
+struct ConsoleApp {
+    idx: usize,
+    tx: Sender<ConsoleEvent>,
+}
+
+impl ConsoleApp {
+    fn send(&self, e: SessionEvent) {
+        let _ = self.tx.send(ConsoleEvent::Session(self.idx, e));
+    }
+}
+
+impl Application for ConsoleApp {
+    fn on_logon(&mut self, _: &SessionHandle) {
+        self.send(SessionEvent::LoggedOn);
+    }
+
+    fn on_logout(&mut self, _: &SessionHandle, text: Option<&str>) {
+        self.send(SessionEvent::LoggedOut(text.map(str::to_string)));
+    }
+
+    fn on_message(&mut self, _: &SessionHandle, message: &Message<'_>) {
+        self.send(SessionEvent::App(OwnedMessage::from_message(message)));
+    }
+
+    fn on_state_change(&mut self, _: &SessionHandle, from: SessionState, to: SessionState) {
+        self.send(SessionEvent::State(from, to));
+    }
+
+    fn on_reject(&mut self, _: &SessionHandle, rejection: &Rejection<'_>) {
+        let seq = rejection
+            .ref_seq_num
+            .map(|s| format!(" (MsgSeqNum {s})"))
+            .unwrap_or_default();
+        self.send(SessionEvent::Rejected(format!("{}{seq}", rejection.text)));
+    }
+
+    fn on_undelivered(
+        &mut self,
+        _: &SessionHandle,
+        message: MessageBuilder,
+        reason: fix_session::UndeliveredReason,
+    ) {
+        self.send(SessionEvent::Undelivered(format!(
+            "MsgType {} not delivered: {reason:?}",
+            String::from_utf8_lossy(message.msg_type())
+        )));
+    }
+
+    fn on_error(&mut self, _: &SessionHandle, error: &dyn std::error::Error) {
+        self.send(SessionEvent::Error(error.to_string()));
+    }
+
+    fn from_admin(&mut self, _: &SessionHandle, message: &Message<'_>) -> Result<(), RefuseLogon> {
+        self.send(SessionEvent::Admin(OwnedMessage::from_message(message)));
+        Ok(())
+    }
+}
+
+/// One session as the console sees it.
+struct Entry {
+    handle: SessionHandle,
+    settings: SessionSettings,
+    dictionary: Option<Dictionary>,
+    label: String,
+    established: bool,
+    connect_failures: usize,
+    last_error: Option<String>,
+}
+
+impl Entry {
+    fn dict(&self) -> &Dictionary {
+        self.dictionary
+            .as_ref()
+            .unwrap_or_else(|| Dictionary::builtin(self.settings.config.version))
+    }
+
+    fn addresses(&self) -> Vec<String> {
+        match &self.settings.endpoint {
+            Endpoint::Connect(a) => a.iter().map(|a| a.to_string()).collect(),
+            Endpoint::Accept(a) => vec![a.to_string()],
+        }
+    }
+}
+
+/// What the input is waiting for before the next line is taken.
+#[derive(Debug)]
+enum Wait {
+    Logon,
+    Logout,
+    Message(String),
+    Sleep,
+}
+
+struct Pending {
+    wait: Wait,
+    until: Instant,
+    what: String,
+}
+
+/// Runs the sessions of `options.config` until the input says to stop.
+/// Lines come from `input` (read on a thread of its own), output goes to
+/// `out`.
+pub fn run(
+    options: &RunOptions,
+    console: Console,
+    input: impl BufRead + Send + 'static,
+    out: &mut dyn Write,
+) -> Result<(), RunError> {
+    let sessions = load_settings(&options.config, options.mode)?;
+    let path = options.config.clone();
+    let mut dictionaries = Vec::with_capacity(sessions.len());
+    for s in &sessions {
+        let d = session_dictionary(s).map_err(|source| RunError::Dictionary {
+            path: path.clone(),
+            line: s.line,
+            source,
+        })?;
+        dictionaries.push(d);
+    }
+    let Console { tx, rx } = console;
+    install_logger(tx.clone());
+    let result = (|| {
+        let engine = FixEngine::new(EngineSettings {
+            thread_name: format!("fixctl-{}", options.mode.name()),
+            ..EngineSettings::default()
+        })?;
+        let mut entries = Vec::with_capacity(sessions.len());
+        for (idx, (s, dictionary)) in sessions.into_iter().zip(dictionaries).enumerate() {
+            let app = ConsoleApp {
+                idx,
+                tx: tx.clone(),
+            };
+            let handle =
+                fix_transport_tls::create_from_settings(&engine, &s, app).map_err(|source| {
+                    RunError::Setup {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+            let label = handle.key().to_string();
+            entries.push(Entry {
+                handle,
+                settings: s,
+                dictionary,
+                label,
+                established: false,
+                connect_failures: 0,
+                last_error: None,
+            });
+        }
+        // Decode the built-in dictionaries now rather than on the first
+        // message, where it would delay the first lines shown.
+        for e in &entries {
+            let _ = e.dict();
+        }
+        let mut console = Runner {
+            options,
+            entries,
+            out,
+            index: FieldIndex::new(),
+            pending: None,
+            held: VecDeque::new(),
+            stopping: false,
+        };
+        console.start(&engine)?;
+        spawn_reader(input, tx.clone());
+        let outcome = console.event_loop(&rx);
+        let shutdown = console.shutdown(&rx);
+        engine.stop();
+        outcome.and(shutdown)
+    })();
+    remove_logger();
+    result
+}
+
+fn spawn_reader(input: impl BufRead + Send + 'static, tx: Sender<ConsoleEvent>) {
+    // The thread blocks on the input; at exit it is left to end with the
+    // process (stdin cannot be interrupted portably).
+    let _ = std::thread::Builder::new()
+        .name("fixctl-input".into())
+        .spawn(move || {
+            for line in input.lines() {
+                match line {
+                    Ok(l) => {
+                        if tx.send(ConsoleEvent::Line(l)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            let _ = tx.send(ConsoleEvent::Eof);
+        });
+}
+
+struct Runner<'a> {
+    options: &'a RunOptions,
+    entries: Vec<Entry>,
+    out: &'a mut dyn Write,
+    index: FieldIndex,
+    pending: Option<Pending>,
+    held: VecDeque<String>,
+    stopping: bool,
+}
+
+fn now_text() -> String {
+    let utc = UtcTimestamp::from(SystemTime::now());
+    let secs = utc.seconds_of_day();
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        utc.subsec_nanos() / 1_000_000
+    )
+}
+
+/// The outcome of handling one event.
+enum Step {
+    Continue,
+    Quit,
+}
+
+impl Runner<'_> {
+    fn say(&mut self, who: &str, what: &str) -> io::Result<()> {
+        writeln!(self.out, "{} {who} {what}", now_text())?;
+        self.out.flush()
+    }
+
+    fn start(&mut self, engine: &FixEngine) -> Result<(), RunError> {
+        for i in 0..self.entries.len() {
+            let e = &self.entries[i];
+            let what = match self.options.mode {
+                Mode::Initiator => format!("connecting to {}", e.addresses().join(", ")),
+                Mode::Acceptor => "waiting for a Logon".to_string(),
+            };
+            let label = e.label.clone();
+            if self.options.mode == Mode::Initiator {
+                e.handle.connect_configured()?;
+            }
+            self.say(&label, &what)?;
+        }
+        if self.options.mode == Mode::Acceptor {
+            let addrs: Vec<String> = engine
+                .listen_addresses()
+                .iter()
+                .map(|a| a.to_string())
+                .collect();
+            self.say("fixctl", &format!("listening on {}", addrs.join(", ")))?;
+        }
+        Ok(())
+    }
+
+    fn event_loop(&mut self, rx: &Receiver<ConsoleEvent>) -> Result<(), RunError> {
+        loop {
+            let event = match &self.pending {
+                Some(p) => {
+                    let left = p.until.saturating_duration_since(Instant::now());
+                    match rx.recv_timeout(left) {
+                        Ok(e) => Some(e),
+                        Err(RecvTimeoutError::Timeout) => None,
+                        Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                    }
+                }
+                None => match rx.recv() {
+                    Ok(e) => Some(e),
+                    Err(_) => return Ok(()),
+                },
+            };
+            match event {
+                None => {
+                    // The wait's time is up.
+                    if let Some(p) = self.pending.take() {
+                        if !matches!(p.wait, Wait::Sleep) {
+                            return Err(RunError::Script(format!("timed out {}", p.what)));
+                        }
+                    }
+                }
+                Some(ConsoleEvent::Line(line)) => self.held.push_back(line),
+                Some(ConsoleEvent::Eof) => self.held.push_back("q".into()),
+                Some(ConsoleEvent::Interrupt) => {
+                    self.say("fixctl", "interrupted: logging out")?;
+                    return Ok(());
+                }
+                Some(ConsoleEvent::Log(level, text)) => self.log_line(level, text)?,
+                Some(ConsoleEvent::Session(idx, e)) => self.session_event(idx, e)?,
+            }
+            self.check_wait();
+            while self.pending.is_none() {
+                let Some(line) = self.held.pop_front() else {
+                    break;
+                };
+                if let Step::Quit = self.input_line(&line)? {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn check_wait(&mut self) {
+        let done = match &self.pending {
+            None => return,
+            Some(p) => match &p.wait {
+                Wait::Logon => self
+                    .entries
+                    .iter()
+                    .all(|e| e.handle.state() == SessionState::Established),
+                Wait::Logout => self.entries.iter().all(|e| {
+                    e.established && e.handle.state() != SessionState::Established
+                        || e.handle.state().is_terminated()
+                }),
+                Wait::Message(_) | Wait::Sleep => false,
+            },
+        };
+        if done {
+            self.pending = None;
+        }
+    }
+
+    fn log_line(&mut self, level: log::Level, text: String) -> io::Result<()> {
+        // Remember why connects fail, whatever the verbosity.
+        for e in &mut self.entries {
+            let prefix = format!("session {}: ", e.label);
+            if let Some(rest) = text.strip_prefix(&prefix) {
+                e.last_error = Some(rest.to_string());
+            }
+        }
+        if self.options.verbose || level <= log::Level::Warn {
+            self.say("engine", &text)?;
+        }
+        Ok(())
+    }
+
+    fn session_event(&mut self, idx: usize, event: SessionEvent) -> Result<(), RunError> {
+        let Some(e) = self.entries.get(idx) else {
+            return Ok(());
+        };
+        let label = e.label.clone();
+        match event {
+            SessionEvent::State(from, to) => {
+                self.say(&label, &format!("state {} -> {}", from.name(), to.name()))?;
+                self.state_change(idx, from, to)?;
+            }
+            SessionEvent::LoggedOn => {
+                if let Some(e) = self.entries.get_mut(idx) {
+                    e.established = true;
+                    e.connect_failures = 0;
+                }
+                self.say(&label, "logged on")?;
+            }
+            SessionEvent::LoggedOut(text) => {
+                let what = match text {
+                    Some(t) => format!("logged out: {}", crate::text::escape(t.as_bytes(), 200)),
+                    None => "logged out".into(),
+                };
+                self.say(&label, &what)?;
+            }
+            SessionEvent::App(m) | SessionEvent::Admin(m) => self.received(idx, &m)?,
+            SessionEvent::Rejected(text) => {
+                self.say(&label, &format!("rejected an incoming message: {text}"))?
+            }
+            SessionEvent::Undelivered(text) => self.say(&label, &text)?,
+            SessionEvent::Error(text) => {
+                if let Some(e) = self.entries.get_mut(idx) {
+                    e.last_error = Some(text.clone());
+                }
+                self.say(&label, &format!("error: {text}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn state_change(
+        &mut self,
+        idx: usize,
+        from: SessionState,
+        to: SessionState,
+    ) -> Result<(), RunError> {
+        if self.stopping || self.options.retry || self.options.mode != Mode::Initiator {
+            return Ok(());
+        }
+        let Some(e) = self.entries.get_mut(idx) else {
+            return Ok(());
+        };
+        if e.established
+            || !matches!(
+                to,
+                SessionState::Reconnect | SessionState::NonGracefullyTerminated
+            )
+        {
+            return Ok(());
+        }
+        let addresses = e.addresses().join(", ");
+        let reason = e
+            .last_error
+            .clone()
+            .unwrap_or_else(|| "no reason given".into());
+        match from {
+            SessionState::WaitForConnect => {
+                e.connect_failures += 1;
+                if e.connect_failures >= e.addresses().len() {
+                    let reason = reason
+                        .strip_prefix("connect failed: ")
+                        .unwrap_or(&reason)
+                        .to_string();
+                    return Err(RunError::Connect { addresses, reason });
+                }
+            }
+            SessionState::WaitForConfirmLogon => {
+                return Err(RunError::Logon { addresses, reason });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn received(&mut self, idx: usize, m: &OwnedMessage) -> Result<(), RunError> {
+        let Some(e) = self.entries.get(idx) else {
+            return Ok(());
+        };
+        let (summary, detail) = match self.index.parse(m.as_bytes()) {
+            Ok(msg) => {
+                let summary = summarize_with(&msg, e.dict());
+                let detail = self
+                    .options
+                    .verbose
+                    .then(|| crate::decode::fields_text(&decode_message(&msg, e.dict())));
+                (summary, detail)
+            }
+            Err(err) => (format!("unreadable message: {err}"), None),
+        };
+        let label = e.label.clone();
+        let expected = match &self.pending {
+            Some(Pending {
+                wait: Wait::Message(t),
+                ..
+            }) => m.msg_type() == t.as_bytes(),
+            _ => false,
+        };
+        self.say(&label, &format!("<< {summary}"))?;
+        if let Some(d) = detail {
+            write!(self.out, "{d}")?;
+        }
+        if expected {
+            self.pending = None;
+        }
+        Ok(())
+    }
+
+    fn input_line(&mut self, line: &str) -> Result<Step, RunError> {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return Ok(Step::Continue);
+        }
+        if matches!(line, "q" | "quit" | "exit") {
+            return Ok(Step::Quit);
+        }
+        if let Some(command) = line.strip_prefix(':') {
+            self.command(command)?;
+            return Ok(Step::Continue);
+        }
+        let (target, text) = match line.strip_prefix('@') {
+            Some(rest) => match rest.split_once(char::is_whitespace) {
+                Some((t, m)) => (Some(t), m),
+                None => {
+                    self.say("fixctl", "error: @<session> must be followed by a message")?;
+                    return Ok(Step::Continue);
+                }
+            },
+            None => (None, line),
+        };
+        let idx = match self.pick(target) {
+            Ok(i) => i,
+            Err(msg) => {
+                self.say("fixctl", &format!("error: {msg}"))?;
+                return Ok(Step::Continue);
+            }
+        };
+        let e = &self.entries[idx];
+        match parse_message(text, Some(e.dict())) {
+            Err(err) => self.say("fixctl", &format!("error: not sent: {err}"))?,
+            Ok(msg) => {
+                let summary = preview(&msg, e);
+                let state = e.handle.state();
+                let label = e.label.clone();
+                match e.handle.put(&msg) {
+                    Ok(()) if state == SessionState::Established => {
+                        self.say(&label, &format!(">> {summary}"))?
+                    }
+                    Ok(()) => self.say(
+                        &label,
+                        &format!(">> {summary} (queued: the session is {})", state.name()),
+                    )?,
+                    Err(err) => self.say(&label, &format!("error: not sent: {err}"))?,
+                }
+            }
+        }
+        Ok(Step::Continue)
+    }
+
+    fn pick(&self, target: Option<&str>) -> Result<usize, String> {
+        match target {
+            None if self.entries.len() == 1 => Ok(0),
+            None => Err(format!(
+                "{} sessions: start the line with @<n> or @<TargetCompID>",
+                self.entries.len()
+            )),
+            Some(t) => {
+                if let Ok(n) = t.parse::<usize>() {
+                    if (1..=self.entries.len()).contains(&n) {
+                        return Ok(n - 1);
+                    }
+                }
+                self.entries
+                    .iter()
+                    .position(|e| e.settings.config.target_comp_id == t)
+                    .ok_or_else(|| format!("no session @{t}"))
+            }
+        }
+    }
+
+    fn command(&mut self, command: &str) -> Result<(), RunError> {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        let secs = |i: usize| -> Result<Duration, RunError> {
+            match words.get(i) {
+                None => Ok(Duration::from_secs(30)),
+                Some(s) => s
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= 0.0)
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(|| {
+                        RunError::Script(format!("bad number of seconds {s:?} in :{command}"))
+                    }),
+            }
+        };
+        let (wait, timeout, what) = match words.as_slice() {
+            ["wait", "logon", ..] => (Wait::Logon, secs(2)?, "waiting for the Logon".to_string()),
+            ["wait", "logout", ..] => {
+                (Wait::Logout, secs(2)?, "waiting for the Logout".to_string())
+            }
+            ["expect", t, ..] => (
+                Wait::Message(t.to_string()),
+                secs(2)?,
+                format!("waiting for a message of type {t}"),
+            ),
+            ["sleep", ms] => {
+                let ms: u64 = ms.parse().map_err(|_| {
+                    RunError::Script(format!("bad milliseconds {ms:?} in :{command}"))
+                })?;
+                (
+                    Wait::Sleep,
+                    Duration::from_millis(ms),
+                    "sleeping".to_string(),
+                )
+            }
+            _ => {
+                self.say(
+                    "fixctl",
+                    &format!("error: unknown command :{command} (try :wait logon, :wait logout, :expect <MsgType>, :sleep <ms>)"),
+                )?;
+                return Ok(());
+            }
+        };
+        self.pending = Some(Pending {
+            wait,
+            until: Instant::now() + timeout,
+            what,
+        });
+        self.check_wait();
+        Ok(())
+    }
+
+    /// Logs every session out and waits for the Logouts.
+    fn shutdown(&mut self, rx: &Receiver<ConsoleEvent>) -> Result<(), RunError> {
+        self.stopping = true;
+        let mut wait = Duration::from_secs(1);
+        for e in &self.entries {
+            // A session already stopped reports the engine as stopped:
+            // nothing to log out.
+            let _ = e.handle.disconnect("fixctl: logging out");
+            wait = wait.max(e.settings.config.logout_timeout + Duration::from_secs(1));
+        }
+        let end = Instant::now() + wait;
+        loop {
+            let done = self.entries.iter().all(|e| {
+                let s = e.handle.state();
+                s.is_terminated() || s == SessionState::Initial
+            });
+            if done {
+                break;
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match rx.recv_timeout(left.min(Duration::from_millis(50))) {
+                Ok(ConsoleEvent::Session(idx, e)) => self.session_event(idx, e)?,
+                Ok(ConsoleEvent::Log(level, text)) => self.log_line(level, text)?,
+                Ok(_) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        // Events already queued (the last state changes) are shown.
+        while let Ok(event) = rx.try_recv() {
+            match event {
+                ConsoleEvent::Session(idx, e) => self.session_event(idx, e)?,
+                ConsoleEvent::Log(level, text) => self.log_line(level, text)?,
+                _ => {}
+            }
+        }
+        for e in self.entries.drain(..) {
+            e.handle.finalize();
+        }
+        Ok(())
+    }
+}
+
+/// A one-line summary of a message about to be sent.
+fn preview(msg: &MessageBuilder, e: &Entry) -> String {
+    let config = &e.settings.config;
+    let mut enc = Encoder::new();
+    enc.start(config.version.begin_string(), msg.msg_type());
+    enc.push_str(fix_proto::tag::SENDER_COMP_ID, &config.sender_comp_id)
+        .push_str(fix_proto::tag::TARGET_COMP_ID, &config.target_comp_id);
+    enc.push_raw(msg.header()).push_raw(msg.body());
+    let bytes = enc.finish().to_vec();
+    let mut index = FieldIndex::new();
+    match index.parse(&bytes) {
+        Ok(m) => summarize_with(&m, e.dict()),
+        Err(_) => String::from_utf8_lossy(msg.msg_type()).into_owned(),
+    }
+}
