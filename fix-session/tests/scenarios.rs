@@ -74,9 +74,6 @@
 //!   two sides may then disagree on numbers for good. So a restart of a
 //!   side that asked for a reset since the last checkpoint runs a
 //!   checkpoint first.
-//! - Redundant ResendRequests (SendRedundantResendRequests) for one chunk
-//!   at a time (ResendRequestChunkSize) feed on each other into a storm
-//!   that outlives the faults; that combination is not generated.
 //!
 //! `PROPTEST_CASES` sets the number of cases (default 128); shrunk failures
 //! are saved in `tests/scenarios/proptest-regressions.txt` and replayed
@@ -264,10 +261,7 @@ fn params() -> impl Strategy<Value = Params> {
                     reconnect_interval: Duration::from_secs(reconnect),
                     resend_chunk,
                     next_expected,
-                    // Redundant requests for one chunk at a time feed on
-                    // each other into a storm that outlives the faults:
-                    // a known problem of that combination, left out.
-                    redundant_resends: redundant && resend_chunk == 0,
+                    redundant_resends: redundant,
                     faults,
                 }
             },

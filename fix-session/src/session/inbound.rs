@@ -502,6 +502,7 @@ impl Session {
     pub(super) fn request_resend(&mut self, received: SeqNum, now: Instant, utc: UtcTimestamp) {
         let missing_end = received - 1;
         let mut end_target = missing_end;
+        let outstanding = self.resend_requested;
         if let Some(progress) = &mut self.resend_requested {
             progress.end_target = progress.end_target.max(missing_end);
             end_target = progress.end_target;
@@ -517,6 +518,14 @@ impl Session {
         } else {
             (self.end_seq_no_infinity(), 0)
         };
+        // Redundant requests are for gaps seen anew; asking again for the
+        // very chunk still outstanding, with nothing received since, only
+        // feeds two gapped sides' ResendRequests to each other.
+        if let Some(p) = outstanding {
+            if chunk > 0 && p.mark == begin && p.chunk_end == chunk_end {
+                return;
+            }
+        }
         self.send_resend_request(begin, end, now, utc);
         self.resend_requested = Some(ResendProgress {
             end_target,
