@@ -133,13 +133,9 @@ fn json_reports_garbled_lines() {
 
 #[test]
 fn a_dictionary_file_replaces_the_built_in_one() {
-    // shared/fix-spec sits beside the repository (or above a worktree).
+    // The QuickFIX dictionaries committed in the repository's spec/.
     let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dict = manifest
-        .ancestors()
-        .map(|a| a.join("shared/fix-spec/FIX44.xml"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| manifest.join("../../shared/fix-spec/FIX44.xml"));
+    let dict = manifest.join("../spec/FIX44.xml");
     let dict = dict.to_str().expect("UTF-8 path");
     let out = fixctl(&["decode", "--dict", dict, &format!("{DATA}/md.txt")], None);
     assert!(

@@ -4,7 +4,7 @@
 //! SecureData(91), EncodedText(355), ...) may contain SOH, so its extent is
 //! given by the length field that precedes it. The table below pairs every
 //! such length field of FIX 4.0 to 5.0SP2 and FIXT 1.1 with its data field;
-//! it was extracted from the QuickFIX data dictionaries in `fix-spec/`.
+//! it was extracted from the QuickFIX data dictionaries in the repository's `spec/`.
 
 use crate::Tag;
 

@@ -623,7 +623,10 @@ keys! {
 /// Renders the settings reference, every key with its default and meaning,
 /// as Markdown: one `###` heading and one table per group.
 pub fn reference_table() -> String {
-    let mut out = String::new();
+    let mut out = String::from(
+        "<!-- @generated from the settings table of fix-session/src/settings.rs; \
+         regenerate with FIX_SETTINGS_BLESS=1 cargo test -p fix-session reference -->\n\n",
+    );
     let mut group = "";
     for info in KEYS {
         if info.group != group {

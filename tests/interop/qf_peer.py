@@ -341,27 +341,14 @@ class Peer(fix.Application):
 def find_spec_dir(explicit):
     """Where the QuickFIX XML dictionaries are.
 
-    The folder given on the command line or in FIX_SPEC_DIR; else the
-    package's own spec folder if it ships one; else the project's
-    shared/fix-spec beside the repository (as laid out for CI), looked for
-    beside each folder that contains the repository, so that a checkout
-    nested one level deeper finds it too.
+    The folder given on the command line, else the repository's own
+    spec/ folder (the QuickFIX dictionaries committed with the project).
     """
     candidates = []
     if explicit:
         candidates.append(explicit)
-    if os.environ.get("FIX_SPEC_DIR"):
-        candidates.append(os.environ["FIX_SPEC_DIR"])
-    package_dir = os.path.dirname(os.path.abspath(fix.__file__))
-    candidates.append(os.path.join(package_dir, "spec"))
-    candidates.append(os.path.join(package_dir, "quickfix", "spec"))
     repo_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    parent = os.path.dirname(repo_root)
-    while True:
-        candidates.append(os.path.join(parent, "shared", "fix-spec"))
-        if os.path.dirname(parent) == parent:
-            break
-        parent = os.path.dirname(parent)
+    candidates.append(os.path.join(repo_root, "spec"))
     for candidate in candidates:
         if os.path.isfile(os.path.join(candidate, "FIX44.xml")):
             return candidate

@@ -1,6 +1,6 @@
 //! The built-in standard dictionaries.
 //!
-//! Representation: each QuickFIX XML file of `shared/fix-spec/` is turned
+//! Representation: each QuickFIX XML file of `spec/` is turned
 //! by `tools/dictgen` into the [compact text form](super::compact)
 //! (`builtin/*.fixdict`: 1.0 MB for all nine, a third of the XML's
 //! 3.1 MB), embedded with `include_str!` and decoded into a

@@ -6,18 +6,9 @@ use std::path::PathBuf;
 use fix_proto::dictionary::{Dictionary, FieldDef, FieldType, Layout};
 use fix_proto::encode::{Encoder, FieldWriter};
 
-/// The QuickFIX dictionaries: `shared/fix-spec` beside the repository (or
-/// beside one of its ancestors, for worktrees), or `$FIX_SPEC_DIR`.
+/// The QuickFIX dictionaries committed in the repository's `spec/`.
 pub fn spec_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("FIX_SPEC_DIR") {
-        return PathBuf::from(dir);
-    }
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|a| a.join("shared/fix-spec"))
-        .find(|p| p.join("FIX44.xml").is_file())
-        .unwrap_or_else(|| manifest.join("../../shared/fix-spec"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec")
 }
 
 /// Starts a FIX.4.4 message with a full standard header.

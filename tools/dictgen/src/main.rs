@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run -p dictgen -- <spec dir> <out dir>
-//! cargo run -p dictgen -- ../shared/fix-spec fix-proto/src/dictionary/builtin
+//! cargo run -p dictgen -- spec fix-proto/src/dictionary/builtin
 //! ```
 //!
 //! Reads FIX40.xml ... FIX50SP2.xml and FIXT11.xml (QuickFIX format) from
