@@ -7,10 +7,10 @@
 //!
 //! Runs until Ctrl-C, then logs its sessions out and stops.
 
-use fix_proto::fields as f;
-use fix_proto::{FieldWriter, Message, MessageBuilder};
-use fix_session::Settings;
-use fix_transport_mio::{Application, EngineSettings, FixEngine, SessionHandle, SessionState};
+use fixrs_proto::fields as f;
+use fixrs_proto::{FieldWriter, Message, MessageBuilder};
+use fixrs_session::Settings;
+use fixrs_transport_mio::{Application, EngineSettings, FixEngine, SessionHandle, SessionState};
 use std::sync::mpsc;
 
 /// Answers each NewOrderSingle with an ExecutionReport.

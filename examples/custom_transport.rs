@@ -1,4 +1,4 @@
-//! fix-session over a blocking `std::net::TcpStream`, without the engine:
+//! fixrs-session over a blocking `std::net::TcpStream`, without the engine:
 //! the whole transport a sans-IO session needs, in one function.
 //!
 //! ```text
@@ -13,9 +13,9 @@
 //! each order; the initiator sends three, waits for the answers and logs
 //! out.
 
-use fix_proto::fields as f;
-use fix_proto::{FieldIndex, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fix_session::{Event, MemoryStore, Session, SessionConfig};
+use fixrs_proto::fields as f;
+use fixrs_proto::{FieldIndex, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
+use fixrs_session::{Event, MemoryStore, Session, SessionConfig};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant, SystemTime};

@@ -1,4 +1,4 @@
-//! fix-session embedded in a program's own single-threaded loop, next to
+//! fixrs-session embedded in a program's own single-threaded loop, next to
 //! the program's other work, showing the driving contract of the sans-IO
 //! session:
 //!
@@ -19,9 +19,9 @@
 //! 20 ms. A real program would block in epoll, mio or its GUI toolkit's
 //! loop instead of the short sleep used here.
 
-use fix_proto::fields as f;
-use fix_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fix_session::{Event, MemoryStore, Session, SessionConfig};
+use fixrs_proto::fields as f;
+use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
+use fixrs_session::{Event, MemoryStore, Session, SessionConfig};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant, SystemTime};
@@ -99,7 +99,7 @@ impl Endpoint {
         }
         while let Some(event) = self.session.poll_event() {
             progress = true;
-            let id = |m: &fix_proto::Message<'_>| {
+            let id = |m: &fixrs_proto::Message<'_>| {
                 String::from_utf8_lossy(m.get(f::CL_ORD_ID).unwrap_or(b"")).into_owned()
             };
             match event {

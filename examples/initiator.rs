@@ -11,9 +11,9 @@
 //! the number of orders (default 3). Our SenderCompID is CLIENT, the
 //! counterparty's BROKER, as in examples/acceptor.cfg.
 
-use fix_proto::fields as f;
-use fix_proto::{FieldWriter, FixVersion, MessageBuilder};
-use fix_transport_mio::{
+use fixrs_proto::fields as f;
+use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder};
+use fixrs_transport_mio::{
     AppEventKind, ChannelApplication, EngineSettings, FixEngine, SessionId, SessionState,
 };
 use std::time::{Duration, Instant};

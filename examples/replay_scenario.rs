@@ -26,9 +26,9 @@
 //! property, that any split of the incoming bytes gives byte-identical
 //! output: the session depends only on its inputs and their times.
 
-use fix_proto::fields as f;
-use fix_proto::{tag, FieldIndex, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fix_session::{Event, MemoryStore, Session, SessionConfig};
+use fixrs_proto::fields as f;
+use fixrs_proto::{tag, FieldIndex, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
+use fixrs_session::{Event, MemoryStore, Session, SessionConfig};
 use std::time::{Duration, Instant};
 
 /// The recording.
@@ -191,8 +191,8 @@ fn timeless(bytes: &[u8]) -> Vec<(u32, Vec<u8>)> {
 /// Cuts a byte stream into messages.
 fn frames(mut wire: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
-    let config = fix_proto::FrameConfig::default();
-    while let fix_proto::framing::Scan::Complete(n) = fix_proto::framing::scan(wire, &config) {
+    let config = fixrs_proto::FrameConfig::default();
+    while let fixrs_proto::framing::Scan::Complete(n) = fixrs_proto::framing::scan(wire, &config) {
         out.push(&wire[..n]);
         wire = &wire[n..];
     }
@@ -221,8 +221,8 @@ fn compare(lines: &[Line<'_>], wire: &[u8]) -> Vec<String> {
             diffs.push(format!(
                 "message {}: recorded {} replayed {}",
                 i + 1,
-                fix_proto::message::display_soh(r),
-                fix_proto::message::display_soh(p)
+                fixrs_proto::message::display_soh(r),
+                fixrs_proto::message::display_soh(p)
             ));
         }
     }
@@ -238,7 +238,7 @@ fn main() -> Result<(), String> {
             let dir = if line.inbound { "in " } else { "out" };
             let mut time = Vec::new();
             line.utc
-                .write(fix_proto::value::TimePrecision::Millis, &mut time);
+                .write(fixrs_proto::value::TimePrecision::Millis, &mut time);
             let time = String::from_utf8_lossy(&time);
             println!("{time} {dir} {}", fix_cli::summary::summarize(&m, None));
         }

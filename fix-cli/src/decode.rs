@@ -25,9 +25,9 @@
 
 use crate::json::{self, Object};
 use crate::text::{escape, escape_frame, MAX_SHOWN};
-use fix_proto::dictionary::{Dictionary, FieldType, GroupDef, Layout};
-use fix_proto::framing::{scan, FrameConfig, Scan};
-use fix_proto::{tag, FieldIndex, FixVersion, Message, Tag, UtcTimestamp, SOH};
+use fixrs_proto::dictionary::{Dictionary, FieldType, GroupDef, Layout};
+use fixrs_proto::framing::{scan, FrameConfig, Scan};
+use fixrs_proto::{tag, FieldIndex, FixVersion, Message, Tag, UtcTimestamp, SOH};
 use std::io::{self, BufRead, Write};
 
 /// How [`LogDecoder`] decodes and prints.
@@ -500,7 +500,7 @@ fn trim_colons(mut s: &[u8]) -> &[u8] {
 
 fn format_time(t: UtcTimestamp) -> String {
     let mut v = Vec::new();
-    t.write(fix_proto::value::TimePrecision::Millis, &mut v);
+    t.write(fixrs_proto::value::TimePrecision::Millis, &mut v);
     String::from_utf8_lossy(&v).into_owned()
 }
 
@@ -620,7 +620,7 @@ fn node(dict: &Dictionary, tag: Tag, value: &[u8]) -> Node {
 
 /// The meaning of an enumerated value; for multiple-value fields, of each
 /// value.
-fn describe(def: &fix_proto::dictionary::FieldDef, value: &[u8]) -> Option<String> {
+fn describe(def: &fixrs_proto::dictionary::FieldDef, value: &[u8]) -> Option<String> {
     if !def.has_values() {
         return None;
     }

@@ -22,11 +22,13 @@
 
 use crate::proxy::{Direction, LinkProxy, WireRecord};
 use crate::summary::summarize_with;
-use fix_proto::dictionary::Dictionary;
-use fix_proto::fields as f;
-use fix_proto::{tag, FieldIndex, FieldWriter, FixVersion, Message, MessageBuilder, UtcTimestamp};
-use fix_session::{SessionConfig, SessionState};
-use fix_transport_mio::{
+use fixrs_proto::dictionary::Dictionary;
+use fixrs_proto::fields as f;
+use fixrs_proto::{
+    tag, FieldIndex, FieldWriter, FixVersion, Message, MessageBuilder, UtcTimestamp,
+};
+use fixrs_session::{SessionConfig, SessionState};
+use fixrs_transport_mio::{
     Application, EngineError, EngineSettings, FixEngine, PutError, SessionHandle, SessionOptions,
 };
 use std::collections::HashMap;

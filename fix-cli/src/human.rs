@@ -5,8 +5,8 @@
 //!
 //! ```
 //! use fix_cli::human::parse_message;
-//! use fix_proto::dictionary::Dictionary;
-//! use fix_proto::FixVersion;
+//! use fixrs_proto::dictionary::Dictionary;
+//! use fixrs_proto::FixVersion;
 //!
 //! let dict = Dictionary::builtin(FixVersion::Fix44);
 //! let order = parse_message("35=D|11=ORD-1|Symbol=EUR/USD|54=1|38=100|40=1", Some(dict)).unwrap();
@@ -17,8 +17,8 @@
 //! assert_eq!(err.to_string(), "MsgSeqNum(34) is set by the session: leave it out");
 //! ```
 
-use fix_proto::dictionary::Dictionary;
-use fix_proto::{tag, FieldWriter, MessageBuilder, Tag, SOH};
+use fixrs_proto::dictionary::Dictionary;
+use fixrs_proto::{tag, FieldWriter, MessageBuilder, Tag, SOH};
 
 /// Why a typed message cannot be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

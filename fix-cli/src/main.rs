@@ -8,7 +8,7 @@ use fix_cli::bench::BenchOptions;
 use fix_cli::decode::{DecodeOptions, LogDecoder};
 use fix_cli::demo::DemoOptions;
 use fix_cli::run::{Console, Mode, RunOptions};
-use fix_proto::dictionary::Dictionary;
+use fixrs_proto::dictionary::Dictionary;
 use std::io::{self, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -188,7 +188,7 @@ fn run(command: Cmd) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::BenchPeer { sessions } => {
-            fix_transport_mio::bench::run_peer(sessions).map_err(|e| e.to_string())?;
+            fixrs_transport_mio::bench::run_peer(sessions).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::BenchMemory {
@@ -207,7 +207,7 @@ fn decode(args: DecodeArgs) -> Result<ExitCode, String> {
     let dictionary = match &args.dict {
         Some(path) => Some(Dictionary::from_file(path).map_err(|e| match e {
             // The I/O error already names the file.
-            fix_proto::dictionary::DictionaryError::Io { .. } => e.to_string(),
+            fixrs_proto::dictionary::DictionaryError::Io { .. } => e.to_string(),
             e => format!("{}: {e}", path.display()),
         })?),
         None => None,

@@ -5,7 +5,7 @@
 //! PossDupFlag, gap fills).
 //!
 //! The proxy forwards whole messages: each direction is read into a
-//! [`fix_proto::framing::Decoder`] and every complete frame is either
+//! [`fixrs_proto::framing::Decoder`] and every complete frame is either
 //! forwarded and recorded, or (while the link is being cut) recorded as
 //! lost and not forwarded. Garbled bytes, which FIX engines do not send,
 //! are not forwarded.
@@ -13,7 +13,7 @@
 //! It uses blocking sockets and two threads per link; it is a test and
 //! demonstration tool, not part of the engine.
 
-use fix_proto::framing::Decoder;
+use fixrs_proto::framing::Decoder;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -339,7 +339,7 @@ fn decide(cut: &mut Cut, direction: Direction, frame: &[u8]) -> bool {
 }
 
 fn is_admin(frame: &[u8]) -> bool {
-    let mut index = fix_proto::FieldIndex::new();
+    let mut index = fixrs_proto::FieldIndex::new();
     index
         .parse(frame)
         .map(|m| matches!(m.msg_type(), b"0" | b"1" | b"2" | b"3" | b"4" | b"5" | b"A"))

@@ -29,15 +29,15 @@
 use crate::decode::decode_message;
 use crate::human::parse_message;
 use crate::summary::summarize_with;
-use fix_proto::dictionary::{Dictionary, DictionaryError};
-use fix_proto::{Encoder, FieldIndex, FieldWriter, Message, MessageBuilder, UtcTimestamp};
-use fix_session::settings::{Endpoint, SessionSettings, Settings, SettingsError};
-use fix_session::{Role, SessionState};
-use fix_transport_mio::{
+use fixrs_proto::dictionary::{Dictionary, DictionaryError};
+use fixrs_proto::{Encoder, FieldIndex, FieldWriter, Message, MessageBuilder, UtcTimestamp};
+use fixrs_session::settings::{Endpoint, SessionSettings, Settings, SettingsError};
+use fixrs_session::{Role, SessionState};
+use fixrs_transport_mio::{
     Application, EngineError, EngineSettings, FixEngine, OwnedMessage, RefuseLogon, Rejection,
     SessionHandle,
 };
-use fix_transport_tls::SetupError;
+use fixrs_transport_tls::SetupError;
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -354,7 +354,7 @@ impl Application for ConsoleApp {
         &mut self,
         _: &SessionHandle,
         message: MessageBuilder,
-        reason: fix_session::UndeliveredReason,
+        reason: fixrs_session::UndeliveredReason,
     ) {
         self.send(SessionEvent::Undelivered(format!(
             "MsgType {} not delivered: {reason:?}",
@@ -447,7 +447,7 @@ pub fn run(
                 tx: tx.clone(),
             };
             let handle =
-                fix_transport_tls::create_from_settings(&engine, &s, app).map_err(|source| {
+                fixrs_transport_tls::create_from_settings(&engine, &s, app).map_err(|source| {
                     RunError::Setup {
                         path: path.clone(),
                         source,
@@ -937,8 +937,8 @@ fn preview(msg: &MessageBuilder, e: &Entry) -> String {
     let config = &e.settings.config;
     let mut enc = Encoder::new();
     enc.start(config.version.begin_string(), msg.msg_type());
-    enc.push_str(fix_proto::tag::SENDER_COMP_ID, &config.sender_comp_id)
-        .push_str(fix_proto::tag::TARGET_COMP_ID, &config.target_comp_id);
+    enc.push_str(fixrs_proto::tag::SENDER_COMP_ID, &config.sender_comp_id)
+        .push_str(fixrs_proto::tag::TARGET_COMP_ID, &config.target_comp_id);
     enc.push_raw(msg.header()).push_raw(msg.body());
     let bytes = enc.finish().to_vec();
     let mut index = FieldIndex::new();

@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use fix_cli::summary::summarize;
-//! use fix_proto::{Encoder, FieldIndex, FieldWriter};
+//! use fixrs_proto::{Encoder, FieldIndex, FieldWriter};
 //!
 //! let mut enc = Encoder::new();
 //! enc.start("FIX.4.4", b"D");
@@ -23,9 +23,9 @@
 
 use crate::decode::dictionary_for;
 use crate::text::escape;
-use fix_proto::dictionary::Dictionary;
-use fix_proto::fields as f;
-use fix_proto::{tag, FixVersion, Message, Tag};
+use fixrs_proto::dictionary::Dictionary;
+use fixrs_proto::fields as f;
+use fixrs_proto::{tag, FixVersion, Message, Tag};
 
 /// The fields worth showing for a MsgType, in the order shown.
 pub fn key_fields(msg_type: &[u8]) -> &'static [Tag] {
@@ -124,7 +124,7 @@ pub fn msg_type_name_in(version: FixVersion, msg_type: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fix_proto::{Encoder, FieldIndex, FieldWriter};
+    use fixrs_proto::{Encoder, FieldIndex, FieldWriter};
 
     fn build(msg_type: &[u8], fields: &[(Tag, &str)]) -> Vec<u8> {
         let mut enc = Encoder::new();

@@ -3,7 +3,7 @@
 //! cut so that no input can move the cursor, change colours or flood the
 //! screen.
 
-use fix_proto::SOH;
+use fixrs_proto::SOH;
 
 /// Longest value shown in full; longer ones are cut and their length said.
 pub const MAX_SHOWN: usize = 256;

@@ -3,7 +3,7 @@
 //! comparison.
 //!
 //! Run with
-//! `cargo bench -p fix-proto --bench codec -- --warm-up-time 1 --measurement-time 3`.
+//! `cargo bench -p fixrs-proto --bench codec -- --warm-up-time 1 --measurement-time 3`.
 //! After the criterion groups a summary measures medians of its own
 //! (batches of iterations, same process) and prints our/fefix ratios, and
 //! checks with a counting global allocator that decoding and encoding
@@ -15,12 +15,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use fix_proto::dictionary::{Dictionary, GroupDef};
-use fix_proto::encode::{Encoder, FieldWriter};
-use fix_proto::framing::Decoder;
-use fix_proto::message::FieldIndex;
-use fix_proto::value::{grammar, Decimal, UtcTimestamp};
-use fix_proto::{tag, FixVersion, FromFixValue};
+use fixrs_proto::dictionary::{Dictionary, GroupDef};
+use fixrs_proto::encode::{Encoder, FieldWriter};
+use fixrs_proto::framing::Decoder;
+use fixrs_proto::message::FieldIndex;
+use fixrs_proto::value::{grammar, Decimal, UtcTimestamp};
+use fixrs_proto::{tag, FixVersion, FromFixValue};
 
 /// Counts allocations while `COUNTING` is set.
 struct CountingAlloc;

@@ -1,13 +1,13 @@
 //! Validation, group iteration and dictionary loading.
 //!
-//! `cargo bench -p fix-proto --bench dictionary`
+//! `cargo bench -p fixrs-proto --bench dictionary`
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use fix_proto::dictionary::{compact, Dictionary};
-use fix_proto::encode::{Encoder, FieldWriter};
-use fix_proto::message::FieldIndex;
-use fix_proto::validate::{ValidationOptions, Validator};
-use fix_proto::FixVersion;
+use fixrs_proto::dictionary::{compact, Dictionary};
+use fixrs_proto::encode::{Encoder, FieldWriter};
+use fixrs_proto::message::FieldIndex;
+use fixrs_proto::validate::{ValidationOptions, Validator};
+use fixrs_proto::FixVersion;
 
 fn header<'e>(enc: &'e mut Encoder, msg_type: &[u8]) -> &'e mut Encoder {
     enc.start("FIX.4.4", msg_type)

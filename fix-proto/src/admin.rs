@@ -11,9 +11,9 @@
 //! Neither allocates.
 //!
 //! ```
-//! use fix_proto::admin::{AdminMessage, Logon, LogonView};
-//! use fix_proto::encode::{Encoder, FieldWriter};
-//! use fix_proto::{tag, FieldIndex, UtcTimestamp};
+//! use fixrs_proto::admin::{AdminMessage, Logon, LogonView};
+//! use fixrs_proto::encode::{Encoder, FieldWriter};
+//! use fixrs_proto::{tag, FieldIndex, UtcTimestamp};
 //!
 //! let mut enc = Encoder::new();
 //! enc.start("FIX.4.4", Logon::MSG_TYPE)

@@ -120,7 +120,7 @@ const PREFIX_OVERHEAD: usize = 2 + 1 + 2 + 20 + 1;
 /// Encodes complete FIX messages into a reused buffer.
 ///
 /// ```
-/// use fix_proto::encode::{Encoder, FieldWriter};
+/// use fixrs_proto::encode::{Encoder, FieldWriter};
 /// let mut enc = Encoder::new();
 /// enc.start("FIX.4.4", b"0");
 /// enc.push_str(49, "A").push_str(56, "B").push_uint(34, 1);
@@ -249,7 +249,7 @@ impl FieldWriter for Encoder {
 /// DeliverToCompID(128), PossResend(97), ...), already encoded.
 ///
 /// ```
-/// use fix_proto::encode::{FieldWriter, MessageBuilder};
+/// use fixrs_proto::encode::{FieldWriter, MessageBuilder};
 /// let mut nos = MessageBuilder::new(b"D");
 /// nos.push_str(11, "ORD-1").push_str(55, "EUR/USD").push_char(54, b'1');
 /// assert_eq!(nos.body(), b"11=ORD-1\x0155=EUR/USD\x0154=1\x01");

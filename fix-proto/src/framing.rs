@@ -256,7 +256,7 @@ pub struct DecoderStats {
 /// frames out.
 ///
 /// ```
-/// use fix_proto::framing::Decoder;
+/// use fixrs_proto::framing::Decoder;
 /// let mut d = Decoder::default();
 /// let msg = b"8=FIX.4.4\x019=5\x0135=0\x0110=163\x01";
 /// d.feed(&msg[..7]);

@@ -14,9 +14,9 @@
 //! without allocating.
 //!
 //! ```
-//! use fix_proto::encode::{Encoder, FieldWriter};
-//! use fix_proto::group::GroupLayout;
-//! use fix_proto::message::FieldIndex;
+//! use fixrs_proto::encode::{Encoder, FieldWriter};
+//! use fixrs_proto::group::GroupLayout;
+//! use fixrs_proto::message::FieldIndex;
 //!
 //! // NoPartyIDs(453): PartyID(448), PartyIDSource(447), PartyRole(452),
 //! // with NoPartySubIDs(802): PartySubID(523), PartySubIDType(803).

@@ -4,7 +4,7 @@
 //!
 //! This crate does no I/O and reads no clock: it turns bytes into message
 //! views and messages into bytes. Sessions (sequence numbers, heartbeats,
-//! resends) live in `fix-session`; sockets in `fix-transport-mio`.
+//! resends) live in `fixrs-session`; sockets in `fixrs-transport-mio`.
 //!
 //! The receive path is [`framing::Decoder`] (find complete frames in a byte
 //! stream, drop garbled ones) then [`message::FieldIndex::parse`] (index the
@@ -15,8 +15,8 @@
 //! views in [`admin`].
 //!
 //! ```
-//! use fix_proto::framing::Decoder;
-//! use fix_proto::message::FieldIndex;
+//! use fixrs_proto::framing::Decoder;
+//! use fixrs_proto::message::FieldIndex;
 //!
 //! let wire = b"8=FIX.4.4\x019=5\x0135=0\x0110=163\x01";
 //! let mut decoder = Decoder::default();

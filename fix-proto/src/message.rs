@@ -461,7 +461,7 @@ impl<'a> Message<'a> {
 /// [`clear`](MessageStash::clear), so a warm stash does not allocate.
 ///
 /// ```
-/// use fix_proto::{FieldIndex, message::MessageStash};
+/// use fixrs_proto::{FieldIndex, message::MessageStash};
 /// let bytes = b"8=FIX.4.4\x019=5\x0135=0\x0110=163\x01";
 /// let mut index = FieldIndex::new();
 /// let mut stash = MessageStash::default();

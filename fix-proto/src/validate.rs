@@ -34,7 +34,7 @@
 //! Cost: validating a 27-field FIX 4.4 ExecutionReport with one party
 //! takes about 5,700 instructions (callgrind), a little more than indexing
 //! it with [`FieldIndex::parse`](crate::message::FieldIndex::parse)
-//! (4,900); `cargo bench -p fix-proto --bench dictionary` times both.
+//! (4,900); `cargo bench -p fixrs-proto --bench dictionary` times both.
 //!
 //! Not checked here: BeginString(8) against the session's version,
 //! BodyLength(9) and CheckSum(10) (the framer's business), and the
@@ -44,11 +44,11 @@
 //! (user-defined or unknown ones) may repeat.
 //!
 //! ```
-//! use fix_proto::dictionary::Dictionary;
-//! use fix_proto::encode::{Encoder, FieldWriter};
-//! use fix_proto::message::FieldIndex;
-//! use fix_proto::validate::{ValidationOptions, Validator};
-//! use fix_proto::{FixVersion, SessionRejectReason};
+//! use fixrs_proto::dictionary::Dictionary;
+//! use fixrs_proto::encode::{Encoder, FieldWriter};
+//! use fixrs_proto::message::FieldIndex;
+//! use fixrs_proto::validate::{ValidationOptions, Validator};
+//! use fixrs_proto::{FixVersion, SessionRejectReason};
 //!
 //! let dict = Dictionary::builtin(FixVersion::Fix44);
 //! let mut validator = Validator::new(ValidationOptions::default());

@@ -7,14 +7,14 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use fix_proto::admin::{
+use fixrs_proto::admin::{
     AdminMessage, AdminView, Heartbeat, Logon, Reject, ResendRequest, SequenceReset,
 };
-use fix_proto::encode::{Encoder, FieldWriter, MessageBuilder};
-use fix_proto::framing::Decoder;
-use fix_proto::message::FieldIndex;
-use fix_proto::value::{Decimal, SeqNum, UtcTimestamp};
-use fix_proto::{tag, SessionRejectReason};
+use fixrs_proto::encode::{Encoder, FieldWriter, MessageBuilder};
+use fixrs_proto::framing::Decoder;
+use fixrs_proto::message::FieldIndex;
+use fixrs_proto::value::{Decimal, SeqNum, UtcTimestamp};
+use fixrs_proto::{tag, SessionRejectReason};
 
 struct PerThreadCount;
 

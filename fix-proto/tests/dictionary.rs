@@ -4,8 +4,8 @@
 mod dict_support;
 
 use dict_support::spec_dir;
-use fix_proto::dictionary::{compact, Dictionary, DictionaryError, FieldType, MsgCategory};
-use fix_proto::{fields, FixVersion};
+use fixrs_proto::dictionary::{compact, Dictionary, DictionaryError, FieldType, MsgCategory};
+use fixrs_proto::{fields, FixVersion};
 
 /// (file, version, fields, messages) of every standard dictionary.
 const STANDARD: [(&str, Option<FixVersion>, usize, usize); 9] = [
@@ -200,7 +200,7 @@ fn field_constants() {
     assert_eq!(fields::MD_ENTRY_PX, 270);
     assert_eq!(fields::SECURITY_ID_SOURCE, 22);
     assert_eq!(fields::ID_SOURCE, 22);
-    assert_eq!(fields::HEART_BT_INT, fix_proto::tag::HEART_BT_INT);
+    assert_eq!(fields::HEART_BT_INT, fixrs_proto::tag::HEART_BT_INT);
     assert_eq!(compact::constant_name("ClOrdID"), "CL_ORD_ID");
     assert_eq!(compact::constant_name("NoMDEntries"), "NO_MD_ENTRIES");
     assert_eq!(compact::constant_name("NoPartySubIDs"), "NO_PARTY_SUB_IDS");

@@ -7,8 +7,8 @@
 mod common;
 
 use common::{frame, heartbeat, soh, sum, verify_frame};
-use fix_proto::framing::{Decoder, FrameConfig, FrameError, Garbled};
-use fix_proto::message::FieldIndex;
+use fixrs_proto::framing::{Decoder, FrameConfig, FrameError, Garbled};
+use fixrs_proto::message::FieldIndex;
 
 /// What a decoder yielded: frames, and garbled reports.
 #[derive(Debug, Default)]

@@ -4,12 +4,12 @@
 mod dict_support;
 
 use dict_support::start;
-use fix_proto::dictionary::Dictionary;
-use fix_proto::encode::{Encoder, FieldWriter};
-use fix_proto::fields::*;
-use fix_proto::group::{GroupError, GroupLayout, GroupMember, GroupShape};
-use fix_proto::message::FieldIndex;
-use fix_proto::{FixVersion, SessionRejectReason};
+use fixrs_proto::dictionary::Dictionary;
+use fixrs_proto::encode::{Encoder, FieldWriter};
+use fixrs_proto::fields::*;
+use fixrs_proto::group::{GroupError, GroupLayout, GroupMember, GroupShape};
+use fixrs_proto::message::FieldIndex;
+use fixrs_proto::{FixVersion, SessionRejectReason};
 
 /// An ExecutionReport with two parties, the first with two sub-IDs.
 fn execution_report_with_parties() -> Vec<u8> {
@@ -293,9 +293,9 @@ fn groups_whose_delimiter_is_a_nested_group() {
 /// with the one entry `push_members` builds, recursively; returns how many
 /// were opened.
 fn open_all<'a>(
-    msg: &fix_proto::message::Message<'a>,
-    layout: fix_proto::dictionary::Layout<'_>,
-    entry: Option<fix_proto::group::GroupEntry<'a, fix_proto::dictionary::GroupDef<'_>>>,
+    msg: &fixrs_proto::message::Message<'a>,
+    layout: fixrs_proto::dictionary::Layout<'_>,
+    entry: Option<fixrs_proto::group::GroupEntry<'a, fixrs_proto::dictionary::GroupDef<'_>>>,
 ) -> usize {
     let mut opened = 0;
     for member in layout.members() {

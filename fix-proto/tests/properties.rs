@@ -5,13 +5,13 @@
 mod common;
 
 use common::verify_frame;
-use fix_proto::admin::AdminView;
-use fix_proto::data_fields::{is_standard_data_tag, standard_data_tag};
-use fix_proto::encode::{Encoder, FieldWriter};
-use fix_proto::framing::Decoder;
-use fix_proto::message::FieldIndex;
-use fix_proto::value::{Decimal, UtcTimestamp};
-use fix_proto::{tag, FromFixValue, Tag, ToFixValue};
+use fixrs_proto::admin::AdminView;
+use fixrs_proto::data_fields::{is_standard_data_tag, standard_data_tag};
+use fixrs_proto::encode::{Encoder, FieldWriter};
+use fixrs_proto::framing::Decoder;
+use fixrs_proto::message::FieldIndex;
+use fixrs_proto::value::{Decimal, UtcTimestamp};
+use fixrs_proto::{tag, FromFixValue, Tag, ToFixValue};
 use proptest::prelude::*;
 
 /// Length/data pairs used for data fields.
@@ -184,7 +184,7 @@ fn decode_split(stream: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
 }
 
 /// Reads every admin accessor of a parsed message; none may panic.
-fn touch_admin_views(msg: &fix_proto::Message<'_>) {
+fn touch_admin_views(msg: &fixrs_proto::Message<'_>) {
     let Some(view) = AdminView::from_message(msg) else {
         return;
     };
@@ -414,11 +414,11 @@ proptest! {
 
     #[test]
     fn timestamps_write_and_parse_back(nanos in 0i128..253_402_300_799_999_999_999) {
-        use fix_proto::value::TimePrecision;
+        use fixrs_proto::value::TimePrecision;
         let t = UtcTimestamp::from_unix_nanos(nanos);
         let mut text = Vec::new();
         t.write(TimePrecision::Nanos, &mut text);
         prop_assert_eq!(UtcTimestamp::parse(&text), Ok(t));
-        prop_assert_eq!(fix_proto::value::grammar::parse_utc_timestamp(&text), Ok(t));
+        prop_assert_eq!(fixrs_proto::value::grammar::parse_utc_timestamp(&text), Ok(t));
     }
 }

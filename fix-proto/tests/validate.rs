@@ -4,11 +4,11 @@
 mod dict_support;
 
 use dict_support::{soh, start, start_with};
-use fix_proto::dictionary::{Dictionary, FieldType};
-use fix_proto::encode::{Encoder, FieldWriter};
-use fix_proto::message::FieldIndex;
-use fix_proto::validate::{check_msg_type, ValidationError, ValidationOptions, Validator};
-use fix_proto::{FixVersion, SessionRejectReason, Tag};
+use fixrs_proto::dictionary::{Dictionary, FieldType};
+use fixrs_proto::encode::{Encoder, FieldWriter};
+use fixrs_proto::message::FieldIndex;
+use fixrs_proto::validate::{check_msg_type, ValidationError, ValidationOptions, Validator};
+use fixrs_proto::{FixVersion, SessionRejectReason, Tag};
 
 /// A valid FIX 4.4 NewOrderSingle body.
 const NOS: &[(Tag, &str)] = &[
@@ -724,7 +724,7 @@ fn every_message_validates(all: bool) {
                     dict,
                     m.name(),
                     m.msg_type(),
-                    fix_proto::message::display_soh(&bytes)
+                    fixrs_proto::message::display_soh(&bytes)
                 );
             }
             checked += 1;

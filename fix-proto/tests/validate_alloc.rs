@@ -8,11 +8,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dict_support::start;
-use fix_proto::dictionary::Dictionary;
-use fix_proto::encode::{Encoder, FieldWriter};
-use fix_proto::message::FieldIndex;
-use fix_proto::validate::{ValidationOptions, Validator};
-use fix_proto::FixVersion;
+use fixrs_proto::dictionary::Dictionary;
+use fixrs_proto::encode::{Encoder, FieldWriter};
+use fixrs_proto::message::FieldIndex;
+use fixrs_proto::validate::{ValidationOptions, Validator};
+use fixrs_proto::FixVersion;
 
 struct Counting;
 

@@ -3,8 +3,8 @@
 //! index, sequence checks, delivery).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use fix_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fix_session::{Event, MemoryStore, Session, SessionConfig};
+use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
+use fixrs_session::{Event, MemoryStore, Session, SessionConfig};
 use std::time::Instant;
 
 fn pair(persist: bool) -> (Session, Session) {

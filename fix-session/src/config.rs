@@ -1,8 +1,8 @@
 //! A session's configuration, built in code or parsed from a settings file
 //! (see the `settings` module).
 
-use fix_proto::value::TimePrecision;
-use fix_proto::{FixVersion, Tag};
+use fixrs_proto::value::TimePrecision;
+use fixrs_proto::{FixVersion, Tag};
 use std::time::Duration;
 
 /// Which side opens the connection.
@@ -222,7 +222,7 @@ impl SessionConfig {
             check_comp_id: true,
             check_latency: true,
             max_latency: Duration::from_secs(120),
-            max_message_size: fix_proto::framing::DEFAULT_MAX_MESSAGE_SIZE,
+            max_message_size: fixrs_proto::framing::DEFAULT_MAX_MESSAGE_SIZE,
             validate_checksum: true,
             resend_request_chunk_size: 0,
             send_redundant_resend_requests: false,

@@ -3,7 +3,7 @@
 
 use crate::state::SessionState;
 use crate::store::{SeqNum, StoreError};
-use fix_proto::Tag;
+use fixrs_proto::Tag;
 
 /// A problem in a session, reported as [`Event::Error`](crate::Event::Error)
 /// or returned by [`Session::new`](crate::Session::new).
@@ -118,7 +118,7 @@ pub enum SessionError {
     /// A framed message could not be split into fields and its MsgSeqNum
     /// could not be read; it was dropped like a garbled one.
     #[error("unreadable message dropped: {0}")]
-    Unparseable(fix_proto::ParseError),
+    Unparseable(fixrs_proto::ParseError),
     /// The transport reported a link while one is already up.
     #[error("link up reported while already connected (state {state})")]
     LinkAlreadyUp {

@@ -4,7 +4,7 @@
 use crate::error::SessionError;
 use crate::state::SessionState;
 use crate::store::SeqNum;
-use fix_proto::{FrameError, Message, MessageBuilder, SessionRejectReason, Stashed};
+use fixrs_proto::{FrameError, Message, MessageBuilder, SessionRejectReason, Stashed};
 
 /// Something the driver (engine or application) must know or do.
 ///

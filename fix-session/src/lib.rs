@@ -5,7 +5,7 @@
 //! current time as an argument, and emits bytes to write, [`Event`]s for
 //! the application, and the next deadline. The same inputs at the same
 //! times give the same outputs, byte for byte. Transports (such as
-//! `fix-transport-mio`) only move bytes; tests drive sessions over nothing
+//! `fixrs-transport-mio`) only move bytes; tests drive sessions over nothing
 //! at all.
 //!
 //! It implements FIX 4.0 to 4.4 and FIXT 1.1 sessions, initiator and
@@ -14,7 +14,7 @@
 //! ResendRequests with resends and gap fills, SequenceReset, logout,
 //! reconnection, late delivery, session schedules, and message validation.
 //! [`Store`] persists sequence numbers and sent messages ([`MemoryStore`]
-//! here, a file store in `fix-store`).
+//! here, a file store in `fixrs-store`).
 //!
 //! With the cargo feature `testing`, the `testing` module offers deterministic test
 //! support: a driver for one session with hand-written counterparty
@@ -29,8 +29,8 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use fix_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-//! use fix_session::{Event, MemoryStore, Session, SessionConfig};
+//! use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
+//! use fixrs_session::{Event, MemoryStore, Session, SessionConfig};
 //!
 //! /// Drains a session's outputs into `wire`, reporting what happened.
 //! fn drain(s: &mut Session, wire: &mut Vec<u8>, log: &mut Vec<String>) -> Option<Instant> {

@@ -20,8 +20,8 @@
 //! they were at those bounds.
 //!
 //! ```
-//! use fix_proto::UtcTimestamp;
-//! use fix_session::schedule::{Schedule, TimeOfDay, TimeZone, Weekday};
+//! use fixrs_proto::UtcTimestamp;
+//! use fixrs_session::schedule::{Schedule, TimeOfDay, TimeZone, Weekday};
 //!
 //! // Sunday 17:00 to Friday 17:00 New York time, as FX venues run.
 //! let schedule = Schedule::weekly(
@@ -41,7 +41,7 @@
 //! ```
 
 use chrono::{MappedLocalTime, Offset, TimeZone as _};
-use fix_proto::UtcTimestamp;
+use fixrs_proto::UtcTimestamp;
 use std::fmt;
 use std::str::FromStr;
 

@@ -7,7 +7,7 @@
 //! its contents to [`Settings::parse`].
 //!
 //! ```
-//! use fix_session::settings::{Endpoint, Settings};
+//! use fixrs_session::settings::{Endpoint, Settings};
 //!
 //! let text = "
 //! [DEFAULT]
@@ -34,7 +34,7 @@
 //! assert_eq!(second.config.target_comp_id, "BROKER2");
 //! let Endpoint::Connect(addresses) = &second.endpoint else { panic!("an initiator") };
 //! assert_eq!(addresses[0].to_string(), "127.0.0.1:9877");
-//! # Ok::<(), fix_session::settings::SettingsError>(())
+//! # Ok::<(), fixrs_session::settings::SettingsError>(())
 //! ```
 //!
 //! # Syntax
@@ -66,9 +66,9 @@
 
 use crate::config::{LateDelivery, Role, SessionConfig, SessionKey};
 use crate::schedule::{Recurrence, Schedule, TimeOfDay, TimeZone, Weekday, Weekdays};
-use fix_proto::tag;
-use fix_proto::value::TimePrecision;
-use fix_proto::{FixVersion, Tag};
+use fixrs_proto::tag;
+use fixrs_proto::value::TimePrecision;
+use fixrs_proto::{FixVersion, Tag};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -625,7 +625,7 @@ keys! {
 pub fn reference_table() -> String {
     let mut out = String::from(
         "<!-- @generated from the settings table of fix-session/src/settings.rs; \
-         regenerate with FIX_SETTINGS_BLESS=1 cargo test -p fix-session reference -->\n\n",
+         regenerate with FIX_SETTINGS_BLESS=1 cargo test -p fixrs-session reference -->\n\n",
     );
     let mut group = "";
     for info in KEYS {

@@ -1,7 +1,7 @@
 //! Persistence of a session's state: sequence numbers and the log of
 //! outgoing messages kept for answering ResendRequests.
 
-use fix_proto::UtcTimestamp;
+use fixrs_proto::UtcTimestamp;
 use std::collections::VecDeque;
 
 /// A FIX MsgSeqNum(34).

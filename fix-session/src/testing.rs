@@ -5,7 +5,7 @@
 //!   wrote or received; [`split_frames`] cuts a byte stream into them.
 //! - [`Recorded`]: an owned copy of an [`Event`].
 //! - [`Counterparty`] and [`PeerMessage`]: hand-written peer messages with
-//!   any header, built with the fix-proto encoder.
+//!   any header, built with the fixrs-proto encoder.
 //! - [`Driver`]: one real [`Session`] driven by a test, with the outputs of
 //!   every input collected.
 //! - [`Pair`]: an initiator and an acceptor joined by an in-memory link,
@@ -20,10 +20,10 @@ use crate::event::{Event, UndeliveredReason};
 use crate::state::SessionState;
 use crate::store::{MemoryStore, SeqNum, Store, StoreError};
 use crate::Session;
-use fix_proto::framing::{scan, FrameConfig, Scan};
-use fix_proto::tag;
-use fix_proto::value::{TimePrecision, TimestampCache};
-use fix_proto::{
+use fixrs_proto::framing::{scan, FrameConfig, Scan};
+use fixrs_proto::tag;
+use fixrs_proto::value::{TimePrecision, TimestampCache};
+use fixrs_proto::{
     Encoder, FieldIndex, FieldWriter, FixVersion, FrameError, MessageBuilder, SessionRejectReason,
     Tag, UtcTimestamp,
 };
@@ -106,7 +106,7 @@ pub struct Sent {
 
 impl std::fmt::Debug for Sent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&fix_proto::message::display_soh(&self.bytes))
+        f.write_str(&fixrs_proto::message::display_soh(&self.bytes))
     }
 }
 
@@ -181,7 +181,7 @@ pub fn split_frames(mut bytes: &[u8]) -> Vec<Sent> {
             }
             Scan::Incomplete(_) => break,
             Scan::Garbled(_) => {
-                let skip = fix_proto::framing::resync_offset(bytes).max(1);
+                let skip = fixrs_proto::framing::resync_offset(bytes).max(1);
                 bytes = &bytes[skip.min(bytes.len())..];
             }
         }
@@ -233,7 +233,7 @@ pub enum Recorded {
 impl Recorded {
     /// Copies an event.
     pub fn from_event(event: Event<'_>) -> Recorded {
-        let copy = |m: fix_proto::Message<'_>| Sent {
+        let copy = |m: fixrs_proto::Message<'_>| Sent {
             bytes: m.as_bytes().to_vec(),
             fields: m.fields().map(|f| (f.tag, f.value.to_vec())).collect(),
         };

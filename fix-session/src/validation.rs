@@ -11,8 +11,8 @@
 //! 373=11 (2q).
 
 use crate::config::ValidationSettings;
-use fix_proto::dictionary::Dictionary;
-use fix_proto::validate::ValidationOptions;
+use fixrs_proto::dictionary::Dictionary;
+use fixrs_proto::validate::ValidationOptions;
 use std::ops::Deref;
 use std::sync::Arc;
 

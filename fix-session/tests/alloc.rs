@@ -2,9 +2,9 @@
 //! decoder, field index, encoder, transmit buffer and delivery buffer are
 //! reused; so is the memory store's log when it keeps a bounded history.
 
-use fix_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fix_session::testing::Clock;
-use fix_session::{Event, MemoryStore, SeqNum, Session, SessionConfig, Store, StoreError};
+use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
+use fixrs_session::testing::Clock;
+use fixrs_session::{Event, MemoryStore, SeqNum, Session, SessionConfig, Store, StoreError};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 

@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
-use fix_proto::tag;
-use fix_proto::SessionRejectReason;
-use fix_session::testing::Recorded;
-use fix_session::SessionState;
+use fixrs_proto::tag;
+use fixrs_proto::SessionRejectReason;
+use fixrs_session::testing::Recorded;
+use fixrs_session::SessionState;
 use std::time::Duration;
 
 #[test]
@@ -474,7 +474,7 @@ fn case_3b_invalid_checksum_is_garbled() {
     assert!(matches!(
         out.events[..],
         [Recorded::Garbled(
-            fix_proto::FrameError::CheckSumMismatch { .. }
+            fixrs_proto::FrameError::CheckSumMismatch { .. }
         )]
     ));
     assert_eq!(d.session.next_target_seq_num(), 2);
@@ -526,7 +526,7 @@ fn case_3e_checksum_not_three_digits_is_garbled() {
     let out = d.input(&bytes);
     assert!(matches!(
         out.events[0],
-        Recorded::Garbled(fix_proto::FrameError::CheckSumFormat)
+        Recorded::Garbled(fixrs_proto::FrameError::CheckSumFormat)
     ));
     assert_eq!(out.app_messages().len(), 1);
     assert_eq!(d.session.next_target_seq_num(), 3);

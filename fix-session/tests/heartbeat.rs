@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use fix_proto::tag;
-use fix_session::testing::Recorded;
-use fix_session::SessionState;
+use fixrs_proto::tag;
+use fixrs_session::testing::Recorded;
+use fixrs_session::SessionState;
 use std::time::Duration;
 
 #[test]

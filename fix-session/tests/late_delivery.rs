@@ -4,13 +4,13 @@
 mod common;
 
 use common::*;
-use fix_proto::tag;
-use fix_session::testing::{Driver, Recorded};
-use fix_session::{LateDelivery, SendError, SessionState, UndeliveredReason};
+use fixrs_proto::tag;
+use fixrs_session::testing::{Driver, Recorded};
+use fixrs_session::{LateDelivery, SendError, SessionState, UndeliveredReason};
 use std::time::Duration;
 
 /// An initiator that logged on once and lost its link.
-fn disconnected(config: fix_session::SessionConfig) -> Driver {
+fn disconnected(config: fixrs_session::SessionConfig) -> Driver {
     let mut d = established(config);
     d.link_down();
     assert_eq!(d.session.state(), SessionState::Reconnect);
@@ -19,7 +19,7 @@ fn disconnected(config: fix_session::SessionConfig) -> Driver {
 
 /// Reconnects (after Reconnect.Interval) and logs on with the peer's
 /// Logon reply; returns what was written.
-fn reconnect(d: &mut Driver) -> fix_session::testing::Output {
+fn reconnect(d: &mut Driver) -> fixrs_session::testing::Output {
     let out = d.advance(Duration::from_secs(30));
     assert!(out.has(&Recorded::OpenLink));
     let mut out = d.link_up();
@@ -207,7 +207,7 @@ fn case_16_late_delivery_queue_is_bounded() {
     assert!(matches!(r, Err(SendError::QueueFull { max: 2 })));
     // The application may give up on what is queued.
     d.session.discard_queued();
-    let out = fix_session::testing::drain(&mut d.session);
+    let out = fixrs_session::testing::drain(&mut d.session);
     assert_eq!(
         out.events
             .iter()
@@ -231,15 +231,15 @@ fn case_16_queue_before_first_connect() {
 fn session_level_messages_cannot_be_sent_by_the_application() {
     let mut d = established(initiator());
     for msg_type in [&b"0"[..], b"1", b"2", b"4", b"5", b"A"] {
-        let (r, out) = d.try_send(&fix_proto::MessageBuilder::new(msg_type));
+        let (r, out) = d.try_send(&fixrs_proto::MessageBuilder::new(msg_type));
         assert!(matches!(r, Err(SendError::SessionLevelMsgType { .. })));
         assert!(out.bytes.is_empty());
     }
-    let (r, _) = d.try_send(&fix_proto::MessageBuilder::new(b""));
+    let (r, _) = d.try_send(&fixrs_proto::MessageBuilder::new(b""));
     assert!(matches!(r, Err(SendError::InvalidMsgType { .. })));
     // A session-level Reject from the application is allowed.
-    let mut reject = fix_proto::MessageBuilder::new(b"3");
-    fix_proto::FieldWriter::push_uint(&mut reject, 45, 1);
+    let mut reject = fixrs_proto::MessageBuilder::new(b"3");
+    fixrs_proto::FieldWriter::push_uint(&mut reject, 45, 1);
     let (r, out) = d.try_send(&reject);
     assert_eq!(r.unwrap(), Some(2));
     assert_eq!(only(&out, b"3").num(45), Some(1));
@@ -247,22 +247,22 @@ fn session_level_messages_cannot_be_sent_by_the_application() {
 
 /// A store that records every MsgSeqNum saved since the last reset.
 #[derive(Clone, Default)]
-struct Recording(std::sync::Arc<std::sync::Mutex<(fix_session::MemoryStore, Vec<u64>)>>);
+struct Recording(std::sync::Arc<std::sync::Mutex<(fixrs_session::MemoryStore, Vec<u64>)>>);
 
-impl fix_session::Store for Recording {
+impl fixrs_session::Store for Recording {
     fn next_sender_seq_num(&self) -> u64 {
         self.0.lock().unwrap().0.next_sender_seq_num()
     }
     fn next_target_seq_num(&self) -> u64 {
         self.0.lock().unwrap().0.next_target_seq_num()
     }
-    fn set_next_sender_seq_num(&mut self, seq: u64) -> Result<(), fix_session::StoreError> {
+    fn set_next_sender_seq_num(&mut self, seq: u64) -> Result<(), fixrs_session::StoreError> {
         self.0.lock().unwrap().0.set_next_sender_seq_num(seq)
     }
-    fn set_next_target_seq_num(&mut self, seq: u64) -> Result<(), fix_session::StoreError> {
+    fn set_next_target_seq_num(&mut self, seq: u64) -> Result<(), fixrs_session::StoreError> {
         self.0.lock().unwrap().0.set_next_target_seq_num(seq)
     }
-    fn save_outgoing(&mut self, seq: u64, message: &[u8]) -> Result<(), fix_session::StoreError> {
+    fn save_outgoing(&mut self, seq: u64, message: &[u8]) -> Result<(), fixrs_session::StoreError> {
         let mut g = self.0.lock().unwrap();
         g.1.push(seq);
         g.0.save_outgoing(seq, message)
@@ -272,13 +272,13 @@ impl fix_session::Store for Recording {
         begin: u64,
         end: u64,
         visit: &mut dyn FnMut(u64, &[u8]),
-    ) -> Result<(), fix_session::StoreError> {
+    ) -> Result<(), fixrs_session::StoreError> {
         self.0.lock().unwrap().0.outgoing(begin, end, visit)
     }
-    fn creation_time(&self) -> fix_proto::UtcTimestamp {
+    fn creation_time(&self) -> fixrs_proto::UtcTimestamp {
         self.0.lock().unwrap().0.creation_time()
     }
-    fn reset(&mut self, now: fix_proto::UtcTimestamp) -> Result<(), fix_session::StoreError> {
+    fn reset(&mut self, now: fixrs_proto::UtcTimestamp) -> Result<(), fixrs_session::StoreError> {
         let mut g = self.0.lock().unwrap();
         g.1.clear();
         g.0.reset(now)
@@ -289,16 +289,16 @@ impl fix_session::Store for Recording {
 fn case_16_stores_only_see_increasing_sequence_numbers() {
     // Durable stores append: a message is saved once, in MsgSeqNum order,
     // even when it is queued, sent late as a resend, and resent again.
-    let clock = fix_session::testing::Clock::new();
+    let clock = fixrs_session::testing::Clock::new();
     let store = Recording::default();
-    let mut s = fix_session::Session::new(
+    let mut s = fixrs_session::Session::new(
         initiator(),
         Box::new(store.clone()),
         clock.now(),
         clock.utc(),
     )
     .unwrap();
-    let mut peer = fix_session::testing::Counterparty::for_session(s.config());
+    let mut peer = fixrs_session::testing::Counterparty::for_session(s.config());
     let (now, utc) = (clock.now(), clock.utc());
     s.send(&order(0), now, utc).unwrap();
     s.connect(now, utc);
@@ -312,7 +312,7 @@ fn case_16_stores_only_see_increasing_sequence_numbers() {
             .set(tag::END_SEQ_NO, "0");
         s.handle_input(&rr.encode(), now, utc);
     }
-    let out = fix_session::testing::drain(&mut s);
+    let out = fixrs_session::testing::drain(&mut s);
     // Order 1 once, then order 0 and order 1 resent twice.
     assert_eq!(out.of_type(b"D").len(), 5);
     let saved = store.0.lock().unwrap().1.clone();

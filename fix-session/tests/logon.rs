@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use fix_proto::tag;
-use fix_session::testing::{Clock, Driver, Recorded, SharedStore};
-use fix_session::{MemoryStore, SessionState, Store};
+use fixrs_proto::tag;
+use fixrs_session::testing::{Clock, Driver, Recorded, SharedStore};
+use fixrs_session::{MemoryStore, SessionState, Store};
 use std::time::Duration;
 
 #[test]

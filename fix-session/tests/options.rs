@@ -5,10 +5,10 @@
 mod common;
 
 use common::*;
-use fix_proto::{tag, FixVersion, UtcTimestamp};
-use fix_session::schedule::{Schedule, TimeOfDay};
-use fix_session::testing::{drain, Clock, Driver, Pair, Recorded, SharedStore, SideId};
-use fix_session::{MemoryStore, SeqNum, Session, SessionConfig, SessionState, Store, StoreError};
+use fixrs_proto::{tag, FixVersion, UtcTimestamp};
+use fixrs_session::schedule::{Schedule, TimeOfDay};
+use fixrs_session::testing::{drain, Clock, Driver, Pair, Recorded, SharedStore, SideId};
+use fixrs_session::{MemoryStore, SeqNum, Session, SessionConfig, SessionState, Store, StoreError};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,9 +1,9 @@
 //! Scenarios over the deterministic `Pair` harness: an initiator and an
 //! acceptor joined by an in-memory link with a virtual clock.
 
-use fix_proto::{FieldWriter, MessageBuilder};
-use fix_session::testing::{Fault, Pair, Recorded, ScriptedFaults, SeededFaults, SideId};
-use fix_session::SessionState;
+use fixrs_proto::{FieldWriter, MessageBuilder};
+use fixrs_session::testing::{Fault, Pair, Recorded, ScriptedFaults, SeededFaults, SideId};
+use fixrs_session::SessionState;
 use std::time::Duration;
 
 fn order(id: u64) -> MessageBuilder {
@@ -237,7 +237,7 @@ fn pair_survives_random_faults() {
             pair.run_for(Duration::from_millis(20));
         }
         // Heal the link and let resends finish.
-        pair.set_faults(Box::new(fix_session::testing::NoFaults));
+        pair.set_faults(Box::new(fixrs_session::testing::NoFaults));
         pair.send(SideId::Initiator, &order(300)).unwrap();
         pair.run_for(Duration::from_secs(120));
         assert_eq!(

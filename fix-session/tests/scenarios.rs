@@ -79,10 +79,10 @@
 //! are saved in `tests/scenarios/proptest-regressions.txt` and replayed
 //! first.
 
-use fix_proto::tag;
-use fix_proto::{FieldWriter, FixVersion, MessageBuilder};
-use fix_session::testing::{Fault, FaultInjector, Pair, Recorded, Rng, Sent, SideId};
-use fix_session::{SeqNum, SessionConfig, SessionState, Store};
+use fixrs_proto::tag;
+use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder};
+use fixrs_session::testing::{Fault, FaultInjector, Pair, Recorded, Rng, Sent, SideId};
+use fixrs_session::{SeqNum, SessionConfig, SessionState, Store};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use std::collections::HashSet;
@@ -441,7 +441,7 @@ type Check = Result<(), String>;
 #[derive(Debug, Default)]
 struct StoreScan {
     /// The store's creation time (changed by a reset).
-    epoch: fix_proto::UtcTimestamp,
+    epoch: fixrs_proto::UtcTimestamp,
     /// Highest MsgSeqNum looked at.
     scanned: SeqNum,
     /// MsgSeqNums looked at but not stored (yet).
@@ -851,7 +851,7 @@ impl Runner {
     fn with_session(
         &mut self,
         side: SideId,
-        f: impl FnOnce(&mut fix_session::Session, std::time::Instant, fix_proto::UtcTimestamp),
+        f: impl FnOnce(&mut fixrs_session::Session, std::time::Instant, fixrs_proto::UtcTimestamp),
     ) -> Check {
         self.pair.with_session(side, f);
         self.observe()

@@ -5,12 +5,12 @@
 mod common;
 
 use common::*;
-use fix_proto::tag;
-use fix_session::testing::{Output, Recorded, Sent};
-use fix_session::SessionState;
+use fixrs_proto::tag;
+use fixrs_session::testing::{Output, Recorded, Sent};
+use fixrs_session::SessionState;
 use std::time::Duration;
 
-fn resend_request(d: &mut fix_session::testing::Driver, begin: u64, end: u64) -> Output {
+fn resend_request(d: &mut fixrs_session::testing::Driver, begin: u64, end: u64) -> Output {
     let utc = d.clock.utc();
     let rr = d
         .peer
@@ -141,7 +141,7 @@ fn case_9_reset_both_sides_with_reset_seq_num_flag() {
     d.receive(msg);
     d.session
         .reset_seq_num_and_send_logon(d.clock.now(), d.clock.utc());
-    let out = fix_session::testing::drain(&mut d.session);
+    let out = fixrs_session::testing::drain(&mut d.session);
     let logon = only(&out, b"A");
     assert_eq!(logon.seq(), 1);
     assert_eq!(logon.text(tag::RESET_SEQ_NUM_FLAG).as_deref(), Some("Y"));

@@ -3,10 +3,10 @@
 mod common;
 
 use common::*;
-use fix_proto::dictionary::Dictionary;
-use fix_proto::{tag, FixVersion};
-use fix_session::testing::{Driver, Output, PeerMessage, Recorded, Sent};
-use fix_session::SessionState;
+use fixrs_proto::dictionary::Dictionary;
+use fixrs_proto::{tag, FixVersion};
+use fixrs_session::testing::{Driver, Output, PeerMessage, Recorded, Sent};
+use fixrs_session::SessionState;
 
 /// An acceptor validating against the built-in FIX 4.4 dictionary.
 fn validating() -> Driver {
@@ -276,8 +276,8 @@ fn case_14k_data_field_with_soh_is_accepted() {
 
 #[test]
 fn our_session_messages_validate_in_every_version() {
-    use fix_session::testing::{Fault, Pair, ScriptedFaults, SideId};
-    use fix_session::SessionConfig;
+    use fixrs_session::testing::{Fault, Pair, ScriptedFaults, SideId};
+    use fixrs_session::SessionConfig;
     use std::time::Duration;
     for version in [
         FixVersion::Fix40,

@@ -1,13 +1,13 @@
 //! Cost of saving outgoing messages and flushing, per message and per batch
 //! of 64, for each durability mode.
 //!
-//! Run with `cargo bench -p fix-store --bench store`. The files live under
+//! Run with `cargo bench -p fixrs-store --bench store`. The files live under
 //! Cargo's target temp dir (a real disk, so syncs cost what they cost).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use fix_proto::UtcTimestamp;
-use fix_session::{SessionKey, Store};
-use fix_store::{Durability, FileStore, FileStoreOptions};
+use fixrs_proto::UtcTimestamp;
+use fixrs_session::{SessionKey, Store};
+use fixrs_store::{Durability, FileStore, FileStoreOptions};
 use std::path::PathBuf;
 use std::time::Duration;
 

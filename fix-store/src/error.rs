@@ -1,6 +1,6 @@
 //! Errors of the file store: I/O, damaged files and foreign sessions.
 
-use fix_session::{SessionKey, StoreError};
+use fixrs_session::{SessionKey, StoreError};
 use std::io;
 use std::path::{Path, PathBuf};
 

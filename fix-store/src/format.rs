@@ -31,8 +31,8 @@
 //! from a record cut short by a crash (a torn tail): a process crash leaves
 //! a prefix of what was written, so a complete record header always checks.
 
-use fix_proto::UtcTimestamp;
-use fix_session::SessionKey;
+use fixrs_proto::UtcTimestamp;
+use fixrs_session::SessionKey;
 
 pub(crate) const MAGIC: [u8; 8] = *b"FIXSTORE";
 pub(crate) const FORMAT_VERSION: u16 = 1;

@@ -2,7 +2,7 @@
 //! segment and offset of its record, ascending in both.
 
 use crate::options::HistoryLimit;
-use fix_session::SeqNum;
+use fixrs_session::SeqNum;
 use std::collections::VecDeque;
 
 /// Where one stored message is.

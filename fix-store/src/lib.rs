@@ -1,5 +1,5 @@
 //! Durable stores for FIX sessions: a crash-safe file store of outgoing
-//! messages and sequence numbers, implementing `fix_session`'s `Store`.
+//! messages and sequence numbers, implementing `fixrs_session`'s `Store`.
 //!
 //! This crate does file I/O only; it opens no sockets, runs no threads and
 //! reads the wall clock nowhere (times come in as arguments; only
@@ -8,9 +8,9 @@
 //! # Using it
 //!
 //! [`FileStore::open`] takes the directory (QuickFIX's FileStorePath), the
-//! session's [`SessionKey`](fix_session::SessionKey), [`FileStoreOptions`]
+//! session's [`SessionKey`](fixrs_session::SessionKey), [`FileStoreOptions`]
 //! and the current time, which becomes the creation time of a new store.
-//! The session then drives it through the [`Store`](fix_session::Store)
+//! The session then drives it through the [`Store`](fixrs_session::Store)
 //! trait: `save_outgoing` buffers a record, `flush` (called before bytes go
 //! to the socket) writes all buffered records with one `write(2)` and syncs
 //! according to the durability mode. [`FileStore::list`] and
@@ -28,7 +28,7 @@
 //! with a checksummed header (length, kind, MsgSeqNum) and a checksummed
 //! payload: saved messages, and changes of the next sender and target
 //! MsgSeqNum. An in-memory index maps each kept MsgSeqNum to its record, so
-//! [`Store::outgoing`](fix_session::Store::outgoing) reads only the
+//! [`Store::outgoing`](fixrs_session::Store::outgoing) reads only the
 //! requested range.
 //!
 //! # Guarantees
@@ -64,7 +64,7 @@
 //!
 //! # Cost
 //!
-//! `cargo bench -p fix-store --bench store`, a 200-byte NewOrderSingle,
+//! `cargo bench -p fixrs-store --bench store`, a 200-byte NewOrderSingle,
 //! on the project's 2-core development machine (shared, so expect noise;
 //! the medians):
 //!

@@ -14,7 +14,7 @@
 //! sessions whose identities differ only in case share files, and the
 //! header check reports `WrongSession` when the second one opens.
 
-use fix_session::SessionKey;
+use fixrs_session::SessionKey;
 use std::fmt::Write;
 
 /// Longest name kept verbatim; longer names are cut and hashed, keeping

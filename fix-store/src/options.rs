@@ -6,7 +6,7 @@ use std::time::Duration;
 /// When written data is forced to stable storage.
 ///
 /// Every mode buffers the records of saved messages in memory until
-/// [`Store::flush`](fix_session::Store::flush), then hands them to the
+/// [`Store::flush`](fixrs_session::Store::flush), then hands them to the
 /// operating system in one `write(2)`; the modes differ in when they also
 /// call `fdatasync`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,7 +30,7 @@ pub enum Durability {
 }
 
 /// How much outgoing history is kept for resends. Messages beyond the limit
-/// are not visited by [`Store::outgoing`](fix_session::Store::outgoing), so
+/// are not visited by [`Store::outgoing`](fixrs_session::Store::outgoing), so
 /// the session answers a ResendRequest for them with a SequenceReset-GapFill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct HistoryLimit {

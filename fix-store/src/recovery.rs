@@ -10,8 +10,8 @@ use crate::format::{
 use crate::index::{Entry, MessageIndex};
 use crate::name::{parse_file_name, segment_name, FileKind};
 use crate::options::{FileStoreOptions, Recovery};
-use fix_proto::UtcTimestamp;
-use fix_session::{SeqNum, SessionKey};
+use fixrs_proto::UtcTimestamp;
+use fixrs_session::{SeqNum, SessionKey};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;

@@ -10,8 +10,8 @@ use crate::index::{Entry, MessageIndex};
 use crate::name::{file_prefix, parse_file_name, segment_name, temp_name, FileKind};
 use crate::options::{Durability, FileStoreOptions};
 use crate::recovery::{list_files, recover, Recovered};
-use fix_proto::UtcTimestamp;
-use fix_session::{SeqNum, SessionKey, Store, StoreError};
+use fixrs_proto::UtcTimestamp;
+use fixrs_session::{SeqNum, SessionKey, Store, StoreError};
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
@@ -70,9 +70,9 @@ struct Segment {
 /// the file format and guarantees.
 ///
 /// ```
-/// use fix_proto::UtcTimestamp;
-/// use fix_session::{SessionKey, Store};
-/// use fix_store::{FileStore, FileStoreOptions};
+/// use fixrs_proto::UtcTimestamp;
+/// use fixrs_session::{SessionKey, Store};
+/// use fixrs_store::{FileStore, FileStoreOptions};
 ///
 /// # let dir = std::env::temp_dir().join(format!("fix-store-doc-{}", std::process::id()));
 /// let key = SessionKey {

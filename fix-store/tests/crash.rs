@@ -10,8 +10,8 @@
 mod common;
 
 use common::{collect, key, message, t, TempDir};
-use fix_session::Store;
-use fix_store::{Durability, FileStore, FileStoreOptions};
+use fixrs_session::Store;
+use fixrs_store::{Durability, FileStore, FileStoreOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};

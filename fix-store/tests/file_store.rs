@@ -4,8 +4,8 @@
 mod common;
 
 use common::{collect, key, message, t, TempDir};
-use fix_session::{SessionKey, Store, StoreError};
-use fix_store::{Durability, FileStore, FileStoreError, FileStoreOptions, Recovery};
+use fixrs_session::{SessionKey, Store, StoreError};
+use fixrs_store::{Durability, FileStore, FileStoreError, FileStoreOptions, Recovery};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

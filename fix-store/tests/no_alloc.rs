@@ -4,8 +4,8 @@
 mod common;
 
 use common::{key, message, t, TempDir};
-use fix_session::Store;
-use fix_store::{Durability, FileStore, FileStoreOptions};
+use fixrs_session::Store;
+use fixrs_store::{Durability, FileStore, FileStoreOptions};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

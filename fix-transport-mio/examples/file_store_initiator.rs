@@ -7,9 +7,9 @@
 //! without a count it sends until killed. Prints `ESTABLISHED` once logged
 //! on. Our SenderCompID is `STORE_INI`, the peer's `STORE_ACC`.
 
-use fix_proto::{tag, FieldWriter, FixVersion, MessageBuilder};
-use fix_session::{Role, SessionConfig};
-use fix_transport_mio::{
+use fixrs_proto::{tag, FieldWriter, FixVersion, MessageBuilder};
+use fixrs_session::{Role, SessionConfig};
+use fixrs_transport_mio::{
     ChannelApplication, EngineSettings, FixEngine, PutError, SessionOptions, SessionState,
 };
 use std::io::Write;

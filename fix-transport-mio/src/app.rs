@@ -9,9 +9,9 @@
 //! callback returns.
 
 use crate::handle::SessionHandle;
-use fix_proto::message::FieldSpan;
-use fix_proto::{Message, MessageBuilder, SessionRejectReason, Tag};
-use fix_session::{SeqNum, SessionKey, SessionState, UndeliveredReason};
+use fixrs_proto::message::FieldSpan;
+use fixrs_proto::{Message, MessageBuilder, SessionRejectReason, Tag};
+use fixrs_session::{SeqNum, SessionKey, SessionState, UndeliveredReason};
 use std::sync::mpsc;
 use std::sync::Arc;
 
@@ -146,7 +146,7 @@ impl OwnedMessage {
 
     /// MsgType(35).
     pub fn msg_type(&self) -> &[u8] {
-        self.get(fix_proto::tag::MSG_TYPE).unwrap_or(b"")
+        self.get(fixrs_proto::tag::MSG_TYPE).unwrap_or(b"")
     }
 
     /// The raw value of the first field with `tag`.
@@ -164,13 +164,13 @@ impl OwnedMessage {
 
     /// MsgSeqNum(34), if present and numeric.
     pub fn msg_seq_num(&self) -> Option<SeqNum> {
-        self.get_str(fix_proto::tag::MSG_SEQ_NUM)
+        self.get_str(fixrs_proto::tag::MSG_SEQ_NUM)
             .and_then(|v| v.parse().ok())
     }
 
     /// Whether PossDupFlag(43) is `Y`.
     pub fn is_poss_dup(&self) -> bool {
-        self.get(fix_proto::tag::POSS_DUP_FLAG) == Some(b"Y")
+        self.get(fixrs_proto::tag::POSS_DUP_FLAG) == Some(b"Y")
     }
 
     /// Every field as (tag, value), in order.
@@ -237,7 +237,7 @@ pub struct AppEvent {
 /// Several sessions may share one channel; events carry the session's key.
 ///
 /// ```
-/// let (app, events) = fix_transport_mio::ChannelApplication::new();
+/// let (app, events) = fixrs_transport_mio::ChannelApplication::new();
 /// # drop((app, events));
 /// ```
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
 //! Loopback benchmarks of the engine, shared by `cargo bench -p
-//! fix-transport-mio --bench roundtrip` and `fixctl bench`:
+//! fixrs-transport-mio --bench roundtrip` and `fixctl bench`:
 //!
 //! - [`latency`]: NewOrderSingle -> ExecutionReport round trips between an
 //!   initiator session here and an acceptor session in a [`Peer`] process,
@@ -19,8 +19,8 @@ use crate::{
     Application, EngineError, EngineSettings, FixEngine, PutError, SessionHandle, SessionOptions,
     SessionState,
 };
-use fix_proto::{tag, Encoder, FieldWriter, FixVersion, Message, MessageBuilder, UtcTimestamp};
-use fix_session::{Role, SessionConfig};
+use fixrs_proto::{tag, Encoder, FieldWriter, FixVersion, Message, MessageBuilder, UtcTimestamp};
+use fixrs_session::{Role, SessionConfig};
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -583,16 +583,20 @@ pub fn throughput(
         ..EngineSettings::default()
     })?;
     let utc = UtcTimestamp::from(SystemTime::now());
-    let (label, store): (&str, Box<dyn fix_session::Store + Send>) = match &store {
+    let (label, store): (&str, Box<dyn fixrs_session::Store + Send>) = match &store {
         StoreKind::Memory { max_messages } => (
             "memory store",
-            Box::new(fix_session::MemoryStore::new(utc).with_max_messages(*max_messages)),
+            Box::new(fixrs_session::MemoryStore::new(utc).with_max_messages(*max_messages)),
         ),
         StoreKind::File(dir) => {
             let key = config(Role::Initiator, "TP_INI", "TP_ACC").key();
-            let s =
-                fix_store::FileStore::open(dir, &key, fix_store::FileStoreOptions::default(), utc)
-                    .map_err(EngineError::from)?;
+            let s = fixrs_store::FileStore::open(
+                dir,
+                &key,
+                fixrs_store::FileStoreOptions::default(),
+                utc,
+            )
+            .map_err(EngineError::from)?;
             ("file store", Box::new(s))
         }
     };

@@ -10,10 +10,10 @@ use crate::error::EngineError;
 use crate::event_loop::EventLoop;
 use crate::handle::{SessionHandle, SessionId, SessionRef, SessionShared};
 use crate::transport::{PlainTcp, SocketOptions, TransportFactory};
-use fix_proto::{FixVersion, UtcTimestamp};
-use fix_session::settings::{Endpoint, SessionSettings, StoreSync};
-use fix_session::{MemoryStore, Role, Session, SessionConfig, Store};
-use fix_store::{Durability, FileStore, FileStoreOptions};
+use fixrs_proto::{FixVersion, UtcTimestamp};
+use fixrs_session::settings::{Endpoint, SessionSettings, StoreSync};
+use fixrs_session::{MemoryStore, Role, Session, SessionConfig, Store};
+use fixrs_store::{Durability, FileStore, FileStoreOptions};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -259,8 +259,8 @@ pub(crate) fn clock() -> (Instant, UtcTimestamp) {
 /// acceptor sessions.
 ///
 /// ```no_run
-/// use fix_transport_mio::{ChannelApplication, EngineSettings, FixEngine, SessionId};
-/// use fix_proto::{FixVersion, MessageBuilder, FieldWriter};
+/// use fixrs_transport_mio::{ChannelApplication, EngineSettings, FixEngine, SessionId};
+/// use fixrs_proto::{FixVersion, MessageBuilder, FieldWriter};
 ///
 /// let engine = FixEngine::new(EngineSettings::default())?;
 /// let (app, events) = ChannelApplication::new();
@@ -409,7 +409,7 @@ impl FixEngine {
     }
 
     /// Creates a session from its settings-file section (see
-    /// `fix_session::settings`): its store (FileStorePath, FileStoreSync,
+    /// `fixrs_session::settings`): its store (FileStorePath, FileStoreSync,
     /// FileStoreMaxMessages), FileLogPath, and endpoint. An acceptor's
     /// SocketAcceptHost/SocketAcceptPort is listened on (once per address
     /// for all sessions) and the session takes Logons only there; an
@@ -500,7 +500,7 @@ impl FixEngine {
     /// `SocketInitiator::start` and `SocketAcceptor::start` do).
     pub fn start_from_settings<A: Application>(
         &self,
-        settings: &fix_session::Settings,
+        settings: &fixrs_session::Settings,
         mut make_app: impl FnMut(&SessionSettings) -> A,
     ) -> Result<Vec<SessionHandle>, EngineError> {
         let mut handles = Vec::with_capacity(settings.sessions.len());

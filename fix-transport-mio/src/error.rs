@@ -39,10 +39,10 @@ pub enum EngineError {
     },
     /// The session's store could not be opened.
     #[error("store error: {0}")]
-    Store(#[from] fix_session::StoreError),
+    Store(#[from] fixrs_session::StoreError),
     /// The session's file store could not be opened.
     #[error("file store error: {0}")]
-    FileStore(#[from] fix_store::FileStoreError),
+    FileStore(#[from] fixrs_store::FileStoreError),
     /// The session state machine refused its configuration or store.
     #[error("session error: {0}")]
     Session(String),

@@ -20,9 +20,9 @@ use crate::handle::{next_record, state_to_u8, SessionHandle, SessionRef, Session
 use crate::timers::{TimerOwner, Timers};
 use crate::transport::{LinkInfo, LinkSide, Transport, TransportFactory};
 use crate::EngineSettings;
-use fix_proto::framing::{scan, Scan};
-use fix_proto::{tag, FieldIndex, FrameConfig, MessageBuilder, UtcTimestamp};
-use fix_session::{Event, Role, Session, SessionState};
+use fixrs_proto::framing::{scan, Scan};
+use fixrs_proto::{tag, FieldIndex, FrameConfig, MessageBuilder, UtcTimestamp};
+use fixrs_session::{Event, Role, Session, SessionState};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use std::collections::HashMap;
@@ -1493,7 +1493,7 @@ impl EventLoop {
             self.close_conn(c);
             return;
         };
-        if msg.msg_type() != fix_proto::tag::msg_type::LOGON {
+        if msg.msg_type() != fixrs_proto::tag::msg_type::LOGON {
             log::info!("{peer}: first message is not a Logon: connection closed");
             self.close_conn(c);
             return;
@@ -1874,7 +1874,7 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
                 if let Some(log) = log {
                     let _ = log.message(utc, msg.as_bytes());
                 }
-                let is_logon = msg.msg_type() == fix_proto::tag::msg_type::LOGON;
+                let is_logon = msg.msg_type() == fixrs_proto::tag::msg_type::LOGON;
                 if is_logon && std::mem::take(logon_already_checked) {
                     continue;
                 }

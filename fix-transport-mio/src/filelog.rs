@@ -8,9 +8,9 @@
 //! UTC time and ` : `. Writes are buffered and flushed once per event loop
 //! iteration, so logging costs no system call per message.
 
-use fix_proto::value::TimePrecision;
-use fix_proto::UtcTimestamp;
-use fix_session::SessionKey;
+use fixrs_proto::value::TimePrecision;
+use fixrs_proto::UtcTimestamp;
+use fixrs_session::SessionKey;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -90,13 +90,13 @@ impl FileLog {
     /// Logs every complete message in `bytes` (a batch of outgoing
     /// messages), one per line.
     pub fn messages(&mut self, utc: UtcTimestamp, mut bytes: &[u8]) -> io::Result<()> {
-        let config = fix_proto::FrameConfig {
+        let config = fixrs_proto::FrameConfig {
             max_message_size: usize::MAX,
             verify_checksum: false,
         };
         while !bytes.is_empty() {
-            let n = match fix_proto::framing::scan(bytes, &config) {
-                fix_proto::framing::Scan::Complete(n) => n,
+            let n = match fixrs_proto::framing::scan(bytes, &config) {
+                fixrs_proto::framing::Scan::Complete(n) => n,
                 // Not a frame boundary (cannot happen for bytes a session
                 // encoded): log the rest as one line rather than lose it.
                 _ => bytes.len(),
@@ -137,7 +137,7 @@ mod tests {
     fn writes_one_message_per_line_with_soh_kept() {
         let dir = tempfile::tempdir().unwrap();
         let key =
-            fix_session::SessionConfig::initiator(fix_proto::FixVersion::Fix44, "A", "B").key();
+            fixrs_session::SessionConfig::initiator(fixrs_proto::FixVersion::Fix44, "A", "B").key();
         let mut log = FileLog::open(dir.path(), &key).unwrap();
         let m1 = b"8=FIX.4.4\x019=5\x0135=0\x0110=163\x01";
         let mut batch = m1.to_vec();

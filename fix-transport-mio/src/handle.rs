@@ -8,8 +8,8 @@
 use crate::engine::{Command, EngineShared};
 use crate::error::{EngineError, PutError};
 use crate::transport::TransportFactory;
-use fix_proto::MessageBuilder;
-use fix_session::{LateDelivery, SeqNum, SessionKey, SessionState};
+use fixrs_proto::MessageBuilder;
+use fixrs_session::{LateDelivery, SeqNum, SessionKey, SessionState};
 use std::borrow::Borrow;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 /// The BeginString comes from the FIX version the session is created with.
 ///
 /// ```
-/// use fix_transport_mio::SessionId;
+/// use fixrs_transport_mio::SessionId;
 /// let id = SessionId::new("TEST1", "TEST2").with_qualifier("primary");
 /// assert_eq!(id.target_comp_id, "TEST2");
 /// ```
@@ -89,7 +89,7 @@ impl SessionId {
     }
 
     /// Copies the identity into a session configuration.
-    pub fn apply_to(&self, config: &mut fix_session::SessionConfig) {
+    pub fn apply_to(&self, config: &mut fixrs_session::SessionConfig) {
         config.sender_comp_id = self.sender_comp_id.clone();
         config.target_comp_id = self.target_comp_id.clone();
         config.sender_sub_id = self.sender_sub_id.clone();
@@ -135,7 +135,7 @@ impl Inbox {
 /// Reads the records of an inbox buffer back, one message at a time, into a
 /// reused builder.
 pub(crate) fn next_record(buf: &[u8], pos: &mut usize, out: &mut MessageBuilder) -> bool {
-    use fix_proto::FieldWriter;
+    use fixrs_proto::FieldWriter;
     let Some(head) = buf.get(*pos..*pos + 12) else {
         return false;
     };
@@ -197,7 +197,7 @@ impl SessionShared {
     pub(crate) fn new(
         sref: SessionRef,
         key: SessionKey,
-        config: &fix_session::SessionConfig,
+        config: &fixrs_session::SessionConfig,
         state: SessionState,
         next_in: SeqNum,
         next_out: SeqNum,
@@ -205,7 +205,7 @@ impl SessionShared {
         SessionShared {
             sref,
             key: Arc::new(key),
-            is_initiator: config.role == fix_session::Role::Initiator,
+            is_initiator: config.role == fixrs_session::Role::Initiator,
             rejects_late_delivery: config.late_delivery == LateDelivery::Reject,
             state: AtomicU8::new(state_to_u8(state)),
             next_in: AtomicU64::new(next_in),
@@ -324,7 +324,7 @@ impl SessionHandle {
     }
 
     /// What the transport of the current link proved about the peer, such
-    /// as a TLS peer's certificate (`fix_transport_tls::PeerCertificate`;
+    /// as a TLS peer's certificate (`fixrs_transport_tls::PeerCertificate`;
     /// downcast with `Arc::downcast`). Set before the peer's Logon reaches
     /// [`Application::from_admin`](crate::Application::from_admin), so a
     /// logon check can refuse a counterparty whose certificate does not
@@ -519,7 +519,7 @@ impl SessionHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fix_proto::FieldWriter;
+    use fixrs_proto::FieldWriter;
 
     #[test]
     fn inbox_records_give_back_each_message() {

@@ -3,13 +3,13 @@
 //! incoming Logons by CompIDs, and the [`FixEngine`] / [`SessionHandle`] API
 //! used from any thread.
 //!
-//! The protocol itself lives in `fix-session` (a sans-IO state machine);
+//! The protocol itself lives in `fixrs-session` (a sans-IO state machine);
 //! this crate moves bytes and time in and out of it: sockets, timers, the
 //! command queue, application callbacks, FIX message logs.
 //!
 //! ```no_run
-//! use fix_proto::{FieldWriter, FixVersion, MessageBuilder};
-//! use fix_transport_mio::{AppEventKind, ChannelApplication, EngineSettings, FixEngine, SessionId};
+//! use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder};
+//! use fixrs_transport_mio::{AppEventKind, ChannelApplication, EngineSettings, FixEngine, SessionId};
 //!
 //! let engine = FixEngine::new(EngineSettings::default())?;
 //! let (app, events) = ChannelApplication::new();
@@ -41,12 +41,12 @@
 //! connections whose first message is not a Logon are closed without a
 //! reply.
 //!
-//! Settings files (QuickFIX style, parsed by `fix_session::settings`):
+//! Settings files (QuickFIX style, parsed by `fixrs_session::settings`):
 //!
 //! ```no_run
-//! # use fix_transport_mio::{ChannelApplication, EngineSettings, FixEngine};
+//! # use fixrs_transport_mio::{ChannelApplication, EngineSettings, FixEngine};
 //! let text = std::fs::read_to_string("initiator.cfg")?;
-//! let settings = fix_session::Settings::parse(&text)?;
+//! let settings = fixrs_session::Settings::parse(&text)?;
 //! let engine = FixEngine::new(EngineSettings::default())?;
 //! let (app, events) = ChannelApplication::new();
 //! // Creates every session (stores, logs, endpoints) and starts initiators.
@@ -71,7 +71,7 @@
 //! # Performance
 //!
 //! In steady state the engine allocates nothing per message, sending or
-//! receiving, with the file store or with a [`MemoryStore`](fix_session::MemoryStore)
+//! receiving, with the file store or with a [`MemoryStore`](fixrs_session::MemoryStore)
 //! that keeps a bounded history (`tests/allocations.rs`: 2 allocations
 //! for 30000 messages, buffers growing). A received message is framed and
 //! indexed once, in place, and handed to the application as a view of the
@@ -107,10 +107,10 @@
 //! Commands:
 //!
 //! ```text
-//! taskset -c 0 env FIX_BENCH_ONLY=latency cargo bench -p fix-transport-mio --bench roundtrip
-//! FIX_BENCH_ONLY=throughput cargo bench -p fix-transport-mio --bench roundtrip
-//! taskset -c 0 env FIX_BENCH_ONLY=throughput cargo bench -p fix-transport-mio --bench roundtrip
-//! FIX_BENCH_ONLY=memory cargo bench -p fix-transport-mio --bench roundtrip
+//! taskset -c 0 env FIX_BENCH_ONLY=latency cargo bench -p fixrs-transport-mio --bench roundtrip
+//! FIX_BENCH_ONLY=throughput cargo bench -p fixrs-transport-mio --bench roundtrip
+//! taskset -c 0 env FIX_BENCH_ONLY=throughput cargo bench -p fixrs-transport-mio --bench roundtrip
+//! FIX_BENCH_ONLY=memory cargo bench -p fixrs-transport-mio --bench roundtrip
 //! FIX_BENCH_ONLY=latency FIX_BENCH_ROUNDTRIPS=20000 FIX_BENCH_WARMUP=1000 \
 //!     valgrind --tool=callgrind --trace-children=yes --separate-threads=yes \
 //!     target/release/deps/roundtrip-<hash>
@@ -140,4 +140,4 @@ pub use transport::{
     LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,
 };
 
-pub use fix_session::{SessionKey, SessionState};
+pub use fixrs_session::{SessionKey, SessionState};

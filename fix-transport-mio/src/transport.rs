@@ -1,5 +1,5 @@
 //! The byte-stream abstraction the engine drives: plain TCP here, TLS in
-//! `fix-transport-tls`.
+//! `fixrs-transport-tls`.
 //!
 //! A [`Transport`] is a non-blocking, buffered duplex stream registered with
 //! the engine's mio poll. Its shape follows rustls' buffered connection API:

@@ -5,9 +5,9 @@
 mod common;
 
 use common::*;
-use fix_proto::{tag, FieldWriter, Message, MessageBuilder};
-use fix_session::Role;
-use fix_transport_mio::{
+use fixrs_proto::{tag, FieldWriter, Message, MessageBuilder};
+use fixrs_session::Role;
+use fixrs_transport_mio::{
     Application, EngineSettings, FixEngine, PutError, SessionHandle, SessionOptions, SessionState,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -95,7 +95,7 @@ fn sending_and_receiving_allocate_nothing_per_message_once_warm() {
     // Memory stores keeping a bounded history, whose log is reclaimed in
     // place.
     let memory_store = || {
-        let store = fix_session::MemoryStore::default().with_max_messages(10_000);
+        let store = fixrs_session::MemoryStore::default().with_max_messages(10_000);
         let options = SessionOptions {
             store: Some(Box::new(store)),
             ..SessionOptions::default()

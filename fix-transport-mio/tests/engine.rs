@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use fix_proto::{tag, FieldWriter, Message, MessageBuilder};
-use fix_session::Role;
-use fix_transport_mio::{
+use fixrs_proto::{tag, FieldWriter, Message, MessageBuilder};
+use fixrs_session::Role;
+use fixrs_transport_mio::{
     AppEvent, AppEventKind, Application, ChannelApplication, EngineSettings, FixEngine,
     LogonFields, PutError, RefuseLogon, SessionHandle, SessionOptions, SessionState,
 };

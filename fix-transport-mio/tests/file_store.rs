@@ -6,10 +6,10 @@
 mod common;
 
 use common::*;
-use fix_proto::{tag, FieldIndex, Message};
-use fix_session::{Role, Store};
-use fix_store::{FileStore, FileStoreOptions};
-use fix_transport_mio::{
+use fixrs_proto::{tag, FieldIndex, Message};
+use fixrs_session::{Role, Store};
+use fixrs_store::{FileStore, FileStoreOptions};
+use fixrs_transport_mio::{
     Application, ChannelApplication, EngineSettings, FixEngine, SessionHandle, SessionOptions,
     SessionState,
 };
@@ -61,15 +61,15 @@ fn file_store_keeps_sequence_numbers_across_engine_restarts() {
         }
         ini.connect(30, &addr.to_string()).expect("connect");
         expect_state(&ini, SessionState::Established, LONG);
-        let mut m = fix_proto::MessageBuilder::new(b"D");
-        fix_proto::FieldWriter::push_str(&mut m, tag::CL_ORD_ID, "1");
+        let mut m = fixrs_proto::MessageBuilder::new(b"D");
+        fixrs_proto::FieldWriter::push_str(&mut m, tag::CL_ORD_ID, "1");
         for _ in 0..10 {
             ini.put(&m).expect("put");
         }
         let mut got = 0;
         while got < 10 {
             let ev = acc_events.recv_timeout(LONG).expect("orders");
-            if matches!(ev.kind, fix_transport_mio::AppEventKind::Message(_)) {
+            if matches!(ev.kind, fixrs_transport_mio::AppEventKind::Message(_)) {
                 got += 1;
             }
         }
@@ -231,7 +231,7 @@ fn initiator_killed_while_sending_recovers_from_its_file_store() {
         &store_dir,
         &key,
         FileStoreOptions::default(),
-        fix_proto::UtcTimestamp::from(SystemTime::now()),
+        fixrs_proto::UtcTimestamp::from(SystemTime::now()),
     )
     .expect("reopen store");
     let mut stored = Vec::new();

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use fix_session::Settings;
-use fix_transport_mio::{
+use fixrs_session::Settings;
+use fixrs_transport_mio::{
     AppEventKind, ChannelApplication, EngineSettings, FixEngine, SessionState,
 };
 use std::time::Duration;
@@ -70,8 +70,8 @@ fn sessions_from_settings_files_log_on_with_file_stores_and_logs() {
     for s in inis.iter().chain(accs.iter()) {
         expect_state(s, SessionState::Established, LONG);
     }
-    let mut m = fix_proto::MessageBuilder::new(b"D");
-    fix_proto::FieldWriter::push_str(&mut m, fix_proto::tag::CL_ORD_ID, "X");
+    let mut m = fixrs_proto::MessageBuilder::new(b"D");
+    fixrs_proto::FieldWriter::push_str(&mut m, fixrs_proto::tag::CL_ORD_ID, "X");
     for s in &inis {
         s.put(&m).expect("put");
     }

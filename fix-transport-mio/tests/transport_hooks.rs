@@ -6,9 +6,9 @@
 mod common;
 
 use common::*;
-use fix_proto::Message;
-use fix_session::Role;
-use fix_transport_mio::{
+use fixrs_proto::Message;
+use fixrs_session::Role;
+use fixrs_transport_mio::{
     Application, LinkInfo, LinkSide, RefuseLogon, SessionHandle, SessionOptions, SessionState,
     TcpTransport, Transport, TransportFactory,
 };

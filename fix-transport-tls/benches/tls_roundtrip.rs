@@ -11,18 +11,18 @@
 //! per message: rustls' buffered API allocates for each record it
 //! encrypts or decrypts.
 //!
-//! Run `cargo bench -p fix-transport-tls --bench tls_roundtrip`. Counts
+//! Run `cargo bench -p fixrs-transport-tls --bench tls_roundtrip`. Counts
 //! come from the environment: FIX_BENCH_ROUNDTRIPS (50000) and
 //! FIX_BENCH_WARMUP (5000).
 
-use fix_proto::{tag, FieldWriter, FixVersion, Message, MessageBuilder};
-use fix_session::{Role, SessionConfig};
-use fix_transport_mio::{
+use fixrs_proto::{tag, FieldWriter, FixVersion, Message, MessageBuilder};
+use fixrs_session::{Role, SessionConfig};
+use fixrs_transport_mio::{
     Application, EngineSettings, FixEngine, SessionHandle, SessionOptions, SessionState,
     TransportFactory,
 };
-use fix_transport_tls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-use fix_transport_tls::{TlsClientConfig, TlsServerConfig};
+use fixrs_transport_tls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use fixrs_transport_tls::{TlsClientConfig, TlsServerConfig};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};

@@ -6,7 +6,7 @@ use crate::error::{TlsConfigError, TlsError};
 use crate::pem::{load_certificates, load_private_key, platform_roots, root_store};
 use crate::suites::provider_and_versions;
 use crate::{TlsErrorHandler, DEFAULT_HANDSHAKE_TIMEOUT};
-use fix_session::settings::{TlsProtocols, TlsSettings};
+use fixrs_session::settings::{TlsProtocols, TlsSettings};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
@@ -40,14 +40,14 @@ enum ClientIdentity {
 /// to clone; one configuration serves any number of sessions.
 ///
 /// ```no_run
-/// use fix_transport_tls::TlsClientConfig;
+/// use fixrs_transport_tls::TlsClientConfig;
 /// let tls = TlsClientConfig::builder()
 ///     .ca_file("certs/ca.pem")
 ///     .client_certificate_files("certs/client.pem", "certs/client.key")
 ///     .server_name("fix.example.com")
 ///     .build()?;
 /// // session.connect_with(30, "fix.example.com:9443", std::sync::Arc::new(tls))
-/// # Ok::<(), fix_transport_tls::TlsConfigError>(())
+/// # Ok::<(), fixrs_transport_tls::TlsConfigError>(())
 /// ```
 #[derive(Clone)]
 pub struct TlsClientConfig {

@@ -153,7 +153,7 @@ impl TlsError {
     /// of sources.
     ///
     /// ```
-    /// use fix_transport_tls::TlsError;
+    /// use fixrs_transport_tls::TlsError;
     /// let io = std::io::Error::new(std::io::ErrorKind::InvalidData, TlsError::NotTls);
     /// assert_eq!(TlsError::find(&io), Some(&TlsError::NotTls));
     /// ```

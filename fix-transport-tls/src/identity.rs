@@ -14,7 +14,7 @@ use std::net::IpAddr;
 /// The certificate a TLS peer presented and the names it carries.
 ///
 /// ```
-/// use fix_transport_tls::PeerCertificate;
+/// use fixrs_transport_tls::PeerCertificate;
 /// let cert = PeerCertificate::from_chain(Vec::new());
 /// assert!(cert.common_names().is_empty());
 /// assert!(!cert.matches_comp_id("CLIENT1"));

@@ -2,7 +2,7 @@
 //! engine, including mutual TLS.
 //!
 //! This crate adds encryption to the engine's byte streams and nothing
-//! else: the FIX session logic is unchanged and lives in `fix-session`,
+//! else: the FIX session logic is unchanged and lives in `fixrs-session`,
 //! and every engine feature (reconnects, resends, late delivery, logs)
 //! works the same over TLS. A [`TlsClientConfig`] is the transport factory
 //! of initiator sessions, a [`TlsServerConfig`] that of acceptor
@@ -11,9 +11,9 @@
 //! or in code.
 //!
 //! ```no_run
-//! use fix_proto::FixVersion;
-//! use fix_transport_mio::{ChannelApplication, EngineSettings, FixEngine, SessionId};
-//! use fix_transport_tls::{ClientAuth, TlsClientConfig, TlsServerConfig};
+//! use fixrs_proto::FixVersion;
+//! use fixrs_transport_mio::{ChannelApplication, EngineSettings, FixEngine, SessionId};
+//! use fixrs_transport_tls::{ClientAuth, TlsClientConfig, TlsServerConfig};
 //! use std::sync::Arc;
 //!
 //! // Acceptor: TLS listener asking for client certificates.

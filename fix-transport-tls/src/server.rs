@@ -7,7 +7,7 @@ use crate::error::TlsConfigError;
 use crate::pem::{load_certificates, load_private_key, root_store};
 use crate::suites::provider_and_versions;
 use crate::{TlsErrorHandler, DEFAULT_HANDSHAKE_TIMEOUT};
-use fix_session::settings::{CertificateVerifyLevel, TlsProtocols, TlsSettings};
+use fixrs_session::settings::{CertificateVerifyLevel, TlsProtocols, TlsSettings};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::ServerConfig;
@@ -57,7 +57,7 @@ enum Authorities {
 /// A TLS server configuration for acceptor listeners. Cheap to clone.
 ///
 /// ```no_run
-/// use fix_transport_tls::{ClientAuth, TlsServerConfig};
+/// use fixrs_transport_tls::{ClientAuth, TlsServerConfig};
 /// let tls = TlsServerConfig::builder()
 ///     .certificate_files("certs/server.pem", "certs/server.key")
 ///     .client_auth(ClientAuth::Required)

@@ -4,9 +4,9 @@
 //! peer certificate in a logon check.
 
 use crate::{PeerCertificate, TlsClientConfig, TlsConfigError, TlsServerConfig, TlsStream};
-use fix_session::settings::{SessionSettings, Settings};
-use fix_session::Role;
-use fix_transport_mio::{
+use fixrs_session::settings::{SessionSettings, Settings};
+use fixrs_session::Role;
+use fixrs_transport_mio::{
     Application, EngineError, FixEngine, LinkInfo, LinkSide, PlainTcp, SessionHandle, Transport,
     TransportFactory,
 };
@@ -102,8 +102,8 @@ impl TransportFactory for TlsServerConfig {
 /// TCP, a peer without certificate, or no link.
 ///
 /// ```
-/// use fix_proto::{tag, Message};
-/// use fix_transport_mio::{Application, RefuseLogon, SessionHandle};
+/// use fixrs_proto::{tag, Message};
+/// use fixrs_transport_mio::{Application, RefuseLogon, SessionHandle};
 ///
 /// /// Accepts a Logon only if the client certificate names its SenderCompID.
 /// struct CertificateMustNameCompId;
@@ -114,7 +114,7 @@ impl TransportFactory for TlsServerConfig {
 ///             return Ok(());
 ///         }
 ///         let sender = std::str::from_utf8(message.get(tag::SENDER_COMP_ID).unwrap_or(b"")).unwrap_or("");
-///         match fix_transport_tls::peer_certificate(session) {
+///         match fixrs_transport_tls::peer_certificate(session) {
 ///             Some(cert) if cert.matches_comp_id(sender) => Ok(()),
 ///             Some(cert) => Err(RefuseLogon(format!("certificate {:?} is not {sender}", cert.common_names()))),
 ///             None => Err(RefuseLogon("no client certificate".into())),

@@ -8,11 +8,11 @@ mod common;
 
 use common::pki::{Ca, LeafSpec};
 use common::*;
-use fix_session::settings::Settings;
-use fix_session::Role;
-use fix_transport_mio::{FixEngine, SessionHandle, SessionOptions, SessionState};
-use fix_transport_tls::rustls::{AlertDescription, CertificateError};
-use fix_transport_tls::{
+use fixrs_session::settings::Settings;
+use fixrs_session::Role;
+use fixrs_transport_mio::{FixEngine, SessionHandle, SessionOptions, SessionState};
+use fixrs_transport_tls::rustls::{AlertDescription, CertificateError};
+use fixrs_transport_tls::{
     factory_from_settings, ClientAuth, TlsClientConfig, TlsError, TlsServerConfig,
 };
 use std::net::SocketAddr;
@@ -187,9 +187,9 @@ fn tls_sessions_from_a_settings_file_log_on_trade_reconnect_and_log_out() {
 
     put_order(&ini, "ORD-1");
     expect_execution(&ini_rx, "ORD-1");
-    let cert = fix_transport_tls::peer_certificate(&acc).expect("client certificate");
+    let cert = fixrs_transport_tls::peer_certificate(&acc).expect("client certificate");
     assert_eq!(cert.common_names(), ["BANK"]);
-    let server_cert = fix_transport_tls::peer_certificate(&ini).expect("server certificate");
+    let server_cert = fixrs_transport_tls::peer_certificate(&ini).expect("server certificate");
     assert_eq!(server_cert.common_names(), ["localhost"]);
 
     // The acceptor drops the link: the initiator goes to Reconnect, comes
@@ -486,15 +486,15 @@ fn start_from_settings_runs_tls_sessions_and_checks_every_file_first() {
     // A missing key file: nothing is created, the error names the session.
     let engine = engine();
     let broken = Settings::parse(&text(&dir.path().join("missing.key"))).expect("settings");
-    let err = fix_transport_tls::start_from_settings(&engine, &broken, |_| {
+    let err = fixrs_transport_tls::start_from_settings(&engine, &broken, |_| {
         App::new(LogonCheck::None, true).0
     })
     .expect_err("missing key file");
     assert!(
         matches!(
             &err,
-            fix_transport_tls::SetupError::Tls {
-                source: fix_transport_tls::TlsConfigError::ReadFile { .. },
+            fixrs_transport_tls::SetupError::Tls {
+                source: fixrs_transport_tls::TlsConfigError::ReadFile { .. },
                 ..
             }
         ),
@@ -504,7 +504,7 @@ fn start_from_settings_runs_tls_sessions_and_checks_every_file_first() {
 
     let settings = Settings::parse(&text(&client_key)).expect("settings");
     let (tx, rx) = std::sync::mpsc::channel();
-    let handles = fix_transport_tls::start_from_settings(&engine, &settings, |s| {
+    let handles = fixrs_transport_tls::start_from_settings(&engine, &settings, |s| {
         // The acceptor checks the client certificate against the CompID.
         let check = match s.config.role {
             Role::Acceptor => LogonCheck::CertificateNamesCompId,
@@ -523,14 +523,14 @@ fn start_from_settings_runs_tls_sessions_and_checks_every_file_first() {
     let bank = &handles[1];
     put_order(bank, "ORD-1");
     expect_execution(&events["BANK"], "ORD-1");
-    let client = fix_transport_tls::peer_certificate(&handles[0]).expect("client certificate");
+    let client = fixrs_transport_tls::peer_certificate(&handles[0]).expect("client certificate");
     assert_eq!(client.common_names(), ["BANK"]);
 }
 
 #[test]
 fn a_burst_of_orders_over_tls_arrives_once_each_and_in_order() {
-    use fix_proto::{tag, FieldWriter, MessageBuilder};
-    use fix_transport_mio::PutError;
+    use fixrs_proto::{tag, FieldWriter, MessageBuilder};
+    use fixrs_transport_mio::PutError;
     let ca = Ca::new("Test CA");
     let acc = acceptor(&ca, ClientAuth::None);
     let (app, acc_rx) = App::new(LogonCheck::None, false);

@@ -5,9 +5,9 @@
 mod common;
 
 use common::pki::{Ca, LeafSpec};
-use fix_session::settings::{Settings, TlsProtocols};
-use fix_transport_tls::rustls::{AlertDescription, CertificateError, ProtocolVersion};
-use fix_transport_tls::{ClientAuth, TlsClientConfig, TlsError, TlsServerConfig, TlsStream};
+use fixrs_session::settings::{Settings, TlsProtocols};
+use fixrs_transport_tls::rustls::{AlertDescription, CertificateError, ProtocolVersion};
+use fixrs_transport_tls::{ClientAuth, TlsClientConfig, TlsError, TlsServerConfig, TlsStream};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 use rustls::pki_types::ServerName;
@@ -778,7 +778,7 @@ fn configurations_come_from_a_settings_file() {
 
 #[test]
 fn configuration_errors_are_typed() {
-    use fix_transport_tls::TlsConfigError;
+    use fixrs_transport_tls::TlsConfigError;
     let dir = tempfile::tempdir().expect("temp dir");
     let missing = dir.path().join("nope.pem");
     let err = TlsServerConfig::builder()

@@ -4,17 +4,17 @@
 //! same value.
 #![no_main]
 
-use fix_proto::admin::{
+use fixrs_proto::admin::{
     AdminView, BusinessMessageRejectView, HeartbeatView, LogonView, LogoutView, RejectView,
     ResendRequestView, SequenceResetView, TestRequestView,
 };
-use fix_proto::framing::Decoder;
-use fix_proto::message::{FieldIndex, Message};
-use fix_proto::value::{
+use fixrs_proto::framing::Decoder;
+use fixrs_proto::message::{FieldIndex, Message};
+use fixrs_proto::value::{
     grammar, Decimal, LocalMktDate, MonthYear, MultipleCharValue, MultipleValueString, NumInGroup,
     SeqNum, TimePrecision, TzTimeOnly, TzTimestamp, UtcDateOnly, UtcTimeOnly, UtcTimestamp,
 };
-use fix_proto::{FromFixValue, ToFixValue};
+use fixrs_proto::{FromFixValue, ToFixValue};
 use libfuzzer_sys::fuzz_target;
 
 /// Parses `bytes` as `T`; if it parses, writing it and parsing again must

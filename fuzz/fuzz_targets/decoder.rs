@@ -5,9 +5,9 @@
 //! is consistent with its frame.
 #![no_main]
 
-use fix_proto::framing::{Decoder, FrameConfig};
-use fix_proto::message::FieldIndex;
-use fix_proto::tag;
+use fixrs_proto::framing::{Decoder, FrameConfig};
+use fixrs_proto::message::FieldIndex;
+use fixrs_proto::tag;
 use libfuzzer_sys::fuzz_target;
 
 /// Independent check of a frame's header and trailer (and CheckSum, when

@@ -11,11 +11,11 @@
 //! messages handed out as events can be read (the harness copies each).
 #![no_main]
 
-use fix_proto::framing::{scan, FrameConfig, Scan};
-use fix_proto::tag;
-use fix_proto::{FieldWriter, FixVersion, MessageBuilder};
-use fix_session::testing::{Driver, PeerMessage, Sent};
-use fix_session::SessionConfig;
+use fixrs_proto::framing::{scan, FrameConfig, Scan};
+use fixrs_proto::tag;
+use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder};
+use fixrs_session::testing::{Driver, PeerMessage, Sent};
+use fixrs_session::SessionConfig;
 use libfuzzer_sys::fuzz_target;
 use std::time::Duration;
 
@@ -78,7 +78,7 @@ struct Harness {
 
 impl Harness {
     /// Checks what the session wrote and reads its events.
-    fn check(&self, out: &fix_session::testing::Output) {
+    fn check(&self, out: &fixrs_session::testing::Output) {
         let mut rest = out.bytes.as_slice();
         while !rest.is_empty() {
             match scan(rest, &self.frame) {
@@ -143,7 +143,7 @@ impl Harness {
         self.d.clock.advance(d);
         let (now, utc) = (self.d.clock.now(), self.d.clock.utc());
         self.d.session.handle_timeout(now, utc);
-        let out = fix_session::testing::drain(&mut self.d.session);
+        let out = fixrs_session::testing::drain(&mut self.d.session);
         self.check(&out);
         if let Some(at) = self.d.session.poll_timeout() {
             assert!(
@@ -339,7 +339,7 @@ fuzz_target!(|data: &[u8]| {
                 } else {
                     h.d.session.reset_seq_num_local(now, utc);
                 }
-                let out = fix_session::testing::drain(&mut h.d.session);
+                let out = fixrs_session::testing::drain(&mut h.d.session);
                 h.check(&out);
             }
             // The counterparty restarts its numbering or logs on again.

@@ -3,11 +3,11 @@
 //! panics, and every validation failure carries a SessionRejectReason.
 #![no_main]
 
-use fix_proto::dictionary::Dictionary;
-use fix_proto::framing::{scan, FrameConfig, Scan};
-use fix_proto::message::FieldIndex;
-use fix_proto::validate::{ValidationError, ValidationOptions, Validator};
-use fix_proto::FixVersion;
+use fixrs_proto::dictionary::Dictionary;
+use fixrs_proto::framing::{scan, FrameConfig, Scan};
+use fixrs_proto::message::FieldIndex;
+use fixrs_proto::validate::{ValidationError, ValidationOptions, Validator};
+use fixrs_proto::FixVersion;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

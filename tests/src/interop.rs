@@ -6,10 +6,10 @@
 //!
 //! [`QuickFixPeer`]: crate::quickfix::QuickFixPeer
 
-use fix_proto::tag::{CL_ORD_ID, MSG_SEQ_NUM, POSS_DUP_FLAG};
-use fix_proto::{FieldWriter, FixVersion, Message, MessageBuilder, UtcTimestamp};
-use fix_session::{SessionConfig, SessionState, UndeliveredReason};
-use fix_transport_mio::{
+use fixrs_proto::tag::{CL_ORD_ID, MSG_SEQ_NUM, POSS_DUP_FLAG};
+use fixrs_proto::{FieldWriter, FixVersion, Message, MessageBuilder, UtcTimestamp};
+use fixrs_session::{SessionConfig, SessionState, UndeliveredReason};
+use fixrs_transport_mio::{
     AppEvent, AppEventKind, Application, ChannelApplication, EngineSettings, FixEngine,
     LogonFields, OwnedMessage, RefuseLogon, Rejection, SessionHandle, SessionOptions,
 };

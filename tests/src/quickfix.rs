@@ -10,7 +10,7 @@
 //! that names the setup script: interop tests fail, they never skip.
 //!
 //! ```no_run
-//! use fix_proto::FixVersion;
+//! use fixrs_proto::FixVersion;
 //! use fix_tests::quickfix::{PeerConfig, QuickFixPeer};
 //! use std::time::Duration;
 //!
@@ -21,7 +21,7 @@
 //! # Ok::<(), fix_tests::quickfix::PeerError>(())
 //! ```
 
-use fix_proto::{FixVersion, Tag};
+use fixrs_proto::{FixVersion, Tag};
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::fmt::Write as _;

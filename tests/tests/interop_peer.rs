@@ -3,8 +3,8 @@
 //! lose their link and recover. This checks the harness the engine's
 //! interop tests stand on, apart from the engine.
 
-use fix_proto::FixVersion;
 use fix_tests::quickfix::{PeerConfig, PeerError, QuickFixPeer};
+use fixrs_proto::FixVersion;
 use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);

@@ -11,11 +11,11 @@
 //! message sent meanwhile, a sequence reset by Logon with
 //! ResetSeqNumFlag(141)=Y, and Logout from either side.
 
-use fix_proto::tag::{HEART_BT_INT, RESET_SEQ_NUM_FLAG, TEST_REQ_ID, TEXT};
-use fix_proto::FixVersion;
-use fix_session::SessionState;
 use fix_tests::interop::{is_poss_dup, seq_of, OurEvent, OurSide};
 use fix_tests::quickfix::{PeerConfig, PeerEvent, QuickFixPeer};
+use fixrs_proto::tag::{HEART_BT_INT, RESET_SEQ_NUM_FLAG, TEST_REQ_ID, TEXT};
+use fixrs_proto::FixVersion;
+use fixrs_session::SessionState;
 use std::time::Duration;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;

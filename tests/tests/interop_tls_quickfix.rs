@@ -9,11 +9,11 @@ mod common;
 
 use common::pki::Ca;
 use common::*;
-use fix_proto::{tag, FixVersion};
-use fix_session::Role;
 use fix_tests::quickfix::{PeerConfig, PeerError, PeerTls, QuickFixPeer};
-use fix_transport_mio::{SessionOptions, SessionState};
-use fix_transport_tls::{ClientAuth, TlsClientConfig, TlsServerConfig};
+use fixrs_proto::{tag, FixVersion};
+use fixrs_session::Role;
+use fixrs_transport_mio::{SessionOptions, SessionState};
+use fixrs_transport_tls::{ClientAuth, TlsClientConfig, TlsServerConfig};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,7 +74,7 @@ fn our_tls_initiator_trades_with_a_quickfix_ssl_acceptor() -> Result<(), PeerErr
         .expect("connect");
     expect_state(&us, SessionState::Established);
     qf.wait_for_event("logon", WAIT)?;
-    let server = fix_transport_tls::peer_certificate(&us).expect("server certificate");
+    let server = fixrs_transport_tls::peer_certificate(&us).expect("server certificate");
     assert_eq!(server.common_names(), ["localhost"]);
 
     // Our order, QuickFIX's execution.
@@ -131,7 +131,7 @@ fn a_quickfix_ssl_initiator_trades_with_our_tls_acceptor() -> Result<(), PeerErr
     )?;
     qf.wait_for_event("logon", WAIT)?;
     expect_state(&us, SessionState::Established);
-    let client = fix_transport_tls::peer_certificate(&us).expect("client certificate");
+    let client = fixrs_transport_tls::peer_certificate(&us).expect("client certificate");
     assert_eq!(client.common_names(), ["QF"]);
 
     // QuickFIX's orders, our executions. `send`, not `command`: the
@@ -153,7 +153,7 @@ fn a_quickfix_ssl_initiator_trades_with_our_tls_acceptor() -> Result<(), PeerErr
     Ok(())
 }
 
-fn wait_until_not_established(s: &fix_transport_mio::SessionHandle) -> bool {
+fn wait_until_not_established(s: &fixrs_transport_mio::SessionHandle) -> bool {
     let end = std::time::Instant::now() + WAIT;
     while std::time::Instant::now() < end {
         if s.state() != SessionState::Established {

@@ -11,13 +11,13 @@
 //! layout members and 6,000 fields with 5,500 enumerated values; as Rust
 //! items they would cost rustc far more than a string constant. Measured
 //! with `touch fix-proto/src/lib.rs; /usr/bin/time cargo build --release
-//! -p fix-proto` (user CPU, three runs each, on a loaded 2-core machine):
+//! -p fixrs-proto` (user CPU, three runs each, on a loaded 2-core machine):
 //! about 6.5 s with everything, 5.6 s with the nine `include_str!`s
 //! replaced by empty strings, 5.9 s without the generated `fields.rs`
 //! constants; so the embedded dictionaries cost well under a second of
 //! build time, and about 1 MB of read-only data in binaries that use them.
 //! The price is a one-time decode on first use: about 17 million
-//! instructions for FIX 4.4 (a few milliseconds; `cargo bench -p fix-proto
+//! instructions for FIX 4.4 (a few milliseconds; `cargo bench -p fixrs-proto
 //! --bench dictionary -- load`), tens of milliseconds for FIX 5.0 SP2.
 //!
 //! The session dictionary (`builtin/session.xml`) is hand-maintained XML,

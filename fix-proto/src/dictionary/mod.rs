@@ -17,8 +17,8 @@
 //! [`Dictionary::builtin`] returns for FIX 5.0 and later.
 //!
 //! ```
-//! use fix_proto::dictionary::{Dictionary, FieldType};
-//! use fix_proto::FixVersion;
+//! use fixrs_proto::dictionary::{Dictionary, FieldType};
+//! use fixrs_proto::FixVersion;
 //!
 //! let fix44 = Dictionary::builtin(FixVersion::Fix44);
 //! let side = fix44.field(54).unwrap();

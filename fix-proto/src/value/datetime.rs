@@ -161,8 +161,8 @@ date_type! {
 /// MonthYear: `YYYYMM`, `YYYYMMDD` or `YYYYMMwN` (MaturityMonthYear(200)).
 ///
 /// ```
-/// use fix_proto::value::{MonthYear, MonthYearDetail};
-/// use fix_proto::FromFixValue;
+/// use fixrs_proto::value::{MonthYear, MonthYearDetail};
+/// use fixrs_proto::FromFixValue;
 /// let m = MonthYear::from_fix_value(b"202403w3").unwrap();
 /// assert_eq!((m.year(), m.month(), m.detail()), (2024, 3, MonthYearDetail::Week(3)));
 /// ```
@@ -447,8 +447,8 @@ fn split_zone(bytes: &[u8], from: usize) -> Result<(&[u8], &[u8]), ValueError> {
 /// `13:09+05:30`).
 ///
 /// ```
-/// use fix_proto::value::TzTimeOnly;
-/// use fix_proto::FromFixValue;
+/// use fixrs_proto::value::TzTimeOnly;
+/// use fixrs_proto::FromFixValue;
 /// let t = TzTimeOnly::from_fix_value(b"13:09+05:30").unwrap();
 /// assert_eq!((t.time().hour(), t.offset().minutes()), (13, 330));
 /// assert_eq!(t.utc_seconds_of_day(), 7 * 3600 + 39 * 60);
@@ -526,8 +526,8 @@ impl ToFixValue for TzTimeOnly {
 /// (e.g. `20060901-07:39Z`, `20060901-02:39:00.123-05`).
 ///
 /// ```
-/// use fix_proto::value::{TzTimestamp, UtcTimestamp};
-/// use fix_proto::FromFixValue;
+/// use fixrs_proto::value::{TzTimestamp, UtcTimestamp};
+/// use fixrs_proto::FromFixValue;
 /// let t = TzTimestamp::from_fix_value(b"20060901-02:39-05").unwrap();
 /// assert_eq!(t.to_utc(), UtcTimestamp::parse(b"20060901-07:39:00").unwrap());
 /// ```

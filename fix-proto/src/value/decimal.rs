@@ -31,8 +31,8 @@ const POW10: [u64; 20] = {
 /// most `i64::MAX` and `scale` at most [`MAX_SCALE`].
 ///
 /// ```
-/// use fix_proto::value::Decimal;
-/// use fix_proto::FromFixValue;
+/// use fixrs_proto::value::Decimal;
+/// use fixrs_proto::FromFixValue;
 ///
 /// let px = Decimal::from_fix_value(b"150.25").unwrap();
 /// assert_eq!((px.mantissa(), px.scale()), (15025, 2));

@@ -31,8 +31,8 @@ fn check_elements(bytes: &[u8]) -> Result<(), ValueError> {
 /// by spaces, e.g. ExecInst(18) `1 5 G` in FIX 4.x.
 ///
 /// ```
-/// use fix_proto::value::MultipleValueString;
-/// use fix_proto::FromFixValue;
+/// use fixrs_proto::value::MultipleValueString;
+/// use fixrs_proto::FromFixValue;
 /// let v = MultipleValueString::from_fix_value(b"1 5 G").unwrap();
 /// assert_eq!(v.iter().collect::<Vec<_>>(), [&b"1"[..], b"5", b"G"]);
 /// assert!(v.contains(b"5"));
@@ -126,8 +126,8 @@ impl std::iter::FusedIterator for Values<'_> {}
 /// ExecInst(18) in FIX 5.0.
 ///
 /// ```
-/// use fix_proto::value::MultipleCharValue;
-/// use fix_proto::FromFixValue;
+/// use fixrs_proto::value::MultipleCharValue;
+/// use fixrs_proto::FromFixValue;
 /// let v = MultipleCharValue::from_fix_value(b"1 5 G").unwrap();
 /// assert_eq!(v.iter().collect::<Vec<u8>>(), b"15G");
 /// assert!(v.contains(b'G'));
@@ -218,8 +218,8 @@ impl Iterator for Chars<'_> {
 /// MultipleValueString / MultipleCharValue fields without allocating.
 ///
 /// ```
-/// use fix_proto::encode::{FieldWriter, MessageBuilder};
-/// use fix_proto::value::SpaceSeparated;
+/// use fixrs_proto::encode::{FieldWriter, MessageBuilder};
+/// use fixrs_proto::value::SpaceSeparated;
 /// let mut m = MessageBuilder::new(b"D");
 /// m.push_value(18, &SpaceSeparated(["1", "5", "G"]));
 /// assert_eq!(m.body(), b"18=1 5 G\x01");

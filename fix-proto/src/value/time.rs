@@ -180,7 +180,7 @@ fn fraction(rest: &[u8]) -> Result<u32, ValueError> {
 /// those of [`UtcTimestamp::parse`].
 ///
 /// ```
-/// use fix_proto::value::{TimestampParser, UtcTimestamp};
+/// use fixrs_proto::value::{TimestampParser, UtcTimestamp};
 /// let mut p = TimestampParser::default();
 /// let a = p.parse(b"20240115-10:30:00.123").unwrap();
 /// let b = p.parse(b"20240115-10:30:00.456").unwrap();

@@ -4,8 +4,8 @@
 
 #![allow(dead_code)]
 
-use fix_proto::encode::{Encoder, FieldWriter};
-use fix_proto::tag;
+use fixrs_proto::encode::{Encoder, FieldWriter};
+use fixrs_proto::tag;
 
 /// `|` to SOH.
 pub fn soh(s: &str) -> Vec<u8> {

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use fix_proto::dictionary::{Dictionary, FieldDef, FieldType, Layout};
-use fix_proto::encode::{Encoder, FieldWriter};
+use fixrs_proto::dictionary::{Dictionary, FieldDef, FieldType, Layout};
+use fixrs_proto::encode::{Encoder, FieldWriter};
 
 /// The QuickFIX dictionaries committed in the repository's `spec/`.
 pub fn spec_dir() -> PathBuf {

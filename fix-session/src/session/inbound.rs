@@ -10,9 +10,9 @@ use crate::event::QueuedEvent;
 use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::SeqNum;
-use fix_proto::tag::{self, msg_type};
-use fix_proto::validate::ValidationError;
-use fix_proto::{
+use fixrs_proto::tag::{self, msg_type};
+use fixrs_proto::validate::ValidationError;
+use fixrs_proto::{
     BusinessRejectReason, FieldError, FieldIndex, Message, ParseError, SessionRejectReason,
     UtcTimestamp, SOH,
 };
@@ -126,7 +126,7 @@ impl Session {
         msg: &Message<'_>,
         seq: SeqNum,
         reason: SessionRejectReason,
-        ref_tag: Option<fix_proto::Tag>,
+        ref_tag: Option<fixrs_proto::Tag>,
         text: Option<&str>,
         now: Instant,
         utc: UtcTimestamp,
@@ -1045,7 +1045,7 @@ impl Session {
 
 /// The value of the first `tag` field in a raw message, found by scanning
 /// for `<SOH>tag=` (for messages that cannot be indexed).
-fn raw_field(frame: &[u8], tag: fix_proto::Tag) -> Option<&[u8]> {
+fn raw_field(frame: &[u8], tag: fixrs_proto::Tag) -> Option<&[u8]> {
     let mut pattern = [0u8; 12];
     pattern[0] = SOH;
     let digits = tag.to_string();
@@ -1060,7 +1060,7 @@ fn raw_field(frame: &[u8], tag: fix_proto::Tag) -> Option<&[u8]> {
 }
 
 fn parse_seq(raw: &[u8]) -> Option<SeqNum> {
-    use fix_proto::FromFixValue;
+    use fixrs_proto::FromFixValue;
     SeqNum::from_fix_value(raw)
         .ok()
         .filter(|s| (1..=MAX_SEQ_NUM).contains(s))

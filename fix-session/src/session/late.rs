@@ -20,7 +20,7 @@ use crate::config::LateDelivery;
 use crate::error::SendError;
 use crate::event::{QueuedEvent, UndeliveredReason};
 use crate::store::SeqNum;
-use fix_proto::{MessageBuilder, UtcTimestamp};
+use fixrs_proto::{MessageBuilder, UtcTimestamp};
 use std::time::Instant;
 
 impl Session {

@@ -15,10 +15,10 @@ use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::{SeqNum, Store};
 use crate::validation::{self, SessionDictionary};
-use fix_proto::framing::FrameConfig;
-use fix_proto::validate::Validator;
-use fix_proto::value::{TimePrecision, TimestampCache, TimestampParser};
-use fix_proto::{
+use fixrs_proto::framing::FrameConfig;
+use fixrs_proto::validate::Validator;
+use fixrs_proto::value::{TimePrecision, TimestampCache, TimestampParser};
+use fixrs_proto::{
     Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, MessageStash, ParseError,
     UtcTimestamp,
 };
@@ -348,12 +348,12 @@ impl Session {
     /// for types the dictionary does not define (2q). Its custom data
     /// fields (length + data pairs) are recognised when splitting
     /// messages. For FIX 5.0 and later use a FIXT.1.1 + application
-    /// dictionary ([`Dictionary::builtin`](fix_proto::dictionary::Dictionary::builtin)
+    /// dictionary ([`Dictionary::builtin`](fixrs_proto::dictionary::Dictionary::builtin)
     /// gives one).
     pub fn set_dictionary(&mut self, dict: impl Into<SessionDictionary>) {
         let dict = dict.into();
         for &(len_tag, data_tag) in dict.data_fields() {
-            if fix_proto::data_fields::standard_data_tag(len_tag) != Some(data_tag) {
+            if fixrs_proto::data_fields::standard_data_tag(len_tag) != Some(data_tag) {
                 self.index.add_data_field(len_tag, data_tag);
                 self.resend_index.add_data_field(len_tag, data_tag);
             }

@@ -1,17 +1,17 @@
 //! Encoding what the session sends: the standard header, the session-level
-//! messages (bodies written by the typed builders of `fix_proto::admin`),
+//! messages (bodies written by the typed builders of `fixrs_proto::admin`),
 //! and application messages; storing them and queueing their bytes.
 
 use super::Session;
 use crate::config::{Role, SessionConfig};
 use crate::event::QueuedEvent;
 use crate::store::{SeqNum, StoreError};
-use fix_proto::admin::{
+use fixrs_proto::admin::{
     AdminMessage, BusinessMessageReject, Heartbeat, Logon, Logout, Reject, ResendRequest,
     SequenceReset, TestRequest,
 };
-use fix_proto::tag;
-use fix_proto::{
+use fixrs_proto::tag;
+use fixrs_proto::{
     BusinessRejectReason, Encoder, FieldWriter, FixVersion, MessageBuilder, SessionRejectReason,
     Tag, UtcTimestamp,
 };
@@ -218,7 +218,7 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        let request = ResendRequest::new(seq_num(begin), fix_proto::SeqNum::new(end));
+        let request = ResendRequest::new(seq_num(begin), fixrs_proto::SeqNum::new(end));
         self.send_admin(&request, now, utc);
     }
 
@@ -352,8 +352,8 @@ pub(super) fn header_ids(c: &SessionConfig) -> Vec<u8> {
 
 /// A MsgSeqNum as the codec's positive SeqNum (ours and the peer's
 /// checked ones are never 0).
-fn seq_num(n: SeqNum) -> fix_proto::SeqNum {
-    fix_proto::SeqNum::new(n).unwrap_or(fix_proto::SeqNum::ONE)
+fn seq_num(n: SeqNum) -> fixrs_proto::SeqNum {
+    fixrs_proto::SeqNum::new(n).unwrap_or(fixrs_proto::SeqNum::ONE)
 }
 
 /// Writes `n` in decimal into `buf`, returning the digits.

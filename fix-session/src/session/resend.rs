@@ -6,8 +6,8 @@
 use super::Session;
 use crate::msg_types;
 use crate::store::SeqNum;
-use fix_proto::tag;
-use fix_proto::{FieldWriter, Message, UtcTimestamp};
+use fixrs_proto::tag;
+use fixrs_proto::{FieldWriter, Message, UtcTimestamp};
 use std::time::Instant;
 
 /// How many stored messages are read from the store at a time.

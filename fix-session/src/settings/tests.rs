@@ -1,5 +1,5 @@
 use super::*;
-use fix_proto::UtcTimestamp;
+use fixrs_proto::UtcTimestamp;
 
 fn parse(text: &str) -> Result<Settings, SettingsError> {
     Settings::parse(text)

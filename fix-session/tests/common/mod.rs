@@ -1,10 +1,10 @@
 //! Helpers shared by the session test cases.
 #![allow(dead_code)]
 
-use fix_proto::framing::checksum;
-use fix_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fix_session::testing::{Driver, Output, Sent};
-use fix_session::SessionConfig;
+use fixrs_proto::framing::checksum;
+use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
+use fixrs_session::testing::{Driver, Output, Sent};
+use fixrs_session::SessionConfig;
 
 /// A FIX 4.4 initiator "INI" talking to "ACC".
 pub fn initiator() -> SessionConfig {
@@ -68,6 +68,6 @@ pub fn raw_frame(begin: &str, body: &str) -> Vec<u8> {
 /// A UTCTimestamp as FIX text (milliseconds).
 pub fn ts(t: UtcTimestamp) -> String {
     let mut out = Vec::new();
-    t.write(fix_proto::value::TimePrecision::Millis, &mut out);
+    t.write(fixrs_proto::value::TimePrecision::Millis, &mut out);
     String::from_utf8(out).unwrap()
 }

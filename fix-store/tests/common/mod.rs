@@ -2,8 +2,8 @@
 //! identities and deterministic messages.
 #![allow(dead_code)]
 
-use fix_proto::UtcTimestamp;
-use fix_session::SessionKey;
+use fixrs_proto::UtcTimestamp;
+use fixrs_session::SessionKey;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -59,7 +59,7 @@ pub fn message(salt: &str, seq: u64) -> Vec<u8> {
 }
 
 /// Every stored message in `begin..=end`.
-pub fn collect(store: &mut impl fix_session::Store, begin: u64, end: u64) -> Vec<(u64, Vec<u8>)> {
+pub fn collect(store: &mut impl fixrs_session::Store, begin: u64, end: u64) -> Vec<(u64, Vec<u8>)> {
     let mut out = Vec::new();
     store
         .outgoing(begin, end, &mut |seq, m| out.push((seq, m.to_vec())))

@@ -3,9 +3,9 @@
 //! socket, and waiting with a bound.
 #![allow(dead_code)]
 
-use fix_proto::{tag, Encoder, FieldWriter, FixVersion, UtcTimestamp};
-use fix_session::{Role, SessionConfig};
-use fix_transport_mio::{EngineSettings, FixEngine, SessionHandle, SessionState};
+use fixrs_proto::{tag, Encoder, FieldWriter, FixVersion, UtcTimestamp};
+use fixrs_session::{Role, SessionConfig};
+use fixrs_transport_mio::{EngineSettings, FixEngine, SessionHandle, SessionState};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant, SystemTime};

@@ -5,12 +5,12 @@
 
 pub mod pki;
 
-use fix_proto::{tag, FieldWriter, FixVersion, Message, MessageBuilder};
-use fix_session::{Role, SessionConfig};
-use fix_transport_mio::{
+use fixrs_proto::{tag, FieldWriter, FixVersion, Message, MessageBuilder};
+use fixrs_session::{Role, SessionConfig};
+use fixrs_transport_mio::{
     Application, EngineSettings, FixEngine, OwnedMessage, RefuseLogon, SessionHandle, SessionState,
 };
-use fix_transport_tls::TlsError;
+use fixrs_transport_tls::TlsError;
 use std::net::SocketAddr;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::{Duration, Instant};
@@ -131,7 +131,7 @@ impl Application for App {
         let sender = std::str::from_utf8(message.get(tag::SENDER_COMP_ID).unwrap_or(b""))
             .unwrap_or("")
             .to_string();
-        let verdict = match fix_transport_tls::peer_certificate(session) {
+        let verdict = match fixrs_transport_tls::peer_certificate(session) {
             Some(cert) if cert.matches_comp_id(&sender) => Ok(()),
             Some(cert) => Err(RefuseLogon(format!(
                 "certificate of {:?} used by {sender}",

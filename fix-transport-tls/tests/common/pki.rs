@@ -5,7 +5,7 @@
 //! file path.
 #![allow(dead_code)]
 
-use fix_transport_tls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use fixrs_transport_tls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::path::{Path, PathBuf};
 
 /// A certificate authority.

@@ -1,4 +1,4 @@
-//! Generates fix-proto's built-in dictionaries.
+//! Generates fixrs-proto's built-in dictionaries.
 //!
 //! ```text
 //! cargo run -p dictgen -- <spec dir> <out dir>
@@ -8,13 +8,13 @@
 //! Reads FIX40.xml ... FIX50SP2.xml and FIXT11.xml (QuickFIX format) from
 //! the spec directory and writes their compact form (`*.fixdict`) and
 //! `fields.rs` (a constant per field tag) to the output directory. The
-//! conversion itself lives in `fix_proto::dictionary::compact`, so that a
-//! fix-proto test can check the committed files are up to date.
+//! conversion itself lives in `fixrs_proto::dictionary::compact`, so that a
+//! fixrs-proto test can check the committed files are up to date.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fix_proto::dictionary::compact;
+use fixrs_proto::dictionary::compact;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
