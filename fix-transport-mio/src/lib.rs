@@ -39,7 +39,8 @@
 //! sub and location IDs where configured, and the listener's port where
 //! the session names one. Unknown identities, duplicate logons and
 //! connections whose first message is not a Logon are closed without a
-//! reply.
+//! reply, and reported as a [`RefusedConnection`] to
+//! [`EngineSettings::on_refused`] if set.
 //!
 //! Settings files (QuickFIX style, parsed by `fixrs_session::settings`):
 //!
@@ -126,6 +127,7 @@ mod error;
 mod event_loop;
 pub mod filelog;
 mod handle;
+mod refusal;
 mod timers;
 pub mod transport;
 
@@ -136,6 +138,7 @@ pub use app::{
 pub use engine::{EngineSettings, FixEngine, SessionOptions};
 pub use error::{EngineError, PutError};
 pub use handle::{SessionHandle, SessionId};
+pub use refusal::{RefusalHook, RefusalReason, RefusedConnection};
 pub use transport::{
     LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,
 };
