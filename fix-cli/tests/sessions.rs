@@ -206,20 +206,7 @@ fn exchange(
         .unwrap();
     drop(stdin);
     let (lines, acceptor_out) = common::watch_stdout(&mut acceptor);
-    let port = loop {
-        let line = lines
-            .recv_timeout(LIMIT)
-            .expect("the acceptor prints where it listens");
-        if let Some(addr) = line.split("listening on ").nth(1) {
-            break addr
-                .rsplit(':')
-                .next()
-                .unwrap()
-                .trim()
-                .parse::<u16>()
-                .unwrap();
-        }
-    };
+    let port = listening_port(&lines);
 
     let initiator_cfg = initiator_settings_with(dir, port, initiator_extra);
     let mut args = vec!["initiator", "-c", &initiator_cfg];
@@ -322,19 +309,25 @@ fn a_file_without_sessions_of_the_role_is_an_error() {
 
 #[test]
 fn connection_refused_names_the_host_and_port() {
-    // A port nobody listens on: bound, then released.
-    let port = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let cfg = initiator_settings(dir.path(), port);
-    // Standard input stays open, as at a terminal: the end of input would
-    // log out before the connect attempt failed.
+    // Standard input stays open, as at a terminal.
     let mut child = common::spawn(&["initiator", "-c", &cfg]);
     let stdin = child.stdin.take();
     let run = common::finish(child, LIMIT);
     drop(stdin);
+    assert_connection_refused(&run, port);
+}
+
+/// A port nobody listens on: bound, then released.
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// The run ended with the one-line error of a refused connection.
+fn assert_connection_refused(run: &common::Run, port: u16) {
     assert_eq!(run.status.code(), Some(1), "{run:?}");
     let err = run.stderr.trim_end();
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -355,17 +348,8 @@ fn ctrl_c_logs_out_and_exits_cleanly() {
     // Standard input stays open: only the signal ends the program.
     let stdin = acceptor.stdin.take().unwrap();
     let (lines, out) = common::watch_stdout(&mut acceptor);
-    while !lines
-        .recv_timeout(LIMIT)
-        .expect("the acceptor starts")
-        .contains("listening on")
-    {}
-    let status = std::process::Command::new("kill")
-        .arg("-INT")
-        .arg(acceptor.id().to_string())
-        .status()
-        .expect("kill -INT");
-    assert!(status.success());
+    listening_port(&lines);
+    interrupt(&acceptor);
     let run = common::finish(acceptor, LIMIT);
     drop(stdin);
     let out = out.join().unwrap();
@@ -378,10 +362,7 @@ fn end_of_input_before_a_refused_connect_still_fails_every_time() {
     // With input at its end at once (`</dev/null`), the end of input and
     // the connect failure race: the failure must win every time. Runs
     // enough times to catch a one-in-five loss.
-    let port = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let runs: Vec<common::Run> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..4)
             .map(|_| {
@@ -401,16 +382,7 @@ fn end_of_input_before_a_refused_connect_still_fails_every_time() {
             .collect()
     });
     for run in &runs {
-        assert_eq!(run.status.code(), Some(1), "{run:?}");
-        let err = run.stderr.trim_end();
-        assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(
-            err.starts_with(&format!(
-                "fixctl: error: cannot connect to 127.0.0.1:{port}: "
-            )),
-            "{err}"
-        );
-        assert!(err.to_lowercase().contains("refused"), "{err}");
+        assert_connection_refused(run, port);
     }
 }
 
