@@ -226,6 +226,7 @@ fn options(version: FixVersion, acceptor: bool, flags: u16) -> Options {
         version: v,
         heart_bt_int: 0,
         flags,
+        more: 0,
     }
 }
 
@@ -459,5 +460,81 @@ fn scenarios() -> Vec<(String, Scenario)> {
         options(FixVersion::Fix42, true, 0),
         vec![Step::Peer(late), Step::Peer(wrong), Step::Advance(200)],
     );
+    // Options of `more`: unsupported MsgTypes, a session period that
+    // ends, late delivery that expires, sub and location IDs.
+    let with_more = |version, acceptor, flags, more| Options {
+        more,
+        ..options(version, acceptor, flags)
+    };
+    add(
+        "unsupported-msg-type",
+        with_more(FixVersion::Fix44, true, 0, more::SUPPORTED_TYPES),
+        vec![
+            Step::Peer(peer(b"V")),
+            Step::Peer(peer(b"D")),
+            Step::Peer(peer(b"F")),
+        ],
+    );
+    add(
+        "schedule-period-ends",
+        with_more(FixVersion::Fix44, false, 0, more::SCHEDULE | more::MICROS),
+        vec![
+            send(1),
+            Step::Advance(20_000),
+            Step::Advance(20_000),
+            Step::Stall(250),
+        ],
+    );
+    let mut relogon = peer(b"A");
+    relogon.params.a = 30;
+    add(
+        "late-delivery-expires",
+        with_more(
+            FixVersion::Fix42,
+            false,
+            0,
+            more::LATE_TTL | more::SMALL_LATE_QUEUE,
+        ),
+        vec![
+            Step::LinkDown { link_up: true },
+            send(1),
+            send(2),
+            send(3),
+            Step::Advance(1_000),
+            Step::Peer(relogon),
+        ],
+    );
+    add(
+        "sub-ids-and-credentials",
+        with_more(
+            FixVersion::Fix44,
+            false,
+            flag::DICTIONARY,
+            more::SUB_IDS | more::CREDENTIALS | more::TIGHT_LATENCY | more::EARLY_TEST_REQUEST,
+        ),
+        vec![
+            send(1),
+            Step::Peer(peer(b"D")),
+            Step::Advance(2_000),
+            Step::Peer(peer(b"0")),
+        ],
+    );
+
+    // A long session: every scenario's steps one after the other (the
+    // fuzzer's length limit starts at the longest seed, so longer
+    // sequences are in reach from the start).
+    let mut steps: Vec<Step> = out.iter().flat_map(|(_, s)| s.steps.clone()).collect();
+    steps.truncate(MAX_STEPS - 1);
+    out.push((
+        "long-session".to_string(),
+        Scenario {
+            options: options(
+                FixVersion::Fix44,
+                true,
+                flag::DICTIONARY | flag::NEXT_EXPECTED,
+            ),
+            steps,
+        },
+    ));
     out
 }

@@ -23,6 +23,7 @@ use fixrs_proto::dictionary::{Dictionary, FieldType, Layout};
 use fixrs_proto::framing::{scan, FrameConfig, Scan};
 use fixrs_proto::value::TimePrecision;
 use fixrs_proto::{tag, FieldWriter, FixVersion, MessageBuilder, Tag, UtcTimestamp};
+use fixrs_session::schedule::{Schedule, TimeOfDay};
 use fixrs_session::testing::{drain, Driver, Output, PeerMessage, Sent};
 use fixrs_session::{LateDelivery, SessionConfig};
 use std::time::Duration;
@@ -119,8 +120,10 @@ pub struct Options {
     pub version: u8,
     /// Index into the HeartBtInt choices (modulo).
     pub heart_bt_int: u8,
-    /// Switches, one per bit (see [`Options::config`]).
+    /// Switches, one per bit (see [`flag`]).
     pub flags: u16,
+    /// More switches (see [`more`]).
+    pub more: u16,
 }
 
 impl<'a> Arbitrary<'a> for Options {
@@ -130,6 +133,7 @@ impl<'a> Arbitrary<'a> for Options {
             version: u8::arbitrary(u)?,
             heart_bt_int: u8::arbitrary(u)?,
             flags: u16::arbitrary(u)?,
+            more: u16::arbitrary(u)?,
         })
     }
 }
@@ -140,6 +144,7 @@ impl Encode for Options {
         self.version.encode(out);
         self.heart_bt_int.encode(out);
         self.flags.encode(out);
+        self.more.encode(out);
     }
 }
 
@@ -177,6 +182,32 @@ pub mod flag {
     pub const SMALL_QUEUE: u16 = 1 << 14;
     /// Field order not checked.
     pub const NO_FIELD_ORDER: u16 = 1 << 15;
+}
+
+/// Bits of [`Options::more`].
+pub mod more {
+    /// Only NewOrderSingle and ExecutionReport are supported (others get
+    /// BusinessMessageReject).
+    pub const SUPPORTED_TYPES: u16 = 1;
+    /// Late delivery with a time to live of 5 s.
+    pub const LATE_TTL: u16 = 1 << 1;
+    /// SubIDs and LocationIDs on both sides.
+    pub const SUB_IDS: u16 = 1 << 2;
+    /// A daily session period 09:59 to 10:02 UTC (the clock starts at
+    /// 10:00).
+    pub const SCHEDULE: u16 = 1 << 3;
+    /// SendingTime accuracy of 5 s.
+    pub const TIGHT_LATENCY: u16 = 1 << 4;
+    /// TestRequest after half a HeartBtInt of silence.
+    pub const EARLY_TEST_REQUEST: u16 = 1 << 5;
+    /// Microsecond timestamps.
+    pub const MICROS: u16 = 1 << 6;
+    /// Username and Password in the Logon.
+    pub const CREDENTIALS: u16 = 1 << 7;
+    /// At most 2 messages kept for late delivery.
+    pub const SMALL_LATE_QUEUE: u16 = 1 << 8;
+    /// One reconnect attempt at most.
+    pub const ONE_RECONNECT: u16 = 1 << 9;
 }
 
 const HEART_BT_INTS: [u32; 5] = [30, 1, 5, 0, 2];
@@ -223,6 +254,42 @@ impl Options {
         }
         c.validation.validate_fields_out_of_order = !self.has(flag::NO_FIELD_ORDER);
         c.reconnect_interval = Duration::from_secs(1);
+        let more = |bit: u16| self.more & bit != 0;
+        if more(more::SUPPORTED_TYPES) {
+            c.supported_msg_types = Some(vec!["D".into(), "8".into()]);
+        }
+        if more(more::LATE_TTL) && !self.has(flag::REJECT_LATE) {
+            c.late_delivery = LateDelivery::QueueFor(Duration::from_secs(5));
+        }
+        if more(more::SUB_IDS) {
+            c.sender_sub_id = Some("DESK".into());
+            c.target_sub_id = Some("GW".into());
+            c.sender_location_id = Some("LDN".into());
+            c.target_location_id = Some("NYC".into());
+        }
+        if more(more::SCHEDULE) {
+            let at = |t| TimeOfDay::parse(t).expect("a time of day");
+            c.schedule = Some(Schedule::daily(at("09:59:00"), at("10:02:00")));
+        }
+        if more(more::TIGHT_LATENCY) {
+            c.max_latency = Duration::from_secs(5);
+        }
+        if more(more::EARLY_TEST_REQUEST) {
+            c.test_request_delay_multiplier = 0.5;
+        }
+        if more(more::MICROS) {
+            c.timestamp_precision = TimePrecision::Micros;
+        }
+        if more(more::CREDENTIALS) {
+            c.username = Some("user".into());
+            c.password = Some("secret".into());
+        }
+        if more(more::SMALL_LATE_QUEUE) {
+            c.max_late_delivery = 2;
+        }
+        if more(more::ONE_RECONNECT) {
+            c.reconnect_max_tries = 1;
+        }
         c
     }
 }
