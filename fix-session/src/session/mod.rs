@@ -5,6 +5,7 @@
 mod inbound;
 mod late;
 mod outbound;
+mod oversize;
 mod resend;
 mod timers;
 
@@ -133,6 +134,9 @@ pub struct Session {
     test_req_counter: u64,
     /// Whether the peer's Logon carried NextExpectedMsgSeqNum(789).
     peer_sent_next_expected: bool,
+    /// Messages over MaxMessageSize received in a row: NextNumIn when the
+    /// first of them came, and how many.
+    oversize: Option<(SeqNum, u32)>,
     /// The TestRequest delay for (HeartBtInt, multiplier bits).
     idle_timeout_cache: Option<((u32, u64), Duration)>,
     /// Parses SendingTime(52), remembering the last second seen.
@@ -255,6 +259,7 @@ impl Session {
             test_request: None,
             test_req_counter: 0,
             peer_sent_next_expected: false,
+            oversize: None,
             idle_timeout_cache: None,
             sending_times: TimestampParser::new(),
             tx: Vec::with_capacity(4096),
@@ -438,6 +443,7 @@ impl Session {
             .set_options(validation::options(&self.config.validation));
         self.last_received = now;
         self.test_request = None;
+        self.oversize = None;
         self.timers.stop(Timer::Reconnect);
         self.timers.stop(Timer::Linger);
         match self.config.role {
