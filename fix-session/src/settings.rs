@@ -262,7 +262,14 @@ pub struct SessionSettings {
     pub dictionaries: DictionarySettings,
     /// TLS settings, present when SocketUseSSL=Y.
     pub tls: Option<TlsSettings>,
+    /// Most bytes of outgoing messages held for a counterparty that reads
+    /// slowly (MaxOutgoingBytes): put and not yet written.
+    pub max_outgoing_bytes: usize,
 }
+
+/// The default of MaxOutgoingBytes: room for thousands of typical
+/// messages, small enough that a stuck counterparty costs little memory.
+pub const DEFAULT_MAX_OUTGOING_BYTES: usize = 4 << 20;
 
 /// A host name or IP address and a port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -517,7 +524,7 @@ keys! {
     "MaxLatency", VALIDATION, "120", "MaxLatency=60",
         "Largest accepted SendingTime(52) difference, in seconds.";
     "MaxMessageSize", VALIDATION, "1048576", "MaxMessageSize=65536",
-        "Largest incoming message accepted, in bytes.";
+        "Largest incoming message accepted, in bytes. A larger one is skipped whole, reported as an error and asked for again; if it comes over the limit again, the counterparty is logged out.";
     "ValidateLengthAndChecksum", VALIDATION, "Y", "ValidateLengthAndChecksum=N",
         "Verify BodyLength(9) and CheckSum(10) of incoming messages.";
     "UseDataDictionary", VALIDATION, "Y", "UseDataDictionary=N",
@@ -586,6 +593,8 @@ keys! {
         "Milliseconds between connection attempts (FIX Antenna's name for the same setting).";
     "Reconnect.MaxTries", CONNECTION, "-1", "Reconnect.MaxTries=10",
         "Most reconnect attempts before giving up; negative for no limit.";
+    "MaxOutgoingBytes", CONNECTION, "4194304", "MaxOutgoingBytes=16777216",
+        "Most bytes of outgoing messages held for a counterparty that reads slowly (put or encoded, not yet written). Beyond it the application's sends are refused as backpressure and the peer's requests are no longer read until it drains; the memory is given back when the link closes.";
     "FileStorePath", STORAGE, "none (memory store)", "FileStorePath=store",
         "Directory of the file store (sequence numbers and outgoing messages).";
     "FileStoreSync", STORAGE, "N", "FileStoreSync=Y",
@@ -866,6 +875,7 @@ partial! {
     socket_keep_alive: bool,
     reconnect_interval: Duration,
     reconnect_max_tries: i32,
+    max_outgoing_bytes: usize,
     file_store_path: PathBuf,
     file_store_sync: StoreSync,
     file_store_max_messages: u64,
@@ -1350,6 +1360,11 @@ impl Partial {
                 parsed(e, "a port number from 0 to 65535", parse_uint)?,
             ),
             "SocketNodelay" => put(&mut self.socket_nodelay, e, parsed(e, BOOL, parse_bool)?),
+            "MaxOutgoingBytes" => put(
+                &mut self.max_outgoing_bytes,
+                e,
+                parsed(e, "a positive number of bytes", parse_positive)?,
+            ),
             "SocketSendBufferSize" => put(
                 &mut self.socket_send_buffer_size,
                 e,
@@ -1736,6 +1751,9 @@ fn build_session(
         file_log_path: val(&p.file_log_path).cloned(),
         dictionaries,
         tls,
+        max_outgoing_bytes: val(&p.max_outgoing_bytes)
+            .copied()
+            .unwrap_or(DEFAULT_MAX_OUTGOING_BYTES),
     })
 }
 

@@ -569,6 +569,7 @@ impl EventLoop {
             accept_port,
             target,
             socket,
+            max_outgoing_bytes,
         } = new;
         let key = session.key();
         let exists = self
@@ -599,6 +600,7 @@ impl EventLoop {
                 session.state(),
                 session.next_target_seq_num(),
                 session.next_sender_seq_num(),
+                max_outgoing_bytes,
             ));
             shared_out = Some(shared.clone());
             Entry {
@@ -830,15 +832,7 @@ impl EventLoop {
             }
             if std::mem::take(&mut todo.close) {
                 if let Some(c) = e.conn {
-                    if let Some(Conn {
-                        state: ConnState::Bound { closing, .. },
-                        deadline,
-                        ..
-                    }) = self.conns.get_mut(c.idx, c.gen)
-                    {
-                        *closing = true;
-                        *deadline = Some(now + self.settings.close_timeout);
-                    }
+                    self.start_closing(c);
                 }
             }
             if std::mem::take(&mut todo.open) {
@@ -904,6 +898,7 @@ impl EventLoop {
             &mut e.timer_queued,
         );
         let unsent = shared.unsent.load(Ordering::Relaxed);
+        let limit = shared.max_outgoing_bytes;
         let Some(c) = e.conn else {
             return;
         };
@@ -916,11 +911,12 @@ impl EventLoop {
                 return;
             }
         }
-        self.update_interest(c, unsent);
+        self.update_interest(c, unsent, limit);
     }
 
-    fn update_interest(&mut self, c: ConnRef, unsent: usize) {
-        let limit = self.settings.max_outgoing_bytes;
+    /// Registers the readiness a connection needs: reading stops while its
+    /// session's unwritten bytes are over `limit`.
+    fn update_interest(&mut self, c: ConnRef, unsent: usize, limit: usize) {
         let Some(conn) = self.conns.get_mut(c.idx, c.gen) else {
             return;
         };
@@ -1213,6 +1209,48 @@ impl EventLoop {
         }
     }
 
+    /// The session asked to close its link: it closes once its last bytes
+    /// are written, or when the close timeout passes, whichever comes
+    /// first, so that a peer that reads nothing cannot hold it open (nor
+    /// keep the session from taking the counterparty's next Logon).
+    fn start_closing(&mut self, c: ConnRef) {
+        let deadline = self.now + self.settings.close_timeout;
+        let Some(conn) = self.conns.get_mut(c.idx, c.gen) else {
+            return;
+        };
+        let ConnState::Bound { closing, .. } = &mut conn.state else {
+            return;
+        };
+        if *closing {
+            // The first request's deadline stands.
+            return;
+        }
+        *closing = true;
+        conn.deadline = Some(deadline);
+        self.timers.schedule(
+            TimerOwner::Conn {
+                idx: c.idx,
+                gen: c.gen,
+            },
+            conn.deadline,
+            &mut conn.timer_queued,
+        );
+    }
+
+    /// Closes a link whose close timeout passed with bytes still unwritten:
+    /// they are dropped and the connection reset, rather than left for the
+    /// operating system to deliver to a peer that does not read.
+    fn abort_conn(&mut self, c: ConnRef) {
+        if let Some(Conn {
+            io: ConnIo::Open(t),
+            ..
+        }) = self.conns.get_mut(c.idx, c.gen)
+        {
+            t.abort();
+        }
+        self.close_conn(c);
+    }
+
     /// Closes a connection and detaches it from its session.
     fn close_conn(&mut self, c: ConnRef) {
         let Some(mut conn) = self.conns.remove(c.idx, c.gen) else {
@@ -1236,6 +1274,7 @@ impl EventLoop {
                         e.peer_identity_pending = false;
                         e.handle.shared.set_peer_identity(None);
                         discard_transmit(e);
+                        release_buffers(e);
                     }
                 }
             }
@@ -1270,7 +1309,7 @@ impl EventLoop {
                 if readable {
                     self.read_unrouted(c);
                 } else {
-                    self.update_interest(c, 0);
+                    self.update_interest(c, 0, usize::MAX);
                 }
             }
             ConnState::Bound { session, .. } => {
@@ -1307,9 +1346,18 @@ impl EventLoop {
         )
     }
 
+    /// The bound of a session's outgoing backlog.
+    fn outgoing_bound(&mut self, sref: SessionRef) -> usize {
+        self.sessions
+            .get_mut(sref.idx, sref.gen)
+            .map_or(self.settings.max_outgoing_bytes, |e| {
+                e.handle.shared.max_outgoing_bytes
+            })
+    }
+
     /// Reads a session's socket into the session, within the read budget.
     fn read_bound(&mut self, c: ConnRef, sref: SessionRef, short_reads: bool) -> ReadEnd {
-        let limit = self.settings.max_outgoing_bytes;
+        let limit = self.outgoing_bound(sref);
         let mut total = 0usize;
         loop {
             if total >= self.settings.read_budget {
@@ -1384,7 +1432,7 @@ impl EventLoop {
     /// for more than it reads), the rest is held on the connection until
     /// the backlog drains.
     fn feed(&mut self, c: ConnRef, sref: SessionRef, bytes: &[u8]) -> Fed {
-        let limit = self.settings.max_outgoing_bytes;
+        let limit = self.outgoing_bound(sref);
         let mut off = 0;
         while off < bytes.len() {
             let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
@@ -1457,7 +1505,7 @@ impl EventLoop {
                     }
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.update_interest(c, 0);
+                    self.update_interest(c, 0, usize::MAX);
                     return;
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
@@ -1774,7 +1822,8 @@ impl EventLoop {
                         }
                         ConnState::Bound { session, .. } => {
                             let sref = *session;
-                            self.close_conn(c);
+                            log::info!("link not closed within the close timeout: reset");
+                            self.abort_conn(c);
                             self.service(sref);
                         }
                     }
@@ -1941,6 +1990,25 @@ fn apply_to_admin(e: &mut Entry) {
     cfg.username = fields.username;
     cfg.password = fields.password;
     cfg.logon_fields = fields.extra;
+}
+
+/// Capacity kept by a session's buffers once its link is gone; what a
+/// burst (a resend, a peer that stopped reading) made them grow beyond is
+/// given back.
+const KEEP_AFTER_CLOSE: usize = 64 << 10;
+
+/// Gives back the memory a closed link's traffic made a session hold.
+fn release_buffers(e: &mut Entry) {
+    e.session.shrink_buffers(KEEP_AFTER_CLOSE);
+    if e.records_pos >= e.records.len() && e.records.capacity() > KEEP_AFTER_CLOSE {
+        e.records = Vec::new();
+        e.records_pos = 0;
+    }
+    if let Ok(mut inbox) = e.handle.shared.inbox.lock() {
+        if inbox.buf.is_empty() && inbox.buf.capacity() > KEEP_AFTER_CLOSE {
+            inbox.buf = Vec::new();
+        }
+    }
 }
 
 /// Drops bytes a session produced for a link that no longer exists.

@@ -822,7 +822,11 @@ fn messages_held_while_the_peer_stalls_flow_when_it_reads_again() {
     let ini = initiator
         .create_session_with(
             config(Role::Initiator, "INI", "ACC"),
-            SessionOptions::default(),
+            SessionOptions {
+                // Room for everything put while the peer stalls.
+                max_outgoing_bytes: Some(64 << 20),
+                ..SessionOptions::default()
+            },
             ChannelApplication::new().0,
         )
         .expect("initiator");

@@ -790,6 +790,29 @@ impl Session {
         self.timers.next()
     }
 
+    /// Gives back memory the session's buffers hold beyond `keep` bytes
+    /// each (the bytes they still hold stay): the transmit and receive
+    /// buffers, spare receive buffers and resend scratch space. A peer
+    /// that stops reading can make the transmit buffer grow to the
+    /// driver's outgoing bound; call this once such a link is closed (and
+    /// its pending bytes dropped) so that the memory is not kept for the
+    /// life of the session. Buffers already within `keep` are left alone,
+    /// so calling it after every link costs nothing in steady state.
+    pub fn shrink_buffers(&mut self, keep: usize) {
+        if self.tx.capacity() > keep {
+            self.tx.drain(..self.tx_start);
+            self.tx_start = 0;
+            self.tx.shrink_to(keep);
+        }
+        if self.decoder.capacity() > keep {
+            self.decoder.shrink_to(keep);
+        }
+        self.buffer_pool.retain(|b| b.capacity() <= keep);
+        if self.resend_scratch.capacity() > keep {
+            self.resend_scratch = Vec::new();
+        }
+    }
+
     // ---- internals shared by the submodules ----
 
     /// Housekeeping at the start of every input: the delivery buffer can be

@@ -206,3 +206,68 @@ pub fn init_log() {
         log::set_max_level(log::LevelFilter::Debug);
     }
 }
+
+/// A raw counterparty whose socket has small buffers, so that a peer that
+/// stops reading fills the engine's outgoing backlog quickly.
+pub fn small_window_peer(addr: SocketAddr) -> RawPeer {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )
+    .expect("socket");
+    socket.set_recv_buffer_size(4096).expect("receive buffer");
+    socket.set_send_buffer_size(4096).expect("send buffer");
+    socket.connect(&addr.into()).expect("connect");
+    let stream: TcpStream = socket.into();
+    stream.set_nodelay(true).expect("nodelay");
+    RawPeer { stream }
+}
+
+impl RawPeer {
+    /// Reads whatever arrives within `wait` and drops it.
+    pub fn discard_input(&mut self, wait: Duration) {
+        let end = Instant::now() + wait;
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            self.stream
+                .set_read_timeout(Some(left))
+                .expect("read timeout");
+            match self.stream.read(&mut buf) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Sends messages made by `next` (given a MsgSeqNum from `first` on)
+    /// without reading anything, until the engine stops taking them (a
+    /// write blocks for `stall`) or `limit` were sent. Returns the next
+    /// MsgSeqNum.
+    pub fn flood_without_reading(
+        &mut self,
+        first: u64,
+        limit: u64,
+        stall: Duration,
+        mut next: impl FnMut(u64) -> Vec<u8>,
+    ) -> u64 {
+        self.stream
+            .set_write_timeout(Some(stall))
+            .expect("write timeout");
+        let mut seq = first;
+        while seq < first + limit {
+            if self.stream.write_all(&next(seq)).is_err() {
+                // Part of a message may have gone: the peer is now silent
+                // for good, as a stuck counterparty is.
+                return seq + 1;
+            }
+            seq += 1;
+        }
+        seq
+    }
+}
