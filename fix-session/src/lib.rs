@@ -25,7 +25,11 @@
 //!
 //! After **every** input, drain the outputs: bytes first (so that the bytes
 //! before a [`Event::CloseLink`] reach the link), then events, then ask for
-//! the next deadline.
+//! the next deadline. Once per pass of its loop (not per message), a driver
+//! with a durable store also calls [`Session::flush_store`] for sessions
+//! whose [`store_needs_flush`](Session::store_needs_flush) is set: a session
+//! that only receives has no bytes to hand out, which is when the store is
+//! otherwise flushed.
 //!
 //! ```
 //! use std::time::{Duration, Instant};

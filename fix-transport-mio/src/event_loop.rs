@@ -197,6 +197,8 @@ struct Entry {
     /// The current link's transport has not yet told who the peer is
     /// (a TLS handshake still running): ask it on every read.
     peer_identity_pending: bool,
+    /// In `unflushed_stores`.
+    store_flush_queued: bool,
 }
 
 impl Entry {
@@ -229,6 +231,9 @@ pub(crate) struct EventLoop {
     read_again_spare: Vec<ConnRef>,
     /// Sessions whose file log has unflushed lines.
     dirty_logs: Vec<SessionRef>,
+    /// Sessions whose store has changes to flush before the loop sleeps
+    /// (incoming MsgSeqNums of a session that only received).
+    unflushed_stores: Vec<SessionRef>,
     /// Timer entries being fired (kept for its capacity).
     due: Vec<(Instant, TimerOwner)>,
     pending_logons: usize,
@@ -298,6 +303,7 @@ impl EventLoop {
             read_again: Vec::new(),
             read_again_spare: Vec::new(),
             dirty_logs: Vec::new(),
+            unflushed_stores: Vec::new(),
             due: Vec::new(),
             pending_logons: 0,
             now,
@@ -320,6 +326,7 @@ impl EventLoop {
             {
                 break;
             }
+            self.flush_stores();
             self.flush_logs();
             let timeout = self.poll_timeout();
             if let Err(e) = self.poll.poll(&mut events, timeout) {
@@ -407,6 +414,25 @@ impl EventLoop {
             }
         }
         self.dirty_logs.clear();
+    }
+
+    /// Flushes the stores of sessions that processed messages since their
+    /// store was last flushed (sending flushes it; receiving alone does
+    /// not), so that every incoming MsgSeqNum reaches the store at least
+    /// once per pass of the loop.
+    fn flush_stores(&mut self) {
+        for i in 0..self.unflushed_stores.len() {
+            let sref = self.unflushed_stores[i];
+            let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
+                continue;
+            };
+            e.store_flush_queued = false;
+            if !e.session.flush_store() {
+                // The error is one of its events.
+                self.service(sref);
+            }
+        }
+        self.unflushed_stores.clear();
     }
 
     /// Remembers to flush a session's log at the end of the iteration.
@@ -619,6 +645,7 @@ impl EventLoop {
                 socket,
                 logon_already_checked: false,
                 peer_identity_pending: false,
+                store_flush_queued: false,
             }
         });
         let sref = SessionRef { idx, gen };
@@ -879,6 +906,10 @@ impl EventLoop {
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
             return;
         };
+        if !e.store_flush_queued && e.session.store_needs_flush() {
+            e.store_flush_queued = true;
+            self.unflushed_stores.push(sref);
+        }
         let shared = &e.handle.shared;
         shared
             .next_in

@@ -108,6 +108,9 @@ const MAX_POOLED_BUFFERS: usize = 64;
 /// 3. [`poll_timeout`](Session::poll_timeout): call
 ///    [`handle_timeout`](Session::handle_timeout) once that instant passes.
 ///
+/// And once per pass of the driver's loop, [`flush_store`](Session::flush_store)
+/// when [`store_needs_flush`](Session::store_needs_flush) says so.
+///
 /// See the crate documentation for the loop as code.
 pub struct Session {
     config: SessionConfig,
@@ -840,13 +843,34 @@ impl Session {
         self.events.push_back(QueuedEvent::Error(error));
     }
 
-    fn flush_store(&mut self) {
+    /// Whether the store holds changes not yet flushed: typically the
+    /// incoming MsgSeqNum of messages processed since bytes were last
+    /// handed out (see [`flush_store`](Session::flush_store)).
+    pub fn store_needs_flush(&self) -> bool {
+        self.store_dirty
+    }
+
+    /// Makes what the session recorded in its store durable by the
+    /// store's policy (a file store writes to the operating system, and
+    /// syncs as its durability mode says). [`poll_transmit`](Session::poll_transmit)
+    /// does it before handing out bytes; a session that only receives
+    /// sends nothing, so a driver calls this at least once per pass of its
+    /// loop for each session whose [`store_needs_flush`](Session::store_needs_flush)
+    /// is set. The incoming MsgSeqNum of every processed message is then as
+    /// durable as an outgoing message, and after a crash only what arrived
+    /// since the last flush is asked for again.
+    ///
+    /// Returns `false` when the store failed; the error is queued as an
+    /// [`Event::Error`] (drain [`poll_event`](Session::poll_event)).
+    pub fn flush_store(&mut self) -> bool {
         if self.store_dirty {
             self.store_dirty = false;
             if let Err(e) = self.store.flush() {
                 self.push_error(e.into());
+                return false;
             }
         }
+        true
     }
 
     fn set_next_target(&mut self, seq: SeqNum) {
