@@ -992,10 +992,13 @@ impl EventLoop {
         };
         let mut unsent = 0;
         while let Some(bytes) = e.session.poll_transmit() {
+            // The store was flushed by poll_transmit; the log is written to
+            // the operating system at the same point, before the socket:
+            // after a crash it holds every message the peer may have got.
             if let Some(log) = &mut e.log {
                 if let Some(new) = bytes.get(e.logged_upto..) {
                     if !new.is_empty() {
-                        if let Err(err) = log.messages(utc, new) {
+                        if let Err(err) = log.messages(utc, new).and_then(|()| log.flush()) {
                             log::warn!("cannot write FIX message log: {err}");
                         }
                     }
