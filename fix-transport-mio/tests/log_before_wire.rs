@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 const LONG: Duration = Duration::from_secs(20);
 
@@ -202,15 +202,6 @@ impl Application for Orders {
     }
 }
 
-fn example_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
-    dir.join("examples").join(name)
-}
-
 /// ClOrdIDs of the orders in a FIX message log.
 fn logged_orders(path: &Path) -> HashSet<String> {
     let mut out = HashSet::new();
@@ -246,11 +237,7 @@ fn an_initiator_killed_with_sigkill_has_logged_every_order_its_peer_got() {
             Orders(seen.clone()),
         )
         .expect("acceptor");
-    let mut seed = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1)
-        | 1;
+    let mut seed = clock_seed();
     println!("kill delays seeded with {seed}");
     let log = log_dir.join("FIX.4.4-STORE_INI-STORE_ACC.messages.current.log");
     let mut missing_total = 0;
@@ -269,10 +256,7 @@ fn an_initiator_killed_with_sigkill_has_logged_every_order_its_peer_got() {
             .read_line(&mut line)
             .expect("read child");
         assert!(line.starts_with("ESTABLISHED"), "child said {line:?}");
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        std::thread::sleep(Duration::from_millis(50 + seed % 300));
+        std::thread::sleep(Duration::from_millis(50 + next_random(&mut seed) % 300));
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
         assert!(wait_until(LONG, || acc.state() != SessionState::Established));

@@ -12,28 +12,19 @@ use common::*;
 use fixrs_proto::{tag, FieldWriter, MessageBuilder};
 use fixrs_session::Role;
 use fixrs_transport_mio::{
-    AppEventKind, ChannelApplication, PutError, SessionHandle, SessionOptions, SessionState,
+    AppEvent, AppEventKind, ChannelApplication, EngineSettings, FixEngine, PutError, SessionHandle,
+    SessionOptions, SessionState,
 };
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 const LONG: Duration = Duration::from_secs(20);
-
-fn example_binary(name: &str) -> PathBuf {
-    // target/<profile>/deps/<test> -> target/<profile>/examples/<example>
-    let exe = std::env::current_exe().expect("test binary");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
-    dir.join("examples").join(name)
-}
 
 /// Starts the acceptor on `listen`; returns it and the address it took.
 fn spawn_acceptor(exe: &Path, listen: &str, store: &Path) -> (Child, SocketAddr) {
@@ -115,15 +106,6 @@ fn resend_requests_after_logon(events: &Receiver<AppEvent>) -> Option<u64> {
     begin
 }
 
-use fixrs_transport_mio::AppEvent;
-
-fn next_random(state: &mut u64) -> u64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    *state
-}
-
 #[test]
 fn a_receiving_acceptor_killed_with_sigkill_asks_again_only_for_the_last_moments() {
     let rounds = env_count("FIX_TEST_CRASHES", 6) as u64;
@@ -153,11 +135,7 @@ fn a_receiving_acceptor_killed_with_sigkill_asks_again_only_for_the_last_moments
         let (s, f, i, st) = (ini.clone(), flow.clone(), idle.clone(), stop.clone());
         std::thread::spawn(move || sender(s, f, i, st))
     };
-    let mut seed = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1)
-        | 1;
+    let mut seed = clock_seed();
     println!("kill delays seeded with {seed}");
     let total_asked = AtomicU64::new(0);
     let mut idle_failures = Vec::new();
@@ -216,9 +194,9 @@ fn a_receiving_acceptor_killed_with_sigkill_asks_again_only_for_the_last_moments
 #[test]
 fn the_incoming_msg_seq_num_reaches_the_store_files_while_the_session_only_receives() {
     let dirs = tempfile::tempdir().expect("temp dir");
-    let acceptor = fixrs_transport_mio::FixEngine::new(fixrs_transport_mio::EngineSettings {
+    let acceptor = FixEngine::new(EngineSettings {
         file_store_path: Some(dirs.path().to_path_buf()),
-        ..fixrs_transport_mio::EngineSettings::default()
+        ..EngineSettings::default()
     })
     .expect("engine");
     let addr = acceptor.listen(any_port()).expect("listen");

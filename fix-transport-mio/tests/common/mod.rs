@@ -271,3 +271,32 @@ impl RawPeer {
         seq
     }
 }
+
+/// The path of an example of this package, built next to the tests
+/// (`cargo test` builds examples): target/<profile>/examples/<name>.
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary");
+    let dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target directory");
+    dir.join("examples").join(name)
+}
+
+/// A seed for random delays, from the clock (printed by the tests that
+/// use it, so that a run can be told apart).
+pub fn clock_seed() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1)
+        | 1
+}
+
+/// The next number of a small deterministic generator (xorshift).
+pub fn next_random(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
