@@ -91,30 +91,8 @@ fn stuck_then_replaced(
     );
     // The real counterparty logs on again, retrying while it is refused
     // as a duplicate of the stuck link. The stuck peer still reads nothing.
-    let replaced = loop {
-        let mut real = RawPeer::connect(addr);
-        let logon = raw_message(
-            b"A",
-            peer_id,
-            "ACC",
-            1,
-            &[
-                (tag::ENCRYPT_METHOD, "0"),
-                (tag::HEART_BT_INT, "30"),
-                (tag::RESET_SEQ_NUM_FLAG, "Y"),
-            ],
-        );
-        if real.send(&logon).is_ok() {
-            let reply = real.read_until(b"35=A\x01", Duration::from_secs(2));
-            if reply.windows(5).any(|w| w == b"35=A\x01") {
-                break Some(lost_at.elapsed());
-            }
-        }
-        if lost_at.elapsed() > Duration::from_secs(15) {
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let replaced = logon_until_accepted(addr, peer_id, Duration::from_secs(15))
+        .map(|at| at.duration_since(lost_at));
     // The stuck connection was closed: once it reads, it reaches the end.
     let (_, closed) = stuck.read_until_closed(Duration::from_secs(10));
     assert!(closed, "{peer_id}: the stuck connection is still open");

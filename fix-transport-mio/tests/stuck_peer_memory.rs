@@ -92,15 +92,19 @@ fn memory_is_released_when_a_stuck_peers_link_closes() {
         "link never declared lost"
     );
     let lost = Instant::now();
+    // Closed: the counterparty's next Logon is taken.
+    let closed = logon_until_accepted(addr, "STUCK", Duration::from_secs(15));
     let released = wait_until(Duration::from_secs(10), || {
         rss_bytes() < before + (16 << 20)
     });
     let after = rss_bytes();
     println!(
-        "resident {} MiB {:.1} s after the link was declared lost",
+        "resident {} MiB {:.1} s after the link was declared lost (closed after {:?})",
         after >> 20,
-        lost.elapsed().as_secs_f64()
+        lost.elapsed().as_secs_f64(),
+        closed.map(|at| at.duration_since(lost))
     );
+    assert!(closed.is_some(), "the stuck link was never closed");
     assert!(
         released,
         "resident memory {} MiB after the link closed (was {} MiB before, {} MiB at the peak)",

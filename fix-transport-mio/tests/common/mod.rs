@@ -300,3 +300,34 @@ pub fn next_random(state: &mut u64) -> u64 {
     *state ^= *state << 17;
     *state
 }
+
+/// The counterparty logs on (ResetSeqNumFlag=Y) again and again until the
+/// acceptor takes the Logon rather than refusing it as a duplicate of a
+/// link it still holds; returns when, or `None` after `timeout`.
+pub fn logon_until_accepted(addr: SocketAddr, peer_id: &str, timeout: Duration) -> Option<Instant> {
+    let end = Instant::now() + timeout;
+    loop {
+        let mut real = RawPeer::connect(addr);
+        let logon = raw_message(
+            b"A",
+            peer_id,
+            "ACC",
+            1,
+            &[
+                (tag::ENCRYPT_METHOD, "0"),
+                (tag::HEART_BT_INT, "30"),
+                (tag::RESET_SEQ_NUM_FLAG, "Y"),
+            ],
+        );
+        if real.send(&logon).is_ok() {
+            let reply = real.read_until(b"35=A\x01", Duration::from_secs(2));
+            if reply.windows(5).any(|w| w == b"35=A\x01") {
+                return Some(Instant::now());
+            }
+        }
+        if Instant::now() > end {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
