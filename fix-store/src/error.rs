@@ -57,22 +57,8 @@ pub enum FileStoreError {
     /// as a clean, shorter log. Opening refuses rather than reuse or lose
     /// sequence numbers; [`Recovery::TruncateCorruptTail`](crate::Recovery::TruncateCorruptTail)
     /// accepts the loss and keeps the sequence numbers already used.
-    #[error(
-        "store file {path} lost {} it once held, as {evidence} shows",
-        lost_numbers(*sent, *received)
-    )]
-    MissingRecords {
-        /// The segment file that lost records.
-        path: PathBuf,
-        /// The file that shows they existed (the sequence-number file, or
-        /// the next segment).
-        evidence: PathBuf,
-        /// Outgoing MsgSeqNums lost, first and last.
-        sent: Option<(SeqNum, SeqNum)>,
-        /// Incoming MsgSeqNums already processed that the store no longer
-        /// counts, first and last (they would be asked for again).
-        received: Option<(SeqNum, SeqNum)>,
-    },
+    #[error("{0}")]
+    MissingRecords(Box<MissingRecords>),
     /// A message is larger than a record can hold (4 GiB).
     #[error("message of {len} bytes is larger than a store record can hold")]
     MessageTooLarge {
@@ -106,6 +92,43 @@ impl FileStoreError {
 /// A closure for `map_err` that attaches `path` to an I/O error.
 pub(crate) fn at(path: &Path) -> impl FnOnce(io::Error) -> FileStoreError + '_ {
     move |source| FileStoreError::io(path, source)
+}
+
+/// What [`FileStoreError::MissingRecords`] reports: which file lost which
+/// records, and how that is known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "store file {path} lost {} it once held, as {evidence} shows",
+    lost_numbers(*sent, *received)
+)]
+#[non_exhaustive]
+pub struct MissingRecords {
+    /// The segment file that lost records.
+    pub path: PathBuf,
+    /// The file that shows they existed (the sequence-number file, or the
+    /// next segment).
+    pub evidence: PathBuf,
+    /// Outgoing MsgSeqNums lost, first and last.
+    pub sent: Option<(SeqNum, SeqNum)>,
+    /// Incoming MsgSeqNums already processed that the store no longer
+    /// counts, first and last (they would be asked for again).
+    pub received: Option<(SeqNum, SeqNum)>,
+}
+
+impl FileStoreError {
+    pub(crate) fn missing_records(
+        path: PathBuf,
+        evidence: PathBuf,
+        sent: Option<(SeqNum, SeqNum)>,
+        received: Option<(SeqNum, SeqNum)>,
+    ) -> FileStoreError {
+        FileStoreError::MissingRecords(Box::new(MissingRecords {
+            path,
+            evidence,
+            sent,
+            received,
+        }))
+    }
 }
 
 /// What [`FileStoreError::MissingRecords`] lost, in words.

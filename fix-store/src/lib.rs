@@ -105,6 +105,6 @@ mod recovery;
 mod seqnums;
 mod store;
 
-pub use error::FileStoreError;
+pub use error::{FileStoreError, MissingRecords};
 pub use options::{Durability, FileStoreOptions, HistoryLimit, Recovery};
 pub use store::{FileStore, StoreSummary};

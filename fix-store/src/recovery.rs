@@ -200,12 +200,12 @@ pub(crate) fn recover(
         if i > 0 && (state.0 < header.next_sender || state.1 < header.next_target) {
             // The closed segment before ends short of where this one
             // starts: records were cut from its end.
-            let missing = FileStoreError::MissingRecords {
-                path: path_of(*number - 1),
-                evidence: path.clone(),
-                sent: span(state.0, header.next_sender),
-                received: span(state.1, header.next_target),
-            };
+            let missing = FileStoreError::missing_records(
+                path_of(*number - 1),
+                path.clone(),
+                span(state.0, header.next_sender),
+                span(state.1, header.next_target),
+            );
             if !accept_loss {
                 return Err(missing);
             }
@@ -296,11 +296,13 @@ fn check_checkpoint(
         Some(&(_, valid)) => valid < c.len,
         None => c.segment > last,
     };
-    short.then(|| FileStoreError::MissingRecords {
-        path: path_of(c.segment),
-        evidence: evidence.to_path_buf(),
-        sent: span(next_sender, c.next_sender),
-        received: span(next_target, c.next_target),
+    short.then(|| {
+        FileStoreError::missing_records(
+            path_of(c.segment),
+            evidence.to_path_buf(),
+            span(next_sender, c.next_sender),
+            span(next_target, c.next_target),
+        )
     })
 }
 

@@ -44,15 +44,11 @@ fn a_cut_at_a_record_boundary_deep_in_a_segment_is_reported_with_file_and_number
         let err = FileStore::open(dir.path(), &k, FileStoreOptions::default(), t(2))
             .expect_err("a deep cut must not open silently");
         match &err {
-            FileStoreError::MissingRecords {
-                path: p,
-                sent,
-                received,
-                ..
-            } => {
-                assert_eq!(p, &path, "{back} back");
-                assert_eq!(*sent, Some((kept + 1, MESSAGES)), "{back} back");
-                assert_eq!(*received, Some((kept + 2, MESSAGES + 1)), "{back} back");
+            FileStoreError::MissingRecords(m) => {
+                assert_eq!(m.path, path, "{back} back");
+                assert_eq!(m.sent, Some((kept + 1, MESSAGES)), "{back} back");
+                assert_eq!(m.received, Some((kept + 2, MESSAGES + 1)), "{back} back");
+                assert!(m.evidence.to_string_lossy().ends_with(".seqnums"));
             }
             other => panic!("{back} back: expected MissingRecords, got {other:?}"),
         }
@@ -122,9 +118,9 @@ fn a_closed_segment_cut_at_a_record_boundary_is_reported() {
     let content = fs::read(middle).unwrap();
     fs::write(middle, &content[..*len as usize]).unwrap();
     match FileStore::open(dir.path(), &k, opts, t(1)) {
-        Err(FileStoreError::MissingRecords { path, sent, .. }) => {
-            assert_eq!(&path, middle);
-            assert_eq!(sent.map(|(first, _)| first), Some(seq + 1));
+        Err(FileStoreError::MissingRecords(m)) => {
+            assert_eq!(&m.path, middle);
+            assert_eq!(m.sent.map(|(first, _)| first), Some(seq + 1));
         }
         other => panic!("expected MissingRecords, got {other:?}"),
     }

@@ -304,10 +304,7 @@ fn damage_before_the_tail_is_a_corrupt_error_naming_file_and_offset() {
     assert_eq!(s.next_sender_seq_num(), 5);
     assert!(matches!(
         s.lost_on_open(),
-        Some(FileStoreError::MissingRecords {
-            sent: Some((2, 4)),
-            ..
-        })
+        Some(FileStoreError::MissingRecords(m)) if m.sent == Some((2, 4))
     ));
 }
 
