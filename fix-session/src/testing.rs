@@ -228,6 +228,8 @@ pub enum Recorded {
     Undelivered(MessageBuilder, UndeliveredReason),
     /// [`Event::Error`], as its message.
     Error(String),
+    /// [`Event::Warning`], as its message.
+    Warning(String),
 }
 
 impl Recorded {
@@ -257,6 +259,7 @@ impl Recorded {
             Event::Garbled { error, .. } => Recorded::Garbled(error),
             Event::Undelivered { msg, reason } => Recorded::Undelivered(msg, reason),
             Event::Error(e) => Recorded::Error(e.to_string()),
+            Event::Warning(w) => Recorded::Warning(w.to_string()),
         }
     }
 }
@@ -311,6 +314,17 @@ impl Output {
             .iter()
             .filter_map(|e| match e {
                 Recorded::Error(e) => Some(e.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The warnings reported, as text.
+    pub fn warnings(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Recorded::Warning(w) => Some(w.clone()),
                 _ => None,
             })
             .collect()

