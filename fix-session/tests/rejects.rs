@@ -17,6 +17,13 @@ fn established_in(version: FixVersion) -> Driver {
     d
 }
 
+/// As [`established_in`], validating against the version's dictionary.
+fn validating_in(version: FixVersion) -> Driver {
+    let mut d = established_in(version);
+    d.session.set_dictionary(Dictionary::builtin(version));
+    d
+}
+
 /// The position of the first field `t` in `m`.
 fn position(m: &Sent, t: Tag) -> Option<usize> {
     m.fields.iter().position(|(x, _)| *x == t)
@@ -151,9 +158,7 @@ fn heartbeat_with_repeated_tag(d: &mut Driver) -> fixrs_session::testing::PeerMe
 
 #[test]
 fn case_14h_fix42_reject_leaves_out_a_reason_the_version_lacks() {
-    let mut d = established_in(FixVersion::Fix42);
-    d.session
-        .set_dictionary(Dictionary::builtin(FixVersion::Fix42));
+    let mut d = validating_in(FixVersion::Fix42);
     let msg = heartbeat_with_repeated_tag(&mut d);
     let out = d.receive(msg);
     let reject = only(&out, b"3");
@@ -178,9 +183,7 @@ fn case_14h_fix42_reject_leaves_out_a_reason_the_version_lacks() {
 
 #[test]
 fn case_14h_fix43_reject_carries_reason_13() {
-    let mut d = established_in(FixVersion::Fix43);
-    d.session
-        .set_dictionary(Dictionary::builtin(FixVersion::Fix43));
+    let mut d = validating_in(FixVersion::Fix43);
     let msg = heartbeat_with_repeated_tag(&mut d);
     let out = d.receive(msg);
     let reject = only(&out, b"3");
@@ -189,9 +192,7 @@ fn case_14h_fix43_reject_carries_reason_13() {
 
 #[test]
 fn case_14d_fix42_reject_keeps_a_reason_the_version_defines() {
-    let mut d = established_in(FixVersion::Fix42);
-    d.session
-        .set_dictionary(Dictionary::builtin(FixVersion::Fix42));
+    let mut d = validating_in(FixVersion::Fix42);
     let utc = d.clock.utc();
     let msg = d.peer.msg(b"0", utc).set(tag::TEST_REQ_ID, "");
     let out = d.receive(msg);
@@ -202,9 +203,7 @@ fn case_14d_fix42_reject_keeps_a_reason_the_version_defines() {
 
 #[test]
 fn case_14a_fix41_reject_names_the_tag_in_the_text() {
-    let mut d = established_in(FixVersion::Fix41);
-    d.session
-        .set_dictionary(Dictionary::builtin(FixVersion::Fix41));
+    let mut d = validating_in(FixVersion::Fix41);
     let utc = d.clock.utc();
     let msg = d.peer.msg(b"0", utc).set(999, "x");
     let out = d.receive(msg);
