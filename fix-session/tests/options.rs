@@ -309,6 +309,28 @@ fn case_1s_a_reset_on_logon_logon_seqnum_too_high_sends_resend_request() {
 }
 
 #[test]
+fn case_1s_a_reset_on_logon_ignores_the_peers_next_expected_from_before_the_reset() {
+    let mut config = acceptor();
+    config.reset_on_logon = true;
+    config.send_next_expected_msg_seq_num = true;
+    let mut d = established(config);
+    d.send(&order(1));
+    d.link_down();
+    d.link_up();
+    d.peer.next_seq = 1;
+    // The peer expects our 3, which the reset made 1.
+    let logon = d
+        .peer
+        .logon(30, d.clock.utc())
+        .set(tag::NEXT_EXPECTED_MSG_SEQ_NUM, "3");
+    let out = d.receive(logon);
+    let reply = only(&out, b"A");
+    assert_eq!(reply.seq(), 1);
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert_eq!(d.session.state(), SessionState::Established);
+}
+
+#[test]
 fn case_1s_a_reset_on_logon_answers_a_requested_reset_with_the_flag() {
     let mut d = reset_on_logon_acceptor_reconnected();
     d.peer.next_seq = 1;

@@ -921,12 +921,14 @@ impl Session {
         // Logon's MsgSeqNum is checked against the reset numbers like any
         // other (too high: ResendRequest after the reply).
         let reset = acceptor && (reset_flag || tell_peer || self.config.reset_on_logon);
-        // After a reset the peer's NextExpectedMsgSeqNum refers to numbers
-        // that are gone.
-        let (seq, next_expected) = match (tell_peer, reset) {
-            (true, _) => (1, None),
-            (false, true) => (seq, None),
-            (false, false) => (seq, next_expected),
+        // After a reset the peer did not ask for, its NextExpectedMsgSeqNum
+        // refers to numbers that are gone.
+        let (seq, next_expected) = if tell_peer {
+            (1, None)
+        } else if reset && !reset_flag {
+            (seq, None)
+        } else {
+            (seq, next_expected)
         };
         self.peer_sent_next_expected = next_expected.is_some();
 
