@@ -149,7 +149,28 @@ fn a_receiving_acceptor_killed_with_sigkill_asks_again_only_for_the_last_moments
             flow.store(false, Ordering::Release);
             assert!(wait_until(LONG, || idle.load(Ordering::Acquire)));
             assert!(wait_until(LONG, || ini.backlog() == 0));
-            std::thread::sleep(Duration::from_millis(500));
+            // Idle once its store files count everything sent, which is
+            // what flushing once per pass of the loop must bring about
+            // while it sends nothing.
+            let sent = ini.out_seq_num();
+            let key = fixrs_session::SessionConfig::new(
+                Role::Acceptor,
+                fixrs_proto::FixVersion::Fix44,
+                "RECV_ACC",
+                "RECV_INI",
+            )
+            .key();
+            let on_disk = || {
+                fixrs_store::FileStore::inspect(&store, &key)
+                    .ok()
+                    .flatten()
+                    .map(|s| s.next_target_seq_num)
+            };
+            assert!(
+                wait_until(LONG, || on_disk() == Some(sent)),
+                "round {round}: the acceptor's files count {:?} of {sent}",
+                on_disk()
+            );
         }
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
