@@ -172,7 +172,7 @@ fn exchange(dir: &Path, acceptor_extra: &str, initiator_extra: &str) {
         &["initiator", "-c", &initiator_cfg],
         ":wait logon 30\n\
          35=D|34=5|11=BAD\n\
-         35=D|11=ORD-1|Symbol=EUR/USD|54=1|38=100|40=1\n\
+         35=D|11=ORD-1|Symbol=EUR/USD|54=1|60=20250102-09:30:00|38=100|40=1\n\
          :expect 8 30\n\
          q\n",
         LIMIT,

@@ -70,8 +70,15 @@ fn sessions_from_settings_files_log_on_with_file_stores_and_logs() {
     for s in inis.iter().chain(accs.iter()) {
         expect_state(s, SessionState::Established, LONG);
     }
+    // A NewOrderSingle valid in FIX 4.4: settings-file sessions validate
+    // against the built-in dictionary by default (UseDataDictionary=Y).
+    use fixrs_proto::FieldWriter;
     let mut m = fixrs_proto::MessageBuilder::new(b"D");
-    fixrs_proto::FieldWriter::push_str(&mut m, fixrs_proto::tag::CL_ORD_ID, "X");
+    m.push_str(fixrs_proto::tag::CL_ORD_ID, "X")
+        .push_str(fixrs_proto::fields::SYMBOL, "EUR/USD")
+        .push_char(fixrs_proto::fields::SIDE, b'1')
+        .push_str(fixrs_proto::fields::TRANSACT_TIME, "20240115-10:30:00.000")
+        .push_char(fixrs_proto::fields::ORD_TYPE, b'1');
     for s in &inis {
         s.put(&m).expect("put");
     }

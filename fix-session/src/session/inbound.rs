@@ -2,7 +2,7 @@
 //! SendingTime, MsgSeqNum), the Logon handshake, and the handling of each
 //! session-level message; application messages are delivered as events.
 
-use super::outbound::supports_next_expected;
+use super::outbound::{supports_next_expected, Rejected};
 use super::{Ending, LogoutKind, ResendProgress, Session, Timer, MAX_SEQ_NUM};
 use crate::config::Role;
 use crate::error::SessionError;
@@ -112,6 +112,34 @@ impl Session {
         });
     }
 
+    /// Validates `msg` against the session's dictionary, if it has one and
+    /// UseDataDictionary is on.
+    fn validate(&mut self, msg: &Message<'_>) -> Result<(), ValidationError> {
+        let result = match &self.dictionary {
+            Some(dict) if self.config.validation.use_data_dictionary => {
+                self.validator.validate(dict, msg)
+            }
+            _ => Ok(()),
+        };
+        match result {
+            // FIX 4.0 defines no ResetSeqNumFlag(141), but sessions that
+            // reset (this engine's, QuickFIX's) send it on Logon anyway.
+            Err(
+                ValidationError::InvalidTagNumber {
+                    tag: tag::RESET_SEQ_NUM_FLAG,
+                }
+                | ValidationError::TagNotDefinedForMsgType {
+                    tag: tag::RESET_SEQ_NUM_FLAG,
+                },
+            ) if self.config.version == fixrs_proto::FixVersion::Fix40
+                && msg.msg_type() == msg_type::LOGON =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
     /// Counts the message `seq` as processed if it was the one expected.
     fn count_if_expected(&mut self, seq: SeqNum) {
         if seq == self.next_target {
@@ -131,7 +159,7 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        self.send_reject(seq, msg.msg_type(), reason, ref_tag, text, now, utc);
+        self.send_reject(seq, Rejected::Message(msg), reason, ref_tag, text, now, utc);
         self.count_if_expected(seq);
     }
 
@@ -185,6 +213,28 @@ impl Session {
             return;
         }
         let poss_dup = msg.get(tag::POSS_DUP_FLAG) == Some(b"Y");
+        let acted_on_at_once = match msg_type {
+            msg_type::SEQUENCE_RESET => msg.get(tag::GAP_FILL_FLAG) != Some(b"Y"),
+            msg_type::LOGON => msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y"),
+            msg_type::RESEND_REQUEST | msg_type::LOGOUT => true,
+            _ => false,
+        };
+        if acted_on_at_once {
+            // Acted on whatever their MsgSeqNum; validated first, as
+            // QuickFIX validates every message before acting on it.
+            if let Err(e) = self.validate(msg) {
+                let text = e.text();
+                return self.reject_and_count(
+                    msg,
+                    seq,
+                    e.reason(),
+                    e.ref_tag_id(),
+                    Some(text),
+                    now,
+                    utc,
+                );
+            }
+        }
         match msg_type {
             msg_type::SEQUENCE_RESET if msg.get(tag::GAP_FILL_FLAG) != Some(b"Y") => {
                 return self.on_sequence_reset(msg, seq, now, utc);
@@ -227,22 +277,16 @@ impl Session {
                 utc,
             );
         }
-        if let Some(dict) = self
-            .dictionary
-            .as_ref()
-            .filter(|_| self.config.validation.use_data_dictionary)
-        {
-            if let Err(e) = self.validator.validate(dict, msg) {
-                return self.reject_and_count(
-                    msg,
-                    seq,
-                    e.reason(),
-                    e.ref_tag_id(),
-                    Some(e.text()),
-                    now,
-                    utc,
-                );
-            }
+        if let Err(e) = self.validate(msg) {
+            return self.reject_and_count(
+                msg,
+                seq,
+                e.reason(),
+                e.ref_tag_id(),
+                Some(e.text()),
+                now,
+                utc,
+            );
         }
         match msg_type {
             msg_type::HEARTBEAT => {
@@ -301,7 +345,7 @@ impl Session {
         if !supported {
             self.send_business_reject(
                 seq,
-                msg_type,
+                Rejected::Message(msg),
                 BusinessRejectReason::UnsupportedMessageType,
                 "Unsupported Message Type",
                 now,
@@ -643,7 +687,7 @@ impl Session {
                 };
                 self.send_reject(
                     seq,
-                    msg.msg_type(),
+                    Rejected::Message(msg),
                     reason,
                     Some(tag::NEW_SEQ_NO),
                     None,
@@ -666,7 +710,7 @@ impl Session {
                 );
                 self.send_reject(
                     seq,
-                    msg.msg_type(),
+                    Rejected::Message(msg),
                     SessionRejectReason::ValueIsIncorrect,
                     Some(tag::NEW_SEQ_NO),
                     Some(&text),
@@ -838,6 +882,39 @@ impl Session {
                 return self.invalid_logon("MsgSeqNum(34) missing or invalid".to_string(), now, utc)
             }
         };
+        // The Logon is validated like any message, before it is acted on
+        // (as QuickFIX does); a FIXT.1.1 Logon must name the peer's
+        // application version even without a dictionary. A problem is
+        // answered with Reject, then Logout (1S d, 1B d).
+        let problem = match self.validate(msg) {
+            Err(e) => Some((e.reason(), e.ref_tag_id(), e.to_string())),
+            Ok(()) if self.config.version.is_fixt() => match msg.get(tag::DEFAULT_APPL_VER_ID) {
+                None => Some((
+                    SessionRejectReason::RequiredTagMissing,
+                    Some(tag::DEFAULT_APPL_VER_ID),
+                    "required tag 1137 (DefaultApplVerID) missing".to_string(),
+                )),
+                Some([]) => Some((
+                    SessionRejectReason::TagSpecifiedWithoutValue,
+                    Some(tag::DEFAULT_APPL_VER_ID),
+                    "tag 1137 (DefaultApplVerID) specified without a value".to_string(),
+                )),
+                Some(_) => None,
+            },
+            Ok(()) => None,
+        };
+        if let Some((reason, ref_tag, text)) = problem {
+            self.send_reject(
+                seq,
+                Rejected::Message(msg),
+                reason,
+                ref_tag,
+                Some(reason.description()),
+                now,
+                utc,
+            );
+            return self.invalid_logon(format!("Invalid Logon: {text}"), now, utc);
+        }
         let sending_time_ok = match msg.get_as::<UtcTimestamp>(tag::SENDING_TIME) {
             Ok(t) => !self.config.check_latency || self.within_latency(t, utc),
             Err(_) => false,
@@ -1026,7 +1103,10 @@ impl Session {
                         let msg_type = raw_field(frame, tag::MSG_TYPE).unwrap_or_default();
                         self.send_reject(
                             seq,
-                            msg_type,
+                            Rejected::Raw {
+                                bytes: frame,
+                                msg_type,
+                            },
                             e.reason(),
                             e.ref_tag_id(),
                             Some(e.text()),

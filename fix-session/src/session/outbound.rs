@@ -4,7 +4,7 @@
 
 use super::Session;
 use crate::config::{Role, SessionConfig};
-use crate::event::QueuedEvent;
+use crate::event::{QueuedEvent, RejectedMessage};
 use crate::store::{SeqNum, StoreError};
 use fixrs_proto::admin::{
     AdminMessage, BusinessMessageReject, Heartbeat, Logon, Logout, Reject, ResendRequest,
@@ -12,10 +12,34 @@ use fixrs_proto::admin::{
 };
 use fixrs_proto::tag;
 use fixrs_proto::{
-    BusinessRejectReason, Encoder, FieldWriter, FixVersion, MessageBuilder, SessionRejectReason,
-    Tag, UtcTimestamp,
+    BusinessRejectReason, Encoder, FieldWriter, FixVersion, Message, MessageBuilder,
+    SessionRejectReason, Tag, UtcTimestamp,
 };
 use std::time::Instant;
+
+/// A received message a Reject answers: it is reported to the application
+/// with the Reject.
+#[derive(Clone, Copy)]
+pub(super) enum Rejected<'m> {
+    /// A message split into fields.
+    Message(&'m Message<'m>),
+    /// A frame that could not be split, with its MsgType as far as found.
+    Raw {
+        /// The frame.
+        bytes: &'m [u8],
+        /// MsgType(35), empty if not found.
+        msg_type: &'m [u8],
+    },
+}
+
+impl Rejected<'_> {
+    fn msg_type(&self) -> &[u8] {
+        match self {
+            Rejected::Message(m) => m.msg_type(),
+            Rejected::Raw { msg_type, .. } => msg_type,
+        }
+    }
+}
 
 /// The "up to the last message" EndSeqNo(16) of FIX 4.0 and 4.1.
 pub(crate) const END_SEQ_NO_INFINITY_OLD: SeqNum = 999_999;
@@ -252,7 +276,7 @@ impl Session {
     pub(super) fn send_reject(
         &mut self,
         ref_seq_num: SeqNum,
-        ref_msg_type: &[u8],
+        rejected: Rejected<'_>,
         reason: SessionRejectReason,
         ref_tag: Option<Tag>,
         text: Option<&str>,
@@ -260,6 +284,7 @@ impl Session {
         utc: UtcTimestamp,
     ) {
         let text = text.unwrap_or(reason.description());
+        let ref_msg_type = rejected.msg_type();
         // FIX 4.0 and 4.1 Rejects have RefSeqNum and Text only.
         let modern = !matches!(self.config.version, FixVersion::Fix40 | FixVersion::Fix41);
         let reject = Reject {
@@ -270,11 +295,23 @@ impl Session {
             text: Some(text),
         };
         self.send_admin(&reject, now, utc);
+        let message = self.keep_rejected(rejected);
         self.events.push_back(QueuedEvent::Rejected {
             ref_seq_num: Some(ref_seq_num),
             reason: Some(reason),
+            ref_tag_id: ref_tag.filter(|_| modern),
+            business_reason: None,
             text: text.to_string(),
+            message,
         });
+    }
+
+    /// Keeps a rejected message until its event is polled.
+    fn keep_rejected(&mut self, rejected: Rejected<'_>) -> RejectedMessage {
+        match rejected {
+            Rejected::Message(m) => RejectedMessage::Stashed(self.inbox.push(m)),
+            Rejected::Raw { bytes, .. } => RejectedMessage::Raw(bytes.to_vec()),
+        }
     }
 
     /// Sends BusinessMessageReject(j) of the message `ref_seq_num` (a
@@ -282,12 +319,13 @@ impl Session {
     pub(super) fn send_business_reject(
         &mut self,
         ref_seq_num: SeqNum,
-        ref_msg_type: &[u8],
+        rejected: Rejected<'_>,
         reason: BusinessRejectReason,
         text: &str,
         now: Instant,
         utc: UtcTimestamp,
     ) {
+        let ref_msg_type = rejected.msg_type();
         if matches!(self.config.version, FixVersion::Fix40 | FixVersion::Fix41) {
             let reject = Reject {
                 ref_seq_num: seq_num(ref_seq_num),
@@ -304,10 +342,15 @@ impl Session {
             };
             self.send_admin(&reject, now, utc);
         }
+        let message = self.keep_rejected(rejected);
+        let modern = !matches!(self.config.version, FixVersion::Fix40 | FixVersion::Fix41);
         self.events.push_back(QueuedEvent::Rejected {
             ref_seq_num: Some(ref_seq_num),
             reason: None,
+            ref_tag_id: None,
+            business_reason: Some(reason).filter(|_| modern),
             text: text.to_string(),
+            message,
         });
     }
 }
