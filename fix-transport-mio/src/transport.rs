@@ -324,3 +324,30 @@ impl SocketOptions {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listeners_and_bound_connects_follow_socket_reuse_address() {
+        for reuse in [true, false] {
+            let listener = listen_on("127.0.0.1:0".parse().expect("addr"), reuse).expect("listen");
+            assert_eq!(
+                socket2::SockRef::from(&listener)
+                    .reuse_address()
+                    .expect("option"),
+                reuse
+            );
+            let to = listener.local_addr().expect("addr");
+            let source = "127.0.0.1:0".parse().expect("addr");
+            let stream = connect_from(to, Some(source), reuse).expect("connect");
+            assert_eq!(
+                socket2::SockRef::from(&stream)
+                    .reuse_address()
+                    .expect("option"),
+                reuse
+            );
+        }
+    }
+}

@@ -333,9 +333,10 @@ impl TlsClientBuilder {
             if crls.is_empty() {
                 builder.with_root_certificates(roots)
             } else {
-                let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                    .with_crls(crls)
-                    .build()?;
+                let verifier =
+                    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                        .with_crls(crls)
+                        .build()?;
                 builder.with_webpki_verifier(verifier)
             }
         } else {

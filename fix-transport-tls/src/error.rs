@@ -37,7 +37,9 @@ pub enum TlsConfigError {
         path: PathBuf,
     },
     /// A TLSCipherSuites entry names a suite of an older TLS version.
-    #[error("TLSCipherSuites names {0:?}, which is not a TLS 1.3 cipher suite (use SSLCipherSuite)")]
+    #[error(
+        "TLSCipherSuites names {0:?}, which is not a TLS 1.3 cipher suite (use SSLCipherSuite)"
+    )]
     NotTls13CipherSuite(String),
     /// A file that should hold a private key holds none.
     #[error("{path}: no PEM private key found")]

@@ -668,7 +668,10 @@ fn ca_directory_revocation_lists_and_tls13_suites_from_settings() {
     // TLS 1.3 suites as TLSCipherSuites says, first; TLS 1.2 ones follow.
     let tls = settings.sessions[0].tls.clone().expect("tls");
     let server_config = TlsServerConfig::from_settings(&tls).expect("server config");
-    let suites = &server_config.rustls_config().crypto_provider().cipher_suites;
+    let suites = &server_config
+        .rustls_config()
+        .crypto_provider()
+        .cipher_suites;
     assert_eq!(
         format!("{:?}", suites[0].suite()),
         "TLS13_CHACHA20_POLY1305_SHA256"
@@ -705,7 +708,10 @@ fn ca_directory_revocation_lists_and_tls13_suites_from_settings() {
     // REVOKED: the acceptor refuses its certificate.
     let err = wait_for_tls_error(&events["REVOKED"]);
     assert!(
-        matches!(err, TlsError::PeerAlert(AlertDescription::CertificateRevoked)),
+        matches!(
+            err,
+            TlsError::PeerAlert(AlertDescription::CertificateRevoked)
+        ),
         "{err:?}"
     );
     // WARY: refuses the acceptor's revoked certificate.
@@ -737,10 +743,17 @@ fn a_directory_without_certificates_or_a_file_without_revocation_lists_is_an_err
         .build()
         .expect_err("no crl");
     assert!(err.to_string().contains("note.txt"), "{err}");
-    assert!(err.to_string().contains("no PEM certificate revocation list"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("no PEM certificate revocation list"),
+        "{err}"
+    );
     let err = TlsClientConfig::builder()
         .tls13_cipher_suites(&["ECDHE-RSA-AES128-GCM-SHA256"])
         .build()
         .expect_err("not a TLS 1.3 suite");
-    assert!(err.to_string().contains("not a TLS 1.3 cipher suite"), "{err}");
+    assert!(
+        err.to_string().contains("not a TLS 1.3 cipher suite"),
+        "{err}"
+    );
 }
