@@ -347,11 +347,27 @@ impl Application for ConsoleApp {
     }
 
     fn on_reject(&mut self, _: &SessionHandle, rejection: &Rejection<'_>) {
-        let seq = rejection
-            .ref_seq_num
-            .map(|s| format!(" (MsgSeqNum {s})"))
-            .unwrap_or_default();
-        self.send(SessionEvent::Rejected(format!("{}{seq}", rejection.text)));
+        // What the Reject said, and the message itself: a rejected message
+        // is shown, not lost.
+        let mut said = Vec::new();
+        if let Some(seq) = rejection.ref_seq_num {
+            said.push(format!("MsgSeqNum {seq}"));
+        }
+        if let Some(reason) = rejection.reason {
+            said.push(format!("SessionRejectReason {}", reason.code()));
+        }
+        if let Some(reason) = rejection.business_reason {
+            said.push(format!("BusinessRejectReason {}", reason.code()));
+        }
+        if let Some(t) = rejection.ref_tag_id {
+            said.push(format!("RefTagID {t}"));
+        }
+        self.send(SessionEvent::Rejected(format!(
+            "{} ({}): {}",
+            rejection.text,
+            said.join(", "),
+            crate::text::escape_frame(rejection.bytes, 1000)
+        )));
     }
 
     fn on_undelivered(
