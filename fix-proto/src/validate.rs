@@ -17,7 +17,7 @@
 //! | empty value | 4 | the tag |
 //! | value not in the field's enumeration | 5 | the tag |
 //! | value not in the field's data format | 6 | the tag |
-//! | MsgType not in the dictionary | 11 | 35 |
+//! | MsgType not in the dictionary | 11 | none (as QuickFIX) |
 //! | tag appears twice (outside repeating groups) | 13 | the tag |
 //! | header field after the body, body field after the trailer, or 8, 9, 35 not first | 14 | the tag |
 //! | group entry not starting with its delimiter, or members out of order | 15 | the tag |
@@ -241,7 +241,8 @@ impl ValidationError {
             | ValidationError::TagAppearsMoreThanOnce { tag }
             | ValidationError::TagOutOfOrder { tag }
             | ValidationError::GroupFieldsOutOfOrder { tag, .. } => Some(tag),
-            ValidationError::InvalidMsgType => Some(tag::MSG_TYPE),
+            // As QuickFIX: the Reject names no field.
+            ValidationError::InvalidMsgType => None,
             ValidationError::IncorrectNumInGroupCount { count_tag, .. } => Some(count_tag),
             ValidationError::SohInValue { after } => after,
         }

@@ -198,8 +198,14 @@ fn case_2q_msg_type_unknown_to_the_dictionary() {
     let utc = d.clock.utc();
     let msg = d.peer.msg(b"ZZ", utc);
     let out = d.receive(msg);
-    let reject = assert_rejected(&d, &out, 11, 35);
+    let reject = only(&out, b"3");
+    assert_eq!(reject.num(tag::REF_SEQ_NUM), Some(2));
+    assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(11));
+    // As QuickFIX: RefMsgType(372) names the type, no RefTagID(371).
+    assert_eq!(reject.num(tag::REF_TAG_ID), None);
     assert_eq!(reject.text(tag::REF_MSG_TYPE).as_deref(), Some("ZZ"));
+    assert!(out.app_messages().is_empty());
+    assert_eq!(d.session.next_target_seq_num(), 3);
 }
 
 #[test]

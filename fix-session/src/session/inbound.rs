@@ -271,7 +271,8 @@ impl Session {
                 msg,
                 seq,
                 SessionRejectReason::InvalidMsgType,
-                Some(tag::MSG_TYPE),
+                // As QuickFIX: RefMsgType(372) says it, no RefTagID.
+                None,
                 None,
                 now,
                 utc,
