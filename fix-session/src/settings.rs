@@ -296,6 +296,7 @@ impl Settings {
         let mut loader = DictionaryLoader::new();
         for s in &mut self.sessions {
             s.dictionary = loader.load(s, &mut read)?;
+            s.app_dictionaries = loader.load_by_appl_ver_id(s, &mut read)?;
         }
         Ok(())
     }
@@ -331,6 +332,10 @@ pub struct SessionSettings {
     /// creates the session); `None` before that, and with
     /// UseDataDictionary=N.
     pub dictionary: Option<SessionDictionary>,
+    /// For FIXT.1.1: the dictionaries of other application versions
+    /// (AppDataDictionary.`<ApplVerID>`, each combined with the transport
+    /// dictionary), loaded with `dictionary`.
+    pub app_dictionaries: Vec<(FixVersion, SessionDictionary)>,
     /// How an initiator connects (source addresses, host selection).
     pub connect: ConnectSettings,
     /// For acceptors: the only IP addresses connections are taken from
@@ -454,15 +459,72 @@ impl DictionaryLoader {
                 None => SessionDictionary::Static(Dictionary::builtin(version)),
             }));
         }
-        let (transport_path, app_path) = (&d.transport_data_dictionary, &d.app_data_dictionary);
-        if transport_path.is_none() && app_path.is_none() {
-            return Ok(Some(SessionDictionary::Static(Dictionary::builtin(
-                version,
-            ))));
+        // AppDataDictionary, else AppDataDictionary.<DefaultApplVerID>.
+        let (app_path, app_line) = match (
+            &d.app_data_dictionary,
+            d.app_data_dictionaries.get(&version),
+        ) {
+            (Some(path), _) => (Some(path), d.lines[2]),
+            (None, Some(path)) => (
+                Some(path),
+                d.version_lines.get(&version).copied().unwrap_or(0),
+            ),
+            (None, None) => (None, 0),
+        };
+        self.combined_for(session, version, app_path, app_line, read)
+            .map(Some)
+    }
+
+    /// The dictionaries of the application versions a FIXT.1.1 session
+    /// names with AppDataDictionary.`<ApplVerID>`, each combined with its
+    /// transport dictionary (none with UseDataDictionary=N or for FIX
+    /// 4.x).
+    pub fn load_by_appl_ver_id<F>(
+        &mut self,
+        session: &SessionSettings,
+        read: &mut F,
+    ) -> Result<Vec<(FixVersion, SessionDictionary)>, SettingsError>
+    where
+        F: FnMut(&Path) -> std::io::Result<String>,
+    {
+        let config = &session.config;
+        if !config.validation.use_data_dictionary || !config.version.is_fixt() {
+            return Ok(Vec::new());
         }
-        let key = (transport_path.clone(), app_path.clone(), version);
+        let d = &session.dictionaries;
+        let mut out = Vec::with_capacity(d.app_data_dictionaries.len());
+        for (&version, path) in &d.app_data_dictionaries {
+            let line = d.version_lines.get(&version).copied().unwrap_or(0);
+            out.push((
+                version,
+                self.combined_for(session, version, Some(path), line, read)?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The session's transport dictionary combined with the application
+    /// dictionary in `app_path`, else the built-in one of `version` (a FIX
+    /// 5.0 version, then).
+    fn combined_for<F>(
+        &mut self,
+        session: &SessionSettings,
+        version: FixVersion,
+        app_path: Option<&PathBuf>,
+        app_line: usize,
+        read: &mut F,
+    ) -> Result<SessionDictionary, SettingsError>
+    where
+        F: FnMut(&Path) -> std::io::Result<String>,
+    {
+        let d = &session.dictionaries;
+        let transport_path = &d.transport_data_dictionary;
+        if transport_path.is_none() && app_path.is_none() {
+            return Ok(SessionDictionary::Static(Dictionary::builtin(version)));
+        }
+        let key = (transport_path.clone(), app_path.cloned(), version);
         if let Some(dict) = self.combined.get(&key) {
-            return Ok(Some(SessionDictionary::Shared(dict.clone())));
+            return Ok(SessionDictionary::Shared(dict.clone()));
         }
         let (transport_file, app_file);
         let transport: &Dictionary = match transport_path {
@@ -484,13 +546,17 @@ impl DictionaryLoader {
             }
             None => Dictionary::fixt11(),
         };
+        let app_key = match &d.app_data_dictionary {
+            Some(default) if Some(default) == app_path => "AppDataDictionary".to_string(),
+            _ => format!("AppDataDictionary.{}", version.name()),
+        };
         let app: &Dictionary = match app_path {
             Some(path) => {
-                let a = self.file(d.lines[2], "AppDataDictionary", path, read)?;
+                let a = self.file(app_line, &app_key, path, read)?;
                 if a.fix_type() != "FIX" {
                     return Err(SettingsError::Dictionary {
-                        line: d.lines[2],
-                        key: "AppDataDictionary".to_string(),
+                        line: app_line,
+                        key: app_key,
                         path: path.clone(),
                         reason: format!(
                             "a {} dictionary, not an application dictionary",
@@ -505,7 +571,7 @@ impl DictionaryLoader {
         };
         let dict = Arc::new(Dictionary::combine(transport, app));
         self.combined.insert(key, dict.clone());
-        Ok(Some(SessionDictionary::Shared(dict)))
+        Ok(SessionDictionary::Shared(dict))
     }
 
     /// The dictionary in the file `path`, read and decoded once.
@@ -636,8 +702,14 @@ pub struct DictionarySettings {
     /// The application dictionary of a FIXT.1.1 session
     /// (AppDataDictionary).
     pub app_data_dictionary: Option<PathBuf>,
+    /// Application dictionaries of a FIXT.1.1 session by application
+    /// version (AppDataDictionary.`<ApplVerID>`), for messages whose
+    /// ApplVerID(1128), or the peer's DefaultApplVerID, names it.
+    pub app_data_dictionaries: BTreeMap<FixVersion, PathBuf>,
     /// The lines of the three keys, for error messages (0 if unset).
     lines: [usize; 3],
+    /// The lines of the AppDataDictionary.`<ApplVerID>` keys.
+    version_lines: BTreeMap<FixVersion, usize>,
 }
 
 /// TLS protocol versions allowed (SSLProtocol).
@@ -842,6 +914,8 @@ keys! {
         "Session-layer dictionary of a FIXT.1.1 session (header, trailer, session messages).";
     "AppDataDictionary", DICTIONARIES, "the built-in one of DefaultApplVerID", "AppDataDictionary=spec/FIX50SP2.xml",
         "Application dictionary of a FIXT.1.1 session.";
+    "AppDataDictionary.<ApplVerID>", DICTIONARIES, "none", "AppDataDictionary.FIX.4.4=spec/FIX44.xml",
+        "Application dictionary of another version (`FIX.4.4`, `FIX.5.0SP1`... or the ApplVerID value `6`, `8`...) for a FIXT.1.1 session: application messages whose ApplVerID(1128) names that version, or all of them when the peer's Logon gives it as DefaultApplVerID, are validated against it. For DefaultApplVerID's own version it stands for AppDataDictionary.";
     "StartTime", SCHEDULE, "none (always in session)", "StartTime=08:00:00",
         "Start of each session period, `HH:MM:SS` (or `HH:MM`), optionally followed by a time zone (`08:00:00 America/New_York`) that overrides TimeZone. A new period resets sequence numbers.";
     "EndTime", SCHEDULE, "none (always in session)", "EndTime=17:00:00",
@@ -1244,6 +1318,7 @@ macro_rules! partial {
             $($field: Slot<$ty>,)*
             alternates: BTreeMap<u32, Alternate>,
             logon_fields: BTreeMap<Tag, At<String>>,
+            app_dictionaries: BTreeMap<FixVersion, At<PathBuf>>,
         }
 
         impl Partial {
@@ -1269,6 +1344,11 @@ macro_rules! partial {
                 }
                 for (tag, field) in &defaults.logon_fields {
                     self.logon_fields.entry(*tag).or_insert_with(|| field.clone());
+                }
+                for (version, file) in &defaults.app_dictionaries {
+                    self.app_dictionaries
+                        .entry(*version)
+                        .or_insert_with(|| file.clone());
                 }
                 self
             }
@@ -1464,6 +1544,17 @@ fn parse_appl_ver_id(v: &str) -> Option<FixVersion> {
         .ok()
         .or_else(|| FixVersion::from_appl_ver_id(v.as_bytes()))
         .filter(|version| version.is_fixt())
+}
+
+/// The application version of an AppDataDictionary.`<ApplVerID>` key:
+/// `FIX.4.4`, `FIX.5.0SP2` (QuickFIX's names) or the ApplVerID value.
+fn parse_appl_ver_qualifier(v: &str) -> Option<FixVersion> {
+    if v == "FIXT.1.1" {
+        return None;
+    }
+    FixVersion::from_str(v)
+        .ok()
+        .or_else(|| FixVersion::from_appl_ver_id(v.as_bytes()))
 }
 
 fn parse_clock_time(v: &str) -> Option<ClockTime> {
@@ -2074,6 +2165,36 @@ impl Partial {
                 parsed(e, "a port number from 1 to 65535", parse_positive)?,
             );
         }
+        if let Some(qualifier) = key.strip_prefix("AppDataDictionary.") {
+            let version = match parse_appl_ver_qualifier(qualifier) {
+                Some(version) => version,
+                None => {
+                    return Err(SettingsError::UnknownKey {
+                        line: e.line,
+                        key: key.to_string(),
+                        suggestion: Some("AppDataDictionary.<ApplVerID>"),
+                    })
+                }
+            };
+            if let Some(first) = self.app_dictionaries.get(&version) {
+                return Err(SettingsError::DuplicateKey {
+                    line: e.line,
+                    key: key.to_string(),
+                    first_line: first.line,
+                    first_key: first.key.clone(),
+                });
+            }
+            let value = parsed(e, PATH, |v| Some(PathBuf::from(v)))?;
+            self.app_dictionaries.insert(
+                version,
+                At {
+                    line: e.line,
+                    key: key.to_string(),
+                    value,
+                },
+            );
+            return Ok(());
+        }
         if let Some(number) = key.strip_prefix("LogonTag.") {
             let tag = match parse_positive::<Tag>(number) {
                 Some(tag) => tag,
@@ -2138,6 +2259,11 @@ fn alternate_number(text: &str) -> Option<u32> {
 /// The value of a slot, if set and not cleared.
 fn val<T>(slot: &Slot<T>) -> Option<&T> {
     slot.as_ref().and_then(|at| at.value.as_ref())
+}
+
+/// The line and key of a slot set and not cleared.
+fn line_and_key<T>(slot: &Slot<T>) -> Option<(usize, &str)> {
+    val_at(slot).map(|(_, at, key)| (at, key))
 }
 
 /// The slot's value if set and not cleared, with its line and key.
@@ -2324,6 +2450,14 @@ fn build_session(
         &p.app_data_dictionary,
         &mut dictionaries.app_data_dictionary,
     );
+    for (version, at) in &p.app_dictionaries {
+        if let Some(path) = &at.value {
+            dictionaries
+                .app_data_dictionaries
+                .insert(*version, path.clone());
+            dictionaries.version_lines.insert(*version, at.line);
+        }
+    }
     let line_of = |slot: &Slot<PathBuf>| val_at(slot).map_or(0, |(_, at, _)| at);
     dictionaries.lines = [
         line_of(&p.data_dictionary),
@@ -2336,16 +2470,23 @@ fn build_session(
         // kind alone is most likely a mistake worth a word.
         let fixt = config.version.is_fixt();
         let unused = if fixt {
-            val_at(&p.data_dictionary).filter(|_| {
+            line_and_key(&p.data_dictionary).filter(|_| {
                 dictionaries.transport_data_dictionary.is_none()
                     && dictionaries.app_data_dictionary.is_none()
+                    && dictionaries.app_data_dictionaries.is_empty()
             })
         } else {
-            val_at(&p.transport_data_dictionary)
-                .or(val_at(&p.app_data_dictionary))
+            let versioned = p
+                .app_dictionaries
+                .values()
+                .find(|at| at.value.is_some())
+                .map(|at| (at.line, at.key.as_str()));
+            line_and_key(&p.transport_data_dictionary)
+                .or(line_and_key(&p.app_data_dictionary))
+                .or(versioned)
                 .filter(|_| dictionaries.data_dictionary.is_none())
         };
-        if let Some((_, at, key)) = unused {
+        if let Some((at, key)) = unused {
             let reason = if fixt {
                 "FIXT.1.1 sessions read TransportDataDictionary and AppDataDictionary; the built-in dictionaries are used"
             } else {
@@ -2370,6 +2511,7 @@ fn build_session(
         file_log_path: val(&p.file_log_path).cloned(),
         dictionaries,
         dictionary: None,
+        app_dictionaries: Vec::new(),
         connect,
         allowed_remote_addresses: val(&p.allowed_remote_addresses)
             .cloned()

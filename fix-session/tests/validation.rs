@@ -672,3 +672,69 @@ fn case_1s_d_fixt_logon_without_default_appl_ver_id_is_refused() {
         d.establish();
     }
 }
+
+#[test]
+fn fixt_application_messages_use_the_dictionary_of_their_appl_ver_id() {
+    // A FIX.5.0SP2 acceptor that also knows FIX.4.2 orders, whose
+    // HandlInst(21) is required (it is not in FIX.5.0SP2).
+    let fix42 = Dictionary::combine(Dictionary::fixt11(), Dictionary::builtin(FixVersion::Fix42));
+    let config = fixrs_session::SessionConfig::acceptor(FixVersion::Fix50Sp2, "ACC", "INI");
+    let mut d = established(config);
+    d.session
+        .set_dictionary(Dictionary::builtin(FixVersion::Fix50Sp2));
+    d.session.set_app_dictionary(FixVersion::Fix42, fix42);
+    let order = |d: &mut Driver, appl_ver_id: Option<&str>| {
+        let utc = d.clock.utc();
+        let msg = d
+            .peer
+            .msg(b"D", utc)
+            .set(11, "ORD-1")
+            .set(55, "EUR/USD")
+            .set(54, "1")
+            .set_time(60, utc)
+            .set(40, "1");
+        match appl_ver_id {
+            Some(v) => msg.set(tag::APPL_VER_ID, v),
+            None => msg,
+        }
+    };
+    // FIX.5.0SP2 (the peer's DefaultApplVerID): no HandlInst needed.
+    let msg = order(&mut d, None);
+    let out = d.receive(msg);
+    assert_eq!(out.app_messages().len(), 1, "{:?}", out.messages());
+    let msg = order(&mut d, Some("9"));
+    assert_eq!(d.receive(msg).app_messages().len(), 1);
+    // ApplVerID FIX.4.2: FIX.4.2's dictionary, which requires it.
+    let msg = order(&mut d, Some("4"));
+    let out = d.receive(msg);
+    let reject = only(&out, b"3");
+    assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(1));
+    assert_eq!(reject.num(tag::REF_TAG_ID), Some(21));
+    // A version without a dictionary of its own: the session's.
+    let msg = order(&mut d, Some("8"));
+    assert_eq!(d.receive(msg).app_messages().len(), 1);
+}
+
+#[test]
+fn fixt_peer_default_appl_ver_id_chooses_the_dictionary() {
+    let fix42 = Dictionary::combine(Dictionary::fixt11(), Dictionary::builtin(FixVersion::Fix42));
+    let config = fixrs_session::SessionConfig::acceptor(FixVersion::Fix50Sp2, "ACC", "INI");
+    let mut d = Driver::new(config);
+    d.session
+        .set_dictionary(Dictionary::builtin(FixVersion::Fix50Sp2));
+    d.session.set_app_dictionary(FixVersion::Fix42, fix42);
+    // The peer logs on with DefaultApplVerID FIX.4.2.
+    d.peer.default_appl_ver_id = Some("4".to_string());
+    d.establish();
+    let utc = d.clock.utc();
+    let msg = d
+        .peer
+        .msg(b"D", utc)
+        .set(11, "ORD-1")
+        .set(55, "EUR/USD")
+        .set(54, "1")
+        .set_time(60, utc)
+        .set(40, "1");
+    let out = d.receive(msg);
+    assert_eq!(only(&out, b"3").num(tag::REF_TAG_ID), Some(21));
+}

@@ -120,6 +120,12 @@ pub struct SessionOptions {
     /// checked by the session layer only (header, sequence numbers,
     /// session messages' own fields).
     pub dictionary: Option<SessionDictionary>,
+    /// For FIXT.1.1 sessions: dictionaries of other application versions,
+    /// each a FIXT.1.1 transport dictionary combined with that version's
+    /// application dictionary, for the messages whose ApplVerID(1128), or
+    /// the peer's DefaultApplVerID, names the version (QuickFIX's
+    /// AppDataDictionary.`<ApplVerID>`). Needs `dictionary` too.
+    pub app_dictionaries: Vec<(FixVersion, SessionDictionary)>,
     /// The store; `None` for a [`FileStore`] under
     /// [`EngineSettings::file_store_path`] if set, else a [`MemoryStore`].
     pub store: Option<Box<dyn Store + Send>>,
@@ -156,6 +162,14 @@ impl std::fmt::Debug for SessionOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionOptions")
             .field("dictionary", &self.dictionary.as_ref().map(|d| d.name()))
+            .field(
+                "app_dictionaries",
+                &self
+                    .app_dictionaries
+                    .iter()
+                    .map(|(v, _)| v.name())
+                    .collect::<Vec<_>>(),
+            )
             .field("store", &self.store.as_ref().map(|_| "custom"))
             .field("file_log_path", &self.file_log_path)
             .field("accept_port", &self.accept_port)
@@ -494,6 +508,9 @@ impl FixEngine {
         if let Some(dictionary) = options.dictionary {
             session.set_dictionary(dictionary);
         }
+        for (version, dictionary) in options.app_dictionaries {
+            session.set_app_dictionary(version, dictionary);
+        }
         let new = Box::new(NewSession {
             allowed_remote_addresses: options.allowed_remote_addresses,
             session,
@@ -551,7 +568,8 @@ impl FixEngine {
     ) -> Result<SessionHandle, EngineError> {
         let (_, utc) = clock();
         let config = settings.config.clone();
-        let dictionary = self.session_dictionary(settings)?;
+        let mut loaded = settings.clone();
+        self.load_dictionaries(&mut loaded)?;
         let store: Option<Box<dyn Store + Send>> = match &settings.store.file_store_path {
             Some(dir) => {
                 let mut options = self
@@ -570,7 +588,8 @@ impl FixEngine {
             None => None,
         };
         let mut options = SessionOptions {
-            dictionary,
+            dictionary: loaded.dictionary,
+            app_dictionaries: loaded.app_dictionaries,
             store,
             file_log_path: settings.file_log_path.clone(),
             socket: Some(SocketOptions {
@@ -631,7 +650,7 @@ impl FixEngine {
             .iter()
             .map(|s| {
                 let mut s = s.clone();
-                s.dictionary = self.session_dictionary(&s)?;
+                self.load_dictionaries(&mut s)?;
                 Ok(s)
             })
             .collect::<Result<Vec<_>, EngineError>>()?;
@@ -646,18 +665,19 @@ impl FixEngine {
         Ok(handles)
     }
 
-    /// The dictionary a settings-file session validates against: the one
-    /// already loaded into it, else loaded now (each file once per engine,
-    /// shared between its sessions).
-    pub fn session_dictionary(
-        &self,
-        settings: &SessionSettings,
-    ) -> Result<Option<SessionDictionary>, EngineError> {
-        if let Some(d) = &settings.dictionary {
-            return Ok(Some(d.clone()));
+    /// Loads the data dictionaries of a settings-file session into its
+    /// `dictionary` and `app_dictionaries`, unless
+    /// [`Settings::load_dictionaries`](fixrs_session::Settings::load_dictionaries)
+    /// did: each file once per engine, shared between its sessions.
+    pub fn load_dictionaries(&self, settings: &mut SessionSettings) -> Result<(), EngineError> {
+        if settings.dictionary.is_some() {
+            return Ok(());
         }
         let mut loader = self.dictionaries.lock().map_err(|_| EngineError::Stopped)?;
-        Ok(loader.load(settings, &mut |path| std::fs::read_to_string(path))?)
+        let mut read = |path: &std::path::Path| std::fs::read_to_string(path);
+        settings.dictionary = loader.load(settings, &mut read)?;
+        settings.app_dictionaries = loader.load_by_appl_ver_id(settings, &mut read)?;
+        Ok(())
     }
 
     /// The addresses this engine listens on for settings-file acceptor

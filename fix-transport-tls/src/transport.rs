@@ -212,12 +212,10 @@ pub fn start_from_settings<A: Application>(
         .iter()
         .map(|s| {
             let mut s = s.clone();
-            s.dictionary = engine
-                .session_dictionary(&s)
-                .map_err(|source| SetupError::Engine {
-                    line: s.line,
-                    source,
-                })?;
+            let line = s.line;
+            engine
+                .load_dictionaries(&mut s)
+                .map_err(|source| SetupError::Engine { line, source })?;
             Ok(s)
         })
         .collect::<Result<Vec<_>, SetupError>>()?;

@@ -117,6 +117,23 @@ impl Session {
     fn validate(&mut self, msg: &Message<'_>) -> Result<(), ValidationError> {
         let result = match &self.dictionary {
             Some(dict) if self.config.validation.use_data_dictionary => {
+                // FIXT.1.1 application messages: the dictionary of the
+                // version ApplVerID(1128), else the peer's
+                // DefaultApplVerID, names, if the session has one.
+                let msg_type = msg.msg_type();
+                let app = !self.app_dictionaries.is_empty()
+                    && !msg_types::is_session_managed(msg_type)
+                    && msg_type != msg_type::REJECT;
+                let version = app
+                    .then(|| {
+                        msg.get(tag::APPL_VER_ID)
+                            .and_then(fixrs_proto::FixVersion::from_appl_ver_id)
+                            .or(self.peer_appl_ver_id)
+                    })
+                    .flatten();
+                let dict = version
+                    .and_then(|v| self.app_dictionaries.iter().find(|(av, _)| *av == v))
+                    .map_or(dict, |(_, d)| d);
                 self.validator.validate(dict, msg)
             }
             _ => Ok(()),
@@ -904,6 +921,11 @@ impl Session {
             },
             Ok(()) => None,
         };
+        if self.config.version.is_fixt() {
+            self.peer_appl_ver_id = msg
+                .get(tag::DEFAULT_APPL_VER_ID)
+                .and_then(fixrs_proto::FixVersion::from_appl_ver_id);
+        }
         if let Some((reason, ref_tag, text)) = problem {
             self.send_reject(
                 seq,

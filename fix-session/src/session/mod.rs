@@ -166,6 +166,10 @@ pub struct Session {
 
     // Validation.
     dictionary: Option<SessionDictionary>,
+    /// FIXT.1.1: dictionaries of other application versions.
+    app_dictionaries: Vec<(FixVersion, SessionDictionary)>,
+    /// FIXT.1.1: the peer's DefaultApplVerID(1137), from its Logon.
+    peer_appl_ver_id: Option<FixVersion>,
     validator: Validator,
 
     // Late delivery.
@@ -271,6 +275,8 @@ impl Session {
             inbox: MessageStash::new(),
             rejected_raw: Vec::new(),
             dictionary: None,
+            app_dictionaries: Vec::new(),
+            peer_appl_ver_id: None,
             late: VecDeque::new(),
             withdrawn: BTreeSet::new(),
             stop_requested: false,
@@ -356,20 +362,41 @@ impl Session {
     /// gives one).
     pub fn set_dictionary(&mut self, dict: impl Into<SessionDictionary>) {
         let dict = dict.into();
+        self.learn_data_fields(&dict);
+        self.validator
+            .set_options(validation::options(&self.config.validation));
+        self.dictionary = Some(dict);
+    }
+
+    /// For a FIXT.1.1 session: validates the application messages of
+    /// `version` against `dict` (a FIXT.1.1 transport dictionary combined
+    /// with that version's application dictionary) rather than against
+    /// the [`set_dictionary`](Session::set_dictionary) one: those whose
+    /// ApplVerID(1128) names `version`, and, without ApplVerID, all of
+    /// them if the peer's Logon gave `version` as its DefaultApplVerID
+    /// (QuickFIX's AppDataDictionary.`<ApplVerID>`). Needs a dictionary
+    /// set with `set_dictionary` for the session messages.
+    pub fn set_app_dictionary(&mut self, version: FixVersion, dict: impl Into<SessionDictionary>) {
+        let dict = dict.into();
+        self.learn_data_fields(&dict);
+        self.app_dictionaries.retain(|(v, _)| *v != version);
+        self.app_dictionaries.push((version, dict));
+    }
+
+    /// Lets the field index split a dictionary's own data fields.
+    fn learn_data_fields(&mut self, dict: &SessionDictionary) {
         for &(len_tag, data_tag) in dict.data_fields() {
             if fixrs_proto::data_fields::standard_data_tag(len_tag) != Some(data_tag) {
                 self.index.add_data_field(len_tag, data_tag);
                 self.resend_index.add_data_field(len_tag, data_tag);
             }
         }
-        self.validator
-            .set_options(validation::options(&self.config.validation));
-        self.dictionary = Some(dict);
     }
 
     /// Stops validating against a dictionary.
     pub fn clear_dictionary(&mut self) {
         self.dictionary = None;
+        self.app_dictionaries.clear();
     }
 
     /// The dictionary messages are validated against, if any.

@@ -330,6 +330,7 @@ fn full_file_with_default_inheritance_and_two_sessions() {
             transport_data_dictionary: Some("spec/FIXT11.xml".into()),
             app_data_dictionary: Some("spec/FIX50SP2.xml".into()),
             lines: [40, 41, 42],
+            ..DictionarySettings::default()
         }
     );
     assert_eq!(
@@ -438,6 +439,7 @@ fn companions(key: &str) -> &'static str {
             "SocketUseSSL=Y\n"
         }
         "LogonTime" => "LogoutTime=17:00:00\n",
+        "AppDataDictionary.<ApplVerID>" => "BeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0\n",
         "LogoutTime" => "LogonTime=08:00:00\n",
         "LogonDay" => "StartTime=08:00:00\nEndTime=17:00:00\nLogoutDay=Friday\n",
         "LogoutDay" => "StartTime=08:00:00\nEndTime=17:00:00\nLogonDay=Monday\n",
@@ -455,7 +457,11 @@ fn every_documented_key_is_accepted_with_its_example() {
     };
     for info in KEYS {
         let (key, _) = info.example.split_once('=').expect("example is Key=Value");
-        let pattern = info.key.replace("<n>", "1").replace("<tag>", "1408");
+        let pattern = info
+            .key
+            .replace("<n>", "1")
+            .replace("<tag>", "1408")
+            .replace("<ApplVerID>", "FIX.4.4");
         match pattern.strip_suffix("...") {
             // A family of QuickFIX keys: the example is one of them.
             Some(prefix) => assert!(key.starts_with(prefix), "example of {}", info.key),
@@ -1360,4 +1366,88 @@ fn connection_keys_of_quickfix() {
     );
     assert!(!acceptor.socket.reuse_address);
     assert_eq!(acceptor.connect, ConnectSettings::default());
+}
+
+#[test]
+fn app_data_dictionaries_by_appl_ver_id() {
+    let text = format!(
+        "{BASE}[SESSION]\nBeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0SP2\n\
+         AppDataDictionary.FIX.4.2=dicts/FIX42.xml\nAppDataDictionary.8=dicts/FIX50SP1.xml\n\
+         AppDataDictionary.FIX.5.0SP2=dicts/FIX50SP2.xml\n"
+    );
+    let mut settings = parse(&text).expect("parses");
+    let d = &settings.sessions[0].dictionaries;
+    assert_eq!(
+        d.app_data_dictionaries.keys().copied().collect::<Vec<_>>(),
+        [
+            FixVersion::Fix42,
+            FixVersion::Fix50Sp1,
+            FixVersion::Fix50Sp2
+        ]
+    );
+    let mut reads = Vec::new();
+    settings
+        .load_dictionaries(spec_reader(&mut reads))
+        .expect("loads");
+    let s = &settings.sessions[0];
+    // The qualified key of DefaultApplVerID is the default application
+    // dictionary when AppDataDictionary is not given.
+    let default = s.dictionary.as_deref().expect("dictionary");
+    assert_eq!(default.begin_string(), "FIXT.1.1");
+    assert!(default.message(b"AE").is_some());
+    let versions: Vec<FixVersion> = s.app_dictionaries.iter().map(|(v, _)| *v).collect();
+    assert_eq!(
+        versions,
+        [
+            FixVersion::Fix42,
+            FixVersion::Fix50Sp1,
+            FixVersion::Fix50Sp2
+        ]
+    );
+    let fix42 = &s.app_dictionaries[0].1;
+    let nos = fix42.message(b"D").expect("NewOrderSingle");
+    assert!(
+        nos.layout().member(21).is_some_and(|m| m.required()),
+        "FIX 4.2's HandlInst"
+    );
+    assert_eq!(reads.len(), 3, "each file once: {reads:?}");
+
+    let same_version = format!(
+        "{BASE}[SESSION]\nBeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0\n\
+         AppDataDictionary.8=a.xml\nAppDataDictionary.FIX.5.0SP1=b.xml\n"
+    );
+    assert_eq!(
+        err(&same_version).to_string(),
+        "line 14: AppDataDictionary.FIX.5.0SP1 sets again what AppDataDictionary.8 set at line 13 in the same section"
+    );
+    for bad in [
+        "AppDataDictionary.FIX.9.9=x.xml",
+        "AppDataDictionary.FIXT.1.1=x.xml",
+    ] {
+        let text =
+            format!("{BASE}[SESSION]\nBeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0\n{bad}\n");
+        let key = bad.split('=').next().unwrap_or_default();
+        assert_eq!(
+            err(&text).to_string(),
+            format!("line 13: unknown key {key} (did you mean AppDataDictionary.<ApplVerID>?)")
+        );
+    }
+    let missing = format!(
+        "{BASE}[SESSION]\nBeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0\nAppDataDictionary.6=dicts/none.xml\n"
+    );
+    let mut settings = parse(&missing).expect("parses");
+    let mut reads = Vec::new();
+    let e = settings
+        .load_dictionaries(spec_reader(&mut reads))
+        .expect_err("missing file")
+        .to_string();
+    assert!(
+        e.starts_with("line 13: AppDataDictionary.FIX.4.4=dicts/none.xml: cannot read it"),
+        "{e}"
+    );
+    // A FIX 4.x session has no use for them.
+    let fix44 = format!("{BASE}[SESSION]\nAppDataDictionary.FIX.4.4=dicts/FIX44.xml\n");
+    let settings = parse(&fix44).expect("parses");
+    assert_eq!(settings.warnings.len(), 1, "{:?}", settings.warnings);
+    assert_eq!(settings.warnings[0].key, "AppDataDictionary.FIX.4.4");
 }
