@@ -90,15 +90,7 @@ impl TlsClientConfig {
         if let Some(ca) = &settings.certification_authorities_file {
             b = b.ca_file(ca);
         }
-        if let Some(dir) = &settings.certification_authorities_directory {
-            b = b.ca_directory(dir);
-        }
-        if let Some(file) = &settings.certificate_revocation_list_file {
-            b = b.crl_file(file);
-        }
-        if let Some(dir) = &settings.certificate_revocation_list_directory {
-            b = b.crl_directory(dir);
-        }
+        b.extra = Extra::from_settings(settings);
         match (
             &settings.client_certificate_file,
             &settings.client_certificate_key_file,

@@ -135,6 +135,15 @@ pub(crate) struct Extra {
 }
 
 impl Extra {
+    /// CertificationAuthoritiesDirectory and the revocation list keys.
+    pub(crate) fn from_settings(settings: &fixrs_session::settings::TlsSettings) -> Extra {
+        Extra {
+            ca_directory: settings.certification_authorities_directory.clone(),
+            crl_file: settings.certificate_revocation_list_file.clone(),
+            crl_directory: settings.certificate_revocation_list_directory.clone(),
+        }
+    }
+
     /// The certificates of the CA directory, if one is set.
     pub(crate) fn directory_certificates(
         &self,
