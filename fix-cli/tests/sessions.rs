@@ -43,6 +43,24 @@ fn acceptor_settings_with(dir: &Path, extra: &str) -> String {
     )
 }
 
+/// The port a `fixctl acceptor` says it listens on, from its output lines.
+fn listening_port(lines: &std::sync::mpsc::Receiver<String>) -> u16 {
+    loop {
+        let line = lines
+            .recv_timeout(LIMIT)
+            .expect("the acceptor prints where it listens");
+        if let Some(addr) = line.split("listening on ").nth(1) {
+            return addr
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .trim()
+                .parse::<u16>()
+                .unwrap();
+        }
+    }
+}
+
 fn initiator_settings(dir: &Path, port: u16) -> String {
     initiator_settings_with(dir, port, "")
 }
@@ -152,20 +170,7 @@ fn exchange(dir: &Path, acceptor_extra: &str, initiator_extra: &str) {
         .unwrap();
     drop(stdin);
     let (lines, acceptor_out) = common::watch_stdout(&mut acceptor);
-    let port = loop {
-        let line = lines
-            .recv_timeout(LIMIT)
-            .expect("the acceptor prints where it listens");
-        if let Some(addr) = line.split("listening on ").nth(1) {
-            break addr
-                .rsplit(':')
-                .next()
-                .unwrap()
-                .trim()
-                .parse::<u16>()
-                .unwrap();
-        }
-    };
+    let port = listening_port(&lines);
 
     let initiator_cfg = initiator_settings_with(dir, port, initiator_extra);
     let initiator = common::run(
@@ -332,20 +337,7 @@ fn a_validating_acceptor_shows_what_it_rejects_and_warns_of_ignored_keys() {
     stdin.write_all(b":wait logout 30\n").unwrap();
     drop(stdin);
     let (lines, acceptor_out) = common::watch_stdout(&mut acceptor);
-    let port = loop {
-        let line = lines
-            .recv_timeout(LIMIT)
-            .expect("the acceptor prints where it listens");
-        if let Some(addr) = line.split("listening on ").nth(1) {
-            break addr
-                .rsplit(':')
-                .next()
-                .unwrap()
-                .trim()
-                .parse::<u16>()
-                .unwrap();
-        }
-    };
+    let port = listening_port(&lines);
     let initiator_cfg = initiator_settings(d, port);
     // An order without Side, OrdType and TransactTime.
     let initiator = common::run(
