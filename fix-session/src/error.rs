@@ -105,13 +105,6 @@ pub enum SessionError {
         /// The configured bound.
         max: usize,
     },
-    /// A SequenceReset-Reset set NewSeqNo(36) to the number already
-    /// expected (11b): accepted, reported as a warning.
-    #[error("SequenceReset to NewSeqNo {new_seq_no}, which is already expected")]
-    SequenceResetNoChange {
-        /// NewSeqNo(36) received.
-        new_seq_no: SeqNum,
-    },
     /// A Logon arrived in the middle of a session without ResetSeqNumFlag.
     #[error("unexpected Logon while logged on")]
     UnexpectedLogon,
@@ -119,6 +112,15 @@ pub enum SessionError {
     /// could not be read; it was dropped like a garbled one.
     #[error("unreadable message dropped: {0}")]
     Unparseable(fixrs_proto::ParseError),
+    /// A message declared more bytes than MaxMessageSize: it was skipped
+    /// whole, unread, leaving a gap that is asked for again.
+    #[error("message of {size} bytes exceeds MaxMessageSize ({max} bytes): skipped")]
+    MessageTooLarge {
+        /// The size its header declared, in bytes.
+        size: usize,
+        /// The configured maximum.
+        max: usize,
+    },
     /// The transport reported a link while one is already up.
     #[error("link up reported while already connected (state {state})")]
     LinkAlreadyUp {

@@ -25,7 +25,11 @@
 //!
 //! After **every** input, drain the outputs: bytes first (so that the bytes
 //! before a [`Event::CloseLink`] reach the link), then events, then ask for
-//! the next deadline.
+//! the next deadline. Once per pass of its loop (not per message), a driver
+//! with a durable store also calls [`Session::flush_store`] for sessions
+//! whose [`store_needs_flush`](Session::store_needs_flush) is set: a session
+//! that only receives has no bytes to hand out, which is when the store is
+//! otherwise flushed.
 //!
 //! ```
 //! use std::time::{Duration, Instant};
@@ -112,7 +116,7 @@ pub mod validation;
 
 pub use config::{LateDelivery, Role, SessionConfig, SessionKey, ValidationSettings};
 pub use error::{SendError, SessionError};
-pub use event::{Event, UndeliveredReason};
+pub use event::{Event, SessionWarning, UndeliveredReason};
 pub use schedule::Schedule;
 pub use session::Session;
 pub use settings::{SessionSettings, Settings, SettingsError};

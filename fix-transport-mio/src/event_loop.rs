@@ -184,7 +184,6 @@ struct Entry {
     handle: SessionHandle,
     conn: Option<ConnRef>,
     target: Option<ConnectTarget>,
-    next_addr: usize,
     timer_queued: Option<Instant>,
     log: Option<FileLog>,
     /// Bytes at the start of the session's transmit buffer already logged.
@@ -194,6 +193,8 @@ struct Entry {
     records: Vec<u8>,
     records_pos: usize,
     accept_port: Option<u16>,
+    /// The only peer addresses an acceptor takes a Logon from (empty: any).
+    allowed_remote_addresses: Vec<std::net::IpAddr>,
     /// Socket options of this initiator's connections.
     socket: Option<crate::SocketOptions>,
     /// The acceptor's first Logon was already shown to `from_admin` while
@@ -202,6 +203,8 @@ struct Entry {
     /// The current link's transport has not yet told who the peer is
     /// (a TLS handshake still running): ask it on every read.
     peer_identity_pending: bool,
+    /// In `unflushed_stores`.
+    store_flush_queued: bool,
 }
 
 impl Entry {
@@ -234,6 +237,9 @@ pub(crate) struct EventLoop {
     read_again_spare: Vec<ConnRef>,
     /// Sessions whose file log has unflushed lines.
     dirty_logs: Vec<SessionRef>,
+    /// Sessions whose store has changes to flush before the loop sleeps
+    /// (incoming MsgSeqNums of a session that only received).
+    unflushed_stores: Vec<SessionRef>,
     /// Timer entries being fired (kept for its capacity).
     due: Vec<(Instant, TimerOwner)>,
     pending_logons: usize,
@@ -303,6 +309,7 @@ impl EventLoop {
             read_again: Vec::new(),
             read_again_spare: Vec::new(),
             dirty_logs: Vec::new(),
+            unflushed_stores: Vec::new(),
             due: Vec::new(),
             pending_logons: 0,
             now,
@@ -325,6 +332,7 @@ impl EventLoop {
             {
                 break;
             }
+            self.flush_stores();
             self.flush_logs();
             let timeout = self.poll_timeout();
             if let Err(e) = self.poll.poll(&mut events, timeout) {
@@ -414,6 +422,25 @@ impl EventLoop {
         self.dirty_logs.clear();
     }
 
+    /// Flushes the stores of sessions that processed messages since their
+    /// store was last flushed (sending flushes it; receiving alone does
+    /// not), so that every incoming MsgSeqNum reaches the store at least
+    /// once per pass of the loop.
+    fn flush_stores(&mut self) {
+        for i in 0..self.unflushed_stores.len() {
+            let sref = self.unflushed_stores[i];
+            let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
+                continue;
+            };
+            e.store_flush_queued = false;
+            if !e.session.flush_store() {
+                // The error is one of its events.
+                self.service(sref);
+            }
+        }
+        self.unflushed_stores.clear();
+    }
+
     /// Remembers to flush a session's log at the end of the iteration.
     fn note_log(&mut self, sref: SessionRef) {
         let dirty = matches!(
@@ -456,9 +483,10 @@ impl EventLoop {
             Command::Listen {
                 addr,
                 factory,
+                reuse_address,
                 reply,
             } => {
-                let _ = reply.send(self.listen(addr, factory));
+                let _ = reply.send(self.listen(addr, factory, reuse_address));
             }
             Command::Connect {
                 session,
@@ -474,7 +502,6 @@ impl EventLoop {
                 }
                 if let Some(t) = target {
                     e.target = Some(t);
-                    e.next_addr = 0;
                 }
                 if e.session.config().role == Role::Initiator {
                     if e.target.is_none() {
@@ -568,12 +595,14 @@ impl EventLoop {
 
     fn create(&mut self, new: NewSession) -> Result<Arc<SessionShared>, EngineError> {
         let NewSession {
+            allowed_remote_addresses,
             session,
             app,
             log_dir,
             accept_port,
             target,
             socket,
+            max_outgoing_bytes,
         } = new;
         let key = session.key();
         let exists = self
@@ -609,6 +638,7 @@ impl EventLoop {
                 session.state(),
                 session.next_target_seq_num(),
                 session.next_sender_seq_num(),
+                max_outgoing_bytes,
             ));
             shared_out = Some(shared.clone());
             Entry {
@@ -617,16 +647,17 @@ impl EventLoop {
                 handle: SessionHandle::new(engine, shared, false),
                 conn: None,
                 target,
-                next_addr: 0,
                 timer_queued: None,
                 log,
                 logged_upto: 0,
                 records: Vec::new(),
                 records_pos: 0,
                 accept_port,
+                allowed_remote_addresses,
                 socket,
                 logon_already_checked: false,
                 peer_identity_pending: false,
+                store_flush_queued: false,
             }
         });
         let sref = SessionRef { idx, gen };
@@ -645,9 +676,10 @@ impl EventLoop {
         &mut self,
         addr: SocketAddr,
         factory: Arc<dyn TransportFactory>,
+        reuse_address: bool,
     ) -> Result<SocketAddr, EngineError> {
         let listen_err = |source| EngineError::Listen { addr, source };
-        let mut socket = TcpListener::bind(addr).map_err(listen_err)?;
+        let mut socket = crate::transport::listen_on(addr, reuse_address).map_err(listen_err)?;
         let local = socket.local_addr().map_err(listen_err)?;
         let token = Token(LISTENER_BIT | self.listeners.len());
         self.poll
@@ -840,15 +872,7 @@ impl EventLoop {
             }
             if std::mem::take(&mut todo.close) {
                 if let Some(c) = e.conn {
-                    if let Some(Conn {
-                        state: ConnState::Bound { closing, .. },
-                        deadline,
-                        ..
-                    }) = self.conns.get_mut(c.idx, c.gen)
-                    {
-                        *closing = true;
-                        *deadline = Some(now + self.settings.close_timeout);
-                    }
+                    self.start_closing(c);
                 }
             }
             if std::mem::take(&mut todo.open) {
@@ -895,6 +919,10 @@ impl EventLoop {
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
             return;
         };
+        if !e.store_flush_queued && e.session.store_needs_flush() {
+            e.store_flush_queued = true;
+            self.unflushed_stores.push(sref);
+        }
         let shared = &e.handle.shared;
         shared
             .next_in
@@ -914,6 +942,7 @@ impl EventLoop {
             &mut e.timer_queued,
         );
         let unsent = shared.unsent.load(Ordering::Relaxed);
+        let limit = shared.max_outgoing_bytes;
         let Some(c) = e.conn else {
             return;
         };
@@ -926,11 +955,12 @@ impl EventLoop {
                 return;
             }
         }
-        self.update_interest(c, unsent);
+        self.update_interest(c, unsent, limit);
     }
 
-    fn update_interest(&mut self, c: ConnRef, unsent: usize) {
-        let limit = self.settings.max_outgoing_bytes;
+    /// Registers the readiness a connection needs: reading stops while its
+    /// session's unwritten bytes are over `limit`.
+    fn update_interest(&mut self, c: ConnRef, unsent: usize, limit: usize) {
         let Some(conn) = self.conns.get_mut(c.idx, c.gen) else {
             return;
         };
@@ -975,10 +1005,13 @@ impl EventLoop {
         };
         let mut unsent = 0;
         while let Some(bytes) = e.session.poll_transmit() {
+            // The store was flushed by poll_transmit; the log is written to
+            // the operating system at the same point, before the socket:
+            // after a crash it holds every message the peer may have got.
             if let Some(log) = &mut e.log {
                 if let Some(new) = bytes.get(e.logged_upto..) {
                     if !new.is_empty() {
-                        if let Err(err) = log.messages(utc, new) {
+                        if let Err(err) = log.messages(utc, new).and_then(|()| log.flush()) {
                             log::warn!("cannot write FIX message log: {err}");
                         }
                     }
@@ -1028,11 +1061,11 @@ impl EventLoop {
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
             return Ok(());
         };
-        let Some(target) = &e.target else {
+        let Some(target) = &mut e.target else {
             return Err(EngineError::BadAddress("no counterparty configured".into()));
         };
-        let addr = target.addrs[e.next_addr % target.addrs.len()];
-        e.next_addr = e.next_addr.wrapping_add(1);
+        let (addr, source) = target.pick(now);
+        let reuse_address = target.reuse_address;
         let host = target.host.clone();
         let factory = target.factory.clone();
         apply_to_admin(e);
@@ -1040,7 +1073,7 @@ impl EventLoop {
         if let Some(log) = &mut e.log {
             let _ = log.event(self.utc, &format!("Connecting to {addr}"));
         }
-        let mut stream = TcpStream::connect(addr)?;
+        let mut stream = crate::transport::connect_from(addr, source, reuse_address)?;
         let (idx, gen) = self.conns.insert_with(|_, _| Conn {
             io: ConnIo::Detached,
             state: ConnState::Connecting {
@@ -1223,6 +1256,48 @@ impl EventLoop {
         }
     }
 
+    /// The session asked to close its link: it closes once its last bytes
+    /// are written, or when the close timeout passes, whichever comes
+    /// first, so that a peer that reads nothing cannot hold it open (nor
+    /// keep the session from taking the counterparty's next Logon).
+    fn start_closing(&mut self, c: ConnRef) {
+        let deadline = self.now + self.settings.close_timeout;
+        let Some(conn) = self.conns.get_mut(c.idx, c.gen) else {
+            return;
+        };
+        let ConnState::Bound { closing, .. } = &mut conn.state else {
+            return;
+        };
+        if *closing {
+            // The first request's deadline stands.
+            return;
+        }
+        *closing = true;
+        conn.deadline = Some(deadline);
+        self.timers.schedule(
+            TimerOwner::Conn {
+                idx: c.idx,
+                gen: c.gen,
+            },
+            conn.deadline,
+            &mut conn.timer_queued,
+        );
+    }
+
+    /// Closes a link whose close timeout passed with bytes still unwritten:
+    /// they are dropped and the connection reset, rather than left for the
+    /// operating system to deliver to a peer that does not read.
+    fn abort_conn(&mut self, c: ConnRef) {
+        if let Some(Conn {
+            io: ConnIo::Open(t),
+            ..
+        }) = self.conns.get_mut(c.idx, c.gen)
+        {
+            t.abort();
+        }
+        self.close_conn(c);
+    }
+
     /// Closes a connection and detaches it from its session.
     fn close_conn(&mut self, c: ConnRef) {
         let Some(mut conn) = self.conns.remove(c.idx, c.gen) else {
@@ -1246,6 +1321,7 @@ impl EventLoop {
                         e.peer_identity_pending = false;
                         e.handle.shared.set_peer_identity(None);
                         discard_transmit(e);
+                        release_buffers(e);
                     }
                 }
             }
@@ -1280,7 +1356,7 @@ impl EventLoop {
                 if readable {
                     self.read_unrouted(c);
                 } else {
-                    self.update_interest(c, 0);
+                    self.update_interest(c, 0, usize::MAX);
                 }
             }
             ConnState::Bound { session, .. } => {
@@ -1317,9 +1393,18 @@ impl EventLoop {
         )
     }
 
+    /// The bound of a session's outgoing backlog.
+    fn outgoing_bound(&mut self, sref: SessionRef) -> usize {
+        self.sessions
+            .get_mut(sref.idx, sref.gen)
+            .map_or(self.settings.max_outgoing_bytes, |e| {
+                e.handle.shared.max_outgoing_bytes
+            })
+    }
+
     /// Reads a session's socket into the session, within the read budget.
     fn read_bound(&mut self, c: ConnRef, sref: SessionRef, short_reads: bool) -> ReadEnd {
-        let limit = self.settings.max_outgoing_bytes;
+        let limit = self.outgoing_bound(sref);
         let mut total = 0usize;
         loop {
             if total >= self.settings.read_budget {
@@ -1394,7 +1479,7 @@ impl EventLoop {
     /// for more than it reads), the rest is held on the connection until
     /// the backlog drains.
     fn feed(&mut self, c: ConnRef, sref: SessionRef, bytes: &[u8]) -> Fed {
-        let limit = self.settings.max_outgoing_bytes;
+        let limit = self.outgoing_bound(sref);
         let mut off = 0;
         while off < bytes.len() {
             let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
@@ -1465,7 +1550,7 @@ impl EventLoop {
                     }
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.update_interest(c, 0);
+                    self.update_interest(c, 0, usize::MAX);
                     return;
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
@@ -1490,9 +1575,9 @@ impl EventLoop {
         };
         let port = *port;
         let buf = std::mem::take(buf);
-        let (peer, peer_identity) = match &conn.io {
-            ConnIo::Open(t) => (t.describe(), t.peer_identity()),
-            _ => (String::new(), None),
+        let (peer, peer_identity, peer_addr) = match &conn.io {
+            ConnIo::Open(t) => (t.describe(), t.peer_identity(), t.peer_addr().ok()),
+            _ => (String::new(), None, None),
         };
         let mut index = FieldIndex::new();
         let msg = match index.parse(&buf[..len]) {
@@ -1545,6 +1630,19 @@ impl EventLoop {
             self.close_conn(c);
             return;
         };
+        if !e.allowed_remote_addresses.is_empty()
+            && !peer_addr.is_some_and(|a| e.allowed_remote_addresses.contains(&a.ip()))
+        {
+            let text = format!(
+                "Logon from {peer} refused: not in AllowedRemoteAddresses: connection closed"
+            );
+            log::info!("session {}: {text}", e.shared().key);
+            if let Some(log) = &mut e.log {
+                let _ = log.event(utc, &text);
+            }
+            self.close_conn(c);
+            return;
+        }
         if e.conn.is_some() {
             let session = e.shared().key.to_string();
             self.refuse(c, RefusalReason::DuplicateLogon { session });
@@ -1825,7 +1923,8 @@ impl EventLoop {
                         }
                         ConnState::Bound { session, .. } => {
                             let sref = *session;
-                            self.close_conn(c);
+                            log::info!("link not closed within the close timeout: reset");
+                            self.abort_conn(c);
                             self.service(sref);
                         }
                     }
@@ -1939,9 +2038,17 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
             Event::Rejected {
                 ref_seq_num,
                 reason,
+                ref_tag_id,
+                business_reason,
                 text,
+                message,
+                bytes,
+                ..
             } => {
                 if let Some(log) = log {
+                    // The rejected message is logged as received, like
+                    // every other.
+                    let _ = log.message(utc, bytes);
                     let _ = log.event(utc, &format!("Message rejected: {text}"));
                 }
                 app.on_reject(
@@ -1949,7 +2056,11 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
                     &Rejection {
                         ref_seq_num,
                         reason,
+                        ref_tag_id,
+                        business_reason,
                         text: &text,
+                        message: message.as_ref(),
+                        bytes,
                     },
                 );
             }
@@ -1972,6 +2083,12 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
                 }
                 app.on_error(handle, &err);
             }
+            Event::Warning(warning) => {
+                log::warn!("session {}: {warning}", handle.shared.key);
+                if let Some(log) = log {
+                    let _ = log.event(utc, &warning.to_string());
+                }
+            }
             // Events added to the session layer later are only logged.
             other => log::debug!("session {}: {other:?}", handle.shared.key),
         }
@@ -1992,6 +2109,25 @@ fn apply_to_admin(e: &mut Entry) {
     cfg.username = fields.username;
     cfg.password = fields.password;
     cfg.logon_fields = fields.extra;
+}
+
+/// Capacity kept by a session's buffers once its link is gone; what a
+/// burst (a resend, a peer that stopped reading) made them grow beyond is
+/// given back.
+const KEEP_AFTER_CLOSE: usize = 64 << 10;
+
+/// Gives back the memory a closed link's traffic made a session hold.
+fn release_buffers(e: &mut Entry) {
+    e.session.shrink_buffers(KEEP_AFTER_CLOSE);
+    if e.records_pos >= e.records.len() && e.records.capacity() > KEEP_AFTER_CLOSE {
+        e.records = Vec::new();
+        e.records_pos = 0;
+    }
+    if let Ok(mut inbox) = e.handle.shared.inbox.lock() {
+        if inbox.buf.is_empty() && inbox.buf.capacity() > KEEP_AFTER_CLOSE {
+            inbox.buf = Vec::new();
+        }
+    }
 }
 
 /// Drops bytes a session produced for a link that no longer exists.
