@@ -56,6 +56,9 @@ enum Cmd {
     /// one of several sessions; `:wait logon [secs]`, `:wait logout
     /// [secs]`, `:expect <MsgType> [secs]` and `:sleep <ms>` hold the
     /// following lines (for scripts; a wait that times out is an error).
+    /// Without --retry, a failed first connection or Logon ends the program
+    /// with status 1 and the reason, even when the input already ended:
+    /// `fixctl initiator -c FILE </dev/null` checks that a Logon works.
     Initiator(SessionArgs),
     /// Run the acceptor sessions of a QuickFIX-style settings file.
     ///
