@@ -8,7 +8,8 @@
 //! The faults are drawn from a seeded generator; the seed is printed, and
 //! `CHAOS_SEED` replays a run. `CHAOS_SECS`, `CHAOS_SESSIONS` and
 //! `CHAOS_INTERVAL_MS` (how often each session puts a message each way)
-//! change the size.
+//! change the size; `CHAOS_SETTLE_SECS` bounds the wait for the last
+//! deliveries once the faults stop (45 s).
 
 use fixrs_proto::fields as f;
 use fixrs_proto::{FieldWriter, FixVersion, Message, MessageBuilder};
