@@ -180,6 +180,22 @@ impl BusinessRejectReason {
         }
     }
 
+    /// The standard text of the reason, as QuickFIX writes it in Text(58).
+    pub const fn description(self) -> &'static str {
+        use BusinessRejectReason::*;
+        match self {
+            Other => "Other",
+            UnknownId => "Unknown ID",
+            UnknownSecurity => "Unknown Security",
+            UnsupportedMessageType => "Unsupported Message Type",
+            ApplicationNotAvailable => "Application Not Available",
+            ConditionallyRequiredFieldMissing => "Conditionally Required Field Missing",
+            NotAuthorized => "Not Authorized",
+            DeliverToFirmNotAvailable => "Deliver to firm not available at this time",
+            InvalidPriceIncrement => "Invalid price increment",
+        }
+    }
+
     /// The reason with a numeric value, if it is a standard one.
     pub const fn from_code(code: u32) -> Option<BusinessRejectReason> {
         use BusinessRejectReason::*;

@@ -4,8 +4,9 @@
 //! link (dropped, garbled, delayed and reordered messages) and a sequence
 //! of operations: application messages put on either side, link cuts,
 //! restarts of one side keeping its store, sequence resets, graceful
-//! logouts and reconnects, clock jumps and runs of virtual time (which is
-//! when Heartbeats and TestRequests flow). Every scenario ends with a
+//! logouts and reconnects, rejects the application asks for, clock jumps
+//! and runs of virtual time (which is when Heartbeats and TestRequests
+//! flow). Every scenario ends with a
 //! checkpoint; the generator also places checkpoints in the middle.
 //!
 //! # Invariants
@@ -20,16 +21,24 @@
 //!   PossDupFlag(43)=Y; every copy with PossDupFlag=Y carries
 //!   OrigSendingTime(122), so resends are recognisable;
 //! - no application message is delivered twice, and each side delivers the
-//!   other side's messages in the order they were put.
+//!   other side's messages in the order they were put (a message the
+//!   application rejects was delivered all the same);
+//! - every reject the application asks for, right after a message was
+//!   delivered to it, is accepted by the session and answered at once with
+//!   a Reject(3) or BusinessMessageReject(j) whose RefSeqNum is that
+//!   message's MsgSeqNum; rejects that carry the order's ClOrdID (in
+//!   Text(58) or BusinessRejectRefID(379)) reach the other side at most
+//!   once.
 //!
 //! Checked at each checkpoint, after the link is healed (no more faults)
 //! and the initiator told to connect if it had stopped:
 //! - both sides reach `Established` and, once every expected message is
 //!   delivered, stay there for three HeartBtInts without any error;
 //! - every message put before the checkpoint that is not given up (below)
-//!   was delivered; nothing is left in the out-of-order or late-delivery
-//!   queues; each side's next sender MsgSeqNum equals the other side's
-//!   next target MsgSeqNum.
+//!   was delivered, and so was every reject carrying a ClOrdID (unless a
+//!   reset of its sender's store dropped it before it arrived); nothing is
+//!   left in the out-of-order or late-delivery queues; each side's next
+//!   sender MsgSeqNum equals the other side's next target MsgSeqNum.
 //!
 //! # The expected delivery set
 //!
@@ -80,12 +89,14 @@
 //! first.
 
 use fixrs_proto::tag;
-use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder};
+use fixrs_proto::{BusinessRejectReason, FieldWriter, FixVersion, MessageBuilder};
+use fixrs_proto::{SessionRejectReason, Tag};
 use fixrs_session::testing::{Fault, FaultInjector, Pair, Recorded, Rng, Sent, SideId};
-use fixrs_session::{SeqNum, SessionConfig, SessionState, Store};
+use fixrs_session::{MessageRejection, SeqNum, SessionConfig, SessionState, Store};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use std::collections::HashSet;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -192,9 +203,99 @@ enum Op {
     Connect,
     /// A side discards its late-delivery queue.
     Discard(SideId),
+    /// A side's application rejects the next `count` orders it receives.
+    Reject(SideId, u8, RejectKind),
     /// Heal the link and check the invariants.
     Checkpoint,
 }
+
+/// How the application rejects an order (QuickFIX's exceptions, and
+/// rejects it builds itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RejectKind {
+    /// Reject 373=5 on Symbol(55).
+    IncorrectTagValue,
+    /// BusinessMessageReject 380=3.
+    UnsupportedMessageType,
+    /// BusinessMessageReject 380=5 naming Side(54).
+    FieldNotFound,
+    /// Reject 373=99 with the ClOrdID in Text(58).
+    SessionWithText,
+    /// BusinessMessageReject 380=0 with the ClOrdID in BusinessRejectRefID.
+    BusinessWithRefId,
+}
+
+const SYMBOL: Tag = 55;
+const SIDE: Tag = 54;
+
+impl RejectKind {
+    fn rejection(self, id: &str) -> MessageRejection {
+        match self {
+            RejectKind::IncorrectTagValue => MessageRejection::IncorrectTagValue(SYMBOL),
+            RejectKind::UnsupportedMessageType => MessageRejection::UnsupportedMessageType,
+            RejectKind::FieldNotFound => MessageRejection::FieldNotFound(SIDE),
+            RejectKind::SessionWithText => MessageRejection::Session {
+                reason: SessionRejectReason::Other,
+                ref_tag: None,
+                text: Some(reject_text(id)),
+            },
+            RejectKind::BusinessWithRefId => MessageRejection::Business {
+                reason: BusinessRejectReason::Other,
+                ref_id: Some(id.to_string()),
+                text: None,
+            },
+        }
+    }
+
+    /// The SessionRejectReason of the `Rejected` event (none for a
+    /// BusinessMessageReject: the scenarios' versions all have it).
+    fn reason(self) -> Option<SessionRejectReason> {
+        match self {
+            RejectKind::IncorrectTagValue => Some(SessionRejectReason::ValueIsIncorrect),
+            RejectKind::SessionWithText => Some(SessionRejectReason::Other),
+            _ => None,
+        }
+    }
+
+    /// Whether the reject names the order, so that its arrival can be
+    /// followed.
+    fn keyed(self) -> bool {
+        matches!(
+            self,
+            RejectKind::SessionWithText | RejectKind::BusinessWithRefId
+        )
+    }
+}
+
+/// Text(58) of a reject naming an order.
+fn reject_text(id: &str) -> String {
+    format!("rejected {id}")
+}
+
+/// The order a received reject names, if any.
+fn reject_key(e: &Recorded) -> Option<String> {
+    match e {
+        Recorded::Admin(m) if m.msg_type() == b"3" => m
+            .text(tag::TEXT)?
+            .strip_prefix("rejected ")
+            .map(str::to_string),
+        Recorded::App(m) if m.msg_type() == b"j" => m.text(tag::BUSINESS_REJECT_REF_ID),
+        _ => None,
+    }
+}
+
+fn reject_kind() -> impl Strategy<Value = RejectKind> {
+    prop_oneof![
+        Just(RejectKind::IncorrectTagValue),
+        Just(RejectKind::UnsupportedMessageType),
+        Just(RejectKind::FieldNotFound),
+        Just(RejectKind::SessionWithText),
+        Just(RejectKind::BusinessWithRefId),
+    ]
+}
+
+/// The rejects each side's application still has to make.
+type RejectPlan = Arc<Mutex<[VecDeque<RejectKind>; 2]>>;
 
 fn side() -> impl Strategy<Value = SideId> {
     prop_oneof![Just(SideId::Initiator), Just(SideId::Acceptor)]
@@ -213,6 +314,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => side().prop_map(Op::Logout),
         4 => Just(Op::Connect),
         2 => side().prop_map(Op::Discard),
+        4 => (side(), 1..=3u8, reject_kind()).prop_map(|(s, n, k)| Op::Reject(s, n, k)),
         4 => Just(Op::Checkpoint),
     ]
 }
@@ -393,6 +495,16 @@ struct Put {
     given_up: Option<GivenUp>,
 }
 
+/// A reject naming an order, made by the application of one side.
+#[derive(Debug)]
+struct KeyedReject {
+    /// The ClOrdID of the rejected order.
+    key: String,
+    /// Its sender's store was reset before the other side got it.
+    given_up: bool,
+    received: bool,
+}
+
 fn idx(side: SideId) -> usize {
     match side {
         SideId::Initiator => 0,
@@ -481,6 +593,14 @@ struct Runner {
     /// Each side asked for `reset_seq_num_and_send_logon` since the last
     /// checkpoint.
     reset_asked_by: [bool; 2],
+    /// Rejects each side's application has yet to make.
+    reject_plan: RejectPlan,
+    /// Progress through each side's requested rejects.
+    rejects_seen: [usize; 2],
+    /// Rejects naming an order, per rejecting side, by key.
+    keyed_rejects: [HashMap<String, KeyedReject>; 2],
+    /// Progress through each side's events looking for rejects received.
+    reject_events_seen: [usize; 2],
     steps: u64,
 }
 
@@ -508,6 +628,21 @@ impl Runner {
             reordered_until: [Duration::ZERO; 2],
             profile: params.faults.clone(),
         }));
+        let reject_plan: RejectPlan = Arc::new(Mutex::new([VecDeque::new(), VecDeque::new()]));
+        for side in SIDES {
+            let plan = reject_plan.clone();
+            pair.set_application(
+                side,
+                Box::new(move |m: &Sent| {
+                    if m.msg_type() != b"D" {
+                        return None;
+                    }
+                    let kind =
+                        plan.lock().unwrap_or_else(|p| p.into_inner())[idx(side)].pop_front()?;
+                    Some(kind.rejection(&m.text(tag::CL_ORD_ID)?))
+                }),
+            );
+        }
         pair.connect();
         let mut runner = Runner {
             pair,
@@ -527,6 +662,10 @@ impl Runner {
             received_seen: [0, 0],
             reset_pending: false,
             reset_asked_by: [false, false],
+            reject_plan,
+            rejects_seen: [0, 0],
+            keyed_rejects: [HashMap::new(), HashMap::new()],
+            reject_events_seen: [0, 0],
             steps: 0,
         };
         runner.last_seqs = SIDES.map(|s| runner.seqs(s));
@@ -594,6 +733,10 @@ impl Runner {
         }
         self.observe_wire()?;
         for side in SIDES {
+            self.observe_requested_rejects(side)?;
+        }
+        for side in SIDES {
+            self.observe_rejects_received(side)?;
             self.observe_store(side)?;
             self.observe_events(side)?;
             self.observe_deliveries(side)?;
@@ -690,7 +833,7 @@ impl Runner {
             let mut visit = |seq: SeqNum, bytes: &[u8]| {
                 found.insert(seq);
                 if let Some(m) = Sent::parse(bytes) {
-                    if !is_admin(m.msg_type()) {
+                    if m.msg_type() == b"D" {
                         ids.push(m.text(tag::CL_ORD_ID));
                     }
                 }
@@ -723,6 +866,9 @@ impl Runner {
                     put.given_up = Some(GivenUp::SequenceReset);
                 }
             }
+            for reject in self.keyed_rejects[i].values_mut() {
+                reject.given_up |= !reject.received;
+            }
         }
         for id in ids {
             match id.as_deref().and_then(|id| put_index(side, id)) {
@@ -731,6 +877,92 @@ impl Runner {
                 }
                 _ => return self.fail(format!("{side:?} stored an unknown message {id:?}")),
             }
+        }
+        Ok(())
+    }
+
+    /// Checks the rejects a side's application asked for since the last
+    /// look: accepted by the session and answered at once.
+    fn observe_requested_rejects(&mut self, side: SideId) -> Check {
+        let i = idx(side);
+        let s = self.pair.side(side);
+        let new = s.requested_rejects[self.rejects_seen[i]..].to_vec();
+        self.rejects_seen[i] = s.requested_rejects.len();
+        for r in new {
+            if let Err(e) = &r.result {
+                return self.fail(format!("{side:?}: reject of {:?} refused: {e}", r.message));
+            }
+            let events = &self.pair.side(side).events;
+            let delivered = Recorded::App(r.message.clone());
+            let answer = events
+                .iter()
+                .rposition(|(_, e)| *e == delivered)
+                .and_then(|at| events.get(at + 1));
+            let Some(id) = r.message.text(tag::CL_ORD_ID) else {
+                return self.fail(format!("{side:?} rejected a message without ClOrdID"));
+            };
+            let kind = [
+                RejectKind::IncorrectTagValue,
+                RejectKind::UnsupportedMessageType,
+                RejectKind::FieldNotFound,
+                RejectKind::SessionWithText,
+                RejectKind::BusinessWithRefId,
+            ]
+            .into_iter()
+            .find(|k| k.rejection(&id) == r.rejection);
+            let Some(kind) = kind else {
+                return self.fail(format!("{side:?}: unexpected rejection {:?}", r.rejection));
+            };
+            match answer {
+                Some((
+                    _,
+                    Recorded::Rejected {
+                        ref_seq_num,
+                        reason,
+                        ..
+                    },
+                )) if *ref_seq_num == Some(r.message.seq()) && *reason == kind.reason() => {}
+                other => {
+                    return self.fail(format!(
+                        "{side:?}: rejecting {id} ({kind:?}) was not answered at once: {other:?}"
+                    ))
+                }
+            }
+            if kind.keyed() {
+                let previous = self.keyed_rejects[i].insert(
+                    id.clone(),
+                    KeyedReject {
+                        key: id.clone(),
+                        given_up: false,
+                        received: false,
+                    },
+                );
+                if previous.is_some() {
+                    return self.fail(format!("{side:?} rejected {id} twice"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the rejects naming an order that `to` received since the
+    /// last look: made by the other side's application, once each.
+    fn observe_rejects_received(&mut self, to: SideId) -> Check {
+        let from = idx(to.other());
+        let events = &self.pair.side(to).events;
+        let keys: Vec<String> = events[self.reject_events_seen[idx(to)]..]
+            .iter()
+            .filter_map(|(_, e)| reject_key(e))
+            .collect();
+        self.reject_events_seen[idx(to)] = events.len();
+        for key in keys {
+            let Some(reject) = self.keyed_rejects[from].get_mut(&key) else {
+                return self.fail(format!("{to:?} received a reject of {key} never made"));
+            };
+            if reject.received {
+                return self.fail(format!("{to:?} received the reject of {key} twice"));
+            }
+            reject.received = true;
         }
         Ok(())
     }
@@ -772,6 +1004,8 @@ impl Runner {
         let received = &self.pair.side(to).received;
         let new: Vec<Option<String>> = received[self.received_seen[idx(to)]..]
             .iter()
+            // BusinessMessageRejects are followed as rejects.
+            .filter(|m| m.msg_type() != b"j")
             .map(|m| m.text(tag::CL_ORD_ID))
             .collect();
         self.received_seen[idx(to)] = received.len();
@@ -941,6 +1175,11 @@ impl Runner {
             }
             Op::Connect => self.connect_both(),
             Op::Discard(side) => self.with_session(*side, |s, _, _| s.discard_queued()),
+            Op::Reject(side, count, kind) => {
+                let mut plan = self.reject_plan.lock().unwrap_or_else(|p| p.into_inner());
+                plan[idx(*side)].extend(std::iter::repeat_n(*kind, usize::from(*count)));
+                Ok(())
+            }
             Op::Checkpoint => self.checkpoint(),
         }
     }
@@ -977,7 +1216,12 @@ impl Runner {
         let agreed = SIDES
             .iter()
             .all(|&s| self.seqs(s).0 == self.seqs(s.other()).1);
-        all_delivered && quiet && agreed && self.pair.in_flight() == 0
+        let rejects_arrived = self
+            .keyed_rejects
+            .iter()
+            .flat_map(|r| r.values())
+            .all(|r| r.received || r.given_up);
+        all_delivered && quiet && agreed && rejects_arrived && self.pair.in_flight() == 0
     }
 
     fn missing(&self) -> Vec<String> {
@@ -987,6 +1231,11 @@ impl Runner {
             for (n, p) in self.puts[i].iter().enumerate() {
                 if p.given_up.is_none() && !self.delivered[i].contains(&n) {
                     out.push(p.id.clone());
+                }
+            }
+            for r in self.keyed_rejects[i].values() {
+                if !r.received && !r.given_up {
+                    out.push(format!("reject of {}", r.key));
                 }
             }
         }
@@ -1139,6 +1388,13 @@ fn scenario_with_every_operation_and_no_faults() {
         Put(SideId::Acceptor, 2),
         Run(Duration::from_secs(1)),
         Checkpoint,
+        Reject(SideId::Acceptor, 2, RejectKind::SessionWithText),
+        Reject(SideId::Acceptor, 1, RejectKind::IncorrectTagValue),
+        Reject(SideId::Initiator, 2, RejectKind::BusinessWithRefId),
+        Put(SideId::Initiator, 3),
+        Put(SideId::Acceptor, 2),
+        Run(Duration::from_secs(1)),
+        Checkpoint,
         CutLink,
         Put(SideId::Initiator, 2),
         Run(Duration::from_secs(40)),
@@ -1274,4 +1530,45 @@ fn acceptor_resetting_on_logon_counts_the_initiators_logon_as_one() {
         );
         assert_eq!(pair.side(side).session.state(), SessionState::Established);
     }
+}
+
+/// Rejects the application asks for are answered at once, reach the other
+/// side (across a cut link) and leave every order delivered.
+#[test]
+fn rejects_the_application_asks_for_are_answered_and_arrive() {
+    use Op::*;
+    let ops = [
+        Run(Duration::from_secs(1)),
+        Reject(SideId::Acceptor, 3, RejectKind::SessionWithText),
+        Reject(SideId::Initiator, 1, RejectKind::BusinessWithRefId),
+        Reject(SideId::Initiator, 1, RejectKind::FieldNotFound),
+        Put(SideId::Initiator, 2),
+        Put(SideId::Acceptor, 2),
+        Run(Duration::from_millis(1)),
+        CutLink,
+        Put(SideId::Initiator, 2),
+        Run(Duration::from_secs(30)),
+    ];
+    let mut runner = Runner::new(Params::plain());
+    runner.observe().unwrap();
+    for op in &ops {
+        if let Err(e) = runner.apply(op) {
+            panic!("{op:?}: {e}");
+        }
+    }
+    if let Err(e) = runner.checkpoint() {
+        panic!("{e}");
+    }
+    let made = |side| runner.pair.side(side).requested_rejects.len();
+    assert_eq!(made(SideId::Acceptor), 3);
+    assert_eq!(made(SideId::Initiator), 2);
+    let keyed: Vec<_> = runner
+        .keyed_rejects
+        .iter()
+        .flat_map(|r| r.values())
+        .collect();
+    assert_eq!(keyed.len(), 4);
+    assert!(keyed.iter().all(|r| r.received), "{keyed:?}");
+    assert_eq!(runner.delivered[0].len(), 4);
+    assert_eq!(runner.delivered[1].len(), 2);
 }

@@ -2,6 +2,7 @@
 //! driven by inputs that carry the current time and drained of its outputs
 //! (bytes, events, the next deadline) after every input.
 
+mod app_reject;
 mod inbound;
 mod late;
 mod outbound;
@@ -19,7 +20,7 @@ use fixrs_proto::framing::FrameConfig;
 use fixrs_proto::validate::Validator;
 use fixrs_proto::value::{TimePrecision, TimestampCache, TimestampParser};
 use fixrs_proto::{
-    Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, MessageStash, ParseError,
+    Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, MessageStash, ParseError, Stashed,
     UtcTimestamp,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -81,6 +82,17 @@ struct LateMessage {
     queued_at: UtcTimestamp,
 }
 
+/// A received message handed out by `poll_event`, which the application
+/// may reject.
+#[derive(Debug, Clone, Copy)]
+struct Rejectable {
+    kept: Stashed,
+    /// In `rejectable_stash` (true) or still in `inbox`.
+    moved: bool,
+    /// An application message (else a session-level one).
+    app: bool,
+}
+
 /// The largest MsgSeqNum (and NewSeqNo) accepted from a peer; anything
 /// larger is treated as invalid so that counting past it cannot overflow.
 const MAX_SEQ_NUM: SeqNum = i64::MAX as SeqNum;
@@ -95,7 +107,7 @@ const MAX_POOLED_BUFFERS: usize = 64;
 /// Every input takes the current monotonic time (`now`, for timers) and
 /// UTC time (`utc`, for SendingTime(52) and the schedule); the session
 /// never reads a clock, so the same inputs at the same times give the same
-/// outputs, byte for byte. After **every** input, drain the outputs:
+/// outputs, byte for byte. After **every** input, drive it until idle:
 ///
 /// 1. [`poll_transmit`](Session::poll_transmit) /
 ///    [`transmitted`](Session::transmitted) (or
@@ -103,8 +115,14 @@ const MAX_POOLED_BUFFERS: usize = 64;
 ///    write those bytes to the link, in order;
 /// 2. [`poll_event`](Session::poll_event) until `None`: act on
 ///    [`Event::OpenLink`] and [`Event::CloseLink`] (after writing the
-///    pending bytes), hand messages to the application;
-/// 3. [`poll_timeout`](Session::poll_timeout): call
+///    pending bytes), hand messages to the application, which may answer
+///    each at once ([`send`](Session::send), [`reject`](Session::reject));
+/// 3. while [`has_pending_input`](Session::has_pending_input) (a read
+///    held several messages and the session stopped after one the
+///    application had to see), call
+///    [`handle_pending_input`](Session::handle_pending_input) and go back
+///    to 1; after answers, go back to 1 as well;
+/// 4. [`poll_timeout`](Session::poll_timeout): call
 ///    [`handle_timeout`](Session::handle_timeout) once that instant passes.
 ///
 /// See the crate documentation for the loop as code.
@@ -127,6 +145,13 @@ pub struct Session {
     /// message already acted on (Logon, ResendRequest) that only counts.
     out_of_order: BTreeMap<SeqNum, Vec<u8>>,
     buffer_pool: Vec<Vec<u8>>,
+    /// The last input stopped after a message the application must see
+    /// before the next is processed; received bytes (or kept messages now
+    /// in sequence) may wait.
+    input_paused: bool,
+    /// A message was processed since what is still missing beyond a gap
+    /// was last looked at.
+    gap_check_due: bool,
     resend_requested: Option<ResendProgress>,
     last_received: Instant,
     test_request: Option<PendingTestRequest>,
@@ -160,6 +185,13 @@ pub struct Session {
     events: VecDeque<QueuedEvent>,
     /// Received messages handed out as events, indexed.
     inbox: MessageStash,
+    /// The message the application may still reject
+    /// ([`reject`](Session::reject)): the last one handed out by
+    /// `poll_event`.
+    rejectable: Option<Rejectable>,
+    /// Where that message stays once the inbox is reused (the two stashes
+    /// swap rather than copy it).
+    rejectable_stash: MessageStash,
 
     // Validation.
     dictionary: Option<SessionDictionary>,
@@ -250,6 +282,8 @@ impl Session {
             index: FieldIndex::new(),
             out_of_order: BTreeMap::new(),
             buffer_pool: Vec::new(),
+            input_paused: false,
+            gap_check_due: false,
             resend_requested: None,
             last_received: now,
             test_request: None,
@@ -266,6 +300,8 @@ impl Session {
             resend_index: FieldIndex::new(),
             events: VecDeque::with_capacity(16),
             inbox: MessageStash::new(),
+            rejectable: None,
+            rejectable_stash: MessageStash::new(),
             dictionary: None,
             late: VecDeque::new(),
             withdrawn: BTreeSet::new(),
@@ -434,6 +470,9 @@ impl Session {
         self.tx_start = 0;
         self.decoder.set_config(frame_config(&self.config));
         self.decoder.clear();
+        self.input_paused = false;
+        self.gap_check_due = false;
+        self.rejectable = None;
         self.validator
             .set_options(validation::options(&self.config.validation));
         self.last_received = now;
@@ -473,14 +512,37 @@ impl Session {
     }
 
     /// Bytes read from the link, in any split. Complete messages are
-    /// processed at once; a partial one waits for the rest. Ignored while no
-    /// link is up.
+    /// processed in order, each one fully: processing stops after the
+    /// first message that gives the application an event (a message
+    /// received, a reject, a state change...), so that the application can
+    /// answer it before the session acts on the next. The rest is kept;
+    /// [`has_pending_input`](Session::has_pending_input) then says so and
+    /// [`handle_pending_input`](Session::handle_pending_input) goes on
+    /// (bytes given to a later `handle_input` also come after it). A
+    /// partial message waits for the rest. Ignored while no link is up.
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant, utc: UtcTimestamp) {
         self.begin_input();
         if !self.link_up {
             return;
         }
         self.receive(bytes, now, utc);
+    }
+
+    /// Whether the last input stopped with received messages still to
+    /// process. Check it after draining the outputs (and letting the
+    /// application answer the events); while it is true, call
+    /// [`handle_pending_input`](Session::handle_pending_input) and drain
+    /// again.
+    #[must_use]
+    pub fn has_pending_input(&self) -> bool {
+        self.input_paused
+    }
+
+    /// Goes on processing what [`handle_input`](Session::handle_input)
+    /// kept, with the same rule: up to and including the next message that
+    /// gives the application an event. Harmless when nothing waits.
+    pub fn handle_pending_input(&mut self, now: Instant, utc: UtcTimestamp) {
+        self.handle_input(&[], now, utc);
     }
 
     /// The link broke, or a connect attempt failed. Initiator: `Reconnect`
@@ -501,6 +563,9 @@ impl Session {
         self.tx.clear();
         self.tx_start = 0;
         self.decoder.clear();
+        self.input_paused = false;
+        self.gap_check_due = false;
+        self.rejectable = None;
         match self.state {
             SessionState::CorrectlyTerminated | SessionState::NonGracefullyTerminated => {
                 // Lingering after the Logout exchange: the peer closed first.
@@ -739,7 +804,7 @@ impl Session {
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
         let Some(event) = self.events.pop_front() else {
-            self.inbox.clear();
+            self.clear_inbox();
             return None;
         };
         Some(match event {
@@ -751,14 +816,28 @@ impl Session {
             // The stash is cleared only once no event refers to it, so the
             // lookups find their message; a miss would be reported, not
             // skipped.
-            QueuedEvent::App(kept) => match self.inbox.get(kept) {
-                Some(msg) => Event::AppMessage(msg),
-                None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
-            },
-            QueuedEvent::Admin(kept) => match self.inbox.get(kept) {
-                Some(msg) => Event::AdminMessage(msg),
-                None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
-            },
+            QueuedEvent::App(kept) => {
+                self.rejectable = Some(Rejectable {
+                    kept,
+                    moved: false,
+                    app: true,
+                });
+                match self.inbox.get(kept) {
+                    Some(msg) => Event::AppMessage(msg),
+                    None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
+                }
+            }
+            QueuedEvent::Admin(kept) => {
+                self.rejectable = Some(Rejectable {
+                    kept,
+                    moved: false,
+                    app: false,
+                });
+                match self.inbox.get(kept) {
+                    Some(msg) => Event::AdminMessage(msg),
+                    None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
+                }
+            }
             QueuedEvent::Rejected {
                 ref_seq_num,
                 reason,
@@ -790,8 +869,20 @@ impl Session {
     /// reused once every event that points into it was polled.
     fn begin_input(&mut self) {
         if self.events.is_empty() {
-            self.inbox.clear();
+            self.clear_inbox();
         }
+    }
+
+    /// Empties the delivery buffer for reuse, keeping the message the
+    /// application may still reject (by swapping buffers, not copying).
+    fn clear_inbox(&mut self) {
+        if let Some(r) = &mut self.rejectable {
+            if !r.moved {
+                std::mem::swap(&mut self.inbox, &mut self.rejectable_stash);
+                r.moved = true;
+            }
+        }
+        self.inbox.clear();
     }
 
     fn begin_string(&self) -> &'static str {

@@ -288,6 +288,23 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
+        self.send_business_reject_with_id(ref_seq_num, ref_msg_type, reason, None, text, now, utc);
+    }
+
+    /// [`send_business_reject`](Session::send_business_reject) with
+    /// BusinessRejectRefID(379) `ref_id`. With FIXT the body also carries
+    /// our DefaultApplVerID(1137), as QuickFIX writes it.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn send_business_reject_with_id(
+        &mut self,
+        ref_seq_num: SeqNum,
+        ref_msg_type: &[u8],
+        reason: BusinessRejectReason,
+        ref_id: Option<&[u8]>,
+        text: &str,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
         if matches!(self.config.version, FixVersion::Fix40 | FixVersion::Fix41) {
             let reject = Reject {
                 ref_seq_num: seq_num(ref_seq_num),
@@ -300,9 +317,16 @@ impl Session {
         } else {
             let reject = BusinessMessageReject {
                 text: Some(text),
+                business_reject_ref_id: ref_id,
                 ..BusinessMessageReject::new(ref_msg_type, reason).ref_seq_num(seq_num(ref_seq_num))
             };
-            self.send_admin(&reject, now, utc);
+            let seq = self.next_sender;
+            self.write_admin(&reject, seq, utc);
+            if self.config.version.is_fixt() {
+                self.encoder
+                    .push_str(tag::DEFAULT_APPL_VER_ID, self.config.version.appl_ver_id());
+            }
+            self.commit_admin(seq, now);
         }
         self.events.push_back(QueuedEvent::Rejected {
             ref_seq_num: Some(ref_seq_num),

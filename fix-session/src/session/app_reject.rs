@@ -1,0 +1,148 @@
+//! Rejects the application asks for after seeing a received message
+//! (QuickFIX's `fromApp`/`fromAdmin` exceptions): the session sends the
+//! Reject(3) or BusinessMessageReject(j) QuickFIX sends for them.
+
+use super::Session;
+use crate::reject::{MessageRejection, RejectError};
+use crate::state::SessionState;
+use fixrs_proto::tag::msg_type;
+use fixrs_proto::{BusinessRejectReason, FixVersion, Message, SessionRejectReason, UtcTimestamp};
+use std::time::Instant;
+
+impl Session {
+    /// Rejects the received message that [`poll_event`](Session::poll_event)
+    /// handed out last (as [`Event::AppMessage`](crate::Event::AppMessage)
+    /// or [`Event::AdminMessage`](crate::Event::AdminMessage)), as the
+    /// application asks: sends the Reject(3) or BusinessMessageReject(j)
+    /// that [`MessageRejection`] describes, numbered and stored like any
+    /// message, and reports it as [`Event::Rejected`](crate::Event::Rejected).
+    ///
+    /// Call it right after the application saw the message, before
+    /// [`handle_pending_input`](Session::handle_pending_input), so that the
+    /// reject goes out before the session acts on the next message (what
+    /// the application sent in between goes out before it). The message
+    /// was already counted as received; a message can be rejected once.
+    ///
+    /// The session-level actions a message causes are taken before the
+    /// application sees it (a TestRequest is already answered), and a
+    /// Logon is refused with [`logout`](Session::logout) or
+    /// [`disconnect`](Session::disconnect) instead.
+    pub fn reject(
+        &mut self,
+        rejection: &MessageRejection,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> Result<(), RejectError> {
+        self.begin_input();
+        let Some(r) = self.rejectable else {
+            return Err(RejectError::NoMessage);
+        };
+        if !self.link_up
+            || !matches!(
+                self.state,
+                SessionState::Established | SessionState::WaitForConfirmLogout
+            )
+        {
+            return Err(RejectError::NotLoggedOn { state: self.state });
+        }
+        // The stash is moved out so that the message it holds can be read
+        // while the reject is written; it goes back unchanged.
+        let stash = if r.moved {
+            std::mem::take(&mut self.rejectable_stash)
+        } else {
+            std::mem::take(&mut self.inbox)
+        };
+        let result = match stash.get(r.kept) {
+            None => Err(RejectError::NoMessage),
+            Some(msg) if msg.msg_type() == msg_type::LOGON => Err(RejectError::Logon),
+            Some(msg) => {
+                self.rejectable = None;
+                self.send_requested_reject(&msg, r.app, rejection, now, utc);
+                Ok(())
+            }
+        };
+        if r.moved {
+            self.rejectable_stash = stash;
+        } else {
+            self.inbox = stash;
+        }
+        result
+    }
+
+    /// Sends what QuickFIX's `Session::next` catch blocks send for the
+    /// exception `rejection` stands for.
+    fn send_requested_reject(
+        &mut self,
+        msg: &Message<'_>,
+        app: bool,
+        rejection: &MessageRejection,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
+        let seq = msg.msg_seq_num().unwrap_or(0);
+        let ref_msg_type = msg.msg_type();
+        // FIX 4.0 and 4.1 have no BusinessMessageReject.
+        let has_business_reject =
+            !matches!(self.config.version, FixVersion::Fix40 | FixVersion::Fix41);
+        match rejection {
+            MessageRejection::FieldNotFound(t) if app && has_business_reject => {
+                let reason = BusinessRejectReason::ConditionallyRequiredFieldMissing;
+                let text = format!("{} ({t})", reason.description());
+                self.send_business_reject(seq, ref_msg_type, reason, &text, now, utc);
+            }
+            MessageRejection::FieldNotFound(t) => {
+                let reason = SessionRejectReason::RequiredTagMissing;
+                self.send_reject(seq, ref_msg_type, reason, Some(*t), None, now, utc);
+            }
+            MessageRejection::IncorrectTagValue(t) => {
+                let reason = SessionRejectReason::ValueIsIncorrect;
+                self.send_reject(seq, ref_msg_type, reason, Some(*t), None, now, utc);
+            }
+            MessageRejection::IncorrectDataFormat(t) => {
+                let reason = SessionRejectReason::IncorrectDataFormat;
+                self.send_reject(seq, ref_msg_type, reason, Some(*t), None, now, utc);
+            }
+            MessageRejection::UnsupportedMessageType => {
+                let reason = BusinessRejectReason::UnsupportedMessageType;
+                let text = if has_business_reject {
+                    reason.description()
+                } else {
+                    "Unsupported message type"
+                };
+                self.send_business_reject(seq, ref_msg_type, reason, text, now, utc);
+            }
+            MessageRejection::Session {
+                reason,
+                ref_tag,
+                text,
+            } => {
+                self.send_reject(
+                    seq,
+                    ref_msg_type,
+                    *reason,
+                    *ref_tag,
+                    text.as_deref(),
+                    now,
+                    utc,
+                );
+            }
+            MessageRejection::Business {
+                reason,
+                ref_id,
+                text,
+            } => {
+                let text = text.as_deref().unwrap_or(reason.description());
+                let ref_id = ref_id.as_deref().map(str::as_bytes);
+                self.send_business_reject_with_id(
+                    seq,
+                    ref_msg_type,
+                    *reason,
+                    ref_id,
+                    text,
+                    now,
+                    utc,
+                );
+            }
+        }
+    }
+}
