@@ -82,7 +82,8 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) -> bool {
-        if !self.link_up
+        if self.out_of_order.is_empty()
+            || !self.link_up
             || !matches!(
                 self.state,
                 SessionState::Established | SessionState::WaitForConfirmLogout
