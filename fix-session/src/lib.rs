@@ -163,7 +163,9 @@ pub mod store;
 pub mod testing;
 pub mod validation;
 
-pub use config::{LateDelivery, Role, SessionConfig, SessionKey, ValidationSettings};
+pub use config::{
+    LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey, ValidationSettings,
+};
 pub use error::{SendError, SessionError};
 pub use event::{Event, UndeliveredReason};
 pub use reject::{MessageRejection, RejectError};

@@ -683,6 +683,23 @@ impl Store for SharedStore {
     fn reset(&mut self, now: UtcTimestamp) -> Result<(), StoreError> {
         self.lock().reset(now)
     }
+    fn push_pending(&mut self, record: &[u8]) -> Result<u64, StoreError> {
+        self.lock().push_pending(record)
+    }
+    fn pending(&mut self, visit: &mut dyn FnMut(u64, &[u8])) -> Result<(), StoreError> {
+        self.lock().pending(visit)
+    }
+    fn remove_pending(&mut self, id: u64) -> Result<(), StoreError> {
+        self.lock().remove_pending(id)
+    }
+    fn save_outgoing_from_pending(
+        &mut self,
+        seq: SeqNum,
+        message: &[u8],
+        id: u64,
+    ) -> Result<(), StoreError> {
+        self.lock().save_outgoing_from_pending(seq, message, id)
+    }
 }
 
 // ---------------------------------------------------------------- faults --

@@ -52,9 +52,9 @@
 //!    it must then never be delivered, unless its side restarted since
 //!    (the session does not remember withdrawn messages across a restart
 //!    and resends their stored copies if asked);
-//! 2. its side restarted while the message was not yet written: it was
-//!    waiting, unnumbered, in the late-delivery queue, which lives in
-//!    memory;
+//! 2. its side restarted while the message was not yet written nor kept in
+//!    the store's queue of pending messages (where unnumbered late-delivery
+//!    messages wait: with the memory store of the harness none is lost);
 //! 3. its sender's store was reset (by `reset_seq_num_and_send_logon` on
 //!    either side, the Logon exchange it causes, or `reset_seq_num_local`)
 //!    after the message was written and before it was delivered: the reset
@@ -92,7 +92,9 @@ use fixrs_proto::tag;
 use fixrs_proto::{BusinessRejectReason, FieldWriter, FixVersion, MessageBuilder};
 use fixrs_proto::{SessionRejectReason, Tag};
 use fixrs_session::testing::{Fault, FaultInjector, Pair, Recorded, Rng, Sent, SideId};
-use fixrs_session::{MessageRejection, SeqNum, SessionConfig, SessionState, Store};
+use fixrs_session::{
+    LateDeliveryMode, MessageRejection, SeqNum, SessionConfig, SessionState, Store,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use std::collections::HashSet;
@@ -159,6 +161,7 @@ struct Params {
     resend_chunk: u64,
     next_expected: bool,
     redundant_resends: bool,
+    late_delivery_mode: LateDeliveryMode,
     faults: FaultProfile,
 }
 
@@ -171,6 +174,7 @@ impl Params {
             resend_chunk: 0,
             next_expected: false,
             redundant_resends: false,
+            late_delivery_mode: LateDeliveryMode::Resend,
             faults: FaultProfile::none(),
         }
     }
@@ -353,10 +357,23 @@ fn params() -> impl Strategy<Value = Params> {
         prop_oneof![Just(0u64), Just(0), Just(2), Just(5)],
         any::<bool>(),
         any::<bool>(),
+        prop_oneof![
+            Just(LateDeliveryMode::Resend),
+            Just(LateDeliveryMode::Queue)
+        ],
         fault_profile(),
     )
         .prop_map(
-            |(version, heart_bt_int, reconnect, resend_chunk, next_expected, redundant, faults)| {
+            |(
+                version,
+                heart_bt_int,
+                reconnect,
+                resend_chunk,
+                next_expected,
+                redundant,
+                late_delivery_mode,
+                faults,
+            )| {
                 Params {
                     version,
                     heart_bt_int,
@@ -364,6 +381,7 @@ fn params() -> impl Strategy<Value = Params> {
                     resend_chunk,
                     next_expected,
                     redundant_resends: redundant,
+                    late_delivery_mode,
                     faults,
                 }
             },
@@ -612,6 +630,7 @@ impl Runner {
             c.resend_request_chunk_size = params.resend_chunk;
             c.send_next_expected_msg_seq_num = params.next_expected;
             c.send_redundant_resend_requests = params.redundant_resends;
+            c.late_delivery_mode = params.late_delivery_mode;
             c
         };
         let mut pair = Pair::new(
@@ -1139,9 +1158,21 @@ impl Runner {
                     // restarted numbering): complete the reset first.
                     self.checkpoint()?;
                 }
+                let mut kept = Vec::new();
+                self.pair
+                    .side(*side)
+                    .store
+                    .lock()
+                    .pending(&mut |_, record| kept.push(record.to_vec()))
+                    .map_err(|e| format!("pending messages: {e}"))?;
+                let in_store = |id: &str| {
+                    let field = format!("11={id}\x01");
+                    kept.iter()
+                        .any(|r| r.windows(field.len()).any(|w| w == field.as_bytes()))
+                };
                 for (n, put) in self.puts[i].iter_mut().enumerate() {
                     match put.given_up {
-                        None if !self.written[i].contains(&n) => {
+                        None if !self.written[i].contains(&n) && !in_store(&put.id) => {
                             put.given_up = Some(GivenUp::RestartedWhileQueued);
                         }
                         Some(GivenUp::Undelivered) => {
@@ -1571,4 +1602,50 @@ fn rejects_the_application_asks_for_are_answered_and_arrive() {
     assert!(keyed.iter().all(|r| r.received), "{keyed:?}");
     assert_eq!(runner.delivered[0].len(), 4);
     assert_eq!(runner.delivered[1].len(), 2);
+}
+
+/// In queue mode messages put while disconnected wait unnumbered in the
+/// store: a restart of their side gives none up, and all are delivered as
+/// new messages after the next Logon.
+#[test]
+fn queue_mode_messages_waiting_in_the_store_survive_a_restart() {
+    use Op::*;
+    let mut params = Params::plain();
+    params.late_delivery_mode = LateDeliveryMode::Queue;
+    let ops = [
+        Put(SideId::Initiator, 2),
+        Run(Duration::from_secs(1)),
+        CutLink,
+        Put(SideId::Initiator, 3),
+        Put(SideId::Acceptor, 2),
+        Restart(SideId::Initiator),
+        Restart(SideId::Acceptor),
+        Run(Duration::from_secs(10)),
+    ];
+    let mut runner = Runner::new(params);
+    runner.observe().unwrap();
+    for op in &ops {
+        if let Err(e) = runner.apply(op) {
+            panic!("{op:?}: {e}");
+        }
+    }
+    if let Err(e) = runner.checkpoint() {
+        panic!("{e}");
+    }
+    for side in SIDES {
+        let i = idx(side);
+        assert!(
+            runner.puts[i].iter().all(|p| p.given_up.is_none()),
+            "{:?}",
+            runner.puts[i]
+        );
+        assert_eq!(runner.delivered[i].len(), runner.puts[i].len());
+    }
+    // Sent as new messages: no copy of a late message carried PossDupFlag.
+    let wire = runner.wire();
+    assert!(wire
+        .written
+        .iter()
+        .filter(|w| w.id.is_some())
+        .all(|w| !w.poss_dup));
 }

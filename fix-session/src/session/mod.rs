@@ -73,8 +73,11 @@ struct ResendProgress {
 #[derive(Debug, Clone)]
 struct LateMessage {
     /// The MsgSeqNum it consumed, or `None` when it will be numbered when
-    /// sent (the next Logon resets sequence numbers).
+    /// sent (queue mode, or the next Logon resets sequence numbers).
     seq: Option<SeqNum>,
+    /// Its id in the store's queue of pending messages, when unnumbered
+    /// and the store keeps one.
+    pending: Option<u64>,
     msg: MessageBuilder,
     expires: Option<Instant>,
     /// When it was queued: the SendingTime of its stored copy, and the
@@ -314,6 +317,8 @@ impl Session {
             reset_after_close: false,
             reconnect_attempts: 0,
         };
+        // Messages put before a restart that still wait for a number.
+        session.load_pending(now, utc)?;
         // Drop events of the start-up check; a store failure is returned.
         session.check_schedule(now, utc);
         for event in session.events.drain(..) {
@@ -602,11 +607,15 @@ impl Session {
     /// Established: it is given the next MsgSeqNum, encoded, stored and
     /// queued for transmission; returns that MsgSeqNum. Otherwise late
     /// delivery applies ([`LateDelivery`]): with `Queue`/`QueueFor` the
-    /// message is kept, consuming and stored under the next MsgSeqNum
-    /// (returned), and sent after logon and resynchronisation as a resend
-    /// whose SendingTime(52) is the moment it actually leaves; when the next
-    /// Logon resets sequence numbers it is numbered only then (returns
-    /// `None`). With `Reject` it is refused with
+    /// message is kept. In [`LateDeliveryMode::Resend`](crate::LateDeliveryMode)
+    /// it consumes and is stored under the next MsgSeqNum (returned), and
+    /// is sent after logon and resynchronisation as a resend whose
+    /// SendingTime(52) is the moment it actually leaves; in
+    /// `LateDeliveryMode::Queue`, or when the next Logon resets sequence
+    /// numbers, it waits unnumbered in the store's pending queue and is
+    /// numbered and sent as a new message right after the Logon (returns
+    /// `None`). Either way the store is flushed at once, so a crash loses
+    /// no message `send` accepted. With `Reject` it is refused with
     /// [`SendError::NotEstablished`].
     pub fn send(
         &mut self,
@@ -740,6 +749,7 @@ impl Session {
             if let Some(seq) = m.seq {
                 self.withdrawn.insert(seq);
             }
+            self.forget_pending(&m);
             self.events.push_back(QueuedEvent::Undelivered {
                 msg: m.msg,
                 reason: UndeliveredReason::Discarded,
@@ -934,9 +944,7 @@ impl Session {
         self.next_target = 1;
         self.clear_gap_state();
         self.withdrawn.clear();
-        for m in &mut self.late {
-            m.seq = None;
-        }
+        self.unnumber_late();
     }
 
     /// Forgets the out-of-order queue and our outstanding ResendRequest.

@@ -75,6 +75,33 @@ impl Session {
         Ok(())
     }
 
+    /// As [`commit_new`](Session::commit_new), for a message made from the
+    /// store's pending message `id`, which the store takes out of its
+    /// queue in the same change.
+    pub(super) fn commit_new_from_pending(
+        &mut self,
+        seq: SeqNum,
+        id: u64,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        let bytes = self.encoder.finish();
+        let saved = if self.config.persist_messages {
+            self.store.save_outgoing_from_pending(seq, bytes, id)
+        } else {
+            // Not kept for resends: two changes (a crash between them
+            // would send the message again after a restart).
+            self.store
+                .set_next_sender_seq_num(seq + 1)
+                .and_then(|()| self.store.remove_pending(id))
+        };
+        self.store_dirty = true;
+        saved?;
+        self.tx.extend_from_slice(bytes);
+        self.next_sender = seq + 1;
+        self.note_sent(now);
+        Ok(())
+    }
+
     /// Finishes and queues a session-level message with a new MsgSeqNum; a
     /// store failure is reported but the message still goes out (the
     /// session must keep talking to stay alive).

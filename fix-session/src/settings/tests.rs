@@ -40,6 +40,7 @@ Password=p=ss#word
 LogonTag.1408=FIX5.0SP2
 LogonTag.95=4
 LateDelivery=60000
+LateDeliveryMode=queue
 MaxLateDeliveryMessages=500
 ResetOnLogon=Y
 ResetOnLogout=yes
@@ -131,7 +132,7 @@ fn full_file_with_default_inheritance_and_two_sessions() {
     assert_eq!(settings.sessions.len(), 2);
 
     let init = &settings.sessions[0];
-    assert_eq!(init.line, 78);
+    assert_eq!(init.line, 79);
     let c = &init.config;
     assert_eq!(c.role, Role::Initiator);
     assert_eq!(c.version, FixVersion::Fix44);
@@ -157,6 +158,7 @@ fn full_file_with_default_inheritance_and_two_sessions() {
         LateDelivery::QueueFor(Duration::from_millis(60_000))
     );
     assert_eq!(c.max_late_delivery, 500);
+    assert_eq!(c.late_delivery_mode, LateDeliveryMode::Queue);
     assert!(c.reset_on_logon && c.reset_on_logout && c.reset_on_disconnect);
     assert!(c.send_next_expected_msg_seq_num);
     assert_eq!(c.resend_request_chunk_size, 2500);
@@ -262,7 +264,7 @@ fn full_file_with_default_inheritance_and_two_sessions() {
     );
 
     let acc = &settings.sessions[1];
-    assert_eq!(acc.line, 84);
+    assert_eq!(acc.line, 85);
     let c = &acc.config;
     assert_eq!(c.role, Role::Acceptor);
     assert_eq!(c.version, FixVersion::Fix50Sp1);
@@ -281,6 +283,8 @@ fn full_file_with_default_inheritance_and_two_sessions() {
         vec![(95, "4".to_string()), (1408, "FIX.5.0SP2".to_string())]
     );
     assert_eq!(c.late_delivery, LateDelivery::Reject);
+    // Inherited from [DEFAULT].
+    assert_eq!(c.late_delivery_mode, LateDeliveryMode::Queue);
     let london = TimeZone::parse("Europe/London").expect("known zone");
     assert_eq!(
         c.schedule,
@@ -498,6 +502,7 @@ fn bad_numbers_name_line_and_key() {
         ("TestRequestDelayMultiplier=NaN", "TestRequestDelayMultiplier", "a number of 0 or more, such as 0.5"),
         ("TimestampPrecision=4", "TimestampPrecision", "0, 3, 6 or 9"),
         ("LateDelivery=later", "LateDelivery", "queue, reject, or a positive time to live in milliseconds"),
+        ("LateDeliveryMode=fifo", "LateDeliveryMode", "resend or queue"),
         ("FileStoreSync=0", "FileStoreSync", "Y, N, or a positive number of milliseconds"),
         ("CertificateVerifyLevel=3", "CertificateVerifyLevel", "0 (no client certificate), 1 (required) or 2 (optional)"),
         ("StartTime=25:00:00", "StartTime", "HH:MM:SS, optionally followed by a time zone"),
