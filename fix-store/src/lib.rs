@@ -29,7 +29,12 @@
 //! payload: saved messages, and changes of the next sender and target
 //! MsgSeqNum. An in-memory index maps each kept MsgSeqNum to its record, so
 //! [`Store::outgoing`](fixrs_session::Store::outgoing) reads only the
-//! requested range.
+//! requested range. The store also keeps the session's queue of *pending*
+//! messages (put before logon in late-delivery queue mode, not yet
+//! numbered): records that add one, give one up, or save the message sent
+//! from one and take it out of the queue in the same record; every new
+//! segment starts with the pending messages alive at that point, and a
+//! reset keeps them.
 //!
 //! # Guarantees
 //!
