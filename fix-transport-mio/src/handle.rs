@@ -403,11 +403,15 @@ impl SessionHandle {
     /// Sends an application message. While the session is established the
     /// message is written right away (batched with others the engine
     /// thread finds queued). Before that ("late delivery", FIX session test
-    /// case 16) it is stored at once with the next MsgSeqNum; the Logon
+    /// case 16) it is kept in the store, unless the session is configured
+    /// to reject late delivery. With `LateDeliveryMode::Resend` (the
+    /// default) it is stored at once with the next MsgSeqNum; the Logon
     /// that follows carries a higher MsgSeqNum, the counterparty asks for
     /// the gap, and the message goes out as a PossDupFlag=Y resend with
-    /// SendingTime set when it leaves — unless the session is configured to
-    /// reject late delivery.
+    /// SendingTime set when it leaves. With `LateDeliveryMode::Queue` it
+    /// waits unnumbered in the store's pending queue and goes out right
+    /// after the Logon as a new message. Either way a restart, even after
+    /// `kill -9`, loses none that the engine thread took from the handle.
     ///
     /// Fails with [`PutError::Backpressure`] when the session's backlog is
     /// over `EngineSettings::max_outgoing_bytes`.

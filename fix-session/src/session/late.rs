@@ -62,6 +62,7 @@ impl Session {
             (Some(seq), None)
         };
         // Durable now, not at the next write to the link: the link is down.
+        self.store_dirty = true;
         self.flush_store();
         let expires =
             late_ttl(self.config.late_delivery).map(|ttl| super::timers::deadline(now, ttl));
@@ -212,6 +213,7 @@ impl Session {
                     Ok(pending) => m.pending = pending,
                     Err(e) => self.events.push_back(QueuedEvent::Error(e.into())),
                 }
+                self.store_dirty = true;
             }
         }
     }
