@@ -351,6 +351,12 @@ fn fix41_application_rejects_are_session_rejects_with_text() {
     let (out, _) = reject_with(&mut d, &bytes, MessageRejection::FieldNotFound(54));
     let reject = only(&out, b"3");
     assert!(!reject.has(tag::BUSINESS_REJECT_REASON));
+    // No RefTagID(371) in FIX 4.1: the tag is named in the text.
+    assert!(!reject.has(tag::REF_TAG_ID));
+    assert_eq!(
+        reject.text(tag::TEXT).as_deref(),
+        Some("Required tag missing (54)")
+    );
 }
 
 #[test]

@@ -81,9 +81,13 @@ impl Session {
     ) {
         let seq = msg.msg_seq_num().unwrap_or(0);
         let ref_msg_type = msg.msg_type();
-        // FIX 4.0 and 4.1 have no BusinessMessageReject.
+        // FIX 4.0 and 4.1 have no BusinessMessageReject, nor RefTagID(371):
+        // the tag goes in the text, as QuickFIX writes it.
         let has_business_reject =
             !matches!(self.config.version, FixVersion::Fix40 | FixVersion::Fix41);
+        let tag_text = |reason: SessionRejectReason, t: fixrs_proto::Tag| {
+            (!has_business_reject).then(|| format!("{} ({t})", reason.description()))
+        };
         match rejection {
             MessageRejection::FieldNotFound(t) if app && has_business_reject => {
                 let reason = BusinessRejectReason::ConditionallyRequiredFieldMissing;
@@ -92,15 +96,42 @@ impl Session {
             }
             MessageRejection::FieldNotFound(t) => {
                 let reason = SessionRejectReason::RequiredTagMissing;
-                self.send_reject(seq, ref_msg_type, reason, Some(*t), None, now, utc);
+                let text = tag_text(reason, *t);
+                self.send_reject(
+                    seq,
+                    ref_msg_type,
+                    reason,
+                    Some(*t),
+                    text.as_deref(),
+                    now,
+                    utc,
+                );
             }
             MessageRejection::IncorrectTagValue(t) => {
                 let reason = SessionRejectReason::ValueIsIncorrect;
-                self.send_reject(seq, ref_msg_type, reason, Some(*t), None, now, utc);
+                let text = tag_text(reason, *t);
+                self.send_reject(
+                    seq,
+                    ref_msg_type,
+                    reason,
+                    Some(*t),
+                    text.as_deref(),
+                    now,
+                    utc,
+                );
             }
             MessageRejection::IncorrectDataFormat(t) => {
                 let reason = SessionRejectReason::IncorrectDataFormat;
-                self.send_reject(seq, ref_msg_type, reason, Some(*t), None, now, utc);
+                let text = tag_text(reason, *t);
+                self.send_reject(
+                    seq,
+                    ref_msg_type,
+                    reason,
+                    Some(*t),
+                    text.as_deref(),
+                    now,
+                    utc,
+                );
             }
             MessageRejection::UnsupportedMessageType => {
                 let reason = BusinessRejectReason::UnsupportedMessageType;
