@@ -489,11 +489,23 @@ impl FileStore {
     }
 
     fn save(&mut self, seq: SeqNum, message: &[u8]) -> Result<(), FileStoreError> {
+        self.save_record(seq, RecordKind::Message, &[message])
+    }
+
+    /// Appends the record of outgoing message `seq` (its payload `parts`)
+    /// and indexes it.
+    fn save_record(
+        &mut self,
+        seq: SeqNum,
+        kind: RecordKind,
+        parts: &[&[u8]],
+    ) -> Result<(), FileStoreError> {
         self.check_usable()?;
-        let len = u32::try_from(message.len())
-            .map_err(|_| FileStoreError::MessageTooLarge { len: message.len() })?;
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        let len =
+            u32::try_from(total).map_err(|_| FileStoreError::MessageTooLarge { len: total })?;
         let offset = self.active_len() + self.pending.len() as u64;
-        encode_record(&mut self.pending, RecordKind::Message, seq, message);
+        encode_record_parts(&mut self.pending, kind, seq, parts);
         self.index.push(Entry {
             seq,
             offset,
@@ -605,29 +617,9 @@ impl FileStore {
         message: &[u8],
         id: u64,
     ) -> Result<(), FileStoreError> {
-        self.check_usable()?;
-        let len = u32::try_from(message.len() + PENDING_ID_LEN)
-            .map_err(|_| FileStoreError::MessageTooLarge { len: message.len() })?;
-        let offset = self.active_len() + self.pending.len() as u64;
-        encode_record_parts(
-            &mut self.pending,
-            RecordKind::MessageFromPending,
-            seq,
-            &[&id.to_le_bytes(), message],
-        );
+        let id_bytes = id.to_le_bytes();
+        self.save_record(seq, RecordKind::MessageFromPending, &[&id_bytes, message])?;
         self.queued.remove(&id);
-        self.index.push(Entry {
-            seq,
-            offset,
-            segment: self.active_number(),
-            len,
-        });
-        self.next_sender = seq.saturating_add(1);
-        self.active_messages += 1;
-        self.active_message_bytes += u64::from(len);
-        if self.pending.len() >= PENDING_WRITE_THRESHOLD {
-            self.write_pending()?;
-        }
         Ok(())
     }
 

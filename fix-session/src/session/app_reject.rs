@@ -94,44 +94,17 @@ impl Session {
                 let text = format!("{} ({t})", reason.description());
                 self.send_business_reject(seq, ref_msg_type, reason, &text, now, utc);
             }
-            MessageRejection::FieldNotFound(t) => {
-                let reason = SessionRejectReason::RequiredTagMissing;
+            MessageRejection::FieldNotFound(t)
+            | MessageRejection::IncorrectTagValue(t)
+            | MessageRejection::IncorrectDataFormat(t) => {
+                let reason = match rejection {
+                    MessageRejection::FieldNotFound(_) => SessionRejectReason::RequiredTagMissing,
+                    MessageRejection::IncorrectTagValue(_) => SessionRejectReason::ValueIsIncorrect,
+                    _ => SessionRejectReason::IncorrectDataFormat,
+                };
                 let text = tag_text(reason, *t);
-                self.send_reject(
-                    seq,
-                    ref_msg_type,
-                    reason,
-                    Some(*t),
-                    text.as_deref(),
-                    now,
-                    utc,
-                );
-            }
-            MessageRejection::IncorrectTagValue(t) => {
-                let reason = SessionRejectReason::ValueIsIncorrect;
-                let text = tag_text(reason, *t);
-                self.send_reject(
-                    seq,
-                    ref_msg_type,
-                    reason,
-                    Some(*t),
-                    text.as_deref(),
-                    now,
-                    utc,
-                );
-            }
-            MessageRejection::IncorrectDataFormat(t) => {
-                let reason = SessionRejectReason::IncorrectDataFormat;
-                let text = tag_text(reason, *t);
-                self.send_reject(
-                    seq,
-                    ref_msg_type,
-                    reason,
-                    Some(*t),
-                    text.as_deref(),
-                    now,
-                    utc,
-                );
+                let text = text.as_deref();
+                self.send_reject(seq, ref_msg_type, reason, Some(*t), text, now, utc);
             }
             MessageRejection::UnsupportedMessageType => {
                 let reason = BusinessRejectReason::UnsupportedMessageType;

@@ -192,11 +192,7 @@ impl Session {
         for m in unnumbered {
             let seq = self.next_sender;
             self.encode_app(&m.msg, seq, false, utc);
-            let sent = match m.pending {
-                Some(id) => self.commit_new_from_pending(seq, id, now),
-                None => self.commit_new(seq, now),
-            };
-            if let Err(e) = sent {
+            if let Err(e) = self.commit_new_from(seq, m.pending, now) {
                 self.push_error(e.into());
             }
         }

@@ -826,28 +826,8 @@ impl Session {
             // The stash is cleared only once no event refers to it, so the
             // lookups find their message; a miss would be reported, not
             // skipped.
-            QueuedEvent::App(kept) => {
-                self.rejectable = Some(Rejectable {
-                    kept,
-                    moved: false,
-                    app: true,
-                });
-                match self.inbox.get(kept) {
-                    Some(msg) => Event::AppMessage(msg),
-                    None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
-                }
-            }
-            QueuedEvent::Admin(kept) => {
-                self.rejectable = Some(Rejectable {
-                    kept,
-                    moved: false,
-                    app: false,
-                });
-                match self.inbox.get(kept) {
-                    Some(msg) => Event::AdminMessage(msg),
-                    None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
-                }
-            }
+            QueuedEvent::App(kept) => self.message_event(kept, true),
+            QueuedEvent::Admin(kept) => self.message_event(kept, false),
             QueuedEvent::Rejected {
                 ref_seq_num,
                 reason,
@@ -871,6 +851,21 @@ impl Session {
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.timers.next()
+    }
+
+    /// The event of a received message kept in the inbox, which becomes
+    /// the one the application may reject.
+    fn message_event(&mut self, kept: Stashed, app: bool) -> Event<'_> {
+        self.rejectable = Some(Rejectable {
+            kept,
+            moved: false,
+            app,
+        });
+        match self.inbox.get(kept) {
+            Some(msg) if app => Event::AppMessage(msg),
+            Some(msg) => Event::AdminMessage(msg),
+            None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
+        }
     }
 
     // ---- internals shared by the submodules ----

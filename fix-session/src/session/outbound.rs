@@ -61,38 +61,29 @@ impl Session {
     /// `seq`: saves it (advancing the next sender MsgSeqNum) and queues its
     /// bytes. On a store failure nothing is queued.
     pub(super) fn commit_new(&mut self, seq: SeqNum, now: Instant) -> Result<(), StoreError> {
-        let bytes = self.encoder.finish();
-        let saved = if self.config.persist_messages {
-            self.store.save_outgoing(seq, bytes)
-        } else {
-            self.store.set_next_sender_seq_num(seq + 1)
-        };
-        self.store_dirty = true;
-        saved?;
-        self.tx.extend_from_slice(bytes);
-        self.next_sender = seq + 1;
-        self.note_sent(now);
-        Ok(())
+        self.commit_new_from(seq, None, now)
     }
 
-    /// As [`commit_new`](Session::commit_new), for a message made from the
-    /// store's pending message `id`, which the store takes out of its
-    /// queue in the same change.
-    pub(super) fn commit_new_from_pending(
+    /// As [`commit_new`](Session::commit_new); with `pending`, the message
+    /// was made from that pending message of the store, which takes it out
+    /// of its queue in the same change.
+    pub(super) fn commit_new_from(
         &mut self,
         seq: SeqNum,
-        id: u64,
+        pending: Option<u64>,
         now: Instant,
     ) -> Result<(), StoreError> {
         let bytes = self.encoder.finish();
-        let saved = if self.config.persist_messages {
-            self.store.save_outgoing_from_pending(seq, bytes, id)
-        } else {
+        let saved = match (self.config.persist_messages, pending) {
+            (true, None) => self.store.save_outgoing(seq, bytes),
+            (true, Some(id)) => self.store.save_outgoing_from_pending(seq, bytes, id),
+            (false, None) => self.store.set_next_sender_seq_num(seq + 1),
             // Not kept for resends: two changes (a crash between them
             // would send the message again after a restart).
-            self.store
+            (false, Some(id)) => self
+                .store
                 .set_next_sender_seq_num(seq + 1)
-                .and_then(|()| self.store.remove_pending(id))
+                .and_then(|()| self.store.remove_pending(id)),
         };
         self.store_dirty = true;
         saved?;
