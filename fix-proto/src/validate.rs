@@ -23,6 +23,7 @@
 //! | group entry not starting with its delimiter, or members out of order | 15 | the tag |
 //! | NumInGroup differs from the entries present | 16 | the count tag |
 //! | SOH inside a non-data value (a [`ParseError`]) | 17 | the field before |
+//! | tag 0, which FIX never assigns (a [`ParseError`]) | 0 | 0 |
 //!
 //! Fields are checked in message order; required fields are checked after
 //! all fields, header first. Which fields are header and trailer fields
@@ -249,11 +250,15 @@ impl ValidationError {
     /// The validation error a message that could not be split into fields
     /// gets, where one applies: a malformed field after a field whose value
     /// contained SOH is reason 17 with RefTagID the previous field (case
-    /// 14k); a data field not matching its length field is reason 6.
-    /// Other parse errors make the message garbled (no Reject).
+    /// 14k); tag 0 (`0=HI`) is reason 0 with RefTagID 0; a data field not
+    /// matching its length field is reason 6. Other parse errors make the
+    /// message garbled (no Reject).
     pub fn from_parse_error(e: &ParseError) -> Option<ValidationError> {
         match *e {
             ParseError::MalformedField { after, .. } => Some(ValidationError::SohInValue { after }),
+            ParseError::InvalidTagNumber { tag, .. } => {
+                Some(ValidationError::InvalidTagNumber { tag })
+            }
             ParseError::DataLengthMismatch { tag } => Some(ValidationError::IncorrectDataFormat {
                 tag,
                 field_type: FieldType::Data,

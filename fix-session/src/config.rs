@@ -114,7 +114,12 @@ pub struct SessionConfig {
     pub logon_timeout: Duration,
     /// How long to wait for the Logout reply (LogoutTimeout, default 2 s).
     pub logout_timeout: Duration,
-    /// Reset sequence numbers on every Logon (ResetOnLogon).
+    /// Reset both sequence numbers to 1 at every Logon (ResetOnLogon). An
+    /// initiator's Logon carries ResetSeqNumFlag(141)=Y; an acceptor resets
+    /// when a Logon arrives on a new connection, answers with 141=Y only if
+    /// that Logon carried it, and checks the Logon's MsgSeqNum against the
+    /// reset numbers like any other (too high: ResendRequest after the
+    /// reply), as QuickFIX does.
     pub reset_on_logon: bool,
     /// Reset sequence numbers after a Logout (ResetOnLogout).
     pub reset_on_logout: bool,

@@ -69,6 +69,24 @@ pub enum Event<'a> {
     /// A problem worth reporting (store failure, logon refused, sequence
     /// too low...). The session has already acted on it.
     Error(SessionError),
+    /// Something unusual the session accepted and carried on from (a
+    /// SequenceReset that changes nothing...): worth a line in the log,
+    /// not an error.
+    Warning(SessionWarning),
+}
+
+/// Something unusual in what the peer sent that the session accepted,
+/// reported as [`Event::Warning`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionWarning {
+    /// A SequenceReset-Reset set NewSeqNo(36) to the MsgSeqNum already
+    /// expected (test case 11b): accepted, nothing changes.
+    #[error("SequenceReset to NewSeqNo {new_seq_no}, which is already expected")]
+    SequenceResetNoChange {
+        /// NewSeqNo(36) received.
+        new_seq_no: SeqNum,
+    },
 }
 
 /// Why an application message was not delivered.
@@ -111,4 +129,5 @@ pub(crate) enum QueuedEvent {
         reason: UndeliveredReason,
     },
     Error(SessionError),
+    Warning(SessionWarning),
 }

@@ -167,7 +167,7 @@ pub use config::{
     LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey, ValidationSettings,
 };
 pub use error::{SendError, SessionError};
-pub use event::{Event, UndeliveredReason};
+pub use event::{Event, SessionWarning, UndeliveredReason};
 pub use reject::{MessageRejection, RejectError};
 pub use schedule::Schedule;
 pub use session::Session;

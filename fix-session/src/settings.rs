@@ -497,7 +497,7 @@ keys! {
     "MaxLateDeliveryMessages", LOGON, "100000", "MaxLateDeliveryMessages=1000",
         "Most messages queued for late delivery.";
     "ResetOnLogon", SEQUENCE, "N", "ResetOnLogon=Y",
-        "Reset sequence numbers to 1 on every Logon.";
+        "Reset both sequence numbers to 1 at every Logon. An initiator asks the peer to reset too (ResetSeqNumFlag=Y); an acceptor resets when a Logon arrives, answers with ResetSeqNumFlag=Y only if the Logon had it, and checks the Logon's MsgSeqNum against 1 (as QuickFIX).";
     "ResetOnLogout", SEQUENCE, "N", "ResetOnLogout=Y",
         "Reset sequence numbers after a Logout.";
     "ResetOnDisconnect", SEQUENCE, "N", "ResetOnDisconnect=Y",

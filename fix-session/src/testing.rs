@@ -11,7 +11,8 @@
 //! - [`Pair`]: an initiator and an acceptor joined by an in-memory link,
 //!   with a virtual clock that jumps to the next deadline and a seeded
 //!   [`FaultInjector`] (drop, corrupt, delay or reorder messages, cut
-//!   the link, restart a side keeping its store).
+//!   the link, restart a side keeping its store), and messages put on the
+//!   link as if a side had written them ([`Pair::inject`]).
 //!
 //! Everything here is deterministic: the same calls give the same bytes.
 
@@ -229,6 +230,8 @@ pub enum Recorded {
     Undelivered(MessageBuilder, UndeliveredReason),
     /// [`Event::Error`], as its message.
     Error(String),
+    /// [`Event::Warning`], as its message.
+    Warning(String),
 }
 
 impl Recorded {
@@ -258,6 +261,7 @@ impl Recorded {
             Event::Garbled { error, .. } => Recorded::Garbled(error),
             Event::Undelivered { msg, reason } => Recorded::Undelivered(msg, reason),
             Event::Error(e) => Recorded::Error(e.to_string()),
+            Event::Warning(w) => Recorded::Warning(w.to_string()),
         }
     }
 }
@@ -312,6 +316,17 @@ impl Output {
             .iter()
             .filter_map(|e| match e {
                 Recorded::Error(e) => Some(e.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The warnings reported, as text.
+    pub fn warnings(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Recorded::Warning(w) => Some(w.clone()),
                 _ => None,
             })
             .collect()
@@ -1221,14 +1236,7 @@ impl Pair {
                 return;
             }
             let fault = self.faults.on_message(from, frame, elapsed);
-            let base = link
-                .in_flight
-                .iter()
-                .filter(|f| f.to == from.other() && f.keeps_order)
-                .map(|f| f.at)
-                .max()
-                .unwrap_or_default()
-                .max(elapsed + self.latency);
+            let base = in_order_arrival(link, from.other(), elapsed + self.latency);
             let mut frame = frame.to_vec();
             let mut keeps_order = true;
             let at = match fault {
@@ -1264,15 +1272,8 @@ impl Pair {
                     return;
                 }
             };
-            // Kept sorted by arrival time (stable), so that a reordered
-            // message does not block the ones that overtake it.
-            let pos = link
-                .in_flight
-                .iter()
-                .rposition(|f| f.at <= at)
-                .map_or(0, |i| i + 1);
-            link.in_flight.insert(
-                pos,
+            enqueue(
+                link,
                 InFlight {
                     to: from.other(),
                     at,
@@ -1281,6 +1282,33 @@ impl Pair {
                 },
             );
         }
+    }
+
+    /// Puts `bytes` on the link as if `from` had written them, in order
+    /// behind what `from` wrote before, without the fault injector: for
+    /// messages a counterparty may send that a session never writes (a
+    /// SequenceReset-Reset, a resend with a bad OrigSendingTime). Returns
+    /// false, dropping them, when the link is down or closing.
+    pub fn inject(&mut self, from: SideId, bytes: &[u8]) -> bool {
+        let elapsed = self.clock.elapsed();
+        let latency = self.latency;
+        let Some(link) = self.link.as_mut() else {
+            return false;
+        };
+        if link.down_at.is_some() || !self.sides[from.index()].linked {
+            return false;
+        }
+        let at = in_order_arrival(link, from.other(), elapsed + latency);
+        enqueue(
+            link,
+            InFlight {
+                to: from.other(),
+                at,
+                bytes: bytes.to_vec(),
+                keeps_order: true,
+            },
+        );
+        true
     }
 
     fn close_from(&mut self, id: SideId) {
@@ -1457,6 +1485,29 @@ impl Pair {
         });
         assert!(ok, "pair did not log on: {self:?}");
     }
+}
+
+/// When a message to `to` that keeps the link's order arrives: after
+/// everything in order before it, and no earlier than `earliest`.
+fn in_order_arrival(link: &Link, to: SideId, earliest: Duration) -> Duration {
+    link.in_flight
+        .iter()
+        .filter(|f| f.to == to && f.keeps_order)
+        .map(|f| f.at)
+        .max()
+        .unwrap_or_default()
+        .max(earliest)
+}
+
+/// Adds a message to the link, kept sorted by arrival time (stable), so
+/// that a reordered message does not block the ones that overtake it.
+fn enqueue(link: &mut Link, f: InFlight) {
+    let pos = link
+        .in_flight
+        .iter()
+        .rposition(|x| x.at <= f.at)
+        .map_or(0, |i| i + 1);
+    link.in_flight.insert(pos, f);
 }
 
 impl Side {

@@ -195,7 +195,7 @@ fn case_14m_application_field_not_found_is_a_business_reject_conditionally_requi
     assert_eq!(bmr.text(tag::REF_MSG_TYPE).as_deref(), Some("D"));
     assert_eq!(
         bmr.text(tag::TEXT).as_deref(),
-        Some("Conditionally Required Field Missing (54)")
+        Some("Conditionally required field missing (54)")
     );
 }
 
@@ -336,7 +336,7 @@ fn fix41_application_rejects_are_session_rejects_with_text() {
     assert_eq!(reject.num(tag::REF_SEQ_NUM), Some(2));
     assert_eq!(
         reject.text(tag::TEXT).as_deref(),
-        Some("Unsupported message type")
+        Some("Unsupported Message Type")
     );
     for absent in [
         tag::REF_MSG_TYPE,

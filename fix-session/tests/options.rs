@@ -249,16 +249,95 @@ fn reset_on_logon_sends_reset_seq_num_flag() {
     assert_eq!(logon.text(tag::RESET_SEQ_NUM_FLAG).as_deref(), Some("Y"));
 }
 
-#[test]
-fn acceptor_reset_on_logon_tells_the_peer() {
+/// An acceptor with ResetOnLogon that has exchanged messages, then lost
+/// the link and accepted a new one.
+fn reset_on_logon_acceptor_reconnected() -> fixrs_session::testing::Driver {
     let mut config = acceptor();
     config.reset_on_logon = true;
+    let mut d = established(config);
+    d.send(&order(1));
+    let utc = d.clock.utc();
+    let m = d.peer.msg(b"D", utc).set(11, "in");
+    d.receive(m);
+    d.link_down();
+    d.link_up();
+    d
+}
+
+#[test]
+fn case_1s_a_reset_on_logon_resets_locally_and_answers_without_the_flag() {
+    let mut d = reset_on_logon_acceptor_reconnected();
+    assert_eq!(d.session.next_sender_seq_num(), 3);
+    d.peer.next_seq = 1;
+    let logon = d.peer.logon(30, d.clock.utc());
+    let out = d.receive(logon);
+    let reply = only(&out, b"A");
+    // Both numbers were reset; the peer did not ask for a reset, so the
+    // reply does not ask for one either.
+    assert_eq!(reply.seq(), 1);
+    assert!(!reply.has(tag::RESET_SEQ_NUM_FLAG), "{reply:?}");
+    assert_eq!(d.session.next_target_seq_num(), 2);
+    assert_eq!(d.session.next_sender_seq_num(), 2);
+    assert_eq!(d.session.state(), SessionState::Established);
+}
+
+#[test]
+fn case_1s_a_reset_on_logon_logon_seqnum_too_high_sends_resend_request() {
+    let mut d = reset_on_logon_acceptor_reconnected();
+    d.peer.next_seq = 5;
+    let logon = d.peer.logon(30, d.clock.utc());
+    let out = d.receive(logon);
+    let msgs = out.messages();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert_eq!(msgs[0].msg_type(), b"A");
+    assert_eq!(msgs[0].seq(), 1);
+    assert!(!msgs[0].has(tag::RESET_SEQ_NUM_FLAG), "{:?}", msgs[0]);
+    // The Logon's MsgSeqNum is checked against the reset number, 1.
+    assert_eq!(msgs[1].msg_type(), b"2");
+    assert_eq!(msgs[1].seq(), 2);
+    assert_eq!(msgs[1].num(tag::BEGIN_SEQ_NO), Some(1));
+    assert_eq!(msgs[1].num(tag::END_SEQ_NO), Some(0));
+    assert_eq!(d.session.next_target_seq_num(), 1);
+    assert_eq!(d.session.state(), SessionState::Established);
+    // The resends fill the gap; the Logon then counts.
+    let utc = d.clock.utc();
+    for seq in 1..5 {
+        let m = d.peer.msg_with_seq(b"0", seq, utc).poss_dup(utc);
+        d.receive(m);
+    }
+    assert_eq!(d.session.next_target_seq_num(), 6);
+}
+
+#[test]
+fn case_1s_a_reset_on_logon_ignores_the_peers_next_expected_from_before_the_reset() {
+    let mut config = acceptor();
+    config.reset_on_logon = true;
+    config.send_next_expected_msg_seq_num = true;
     let mut d = established(config);
     d.send(&order(1));
     d.link_down();
     d.link_up();
     d.peer.next_seq = 1;
-    let logon = d.peer.logon(30, d.clock.utc());
+    // The peer expects our 3, which the reset made 1.
+    let logon = d
+        .peer
+        .logon(30, d.clock.utc())
+        .set(tag::NEXT_EXPECTED_MSG_SEQ_NUM, "3");
+    let out = d.receive(logon);
+    let reply = only(&out, b"A");
+    assert_eq!(reply.seq(), 1);
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert_eq!(d.session.state(), SessionState::Established);
+}
+
+#[test]
+fn case_1s_a_reset_on_logon_answers_a_requested_reset_with_the_flag() {
+    let mut d = reset_on_logon_acceptor_reconnected();
+    d.peer.next_seq = 1;
+    let logon = d
+        .peer
+        .logon(30, d.clock.utc())
+        .set(tag::RESET_SEQ_NUM_FLAG, "Y");
     let reply = only(&d.receive(logon), b"A");
     assert_eq!(reply.seq(), 1);
     assert_eq!(reply.text(tag::RESET_SEQ_NUM_FLAG).as_deref(), Some("Y"));

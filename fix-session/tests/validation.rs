@@ -68,6 +68,30 @@ fn case_14a_undefined_tag() {
 }
 
 #[test]
+fn case_14a_tag_zero_is_an_invalid_tag_number() {
+    // With a dictionary or without: tag 0 is never valid.
+    for with_dictionary in [false, true] {
+        let mut d = if with_dictionary {
+            validating()
+        } else {
+            established(acceptor())
+        };
+        let utc = ts(d.clock.utc());
+        let bytes = raw_frame(
+            "FIX.4.4",
+            &format!("35=D|49=INI|56=ACC|34=2|52={utc}|0=HI|11=A|"),
+        );
+        let out = d.input(&bytes);
+        let reject = assert_rejected(&d, &out, 0, 0);
+        assert_eq!(reject.text(tag::REF_MSG_TYPE).as_deref(), Some("D"));
+        assert_eq!(
+            reject.text(tag::TEXT).as_deref(),
+            Some("Invalid tag number")
+        );
+    }
+}
+
+#[test]
 fn case_14a_unknown_fields_pass_through_when_allowed() {
     let mut d = established(acceptor());
     d.session.config_mut().validation.allow_unknown_msg_fields = true;

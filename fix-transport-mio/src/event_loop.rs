@@ -2002,6 +2002,12 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
                 }
                 app.on_error(handle, &err);
             }
+            Event::Warning(warning) => {
+                log::warn!("session {}: {warning}", handle.shared.key);
+                if let Some(log) = log {
+                    let _ = log.event(utc, &warning.to_string());
+                }
+            }
             // Events added to the session layer later are only logged.
             other => log::debug!("session {}: {other:?}", handle.shared.key),
         }

@@ -231,7 +231,7 @@ fn application_rejections_become_rejects_and_business_message_rejects() {
     assert_eq!(no_side.get(tag::BUSINESS_REJECT_REASON), Some("5"));
     assert_eq!(
         no_side.get(tag::TEXT),
-        Some("Conditionally Required Field Missing (54)")
+        Some("Conditionally required field missing (54)")
     );
 
     let bad_format = &got[2];

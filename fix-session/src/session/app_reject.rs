@@ -2,6 +2,7 @@
 //! (QuickFIX's `fromApp`/`fromAdmin` exceptions): the session sends the
 //! Reject(3) or BusinessMessageReject(j) QuickFIX sends for them.
 
+use super::outbound::Rejected;
 use super::Session;
 use crate::reject::{MessageRejection, RejectError};
 use crate::state::SessionState;
@@ -79,20 +80,16 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        let seq = msg.msg_seq_num().unwrap_or(0);
-        let ref_msg_type = msg.msg_type();
-        // FIX 4.0 and 4.1 have no BusinessMessageReject, nor RefTagID(371):
-        // the tag goes in the text, as QuickFIX writes it.
+        let rejected = Rejected::of(msg, msg.msg_seq_num().unwrap_or(0));
+        // FIX 4.0 and 4.1 have no BusinessMessageReject (nor RefTagID(371):
+        // send_reject names the tag in Text(58) there).
         let has_business_reject =
             !matches!(self.config.version, FixVersion::Fix40 | FixVersion::Fix41);
-        let tag_text = |reason: SessionRejectReason, t: fixrs_proto::Tag| {
-            (!has_business_reject).then(|| format!("{} ({t})", reason.description()))
-        };
         match rejection {
             MessageRejection::FieldNotFound(t) if app && has_business_reject => {
                 let reason = BusinessRejectReason::ConditionallyRequiredFieldMissing;
                 let text = format!("{} ({t})", reason.description());
-                self.send_business_reject(seq, ref_msg_type, reason, &text, now, utc);
+                self.send_business_reject(&rejected, reason, &text, now, utc);
             }
             MessageRejection::FieldNotFound(t)
             | MessageRejection::IncorrectTagValue(t)
@@ -102,33 +99,19 @@ impl Session {
                     MessageRejection::IncorrectTagValue(_) => SessionRejectReason::ValueIsIncorrect,
                     _ => SessionRejectReason::IncorrectDataFormat,
                 };
-                let text = tag_text(reason, *t);
-                let text = text.as_deref();
-                self.send_reject(seq, ref_msg_type, reason, Some(*t), text, now, utc);
+                self.send_reject(&rejected, reason, Some(*t), None, now, utc);
             }
             MessageRejection::UnsupportedMessageType => {
                 let reason = BusinessRejectReason::UnsupportedMessageType;
-                let text = if has_business_reject {
-                    reason.description()
-                } else {
-                    "Unsupported message type"
-                };
-                self.send_business_reject(seq, ref_msg_type, reason, text, now, utc);
+                let text = reason.description();
+                self.send_business_reject(&rejected, reason, text, now, utc);
             }
             MessageRejection::Session {
                 reason,
                 ref_tag,
                 text,
             } => {
-                self.send_reject(
-                    seq,
-                    ref_msg_type,
-                    *reason,
-                    *ref_tag,
-                    text.as_deref(),
-                    now,
-                    utc,
-                );
+                self.send_reject(&rejected, *reason, *ref_tag, text.as_deref(), now, utc);
             }
             MessageRejection::Business {
                 reason,
@@ -137,15 +120,7 @@ impl Session {
             } => {
                 let text = text.as_deref().unwrap_or(reason.description());
                 let ref_id = ref_id.as_deref().map(str::as_bytes);
-                self.send_business_reject_with_id(
-                    seq,
-                    ref_msg_type,
-                    *reason,
-                    ref_id,
-                    text,
-                    now,
-                    utc,
-                );
+                self.send_business_reject_with_id(&rejected, *reason, ref_id, text, now, utc);
             }
         }
     }

@@ -2,11 +2,11 @@
 //! SendingTime, MsgSeqNum), the Logon handshake, and the handling of each
 //! session-level message; application messages are delivered as events.
 
-use super::outbound::supports_next_expected;
+use super::outbound::{supports_next_expected, Rejected};
 use super::{Ending, LogoutKind, ResendProgress, Session, Timer, MAX_SEQ_NUM};
 use crate::config::Role;
 use crate::error::SessionError;
-use crate::event::QueuedEvent;
+use crate::event::{QueuedEvent, SessionWarning};
 use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::SeqNum;
@@ -163,7 +163,7 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        self.send_reject(seq, msg.msg_type(), reason, ref_tag, text, now, utc);
+        self.send_reject(&Rejected::of(msg, seq), reason, ref_tag, text, now, utc);
         self.count_if_expected(seq);
     }
 
@@ -202,8 +202,14 @@ impl Session {
             };
             return self.fatal_logout(text, error, now, utc);
         }
+        // SequenceReset-Reset is processed whatever its MsgSeqNum (11a),
+        // even 0 or none: its Reject refers to the number it carried.
+        let reset =
+            msg_type == msg_type::SEQUENCE_RESET && msg.get(tag::GAP_FILL_FLAG) != Some(b"Y");
         let seq = match msg.msg_seq_num() {
             Ok(seq) if (1..=MAX_SEQ_NUM).contains(&seq) => seq,
+            Ok(seq) if reset && seq <= MAX_SEQ_NUM => seq,
+            _ if reset => 0,
             _ => {
                 return self.fatal_logout(
                     "MsgSeqNum(34) missing or invalid".to_string(),
@@ -216,11 +222,11 @@ impl Session {
         if !from_queue && !self.check_header(msg, seq, now, utc) {
             return;
         }
+        if reset {
+            return self.on_sequence_reset(msg, seq, now, utc);
+        }
         let poss_dup = msg.get(tag::POSS_DUP_FLAG) == Some(b"Y");
         match msg_type {
-            msg_type::SEQUENCE_RESET if msg.get(tag::GAP_FILL_FLAG) != Some(b"Y") => {
-                return self.on_sequence_reset(msg, seq, now, utc);
-            }
             msg_type::LOGON if msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y") => {
                 return self.on_reset_logon(msg, seq, now, utc);
             }
@@ -239,7 +245,12 @@ impl Session {
             if !poss_dup {
                 return self.seq_too_low(seq, now, utc);
             }
-            // A duplicate of something already processed (2e, 10c).
+            // A duplicate of something already processed (2e, 10c), dropped
+            // once its OrigSendingTime passed the checks of 2f and 2g, as
+            // QuickFIX does.
+            if msg_type != msg_type::SEQUENCE_RESET {
+                self.check_orig_sending_time(msg, seq, now, utc);
+            }
             return;
         }
         if poss_dup
@@ -331,11 +342,11 @@ impl Session {
             }
         };
         if !supported {
+            let reason = BusinessRejectReason::UnsupportedMessageType;
             self.send_business_reject(
-                seq,
-                msg_type,
-                BusinessRejectReason::UnsupportedMessageType,
-                "Unsupported Message Type",
+                &Rejected::of(msg, seq),
+                reason,
+                reason.description(),
                 now,
                 utc,
             );
@@ -374,6 +385,18 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) -> bool {
+        // A CompID missing or empty is a malformed message, rejected like
+        // any missing or empty required field; the session goes on. Only a
+        // CompID present and wrong is a CompID problem (2k).
+        for t in [tag::SENDER_COMP_ID, tag::TARGET_COMP_ID] {
+            let reason = match msg.get(t) {
+                None => SessionRejectReason::RequiredTagMissing,
+                Some(b"") => SessionRejectReason::TagSpecifiedWithoutValue,
+                Some(_) => continue,
+            };
+            self.reject_and_count(msg, seq, reason, Some(t), None, now, utc);
+            return false;
+        }
         if self.config.check_comp_id {
             let mismatch = [
                 (tag::SENDER_COMP_ID, self.config.target_comp_id.as_bytes()),
@@ -381,13 +404,8 @@ impl Session {
             ]
             .into_iter()
             .find_map(|(t, expected)| {
-                let received = msg.get(t);
-                (received != Some(expected)).then(|| {
-                    (
-                        t,
-                        String::from_utf8_lossy(received.unwrap_or_default()).into_owned(),
-                    )
-                })
+                let received = msg.get(t).unwrap_or_default();
+                (received != expected).then(|| (t, String::from_utf8_lossy(received).into_owned()))
             });
             if let Some((t, received)) = mismatch {
                 self.reject_and_count(
@@ -453,9 +471,10 @@ impl Session {
         sending_time.nanos_since(utc).abs() <= max
     }
 
-    /// OrigSendingTime(122) checks of a PossDup message in sequence (2f,
-    /// 2g); returns false (after a Reject, counting the message) on a
-    /// problem.
+    /// OrigSendingTime(122) checks of a PossDup message (2f, 2g), in
+    /// sequence or a duplicate; returns false on a problem, after a Reject
+    /// (counting the message if it was the one expected) and, for an
+    /// OrigSendingTime later than SendingTime, a Logout as QuickFIX sends.
     fn check_orig_sending_time(
         &mut self,
         msg: &Message<'_>,
@@ -485,6 +504,15 @@ impl Session {
                     now,
                     utc,
                 );
+                if reason == SessionRejectReason::SendingTimeAccuracyProblem {
+                    self.fatal_logout(
+                        "SendingTime accuracy problem: OrigSendingTime(122) later than SendingTime(52)"
+                            .to_string(),
+                        SessionError::SendingTimeAccuracy,
+                        now,
+                        utc,
+                    );
+                }
                 false
             }
         }
@@ -674,8 +702,7 @@ impl Session {
                     Ok(_) => SessionRejectReason::ValueIsIncorrect,
                 };
                 self.send_reject(
-                    seq,
-                    msg.msg_type(),
+                    &Rejected::of(msg, seq),
                     reason,
                     Some(tag::NEW_SEQ_NO),
                     None,
@@ -689,7 +716,9 @@ impl Session {
         match new_seq_no.cmp(&self.next_target) {
             std::cmp::Ordering::Greater => self.set_next_target(new_seq_no),
             std::cmp::Ordering::Equal => {
-                self.push_error(SessionError::SequenceResetNoChange { new_seq_no });
+                self.events.push_back(QueuedEvent::Warning(
+                    SessionWarning::SequenceResetNoChange { new_seq_no },
+                ));
             }
             std::cmp::Ordering::Less => {
                 let text = format!(
@@ -697,8 +726,7 @@ impl Session {
                     self.next_target
                 );
                 self.send_reject(
-                    seq,
-                    msg.msg_type(),
+                    &Rejected::of(msg, seq),
                     SessionRejectReason::ValueIsIncorrect,
                     Some(tag::NEW_SEQ_NO),
                     Some(&text),
@@ -722,6 +750,8 @@ impl Session {
         if seq < self.next_target {
             if !poss_dup {
                 self.seq_too_low(seq, now, utc);
+            } else {
+                self.check_orig_sending_time(msg, seq, now, utc);
             }
             return;
         }
@@ -910,17 +940,25 @@ impl Session {
         } else {
             None
         };
-        // An acceptor that resets on a Logon which did not ask for it
-        // answers with ResetSeqNumFlag=Y, and the initiator then counts its
-        // Logon as MsgSeqNum 1 (below): so must the acceptor, or the
-        // initiator's next messages look like a gap whose fill later skips
-        // its real message of that number. The peer's
-        // NextExpectedMsgSeqNum refers to numbers the reset dropped.
-        let (seq, next_expected) = if acceptor
-            && !reset_flag
-            && (self.config.reset_on_logon || self.reset_on_next_logon)
-        {
+        // An acceptor asked to reset both sides (reset_seq_num_and_send_logon
+        // while logged off) answers with ResetSeqNumFlag=Y although the
+        // Logon did not ask for it, and the initiator then counts its Logon
+        // as MsgSeqNum 1 (below): so must the acceptor, or the initiator's
+        // next messages look like a gap whose fill later skips its real
+        // message of that number.
+        let tell_peer = acceptor && !reset_flag && self.reset_on_next_logon;
+        // ResetOnLogon (QuickFIX semantics) resets both local numbers on
+        // every Logon of a new connection, without telling the peer: the
+        // reply carries ResetSeqNumFlag=Y only if the Logon did, and the
+        // Logon's MsgSeqNum is checked against the reset numbers like any
+        // other (too high: ResendRequest after the reply).
+        let reset = acceptor && (reset_flag || tell_peer || self.config.reset_on_logon);
+        // After a reset the peer did not ask for, its NextExpectedMsgSeqNum
+        // refers to numbers that are gone.
+        let (seq, next_expected) = if tell_peer {
             (1, None)
+        } else if reset && !reset_flag {
+            (seq, None)
         } else {
             (seq, next_expected)
         };
@@ -928,7 +966,6 @@ impl Session {
 
         if acceptor {
             self.heart_bt_int = heart_bt_int;
-            let reset = reset_flag || self.config.reset_on_logon || self.reset_on_next_logon;
             if reset {
                 self.reset_store(utc);
             }
@@ -947,8 +984,8 @@ impl Session {
             } else {
                 seq + 1
             };
-            self.send_logon(reset, our_next_expected, now, utc);
-            self.reset_unconfirmed = reset && !reset_flag;
+            self.send_logon(reset_flag || tell_peer, our_next_expected, now, utc);
+            self.reset_unconfirmed = tell_peer;
         } else {
             if reset_flag && !self.reset_sent {
                 // The acceptor reset on this logon: our Logon counts as 1.
@@ -1056,9 +1093,10 @@ impl Session {
                 match ValidationError::from_parse_error(&error) {
                     Some(e) => {
                         let msg_type = raw_field(frame, tag::MSG_TYPE).unwrap_or_default();
+                        let rejected =
+                            Rejected::from_fields(seq, msg_type, |t| raw_field(frame, t));
                         self.send_reject(
-                            seq,
-                            msg_type,
+                            &rejected,
                             e.reason(),
                             e.ref_tag_id(),
                             Some(e.text()),

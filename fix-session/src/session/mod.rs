@@ -840,6 +840,7 @@ impl Session {
             QueuedEvent::Garbled { error, dropped } => Event::Garbled { error, dropped },
             QueuedEvent::Undelivered { msg, reason } => Event::Undelivered { msg, reason },
             QueuedEvent::Error(e) => Event::Error(e),
+            QueuedEvent::Warning(w) => Event::Warning(w),
         })
     }
 
