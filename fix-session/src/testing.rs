@@ -26,8 +26,8 @@ use fixrs_proto::framing::{scan, FrameConfig, Scan};
 use fixrs_proto::tag;
 use fixrs_proto::value::{TimePrecision, TimestampCache};
 use fixrs_proto::{
-    Encoder, FieldIndex, FieldWriter, FixVersion, FrameError, MessageBuilder, SessionRejectReason,
-    Tag, UtcTimestamp,
+    BusinessRejectReason, Encoder, FieldIndex, FieldWriter, FixVersion, FrameError, MessageBuilder,
+    SessionRejectReason, Tag, UtcTimestamp,
 };
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -221,8 +221,16 @@ pub enum Recorded {
         ref_seq_num: Option<SeqNum>,
         /// SessionRejectReason.
         reason: Option<SessionRejectReason>,
+        /// RefTagID.
+        ref_tag_id: Option<Tag>,
+        /// BusinessRejectReason.
+        business_reason: Option<BusinessRejectReason>,
         /// Text.
         text: String,
+        /// Whether the rejected message could be split into fields.
+        parsed: bool,
+        /// The rejected message's bytes.
+        bytes: Vec<u8>,
     },
     /// [`Event::Garbled`].
     Garbled(FrameError),
@@ -252,11 +260,19 @@ impl Recorded {
             Event::Rejected {
                 ref_seq_num,
                 reason,
+                ref_tag_id,
+                business_reason,
                 text,
+                message,
+                bytes,
             } => Recorded::Rejected {
                 ref_seq_num,
                 reason,
+                ref_tag_id,
+                business_reason,
                 text,
+                parsed: message.is_some(),
+                bytes: bytes.to_vec(),
             },
             Event::Garbled { error, .. } => Recorded::Garbled(error),
             Event::Undelivered { msg, reason } => Recorded::Undelivered(msg, reason),
@@ -447,6 +463,8 @@ pub struct Counterparty {
     pub target_comp_id: String,
     /// MsgSeqNum of the next message.
     pub next_seq: SeqNum,
+    /// DefaultApplVerID(1137) its Logon carries (FIXT.1.1 sessions).
+    pub default_appl_ver_id: Option<String>,
 }
 
 impl Counterparty {
@@ -457,6 +475,10 @@ impl Counterparty {
             sender_comp_id: config.target_comp_id.clone(),
             target_comp_id: config.sender_comp_id.clone(),
             next_seq: 1,
+            default_appl_ver_id: config
+                .version
+                .is_fixt()
+                .then(|| config.version.appl_ver_id().to_string()),
         }
     }
 
@@ -476,11 +498,17 @@ impl Counterparty {
             .set_time(tag::SENDING_TIME, utc)
     }
 
-    /// A Logon with EncryptMethod 0 and the given HeartBtInt.
+    /// A Logon with EncryptMethod 0, the given HeartBtInt and, for
+    /// FIXT.1.1, DefaultApplVerID.
     pub fn logon(&mut self, heart_bt_int: u32, utc: UtcTimestamp) -> PeerMessage {
-        self.msg(b"A", utc)
+        let logon = self
+            .msg(b"A", utc)
             .set(tag::ENCRYPT_METHOD, "0")
-            .set(tag::HEART_BT_INT, heart_bt_int.to_string())
+            .set(tag::HEART_BT_INT, heart_bt_int.to_string());
+        match &self.default_appl_ver_id {
+            Some(v) => logon.set(tag::DEFAULT_APPL_VER_ID, v),
+            None => logon,
+        }
     }
 }
 

@@ -168,10 +168,15 @@ fn case_2r_application_rejects_an_unsupported_message_type_with_business_message
     );
     assert!(!bmr.has(tag::BUSINESS_REJECT_REF_ID));
     assert!(!bmr.has(tag::DEFAULT_APPL_VER_ID));
+    // Reported with the message, as any reject.
     assert!(out.has(&Recorded::Rejected {
         ref_seq_num: Some(2),
         reason: None,
+        ref_tag_id: None,
+        business_reason: Some(BusinessRejectReason::UnsupportedMessageType),
         text: "Unsupported Message Type".into(),
+        parsed: true,
+        bytes: rejected.bytes.clone(),
     }));
     // Counted once; stored like any message we send.
     assert_eq!(d.session.next_target_seq_num(), 3);
@@ -203,7 +208,7 @@ fn case_14m_application_field_not_found_is_a_business_reject_conditionally_requi
 fn case_14e_application_incorrect_tag_value_is_a_reject_373_5() {
     let mut d = established(acceptor());
     let bytes = peer_order(&mut d, "ORD-1");
-    let (out, _) = reject_with(&mut d, &bytes, MessageRejection::IncorrectTagValue(55));
+    let (out, rejected) = reject_with(&mut d, &bytes, MessageRejection::IncorrectTagValue(55));
     let reject = only(&out, b"3");
     assert_header(&reject, "ACC", "INI", 2);
     assert_eq!(reject.num(tag::REF_SEQ_NUM), Some(2));
@@ -217,7 +222,11 @@ fn case_14e_application_incorrect_tag_value_is_a_reject_373_5() {
     assert!(out.has(&Recorded::Rejected {
         ref_seq_num: Some(2),
         reason: Some(SessionRejectReason::ValueIsIncorrect),
+        ref_tag_id: Some(55),
+        business_reason: None,
         text: "Value is incorrect (out of range) for this tag".into(),
+        parsed: true,
+        bytes: rejected.bytes.clone(),
     }));
     assert_eq!(d.session.next_target_seq_num(), 3);
     assert_eq!(d.session.state(), SessionState::Established);

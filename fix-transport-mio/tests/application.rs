@@ -172,8 +172,13 @@ fn answers_to_messages_of_one_write_precede_the_logout_the_last_one_causes() {
     assert!(got[3]
         .get(tag::TEXT)
         .is_some_and(|t| t.starts_with("MsgSeqNum too low")));
-    // Nothing was left behind for a later connection.
-    assert_eq!(acc.out_seq_num(), 6);
+    // Nothing was left behind for a later connection (the count is
+    // published after the bytes are written: wait for it).
+    assert!(
+        wait_until(LONG, || acc.out_seq_num() == 6),
+        "{}",
+        acc.out_seq_num()
+    );
     engine.stop();
 }
 
@@ -187,7 +192,11 @@ fn answers_to_orders_precede_the_reply_to_a_logout_in_the_same_write() {
     let got = read_messages(&mut peer, 3);
     assert_eq!(types(&got), ["8", "8", "5"], "{got:?}");
     assert!(wait_until(LONG, || acc.state().is_terminated()));
-    assert_eq!(acc.out_seq_num(), 5);
+    assert!(
+        wait_until(LONG, || acc.out_seq_num() == 5),
+        "{}",
+        acc.out_seq_num()
+    );
     engine.stop();
 }
 

@@ -7,7 +7,9 @@ use super::Session;
 use crate::reject::{MessageRejection, RejectError};
 use crate::state::SessionState;
 use fixrs_proto::tag::msg_type;
-use fixrs_proto::{BusinessRejectReason, FixVersion, Message, SessionRejectReason, UtcTimestamp};
+use fixrs_proto::{
+    BusinessRejectReason, FixVersion, Message, MessageStash, SessionRejectReason, UtcTimestamp,
+};
 use std::time::Instant;
 
 impl Session {
@@ -46,28 +48,27 @@ impl Session {
         {
             return Err(RejectError::NotLoggedOn { state: self.state });
         }
-        // The stash is moved out so that the message it holds can be read
-        // while the reject is written; it goes back unchanged.
+        // A copy, so that the message can be read while the reject is
+        // written (the session keeps the rejected message for the event).
         let stash = if r.moved {
-            std::mem::take(&mut self.rejectable_stash)
+            &self.rejectable_stash
         } else {
-            std::mem::take(&mut self.inbox)
+            &self.inbox
         };
-        let result = match stash.get(r.kept) {
-            None => Err(RejectError::NoMessage),
-            Some(msg) if msg.msg_type() == msg_type::LOGON => Err(RejectError::Logon),
-            Some(msg) => {
-                self.rejectable = None;
-                self.send_requested_reject(&msg, r.app, rejection, now, utc);
-                Ok(())
-            }
+        let Some(msg) = stash.get(r.kept) else {
+            return Err(RejectError::NoMessage);
         };
-        if r.moved {
-            self.rejectable_stash = stash;
-        } else {
-            self.inbox = stash;
+        if msg.msg_type() == msg_type::LOGON {
+            return Err(RejectError::Logon);
         }
-        result
+        let mut copy = MessageStash::new();
+        let kept = copy.push(&msg);
+        let Some(msg) = copy.get(kept) else {
+            return Err(RejectError::NoMessage);
+        };
+        self.rejectable = None;
+        self.send_requested_reject(&msg, r.app, rejection, now, utc);
+        Ok(())
     }
 
     /// Sends what QuickFIX's `Session::next` catch blocks send for the

@@ -144,6 +144,51 @@ impl Session {
         });
     }
 
+    /// Validates `msg` against the session's dictionary, if it has one and
+    /// UseDataDictionary is on.
+    fn validate(&mut self, msg: &Message<'_>) -> Result<(), ValidationError> {
+        let result = match &self.dictionary {
+            Some(dict) if self.config.validation.use_data_dictionary => {
+                // FIXT.1.1 application messages: the dictionary of the
+                // version ApplVerID(1128), else the peer's
+                // DefaultApplVerID, names, if the session has one.
+                let msg_type = msg.msg_type();
+                let app = !self.app_dictionaries.is_empty()
+                    && !msg_types::is_session_managed(msg_type)
+                    && msg_type != msg_type::REJECT;
+                let version = app
+                    .then(|| {
+                        msg.get(tag::APPL_VER_ID)
+                            .and_then(fixrs_proto::FixVersion::from_appl_ver_id)
+                            .or(self.peer_appl_ver_id)
+                    })
+                    .flatten();
+                let dict = version
+                    .and_then(|v| self.app_dictionaries.iter().find(|(av, _)| *av == v))
+                    .map_or(dict, |(_, d)| d);
+                self.validator.validate(dict, msg)
+            }
+            _ => Ok(()),
+        };
+        match result {
+            // FIX 4.0 defines no ResetSeqNumFlag(141), but sessions that
+            // reset (this engine's, QuickFIX's) send it on Logon anyway.
+            Err(
+                ValidationError::InvalidTagNumber {
+                    tag: tag::RESET_SEQ_NUM_FLAG,
+                }
+                | ValidationError::TagNotDefinedForMsgType {
+                    tag: tag::RESET_SEQ_NUM_FLAG,
+                },
+            ) if self.config.version == fixrs_proto::FixVersion::Fix40
+                && msg.msg_type() == msg_type::LOGON =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
     /// Counts the message `seq` as processed if it was the one expected.
     fn count_if_expected(&mut self, seq: SeqNum) {
         if seq == self.next_target {
@@ -226,6 +271,28 @@ impl Session {
             return self.on_sequence_reset(msg, seq, now, utc);
         }
         let poss_dup = msg.get(tag::POSS_DUP_FLAG) == Some(b"Y");
+        let acted_on_at_once = match msg_type {
+            msg_type::SEQUENCE_RESET => msg.get(tag::GAP_FILL_FLAG) != Some(b"Y"),
+            msg_type::LOGON => msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y"),
+            msg_type::RESEND_REQUEST | msg_type::LOGOUT => true,
+            _ => false,
+        };
+        if acted_on_at_once {
+            // Acted on whatever their MsgSeqNum; validated first, as
+            // QuickFIX validates every message before acting on it.
+            if let Err(e) = self.validate(msg) {
+                let text = e.text();
+                return self.reject_and_count(
+                    msg,
+                    seq,
+                    e.reason(),
+                    e.ref_tag_id(),
+                    Some(text),
+                    now,
+                    utc,
+                );
+            }
+        }
         match msg_type {
             msg_type::LOGON if msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y") => {
                 return self.on_reset_logon(msg, seq, now, utc);
@@ -264,28 +331,23 @@ impl Session {
                 msg,
                 seq,
                 SessionRejectReason::InvalidMsgType,
-                Some(tag::MSG_TYPE),
+                // As QuickFIX: RefMsgType(372) says it, no RefTagID.
+                None,
                 None,
                 now,
                 utc,
             );
         }
-        if let Some(dict) = self
-            .dictionary
-            .as_ref()
-            .filter(|_| self.config.validation.use_data_dictionary)
-        {
-            if let Err(e) = self.validator.validate(dict, msg) {
-                return self.reject_and_count(
-                    msg,
-                    seq,
-                    e.reason(),
-                    e.ref_tag_id(),
-                    Some(e.text()),
-                    now,
-                    utc,
-                );
-            }
+        if let Err(e) = self.validate(msg) {
+            return self.reject_and_count(
+                msg,
+                seq,
+                e.reason(),
+                e.ref_tag_id(),
+                Some(e.text()),
+                now,
+                utc,
+            );
         }
         match msg_type {
             msg_type::HEARTBEAT => {
@@ -900,6 +962,43 @@ impl Session {
                 return self.invalid_logon("MsgSeqNum(34) missing or invalid".to_string(), now, utc)
             }
         };
+        // The Logon is validated like any message, before it is acted on
+        // (as QuickFIX does); a FIXT.1.1 Logon must name the peer's
+        // application version even without a dictionary. A problem is
+        // answered with Reject, then Logout (1S d, 1B d).
+        let problem = match self.validate(msg) {
+            Err(e) => Some((e.reason(), e.ref_tag_id(), e.to_string())),
+            Ok(()) if self.config.version.is_fixt() => match msg.get(tag::DEFAULT_APPL_VER_ID) {
+                None => Some((
+                    SessionRejectReason::RequiredTagMissing,
+                    Some(tag::DEFAULT_APPL_VER_ID),
+                    "required tag 1137 (DefaultApplVerID) missing".to_string(),
+                )),
+                Some([]) => Some((
+                    SessionRejectReason::TagSpecifiedWithoutValue,
+                    Some(tag::DEFAULT_APPL_VER_ID),
+                    "tag 1137 (DefaultApplVerID) specified without a value".to_string(),
+                )),
+                Some(_) => None,
+            },
+            Ok(()) => None,
+        };
+        if self.config.version.is_fixt() {
+            self.peer_appl_ver_id = msg
+                .get(tag::DEFAULT_APPL_VER_ID)
+                .and_then(fixrs_proto::FixVersion::from_appl_ver_id);
+        }
+        if let Some((reason, ref_tag, text)) = problem {
+            self.send_reject(
+                &Rejected::of(msg, seq),
+                reason,
+                ref_tag,
+                Some(reason.description()),
+                now,
+                utc,
+            );
+            return self.invalid_logon(format!("Invalid Logon: {text}"), now, utc);
+        }
         let sending_time_ok = match msg.get_as::<UtcTimestamp>(tag::SENDING_TIME) {
             Ok(t) => !self.config.check_latency || self.within_latency(t, utc),
             Err(_) => false,
@@ -1094,7 +1193,7 @@ impl Session {
                     Some(e) => {
                         let msg_type = raw_field(frame, tag::MSG_TYPE).unwrap_or_default();
                         let rejected =
-                            Rejected::from_fields(seq, msg_type, |t| raw_field(frame, t));
+                            Rejected::from_fields(frame, seq, msg_type, |t| raw_field(frame, t));
                         self.send_reject(
                             &rejected,
                             e.reason(),

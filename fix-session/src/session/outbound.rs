@@ -4,7 +4,7 @@
 
 use super::Session;
 use crate::config::{Role, SessionConfig};
-use crate::event::QueuedEvent;
+use crate::event::{QueuedEvent, RejectedMessage};
 use crate::store::{SeqNum, StoreError};
 use fixrs_proto::admin::{
     AdminMessage, BusinessMessageReject, Heartbeat, Logon, Logout, Reject, ResendRequest,
@@ -324,11 +324,23 @@ impl Session {
             text: Some(&text),
         };
         self.send_admin_routed(&reject, &rejected.route, now, utc);
+        let message = self.keep_rejected(rejected);
         self.events.push_back(QueuedEvent::Rejected {
             ref_seq_num: Some(rejected.seq),
             reason: Some(reason),
+            ref_tag_id: ref_tag.filter(|_| ref_fields),
+            business_reason: None,
             text,
+            message,
         });
+    }
+
+    /// Keeps a rejected message until its event is polled.
+    fn keep_rejected(&mut self, rejected: &Rejected<'_>) -> RejectedMessage {
+        match rejected.source {
+            Source::Message(m) => RejectedMessage::Stashed(self.inbox.push(m)),
+            Source::Raw(bytes) => RejectedMessage::Raw(bytes.to_vec()),
+        }
     }
 
     /// Sends BusinessMessageReject(j) of `rejected`, reverse-routed (a
@@ -386,16 +398,21 @@ impl Session {
             };
             self.send_admin_routed(&reject, &rejected.route, now, utc);
         }
+        let message = self.keep_rejected(rejected);
         self.events.push_back(QueuedEvent::Rejected {
             ref_seq_num: Some(rejected.seq),
             reason: None,
+            ref_tag_id: None,
+            business_reason: Some(code).filter(|_| has_reject_ref_fields(version)),
             text,
+            message,
         });
     }
 }
 
 /// The message a Reject or BusinessMessageReject answers: its MsgSeqNum
-/// as it carried it, its MsgType and its third-party routing fields.
+/// as it carried it, its MsgType and its third-party routing fields, and
+/// the message itself, reported to the application with the Reject.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Rejected<'a> {
     /// RefSeqNum(45) to send.
@@ -404,6 +421,17 @@ pub(super) struct Rejected<'a> {
     pub msg_type: &'a [u8],
     /// The values of the first tags of [`REVERSE_ROUTE`], in its order.
     route: Route<'a>,
+    /// The rejected message.
+    source: Source<'a>,
+}
+
+/// A rejected message as received.
+#[derive(Debug, Clone, Copy)]
+enum Source<'a> {
+    /// Split into fields.
+    Message(&'a Message<'a>),
+    /// Bytes that could not be split into fields.
+    Raw(&'a [u8]),
 }
 
 /// Routing field values, in the order of [`REVERSE_ROUTE`].
@@ -425,13 +453,19 @@ const REVERSE_ROUTE: [(Tag, Tag); 6] = [
 
 impl<'a> Rejected<'a> {
     /// The message `msg`, whose MsgSeqNum is `seq`.
-    pub(super) fn of(msg: &Message<'a>, seq: SeqNum) -> Rejected<'a> {
-        Rejected::from_fields(seq, msg.msg_type(), |t| msg.get(t))
+    pub(super) fn of(msg: &'a Message<'a>, seq: SeqNum) -> Rejected<'a> {
+        Rejected {
+            seq,
+            msg_type: msg.msg_type(),
+            route: REVERSE_ROUTE.map(|(from, _)| msg.get(from)),
+            source: Source::Message(msg),
+        }
     }
 
-    /// A message known by its MsgSeqNum, MsgType and a way to read its
-    /// other fields (for messages that could not be indexed).
+    /// The message `frame` that could not be split into fields, known by
+    /// its MsgSeqNum, MsgType and a way to read its other fields.
     pub(super) fn from_fields(
+        frame: &'a [u8],
         seq: SeqNum,
         msg_type: &'a [u8],
         get: impl Fn(Tag) -> Option<&'a [u8]>,
@@ -440,6 +474,7 @@ impl<'a> Rejected<'a> {
             seq,
             msg_type,
             route: REVERSE_ROUTE.map(|(from, _)| get(from)),
+            source: Source::Raw(frame),
         }
     }
 }
