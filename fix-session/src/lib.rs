@@ -40,6 +40,12 @@
 //! the session acts on message N+1 (a Logout that N+1 causes comes after
 //! the answers to N, not before them).
 //!
+//! Once per pass of its loop (not per message), a driver with a durable
+//! store also calls [`Session::flush_store`] for sessions whose
+//! [`store_needs_flush`](Session::store_needs_flush) is set: a session that
+//! only receives has no bytes to hand out, which is when the store is
+//! otherwise flushed.
+//!
 //! ```
 //! use std::time::{Duration, Instant};
 //! use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};

@@ -343,7 +343,14 @@ pub struct SessionSettings {
     pub allowed_remote_addresses: Vec<IpAddr>,
     /// TLS settings, present when SocketUseSSL=Y.
     pub tls: Option<TlsSettings>,
+    /// Most bytes of outgoing messages held for a counterparty that reads
+    /// slowly (MaxOutgoingBytes): put and not yet written.
+    pub max_outgoing_bytes: usize,
 }
+
+/// The default of MaxOutgoingBytes: room for thousands of typical
+/// messages, small enough that a stuck counterparty costs little memory.
+pub const DEFAULT_MAX_OUTGOING_BYTES: usize = 4 << 20;
 
 /// A local address an initiator binds before it connects
 /// (SocketConnectSourceHost / SocketConnectSourcePort).
@@ -887,7 +894,7 @@ keys! {
     "MaxLatency", VALIDATION, "120", "MaxLatency=60",
         "Largest accepted SendingTime(52) difference, in seconds.";
     "MaxMessageSize", VALIDATION, "1048576", "MaxMessageSize=65536",
-        "Largest incoming message accepted, in bytes.";
+        "Largest incoming message accepted, in bytes. A larger one is skipped whole, reported as an error and asked for again; if it comes over the limit again, the counterparty is logged out.";
     "ValidateLengthAndChecksum", VALIDATION, "Y", "ValidateLengthAndChecksum=N",
         "Verify BodyLength(9) and CheckSum(10) of incoming messages (a message failing either is dropped as garbled). With N a wrong CheckSum is accepted and a message ends at the first CheckSum(10) field from where BodyLength says, as in QuickFIX.";
     "UseDataDictionary", VALIDATION, "Y", "UseDataDictionary=N",
@@ -984,6 +991,8 @@ keys! {
         "Milliseconds between connection attempts (FIX Antenna's name for the same setting).";
     "Reconnect.MaxTries", CONNECTION, "-1", "Reconnect.MaxTries=10",
         "Most reconnect attempts before giving up; negative for no limit.";
+    "MaxOutgoingBytes", CONNECTION, "4194304", "MaxOutgoingBytes=16777216",
+        "Most bytes of outgoing messages held for a counterparty that reads slowly (put or encoded, not yet written). Beyond it the application's sends are refused as backpressure and the peer's requests are no longer read until it drains; the memory is given back when the link closes.";
     "FileStorePath", STORAGE, "none (memory store)", "FileStorePath=store",
         "Directory of the file store (sequence numbers and outgoing messages).";
     "FileStoreSync", STORAGE, "N", "FileStoreSync=Y",
@@ -1431,6 +1440,7 @@ partial! {
     socket_keep_alive: bool,
     reconnect_interval: Duration,
     reconnect_max_tries: i32,
+    max_outgoing_bytes: usize,
     file_store_path: PathBuf,
     file_store_sync: StoreSync,
     file_store_max_messages: u64,
@@ -2023,6 +2033,11 @@ impl Partial {
                 parsed(e, "a port number from 0 to 65535", parse_uint)?,
             ),
             "SocketNodelay" => put(&mut self.socket_nodelay, e, parsed(e, BOOL, parse_bool)?),
+            "MaxOutgoingBytes" => put(
+                &mut self.max_outgoing_bytes,
+                e,
+                parsed(e, "a positive number of bytes", parse_positive)?,
+            ),
             "SocketSendBufferSize" => put(
                 &mut self.socket_send_buffer_size,
                 e,
@@ -2536,6 +2551,9 @@ fn build_session(
             .cloned()
             .unwrap_or_default(),
         tls,
+        max_outgoing_bytes: val(&p.max_outgoing_bytes)
+            .copied()
+            .unwrap_or(DEFAULT_MAX_OUTGOING_BYTES),
     })
 }
 

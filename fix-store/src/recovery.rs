@@ -10,12 +10,13 @@ use crate::format::{
 use crate::index::{Entry, MessageIndex};
 use crate::name::{parse_file_name, segment_name, FileKind};
 use crate::options::{FileStoreOptions, Recovery};
+use crate::seqnums::Checkpoint;
 use fixrs_proto::UtcTimestamp;
 use fixrs_session::{SeqNum, SessionKey};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const SCAN_BUFFER: usize = 256 * 1024;
 
@@ -109,17 +110,35 @@ pub(crate) struct Recovered {
     pub pending: BTreeMap<u64, Vec<u8>>,
     /// Higher than every pending id seen.
     pub next_pending_id: u64,
+    /// Records found missing whose loss the recovery option accepts
+    /// ([`FileStoreError::MissingRecords`]); the sequence numbers above
+    /// are then those the store had reached, never lower.
+    pub lost: Option<FileStoreError>,
+}
+
+/// Sequence numbers `from..to` as an inclusive range, if any.
+fn span(from: SeqNum, to: SeqNum) -> Option<(SeqNum, SeqNum)> {
+    (to > from).then(|| (from, to - 1))
 }
 
 /// Reads the store named `prefix` in `dir`. With `expected`, every file must
 /// name that session; without, the newest file's session is taken. `None`
 /// if the store has no segment yet.
+///
+/// `checkpoint` is the store's sequence-number record and its file, when
+/// the caller checks against it (opening does; inspection does not):
+/// records it shows were written and are gone are a
+/// [`FileStoreError::MissingRecords`] error, or with
+/// [`Recovery::TruncateCorruptTail`] an accepted loss. So is a closed
+/// segment that ends before the state the next segment's header starts
+/// from.
 pub(crate) fn recover(
     dir: &Path,
     prefix: &str,
     expected: Option<&SessionKey>,
     options: &FileStoreOptions,
     segments: &[u64],
+    checkpoint: Option<(&Checkpoint, &Path)>,
 ) -> Result<Option<Recovered>, FileStoreError> {
     let Some(&last) = segments.last() else {
         return Ok(None);
@@ -179,10 +198,26 @@ pub(crate) fn recover(
     let mut torn_tail_bytes = 0;
     let mut pending = BTreeMap::new();
     let mut next_pending_id = 1;
-    for (number, file, header, hlen) in &chain {
+    let mut lost = None;
+    let accept_loss = options.recovery == Recovery::TruncateCorruptTail;
+    for (i, (number, file, header, hlen)) in chain.iter().enumerate() {
         let path = path_of(*number);
         let is_last = *number == last;
         let file_len = file.metadata().map_err(at(&path))?.len();
+        if i > 0 && (state.0 < header.next_sender || state.1 < header.next_target) {
+            // The closed segment before ends short of where this one
+            // starts: records were cut from its end.
+            let missing = FileStoreError::missing_records(
+                path_of(*number - 1),
+                path.clone(),
+                span(state.0, header.next_sender),
+                span(state.1, header.next_target),
+            );
+            if !accept_loss {
+                return Err(missing);
+            }
+            lost.get_or_insert(missing);
+        }
         state = (header.next_sender, header.next_target, header.creation_time);
         if is_last {
             active_messages = 0;
@@ -233,20 +268,66 @@ pub(crate) fn recover(
         }
         kept.push((*number, valid));
     }
+    let (mut next_sender, mut next_target, creation_time) = state;
+    if let Some((c, evidence)) = checkpoint {
+        if let Some(missing) = check_checkpoint(c, evidence, &kept, state, &path_of) {
+            if !accept_loss {
+                return Err(missing);
+            }
+            // The loss is accepted; the numbers already used stay used.
+            next_sender = next_sender.max(c.next_sender);
+            next_target = next_target.max(c.next_target);
+            lost.get_or_insert(missing);
+        }
+    }
     Ok(Some(Recovered {
         key,
         segments: kept,
         obsolete,
         index,
-        next_sender: state.0,
-        next_target: state.1,
-        creation_time: state.2,
+        next_sender,
+        next_target,
+        creation_time,
         active_messages,
         active_message_bytes,
         torn_tail_bytes,
         pending,
         next_pending_id,
+        lost,
     }))
+}
+
+/// Compares the segments read (`kept`: number and valid length) and the
+/// state they end in with the sequence-number record: the error when the
+/// segment it describes is now shorter, or gone.
+fn check_checkpoint(
+    c: &Checkpoint,
+    evidence: &Path,
+    kept: &[(u64, u64)],
+    (next_sender, next_target, creation_time): (SeqNum, SeqNum, UtcTimestamp),
+    path_of: &dyn Fn(u64) -> PathBuf,
+) -> Option<FileStoreError> {
+    let (Some(&(first, _)), Some(&(last, _))) = (kept.first(), kept.last()) else {
+        return None;
+    };
+    // A record of an earlier sequence (a reset a crash interrupted, a
+    // store deleted and created again), or of segments since deleted by
+    // the history limit, says nothing about these.
+    if c.creation_time != creation_time || c.segment < first {
+        return None;
+    }
+    let short = match kept.iter().find(|(n, _)| *n == c.segment) {
+        Some(&(_, valid)) => valid < c.len,
+        None => c.segment > last,
+    };
+    short.then(|| {
+        FileStoreError::missing_records(
+            path_of(c.segment),
+            evidence.to_path_buf(),
+            span(next_sender, c.next_sender),
+            span(next_target, c.next_target),
+        )
+    })
 }
 
 /// Replays the records of one segment from `start`, calling `on_record`

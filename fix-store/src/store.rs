@@ -7,9 +7,10 @@ use crate::format::{
     SegmentHeader, PENDING_ID_LEN, RECORD_HEADER_LEN,
 };
 use crate::index::{Entry, MessageIndex};
-use crate::name::{file_prefix, parse_file_name, segment_name, temp_name, FileKind};
+use crate::name::{file_prefix, parse_file_name, segment_name, seqnums_name, temp_name, FileKind};
 use crate::options::{Durability, FileStoreOptions};
 use crate::recovery::{list_files, recover, Recovered};
+use crate::seqnums::{self, Checkpoint, SeqNumFile};
 use fixrs_proto::UtcTimestamp;
 use fixrs_session::{SeqNum, SessionKey, Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -132,6 +133,10 @@ pub struct FileStore {
     /// The queue of pending messages (late delivery, unnumbered), by id.
     queued: BTreeMap<u64, Vec<u8>>,
     next_pending_id: u64,
+    /// Where the log had got at the last flush, kept apart from it.
+    seqnums: SeqNumFile,
+    /// Records found missing at open, whose loss was accepted.
+    lost: Option<FileStoreError>,
 }
 
 impl FileStore {
@@ -146,7 +151,10 @@ impl FileStore {
     /// the files name another session, [`FileStoreError::BadHeader`] if a
     /// header is unreadable, [`FileStoreError::Corrupt`] for damage a torn
     /// write cannot explain, [`FileStoreError::MissingSegment`] if a
-    /// segment file between two others is gone.
+    /// segment file between two others is gone,
+    /// [`FileStoreError::MissingRecords`] if records the store once held
+    /// are gone (see [`Recovery`](crate::Recovery) for accepting either
+    /// loss).
     pub fn open(
         dir: impl AsRef<Path>,
         key: &SessionKey,
@@ -156,12 +164,22 @@ impl FileStore {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(at(&dir))?;
         let prefix = file_prefix(key);
+        // Read before the segments: it is written after them, so what it
+        // claims was already in the segments when they are read.
+        let seqnums_path = dir.join(seqnums_name(&prefix));
+        let checkpoint = seqnums::read(&seqnums_path)?;
         let files = list_files(&dir, &prefix)?;
         for n in &files.temps {
             let path = dir.join(temp_name(&prefix, *n));
             remove_if_present(&path)?;
         }
-        match recover(&dir, &prefix, Some(key), &options, &files.segments)? {
+        let checked = checkpoint
+            .as_ref()
+            .map(|(c, _)| (c, seqnums_path.as_path()));
+        let recovered = recover(&dir, &prefix, Some(key), &options, &files.segments, checked)?;
+        let generation = checkpoint.map_or(0, |(_, g)| g);
+        let seqnums = SeqNumFile::open(seqnums_path, generation)?;
+        let mut store = match recovered {
             None => {
                 let header = SegmentHeader {
                     number: 1,
@@ -172,11 +190,12 @@ impl FileStore {
                     key: key.clone(),
                 };
                 let (active, len) = create_segment(&dir, &prefix, &header, &[], true)?;
-                Ok(FileStore::assemble(
+                FileStore::assemble(
                     dir,
                     prefix,
                     options,
                     active,
+                    seqnums,
                     Recovered {
                         key: key.clone(),
                         segments: vec![(1, len)],
@@ -190,8 +209,9 @@ impl FileStore {
                         torn_tail_bytes: 0,
                         pending: BTreeMap::new(),
                         next_pending_id: 1,
+                        lost: None,
                     },
-                ))
+                )
             }
             Some(rec) => {
                 for n in &rec.obsolete {
@@ -210,11 +230,44 @@ impl FileStore {
                     active.set_len(valid_len).map_err(at(&path))?;
                     active.sync_all().map_err(at(&path))?;
                 }
-                let mut store = FileStore::assemble(dir, prefix, options, active, rec);
+                let mut store = FileStore::assemble(dir, prefix, options, active, seqnums, rec);
                 store.drop_unneeded_segments()?;
-                Ok(store)
+                store
             }
+        };
+        if let Some(lost) = &store.lost {
+            log::warn!("{lost}; opened anyway, keeping the sequence numbers already used");
+            // The log itself must now say where the sequence is.
+            let sender = store.next_sender;
+            store.set_sender(sender)?;
+            store.logged_target = 0;
+            store.flush_inner()?;
         }
+        // Start (or refresh) the record the next open checks against.
+        store.write_checkpoint()?;
+        Ok(store)
+    }
+
+    /// When opening found records missing and the [`Recovery`](crate::Recovery)
+    /// option accepted the loss: what was lost (a
+    /// [`FileStoreError::MissingRecords`], also logged as a warning).
+    pub fn lost_on_open(&self) -> Option<&FileStoreError> {
+        self.lost.as_ref()
+    }
+
+    /// Records in the sequence-number file how far the log has got: the
+    /// active segment's length and the sequence numbers its records
+    /// leave. Called once what it describes was written (and synced, in
+    /// the modes that sync).
+    fn write_checkpoint(&mut self) -> Result<(), FileStoreError> {
+        let c = Checkpoint {
+            segment: self.active_number(),
+            len: self.active_len(),
+            next_sender: self.next_sender,
+            next_target: self.logged_target,
+            creation_time: self.creation_time,
+        };
+        self.seqnums.write(&c)
     }
 
     fn assemble(
@@ -222,6 +275,7 @@ impl FileStore {
         prefix: String,
         options: FileStoreOptions,
         active: File,
+        seqnums: SeqNumFile,
         rec: Recovered,
     ) -> FileStore {
         FileStore {
@@ -249,11 +303,16 @@ impl FileStore {
             read_buf: Vec::new(),
             queued: rec.pending,
             next_pending_id: rec.next_pending_id,
+            seqnums,
+            lost: rec.lost,
         }
     }
 
     /// Reads the store of session `key` in `dir` without changing anything
     /// (a torn tail is reported, not truncated). `None` if there is none.
+    /// The segments are described as they are: the check against the
+    /// sequence-number file for records gone missing is made by
+    /// [`open`](FileStore::open).
     pub fn inspect(
         dir: impl AsRef<Path>,
         key: &SessionKey,
@@ -267,6 +326,7 @@ impl FileStore {
             Some(key),
             &FileStoreOptions::default(),
             &files.segments,
+            None,
         )?;
         Ok(rec.map(|r| summarize(&r)))
     }
@@ -292,6 +352,7 @@ impl FileStore {
                 None,
                 &FileStoreOptions::default(),
                 &files.segments,
+                None,
             )? {
                 out.push(summarize(&r));
             }
@@ -347,6 +408,7 @@ impl FileStore {
         self.flush_inner()?;
         if self.unsynced {
             self.sync_active()?;
+            self.write_checkpoint()?;
         }
         Ok(())
     }
@@ -429,6 +491,11 @@ impl FileStore {
         }
         if self.needs_rotation() {
             self.rotate()?;
+        }
+        // The record of how far the log got follows what it describes: in
+        // the syncing modes, only once that is on disk.
+        if self.options.durability == Durability::Flush || !self.unsynced {
+            self.write_checkpoint()?;
         }
         Ok(())
     }
@@ -653,6 +720,10 @@ impl FileStore {
         self.active_message_bytes = 0;
         self.unsynced = false;
         self.poisoned = false;
+        // Before the old segments go: a crash in between leaves a record
+        // of the new sequence, or one of the old that is recognised as
+        // stale.
+        self.write_checkpoint()?;
         self.drop_unneeded_segments()
     }
 }
@@ -855,8 +926,9 @@ impl Drop for FileStore {
         if self.flush_inner().is_ok()
             && self.unsynced
             && self.options.durability != Durability::Flush
+            && self.sync_active().is_ok()
         {
-            let _ = self.sync_active();
+            let _ = self.write_checkpoint();
         }
     }
 }

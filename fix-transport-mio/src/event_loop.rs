@@ -201,6 +201,8 @@ struct Entry {
     /// What callbacks run between two messages of one input asked for,
     /// for the next service to act on.
     outcome: EventOutcome,
+    /// In `unflushed_stores`.
+    store_flush_queued: bool,
 }
 
 impl Entry {
@@ -233,6 +235,9 @@ pub(crate) struct EventLoop {
     read_again_spare: Vec<ConnRef>,
     /// Sessions whose file log has unflushed lines.
     dirty_logs: Vec<SessionRef>,
+    /// Sessions whose store has changes to flush before the loop sleeps
+    /// (incoming MsgSeqNums of a session that only received).
+    unflushed_stores: Vec<SessionRef>,
     /// Timer entries being fired (kept for its capacity).
     due: Vec<(Instant, TimerOwner)>,
     pending_logons: usize,
@@ -302,6 +307,7 @@ impl EventLoop {
             read_again: Vec::new(),
             read_again_spare: Vec::new(),
             dirty_logs: Vec::new(),
+            unflushed_stores: Vec::new(),
             due: Vec::new(),
             pending_logons: 0,
             now,
@@ -324,6 +330,7 @@ impl EventLoop {
             {
                 break;
             }
+            self.flush_stores();
             self.flush_logs();
             let timeout = self.poll_timeout();
             if let Err(e) = self.poll.poll(&mut events, timeout) {
@@ -411,6 +418,25 @@ impl EventLoop {
             }
         }
         self.dirty_logs.clear();
+    }
+
+    /// Flushes the stores of sessions that processed messages since their
+    /// store was last flushed (sending flushes it; receiving alone does
+    /// not), so that every incoming MsgSeqNum reaches the store at least
+    /// once per pass of the loop.
+    fn flush_stores(&mut self) {
+        for i in 0..self.unflushed_stores.len() {
+            let sref = self.unflushed_stores[i];
+            let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
+                continue;
+            };
+            e.store_flush_queued = false;
+            if !e.session.flush_store() {
+                // The error is one of its events.
+                self.service(sref);
+            }
+        }
+        self.unflushed_stores.clear();
     }
 
     /// Remembers to flush a session's log at the end of the iteration.
@@ -574,6 +600,7 @@ impl EventLoop {
             accept_port,
             target,
             socket,
+            max_outgoing_bytes,
         } = new;
         let key = session.key();
         let exists = self
@@ -604,6 +631,7 @@ impl EventLoop {
                 session.state(),
                 session.next_target_seq_num(),
                 session.next_sender_seq_num(),
+                max_outgoing_bytes,
             ));
             shared_out = Some(shared.clone());
             Entry {
@@ -623,6 +651,7 @@ impl EventLoop {
                 logon_already_checked: false,
                 peer_identity_pending: false,
                 outcome: EventOutcome::default(),
+                store_flush_queued: false,
             }
         });
         let sref = SessionRef { idx, gen };
@@ -890,15 +919,7 @@ impl EventLoop {
             }
             if std::mem::take(&mut todo.close) {
                 if let Some(c) = e.conn {
-                    if let Some(Conn {
-                        state: ConnState::Bound { closing, .. },
-                        deadline,
-                        ..
-                    }) = self.conns.get_mut(c.idx, c.gen)
-                    {
-                        *closing = true;
-                        *deadline = Some(now + self.settings.close_timeout);
-                    }
+                    self.start_closing(c);
                 }
             }
             if std::mem::take(&mut todo.open) {
@@ -945,6 +966,10 @@ impl EventLoop {
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
             return;
         };
+        if !e.store_flush_queued && e.session.store_needs_flush() {
+            e.store_flush_queued = true;
+            self.unflushed_stores.push(sref);
+        }
         let shared = &e.handle.shared;
         shared
             .next_in
@@ -964,6 +989,7 @@ impl EventLoop {
             &mut e.timer_queued,
         );
         let unsent = shared.unsent.load(Ordering::Relaxed);
+        let limit = shared.max_outgoing_bytes;
         let Some(c) = e.conn else {
             return;
         };
@@ -976,11 +1002,12 @@ impl EventLoop {
                 return;
             }
         }
-        self.update_interest(c, unsent);
+        self.update_interest(c, unsent, limit);
     }
 
-    fn update_interest(&mut self, c: ConnRef, unsent: usize) {
-        let limit = self.settings.max_outgoing_bytes;
+    /// Registers the readiness a connection needs: reading stops while its
+    /// session's unwritten bytes are over `limit`.
+    fn update_interest(&mut self, c: ConnRef, unsent: usize, limit: usize) {
         let Some(conn) = self.conns.get_mut(c.idx, c.gen) else {
             return;
         };
@@ -1025,10 +1052,13 @@ impl EventLoop {
         };
         let mut unsent = 0;
         while let Some(bytes) = e.session.poll_transmit() {
+            // The store was flushed by poll_transmit; the log is written to
+            // the operating system at the same point, before the socket:
+            // after a crash it holds every message the peer may have got.
             if let Some(log) = &mut e.log {
                 if let Some(new) = bytes.get(e.logged_upto..) {
                     if !new.is_empty() {
-                        if let Err(err) = log.messages(utc, new) {
+                        if let Err(err) = log.messages(utc, new).and_then(|()| log.flush()) {
                             log::warn!("cannot write FIX message log: {err}");
                         }
                     }
@@ -1273,6 +1303,48 @@ impl EventLoop {
         }
     }
 
+    /// The session asked to close its link: it closes once its last bytes
+    /// are written, or when the close timeout passes, whichever comes
+    /// first, so that a peer that reads nothing cannot hold it open (nor
+    /// keep the session from taking the counterparty's next Logon).
+    fn start_closing(&mut self, c: ConnRef) {
+        let deadline = self.now + self.settings.close_timeout;
+        let Some(conn) = self.conns.get_mut(c.idx, c.gen) else {
+            return;
+        };
+        let ConnState::Bound { closing, .. } = &mut conn.state else {
+            return;
+        };
+        if *closing {
+            // The first request's deadline stands.
+            return;
+        }
+        *closing = true;
+        conn.deadline = Some(deadline);
+        self.timers.schedule(
+            TimerOwner::Conn {
+                idx: c.idx,
+                gen: c.gen,
+            },
+            conn.deadline,
+            &mut conn.timer_queued,
+        );
+    }
+
+    /// Closes a link whose close timeout passed with bytes still unwritten:
+    /// they are dropped and the connection reset, rather than left for the
+    /// operating system to deliver to a peer that does not read.
+    fn abort_conn(&mut self, c: ConnRef) {
+        if let Some(Conn {
+            io: ConnIo::Open(t),
+            ..
+        }) = self.conns.get_mut(c.idx, c.gen)
+        {
+            t.abort();
+        }
+        self.close_conn(c);
+    }
+
     /// Closes a connection and detaches it from its session.
     fn close_conn(&mut self, c: ConnRef) {
         let Some(mut conn) = self.conns.remove(c.idx, c.gen) else {
@@ -1296,6 +1368,7 @@ impl EventLoop {
                         e.peer_identity_pending = false;
                         e.handle.shared.set_peer_identity(None);
                         discard_transmit(e);
+                        release_buffers(e);
                     }
                 }
             }
@@ -1330,7 +1403,7 @@ impl EventLoop {
                 if readable {
                     self.read_unrouted(c);
                 } else {
-                    self.update_interest(c, 0);
+                    self.update_interest(c, 0, usize::MAX);
                 }
             }
             ConnState::Bound { session, .. } => {
@@ -1367,9 +1440,18 @@ impl EventLoop {
         )
     }
 
+    /// The bound of a session's outgoing backlog.
+    fn outgoing_bound(&mut self, sref: SessionRef) -> usize {
+        self.sessions
+            .get_mut(sref.idx, sref.gen)
+            .map_or(self.settings.max_outgoing_bytes, |e| {
+                e.handle.shared.max_outgoing_bytes
+            })
+    }
+
     /// Reads a session's socket into the session, within the read budget.
     fn read_bound(&mut self, c: ConnRef, sref: SessionRef, short_reads: bool) -> ReadEnd {
-        let limit = self.settings.max_outgoing_bytes;
+        let limit = self.outgoing_bound(sref);
         let mut total = 0usize;
         loop {
             if total >= self.settings.read_budget {
@@ -1444,7 +1526,7 @@ impl EventLoop {
     /// for more than it reads), the rest is held on the connection until
     /// the backlog drains.
     fn feed(&mut self, c: ConnRef, sref: SessionRef, bytes: &[u8]) -> Fed {
-        let limit = self.settings.max_outgoing_bytes;
+        let limit = self.outgoing_bound(sref);
         let mut off = 0;
         while off < bytes.len() {
             let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
@@ -1517,7 +1599,7 @@ impl EventLoop {
                     }
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.update_interest(c, 0);
+                    self.update_interest(c, 0, usize::MAX);
                     return;
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
@@ -1847,7 +1929,8 @@ impl EventLoop {
                         }
                         ConnState::Bound { session, .. } => {
                             let sref = *session;
-                            self.close_conn(c);
+                            log::info!("link not closed within the close timeout: reset");
+                            self.abort_conn(c);
                             self.service(sref);
                         }
                     }
@@ -2056,6 +2139,25 @@ fn apply_to_admin(e: &mut Entry) {
     cfg.username = fields.username;
     cfg.password = fields.password;
     cfg.logon_fields = fields.extra;
+}
+
+/// Capacity kept by a session's buffers once its link is gone; what a
+/// burst (a resend, a peer that stopped reading) made them grow beyond is
+/// given back.
+const KEEP_AFTER_CLOSE: usize = 64 << 10;
+
+/// Gives back the memory a closed link's traffic made a session hold.
+fn release_buffers(e: &mut Entry) {
+    e.session.shrink_buffers(KEEP_AFTER_CLOSE);
+    if e.records_pos >= e.records.len() && e.records.capacity() > KEEP_AFTER_CLOSE {
+        e.records = Vec::new();
+        e.records_pos = 0;
+    }
+    if let Ok(mut inbox) = e.handle.shared.inbox.lock() {
+        if inbox.buf.is_empty() && inbox.buf.capacity() > KEEP_AFTER_CLOSE {
+            inbox.buf = Vec::new();
+        }
+    }
 }
 
 /// Drops bytes a session produced for a link that no longer exists.

@@ -182,6 +182,8 @@ pub(crate) struct SessionShared {
     pub(crate) inbox_pending: AtomicBool,
     /// What the current link's transport proved about the peer.
     pub(crate) peer_identity: Mutex<Option<PeerIdentity>>,
+    /// Bound of the outgoing backlog, in bytes.
+    pub(crate) max_outgoing_bytes: usize,
     /// Set by the loop thread while it services the session: what the
     /// session's callbacks put is then taken by that same service, with no
     /// Drain command. Only the loop thread writes it, and it is only
@@ -201,6 +203,7 @@ impl SessionShared {
         state: SessionState,
         next_in: SeqNum,
         next_out: SeqNum,
+        max_outgoing_bytes: usize,
     ) -> SessionShared {
         SessionShared {
             sref,
@@ -216,6 +219,7 @@ impl SessionShared {
             inbox: Mutex::new(Inbox::default()),
             inbox_pending: AtomicBool::new(false),
             peer_identity: Mutex::new(None),
+            max_outgoing_bytes,
             in_service: AtomicBool::new(false),
         }
     }
@@ -315,6 +319,12 @@ impl SessionHandle {
         self.shared.next_out.load(Ordering::Acquire)
     }
 
+    /// The bound of the session's outgoing backlog, in bytes (its
+    /// MaxOutgoingBytes, or `EngineSettings::max_outgoing_bytes`).
+    pub fn max_outgoing_bytes(&self) -> usize {
+        self.shared.max_outgoing_bytes
+    }
+
     /// Bytes put or encoded and not yet written to the socket.
     pub fn backlog(&self) -> usize {
         let queued = self.shared.inbox.lock().map(|i| i.buf.len()).unwrap_or(0);
@@ -410,7 +420,7 @@ impl SessionHandle {
     /// `kill -9`, loses none that the engine thread took from the handle.
     ///
     /// Fails with [`PutError::Backpressure`] when the session's backlog is
-    /// over `EngineSettings::max_outgoing_bytes`.
+    /// over its bound ([`max_outgoing_bytes`](SessionHandle::max_outgoing_bytes)).
     pub fn put(&self, message: impl Borrow<MessageBuilder>) -> Result<(), PutError> {
         if self.is_closed() {
             return Err(PutError::Closed);
@@ -418,7 +428,7 @@ impl SessionHandle {
         if self.shared.rejects_late_delivery && self.state() != SessionState::Established {
             return Err(PutError::NotEstablished);
         }
-        let limit = self.engine.max_outgoing_bytes;
+        let limit = self.shared.max_outgoing_bytes;
         let schedule = {
             let mut inbox = self.shared.inbox.lock().map_err(|_| PutError::Closed)?;
             let backlog = inbox.buf.len()

@@ -366,8 +366,10 @@ fn garbage_inside_an_established_session_does_not_break_the_engine() {
     let reply = peer.read_until(b"35=A\x01", LONG);
     assert!(!reply.is_empty(), "no Logon reply");
     expect_state(&acc, SessionState::Established, LONG);
-    // Garbage, a huge BodyLength, then a good message.
-    let _ = peer.send(b"\x00\x01garbage\x01\x01 8=FIX.4.4\x019=100000000\x0135=D\x01");
+    // Garbage, a message over the size limit (whose declared bytes are
+    // skipped as one unit), then a good message.
+    let _ = peer.send(b"\x00\x01garbage\x01\x01 8=FIX.4.4\x019=1100000\x0135=D\x01");
+    let _ = peer.send(&vec![b'x'; 1_100_000 + 7 - b"35=D\x01".len()]);
     let _ = peer.send(&raw_message(
         b"D",
         "RAW",
@@ -824,7 +826,11 @@ fn messages_held_while_the_peer_stalls_flow_when_it_reads_again() {
     let ini = initiator
         .create_session_with(
             config(Role::Initiator, "INI", "ACC"),
-            SessionOptions::default(),
+            SessionOptions {
+                // Room for everything put while the peer stalls.
+                max_outgoing_bytes: Some(64 << 20),
+                ..SessionOptions::default()
+            },
             ChannelApplication::new().0,
         )
         .expect("initiator");

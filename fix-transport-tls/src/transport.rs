@@ -46,6 +46,12 @@ impl Transport for TlsStream {
         TlsStream::shutdown(self)
     }
 
+    fn abort(&mut self) {
+        // SO_LINGER 0: the close resets the connection and drops what the
+        // socket still holds. Failing to set it leaves an orderly close.
+        let _ = socket2::SockRef::from(self.socket()).set_linger(Some(std::time::Duration::ZERO));
+    }
+
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         Ok(TlsStream::peer_addr(self))
     }

@@ -43,10 +43,7 @@ impl Session {
                     break;
                 };
                 match next {
-                    Err(garbled) => self.events.push_back(QueuedEvent::Garbled {
-                        error: garbled.error,
-                        dropped: garbled.dropped,
-                    }),
+                    Err(garbled) => self.on_garbled(garbled, now, utc),
                     Ok(frame) => {
                         self.note_received(now);
                         match index.parse(frame) {

@@ -6,6 +6,7 @@ mod app_reject;
 mod inbound;
 mod late;
 mod outbound;
+mod oversize;
 mod resend;
 mod timers;
 
@@ -128,6 +129,9 @@ const MAX_POOLED_BUFFERS: usize = 64;
 /// 4. [`poll_timeout`](Session::poll_timeout): call
 ///    [`handle_timeout`](Session::handle_timeout) once that instant passes.
 ///
+/// And once per pass of the driver's loop, [`flush_store`](Session::flush_store)
+/// when [`store_needs_flush`](Session::store_needs_flush) says so.
+///
 /// See the crate documentation for the loop as code.
 pub struct Session {
     config: SessionConfig,
@@ -161,6 +165,9 @@ pub struct Session {
     test_req_counter: u64,
     /// Whether the peer's Logon carried NextExpectedMsgSeqNum(789).
     peer_sent_next_expected: bool,
+    /// Messages over MaxMessageSize received in a row: NextNumIn when the
+    /// first of them came, and how many.
+    oversize: Option<(SeqNum, u32)>,
     /// The TestRequest delay for (HeartBtInt, multiplier bits).
     idle_timeout_cache: Option<((u32, u64), Duration)>,
     /// Parses SendingTime(52), remembering the last second seen.
@@ -299,6 +306,7 @@ impl Session {
             test_request: None,
             test_req_counter: 0,
             peer_sent_next_expected: false,
+            oversize: None,
             idle_timeout_cache: None,
             sending_times: TimestampParser::new(),
             tx: Vec::with_capacity(4096),
@@ -513,6 +521,7 @@ impl Session {
             .set_options(validation::options(&self.config.validation));
         self.last_received = now;
         self.test_request = None;
+        self.oversize = None;
         self.timers.stop(Timer::Reconnect);
         self.timers.stop(Timer::Linger);
         match self.config.role {
@@ -922,6 +931,29 @@ impl Session {
         }
     }
 
+    /// Gives back memory the session's buffers hold beyond `keep` bytes
+    /// each (the bytes they still hold stay): the transmit and receive
+    /// buffers, spare receive buffers and resend scratch space. A peer
+    /// that stops reading can make the transmit buffer grow to the
+    /// driver's outgoing bound; call this once such a link is closed (and
+    /// its pending bytes dropped) so that the memory is not kept for the
+    /// life of the session. Buffers already within `keep` are left alone,
+    /// so calling it after every link costs nothing in steady state.
+    pub fn shrink_buffers(&mut self, keep: usize) {
+        if self.tx.capacity() > keep {
+            self.tx.drain(..self.tx_start);
+            self.tx_start = 0;
+            self.tx.shrink_to(keep);
+        }
+        if self.decoder.capacity() > keep {
+            self.decoder.shrink_to(keep);
+        }
+        self.buffer_pool.retain(|b| b.capacity() <= keep);
+        if self.resend_scratch.capacity() > keep {
+            self.resend_scratch = Vec::new();
+        }
+    }
+
     // ---- internals shared by the submodules ----
 
     /// Housekeeping at the start of every input: the delivery buffer can be
@@ -961,13 +993,34 @@ impl Session {
         self.events.push_back(QueuedEvent::Error(error));
     }
 
-    fn flush_store(&mut self) {
+    /// Whether the store holds changes not yet flushed: typically the
+    /// incoming MsgSeqNum of messages processed since bytes were last
+    /// handed out (see [`flush_store`](Session::flush_store)).
+    pub fn store_needs_flush(&self) -> bool {
+        self.store_dirty
+    }
+
+    /// Makes what the session recorded in its store durable by the
+    /// store's policy (a file store writes to the operating system, and
+    /// syncs as its durability mode says). [`poll_transmit`](Session::poll_transmit)
+    /// does it before handing out bytes; a session that only receives
+    /// sends nothing, so a driver calls this at least once per pass of its
+    /// loop for each session whose [`store_needs_flush`](Session::store_needs_flush)
+    /// is set. The incoming MsgSeqNum of every processed message is then as
+    /// durable as an outgoing message, and after a crash only what arrived
+    /// since the last flush is asked for again.
+    ///
+    /// Returns `false` when the store failed; the error is queued as an
+    /// [`Event::Error`] (drain [`poll_event`](Session::poll_event)).
+    pub fn flush_store(&mut self) -> bool {
         if self.store_dirty {
             self.store_dirty = false;
             if let Err(e) = self.store.flush() {
                 self.push_error(e.into());
+                return false;
             }
         }
+        true
     }
 
     fn set_next_target(&mut self, seq: SeqNum) {
