@@ -125,26 +125,46 @@ fn pending_messages_survive_rotations_resets_and_history_trims() {
     );
 }
 
+/// The sequence-number file of the one store in `dir`.
+fn seqnums_file(dir: &Path) -> std::path::PathBuf {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "seqnums"))
+        .expect("sequence-number file")
+}
+
 #[test]
 fn a_crash_at_any_byte_leaves_a_pending_message_either_pending_or_sent() {
     let dir = TempDir::new("pending-torn");
     let k = key("BANK", "EXCH");
-    let (path, before, after, id) = {
+    let (path, before, after, seqnums_before, id) = {
         let mut s = open(dir.path(), &k);
         s.save_outgoing(1, &message("a", 1)).unwrap();
         let id = s.push_pending(&record(1)).unwrap();
         s.flush().unwrap();
         let path = s.segment_paths().pop().unwrap();
         let before = fs::read(&path).unwrap();
+        let seqnums_before = fs::read(seqnums_file(dir.path())).unwrap();
         s.save_outgoing_from_pending(2, &message("a", 2), id)
             .unwrap();
         s.flush().unwrap();
         let after = fs::read(&path).unwrap();
-        (path, before, after, id)
+        (path, before, after, seqnums_before, id)
     };
+    let seqnums = seqnums_file(dir.path());
+    let seqnums_after = fs::read(&seqnums).unwrap();
     assert!(after.len() > before.len());
     for cut in before.len()..=after.len() {
         fs::write(&path, &after[..cut]).unwrap();
+        // A crash that tears the record comes before the sequence-number
+        // file is rewritten (it follows the segment).
+        let recorded = if cut == after.len() {
+            &seqnums_after
+        } else {
+            &seqnums_before
+        };
+        fs::write(&seqnums, recorded).unwrap();
         let mut s = open(dir.path(), &k);
         let queued = pending(&mut s);
         let sent = collect(&mut s, 2, 2);

@@ -828,22 +828,24 @@ impl EventLoop {
                 self.service(sref);
                 return;
             }
-            let outer = e.handle.shared.in_service.swap(true, Ordering::Relaxed);
+            let shared = &e.handle.shared;
+            shared.answered.store(false, Ordering::Relaxed);
+            let outer = shared.in_service.swap(true, Ordering::Relaxed);
             let outcome = drain_events(e, utc);
-            e.handle.shared.in_service.store(outer, Ordering::Relaxed);
+            let shared = &e.handle.shared;
+            shared.in_service.store(outer, Ordering::Relaxed);
+            let answered = shared.answered.swap(false, Ordering::Relaxed);
             if !outcome.is_empty() {
                 // A link to open or close, a refusal, a reject: the full
                 // service acts on it.
                 e.outcome.merge(outcome);
                 self.service(sref);
             }
-            let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
-                return;
-            };
-            if e.records_pos < e.records.len()
-                || e.handle.shared.inbox_pending.load(Ordering::Acquire)
-            {
-                // Before the next message, whatever the socket's backlog.
+            if answered {
+                // What the callbacks put (and what was put before it) goes
+                // to the session before the next message, whatever the
+                // socket's backlog; put's own bound keeps that bounded.
+                // Other puts wait for the socket as usual.
                 self.drain_inbox(sref, true);
             }
             if let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {

@@ -189,6 +189,10 @@ pub(crate) struct SessionShared {
     /// Drain command. Only the loop thread writes it, and it is only
     /// consulted on the loop thread.
     pub(crate) in_service: AtomicBool,
+    /// A callback of the session put a message while the loop thread
+    /// serviced it (an answer to the message being handled). Only the loop
+    /// thread writes and reads it.
+    pub(crate) answered: AtomicBool,
 }
 
 /// A transport's proof of the peer's identity (see
@@ -221,6 +225,7 @@ impl SessionShared {
             peer_identity: Mutex::new(None),
             max_outgoing_bytes,
             in_service: AtomicBool::new(false),
+            answered: AtomicBool::new(false),
         }
     }
 
@@ -443,6 +448,9 @@ impl SessionHandle {
             // them sends it next, without a command (and its queue lock).
             let serviced =
                 self.shared.in_service.load(Ordering::Relaxed) && self.engine.on_loop_thread();
+            if serviced {
+                self.shared.answered.store(true, Ordering::Relaxed);
+            }
             !serviced && !std::mem::replace(&mut inbox.scheduled, true)
         };
         if schedule {
