@@ -13,12 +13,15 @@ use fixrs_session::{LateDeliveryMode, Role};
 use fixrs_transport_mio::{Application, SessionHandle, SessionOptions, SessionState};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 const LONG: Duration = Duration::from_secs(30);
+
+/// The sender process (`examples/late_delivery_initiator.rs`).
+const EXAMPLE: &str = "late_delivery_initiator";
 
 /// An order as the counterparty's application received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,19 +48,9 @@ impl Application for Recorder {
     }
 }
 
-fn example_binary() -> PathBuf {
-    // target/<profile>/deps/<test> -> target/<profile>/examples/<example>
-    let exe = std::env::current_exe().expect("test binary");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
-    dir.join("examples").join("late_delivery_initiator")
-}
-
 /// Starts the sender process and waits for its first line (`expect`).
 fn spawn(addr: SocketAddr, store: &Path, mode: &str, args: &[&str], expect: &str) -> Child {
-    let exe = example_binary();
+    let exe = example_binary(EXAMPLE);
     assert!(exe.exists(), "example {} not built", exe.display());
     let mut child = Command::new(&exe)
         .arg(addr.to_string())
@@ -79,16 +72,6 @@ fn spawn(addr: SocketAddr, store: &Path, mode: &str, args: &[&str], expect: &str
 fn kill_9(mut child: Child) {
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
-}
-
-/// A small deterministic generator for the kill delay (seed printed).
-fn seed() -> u64 {
-    let seed = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1);
-    println!("kill delay seeded with {seed}");
-    seed
 }
 
 /// Puts orders in a sender that never connects and kills it, twice (once
@@ -119,7 +102,7 @@ fn late_orders_across_kill_9(mode: LateDeliveryMode) -> (Vec<Received>, Vec<Stri
     kill_9(spawn(addr, &store, mode, &["put", "A", "20"], "QUEUED"));
     // Round 2: killed while putting (or just after).
     let second: Vec<String> = (1..=20_000).map(|n| format!("B-{n}")).collect();
-    let mut child = Command::new(example_binary())
+    let mut child = Command::new(example_binary(EXAMPLE))
         .arg(addr.to_string())
         .arg(&store)
         .arg(mode)
@@ -128,7 +111,9 @@ fn late_orders_across_kill_9(mode: LateDeliveryMode) -> (Vec<Received>, Vec<Stri
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn sender");
-    std::thread::sleep(Duration::from_millis(20 + seed() % 200));
+    let mut seed = clock_seed();
+    println!("kill delay seeded with {seed}");
+    std::thread::sleep(Duration::from_millis(20 + next_random(&mut seed) % 200));
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
 
