@@ -64,7 +64,7 @@
 //!
 #![doc = include_str!("settings/reference.md")]
 
-use crate::config::{LateDelivery, Role, SessionConfig, SessionKey};
+use crate::config::{LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey};
 use crate::schedule::{Recurrence, Schedule, TimeOfDay, TimeZone, Weekday, Weekdays};
 use crate::validation::SessionDictionary;
 use fixrs_proto::dictionary::Dictionary;
@@ -865,6 +865,8 @@ keys! {
         "An extra field `<tag>=value` sent on Logon; several are sent in tag order. Fields the session writes itself (header, HeartBtInt, ResetSeqNumFlag, Username, Password, NextExpectedMsgSeqNum, DefaultApplVerID) are refused.";
     "LateDelivery", LOGON, "queue", "LateDelivery=60000",
         "Application messages sent while not logged on: `queue` (send after Logon), `reject` (refuse at once), or a number of milliseconds (queue, but report those still unsent after that time as undelivered).";
+    "LateDeliveryMode", LOGON, "resend", "LateDeliveryMode=queue",
+        "How messages kept for late delivery are sent: `resend` (numbered when put and stored, sent after Logon as PossDupFlag=Y resends when the counterparty asks for the gap, as QuickFIX does) or `queue` (kept unnumbered in the store, so a restart loses none, and sent right after Logon and resynchronisation as new messages without PossDupFlag).";
     "MaxLateDeliveryMessages", LOGON, "100000", "MaxLateDeliveryMessages=1000",
         "Most messages queued for late delivery.";
     "ResetOnLogon", SEQUENCE, "N", "ResetOnLogon=Y",
@@ -1383,6 +1385,7 @@ partial! {
     username: String,
     password: String,
     late_delivery: LateDelivery,
+    late_delivery_mode: LateDeliveryMode,
     max_late_delivery: usize,
     reset_on_logon: bool,
     reset_on_logout: bool,
@@ -1581,6 +1584,16 @@ fn parse_late_delivery(v: &str) -> Option<LateDelivery> {
         Some(LateDelivery::Reject)
     } else {
         parse_positive::<u64>(v).map(|ms| LateDelivery::QueueFor(Duration::from_millis(ms)))
+    }
+}
+
+fn parse_late_delivery_mode(v: &str) -> Option<LateDeliveryMode> {
+    if v.eq_ignore_ascii_case("resend") {
+        Some(LateDeliveryMode::Resend)
+    } else if v.eq_ignore_ascii_case("queue") {
+        Some(LateDeliveryMode::Queue)
+    } else {
+        None
     }
 }
 
@@ -1788,6 +1801,11 @@ impl Partial {
                     "queue, reject, or a positive time to live in milliseconds",
                     parse_late_delivery,
                 )?,
+            ),
+            "LateDeliveryMode" => put(
+                &mut self.late_delivery_mode,
+                e,
+                parsed(e, "resend or queue", parse_late_delivery_mode)?,
             ),
             "MaxLateDeliveryMessages" => put(
                 &mut self.max_late_delivery,
@@ -2381,6 +2399,7 @@ fn build_session(
         .filter_map(|(tag, at)| at.value.clone().map(|v| (*tag, v)))
         .collect();
     set(&p.late_delivery, &mut config.late_delivery);
+    set(&p.late_delivery_mode, &mut config.late_delivery_mode);
     set(&p.max_late_delivery, &mut config.max_late_delivery);
     set(&p.reset_on_logon, &mut config.reset_on_logon);
     set(&p.reset_on_logout, &mut config.reset_on_logout);

@@ -32,7 +32,12 @@
 //! requested range. Beside them, `NAME.seqnums` (128 bytes, two alternating
 //! checksummed slots, rewritten after each flush, as QuickFIX keeps its
 //! sequence numbers apart from its message file) records how far the log
-//! had got: the active segment's length and the sequence numbers.
+//! had got: the active segment's length and the sequence numbers. The
+//! store also keeps the session's queue of *pending* messages (put before
+//! logon in late-delivery queue mode, not yet numbered): records that add
+//! one, give one up, or save the message sent from one and take it out of
+//! the queue in the same record; every new segment starts with the
+//! pending messages alive at that point, and a reset keeps them.
 //!
 //! # Guarantees
 //!

@@ -3,8 +3,8 @@
 
 use crate::error::{at, FileStoreError};
 use crate::format::{
-    decode_record_header, encode_header, encode_record, RecordKind, SegmentHeader,
-    RECORD_HEADER_LEN,
+    decode_record_header, encode_header, encode_record, encode_record_parts, RecordKind,
+    SegmentHeader, PENDING_ID_LEN, RECORD_HEADER_LEN,
 };
 use crate::index::{Entry, MessageIndex};
 use crate::name::{file_prefix, parse_file_name, segment_name, seqnums_name, temp_name, FileKind};
@@ -13,7 +13,7 @@ use crate::recovery::{list_files, recover, Recovered};
 use crate::seqnums::{self, Checkpoint, SeqNumFile};
 use fixrs_proto::UtcTimestamp;
 use fixrs_session::{SeqNum, SessionKey, Store, StoreError};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -51,6 +51,8 @@ pub struct StoreSummary {
     /// Bytes of a torn last record found when the store was read (dropped
     /// on open; only reported by a read-only inspection).
     pub torn_tail_bytes: u64,
+    /// Messages waiting unnumbered for late delivery (the pending queue).
+    pub pending_messages: u64,
 }
 
 /// A segment file and its length.
@@ -128,6 +130,9 @@ pub struct FileStore {
     /// A write failed half-way and could not be undone.
     poisoned: bool,
     read_buf: Vec<u8>,
+    /// The queue of pending messages (late delivery, unnumbered), by id.
+    queued: BTreeMap<u64, Vec<u8>>,
+    next_pending_id: u64,
     /// Where the log had got at the last flush, kept apart from it.
     seqnums: SeqNumFile,
     /// Records found missing at open, whose loss was accepted.
@@ -184,7 +189,7 @@ impl FileStore {
                     next_target: 1,
                     key: key.clone(),
                 };
-                let (active, len) = create_segment(&dir, &prefix, &header, true)?;
+                let (active, len) = create_segment(&dir, &prefix, &header, &[], true)?;
                 FileStore::assemble(
                     dir,
                     prefix,
@@ -202,6 +207,8 @@ impl FileStore {
                         active_messages: 0,
                         active_message_bytes: 0,
                         torn_tail_bytes: 0,
+                        pending: BTreeMap::new(),
+                        next_pending_id: 1,
                         lost: None,
                     },
                 )
@@ -294,6 +301,8 @@ impl FileStore {
             last_sync: Instant::now(),
             poisoned: false,
             read_buf: Vec::new(),
+            queued: rec.pending,
+            next_pending_id: rec.next_pending_id,
             seqnums,
             lost: rec.lost,
         }
@@ -366,6 +375,7 @@ impl FileStore {
             disk_bytes: self.segments.iter().map(|s| s.len).sum::<u64>()
                 + self.pending.len() as u64,
             torn_tail_bytes: 0,
+            pending_messages: self.queued.len() as u64,
         }
     }
 
@@ -519,7 +529,8 @@ impl FileStore {
             next_target: self.next_target,
             key: self.key.clone(),
         };
-        let (file, len) = create_segment(&self.dir, &self.prefix, &header, sync)?;
+        let carried = self.queued_records();
+        let (file, len) = create_segment(&self.dir, &self.prefix, &header, &carried, sync)?;
         self.active = file;
         self.segments.push_back(Segment {
             number: header.number,
@@ -545,11 +556,23 @@ impl FileStore {
     }
 
     fn save(&mut self, seq: SeqNum, message: &[u8]) -> Result<(), FileStoreError> {
+        self.save_record(seq, RecordKind::Message, &[message])
+    }
+
+    /// Appends the record of outgoing message `seq` (its payload `parts`)
+    /// and indexes it.
+    fn save_record(
+        &mut self,
+        seq: SeqNum,
+        kind: RecordKind,
+        parts: &[&[u8]],
+    ) -> Result<(), FileStoreError> {
         self.check_usable()?;
-        let len = u32::try_from(message.len())
-            .map_err(|_| FileStoreError::MessageTooLarge { len: message.len() })?;
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        let len =
+            u32::try_from(total).map_err(|_| FileStoreError::MessageTooLarge { len: total })?;
         let offset = self.active_len() + self.pending.len() as u64;
-        encode_record(&mut self.pending, RecordKind::Message, seq, message);
+        encode_record_parts(&mut self.pending, kind, seq, parts);
         self.index.push(Entry {
             seq,
             offset,
@@ -620,6 +643,53 @@ impl FileStore {
         Ok(())
     }
 
+    /// The records of the pending messages alive now, which start a new
+    /// segment so that older ones can be deleted.
+    fn queued_records(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (id, record) in &self.queued {
+            encode_record(&mut out, RecordKind::Pending, *id, record);
+        }
+        out
+    }
+
+    fn push_queued(&mut self, record: &[u8]) -> Result<u64, FileStoreError> {
+        self.check_usable()?;
+        if u32::try_from(record.len()).is_err() {
+            return Err(FileStoreError::MessageTooLarge { len: record.len() });
+        }
+        let id = self.next_pending_id;
+        encode_record(&mut self.pending, RecordKind::Pending, id, record);
+        self.next_pending_id += 1;
+        self.queued.insert(id, record.to_vec());
+        if self.pending.len() >= PENDING_WRITE_THRESHOLD {
+            self.write_pending()?;
+        }
+        Ok(id)
+    }
+
+    fn remove_queued(&mut self, id: u64) -> Result<(), FileStoreError> {
+        self.check_usable()?;
+        if self.queued.remove(&id).is_some() {
+            encode_record(&mut self.pending, RecordKind::PendingDone, id, &[]);
+        }
+        Ok(())
+    }
+
+    /// Saves `message` as `seq` and takes pending message `id` out of the
+    /// queue with one record.
+    fn save_from_queued(
+        &mut self,
+        seq: SeqNum,
+        message: &[u8],
+        id: u64,
+    ) -> Result<(), FileStoreError> {
+        let id_bytes = id.to_le_bytes();
+        self.save_record(seq, RecordKind::MessageFromPending, &[&id_bytes, message])?;
+        self.queued.remove(&id);
+        Ok(())
+    }
+
     /// Starts a new sequence in a new segment, made durable before the old
     /// segments are deleted; a crash in between leaves them for the next
     /// open to delete.
@@ -632,7 +702,9 @@ impl FileStore {
             next_target: 1,
             key: self.key.clone(),
         };
-        let (file, len) = create_segment(&self.dir, &self.prefix, &header, true)?;
+        // Pending messages have no number: a new sequence keeps them.
+        let carried = self.queued_records();
+        let (file, len) = create_segment(&self.dir, &self.prefix, &header, &carried, true)?;
         self.active = file;
         self.segments.push_back(Segment {
             number: header.number,
@@ -672,13 +744,22 @@ fn read_message(
     let mut hb = [0u8; RECORD_HEADER_LEN];
     reader.read_exact(&mut hb).map_err(at(path))?;
     let h = decode_record_header(&hb).ok_or_else(|| corrupt("record header checksum mismatch"))?;
-    if h.kind != Some(RecordKind::Message) || h.value != e.seq || h.len != e.len {
+    let from_pending = h.kind == Some(RecordKind::MessageFromPending);
+    if !(h.kind == Some(RecordKind::Message) || from_pending)
+        || h.value != e.seq
+        || h.len != e.len
+        || (from_pending && (e.len as usize) < PENDING_ID_LEN)
+    {
         return Err(corrupt("record does not match the index"));
     }
     buf.resize(e.len as usize, 0);
     reader.read_exact(buf).map_err(at(path))?;
     if crc32fast::hash(buf) != h.payload_crc {
         return Err(corrupt("record checksum mismatch"));
+    }
+    if from_pending {
+        // The pending id it was made from, then the message.
+        buf.drain(..PENDING_ID_LEN);
     }
     Ok(())
 }
@@ -695,19 +776,22 @@ fn summarize(r: &Recovered) -> StoreSummary {
         segment_count: r.segments.len(),
         disk_bytes: r.segments.iter().map(|s| s.1).sum::<u64>() + r.torn_tail_bytes,
         torn_tail_bytes: r.torn_tail_bytes,
+        pending_messages: r.pending.len() as u64,
     }
 }
 
-/// Creates a segment atomically: header into a temporary file, then
-/// rename. With `sync`, the file and the directory are synced so the
-/// segment survives a power loss. Returns it opened for appending.
+/// Creates a segment atomically: header (then `records`) into a temporary
+/// file, then rename. With `sync`, the file and the directory are synced so
+/// the segment survives a power loss. Returns it opened for appending.
 fn create_segment(
     dir: &Path,
     prefix: &str,
     header: &SegmentHeader,
+    records: &[u8],
     sync: bool,
 ) -> Result<(File, u64), FileStoreError> {
-    let bytes = encode_header(header).map_err(|len| FileStoreError::KeyTooLong { len })?;
+    let mut bytes = encode_header(header).map_err(|len| FileStoreError::KeyTooLong { len })?;
+    bytes.extend_from_slice(records);
     let tmp = dir.join(temp_name(prefix, header.number));
     let path = dir.join(segment_name(prefix, header.number));
     {
@@ -804,6 +888,33 @@ impl Store for FileStore {
 
     fn flush(&mut self) -> Result<(), StoreError> {
         Ok(self.flush_inner()?)
+    }
+
+    /// Buffered with the other records: durable at the next flush.
+    fn push_pending(&mut self, record: &[u8]) -> Result<u64, StoreError> {
+        Ok(self.push_queued(record)?)
+    }
+
+    fn pending(&mut self, visit: &mut dyn FnMut(u64, &[u8])) -> Result<(), StoreError> {
+        for (id, record) in &self.queued {
+            visit(*id, record);
+        }
+        Ok(())
+    }
+
+    fn remove_pending(&mut self, id: u64) -> Result<(), StoreError> {
+        Ok(self.remove_queued(id)?)
+    }
+
+    /// One record: a crash leaves either the pending message or the
+    /// message saved, never both.
+    fn save_outgoing_from_pending(
+        &mut self,
+        seq: SeqNum,
+        message: &[u8],
+        id: u64,
+    ) -> Result<(), StoreError> {
+        Ok(self.save_from_queued(seq, message, id)?)
     }
 }
 

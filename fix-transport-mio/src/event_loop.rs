@@ -11,7 +11,7 @@
 //! Sockets are non-blocking: a session whose peer reads slowly keeps its
 //! bytes (bounded) and waits for write readiness while the others run.
 
-use crate::app::{LogonFields, Rejection};
+use crate::app::{AdminRejection, LogonFields, Rejection};
 use crate::deadline::{DeadlineTimer, DEADLINE};
 use crate::engine::{Command, ConnectTarget, EngineShared, NewSession};
 use crate::error::EngineError;
@@ -23,7 +23,7 @@ use crate::transport::{LinkInfo, LinkSide, Transport, TransportFactory};
 use crate::EngineSettings;
 use fixrs_proto::framing::{scan, Scan};
 use fixrs_proto::{tag, FieldIndex, FrameConfig, FrameError, MessageBuilder, UtcTimestamp};
-use fixrs_session::{Event, Role, Session, SessionState};
+use fixrs_session::{Event, MessageRejection, Role, Session, SessionState};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use std::collections::HashMap;
@@ -203,6 +203,9 @@ struct Entry {
     /// The current link's transport has not yet told who the peer is
     /// (a TLS handshake still running): ask it on every read.
     peer_identity_pending: bool,
+    /// What callbacks run between two messages of one input asked for,
+    /// for the next service to act on.
+    outcome: EventOutcome,
     /// In `unflushed_stores`.
     store_flush_queued: bool,
 }
@@ -657,6 +660,7 @@ impl EventLoop {
                 socket,
                 logon_already_checked: false,
                 peer_identity_pending: false,
+                outcome: EventOutcome::default(),
                 store_flush_queued: false,
             }
         });
@@ -819,6 +823,47 @@ impl EventLoop {
     // ---------------------------------------------------------------
     // Servicing a session
 
+    /// Services a session after input, message by message: the session
+    /// stops after each message its application sees; the callbacks run,
+    /// what they put is given to the session, and only then does it
+    /// process the next message of the input. Writing, timers and interest
+    /// wait for the end of the input (or for what a callback asked).
+    fn finish_input(&mut self, sref: SessionRef) {
+        let (now, utc) = (self.now, self.utc);
+        loop {
+            let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
+                return;
+            };
+            if !e.session.has_pending_input() {
+                self.service(sref);
+                return;
+            }
+            let shared = &e.handle.shared;
+            shared.answered.store(false, Ordering::Relaxed);
+            let outer = shared.in_service.swap(true, Ordering::Relaxed);
+            let outcome = drain_events(e, utc);
+            let shared = &e.handle.shared;
+            shared.in_service.store(outer, Ordering::Relaxed);
+            let answered = shared.answered.swap(false, Ordering::Relaxed);
+            if !outcome.is_empty() {
+                // A link to open or close, a refusal, a reject: the full
+                // service acts on it.
+                e.outcome.merge(outcome);
+                self.service(sref);
+            }
+            if answered {
+                // What the callbacks put (and what was put before it) goes
+                // to the session before the next message, whatever the
+                // socket's backlog; put's own bound keeps that bounded.
+                // Other puts wait for the socket as usual.
+                self.drain_inbox(sref, true);
+            }
+            if let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
+                e.session.handle_pending_input(now, utc);
+            }
+        }
+    }
+
     /// Drains a session's outputs: events to callbacks, link requests,
     /// bytes to the socket, the next deadline to the timer heap.
     fn service(&mut self, sref: SessionRef) {
@@ -858,7 +903,10 @@ impl EventLoop {
     /// and put messages until nothing is left to do (or the batch limit).
     fn service_loop(&mut self, sref: SessionRef) {
         let (now, utc) = (self.now, self.utc);
-        let mut todo = EventOutcome::default();
+        let mut todo = match self.sessions.get_mut(sref.idx, sref.gen) {
+            Some(e) => std::mem::take(&mut e.outcome),
+            None => return,
+        };
         let mut drains = 0;
         loop {
             let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
@@ -868,6 +916,17 @@ impl EventLoop {
 
             if std::mem::take(&mut todo.refuse) {
                 e.session.disconnect(now, utc);
+                continue;
+            }
+            if let Some(rejection) = todo.reject.take() {
+                // What the callback put goes out before its reject.
+                self.drain_inbox(sref, true);
+                if let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
+                    if let Err(err) = e.session.reject(&rejection, now, utc) {
+                        log::warn!("session {}: {rejection}: {err}", e.shared().key);
+                        e.app.on_error(&e.handle, &err);
+                    }
+                }
                 continue;
             }
             if std::mem::take(&mut todo.close) {
@@ -1491,7 +1550,7 @@ impl EventLoop {
             let end = (off + FEED_SLICE).min(bytes.len());
             e.session.handle_input(&bytes[off..end], self.now, self.utc);
             off = end;
-            self.service(sref);
+            self.finish_input(sref);
             let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
                 return Fed::Gone;
             };
@@ -1636,11 +1695,11 @@ impl EventLoop {
             let text = format!(
                 "Logon from {peer} refused: not in AllowedRemoteAddresses: connection closed"
             );
-            log::info!("session {}: {text}", e.shared().key);
             if let Some(log) = &mut e.log {
                 let _ = log.event(utc, &text);
             }
-            self.close_conn(c);
+            let session = e.shared().key.to_string();
+            self.refuse(c, RefusalReason::AddressNotAllowed { session });
             return;
         }
         if e.conn.is_some() {
@@ -1659,7 +1718,7 @@ impl EventLoop {
                 c,
                 RefusalReason::RefusedByApplication {
                     session,
-                    reason: refused.0,
+                    reason: refused.to_string(),
                 },
             );
             return;
@@ -1692,7 +1751,7 @@ impl EventLoop {
             conn.deadline = None;
         }
         self.pending_logons = self.pending_logons.saturating_sub(1);
-        self.service(sref);
+        self.finish_input(sref);
         // Bytes may have arrived after the Logon in the same segment burst.
         if self.conns.get_mut(c.idx, c.gen).is_some() {
             match self.read_bound(c, sref, false) {
@@ -1964,13 +2023,22 @@ struct EventOutcome {
     open: bool,
     close: bool,
     refuse: bool,
+    /// The application rejected the message last handed to it.
+    reject: Option<MessageRejection>,
 }
 
 impl EventOutcome {
+    fn is_empty(&self) -> bool {
+        !self.open && !self.close && !self.refuse && self.reject.is_none()
+    }
+
     fn merge(&mut self, other: EventOutcome) {
         self.open |= other.open;
         self.close |= other.close;
         self.refuse |= other.refuse;
+        if other.reject.is_some() {
+            self.reject = other.reject;
+        }
     }
 }
 
@@ -2018,7 +2086,11 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
                 if let Some(log) = log {
                     let _ = log.message(utc, msg.as_bytes());
                 }
-                app.on_message(handle, &msg);
+                if let Err(rejection) = app.from_app(handle, &msg) {
+                    // The session rejects it before any later event.
+                    out.reject = Some(rejection);
+                    break;
+                }
             }
             Event::AdminMessage(msg) => {
                 if let Some(log) = log {
@@ -2028,10 +2100,21 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
                 if is_logon && std::mem::take(logon_already_checked) {
                     continue;
                 }
-                if let Err(refused) = app.from_admin(handle, &msg) {
-                    if is_logon {
+                match app.from_admin(handle, &msg) {
+                    Ok(()) => {}
+                    Err(refused) if is_logon => {
                         log::info!("session {}: {refused}", handle.shared.key);
                         out.refuse = true;
+                    }
+                    Err(AdminRejection::Reject(rejection)) => {
+                        out.reject = Some(rejection);
+                        break;
+                    }
+                    Err(refused) => {
+                        log::info!(
+                            "session {}: {refused} (only a Logon can be refused)",
+                            handle.shared.key
+                        );
                     }
                 }
             }

@@ -189,6 +189,10 @@ pub(crate) struct SessionShared {
     /// Drain command. Only the loop thread writes it, and it is only
     /// consulted on the loop thread.
     pub(crate) in_service: AtomicBool,
+    /// A callback of the session put a message while the loop thread
+    /// serviced it (an answer to the message being handled). Only the loop
+    /// thread writes and reads it.
+    pub(crate) answered: AtomicBool,
 }
 
 /// A transport's proof of the peer's identity (see
@@ -221,6 +225,7 @@ impl SessionShared {
             peer_identity: Mutex::new(None),
             max_outgoing_bytes,
             in_service: AtomicBool::new(false),
+            answered: AtomicBool::new(false),
         }
     }
 
@@ -409,11 +414,15 @@ impl SessionHandle {
     /// Sends an application message. While the session is established the
     /// message is written right away (batched with others the engine
     /// thread finds queued). Before that ("late delivery", FIX session test
-    /// case 16) it is stored at once with the next MsgSeqNum; the Logon
+    /// case 16) it is kept in the store, unless the session is configured
+    /// to reject late delivery. With `LateDeliveryMode::Resend` (the
+    /// default) it is stored at once with the next MsgSeqNum; the Logon
     /// that follows carries a higher MsgSeqNum, the counterparty asks for
     /// the gap, and the message goes out as a PossDupFlag=Y resend with
-    /// SendingTime set when it leaves — unless the session is configured to
-    /// reject late delivery.
+    /// SendingTime set when it leaves. With `LateDeliveryMode::Queue` it
+    /// waits unnumbered in the store's pending queue and goes out right
+    /// after the Logon as a new message. Either way a restart, even after
+    /// `kill -9`, loses none that the engine thread took from the handle.
     ///
     /// Fails with [`PutError::Backpressure`] when the session's backlog is
     /// over its bound ([`max_outgoing_bytes`](SessionHandle::max_outgoing_bytes)).
@@ -439,6 +448,9 @@ impl SessionHandle {
             // them sends it next, without a command (and its queue lock).
             let serviced =
                 self.shared.in_service.load(Ordering::Relaxed) && self.engine.on_loop_thread();
+            if serviced {
+                self.shared.answered.store(true, Ordering::Relaxed);
+            }
             !serviced && !std::mem::replace(&mut inbox.scheduled, true)
         };
         if schedule {

@@ -138,11 +138,12 @@ mod timers;
 pub mod transport;
 
 pub use app::{
-    AppEvent, AppEventKind, Application, ChannelApplication, LogonFields, OwnedMessage,
-    RefuseLogon, Rejection,
+    AdminRejection, AppEvent, AppEventKind, Application, ChannelApplication, LogonFields,
+    OwnedMessage, RefuseLogon, Rejection,
 };
 pub use engine::{EngineSettings, FixEngine, SessionOptions};
 pub use error::{EngineError, PutError};
+pub use fixrs_session::MessageRejection;
 pub use handle::{SessionHandle, SessionId};
 pub use refusal::{RefusalHook, RefusalReason, RefusedConnection};
 pub use transport::{

@@ -44,6 +44,13 @@ pub enum RefusalReason {
         /// The session.
         session: String,
     },
+    /// The session takes Logons only from the addresses of its
+    /// AllowedRemoteAddresses setting, and the peer's is not one of them.
+    #[error("Logon for session {session} from an address not in AllowedRemoteAddresses")]
+    AddressNotAllowed {
+        /// The session.
+        session: String,
+    },
     /// The application's `from_admin` refused the Logon.
     #[error("session {session}: {reason}")]
     RefusedByApplication {

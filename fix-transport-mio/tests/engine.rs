@@ -7,8 +7,8 @@ use common::*;
 use fixrs_proto::{tag, FieldWriter, Message, MessageBuilder};
 use fixrs_session::Role;
 use fixrs_transport_mio::{
-    AppEvent, AppEventKind, Application, ChannelApplication, EngineSettings, FixEngine,
-    LogonFields, PutError, RefuseLogon, SessionHandle, SessionOptions, SessionState,
+    AdminRejection, AppEvent, AppEventKind, Application, ChannelApplication, EngineSettings,
+    FixEngine, LogonFields, PutError, RefuseLogon, SessionHandle, SessionOptions, SessionState,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
@@ -533,12 +533,16 @@ impl Application for Credentials {
         logon.password = Some(self.password.into());
     }
 
-    fn from_admin(&mut self, _: &SessionHandle, message: &Message<'_>) -> Result<(), RefuseLogon> {
+    fn from_admin(
+        &mut self,
+        _: &SessionHandle,
+        message: &Message<'_>,
+    ) -> Result<(), AdminRejection> {
         if self.check
             && message.msg_type() == b"A"
             && message.get(tag::PASSWORD) != Some(self.password.as_bytes())
         {
-            return Err(RefuseLogon("wrong password".into()));
+            return Err(RefuseLogon("wrong password".into()).into());
         }
         Ok(())
     }

@@ -2,7 +2,8 @@
 //! reported, typed, to `EngineSettings::on_refused`, with the peer's
 //! address: unknown CompIDs, a wrong BeginString, a duplicate Logon, a
 //! first message that is not a Logon, garbage, an oversize first message,
-//! a Logon refused by the application, and no Logon at all.
+//! a Logon refused by the application or from an address not allowed, and
+//! no Logon at all.
 
 mod common;
 
@@ -10,8 +11,8 @@ use common::*;
 use fixrs_proto::{tag, Message};
 use fixrs_session::Role;
 use fixrs_transport_mio::{
-    Application, ChannelApplication, EngineSettings, FixEngine, RefusalHook, RefusalReason,
-    RefuseLogon, RefusedConnection, SessionHandle, SessionOptions,
+    AdminRejection, Application, ChannelApplication, EngineSettings, FixEngine, RefusalHook,
+    RefusalReason, RefuseLogon, RefusedConnection, SessionHandle, SessionOptions,
 };
 use std::net::SocketAddr;
 use std::sync::mpsc::{self, Receiver};
@@ -33,6 +34,7 @@ fn kind(reason: &RefusalReason) -> &'static str {
         RefusalReason::UnknownSession { .. } => "unknown",
         RefusalReason::WrongBeginString { .. } => "begin string",
         RefusalReason::DuplicateLogon { .. } => "duplicate",
+        RefusalReason::AddressNotAllowed { .. } => "address",
         RefusalReason::RefusedByApplication { .. } => "application",
         RefusalReason::NotLogon { .. } => "not logon",
         RefusalReason::TooLarge { .. } => "too large",
@@ -49,9 +51,9 @@ fn kind(reason: &RefusalReason) -> &'static str {
 struct NeedsPassword;
 
 impl Application for NeedsPassword {
-    fn from_admin(&mut self, _: &SessionHandle, m: &Message<'_>) -> Result<(), RefuseLogon> {
+    fn from_admin(&mut self, _: &SessionHandle, m: &Message<'_>) -> Result<(), AdminRejection> {
         if m.msg_type() == b"A" && m.get(tag::PASSWORD) != Some(b"secret") {
-            return Err(RefuseLogon("wrong password".into()));
+            return Err(RefuseLogon("wrong password".into()).into());
         }
         Ok(())
     }
@@ -116,6 +118,21 @@ fn every_refused_connection_is_reported_with_its_peer_and_reason() {
             NeedsPassword,
         )
         .expect("acceptor");
+
+    let _elsewhere = acceptor
+        .create_session_with(
+            config(Role::Acceptor, "ACC", "ELSEWHERE"),
+            SessionOptions {
+                allowed_remote_addresses: vec!["10.9.9.9".parse().expect("address")],
+                ..SessionOptions::default()
+            },
+            ChannelApplication::new().0,
+        )
+        .expect("acceptor");
+
+    let seen = refused(addr, &raw_logon("ELSEWHERE", "ACC", 1), &rx);
+    assert_eq!(seen.kind, "address", "{seen:?}");
+    assert!(seen.text.contains("FIX.4.4:ACC->ELSEWHERE"), "{seen:?}");
 
     let seen = refused(addr, &raw_logon("STRANGER", "ACC", 1), &rx);
     assert_eq!(seen.kind, "unknown", "{seen:?}");
