@@ -5,7 +5,6 @@
 mod common;
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
@@ -327,7 +326,7 @@ fn a_file_without_sessions_of_the_role_is_an_error() {
 
 #[test]
 fn connection_refused_names_the_host_and_port() {
-    let port = free_port();
+    let (_held, port) = refusing_port();
     let dir = tempfile::tempdir().unwrap();
     let cfg = initiator_settings(dir.path(), port);
     // Standard input stays open, as at a terminal.
@@ -338,10 +337,20 @@ fn connection_refused_names_the_host_and_port() {
     assert_connection_refused(&run, port);
 }
 
-/// A port nobody listens on: bound, then released.
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// A port nobody listens on, held (bound without listening) while the
+/// returned socket lives: connecting to it is refused, and no acceptor of
+/// another test can be given it meanwhile.
+fn refusing_port() -> (socket2::Socket, u16) {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    s.bind(
+        &"127.0.0.1:0"
+            .parse::<std::net::SocketAddr>()
+            .unwrap()
+            .into(),
+    )
+    .unwrap();
+    let port = s.local_addr().unwrap().as_socket().unwrap().port();
+    (s, port)
 }
 
 /// The run ended with the one-line error of a refused connection.
@@ -446,7 +455,7 @@ fn end_of_input_before_a_refused_connect_still_fails_every_time() {
     // With input at its end at once (`</dev/null`), the end of input and
     // the connect failure race: the failure must win every time. Runs
     // enough times to catch a one-in-five loss.
-    let port = free_port();
+    let (_held, port) = refusing_port();
     let runs: Vec<common::Run> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..4)
             .map(|_| {
