@@ -11,16 +11,18 @@
 //! Sockets are non-blocking: a session whose peer reads slowly keeps its
 //! bytes (bounded) and waits for write readiness while the others run.
 
-use crate::app::{AdminRejection, LogonFields, Rejection};
+use crate::app::{AdminRejection, Application, LogonFields, Rejection};
+use crate::command::{Command, EngineShared};
 use crate::deadline::{DeadlineTimer, DEADLINE};
-use crate::engine::{Command, ConnectTarget, EngineShared, NewSession};
 use crate::error::EngineError;
 use crate::filelog::FileLog;
-use crate::handle::{next_record, state_to_u8, SessionHandle, SessionRef, SessionShared};
+use crate::handle::SessionHandle;
+use crate::options::EngineSettings;
 use crate::refusal::{RefusalReason, RefusedConnection};
+use crate::shared::{next_record, state_to_u8, SessionRef, SessionShared};
+use crate::target::ConnectTarget;
 use crate::timers::{TimerOwner, Timers};
-use crate::transport::{LinkInfo, LinkSide, Transport, TransportFactory};
-use crate::EngineSettings;
+use crate::transport::{LinkInfo, LinkSide, SocketOptions, Transport, TransportFactory};
 use fixrs_proto::framing::{scan, Scan};
 use fixrs_proto::{tag, FieldIndex, FrameConfig, FrameError, MessageBuilder, UtcTimestamp};
 use fixrs_session::{Event, MessageRejection, Role, Session, SessionState};
@@ -28,10 +30,42 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// What the [`FixEngine`](crate::FixEngine) itself asks of the loop.
+pub(crate) enum EngineCommand {
+    /// Host a new session.
+    Create {
+        new: Box<NewSession>,
+        reply: SyncSender<Result<Arc<SessionShared>, EngineError>>,
+    },
+    /// Listen for acceptor connections.
+    Listen {
+        addr: SocketAddr,
+        factory: Arc<dyn TransportFactory>,
+        reuse_address: bool,
+        reply: SyncSender<Result<SocketAddr, EngineError>>,
+    },
+    /// Stop the loop, with Logouts first when graceful.
+    Stop { graceful: bool },
+}
+
+/// A new session on its way to the loop.
+pub(crate) struct NewSession {
+    pub(crate) allowed_remote_addresses: Vec<IpAddr>,
+    pub(crate) session: Session,
+    pub(crate) app: Box<dyn Application>,
+    pub(crate) log_dir: Option<PathBuf>,
+    pub(crate) accept_port: Option<u16>,
+    pub(crate) target: Option<ConnectTarget>,
+    pub(crate) socket: Option<SocketOptions>,
+    pub(crate) max_outgoing_bytes: usize,
+}
 
 /// The token of the engine's waker.
 pub(crate) const WAKER: Token = Token(0);
@@ -180,7 +214,7 @@ impl<T> Slab<T> {
 /// One session hosted by the loop.
 struct Entry {
     session: Session,
-    app: Box<dyn crate::Application>,
+    app: Box<dyn Application>,
     handle: SessionHandle,
     conn: Option<ConnRef>,
     target: Option<ConnectTarget>,
@@ -196,7 +230,7 @@ struct Entry {
     /// The only peer addresses an acceptor takes a Logon from (empty: any).
     allowed_remote_addresses: Vec<std::net::IpAddr>,
     /// Socket options of this initiator's connections.
-    socket: Option<crate::SocketOptions>,
+    socket: Option<SocketOptions>,
     /// The acceptor's first Logon was already shown to `from_admin` while
     /// routing it.
     logon_already_checked: bool,
@@ -223,6 +257,8 @@ type RouteKey = (String, String, String);
 pub(crate) struct EventLoop {
     poll: Poll,
     shared: Arc<EngineShared>,
+    /// The engine's own commands.
+    control: Receiver<EngineCommand>,
     settings: EngineSettings,
     sessions: Slab<Entry>,
     conns: Slab<Conn>,
@@ -292,14 +328,16 @@ impl EventLoop {
     pub(crate) fn new(
         poll: Poll,
         shared: Arc<EngineShared>,
+        control: Receiver<EngineCommand>,
         settings: EngineSettings,
     ) -> EventLoop {
-        let (now, utc) = crate::engine::clock();
+        let (now, utc) = crate::command::clock();
         let deadline_timer = DeadlineTimer::new(poll.registry()).ok();
         EventLoop {
             deadline_timer,
             poll,
             shared,
+            control,
             read_buf: vec![0; settings.read_buffer_size.max(1024)],
             settings,
             sessions: Slab::new(),
@@ -345,7 +383,7 @@ impl EventLoop {
                 }
             }
             self.shared.sleeping.store(false, Ordering::SeqCst);
-            (self.now, self.utc) = crate::engine::clock();
+            (self.now, self.utc) = crate::command::clock();
             for ev in events.iter() {
                 let token = ev.token();
                 if token == WAKER {
@@ -472,18 +510,22 @@ impl EventLoop {
             while let Some(c) = self.commands.pop_front() {
                 self.command(c);
             }
+            // After the handles' commands: what was put before a stop
+            // goes out before its Logout.
+            while let Ok(c) = self.control.try_recv() {
+                self.engine_command(c);
+            }
         }
     }
 
-    fn command(&mut self, command: Command) {
-        let (now, utc) = (self.now, self.utc);
+    fn engine_command(&mut self, command: EngineCommand) {
         match command {
-            Command::Create { new, reply } => {
+            EngineCommand::Create { new, reply } => {
                 let result = self.create(*new);
                 // The caller may have given up waiting; nothing to undo.
                 let _ = reply.send(result);
             }
-            Command::Listen {
+            EngineCommand::Listen {
                 addr,
                 factory,
                 reuse_address,
@@ -491,6 +533,13 @@ impl EventLoop {
             } => {
                 let _ = reply.send(self.listen(addr, factory, reuse_address));
             }
+            EngineCommand::Stop { graceful } => self.stop(graceful),
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        let (now, utc) = (self.now, self.utc);
+        match command {
             Command::Connect {
                 session,
                 heart_bt_int,
@@ -555,43 +604,56 @@ impl EventLoop {
                 self.finalize(session);
                 let _ = done.send(());
             }
-            Command::Stop { graceful } => {
-                if graceful && self.stopping.is_none() {
-                    self.stopping = Some(now + self.settings.stop_timeout);
-                    for (idx, gen) in self.sessions.refs() {
-                        let sref = SessionRef { idx, gen };
-                        if let Some(e) = self.sessions.get_mut(idx, gen) {
-                            match e.session.state() {
-                                SessionState::Established | SessionState::WaitForConfirmLogon => {
-                                    e.session.logout(None, now, utc);
-                                    self.service(sref);
-                                }
-                                SessionState::WaitForConfirmLogout => {}
-                                _ => {
-                                    if let Some(c) = e.conn {
-                                        self.close_conn(c);
-                                    }
-                                }
-                            }
-                        }
+        }
+    }
+
+    /// Stops the loop: at once, or after the established sessions logged
+    /// out (within the stop timeout).
+    fn stop(&mut self, graceful: bool) {
+        let (now, utc) = (self.now, self.utc);
+        if !graceful {
+            self.stop = true;
+            return;
+        }
+        if self.stopping.is_some() {
+            return;
+        }
+        self.stopping = Some(now + self.settings.stop_timeout);
+        for (idx, gen) in self.sessions.refs() {
+            let sref = SessionRef { idx, gen };
+            let Some(e) = self.sessions.get_mut(idx, gen) else {
+                continue;
+            };
+            match e.session.state() {
+                SessionState::Established | SessionState::WaitForConfirmLogon => {
+                    // What was put before the stop goes out before the
+                    // Logout.
+                    self.drain_inbox(sref, true);
+                    if let Some(e) = self.sessions.get_mut(idx, gen) {
+                        e.session.logout(None, now, utc);
                     }
-                    // Acceptors take no new connections while stopping.
-                    for l in &mut self.listeners {
-                        let _ = self.poll.registry().deregister(&mut l.socket);
-                    }
-                    self.listeners.clear();
-                    for (idx, gen) in self.conns.refs() {
-                        let awaiting = matches!(
-                            self.conns.get_mut(idx, gen).map(|c| &c.state),
-                            Some(ConnState::AwaitingLogon { .. } | ConnState::Connecting { .. })
-                        );
-                        if awaiting {
-                            self.close_conn(ConnRef { idx, gen });
-                        }
-                    }
-                } else if !graceful {
-                    self.stop = true;
+                    self.service(sref);
                 }
+                SessionState::WaitForConfirmLogout => {}
+                _ => {
+                    if let Some(c) = e.conn {
+                        self.close_conn(c);
+                    }
+                }
+            }
+        }
+        // Acceptors take no new connections while stopping.
+        for l in &mut self.listeners {
+            let _ = self.poll.registry().deregister(&mut l.socket);
+        }
+        self.listeners.clear();
+        for (idx, gen) in self.conns.refs() {
+            let awaiting = matches!(
+                self.conns.get_mut(idx, gen).map(|c| &c.state),
+                Some(ConnState::AwaitingLogon { .. } | ConnState::Connecting { .. })
+            );
+            if awaiting {
+                self.close_conn(ConnRef { idx, gen });
             }
         }
     }
@@ -1253,7 +1315,7 @@ impl EventLoop {
         c: ConnRef,
         host: &str,
         factory: Arc<dyn TransportFactory>,
-        socket: crate::SocketOptions,
+        socket: SocketOptions,
     ) -> io::Result<()> {
         let Some(conn) = self.conns.get_mut(c.idx, c.gen) else {
             return Ok(());

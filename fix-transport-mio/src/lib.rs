@@ -127,13 +127,17 @@
 
 mod app;
 pub mod bench;
+mod command;
 mod deadline;
 mod engine;
 mod error;
 mod event_loop;
 pub mod filelog;
 mod handle;
+mod options;
 mod refusal;
+mod shared;
+mod target;
 mod timers;
 pub mod transport;
 
@@ -141,10 +145,11 @@ pub use app::{
     AdminRejection, AppEvent, AppEventKind, Application, ChannelApplication, LogonFields,
     OwnedMessage, RefuseLogon, Rejection,
 };
-pub use engine::{EngineSettings, FixEngine, SessionOptions};
+pub use engine::FixEngine;
 pub use error::{EngineError, PutError};
 pub use fixrs_session::MessageRejection;
 pub use handle::{SessionHandle, SessionId};
+pub use options::{EngineSettings, SessionOptions};
 pub use refusal::{RefusalHook, RefusalReason, RefusedConnection};
 pub use transport::{
     LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,

@@ -1,0 +1,182 @@
+//! The engine's settings ([`EngineSettings`]) and the per-session choices
+//! a session is created with ([`SessionOptions`]).
+
+use crate::refusal::RefusalHook;
+use crate::transport::{SocketOptions, TransportFactory};
+use fixrs_proto::FixVersion;
+use fixrs_session::settings::HostSelectionPolicy;
+use fixrs_session::{SessionDictionary, Store};
+use fixrs_store::FileStoreOptions;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Engine-wide settings.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Options applied to every connected and accepted socket.
+    pub socket: SocketOptions,
+    /// Bound of a session's outgoing backlog (messages put and not yet
+    /// taken by the engine thread, plus bytes not yet written), in bytes,
+    /// for sessions that do not set their own
+    /// ([`SessionOptions::max_outgoing_bytes`], the MaxOutgoingBytes
+    /// setting); over it [`put`](SessionHandle::put) returns
+    /// [`PutError::Backpressure`](crate::PutError::Backpressure) and the
+    /// engine stops reading from the peer until the backlog drains.
+    /// Default: 4 MiB.
+    pub max_outgoing_bytes: usize,
+    /// Size of the buffer sockets are read into (shared by all sessions).
+    pub read_buffer_size: usize,
+    /// Most bytes read from one connection before the loop serves others.
+    pub read_budget: usize,
+    /// How long an accepted connection may take to send its first Logon.
+    pub logon_timeout: Duration,
+    /// Largest first message (Logon) accepted from an unidentified
+    /// connection, in bytes.
+    pub max_logon_size: usize,
+    /// Most accepted connections waiting for their first Logon at once;
+    /// more are closed on arrival.
+    pub max_pending_connections: usize,
+    /// How long a TCP connect may take before it counts as failed.
+    pub connect_timeout: Duration,
+    /// How long a link asked to close may take to write its last bytes.
+    pub close_timeout: Duration,
+    /// How long [`FixEngine::stop`] waits for Logout replies.
+    pub stop_timeout: Duration,
+    /// Directory of per-session FIX message and event logs (QuickFIX
+    /// FileLog layout); `None` for no file log.
+    pub file_log_path: Option<PathBuf>,
+    /// Directory of per-session file stores (QuickFIX FileStorePath):
+    /// sessions created without an explicit store keep their sequence
+    /// numbers and outgoing messages there; `None` for memory stores.
+    pub file_store_path: Option<PathBuf>,
+    /// Options of the file stores opened under `file_store_path`.
+    pub file_store_options: FileStoreOptions,
+    /// Name of the event loop thread.
+    pub thread_name: String,
+    /// Called for every accepted connection closed before it reached a
+    /// session (unknown CompIDs, duplicate Logon, garbage, TLS failure
+    /// ...); `None` to only log them.
+    pub on_refused: Option<RefusalHook>,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            socket: SocketOptions::default(),
+            max_outgoing_bytes: fixrs_session::settings::DEFAULT_MAX_OUTGOING_BYTES,
+            read_buffer_size: 64 << 10,
+            read_budget: 1 << 20,
+            logon_timeout: Duration::from_secs(10),
+            max_logon_size: 64 << 10,
+            max_pending_connections: 4096,
+            connect_timeout: Duration::from_secs(10),
+            close_timeout: Duration::from_secs(2),
+            stop_timeout: Duration::from_secs(3),
+            file_log_path: None,
+            file_store_path: None,
+            file_store_options: FileStoreOptions::default(),
+            thread_name: "fix-engine".to_string(),
+            on_refused: None,
+        }
+    }
+}
+
+/// Per-session choices beyond the [`SessionConfig`], for
+/// [`FixEngine::create_session_with`] (initiators and acceptors alike).
+///
+/// ```no_run
+/// use fixrs_proto::dictionary::Dictionary;
+/// use fixrs_proto::FixVersion;
+/// use fixrs_session::SessionConfig;
+/// use fixrs_transport_mio::{ChannelApplication, EngineSettings, FixEngine, SessionOptions};
+///
+/// let engine = FixEngine::new(EngineSettings::default())?;
+/// // An acceptor validating incoming messages against FIX 4.4, letting
+/// // fields the message type does not define through.
+/// let mut config = SessionConfig::acceptor(FixVersion::Fix44, "BROKER", "CLIENT");
+/// config.validation.allow_unknown_msg_fields = true;
+/// let options = SessionOptions {
+///     dictionary: Some(Dictionary::builtin(FixVersion::Fix44).into()),
+///     ..SessionOptions::default()
+/// };
+/// let (app, events) = ChannelApplication::new();
+/// let session = engine.create_session_with(config, options, app)?;
+/// # drop((session, events));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Default)]
+pub struct SessionOptions {
+    /// The data dictionary incoming messages are validated against (with
+    /// the switches of [`SessionConfig::validation`]): a built-in one
+    /// (`Dictionary::builtin(version).into()`) or one loaded from a file
+    /// (`Arc<Dictionary>`, shared between sessions). `None`: messages are
+    /// checked by the session layer only (header, sequence numbers,
+    /// session messages' own fields).
+    pub dictionary: Option<SessionDictionary>,
+    /// For FIXT.1.1 sessions: dictionaries of other application versions,
+    /// each a FIXT.1.1 transport dictionary combined with that version's
+    /// application dictionary, for the messages whose ApplVerID(1128), or
+    /// the peer's DefaultApplVerID, names the version (QuickFIX's
+    /// AppDataDictionary.`<ApplVerID>`). Needs `dictionary` too.
+    pub app_dictionaries: Vec<(FixVersion, SessionDictionary)>,
+    /// The store; `None` for a [`FileStore`] under
+    /// [`EngineSettings::file_store_path`] if set, else a [`MemoryStore`].
+    pub store: Option<Box<dyn Store + Send>>,
+    /// Directory of this session's file log, overriding
+    /// [`EngineSettings::file_log_path`].
+    pub file_log_path: Option<PathBuf>,
+    /// For acceptors: accept this session's Logon only on the listener
+    /// bound to this port (QuickFIX's per-session SocketAcceptPort).
+    pub accept_port: Option<u16>,
+    /// For initiators: the counterparty to connect to with
+    /// [`SessionHandle::connect_configured`] (`host:port`, tried in order).
+    pub connect_addresses: Vec<String>,
+    /// For initiators: the local address to bind before connecting to each
+    /// of `connect_addresses`, by position (QuickFIX's
+    /// SocketConnectSourceHost/Port); `None` or missing to let the system
+    /// choose.
+    pub connect_sources: Vec<Option<SocketAddr>>,
+    /// For initiators: which of `connect_addresses` each attempt uses.
+    pub host_selection: HostSelectionPolicy,
+    /// For acceptors: the only peer addresses whose Logon this session
+    /// takes (QuickFIX's AllowedRemoteAddresses); empty for any. A Logon
+    /// from another address is refused by closing the connection.
+    pub allowed_remote_addresses: Vec<IpAddr>,
+    /// For initiators: the factory wrapping connected streams for
+    /// `connect_configured` (TLS); `None` for plain TCP.
+    pub connect_factory: Option<Arc<dyn TransportFactory>>,
+    /// For initiators: socket options overriding
+    /// [`EngineSettings::socket`] (acceptors use the engine's, since an
+    /// accepted socket's session is known only after its Logon).
+    pub socket: Option<SocketOptions>,
+    /// Bound of this session's outgoing backlog, overriding
+    /// [`EngineSettings::max_outgoing_bytes`].
+    pub max_outgoing_bytes: Option<usize>,
+}
+
+impl std::fmt::Debug for SessionOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionOptions")
+            .field("dictionary", &self.dictionary.as_ref().map(|d| d.name()))
+            .field(
+                "app_dictionaries",
+                &self
+                    .app_dictionaries
+                    .iter()
+                    .map(|(v, _)| v.name())
+                    .collect::<Vec<_>>(),
+            )
+            .field("store", &self.store.as_ref().map(|_| "custom"))
+            .field("file_log_path", &self.file_log_path)
+            .field("accept_port", &self.accept_port)
+            .field("connect_addresses", &self.connect_addresses)
+            .field("connect_sources", &self.connect_sources)
+            .field("host_selection", &self.host_selection)
+            .field("allowed_remote_addresses", &self.allowed_remote_addresses)
+            .field("socket", &self.socket)
+            .field("max_outgoing_bytes", &self.max_outgoing_bytes)
+            .finish()
+    }
+}
