@@ -1,7 +1,7 @@
 //! The engine's timer queue: a binary heap of deadlines whose earliest one
 //! bounds the mio poll timeout.
 //!
-//! Each owner (a session, a pending connection) keeps at most one live
+//! Each owner (a session, a link, a connection waiting for its Logon) keeps at most one live
 //! entry: [`Timers::schedule`] pushes only when the new deadline is earlier
 //! than the one already queued for that owner, and a later deadline is
 //! found when the earlier entry fires and the owner is asked again. So a
@@ -18,9 +18,12 @@ use std::time::Instant;
 pub(crate) enum TimerOwner {
     /// A session slot.
     Session { idx: u32, gen: u32 },
-    /// A connection slot (connect timeout, first-Logon timeout, close
-    /// timeout).
-    Conn { idx: u32, gen: u32 },
+    /// The link of the session in slot `idx` with this serial (connect
+    /// timeout, close timeout, the transport's own deadline).
+    Link { idx: u32, serial: u32 },
+    /// A connection waiting for its first Logon (logon timeout, the
+    /// transport's own deadline).
+    Pending { idx: u32, gen: u32 },
 }
 
 /// The heap of deadlines.

@@ -1,0 +1,174 @@
+//! A session's events, handed to its application's callbacks and written
+//! to its FIX log.
+
+use super::entry::Entry;
+use super::service::EventOutcome;
+use crate::app::{AdminRejection, Application, Rejection};
+use crate::filelog::FileLog;
+use crate::handle::SessionHandle;
+use crate::shared::state_to_u8;
+use fixrs_proto::{Message, UtcTimestamp};
+use fixrs_session::Event;
+use std::ops::ControlFlow;
+use std::sync::atomic::Ordering;
+
+/// Hands a session's queued events to its application; stops after an
+/// event the session must act on before any later one (a rejection).
+pub(super) fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
+    let mut out = EventOutcome::default();
+    let Entry {
+        session,
+        app,
+        handle,
+        log,
+        logon_already_checked,
+        ..
+    } = e;
+    let mut to = Callbacks {
+        app: &mut **app,
+        handle,
+        log,
+        logon_already_checked,
+        utc,
+    };
+    while let Some(ev) = session.poll_event() {
+        if to.deliver(ev, &mut out).is_break() {
+            break;
+        }
+    }
+    out
+}
+
+/// The parts of a session its events go to.
+struct Callbacks<'a> {
+    app: &'a mut dyn Application,
+    handle: &'a SessionHandle,
+    log: &'a mut Option<FileLog>,
+    /// The acceptor's first Logon was already shown to `from_admin` while
+    /// routing it.
+    logon_already_checked: &'a mut bool,
+    utc: UtcTimestamp,
+}
+
+impl Callbacks<'_> {
+    fn log_event(&mut self, text: &str) {
+        if let Some(log) = self.log {
+            let _ = log.event(self.utc, text);
+        }
+    }
+
+    fn log_message(&mut self, bytes: &[u8]) {
+        if let Some(log) = self.log {
+            let _ = log.message(self.utc, bytes);
+        }
+    }
+
+    /// One event; `Break` when the session must act before the next.
+    fn deliver(&mut self, ev: Event<'_>, out: &mut EventOutcome) -> ControlFlow<()> {
+        let handle = self.handle;
+        let key = &handle.shared.key;
+        match ev {
+            Event::StateChanged { from, to } => {
+                handle
+                    .shared
+                    .state
+                    .store(state_to_u8(to), Ordering::Release);
+                log::debug!("session {key}: {from:?} -> {to:?}");
+                self.log_event(&format!("State {from:?} -> {to:?}"));
+                self.app.on_state_change(handle, from, to);
+            }
+            Event::OpenLink => out.open = true,
+            Event::CloseLink => out.close = true,
+            Event::LoggedOn => {
+                log::info!("session {key}: logged on");
+                self.log_event("Logon complete");
+                self.app.on_logon(handle);
+            }
+            Event::LoggedOut { text } => {
+                log::info!("session {key}: logged out");
+                self.log_event("Logout complete");
+                self.app.on_logout(handle, text.as_deref());
+            }
+            Event::AppMessage(msg) => {
+                self.log_message(msg.as_bytes());
+                if let Err(rejection) = self.app.from_app(handle, &msg) {
+                    // The session rejects it before any later event.
+                    out.reject = Some(rejection);
+                    return ControlFlow::Break(());
+                }
+            }
+            Event::AdminMessage(msg) => return self.admin(&msg, out),
+            Event::Rejected {
+                ref_seq_num,
+                reason,
+                ref_tag_id,
+                business_reason,
+                text,
+                message,
+                bytes,
+                ..
+            } => {
+                // The rejected message is logged as received, like every
+                // other.
+                self.log_message(bytes);
+                self.log_event(&format!("Message rejected: {text}"));
+                let rejection = Rejection {
+                    ref_seq_num,
+                    reason,
+                    ref_tag_id,
+                    business_reason,
+                    text: &text,
+                    message: message.as_ref(),
+                    bytes,
+                };
+                self.app.on_reject(handle, &rejection);
+            }
+            Event::Garbled { error, .. } => {
+                log::debug!("session {key}: garbled message dropped: {error}");
+                self.log_event(&format!("Garbled message dropped: {error}"));
+            }
+            Event::Undelivered { msg, reason } => {
+                self.app.on_undelivered(handle, msg, reason);
+            }
+            Event::Error(err) => {
+                log::warn!("session {key}: {err}");
+                self.log_event(&err.to_string());
+                self.app.on_error(handle, &err);
+            }
+            Event::Warning(warning) => {
+                log::warn!("session {key}: {warning}");
+                self.log_event(&warning.to_string());
+            }
+            // Events added to the session layer later are only logged.
+            other => log::debug!("session {key}: {other:?}"),
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// A session-level message: `from_admin` may refuse a Logon or reject
+    /// the message.
+    fn admin(&mut self, msg: &Message<'_>, out: &mut EventOutcome) -> ControlFlow<()> {
+        self.log_message(msg.as_bytes());
+        let is_logon = msg.msg_type() == fixrs_proto::tag::msg_type::LOGON;
+        if is_logon && std::mem::take(self.logon_already_checked) {
+            return ControlFlow::Continue(());
+        }
+        let handle = self.handle;
+        let key = &handle.shared.key;
+        match self.app.from_admin(handle, msg) {
+            Ok(()) => {}
+            Err(refused) if is_logon => {
+                log::info!("session {key}: {refused}");
+                out.refuse = true;
+            }
+            Err(AdminRejection::Reject(rejection)) => {
+                out.reject = Some(rejection);
+                return ControlFlow::Break(());
+            }
+            Err(refused) => {
+                log::info!("session {key}: {refused} (only a Logon can be refused)");
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}

@@ -1,0 +1,125 @@
+//! One session hosted by the loop ([`Entry`]): the state machine, its
+//! application, its handle, its link, its log, and the messages taken from
+//! its inbox.
+
+use super::link::Link;
+use super::service::EventOutcome;
+use crate::app::{Application, LogonFields};
+use crate::filelog::FileLog;
+use crate::handle::SessionHandle;
+use crate::shared::{SessionRef, SessionShared};
+use crate::target::ConnectTarget;
+use crate::transport::SocketOptions;
+use fixrs_proto::UtcTimestamp;
+use fixrs_session::Session;
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+pub(super) struct Entry {
+    pub(super) session: Session,
+    pub(super) app: Box<dyn Application>,
+    pub(super) handle: SessionHandle,
+    /// The socket carrying the session's bytes, or being connected.
+    pub(super) link: Option<Link>,
+    pub(super) target: Option<ConnectTarget>,
+    pub(super) timer_queued: Option<Instant>,
+    pub(super) log: Option<FileLog>,
+    /// Bytes at the start of the session's transmit buffer already logged.
+    pub(super) logged_upto: usize,
+    /// Messages taken from the inbox (records) and the position of the
+    /// first one not yet given to the session.
+    pub(super) records: Vec<u8>,
+    pub(super) records_pos: usize,
+    pub(super) accept_port: Option<u16>,
+    /// The only peer addresses an acceptor takes a Logon from (empty: any).
+    pub(super) allowed_remote_addresses: Vec<IpAddr>,
+    /// Socket options of this initiator's connections.
+    pub(super) socket: Option<SocketOptions>,
+    /// The acceptor's first Logon was already shown to `from_admin` while
+    /// routing it.
+    pub(super) logon_already_checked: bool,
+    /// The current link's transport has not yet told who the peer is
+    /// (a TLS handshake still running): ask it on every read.
+    pub(super) peer_identity_pending: bool,
+    /// What callbacks run between two messages of one input asked for,
+    /// for the next service to act on.
+    pub(super) outcome: EventOutcome,
+    /// In the loop's list of stores to flush.
+    pub(super) store_flush_queued: bool,
+    /// In the loop's list of logs to flush.
+    pub(super) log_flush_queued: bool,
+}
+
+impl Entry {
+    pub(super) fn shared(&self) -> &SessionShared {
+        &self.handle.shared
+    }
+
+    /// The session's slot.
+    pub(super) fn sref(&self) -> SessionRef {
+        self.handle.shared.sref
+    }
+
+    /// The session's link if it is still the one with `serial`.
+    pub(super) fn link_mut(&mut self, serial: u32) -> Option<&mut Link> {
+        self.link.as_mut().filter(|l| l.serial == serial)
+    }
+
+    /// Whether the session's link is still the one with `serial`.
+    pub(super) fn has_link(&self, serial: u32) -> bool {
+        self.link.as_ref().is_some_and(|l| l.serial == serial)
+    }
+
+    /// Writes a line to the session's event log, if it has one.
+    pub(super) fn log_event(&mut self, utc: UtcTimestamp, text: &str) {
+        if let Some(log) = &mut self.log {
+            let _ = log.event(utc, text);
+        }
+    }
+
+    /// Lets the application fill in the Logon credentials before a Logon.
+    pub(super) fn apply_to_admin(&mut self) {
+        let cfg = self.session.config();
+        let mut fields = LogonFields {
+            username: cfg.username.clone(),
+            password: cfg.password.clone(),
+            extra: cfg.logon_fields.clone(),
+        };
+        self.app.to_admin(&self.handle, &mut fields);
+        let cfg = self.session.config_mut();
+        cfg.username = fields.username;
+        cfg.password = fields.password;
+        cfg.logon_fields = fields.extra;
+    }
+
+    /// Gives back the memory a closed link's traffic made the session
+    /// hold.
+    pub(super) fn release_buffers(&mut self) {
+        self.session.shrink_buffers(KEEP_AFTER_CLOSE);
+        if self.records_pos >= self.records.len() && self.records.capacity() > KEEP_AFTER_CLOSE {
+            self.records = Vec::new();
+            self.records_pos = 0;
+        }
+        if let Ok(mut inbox) = self.handle.shared.inbox.lock() {
+            if inbox.buf.is_empty() && inbox.buf.capacity() > KEEP_AFTER_CLOSE {
+                inbox.buf = Vec::new();
+            }
+        }
+    }
+
+    /// Drops bytes the session produced for a link that no longer exists.
+    pub(super) fn discard_transmit(&mut self) {
+        while let Some(bytes) = self.session.poll_transmit() {
+            let n = bytes.len();
+            self.session.transmitted(n);
+        }
+        self.logged_upto = 0;
+        self.handle.shared.unsent.store(0, Ordering::Release);
+    }
+}
+
+/// Capacity kept by a session's buffers once its link is gone; what a
+/// burst (a resend, a peer that stopped reading) made them grow beyond is
+/// given back.
+const KEEP_AFTER_CLOSE: usize = 64 << 10;
