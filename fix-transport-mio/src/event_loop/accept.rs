@@ -2,8 +2,9 @@
 //! first Logon, routing that Logon to its session (the connection then
 //! becomes the session's link), and refusing the others.
 
-use super::entry::Entry;
-use super::link::{self, interest, reregister, Link, LinkIo, LinkRef};
+use super::entry::{Entry, Link, LinkIo, LinkRef};
+use super::input;
+use super::link::{self, interest, reregister};
 use super::service::finish_input;
 use super::{slot_token, EventLoop, LISTENER_BIT, PENDING_BIT};
 use crate::error::EngineError;
@@ -454,8 +455,8 @@ fn bind(ctx: &mut super::Ctx, e: &mut Entry, mut p: PendingConn, buf: Vec<u8>) {
     finish_input(ctx, e);
     // Bytes may have arrived after the Logon in the same segment burst.
     if e.has_link(serial) {
-        let end = link::read(ctx, e, serial, false);
-        link::after_read(ctx, e, l, end);
+        let end = input::read(ctx, e, serial, false);
+        input::after_read(ctx, e, l, end);
     }
 }
 

@@ -1,8 +1,7 @@
 //! A session's events, handed to its application's callbacks and written
 //! to its FIX log.
 
-use super::entry::Entry;
-use super::service::EventOutcome;
+use super::entry::{Entry, EventOutcome};
 use crate::app::{AdminRejection, Application, Rejection};
 use crate::filelog::FileLog;
 use crate::handle::SessionHandle;

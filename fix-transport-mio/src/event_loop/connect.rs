@@ -1,10 +1,10 @@
 //! Initiators' links: a TCP connect started when the session asks for a
 //! link, finished (or failed) on write readiness, then wrapped by the
-//! session's transport factory.
+//! session's transport factory. The caller services the session after
+//! each of these.
 
-use super::entry::Entry;
-use super::link::{close_link, schedule_timer, Link, LinkIo, LinkRef};
-use super::service::service;
+use super::entry::{Entry, Link, LinkIo, LinkRef};
+use super::link::{close_link, schedule_timer};
 use super::Ctx;
 use crate::error::EngineError;
 use crate::transport::{LinkInfo, LinkSide, SocketOptions};
@@ -46,22 +46,33 @@ pub(super) fn open_link(ctx: &mut Ctx, e: &mut Entry) -> Result<(), EngineError>
     Ok(())
 }
 
+/// How a connect the socket's readiness reported ended.
+pub(super) enum Connected {
+    /// A spurious wake-up: still connecting.
+    NotYet,
+    /// The link is up; the session knows.
+    Up,
+    /// The connect failed or the stream could not be set up; the link is
+    /// closed and the session knows.
+    Failed,
+}
+
 /// The connecting socket became writable: connected or failed.
-pub(super) fn finish_connect(ctx: &mut Ctx, e: &mut Entry) {
+pub(super) fn connected(ctx: &mut Ctx, e: &mut Entry) -> Connected {
     let (now, utc) = (ctx.now, ctx.utc);
     let Some(Link {
         io: LinkIo::Connecting { stream, .. },
         ..
     }) = &e.link
     else {
-        return;
+        return Connected::NotYet;
     };
     let failure = match stream.take_error() {
         Ok(Some(err)) | Err(err) => Some(err),
         Ok(None) => match stream.peer_addr() {
             Ok(_) => None,
             // Not connected yet: a spurious wake-up.
-            Err(err) if err.kind() == io::ErrorKind::NotConnected => return,
+            Err(err) if err.kind() == io::ErrorKind::NotConnected => return Connected::NotYet,
             Err(err) => Some(err),
         },
     };
@@ -70,8 +81,7 @@ pub(super) fn finish_connect(ctx: &mut Ctx, e: &mut Entry) {
         log::info!("session {}: connect failed: {err}", e.shared().key);
         e.log_event(utc, &format!("Connection failed: {err}"));
         e.session.handle_link_down(now, utc);
-        service(ctx, e);
-        return;
+        return Connected::Failed;
     }
     // Connected: apply options, wrap, hand to the session.
     let socket = e.socket.unwrap_or(ctx.settings.socket);
@@ -83,14 +93,13 @@ pub(super) fn finish_connect(ctx: &mut Ctx, e: &mut Entry) {
         );
         e.app.on_error(&e.handle, &err);
         e.session.handle_link_down(now, utc);
-        service(ctx, e);
-        return;
+        return Connected::Failed;
     }
     e.discard_transmit();
     e.peer_identity_pending = true;
     e.log_event(utc, "Connected");
     e.session.handle_link_up(now, utc);
-    service(ctx, e);
+    Connected::Up
 }
 
 /// Replaces the connecting stream by its wrapped transport.
@@ -120,10 +129,10 @@ fn wrap_connected(ctx: &mut Ctx, e: &mut Entry, socket: SocketOptions) -> io::Re
     Ok(())
 }
 
-/// The connect did not complete within the connect timeout.
+/// The connect did not complete within the connect timeout: the link is
+/// closed and the session knows.
 pub(super) fn connect_timed_out(ctx: &mut Ctx, e: &mut Entry) {
     close_link(ctx, e);
     log::info!("session {}: connect timed out", e.shared().key);
     e.session.handle_link_down(ctx.now, ctx.utc);
-    service(ctx, e);
 }

@@ -1,19 +1,22 @@
 //! One session hosted by the loop ([`Entry`]): the state machine, its
-//! application, its handle, its link, its log, and the messages taken from
-//! its inbox.
+//! application, its handle, its link ([`Link`]), its log, and the messages
+//! taken from its inbox. Data and small helpers only; what the loop does
+//! with them is in the modules above.
 
-use super::link::Link;
-use super::service::EventOutcome;
+use super::slot_token;
 use crate::app::{Application, LogonFields};
 use crate::filelog::FileLog;
 use crate::handle::SessionHandle;
 use crate::shared::{SessionRef, SessionShared};
 use crate::target::ConnectTarget;
-use crate::transport::SocketOptions;
+use crate::transport::{SocketOptions, Transport, TransportFactory};
 use fixrs_proto::UtcTimestamp;
-use fixrs_session::Session;
+use fixrs_session::{MessageRejection, Session};
+use mio::net::TcpStream;
+use mio::{Interest, Token};
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Instant;
 
 pub(super) struct Entry {
@@ -123,3 +126,97 @@ impl Entry {
 /// burst (a resend, a peer that stopped reading) made them grow beyond is
 /// given back.
 const KEEP_AFTER_CLOSE: usize = 64 << 10;
+
+/// A session's link: the session's slot and the link's serial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct LinkRef {
+    pub(super) idx: u32,
+    pub(super) serial: u32,
+}
+
+impl LinkRef {
+    pub(super) fn token(self) -> Token {
+        Token(slot_token(self.idx, self.serial))
+    }
+}
+
+pub(super) enum LinkIo {
+    /// A TCP connect in progress, with what wrapping the stream needs.
+    Connecting {
+        stream: TcpStream,
+        host: String,
+        factory: Arc<dyn TransportFactory>,
+    },
+    /// A connected stream.
+    Open(Box<dyn Transport>),
+    /// No stream (only while one is being moved in or out).
+    Detached,
+}
+
+impl LinkIo {
+    pub(super) fn source(&mut self) -> Option<&mut dyn mio::event::Source> {
+        match self {
+            LinkIo::Connecting { stream, .. } => Some(stream),
+            LinkIo::Open(t) => Some(t.source()),
+            LinkIo::Detached => None,
+        }
+    }
+}
+
+pub(super) struct Link {
+    pub(super) io: LinkIo,
+    /// Tells this link's events and timers apart from those of the
+    /// session's earlier links.
+    pub(super) serial: u32,
+    pub(super) registered: Interest,
+    /// Connect timeout, or close timeout once closing.
+    pub(super) deadline: Option<Instant>,
+    pub(super) timer_queued: Option<Instant>,
+    /// Received bytes not yet fed to the session (backpressure).
+    pub(super) held: Vec<u8>,
+    /// Reading stopped because of backpressure; resumes on write readiness.
+    pub(super) paused: bool,
+    /// The session asked to close the link: it closes once its last bytes
+    /// are written.
+    pub(super) closing: bool,
+}
+
+impl Link {
+    pub(super) fn new(io: LinkIo, serial: u32, registered: Interest) -> Link {
+        Link {
+            io,
+            serial,
+            registered,
+            deadline: None,
+            timer_queued: None,
+            held: Vec::new(),
+            paused: false,
+            closing: false,
+        }
+    }
+}
+
+/// What draining a session's events asks the loop to do.
+#[derive(Default)]
+pub(super) struct EventOutcome {
+    pub(super) open: bool,
+    pub(super) close: bool,
+    pub(super) refuse: bool,
+    /// The application rejected the message last handed to it.
+    pub(super) reject: Option<MessageRejection>,
+}
+
+impl EventOutcome {
+    pub(super) fn is_empty(&self) -> bool {
+        !self.open && !self.close && !self.refuse && self.reject.is_none()
+    }
+
+    pub(super) fn merge(&mut self, other: EventOutcome) {
+        self.open |= other.open;
+        self.close |= other.close;
+        self.refuse |= other.refuse;
+        if other.reject.is_some() {
+            self.reject = other.reject;
+        }
+    }
+}

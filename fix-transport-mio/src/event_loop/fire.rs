@@ -4,8 +4,8 @@
 //! waiting for their first Logon.
 
 use super::connect::connect_timed_out;
-use super::entry::Entry;
-use super::link::{abort_link, link_broken, schedule_timer, LinkIo, LinkRef};
+use super::entry::{Entry, LinkIo, LinkRef};
+use super::link::{abort_link, link_broken, schedule_timer};
 use super::service::service;
 use super::{Ctx, EventLoop};
 use crate::timers::TimerOwner;
@@ -74,7 +74,10 @@ fn link_timer(ctx: &mut Ctx, e: &mut Entry, l: LinkRef, due: Instant) {
         return;
     }
     match link.io {
-        LinkIo::Connecting { .. } => connect_timed_out(ctx, e),
+        LinkIo::Connecting { .. } => {
+            connect_timed_out(ctx, e);
+            service(ctx, e);
+        }
         _ => {
             log::info!("link not closed within the close timeout: reset");
             abort_link(ctx, e);

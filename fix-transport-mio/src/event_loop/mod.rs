@@ -12,13 +12,14 @@
 //! bytes (bounded) and waits for write readiness while the others run.
 //!
 //! A session owns its link (the socket carrying its bytes), so a readiness
-//! event finds both with one look-up. The modules, one concern each:
-//! `link` (a session's socket: reading, writing, closing), `service` (the
-//! glue to the session: feeding it input, draining its outputs),
-//! `callbacks` (its events to the application), `connect` (initiators'
-//! connections), `accept` (listeners and connections waiting for their
-//! first Logon), `commands` (what handles and the engine ask), `fire`
-//! (timers).
+//! event finds both with one look-up. The modules, one concern each, each
+//! using only those before it: `entry` (a hosted session and its link, as
+//! data), `link` (writing, readiness, closing), `callbacks` (a session's
+//! events to its application), `connect` (initiators' connects), `service`
+//! (the glue to the session: draining its outputs), `input` (readiness,
+//! reading and feeding input), `accept` (listeners and connections waiting
+//! for their first Logon), `commands` (what handles and the engine ask),
+//! `fire` (timers).
 
 mod accept;
 mod callbacks;
@@ -26,6 +27,7 @@ mod commands;
 mod connect;
 mod entry;
 mod fire;
+mod input;
 mod link;
 mod service;
 mod slab;
@@ -39,8 +41,8 @@ use crate::shared::SessionRef;
 use crate::timers::{TimerOwner, Timers};
 use accept::{Listener, PendingConn, RouteKey};
 use entry::Entry;
+use entry::LinkRef;
 use fixrs_proto::{MessageBuilder, UtcTimestamp};
-use link::LinkRef;
 use mio::{Events, Poll, Token};
 use slab::Slab;
 use std::collections::{HashMap, VecDeque};
@@ -241,7 +243,7 @@ impl EventLoop {
         let Some(e) = self.sessions.get_at(l.idx) else {
             return;
         };
-        link::ready(&mut self.ctx, e, l, readable, writable, short_reads);
+        input::ready(&mut self.ctx, e, l, readable, writable, short_reads);
     }
 
     fn any_link(&self) -> bool {

@@ -8,13 +8,13 @@
 //! rejected is given to the session before the next one.
 
 use super::callbacks::drain_events;
+use super::connect::open_link;
 use super::entry::Entry;
 use super::link::{self, link_broken, start_closing, write_out};
 use super::Ctx;
 use crate::command::Command;
 use crate::shared::{next_record, state_to_u8};
 use crate::timers::TimerOwner;
-use fixrs_session::MessageRejection;
 use std::sync::atomic::Ordering;
 
 /// Messages taken from an inbox between two writes to the socket.
@@ -26,31 +26,6 @@ const MAX_DRAINS_PER_SERVICE: usize = 16;
 /// Unwritten bytes of a session beyond which it takes no more put
 /// messages until the socket drains.
 const DRAIN_PAUSE: usize = 1 << 20;
-
-/// What draining a session's events asks the loop to do.
-#[derive(Default)]
-pub(super) struct EventOutcome {
-    pub(super) open: bool,
-    pub(super) close: bool,
-    pub(super) refuse: bool,
-    /// The application rejected the message last handed to it.
-    pub(super) reject: Option<MessageRejection>,
-}
-
-impl EventOutcome {
-    fn is_empty(&self) -> bool {
-        !self.open && !self.close && !self.refuse && self.reject.is_none()
-    }
-
-    fn merge(&mut self, other: EventOutcome) {
-        self.open |= other.open;
-        self.close |= other.close;
-        self.refuse |= other.refuse;
-        if other.reject.is_some() {
-            self.reject = other.reject;
-        }
-    }
-}
 
 /// Services a session after input, message by message: the session stops
 /// after each message its application sees; the callbacks run, what they
@@ -137,7 +112,7 @@ fn service_loop(ctx: &mut Ctx, e: &mut Entry) {
             start_closing(ctx, e);
         }
         if std::mem::take(&mut todo.open) {
-            if let Err(err) = super::connect::open_link(ctx, e) {
+            if let Err(err) = open_link(ctx, e) {
                 log::info!("session {}: connect failed: {err}", e.shared().key);
                 e.app.on_error(&e.handle, &err);
                 e.session.handle_link_down(now, utc);
