@@ -160,6 +160,7 @@ pub mod error;
 pub mod event;
 mod msg_types;
 pub mod reject;
+pub mod router;
 pub mod schedule;
 mod session;
 pub mod settings;
@@ -175,6 +176,7 @@ pub use config::{
 pub use error::{SendError, SessionError};
 pub use event::{Event, SessionWarning, UndeliveredReason};
 pub use reject::{MessageRejection, RejectError};
+pub use router::{AcceptRules, AcceptorTemplate, RefusalReason, Route, Router};
 pub use schedule::Schedule;
 pub use session::Session;
 pub use settings::{SessionSettings, Settings, SettingsError};

@@ -15,7 +15,7 @@ use crate::target::resolve_target;
 use crate::transport::{PlainTcp, SocketOptions, TransportFactory};
 use fixrs_proto::FixVersion;
 use fixrs_session::settings::{DictionaryLoader, Endpoint, SessionSettings, StoreSync};
-use fixrs_session::{MemoryStore, Role, Session, SessionConfig, Store};
+use fixrs_session::{AcceptRules, MemoryStore, Role, Session, SessionConfig, Store};
 use fixrs_store::{Durability, FileStore};
 use std::net::SocketAddr;
 use std::sync::mpsc::Sender;
@@ -167,14 +167,16 @@ impl FixEngine {
         for (version, dictionary) in options.app_dictionaries {
             session.set_app_dictionary(version, dictionary);
         }
+        let mut accept =
+            AcceptRules::default().with_allowed_remote_addresses(options.allowed_remote_addresses);
+        accept.port = options.accept_port;
         let new = Box::new(NewSession {
-            allowed_remote_addresses: options.allowed_remote_addresses,
             session,
             app: Box::new(app),
             log_dir: options
                 .file_log_path
                 .or_else(|| self.settings.file_log_path.clone()),
-            accept_port: options.accept_port,
+            accept,
             target,
             socket: options.socket,
             max_outgoing_bytes: options

@@ -1,7 +1,7 @@
 //! The FIX engine: one mio event loop thread hosting many FIX sessions over
-//! TCP, with initiators that connect and reconnect, acceptors that route
-//! incoming Logons by CompIDs, and the [`FixEngine`] / [`SessionHandle`] API
-//! used from any thread.
+//! TCP, with initiators that connect and reconnect, acceptors that take
+//! incoming Logons for their sessions, and the [`FixEngine`] /
+//! [`SessionHandle`] API used from any thread.
 //!
 //! The protocol itself lives in `fixrs-session` (a sans-IO state machine);
 //! this crate moves bytes and time in and out of it: sockets, timers, the
@@ -34,13 +34,14 @@
 //! Acceptors: create acceptor sessions ([`FixEngine::create_acceptor_session`]
 //! or [`FixEngine::create_session_with`] with an acceptor configuration) and
 //! [`listen`](FixEngine::listen). The first message of each connection must
-//! be a Logon within [`EngineSettings::logon_timeout`]; it is routed by
+//! be a Logon within [`EngineSettings::logon_timeout`]; the session layer's
+//! router ([`fixrs_session::Router`]) decides which session it is for, by
 //! BeginString, CompIDs (the peer's SenderCompID is our TargetCompID),
-//! sub and location IDs where configured, and the listener's port where
-//! the session names one. Unknown identities, duplicate logons and
-//! connections whose first message is not a Logon are closed without a
-//! reply, and reported as a [`RefusedConnection`] to
-//! [`EngineSettings::on_refused`] if set.
+//! sub and location IDs where configured, the listener's port where the
+//! session names one, and the peer's address where the session restricts
+//! it. Unknown identities, duplicate logons and connections whose first
+//! message is not a Logon are closed without a reply, and reported as a
+//! [`RefusedConnection`] to [`EngineSettings::on_refused`] if set.
 //!
 //! Settings files (QuickFIX style, parsed by `fixrs_session::settings`):
 //!
@@ -148,9 +149,10 @@ pub use app::{
 pub use engine::FixEngine;
 pub use error::{EngineError, PutError};
 pub use fixrs_session::MessageRejection;
+pub use fixrs_session::RefusalReason;
 pub use handle::{SessionHandle, SessionId};
 pub use options::{EngineSettings, SessionOptions};
-pub use refusal::{RefusalHook, RefusalReason, RefusedConnection};
+pub use refusal::{RefusalHook, RefusedConnection};
 pub use transport::{
     LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,
 };

@@ -21,7 +21,7 @@ pub struct EngineSettings {
     /// taken by the engine thread, plus bytes not yet written), in bytes,
     /// for sessions that do not set their own
     /// ([`SessionOptions::max_outgoing_bytes`], the MaxOutgoingBytes
-    /// setting); over it [`put`](SessionHandle::put) returns
+    /// setting); over it [`put`](crate::SessionHandle::put) returns
     /// [`PutError::Backpressure`](crate::PutError::Backpressure) and the
     /// engine stops reading from the peer until the backlog drains.
     /// Default: 4 MiB.
@@ -42,7 +42,7 @@ pub struct EngineSettings {
     pub connect_timeout: Duration,
     /// How long a link asked to close may take to write its last bytes.
     pub close_timeout: Duration,
-    /// How long [`FixEngine::stop`] waits for Logout replies.
+    /// How long [`FixEngine::stop`](crate::FixEngine::stop) waits for Logout replies.
     pub stop_timeout: Duration,
     /// Directory of per-session FIX message and event logs (QuickFIX
     /// FileLog layout); `None` for no file log.
@@ -83,8 +83,8 @@ impl Default for EngineSettings {
     }
 }
 
-/// Per-session choices beyond the [`SessionConfig`], for
-/// [`FixEngine::create_session_with`] (initiators and acceptors alike).
+/// Per-session choices beyond the [`SessionConfig`](fixrs_session::SessionConfig), for
+/// [`FixEngine::create_session_with`](crate::FixEngine::create_session_with) (initiators and acceptors alike).
 ///
 /// ```no_run
 /// use fixrs_proto::dictionary::Dictionary;
@@ -109,7 +109,7 @@ impl Default for EngineSettings {
 #[derive(Default)]
 pub struct SessionOptions {
     /// The data dictionary incoming messages are validated against (with
-    /// the switches of [`SessionConfig::validation`]): a built-in one
+    /// the switches of [`SessionConfig::validation`](fixrs_session::SessionConfig::validation)): a built-in one
     /// (`Dictionary::builtin(version).into()`) or one loaded from a file
     /// (`Arc<Dictionary>`, shared between sessions). `None`: messages are
     /// checked by the session layer only (header, sequence numbers,
@@ -121,8 +121,8 @@ pub struct SessionOptions {
     /// the peer's DefaultApplVerID, names the version (QuickFIX's
     /// AppDataDictionary.`<ApplVerID>`). Needs `dictionary` too.
     pub app_dictionaries: Vec<(FixVersion, SessionDictionary)>,
-    /// The store; `None` for a [`FileStore`] under
-    /// [`EngineSettings::file_store_path`] if set, else a [`MemoryStore`].
+    /// The store; `None` for a [`FileStore`](fixrs_store::FileStore) under
+    /// [`EngineSettings::file_store_path`] if set, else a [`MemoryStore`](fixrs_session::MemoryStore).
     pub store: Option<Box<dyn Store + Send>>,
     /// Directory of this session's file log, overriding
     /// [`EngineSettings::file_log_path`].
@@ -131,7 +131,7 @@ pub struct SessionOptions {
     /// bound to this port (QuickFIX's per-session SocketAcceptPort).
     pub accept_port: Option<u16>,
     /// For initiators: the counterparty to connect to with
-    /// [`SessionHandle::connect_configured`] (`host:port`, tried in order).
+    /// [`SessionHandle::connect_configured`](crate::SessionHandle::connect_configured) (`host:port`, tried in order).
     pub connect_addresses: Vec<String>,
     /// For initiators: the local address to bind before connecting to each
     /// of `connect_addresses`, by position (QuickFIX's

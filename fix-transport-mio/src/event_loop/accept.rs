@@ -1,6 +1,7 @@
 //! Acceptors: listening sockets, accepted connections waiting for their
-//! first Logon, routing that Logon to its session (the connection then
-//! becomes the session's link), and refusing the others.
+//! first Logon, and what the session layer's router decides about them:
+//! the connection becomes the link of the session its Logon is for, or it
+//! is closed without a reply and reported.
 
 use super::entry::{Entry, Link, LinkIo, LinkRef};
 use super::input;
@@ -9,13 +10,12 @@ use super::service::finish_input;
 use super::{slot_token, EventLoop, LISTENER_BIT, PENDING_BIT};
 use crate::error::EngineError;
 use crate::options::EngineSettings;
-use crate::refusal::{RefusalReason, RefusedConnection};
+use crate::refusal::RefusedConnection;
 use crate::shared::SessionRef;
 use crate::timers::TimerOwner;
 use crate::transport::{LinkInfo, LinkSide, Transport, TransportFactory};
-use fixrs_proto::framing::{scan, Scan};
-use fixrs_proto::{tag, FieldIndex, FrameConfig, FrameError};
-use fixrs_session::SessionState;
+use fixrs_proto::FieldIndex;
+use fixrs_session::{RefusalReason, Route, SessionState};
 use mio::net::TcpListener;
 use mio::{Interest, Token};
 use std::io;
@@ -43,10 +43,6 @@ pub(super) struct PendingConn {
     deadline: Instant,
     timer_queued: Option<Instant>,
 }
-
-/// Routing key of acceptor sessions: BeginString, our SenderCompID, our
-/// TargetCompID.
-pub(super) type RouteKey = (String, String, String);
 
 fn pending_token(idx: u32, gen: u32) -> Token {
     Token(PENDING_BIT | slot_token(idx, gen))
@@ -187,14 +183,9 @@ impl EventLoop {
         }
     }
 
-    /// Reads a waiting connection's first bytes; routes its first message
-    /// once complete.
+    /// Reads a waiting connection's first bytes until the router can say
+    /// where the connection belongs.
     fn read_first(&mut self, idx: u32, gen: u32) {
-        let max = self.ctx.settings.max_logon_size;
-        let frame = FrameConfig {
-            max_message_size: max,
-            verify_checksum: true,
-        };
         loop {
             let Some(p) = self.pending.get_mut(idx, gen) else {
                 return;
@@ -207,19 +198,13 @@ impl EventLoop {
                 }
                 Ok(n) => {
                     p.buf.extend_from_slice(&self.ctx.read_buf[..n]);
-                    let reason = match scan(&p.buf, &frame) {
-                        Scan::Complete(len) => {
-                            self.route(idx, gen, len);
+                    match self.ctx.router.route(&p.buf, p.port, p.peer) {
+                        Route::Incomplete => {}
+                        route => {
+                            self.routed(idx, gen, route);
                             return;
                         }
-                        Scan::Incomplete(_) if p.buf.len() < max => continue,
-                        Scan::Incomplete(_) | Scan::Garbled(FrameError::TooLarge { .. }) => {
-                            RefusalReason::TooLarge { limit: max }
-                        }
-                        Scan::Garbled(err) => RefusalReason::Garbled(err),
-                    };
-                    self.refuse(idx, gen, reason);
-                    return;
+                    }
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     self.pending_interest(idx, gen);
@@ -234,134 +219,81 @@ impl EventLoop {
         }
     }
 
-    /// Routes the first message (`len` bytes at the start of the waiting
-    /// connection's buffer) to the acceptor session it names, or refuses
-    /// the connection without a reply.
-    fn route(&mut self, pidx: u32, pgen: u32, len: usize) {
+    /// Acts on the router's decision about a waiting connection.
+    fn routed(&mut self, idx: u32, gen: u32, route: Route<SessionRef>) {
+        match route {
+            Route::Incomplete => {}
+            Route::Session { session, len } => self.accept_logon(idx, gen, session, len),
+            Route::NewSession { config, .. } => {
+                // No templates are added to this router.
+                let key = config.key();
+                let reason = RefusalReason::UnknownSession {
+                    begin_string: key.begin_string,
+                    sender_comp_id: key.target_comp_id,
+                    target_comp_id: key.sender_comp_id,
+                };
+                self.refuse(idx, gen, reason);
+            }
+            Route::Refuse { reason, session } => {
+                if let (RefusalReason::AddressNotAllowed { .. }, Some(sref)) = (&reason, session) {
+                    self.log_not_allowed(idx, gen, sref);
+                }
+                self.refuse(idx, gen, reason);
+            }
+        }
+    }
+
+    /// Tells the session's log of a Logon from an address it does not
+    /// take Logons from.
+    fn log_not_allowed(&mut self, idx: u32, gen: u32, sref: SessionRef) {
+        let (Some(p), Some(e)) = (
+            self.pending.get_mut(idx, gen),
+            self.sessions.get_mut(sref.idx, sref.gen),
+        ) else {
+            return;
+        };
+        let peer = p.transport.describe();
+        let text =
+            format!("Logon from {peer} refused: not in AllowedRemoteAddresses: connection closed");
+        e.log_event(self.ctx.utc, &text);
+    }
+
+    /// Shows the first Logon (the first `len` bytes the connection sent)
+    /// to the application of the session it is for, then makes the
+    /// connection that session's link, or refuses it if the application
+    /// does.
+    fn accept_logon(&mut self, pidx: u32, pgen: u32, sref: SessionRef, len: usize) {
         let Some(p) = self.pending.get_mut(pidx, pgen) else {
             return;
         };
-        let port = p.port;
-        let peer_addr = p.peer;
         let buf = std::mem::take(&mut p.buf);
-        let mut index = FieldIndex::new();
-        let msg = match index.parse(&buf[..len]) {
-            Ok(msg) => msg,
-            Err(err) => {
-                self.refuse(pidx, pgen, RefusalReason::Unparsable(err));
-                return;
-            }
-        };
-        if msg.msg_type() != tag::msg_type::LOGON {
-            let msg_type = String::from_utf8_lossy(msg.msg_type()).into_owned();
-            self.refuse(pidx, pgen, RefusalReason::NotLogon { msg_type });
-            return;
-        }
-        let text = |t| std::str::from_utf8(msg.get(t).unwrap_or(b"")).unwrap_or("");
-        let opt = |t| msg.get(t).and_then(|v| std::str::from_utf8(v).ok());
-        let begin = std::str::from_utf8(msg.begin_string()).unwrap_or("");
-        let route: RouteKey = (
-            begin.to_string(),
-            text(tag::TARGET_COMP_ID).to_string(),
-            text(tag::SENDER_COMP_ID).to_string(),
-        );
-        let candidates = self.routes.get(&route).cloned().unwrap_or_default();
-        let mut chosen = None;
-        for sref in candidates {
-            let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
-                continue;
-            };
-            let cfg = e.session.config();
-            let matches = |ours: &Option<String>, theirs: Option<&str>| {
-                ours.as_deref().is_none_or(|o| Some(o) == theirs)
-            };
-            if e.accept_port.is_some_and(|p| p != port)
-                || !matches(&cfg.target_sub_id, opt(tag::SENDER_SUB_ID))
-                || !matches(&cfg.sender_sub_id, opt(tag::TARGET_SUB_ID))
-                || !matches(&cfg.target_location_id, opt(tag::SENDER_LOCATION_ID))
-                || !matches(&cfg.sender_location_id, opt(tag::TARGET_LOCATION_ID))
-            {
-                continue;
-            }
-            chosen = Some(sref);
-            break;
-        }
-        let Some(sref) = chosen else {
-            let reason = self.unknown_session(route);
-            self.refuse(pidx, pgen, reason);
-            return;
-        };
+        let peer_identity = p.transport.peer_identity();
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
             self.close_pending(pidx, pgen);
             return;
         };
-        let utc = self.ctx.utc;
-        if !e.allowed_remote_addresses.is_empty()
-            && !e.allowed_remote_addresses.contains(&peer_addr.ip())
-        {
-            let peer = self
-                .pending
-                .get_mut(pidx, pgen)
-                .map(|p| p.transport.describe());
-            let text = format!(
-                "Logon from {} refused: not in AllowedRemoteAddresses: connection closed",
-                peer.unwrap_or_default()
-            );
-            e.log_event(utc, &text);
-            let session = e.shared().key.to_string();
-            self.refuse(pidx, pgen, RefusalReason::AddressNotAllowed { session });
+        let mut index = FieldIndex::new();
+        let Ok(msg) = index.parse(&buf[..len]) else {
+            // The router read it already.
+            self.close_pending(pidx, pgen);
             return;
-        }
-        if e.link.is_some() {
-            let session = e.shared().key.to_string();
-            self.refuse(pidx, pgen, RefusalReason::DuplicateLogon { session });
-            return;
-        }
-        let peer_identity = self
-            .pending
-            .get_mut(pidx, pgen)
-            .and_then(|p| p.transport.peer_identity());
+        };
         e.handle.shared.set_peer_identity(peer_identity);
         if let Err(refused) = e.app.from_admin(&e.handle, &msg) {
             e.handle.shared.set_peer_identity(None);
-            e.log_event(utc, &refused.to_string());
+            e.log_event(self.ctx.utc, &refused.to_string());
             let session = e.shared().key.to_string();
             let reason = refused.to_string();
-            self.refuse(
-                pidx,
-                pgen,
-                RefusalReason::RefusedByApplication { session, reason },
-            );
+            let reason = RefusalReason::RefusedByApplication { session, reason };
+            self.refuse(pidx, pgen, reason);
             return;
         }
         drop(index);
         let Some(p) = self.pending.remove(pidx, pgen) else {
             return;
         };
-        if let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
-            bind(&mut self.ctx, e, p, buf);
-        }
-    }
-
-    /// Why no session takes a Logon with this routing key: a session with
-    /// these CompIDs may exist for another BeginString.
-    fn unknown_session(&self, route: RouteKey) -> RefusalReason {
-        let (begin_string, ours, theirs) = route;
-        let other = self.routes.iter().find(|((b, s, t), refs)| {
-            *s == ours && *t == theirs && !refs.is_empty() && *b != begin_string
-        });
-        match other {
-            Some(((expected, _, _), _)) => RefusalReason::WrongBeginString {
-                session: format!("{expected}:{ours}->{theirs}"),
-                expected: expected.clone(),
-                received: begin_string,
-            },
-            None => RefusalReason::UnknownSession {
-                begin_string,
-                sender_comp_id: theirs,
-                target_comp_id: ours,
-            },
-        }
+        self.ctx.router.connected(sref);
+        bind(&mut self.ctx, e, p, buf);
     }
 
     /// Closes a connection waiting for its Logon, and reports why.

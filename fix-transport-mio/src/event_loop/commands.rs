@@ -4,7 +4,7 @@
 use super::entry::Entry;
 use super::link::close_link;
 use super::service::{drain_inbox, inbox_ready, service};
-use super::{EventLoop, RouteKey};
+use super::EventLoop;
 use crate::app::Application;
 use crate::command::Command;
 use crate::error::EngineError;
@@ -13,8 +13,8 @@ use crate::handle::SessionHandle;
 use crate::shared::{SessionRef, SessionShared};
 use crate::target::ConnectTarget;
 use crate::transport::{SocketOptions, TransportFactory};
-use fixrs_session::{Role, Session, SessionState};
-use std::net::{IpAddr, SocketAddr};
+use fixrs_session::{AcceptRules, Role, Session, SessionState};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::SyncSender;
@@ -40,11 +40,11 @@ pub(crate) enum EngineCommand {
 
 /// A new session on its way to the loop.
 pub(crate) struct NewSession {
-    pub(crate) allowed_remote_addresses: Vec<IpAddr>,
     pub(crate) session: Session,
     pub(crate) app: Box<dyn Application>,
     pub(crate) log_dir: Option<PathBuf>,
-    pub(crate) accept_port: Option<u16>,
+    /// Where and from whom an acceptor takes its Logon.
+    pub(crate) accept: AcceptRules,
     pub(crate) target: Option<ConnectTarget>,
     pub(crate) socket: Option<SocketOptions>,
     pub(crate) max_outgoing_bytes: usize,
@@ -195,11 +195,10 @@ impl EventLoop {
 
     fn create(&mut self, new: NewSession) -> Result<Arc<SessionShared>, EngineError> {
         let NewSession {
-            allowed_remote_addresses,
             session,
             app,
             log_dir,
-            accept_port,
+            accept,
             target,
             socket,
             max_outgoing_bytes,
@@ -218,11 +217,6 @@ impl EventLoop {
             None => None,
         };
         let role = session.config().role;
-        let route: RouteKey = (
-            key.begin_string.clone(),
-            key.sender_comp_id.clone(),
-            key.target_comp_id.clone(),
-        );
         let engine = self.ctx.shared.clone();
         let (idx, gen) = self.sessions.insert_with(|idx, gen| {
             let shared = Arc::new(SessionShared::new(
@@ -245,8 +239,6 @@ impl EventLoop {
                 logged_upto: 0,
                 records: Vec::new(),
                 records_pos: 0,
-                accept_port,
-                allowed_remote_addresses,
                 socket,
                 logon_already_checked: false,
                 peer_identity_pending: false,
@@ -258,7 +250,7 @@ impl EventLoop {
         let sref = SessionRef { idx, gen };
         log::info!("session {key} created ({role:?})");
         if role == Role::Acceptor {
-            self.routes.entry(route).or_default().push(sref);
+            self.ctx.router.add_session(sref, key.clone(), accept);
         }
         let Some(e) = self.sessions.get_mut(idx, gen) else {
             return Err(EngineError::Stopped);
@@ -282,14 +274,7 @@ impl EventLoop {
             return;
         };
         let key = e.shared().key.clone();
-        let route = (
-            key.begin_string.clone(),
-            key.sender_comp_id.clone(),
-            key.target_comp_id.clone(),
-        );
-        if let Some(list) = self.routes.get_mut(&route) {
-            list.retain(|r| *r != sref);
-        }
+        self.ctx.router.remove_session(sref);
         if let Some(log) = &mut e.log {
             let _ = log.event(self.ctx.utc, "session finalized");
             let _ = log.flush();

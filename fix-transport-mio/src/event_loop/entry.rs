@@ -14,7 +14,6 @@ use fixrs_proto::UtcTimestamp;
 use fixrs_session::{MessageRejection, Session};
 use mio::net::TcpStream;
 use mio::{Interest, Token};
-use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -34,9 +33,6 @@ pub(super) struct Entry {
     /// first one not yet given to the session.
     pub(super) records: Vec<u8>,
     pub(super) records_pos: usize,
-    pub(super) accept_port: Option<u16>,
-    /// The only peer addresses an acceptor takes a Logon from (empty: any).
-    pub(super) allowed_remote_addresses: Vec<IpAddr>,
     /// Socket options of this initiator's connections.
     pub(super) socket: Option<SocketOptions>,
     /// The acceptor's first Logon was already shown to `from_admin` while

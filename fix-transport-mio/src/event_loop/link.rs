@@ -219,6 +219,8 @@ pub(super) fn close_link(ctx: &mut Ctx, e: &mut Entry) {
     };
     ctx.read_again.retain(|r| *r != l);
     ctx.links -= 1;
+    // An acceptor takes a Logon again.
+    ctx.router.disconnected(e.sref());
     e.peer_identity_pending = false;
     e.handle.shared.set_peer_identity(None);
     e.discard_transmit();

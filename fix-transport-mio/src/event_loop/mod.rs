@@ -39,13 +39,13 @@ use crate::deadline::{DeadlineTimer, DEADLINE};
 use crate::options::EngineSettings;
 use crate::shared::SessionRef;
 use crate::timers::{TimerOwner, Timers};
-use accept::{Listener, PendingConn, RouteKey};
-use entry::Entry;
-use entry::LinkRef;
+use accept::{Listener, PendingConn};
+use entry::{Entry, LinkRef};
 use fixrs_proto::{MessageBuilder, UtcTimestamp};
+use fixrs_session::Router;
 use mio::{Events, Poll, Token};
 use slab::Slab;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
@@ -62,6 +62,9 @@ struct Ctx {
     shared: Arc<EngineShared>,
     settings: EngineSettings,
     timers: Timers,
+    /// Which acceptor session a new connection's Logon is for; told when
+    /// their links come and go.
+    router: Router<SessionRef>,
     /// The buffer every socket is read into.
     read_buf: Vec<u8>,
     /// The message put messages are decoded into, one at a time.
@@ -88,7 +91,6 @@ pub(crate) struct EventLoop {
     /// Accepted connections waiting for their first Logon.
     pending: Slab<PendingConn>,
     listeners: Vec<Listener>,
-    routes: HashMap<RouteKey, Vec<SessionRef>>,
     /// The engine's own commands.
     control: Receiver<EngineCommand>,
     /// Handles' commands being run (kept for its capacity).
@@ -141,6 +143,7 @@ impl EventLoop {
     ) -> EventLoop {
         let (now, utc) = clock();
         let deadline_timer = DeadlineTimer::new(poll.registry()).ok();
+        let router = Router::new().with_max_logon_size(settings.max_logon_size);
         EventLoop {
             ctx: Ctx {
                 poll,
@@ -148,6 +151,7 @@ impl EventLoop {
                 read_buf: vec![0; settings.read_buffer_size.max(1024)],
                 settings,
                 timers: Timers::default(),
+                router,
                 builder: MessageBuilder::default(),
                 read_again: Vec::new(),
                 dirty_logs: Vec::new(),
@@ -160,7 +164,6 @@ impl EventLoop {
             sessions: Slab::new(),
             pending: Slab::new(),
             listeners: Vec::new(),
-            routes: HashMap::new(),
             control,
             commands: VecDeque::new(),
             deadline_timer,
