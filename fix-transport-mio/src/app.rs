@@ -421,3 +421,74 @@ impl Application for ChannelApplication {
         Ok(())
     }
 }
+
+/// One application serving every session an acceptor template creates, as
+/// one QuickFIX application serves all sessions: each callback names its
+/// session through the handle. Callbacks run on the loop thread only, so
+/// the lock is never contended.
+pub(crate) struct SharedApplication(pub(crate) Arc<std::sync::Mutex<Box<dyn Application>>>);
+
+impl SharedApplication {
+    fn with<R>(&self, default: R, f: impl FnOnce(&mut dyn Application) -> R) -> R {
+        match self.0.lock() {
+            Ok(mut app) => f(&mut **app),
+            // Poisoned by a callback that panicked, which stopped the loop.
+            Err(_) => default,
+        }
+    }
+}
+
+impl Application for SharedApplication {
+    fn on_logon(&mut self, session: &SessionHandle) {
+        self.with((), |a| a.on_logon(session))
+    }
+
+    fn on_logout(&mut self, session: &SessionHandle, text: Option<&str>) {
+        self.with((), |a| a.on_logout(session, text))
+    }
+
+    fn on_message(&mut self, session: &SessionHandle, message: &Message<'_>) {
+        self.with((), |a| a.on_message(session, message))
+    }
+
+    fn from_app(
+        &mut self,
+        session: &SessionHandle,
+        message: &Message<'_>,
+    ) -> Result<(), MessageRejection> {
+        self.with(Ok(()), |a| a.from_app(session, message))
+    }
+
+    fn on_state_change(&mut self, session: &SessionHandle, from: SessionState, to: SessionState) {
+        self.with((), |a| a.on_state_change(session, from, to))
+    }
+
+    fn on_reject(&mut self, session: &SessionHandle, rejection: &Rejection<'_>) {
+        self.with((), |a| a.on_reject(session, rejection))
+    }
+
+    fn on_undelivered(
+        &mut self,
+        session: &SessionHandle,
+        message: MessageBuilder,
+        reason: UndeliveredReason,
+    ) {
+        self.with((), |a| a.on_undelivered(session, message, reason))
+    }
+
+    fn on_error(&mut self, session: &SessionHandle, error: &(dyn std::error::Error + 'static)) {
+        self.with((), |a| a.on_error(session, error))
+    }
+
+    fn to_admin(&mut self, session: &SessionHandle, logon: &mut LogonFields) {
+        self.with((), |a| a.to_admin(session, logon))
+    }
+
+    fn from_admin(
+        &mut self,
+        session: &SessionHandle,
+        message: &Message<'_>,
+    ) -> Result<(), AdminRejection> {
+        self.with(Ok(()), |a| a.from_admin(session, message))
+    }
+}

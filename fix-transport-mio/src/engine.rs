@@ -8,14 +8,16 @@
 use crate::app::Application;
 use crate::command::{clock, EngineShared};
 use crate::error::EngineError;
-use crate::event_loop::{EngineCommand, EventLoop, NewSession};
+use crate::event_loop::{EngineCommand, EventLoop, NewSession, TemplateSpec};
 use crate::handle::{SessionHandle, SessionId};
-use crate::options::{EngineSettings, SessionOptions};
+use crate::options::{EngineSettings, SessionOptions, TemplateOptions};
 use crate::target::resolve_target;
 use crate::transport::{PlainTcp, SocketOptions, TransportFactory};
 use fixrs_proto::FixVersion;
 use fixrs_session::settings::{DictionaryLoader, Endpoint, SessionSettings, StoreSync};
-use fixrs_session::{AcceptRules, MemoryStore, Role, Session, SessionConfig, Store};
+use fixrs_session::{
+    AcceptRules, AcceptorTemplate, MemoryStore, Role, Session, SessionConfig, Store,
+};
 use fixrs_store::{Durability, FileStore};
 use std::net::SocketAddr;
 use std::sync::mpsc::Sender;
@@ -187,6 +189,78 @@ impl FixEngine {
         self.submit(EngineCommand::Create { new, reply: tx })?;
         let shared = rx.recv().map_err(|_| EngineError::Stopped)??;
         Ok(SessionHandle::new(self.shared.clone(), shared, true))
+    }
+
+    /// Creates acceptor sessions on their first Logon from a template
+    /// (QuickFIX's `AcceptorTemplate=Y` with wildcard CompIDs, FIX
+    /// Antenna's unregistered acceptors): a Logon that no session of this
+    /// engine takes, on a listener of this engine, from an identity the
+    /// template allows (see [`AcceptorTemplate`]: `*` matches any CompID
+    /// and the new session takes the Logon's), gets a session of its own
+    /// with the template's configuration and the Logon's identity, a store
+    /// and a FIX log of its own (`options`). The session stays until the
+    /// engine stops: the same counterparty's next Logon finds it, with its
+    /// sequence numbers. Templates are tried in the order they were added.
+    ///
+    /// `app` serves every session the template creates, as one QuickFIX
+    /// application serves all sessions: each callback's handle names its
+    /// session. Its [`from_admin`](Application::from_admin) sees each
+    /// first Logon and may refuse it ([`RefuseLogon`](crate::RefuseLogon));
+    /// the session created for it then goes again.
+    ///
+    /// ```no_run
+    /// use fixrs_proto::FixVersion;
+    /// use fixrs_session::{AcceptorTemplate, SessionConfig};
+    /// use fixrs_transport_mio::{ChannelApplication, EngineSettings, FixEngine, TemplateOptions};
+    ///
+    /// let engine = FixEngine::new(EngineSettings::default())?;
+    /// engine.listen("0.0.0.0:9876".parse()?)?;
+    /// // Any counterparty logging on to BROKER gets a session.
+    /// let config = SessionConfig::acceptor(FixVersion::Fix44, "BROKER", "*");
+    /// let (app, events) = ChannelApplication::new();
+    /// let options = TemplateOptions::default().with_file_store_path("store");
+    /// engine.add_acceptor_template(AcceptorTemplate::new(config), options, app)?;
+    /// # drop(events);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_acceptor_template(
+        &self,
+        template: AcceptorTemplate,
+        options: TemplateOptions,
+        app: impl Application,
+    ) -> Result<(), EngineError> {
+        if template.config.role != Role::Acceptor {
+            return Err(EngineError::WrongRole {
+                session: template.config.key().to_string(),
+                reason: "a template creates acceptor sessions",
+            });
+        }
+        let store_options = options
+            .file_store_options
+            .unwrap_or(self.settings.file_store_options);
+        let store = options
+            .file_store_path
+            .or_else(|| self.settings.file_store_path.clone())
+            .map(|dir| (dir, store_options));
+        let spec = TemplateSpec {
+            app: Arc::new(Mutex::new(Box::new(app))),
+            store,
+            dictionary: options.dictionary,
+            app_dictionaries: options.app_dictionaries,
+            log_dir: options
+                .file_log_path
+                .or_else(|| self.settings.file_log_path.clone()),
+            max_outgoing_bytes: options
+                .max_outgoing_bytes
+                .unwrap_or(self.settings.max_outgoing_bytes),
+        };
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.submit(EngineCommand::AddTemplate {
+            template: Box::new(template),
+            spec: Box::new(spec),
+            reply: tx,
+        })?;
+        rx.recv().map_err(|_| EngineError::Stopped)
     }
 
     /// Creates a session from its settings-file section (see

@@ -42,6 +42,9 @@
 //! it. Unknown identities, duplicate logons and connections whose first
 //! message is not a Logon are closed without a reply, and reported as a
 //! [`RefusedConnection`] to [`EngineSettings::on_refused`] if set.
+//! [`FixEngine::add_acceptor_template`] creates sessions on their first
+//! Logon for the counterparties a template allows (QuickFIX's
+//! `AcceptorTemplate=Y` with wildcard CompIDs).
 //!
 //! Settings files (QuickFIX style, parsed by `fixrs_session::settings`):
 //!
@@ -151,7 +154,7 @@ pub use error::{EngineError, PutError};
 pub use fixrs_session::MessageRejection;
 pub use fixrs_session::RefusalReason;
 pub use handle::{SessionHandle, SessionId};
-pub use options::{EngineSettings, SessionOptions};
+pub use options::{EngineSettings, SessionOptions, TemplateOptions};
 pub use refusal::{RefusalHook, RefusedConnection};
 pub use transport::{
     LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,

@@ -83,6 +83,101 @@ impl Default for EngineSettings {
     }
 }
 
+impl EngineSettings {
+    /// Sets the options applied to every connected and accepted socket.
+    pub fn with_socket(mut self, socket: SocketOptions) -> Self {
+        self.socket = socket;
+        self
+    }
+
+    /// Sets the default bound of a session's outgoing backlog.
+    pub fn with_max_outgoing_bytes(mut self, bytes: usize) -> Self {
+        self.max_outgoing_bytes = bytes;
+        self
+    }
+
+    /// Sets the size of the buffer sockets are read into.
+    pub fn with_read_buffer_size(mut self, bytes: usize) -> Self {
+        self.read_buffer_size = bytes;
+        self
+    }
+
+    /// Sets the most bytes read from one connection before the loop
+    /// serves others.
+    pub fn with_read_budget(mut self, bytes: usize) -> Self {
+        self.read_budget = bytes;
+        self
+    }
+
+    /// Sets how long an accepted connection may take to send its Logon.
+    pub fn with_logon_timeout(mut self, timeout: Duration) -> Self {
+        self.logon_timeout = timeout;
+        self
+    }
+
+    /// Sets the largest first message taken from an unidentified
+    /// connection.
+    pub fn with_max_logon_size(mut self, bytes: usize) -> Self {
+        self.max_logon_size = bytes;
+        self
+    }
+
+    /// Sets the most accepted connections waiting for their Logon at once.
+    pub fn with_max_pending_connections(mut self, connections: usize) -> Self {
+        self.max_pending_connections = connections;
+        self
+    }
+
+    /// Sets how long a TCP connect may take.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a link asked to close may take to write its last
+    /// bytes.
+    pub fn with_close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// Sets how long stopping the engine waits for Logout replies.
+    pub fn with_stop_timeout(mut self, timeout: Duration) -> Self {
+        self.stop_timeout = timeout;
+        self
+    }
+
+    /// Writes sessions' FIX logs in `dir`.
+    pub fn with_file_log_path(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.file_log_path = Some(dir.into());
+        self
+    }
+
+    /// Keeps sessions' file stores in `dir`.
+    pub fn with_file_store_path(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.file_store_path = Some(dir.into());
+        self
+    }
+
+    /// Opens file stores with `options`.
+    pub fn with_file_store_options(mut self, options: FileStoreOptions) -> Self {
+        self.file_store_options = options;
+        self
+    }
+
+    /// Names the event loop thread.
+    pub fn with_thread_name(mut self, name: impl Into<String>) -> Self {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Reports every refused connection to `hook`.
+    pub fn with_on_refused(mut self, hook: RefusalHook) -> Self {
+        self.on_refused = Some(hook);
+        self
+    }
+}
+
 /// Per-session choices beyond the [`SessionConfig`](fixrs_session::SessionConfig), for
 /// [`FixEngine::create_session_with`](crate::FixEngine::create_session_with) (initiators and acceptors alike).
 ///
@@ -156,6 +251,94 @@ pub struct SessionOptions {
     pub max_outgoing_bytes: Option<usize>,
 }
 
+impl SessionOptions {
+    /// Validates incoming messages against `dictionary`.
+    pub fn with_dictionary(mut self, dictionary: impl Into<SessionDictionary>) -> Self {
+        self.dictionary = Some(dictionary.into());
+        self
+    }
+
+    /// Adds the dictionary of another application version (FIXT.1.1).
+    pub fn with_app_dictionary(
+        mut self,
+        version: FixVersion,
+        dictionary: impl Into<SessionDictionary>,
+    ) -> Self {
+        self.app_dictionaries.push((version, dictionary.into()));
+        self
+    }
+
+    /// Keeps the session's sequence numbers and messages in `store`.
+    pub fn with_store(mut self, store: impl Store + Send + 'static) -> Self {
+        self.store = Some(Box::new(store));
+        self
+    }
+
+    /// Keeps the session's sequence numbers and messages in `store`.
+    pub fn with_boxed_store(mut self, store: Box<dyn Store + Send>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Writes the session's FIX log in `dir`.
+    pub fn with_file_log_path(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.file_log_path = Some(dir.into());
+        self
+    }
+
+    /// For acceptors: takes the Logon only on the listener bound to
+    /// `port`.
+    pub fn with_accept_port(mut self, port: u16) -> Self {
+        self.accept_port = Some(port);
+        self
+    }
+
+    /// For initiators: adds a counterparty address (`host:port`) for
+    /// [`SessionHandle::connect_configured`](crate::SessionHandle::connect_configured),
+    /// binding `source` first if given.
+    pub fn with_connect_address(
+        mut self,
+        address: impl Into<String>,
+        source: Option<SocketAddr>,
+    ) -> Self {
+        self.connect_addresses.push(address.into());
+        self.connect_sources
+            .resize(self.connect_addresses.len() - 1, None);
+        self.connect_sources.push(source);
+        self
+    }
+
+    /// For initiators: sets which address each attempt uses.
+    pub fn with_host_selection(mut self, policy: HostSelectionPolicy) -> Self {
+        self.host_selection = policy;
+        self
+    }
+
+    /// For acceptors: takes the Logon only from these peer addresses.
+    pub fn with_allowed_remote_addresses(mut self, addresses: Vec<IpAddr>) -> Self {
+        self.allowed_remote_addresses = addresses;
+        self
+    }
+
+    /// For initiators: wraps connected streams with `factory` (TLS).
+    pub fn with_connect_factory(mut self, factory: Arc<dyn TransportFactory>) -> Self {
+        self.connect_factory = Some(factory);
+        self
+    }
+
+    /// For initiators: socket options overriding the engine's.
+    pub fn with_socket(mut self, socket: SocketOptions) -> Self {
+        self.socket = Some(socket);
+        self
+    }
+
+    /// Bounds the session's outgoing backlog to `bytes`.
+    pub fn with_max_outgoing_bytes(mut self, bytes: usize) -> Self {
+        self.max_outgoing_bytes = Some(bytes);
+        self
+    }
+}
+
 impl std::fmt::Debug for SessionOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionOptions")
@@ -176,6 +359,94 @@ impl std::fmt::Debug for SessionOptions {
             .field("host_selection", &self.host_selection)
             .field("allowed_remote_addresses", &self.allowed_remote_addresses)
             .field("socket", &self.socket)
+            .field("max_outgoing_bytes", &self.max_outgoing_bytes)
+            .finish()
+    }
+}
+
+/// How sessions created from an acceptor template are kept, for
+/// [`FixEngine::add_acceptor_template`](crate::FixEngine::add_acceptor_template):
+/// each gets a store and a FIX log of its own, named by its identity.
+///
+/// ```
+/// use fixrs_transport_mio::TemplateOptions;
+/// let options = TemplateOptions::default()
+///     .with_file_store_path("/var/lib/fix/dynamic")
+///     .with_file_log_path("/var/log/fix/dynamic");
+/// # drop(options);
+/// ```
+#[derive(Default)]
+#[non_exhaustive]
+pub struct TemplateOptions {
+    /// The data dictionary incoming messages are validated against, as
+    /// [`SessionOptions::dictionary`].
+    pub dictionary: Option<SessionDictionary>,
+    /// Dictionaries of other application versions (FIXT.1.1), as
+    /// [`SessionOptions::app_dictionaries`].
+    pub app_dictionaries: Vec<(FixVersion, SessionDictionary)>,
+    /// Directory of the sessions' file stores; `None` for
+    /// [`EngineSettings::file_store_path`] if set, else memory stores.
+    pub file_store_path: Option<PathBuf>,
+    /// Options of those file stores; `None` for
+    /// [`EngineSettings::file_store_options`].
+    pub file_store_options: Option<FileStoreOptions>,
+    /// Directory of the sessions' file logs; `None` for
+    /// [`EngineSettings::file_log_path`].
+    pub file_log_path: Option<PathBuf>,
+    /// Bound of each session's outgoing backlog; `None` for
+    /// [`EngineSettings::max_outgoing_bytes`].
+    pub max_outgoing_bytes: Option<usize>,
+}
+
+impl TemplateOptions {
+    /// Validates incoming messages against `dictionary`.
+    pub fn with_dictionary(mut self, dictionary: impl Into<SessionDictionary>) -> Self {
+        self.dictionary = Some(dictionary.into());
+        self
+    }
+
+    /// Adds the dictionary of another application version (FIXT.1.1).
+    pub fn with_app_dictionary(
+        mut self,
+        version: FixVersion,
+        dictionary: impl Into<SessionDictionary>,
+    ) -> Self {
+        self.app_dictionaries.push((version, dictionary.into()));
+        self
+    }
+
+    /// Keeps each session's file store in `dir`.
+    pub fn with_file_store_path(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.file_store_path = Some(dir.into());
+        self
+    }
+
+    /// Opens those file stores with `options`.
+    pub fn with_file_store_options(mut self, options: FileStoreOptions) -> Self {
+        self.file_store_options = Some(options);
+        self
+    }
+
+    /// Writes each session's FIX log in `dir`.
+    pub fn with_file_log_path(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.file_log_path = Some(dir.into());
+        self
+    }
+
+    /// Bounds each session's outgoing backlog to `bytes`.
+    pub fn with_max_outgoing_bytes(mut self, bytes: usize) -> Self {
+        self.max_outgoing_bytes = Some(bytes);
+        self
+    }
+}
+
+impl std::fmt::Debug for TemplateOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemplateOptions")
+            .field("dictionary", &self.dictionary.as_ref().map(|d| d.name()))
+            .field("file_store_path", &self.file_store_path)
+            .field("file_store_options", &self.file_store_options)
+            .field("file_log_path", &self.file_log_path)
             .field("max_outgoing_bytes", &self.max_outgoing_bytes)
             .finish()
     }

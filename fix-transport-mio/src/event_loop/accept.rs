@@ -223,17 +223,12 @@ impl EventLoop {
     fn routed(&mut self, idx: u32, gen: u32, route: Route<SessionRef>) {
         match route {
             Route::Incomplete => {}
-            Route::Session { session, len } => self.accept_logon(idx, gen, session, len),
-            Route::NewSession { config, .. } => {
-                // No templates are added to this router.
-                let key = config.key();
-                let reason = RefusalReason::UnknownSession {
-                    begin_string: key.begin_string,
-                    sender_comp_id: key.target_comp_id,
-                    target_comp_id: key.sender_comp_id,
-                };
-                self.refuse(idx, gen, reason);
-            }
+            Route::Session { session, len } => self.accept_logon(idx, gen, session, len, false),
+            Route::NewSession {
+                template,
+                config,
+                len,
+            } => self.create_from_template(idx, gen, template, *config, len),
             Route::Refuse { reason, session } => {
                 if let (RefusalReason::AddressNotAllowed { .. }, Some(sref)) = (&reason, session) {
                     self.log_not_allowed(idx, gen, sref);
@@ -261,8 +256,16 @@ impl EventLoop {
     /// Shows the first Logon (the first `len` bytes the connection sent)
     /// to the application of the session it is for, then makes the
     /// connection that session's link, or refuses it if the application
-    /// does.
-    fn accept_logon(&mut self, pidx: u32, pgen: u32, sref: SessionRef, len: usize) {
+    /// does (a session just `created` from a template for it then goes
+    /// too).
+    pub(super) fn accept_logon(
+        &mut self,
+        pidx: u32,
+        pgen: u32,
+        sref: SessionRef,
+        len: usize,
+        created: bool,
+    ) {
         let Some(p) = self.pending.get_mut(pidx, pgen) else {
             return;
         };
@@ -286,6 +289,9 @@ impl EventLoop {
             let reason = refused.to_string();
             let reason = RefusalReason::RefusedByApplication { session, reason };
             self.refuse(pidx, pgen, reason);
+            if created {
+                self.finalize(sref);
+            }
             return;
         }
         drop(index);

@@ -4,7 +4,7 @@
 use super::entry::Entry;
 use super::link::close_link;
 use super::service::{drain_inbox, inbox_ready, service};
-use super::EventLoop;
+use super::{EventLoop, TemplateSpec};
 use crate::app::Application;
 use crate::command::Command;
 use crate::error::EngineError;
@@ -13,7 +13,7 @@ use crate::handle::SessionHandle;
 use crate::shared::{SessionRef, SessionShared};
 use crate::target::ConnectTarget;
 use crate::transport::{SocketOptions, TransportFactory};
-use fixrs_session::{AcceptRules, Role, Session, SessionState};
+use fixrs_session::{AcceptRules, AcceptorTemplate, Role, Session, SessionState};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -33,6 +33,12 @@ pub(crate) enum EngineCommand {
         factory: Arc<dyn TransportFactory>,
         reuse_address: bool,
         reply: SyncSender<Result<SocketAddr, EngineError>>,
+    },
+    /// Create sessions from a template on their first Logon.
+    AddTemplate {
+        template: Box<AcceptorTemplate>,
+        spec: Box<TemplateSpec>,
+        reply: SyncSender<()>,
     },
     /// Stop the loop, with Logouts first when graceful.
     Stop { graceful: bool },
@@ -88,6 +94,14 @@ impl EventLoop {
                 reply,
             } => {
                 let _ = reply.send(self.listen(addr, factory, reuse_address));
+            }
+            EngineCommand::AddTemplate {
+                template,
+                spec,
+                reply,
+            } => {
+                self.add_template(*template, *spec);
+                let _ = reply.send(());
             }
             EngineCommand::Stop { graceful } => self.stop(graceful),
         }
@@ -193,7 +207,7 @@ impl EventLoop {
         }
     }
 
-    fn create(&mut self, new: NewSession) -> Result<Arc<SessionShared>, EngineError> {
+    pub(super) fn create(&mut self, new: NewSession) -> Result<Arc<SessionShared>, EngineError> {
         let NewSession {
             session,
             app,
@@ -262,7 +276,7 @@ impl EventLoop {
         Ok(e.handle.shared.clone())
     }
 
-    fn finalize(&mut self, sref: SessionRef) {
+    pub(super) fn finalize(&mut self, sref: SessionRef) {
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
             return;
         };

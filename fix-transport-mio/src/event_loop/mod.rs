@@ -18,8 +18,8 @@
 //! events to its application), `connect` (initiators' connects), `service`
 //! (the glue to the session: draining its outputs), `input` (readiness,
 //! reading and feeding input), `accept` (listeners and connections waiting
-//! for their first Logon), `commands` (what handles and the engine ask),
-//! `fire` (timers).
+//! for their first Logon), `template` (sessions created on first Logon),
+//! `commands` (what handles and the engine ask), `fire` (timers).
 
 mod accept;
 mod callbacks;
@@ -31,8 +31,10 @@ mod input;
 mod link;
 mod service;
 mod slab;
+mod template;
 
 pub(crate) use commands::{EngineCommand, NewSession};
+pub(crate) use template::TemplateSpec;
 
 use crate::command::{clock, Command, EngineShared};
 use crate::deadline::{DeadlineTimer, DEADLINE};
@@ -91,6 +93,9 @@ pub(crate) struct EventLoop {
     /// Accepted connections waiting for their first Logon.
     pending: Slab<PendingConn>,
     listeners: Vec<Listener>,
+    /// What creating the sessions of each acceptor template needs, in the
+    /// router's order of templates.
+    templates: Vec<TemplateSpec>,
     /// The engine's own commands.
     control: Receiver<EngineCommand>,
     /// Handles' commands being run (kept for its capacity).
@@ -164,6 +169,7 @@ impl EventLoop {
             sessions: Slab::new(),
             pending: Slab::new(),
             listeners: Vec::new(),
+            templates: Vec::new(),
             control,
             commands: VecDeque::new(),
             deadline_timer,
