@@ -3,7 +3,7 @@
 //! initiator session into a [`TlsStream`](crate::TlsStream).
 
 use crate::error::{TlsConfigError, TlsError};
-use crate::pem::{load_certificates, load_private_key, platform_roots, root_store};
+use crate::pem::{load_certificates, load_private_key, mozilla_roots, root_store};
 use crate::suites::provider_and_versions;
 use crate::{TlsErrorHandler, DEFAULT_HANDSHAKE_TIMEOUT};
 use fixrs_session::settings::{TlsProtocols, TlsSettings};
@@ -21,7 +21,7 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 enum Roots {
     /// The Mozilla root program, compiled in (webpki-roots).
-    Platform,
+    Mozilla,
     /// Certificates from a PEM file (CertificationAuthoritiesFile).
     File(PathBuf),
     /// Certificates given in code.
@@ -67,7 +67,7 @@ impl fmt::Debug for TlsClientConfig {
 }
 
 impl TlsClientConfig {
-    /// A builder with the defaults: platform roots, TLS 1.2 and 1.3, every
+    /// A builder with the defaults: the Mozilla roots, TLS 1.2 and 1.3, every
     /// cipher suite, no client certificate, the connect host as server
     /// name, certificates verified.
     pub fn builder() -> TlsClientBuilder {
@@ -75,7 +75,7 @@ impl TlsClientConfig {
     }
 
     /// Builds the configuration an initiator's settings describe:
-    /// CertificationAuthoritiesFile (else the platform roots),
+    /// CertificationAuthoritiesFile (else the compiled-in Mozilla roots),
     /// ClientCertificateFile and ClientCertificateKeyFile, SSLProtocol,
     /// SSLCipherSuite, SSLServerName and SSLValidateCertificates.
     pub fn from_settings(settings: &TlsSettings) -> Result<TlsClientConfig, TlsConfigError> {
@@ -157,7 +157,7 @@ pub struct TlsClientBuilder {
 impl Default for TlsClientBuilder {
     fn default() -> Self {
         TlsClientBuilder {
-            roots: Roots::Platform,
+            roots: Roots::Mozilla,
             identity: None,
             protocols: TlsProtocols::default(),
             cipher_suites: Vec::new(),
@@ -171,21 +171,24 @@ impl Default for TlsClientBuilder {
 
 impl TlsClientBuilder {
     /// Trusts the certificate authorities of a PEM file instead of the
-    /// platform roots (CertificationAuthoritiesFile).
+    /// Mozilla roots (CertificationAuthoritiesFile).
     pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.roots = Roots::File(path.into());
         self
     }
 
-    /// Trusts these certificate authorities instead of the platform roots.
+    /// Trusts these certificate authorities instead of the Mozilla roots.
     pub fn ca_certificates(mut self, certs: Vec<CertificateDer<'static>>) -> Self {
         self.roots = Roots::Certificates(certs);
         self
     }
 
-    /// Trusts the compiled-in Mozilla roots (the default).
-    pub fn platform_roots(mut self) -> Self {
-        self.roots = Roots::Platform;
+    /// Trusts the root certificates of the Mozilla root program, compiled
+    /// in from the `webpki-roots` crate (the default). The operating
+    /// system's certificate store is not read, so verification is the same
+    /// on every machine; use [`ca_file`](Self::ca_file) to trust others.
+    pub fn mozilla_roots(mut self) -> Self {
+        self.roots = Roots::Mozilla;
         self
     }
 
@@ -266,7 +269,7 @@ impl TlsClientBuilder {
             .with_protocol_versions(&versions)?;
         let builder = if self.verify {
             let roots = match &self.roots {
-                Roots::Platform => platform_roots(),
+                Roots::Mozilla => mozilla_roots(),
                 Roots::File(path) => root_store(&load_certificates(path)?)?,
                 Roots::Certificates(certs) => root_store(certs)?,
             };
