@@ -121,7 +121,7 @@ struct DemoArgs {
 
 #[derive(Debug, Args)]
 struct SessionArgs {
-    /// The settings file (QuickFIX format: [DEFAULT] and [SESSION]
+    /// The settings file (QuickFIX format: `[DEFAULT]` and `[SESSION]`
     /// sections of Key=Value lines).
     #[arg(short, long, value_name = "FILE")]
     config: PathBuf,
