@@ -188,7 +188,7 @@ fn run(command: Cmd) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::BenchPeer { sessions } => {
-            fixrs_transport_mio::bench::run_peer(sessions).map_err(|e| e.to_string())?;
+            fixrs_benches::engine::run_peer(sessions).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::BenchMemory {

@@ -64,18 +64,12 @@
 //!
 //! # Cost
 //!
-//! `cargo bench -p fixrs-store --bench store`, a 200-byte NewOrderSingle,
-//! on the project's 2-core development machine (shared, so expect noise;
-//! the medians):
-//!
-//! | save + flush | [`Flush`](Durability::Flush) | [`FsyncEvery(10 ms)`](Durability::FsyncEvery) | [`Fsync`](Durability::Fsync) |
-//! |---|---|---|---|
-//! | one message per flush | 1.5 µs (690k msg/s) | 1.3 µs (750k msg/s) | 440 µs (2.3k msg/s) |
-//! | 64 messages per flush | 16 µs (4.0M msg/s) | 56 µs (1.1M msg/s) | 860 µs (74k msg/s) |
-//!
-//! A flush costs one `write(2)` (plus one `fdatasync` when the mode asks);
-//! batching amortises it. Visiting 1,000 stored messages for a resend takes
-//! about 92 µs.
+//! A flush costs one `write(2)`, plus one `fdatasync` when the durability
+//! mode asks for it; batching several messages per flush amortises both.
+//! The measured cost of save + flush per mode, one message and 64 messages
+//! per flush, and of reading stored messages back for a resend, is in the
+//! [performance section of the repository's README](https://github.com/fixrs/fixrs#performance),
+//! with the command that produces it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
