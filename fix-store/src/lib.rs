@@ -84,3 +84,9 @@ mod store;
 pub use error::FileStoreError;
 pub use options::{Durability, FileStoreOptions, HistoryLimit, Recovery};
 pub use store::{FileStore, StoreSummary};
+
+/// The crate's README, compiled as doctests so that its example cannot
+/// drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

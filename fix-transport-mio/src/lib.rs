@@ -112,3 +112,9 @@ pub use transport::{
 };
 
 pub use fixrs_session::{SessionKey, SessionState};
+
+/// The crate's README, compiled as doctests so that its example cannot
+/// drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
