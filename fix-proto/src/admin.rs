@@ -477,8 +477,10 @@ impl<'a> ResendRequestView<'a> {
 /// processed at the session level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reject<'a> {
-    /// RefSeqNum(45): MsgSeqNum of the rejected message.
-    pub ref_seq_num: SeqNum,
+    /// RefSeqNum(45): MsgSeqNum of the rejected message as it carried it
+    /// (a plain number: a SequenceReset-Reset is processed whatever its
+    /// MsgSeqNum, 0 included, and its Reject refers to that number).
+    pub ref_seq_num: u64,
     /// RefTagID(371): the offending tag, when known.
     pub ref_tag_id: Option<Tag>,
     /// RefMsgType(372): MsgType of the rejected message, when known.
@@ -494,7 +496,7 @@ impl<'a> Reject<'a> {
     /// A Reject of message `ref_seq_num` for `reason`.
     pub const fn new(ref_seq_num: SeqNum, reason: SessionRejectReason) -> Reject<'a> {
         Reject {
-            ref_seq_num,
+            ref_seq_num: ref_seq_num.get(),
             ref_tag_id: None,
             ref_msg_type: None,
             session_reject_reason: Some(reason),
@@ -525,7 +527,7 @@ impl AdminMessage for Reject<'_> {
     const MSG_TYPE: &'static [u8] = msg_type::REJECT;
 
     fn write_body<W: FieldWriter>(&self, w: &mut W) {
-        w.push_uint(tag::REF_SEQ_NUM, self.ref_seq_num.get());
+        w.push_uint(tag::REF_SEQ_NUM, self.ref_seq_num);
         if let Some(t) = self.ref_tag_id {
             w.push_uint(tag::REF_TAG_ID, t as u64);
         }

@@ -72,7 +72,11 @@ pub struct FrameConfig {
     /// Largest message accepted, in bytes, header and trailer included.
     /// Bounds the memory a peer can make us hold.
     pub max_message_size: usize,
-    /// Whether CheckSum(10) is verified (QuickFIX's `ValidateChecksum`).
+    /// Whether BodyLength(9) and CheckSum(10) are verified (QuickFIX's
+    /// `ValidateLengthAndChecksum`). When false, a wrong CheckSum is
+    /// accepted, and a message whose BodyLength is wrong ends at the first
+    /// CheckSum field found from where BodyLength says it ends, as in
+    /// QuickFIX.
     pub verify_checksum: bool,
 }
 
@@ -166,14 +170,42 @@ pub fn scan(buf: &[u8], config: &FrameConfig) -> Scan {
         return Scan::Incomplete(Some(total));
     }
     // 10=NNN<SOH> exactly where the body ends.
-    let body_end = body_start + body_len;
+    let mut body_end = body_start + body_len;
+    let mut total = total;
     if body_len < 4
         || buf[body_end - 1] != SOH
         || buf[body_end] != b'1'
         || buf[body_end + 1] != b'0'
         || buf[body_end + 2] != b'='
     {
-        return Scan::Garbled(FrameError::CheckSumMissing);
+        if config.verify_checksum {
+            return Scan::Garbled(FrameError::CheckSumMissing);
+        }
+        // BodyLength is not verified: as QuickFIX does, the message ends
+        // at the first CheckSum field from where BodyLength says it ends.
+        let from = (body_end - 1).max(body_start);
+        match buf[from..].windows(4).position(|w| w == b"\x0110=") {
+            Some(p) => {
+                body_end = from + p + 1;
+                total = body_end + CHECKSUM_FIELD_LEN;
+                if total > config.max_message_size {
+                    return Scan::Garbled(FrameError::TooLarge {
+                        size: total,
+                        max: config.max_message_size,
+                    });
+                }
+                if buf.len() < total {
+                    return Scan::Incomplete(Some(total));
+                }
+            }
+            None if buf.len() >= config.max_message_size => {
+                return Scan::Garbled(FrameError::TooLarge {
+                    size: buf.len(),
+                    max: config.max_message_size,
+                })
+            }
+            None => return Scan::Incomplete(None),
+        }
     }
     let ck = &buf[body_end + 3..total];
     let (d0, d1, d2) = (

@@ -45,7 +45,7 @@ impl FieldSpan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParseError {
-    /// A field with no `=`, or whose tag is empty, not a number or zero.
+    /// A field with no `=`, or whose tag is empty or not a number.
     /// `after` is the tag of the previous field, whose value probably
     /// contained an SOH.
     #[error("malformed field at byte {offset} (after tag {after:?})")]
@@ -54,6 +54,16 @@ pub enum ParseError {
         offset: usize,
         /// Tag of the field before it, if any.
         after: Option<Tag>,
+    },
+    /// A well-formed field whose tag number FIX never assigns (0, as in
+    /// `0=HI`): SessionRejectReason 0, Invalid tag number, rather than a
+    /// value with an SOH in it.
+    #[error("invalid tag number {tag} at byte {offset}")]
+    InvalidTagNumber {
+        /// Offset of the field in the message.
+        offset: usize,
+        /// The tag.
+        tag: Tag,
     },
     /// The message does not end with SOH.
     #[error("message does not end with SOH")]
@@ -152,7 +162,13 @@ impl FieldIndex {
                     }
                     t = t * 10 + d as u32;
                     pos += 1;
-                } else if b == b'=' && pos > field_start && t != 0 {
+                } else if b == b'=' && pos > field_start {
+                    if t == 0 {
+                        return Err(ParseError::InvalidTagNumber {
+                            offset: field_start,
+                            tag: 0,
+                        });
+                    }
                     pos += 1;
                     break;
                 } else {
@@ -628,6 +644,22 @@ mod tests {
                 after: Some(58),
                 ..
             })
+        ));
+    }
+
+    #[test]
+    fn tag_zero_is_an_invalid_tag_number() {
+        let m = soh("8=FIX.4.4|9=1|35=D|56=B|0=HI|58=x|10=000|");
+        let mut idx = FieldIndex::new();
+        assert_eq!(
+            idx.parse(&m).err(),
+            Some(ParseError::InvalidTagNumber { offset: 24, tag: 0 })
+        );
+        // A tag made of zeros is tag 0 too.
+        let m = soh("8=FIX.4.4|9=1|35=D|000=HI|10=000|");
+        assert!(matches!(
+            idx.parse(&m),
+            Err(ParseError::InvalidTagNumber { tag: 0, .. })
         ));
     }
 

@@ -1,4 +1,7 @@
-//! Reject reasons: SessionRejectReason(373) and BusinessRejectReason(380).
+//! Reject reasons: SessionRejectReason(373) and BusinessRejectReason(380),
+//! and which of their values each FIX version defines.
+
+use crate::FixVersion;
 
 /// SessionRejectReason(373): why a message was rejected at the session
 /// level (Reject, MsgType 3).
@@ -103,6 +106,23 @@ impl SessionRejectReason {
         })
     }
 
+    /// Whether the SessionRejectReason(373) of `version` has this value,
+    /// as its standard dictionary (`spec/`) lists them: FIX 4.0 and 4.1
+    /// have no field 373; FIX 4.2 defines 0 to 11; FIX 4.3 0 to 17; FIX
+    /// 4.4 0 to 17 and 99; FIXT.1.1, the session layer of FIX 5.0 and
+    /// later, 0 to 18 and 99. A Reject for a reason its version lacks
+    /// leaves 373 out and says the reason in Text(58).
+    pub const fn is_defined_in(self, version: FixVersion) -> bool {
+        let code = self.code();
+        match version {
+            FixVersion::Fix40 | FixVersion::Fix41 => false,
+            FixVersion::Fix42 => code <= 11,
+            FixVersion::Fix43 => code <= 17,
+            FixVersion::Fix44 => code <= 17 || code == 99,
+            FixVersion::Fix50 | FixVersion::Fix50Sp1 | FixVersion::Fix50Sp2 => true,
+        }
+    }
+
     /// The standard's wording, used as Text(58) of the Reject.
     pub const fn description(self) -> &'static str {
         use SessionRejectReason::*;
@@ -196,6 +216,44 @@ impl BusinessRejectReason {
             _ => return None,
         })
     }
+
+    /// Whether the BusinessRejectReason(380) of `version` has this value,
+    /// as its standard dictionary (`spec/`) lists them: FIX 4.0 and 4.1
+    /// have no BusinessMessageReject; FIX 4.2 defines 0 to 5; FIX 4.3 and
+    /// 4.4 0 to 7; FIX 5.0 and later 0 to 7 and 18 (SP2 adds 8 to 10,
+    /// which this type does not name).
+    pub const fn is_defined_in(self, version: FixVersion) -> bool {
+        let code = self.code();
+        match version {
+            FixVersion::Fix40 | FixVersion::Fix41 => false,
+            FixVersion::Fix42 => code <= 5,
+            FixVersion::Fix43 | FixVersion::Fix44 => code <= 7,
+            FixVersion::Fix50 | FixVersion::Fix50Sp1 | FixVersion::Fix50Sp2 => true,
+        }
+    }
+
+    /// The standard's wording, used as Text(58) of the
+    /// BusinessMessageReject.
+    pub const fn description(self) -> &'static str {
+        use BusinessRejectReason::*;
+        match self {
+            Other => "Other",
+            UnknownId => "Unknown ID",
+            UnknownSecurity => "Unknown Security",
+            UnsupportedMessageType => "Unsupported Message Type",
+            ApplicationNotAvailable => "Application not available",
+            ConditionallyRequiredFieldMissing => "Conditionally required field missing",
+            NotAuthorized => "Not authorized",
+            DeliverToFirmNotAvailable => "DeliverTo firm not available at this time",
+            InvalidPriceIncrement => "Invalid price increment",
+        }
+    }
+}
+
+impl std::fmt::Display for BusinessRejectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.description(), self.code())
+    }
 }
 
 #[cfg(test)]
@@ -211,6 +269,43 @@ mod tests {
         assert_eq!(SessionRejectReason::from_code(19), None);
         for code in (0..=7).chain([18]) {
             assert_eq!(BusinessRejectReason::from_code(code).unwrap().code(), code);
+        }
+    }
+
+    /// The values each version's standard dictionary lists for `tag`.
+    fn dictionary_values(version: FixVersion, tag: crate::Tag) -> Vec<u32> {
+        let dict = crate::dictionary::Dictionary::builtin(version);
+        dict.field(tag)
+            .map(|f| {
+                f.values()
+                    .iter()
+                    .map(|v| v.value().parse().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn values_defined_per_version_follow_the_dictionaries() {
+        for version in FixVersion::ALL {
+            let listed = dictionary_values(version, crate::tag::SESSION_REJECT_REASON);
+            for code in (0..=18).chain([99]) {
+                let r = SessionRejectReason::from_code(code).unwrap();
+                assert_eq!(
+                    r.is_defined_in(version),
+                    listed.contains(&code),
+                    "373={code} in {version}"
+                );
+            }
+            let listed = dictionary_values(version, crate::tag::BUSINESS_REJECT_REASON);
+            for code in (0..=7).chain([18]) {
+                let r = BusinessRejectReason::from_code(code).unwrap();
+                assert_eq!(
+                    r.is_defined_in(version),
+                    listed.contains(&code),
+                    "380={code} in {version}"
+                );
+            }
         }
     }
 }

@@ -339,3 +339,62 @@ fn data_fields_may_hold_frame_markers() {
     let msg = idx.parse(&f).unwrap();
     assert_eq!(msg.get(96), Some(&b"x\x0110=000\x018=FIX.4.4\x01y"[..]));
 }
+
+/// QuickFIX's ValidateLengthAndChecksum=N (`verify_checksum: false`): a
+/// wrong CheckSum is accepted, and a BodyLength(9) too small still frames
+/// the message, which ends at the first CheckSum field from where
+/// BodyLength says it ends. With the check on, both are garbled.
+#[test]
+fn length_and_checksum_not_verified() {
+    let lenient = FrameConfig {
+        verify_checksum: false,
+        ..FrameConfig::default()
+    };
+    let body = soh("35=0|49=A|56=B|34=2|");
+    let mut short = soh(&format!("8=FIX.4.4|9={}|", body.len() - 5));
+    short.extend_from_slice(&body);
+    short.extend_from_slice(b"10=000\x01");
+    let good = heartbeat(3);
+    for (config, expect_frames) in [(lenient, 2), (FrameConfig::default(), 1)] {
+        // At once, and byte by byte.
+        for split in [usize::MAX, 1] {
+            let mut d = Decoder::new(config);
+            let mut out = Outcome::default();
+            let all = [short.clone(), good.clone()].concat();
+            for chunk in all.chunks(split.min(all.len())) {
+                d.feed(chunk);
+                drain(&mut d, &mut out);
+            }
+            assert_eq!(out.frames.len(), expect_frames, "{config:?} split {split}");
+            assert_eq!(out.frames.last(), Some(&good));
+            if expect_frames == 2 {
+                assert_eq!(out.frames[0], short);
+                assert!(out.garbled.is_empty());
+                let mut index = FieldIndex::new();
+                let msg = index.parse(&out.frames[0]).expect("indexes");
+                assert_eq!(msg.msg_seq_num(), Ok(2));
+            } else {
+                assert_eq!(out.garbled[0].error, FrameError::CheckSumMissing);
+            }
+        }
+    }
+    // No CheckSum field within MaxMessageSize: garbled, not waited for
+    // for ever.
+    let small = FrameConfig {
+        max_message_size: 64,
+        verify_checksum: false,
+    };
+    let mut d = Decoder::new(small);
+    d.feed(&soh(
+        "8=FIX.4.4|9=5|35=0|49=A|56=B|34=2|58=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx|",
+    ));
+    let mut out = Outcome::default();
+    drain(&mut d, &mut out);
+    assert!(
+        matches!(
+            out.garbled.first().map(|g| g.error),
+            Some(FrameError::TooLarge { .. })
+        ),
+        "{out:?}"
+    );
+}

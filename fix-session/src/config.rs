@@ -94,7 +94,12 @@ pub struct SessionConfig {
     pub logon_timeout: Duration,
     /// How long to wait for the Logout reply (LogoutTimeout, default 2 s).
     pub logout_timeout: Duration,
-    /// Reset sequence numbers on every Logon (ResetOnLogon).
+    /// Reset both sequence numbers to 1 at every Logon (ResetOnLogon). An
+    /// initiator's Logon carries ResetSeqNumFlag(141)=Y; an acceptor resets
+    /// when a Logon arrives on a new connection, answers with 141=Y only if
+    /// that Logon carried it, and checks the Logon's MsgSeqNum against the
+    /// reset numbers like any other (too high: ResendRequest after the
+    /// reply), as QuickFIX does.
     pub reset_on_logon: bool,
     /// Reset sequence numbers after a Logout (ResetOnLogout).
     pub reset_on_logout: bool,
@@ -149,6 +154,12 @@ pub struct SessionConfig {
     /// Daily or weekly session times; `None` for a session that is always
     /// in its period (no scheduled resets).
     pub schedule: Option<crate::schedule::Schedule>,
+    /// When, within the periods of `schedule`, the session may be logged
+    /// on (QuickFIX's LogonTime/LogoutTime): outside it an initiator does
+    /// not connect, an acceptor refuses Logons and an established session
+    /// logs out, without the sequence reset a new period brings. `None`:
+    /// whenever the schedule allows.
+    pub logon_window: Option<crate::schedule::Schedule>,
     /// Message validation options, used when a dictionary is given.
     pub validation: ValidationSettings,
     /// Without a dictionary, answer MsgTypes the FIX standard does not
@@ -179,6 +190,11 @@ pub struct ValidationSettings {
     /// Accept fields not defined for the message type, letting unknown
     /// fields pass through to the application (AllowUnknownMsgFields).
     pub allow_unknown_msg_fields: bool,
+    /// Reject repeating group entries whose fields are not in the
+    /// dictionary's order (ValidateUnorderedGroupFields, default true);
+    /// when false only each entry's first field (the delimiter) must come
+    /// first.
+    pub validate_unordered_group_fields: bool,
 }
 
 impl Default for ValidationSettings {
@@ -189,6 +205,7 @@ impl Default for ValidationSettings {
             validate_fields_have_values: true,
             validate_user_defined_fields: true,
             allow_unknown_msg_fields: false,
+            validate_unordered_group_fields: true,
         }
     }
 }
@@ -238,6 +255,7 @@ impl SessionConfig {
             max_out_of_order: 10_000,
             max_late_delivery: 100_000,
             schedule: None,
+            logon_window: None,
             validation: ValidationSettings::default(),
             reject_unknown_msg_types: false,
             supported_msg_types: None,

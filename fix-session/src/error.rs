@@ -105,13 +105,6 @@ pub enum SessionError {
         /// The configured bound.
         max: usize,
     },
-    /// A SequenceReset-Reset set NewSeqNo(36) to the number already
-    /// expected (11b): accepted, reported as a warning.
-    #[error("SequenceReset to NewSeqNo {new_seq_no}, which is already expected")]
-    SequenceResetNoChange {
-        /// NewSeqNo(36) received.
-        new_seq_no: SeqNum,
-    },
     /// A Logon arrived in the middle of a session without ResetSeqNumFlag.
     #[error("unexpected Logon while logged on")]
     UnexpectedLogon,

@@ -112,7 +112,7 @@ pub mod validation;
 
 pub use config::{LateDelivery, Role, SessionConfig, SessionKey, ValidationSettings};
 pub use error::{SendError, SessionError};
-pub use event::{Event, UndeliveredReason};
+pub use event::{Event, SessionWarning, UndeliveredReason};
 pub use schedule::Schedule;
 pub use session::Session;
 pub use settings::{SessionSettings, Settings, SettingsError};

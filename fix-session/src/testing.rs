@@ -11,7 +11,8 @@
 //! - [`Pair`]: an initiator and an acceptor joined by an in-memory link,
 //!   with a virtual clock that jumps to the next deadline and a seeded
 //!   [`FaultInjector`] (drop, corrupt, delay or reorder messages, cut
-//!   the link, restart a side keeping its store).
+//!   the link, restart a side keeping its store), and messages put on the
+//!   link as if a side had written them ([`Pair::inject`]).
 //!
 //! Everything here is deterministic: the same calls give the same bytes.
 
@@ -24,8 +25,8 @@ use fixrs_proto::framing::{scan, FrameConfig, Scan};
 use fixrs_proto::tag;
 use fixrs_proto::value::{TimePrecision, TimestampCache};
 use fixrs_proto::{
-    Encoder, FieldIndex, FieldWriter, FixVersion, FrameError, MessageBuilder, SessionRejectReason,
-    Tag, UtcTimestamp,
+    BusinessRejectReason, Encoder, FieldIndex, FieldWriter, FixVersion, FrameError, MessageBuilder,
+    SessionRejectReason, Tag, UtcTimestamp,
 };
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -219,8 +220,16 @@ pub enum Recorded {
         ref_seq_num: Option<SeqNum>,
         /// SessionRejectReason.
         reason: Option<SessionRejectReason>,
+        /// RefTagID.
+        ref_tag_id: Option<Tag>,
+        /// BusinessRejectReason.
+        business_reason: Option<BusinessRejectReason>,
         /// Text.
         text: String,
+        /// Whether the rejected message could be split into fields.
+        parsed: bool,
+        /// The rejected message's bytes.
+        bytes: Vec<u8>,
     },
     /// [`Event::Garbled`].
     Garbled(FrameError),
@@ -228,6 +237,8 @@ pub enum Recorded {
     Undelivered(MessageBuilder, UndeliveredReason),
     /// [`Event::Error`], as its message.
     Error(String),
+    /// [`Event::Warning`], as its message.
+    Warning(String),
 }
 
 impl Recorded {
@@ -248,15 +259,24 @@ impl Recorded {
             Event::Rejected {
                 ref_seq_num,
                 reason,
+                ref_tag_id,
+                business_reason,
                 text,
+                message,
+                bytes,
             } => Recorded::Rejected {
                 ref_seq_num,
                 reason,
+                ref_tag_id,
+                business_reason,
                 text,
+                parsed: message.is_some(),
+                bytes: bytes.to_vec(),
             },
             Event::Garbled { error, .. } => Recorded::Garbled(error),
             Event::Undelivered { msg, reason } => Recorded::Undelivered(msg, reason),
             Event::Error(e) => Recorded::Error(e.to_string()),
+            Event::Warning(w) => Recorded::Warning(w.to_string()),
         }
     }
 }
@@ -311,6 +331,17 @@ impl Output {
             .iter()
             .filter_map(|e| match e {
                 Recorded::Error(e) => Some(e.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The warnings reported, as text.
+    pub fn warnings(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Recorded::Warning(w) => Some(w.clone()),
                 _ => None,
             })
             .collect()
@@ -431,6 +462,8 @@ pub struct Counterparty {
     pub target_comp_id: String,
     /// MsgSeqNum of the next message.
     pub next_seq: SeqNum,
+    /// DefaultApplVerID(1137) its Logon carries (FIXT.1.1 sessions).
+    pub default_appl_ver_id: Option<String>,
 }
 
 impl Counterparty {
@@ -441,6 +474,10 @@ impl Counterparty {
             sender_comp_id: config.target_comp_id.clone(),
             target_comp_id: config.sender_comp_id.clone(),
             next_seq: 1,
+            default_appl_ver_id: config
+                .version
+                .is_fixt()
+                .then(|| config.version.appl_ver_id().to_string()),
         }
     }
 
@@ -460,11 +497,17 @@ impl Counterparty {
             .set_time(tag::SENDING_TIME, utc)
     }
 
-    /// A Logon with EncryptMethod 0 and the given HeartBtInt.
+    /// A Logon with EncryptMethod 0, the given HeartBtInt and, for
+    /// FIXT.1.1, DefaultApplVerID.
     pub fn logon(&mut self, heart_bt_int: u32, utc: UtcTimestamp) -> PeerMessage {
-        self.msg(b"A", utc)
+        let logon = self
+            .msg(b"A", utc)
             .set(tag::ENCRYPT_METHOD, "0")
-            .set(tag::HEART_BT_INT, heart_bt_int.to_string())
+            .set(tag::HEART_BT_INT, heart_bt_int.to_string());
+        match &self.default_appl_ver_id {
+            Some(v) => logon.set(tag::DEFAULT_APPL_VER_ID, v),
+            None => logon,
+        }
     }
 }
 
@@ -1101,14 +1144,7 @@ impl Pair {
                 return;
             }
             let fault = self.faults.on_message(from, frame, elapsed);
-            let base = link
-                .in_flight
-                .iter()
-                .filter(|f| f.to == from.other() && f.keeps_order)
-                .map(|f| f.at)
-                .max()
-                .unwrap_or_default()
-                .max(elapsed + self.latency);
+            let base = in_order_arrival(link, from.other(), elapsed + self.latency);
             let mut frame = frame.to_vec();
             let mut keeps_order = true;
             let at = match fault {
@@ -1144,15 +1180,8 @@ impl Pair {
                     return;
                 }
             };
-            // Kept sorted by arrival time (stable), so that a reordered
-            // message does not block the ones that overtake it.
-            let pos = link
-                .in_flight
-                .iter()
-                .rposition(|f| f.at <= at)
-                .map_or(0, |i| i + 1);
-            link.in_flight.insert(
-                pos,
+            enqueue(
+                link,
                 InFlight {
                     to: from.other(),
                     at,
@@ -1161,6 +1190,33 @@ impl Pair {
                 },
             );
         }
+    }
+
+    /// Puts `bytes` on the link as if `from` had written them, in order
+    /// behind what `from` wrote before, without the fault injector: for
+    /// messages a counterparty may send that a session never writes (a
+    /// SequenceReset-Reset, a resend with a bad OrigSendingTime). Returns
+    /// false, dropping them, when the link is down or closing.
+    pub fn inject(&mut self, from: SideId, bytes: &[u8]) -> bool {
+        let elapsed = self.clock.elapsed();
+        let latency = self.latency;
+        let Some(link) = self.link.as_mut() else {
+            return false;
+        };
+        if link.down_at.is_some() || !self.sides[from.index()].linked {
+            return false;
+        }
+        let at = in_order_arrival(link, from.other(), elapsed + latency);
+        enqueue(
+            link,
+            InFlight {
+                to: from.other(),
+                at,
+                bytes: bytes.to_vec(),
+                keeps_order: true,
+            },
+        );
+        true
     }
 
     fn close_from(&mut self, id: SideId) {
@@ -1337,6 +1393,29 @@ impl Pair {
         });
         assert!(ok, "pair did not log on: {self:?}");
     }
+}
+
+/// When a message to `to` that keeps the link's order arrives: after
+/// everything in order before it, and no earlier than `earliest`.
+fn in_order_arrival(link: &Link, to: SideId, earliest: Duration) -> Duration {
+    link.in_flight
+        .iter()
+        .filter(|f| f.to == to && f.keeps_order)
+        .map(|f| f.at)
+        .max()
+        .unwrap_or_default()
+        .max(earliest)
+}
+
+/// Adds a message to the link, kept sorted by arrival time (stable), so
+/// that a reordered message does not block the ones that overtake it.
+fn enqueue(link: &mut Link, f: InFlight) {
+    let pos = link
+        .in_flight
+        .iter()
+        .rposition(|x| x.at <= f.at)
+        .map_or(0, |i| i + 1);
+    link.in_flight.insert(pos, f);
 }
 
 impl Side {

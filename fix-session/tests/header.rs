@@ -158,12 +158,17 @@ fn case_2f_possdup_with_orig_sending_time_after_sending_time() {
         .poss_dup(utc.add_nanos(5_000_000_000))
         .set(11, "A");
     let out = d.receive(msg);
-    let reject = only(&out, b"3");
-    assert_header(&reject, "ACC", "INI", 2);
+    let msgs = out.messages();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    let reject = &msgs[0];
+    assert_eq!(reject.msg_type(), b"3");
+    assert_header(reject, "ACC", "INI", 2);
     assert_eq!(reject.num(tag::REF_SEQ_NUM), Some(2));
     assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(10));
     assert_eq!(reject.num(tag::REF_TAG_ID), Some(122));
     assert_eq!(reject.text(tag::REF_MSG_TYPE).as_deref(), Some("D"));
+    // Then Logout, as QuickFIX does (the optional part of 2f).
+    assert_eq!(msgs[1].msg_type(), b"5");
     assert!(out.app_messages().is_empty());
     assert!(out.events.iter().any(|e| matches!(
         e,
@@ -174,6 +179,32 @@ fn case_2f_possdup_with_orig_sending_time_after_sending_time() {
         }
     )));
     assert_eq!(d.session.next_target_seq_num(), 3);
+    assert_eq!(d.session.state(), SessionState::WaitForConfirmLogout);
+}
+
+#[test]
+fn case_2f_possdup_below_next_num_in_with_orig_sending_time_after_sending_time() {
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    let msg = d.peer.msg(b"D", utc).set(11, "A");
+    d.receive(msg);
+    // A duplicate of 2, whose OrigSendingTime is checked before it is
+    // found to be a duplicate.
+    let dup = d
+        .peer
+        .msg_with_seq(b"D", 2, utc)
+        .poss_dup(utc.add_nanos(5_000_000_000))
+        .set(11, "A");
+    let out = d.receive(dup);
+    let msgs = out.messages();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert_eq!(msgs[0].msg_type(), b"3");
+    assert_eq!(msgs[0].num(tag::REF_SEQ_NUM), Some(2));
+    assert_eq!(msgs[0].num(tag::SESSION_REJECT_REASON), Some(10));
+    assert_eq!(msgs[1].msg_type(), b"5");
+    assert!(out.app_messages().is_empty());
+    assert_eq!(d.session.next_target_seq_num(), 3);
+    assert_eq!(d.session.state(), SessionState::WaitForConfirmLogout);
 }
 
 #[test]
@@ -192,6 +223,50 @@ fn case_2g_possdup_without_orig_sending_time() {
     assert_eq!(reject.num(tag::REF_TAG_ID), Some(122));
     assert!(out.app_messages().is_empty());
     assert_eq!(d.session.next_target_seq_num(), 3);
+}
+
+#[test]
+fn case_2g_possdup_below_next_num_in_without_orig_sending_time() {
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    let msg = d.peer.msg(b"D", utc).set(11, "A");
+    d.receive(msg);
+    let dup = d
+        .peer
+        .msg_with_seq(b"D", 2, utc)
+        .set(tag::POSS_DUP_FLAG, "Y")
+        .set(11, "A");
+    let out = d.receive(dup);
+    let reject = only(&out, b"3");
+    assert_header(&reject, "ACC", "INI", 2);
+    assert_eq!(reject.num(tag::REF_SEQ_NUM), Some(2));
+    assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(1));
+    assert_eq!(reject.num(tag::REF_TAG_ID), Some(122));
+    assert!(out.app_messages().is_empty());
+    // A duplicate does not count again; the session carries on.
+    assert_eq!(d.session.next_target_seq_num(), 3);
+    assert_eq!(d.session.state(), SessionState::Established);
+    let msg = d.peer.msg(b"D", utc).set(11, "B");
+    assert_eq!(d.receive(msg).app_messages().len(), 1);
+}
+
+#[test]
+fn case_2g_possdup_resend_request_below_next_num_in_without_orig_sending_time() {
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    let msg = d.peer.msg(b"0", utc);
+    d.receive(msg);
+    let dup = d
+        .peer
+        .msg_with_seq(b"2", 2, utc)
+        .set(tag::POSS_DUP_FLAG, "Y")
+        .set(tag::BEGIN_SEQ_NO, "1")
+        .set(tag::END_SEQ_NO, "0");
+    let out = d.receive(dup);
+    let reject = only(&out, b"3");
+    assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(1));
+    assert_eq!(reject.num(tag::REF_TAG_ID), Some(122));
+    assert_eq!(d.session.state(), SessionState::Established);
 }
 
 #[test]
@@ -269,6 +344,41 @@ fn case_2k_wrong_target_comp_id() {
     let reject = &out.messages()[0];
     assert_eq!(reject.num(tag::REF_TAG_ID), Some(56));
     assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(9));
+}
+
+#[test]
+fn case_2k_missing_comp_ids_are_rejected_and_the_session_continues() {
+    for (t, reason) in [
+        (tag::TARGET_COMP_ID, 1),
+        (tag::SENDER_COMP_ID, 1),
+        (tag::TARGET_COMP_ID, 4),
+        (tag::SENDER_COMP_ID, 4),
+    ] {
+        let mut d = established(acceptor());
+        let utc = d.clock.utc();
+        let msg = d.peer.msg(b"D", utc).set(11, "A");
+        let msg = if reason == 1 {
+            msg.remove(t)
+        } else {
+            msg.set(t, "")
+        };
+        let out = d.receive(msg);
+        let reject = only(&out, b"3");
+        assert_eq!(reject.num(tag::REF_SEQ_NUM), Some(2), "{reject:?}");
+        assert_eq!(reject.num(tag::REF_TAG_ID), Some(t as u64), "{reject:?}");
+        assert_eq!(
+            reject.num(tag::SESSION_REJECT_REASON),
+            Some(reason),
+            "{reject:?}"
+        );
+        assert_eq!(reject.text(tag::REF_MSG_TYPE).as_deref(), Some("D"));
+        assert!(out.app_messages().is_empty());
+        assert!(out.errors().is_empty(), "{:?}", out.errors());
+        assert_eq!(d.session.next_target_seq_num(), 3);
+        assert_eq!(d.session.state(), SessionState::Established);
+        let msg = d.peer.msg(b"D", utc).set(11, "B");
+        assert_eq!(d.receive(msg).app_messages().len(), 1);
+    }
 }
 
 #[test]
@@ -374,7 +484,8 @@ fn case_2q_invalid_msg_type() {
     let reject = only(&out, b"3");
     assert_eq!(reject.num(tag::REF_SEQ_NUM), Some(2));
     assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(11));
-    assert_eq!(reject.num(tag::REF_TAG_ID), Some(35));
+    // As QuickFIX: RefMsgType(372) names the type, no RefTagID(371).
+    assert_eq!(reject.num(tag::REF_TAG_ID), None);
     assert_eq!(reject.text(tag::REF_MSG_TYPE).as_deref(), Some("ZZ"));
     assert!(out.app_messages().is_empty());
     assert_eq!(d.session.next_target_seq_num(), 3);

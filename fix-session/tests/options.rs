@@ -249,16 +249,95 @@ fn reset_on_logon_sends_reset_seq_num_flag() {
     assert_eq!(logon.text(tag::RESET_SEQ_NUM_FLAG).as_deref(), Some("Y"));
 }
 
-#[test]
-fn acceptor_reset_on_logon_tells_the_peer() {
+/// An acceptor with ResetOnLogon that has exchanged messages, then lost
+/// the link and accepted a new one.
+fn reset_on_logon_acceptor_reconnected() -> fixrs_session::testing::Driver {
     let mut config = acceptor();
     config.reset_on_logon = true;
+    let mut d = established(config);
+    d.send(&order(1));
+    let utc = d.clock.utc();
+    let m = d.peer.msg(b"D", utc).set(11, "in");
+    d.receive(m);
+    d.link_down();
+    d.link_up();
+    d
+}
+
+#[test]
+fn case_1s_a_reset_on_logon_resets_locally_and_answers_without_the_flag() {
+    let mut d = reset_on_logon_acceptor_reconnected();
+    assert_eq!(d.session.next_sender_seq_num(), 3);
+    d.peer.next_seq = 1;
+    let logon = d.peer.logon(30, d.clock.utc());
+    let out = d.receive(logon);
+    let reply = only(&out, b"A");
+    // Both numbers were reset; the peer did not ask for a reset, so the
+    // reply does not ask for one either.
+    assert_eq!(reply.seq(), 1);
+    assert!(!reply.has(tag::RESET_SEQ_NUM_FLAG), "{reply:?}");
+    assert_eq!(d.session.next_target_seq_num(), 2);
+    assert_eq!(d.session.next_sender_seq_num(), 2);
+    assert_eq!(d.session.state(), SessionState::Established);
+}
+
+#[test]
+fn case_1s_a_reset_on_logon_logon_seqnum_too_high_sends_resend_request() {
+    let mut d = reset_on_logon_acceptor_reconnected();
+    d.peer.next_seq = 5;
+    let logon = d.peer.logon(30, d.clock.utc());
+    let out = d.receive(logon);
+    let msgs = out.messages();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert_eq!(msgs[0].msg_type(), b"A");
+    assert_eq!(msgs[0].seq(), 1);
+    assert!(!msgs[0].has(tag::RESET_SEQ_NUM_FLAG), "{:?}", msgs[0]);
+    // The Logon's MsgSeqNum is checked against the reset number, 1.
+    assert_eq!(msgs[1].msg_type(), b"2");
+    assert_eq!(msgs[1].seq(), 2);
+    assert_eq!(msgs[1].num(tag::BEGIN_SEQ_NO), Some(1));
+    assert_eq!(msgs[1].num(tag::END_SEQ_NO), Some(0));
+    assert_eq!(d.session.next_target_seq_num(), 1);
+    assert_eq!(d.session.state(), SessionState::Established);
+    // The resends fill the gap; the Logon then counts.
+    let utc = d.clock.utc();
+    for seq in 1..5 {
+        let m = d.peer.msg_with_seq(b"0", seq, utc).poss_dup(utc);
+        d.receive(m);
+    }
+    assert_eq!(d.session.next_target_seq_num(), 6);
+}
+
+#[test]
+fn case_1s_a_reset_on_logon_ignores_the_peers_next_expected_from_before_the_reset() {
+    let mut config = acceptor();
+    config.reset_on_logon = true;
+    config.send_next_expected_msg_seq_num = true;
     let mut d = established(config);
     d.send(&order(1));
     d.link_down();
     d.link_up();
     d.peer.next_seq = 1;
-    let logon = d.peer.logon(30, d.clock.utc());
+    // The peer expects our 3, which the reset made 1.
+    let logon = d
+        .peer
+        .logon(30, d.clock.utc())
+        .set(tag::NEXT_EXPECTED_MSG_SEQ_NUM, "3");
+    let out = d.receive(logon);
+    let reply = only(&out, b"A");
+    assert_eq!(reply.seq(), 1);
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert_eq!(d.session.state(), SessionState::Established);
+}
+
+#[test]
+fn case_1s_a_reset_on_logon_answers_a_requested_reset_with_the_flag() {
+    let mut d = reset_on_logon_acceptor_reconnected();
+    d.peer.next_seq = 1;
+    let logon = d
+        .peer
+        .logon(30, d.clock.utc())
+        .set(tag::RESET_SEQ_NUM_FLAG, "Y");
     let reply = only(&d.receive(logon), b"A");
     assert_eq!(reply.seq(), 1);
     assert_eq!(reply.text(tag::RESET_SEQ_NUM_FLAG).as_deref(), Some("Y"));
@@ -399,6 +478,71 @@ fn schedule_new_store_from_an_earlier_period_is_reset_on_creation() {
     config.schedule = Some(daily((9, 0), (17, 0)));
     let d = Driver::with_store(config, SharedStore::new(store), clock);
     assert_eq!(d.session.next_sender_seq_num(), 1);
+}
+
+#[test]
+fn logon_window_ends_the_logon_without_resetting_sequence_numbers() {
+    // The clock starts at 10:00 UTC: within the period (09:00-17:00) and
+    // the logon window (09:30-10:01, LogonTime/LogoutTime).
+    let mut config = initiator();
+    config.schedule = Some(daily((9, 0), (17, 0)));
+    config.logon_window = Some(daily((9, 30), (10, 1)));
+    let mut d = established(config);
+    d.send(&order(1));
+    let out = d.advance(Duration::from_secs(60));
+    let logout = out.of_type(b"5");
+    assert_eq!(logout.len(), 1, "{:?}", out.messages());
+    assert_eq!(
+        logout[0].text(tag::TEXT).as_deref(),
+        Some("Logon window ended")
+    );
+    let utc = d.clock.utc();
+    let reply = d.peer.msg(b"5", utc);
+    assert!(d.receive(reply).closed());
+    assert_eq!(d.session.state(), SessionState::Reconnect);
+    // Still the same period until 09:00: no reset, no logon.
+    let next = d.session.next_sender_seq_num();
+    assert!(next > 2);
+    let out = d.advance(Duration::from_secs(22 * 3600 + 58 * 60));
+    assert!(!out.has(&Recorded::OpenLink), "{out:?}");
+    assert_eq!(d.session.next_sender_seq_num(), next);
+    // The next logon is at 09:30.
+    let out = d.advance(Duration::from_secs(30 * 60));
+    assert!(!out.has(&Recorded::OpenLink), "{out:?}");
+    let out = d.advance(Duration::from_secs(60));
+    assert!(out.has(&Recorded::OpenLink));
+    // 09:30 the next day is a new period (09:00): a fresh sequence.
+    let logon = only(&d.link_up(), b"A");
+    assert_eq!(logon.seq(), 1);
+}
+
+#[test]
+fn logon_window_without_a_schedule_keeps_the_sequence() {
+    let mut config = acceptor();
+    config.logon_window = Some(daily((8, 0), (8, 1)));
+    let mut d = Driver::new(config);
+    d.connect();
+    d.link_up();
+    // 10:00: outside the window, the Logon is refused.
+    let logon = d.peer.logon(30, d.clock.utc());
+    let out = d.receive(logon);
+    assert!(out.bytes.is_empty());
+    assert!(out.closed());
+    // 08:00 the next day: accepted.
+    d.advance(Duration::from_secs(22 * 3600));
+    d.connect();
+    d.link_up();
+    d.peer.next_seq = 1;
+    let logon = d.peer.logon(30, d.clock.utc());
+    let out = d.receive(logon);
+    assert_eq!(only(&out, b"A").seq(), 1);
+    assert_eq!(d.session.state(), SessionState::Established);
+    // 08:01: the window ends; logged out, and without a schedule the
+    // sequence numbers stay.
+    let out = d.advance(Duration::from_secs(60));
+    let logout = out.of_type(b"5");
+    assert_eq!(logout.len(), 1, "{:?}", out.messages());
+    assert_eq!(d.session.next_target_seq_num(), 2);
 }
 
 #[test]

@@ -5,8 +5,15 @@
 //! of operations: application messages put on either side, link cuts,
 //! restarts of one side keeping its store, sequence resets, graceful
 //! logouts and reconnects, clock jumps and runs of virtual time (which is
-//! when Heartbeats and TestRequests flow). Every scenario ends with a
-//! checkpoint; the generator also places checkpoints in the middle.
+//! when Heartbeats and TestRequests flow), and messages a counterparty may
+//! send that the sessions never write themselves, put on the link as if
+//! one side had written them: SequenceReset-Reset (no GapFillFlag, or
+//! 123=N) with MsgSeqNum 0, 1, far ahead or none, and NewSeqNo the
+//! sender's next MsgSeqNum, the receiver's expected one or one below; and
+//! PossDupFlag=Y duplicates whose OrigSendingTime is earlier than
+//! SendingTime, later (Reject, Logout) or missing (Reject). Every scenario
+//! ends with a checkpoint; the generator also places checkpoints in the
+//! middle.
 //!
 //! # Invariants
 //!
@@ -55,6 +62,9 @@
 //!    the session. Should they stay stuck, the empty-queue check catches
 //!    it.) Messages not yet written are not given up by a reset. A store
 //!    reset with no reset asked for since the last checkpoint is a failure.
+//! 4. a SequenceReset-Reset from its side to the other, raising the
+//!    other's expected MsgSeqNum, was injected after the message was
+//!    written and before it was delivered: the receiver skips it.
 //!
 //! A given-up message may still arrive, at most once and in order.
 //!
@@ -68,7 +78,8 @@
 //!   which TCP never does; resends repair that. A Logon is never resent
 //!   (it is gap-filled), so a sequence reset it carries would be lost for
 //!   good: a Logon is lost only with the link (the fault becomes a cut),
-//!   is never reordered, and never overtakes an earlier reordered message.
+//!   is never reordered, never overtakes an earlier reordered message, and
+//!   is never overtaken by a later one.
 //! - A side that restarts before the reply to its Logon(141=Y) forgets
 //!   that its reset is unconfirmed (the store keeps no such flag), and the
 //!   two sides may then disagree on numbers for good. So a restart of a
@@ -81,7 +92,9 @@
 
 use fixrs_proto::tag;
 use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder};
-use fixrs_session::testing::{Fault, FaultInjector, Pair, Recorded, Rng, Sent, SideId};
+use fixrs_session::testing::{
+    Counterparty, Fault, FaultInjector, Pair, PeerMessage, Recorded, Rng, Sent, SideId,
+};
 use fixrs_session::{SeqNum, SessionConfig, SessionState, Store};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
@@ -192,8 +205,46 @@ enum Op {
     Connect,
     /// A side discards its late-delivery queue.
     Discard(SideId),
+    /// The counterparty of a side sends it a SequenceReset-Reset (no
+    /// GapFillFlag, or 123=N) with any MsgSeqNum (11a-11c).
+    SequenceReset(SideId, ResetTo, OddSeq, bool),
+    /// The counterparty of a side resends it a message it already
+    /// processed, PossDupFlag=Y, with this OrigSendingTime (2e-2g).
+    PossDupResend(SideId, OrigSendingTime),
     /// Heal the link and check the invariants.
     Checkpoint,
+}
+
+/// NewSeqNo(36) of an injected SequenceReset-Reset.
+#[derive(Debug, Clone, Copy)]
+enum ResetTo {
+    /// The next MsgSeqNum its sender will use: moves the receiver past
+    /// whatever it still misses (11a), or changes nothing (11b).
+    SendersNext,
+    /// The MsgSeqNum the receiver expects (11b).
+    Expected,
+    /// One below that: rejected (11c).
+    BelowExpected,
+}
+
+/// MsgSeqNum(34) of an injected SequenceReset-Reset, which must not matter.
+#[derive(Debug, Clone, Copy)]
+enum OddSeq {
+    Zero,
+    One,
+    FarAhead,
+    Missing,
+}
+
+/// OrigSendingTime(122) of an injected PossDupFlag=Y duplicate.
+#[derive(Debug, Clone, Copy)]
+enum OrigSendingTime {
+    /// Before SendingTime: the duplicate is ignored (2e).
+    Earlier,
+    /// After SendingTime: Reject 373=10, then Logout (2f).
+    Later,
+    /// None: Reject 373=1 (2g).
+    Missing,
 }
 
 fn side() -> impl Strategy<Value = SideId> {
@@ -213,7 +264,35 @@ fn op() -> impl Strategy<Value = Op> {
         4 => side().prop_map(Op::Logout),
         4 => Just(Op::Connect),
         2 => side().prop_map(Op::Discard),
+        3 => (side(), reset_to(), odd_seq(), any::<bool>())
+            .prop_map(|(s, to, seq, flag_n)| Op::SequenceReset(s, to, seq, flag_n)),
+        3 => (side(), orig_sending_time()).prop_map(|(s, t)| Op::PossDupResend(s, t)),
         4 => Just(Op::Checkpoint),
+    ]
+}
+
+fn reset_to() -> impl Strategy<Value = ResetTo> {
+    prop_oneof![
+        Just(ResetTo::SendersNext),
+        Just(ResetTo::Expected),
+        Just(ResetTo::BelowExpected)
+    ]
+}
+
+fn odd_seq() -> impl Strategy<Value = OddSeq> {
+    prop_oneof![
+        Just(OddSeq::Zero),
+        Just(OddSeq::One),
+        Just(OddSeq::FarAhead),
+        Just(OddSeq::Missing)
+    ]
+}
+
+fn orig_sending_time() -> impl Strategy<Value = OrigSendingTime> {
+    prop_oneof![
+        Just(OrigSendingTime::Earlier),
+        Just(OrigSendingTime::Later),
+        Just(OrigSendingTime::Missing)
     ]
 }
 
@@ -298,11 +377,18 @@ struct Wire {
     profile: FaultProfile,
     /// When the last reordered message of each side arrives.
     reordered_until: [Duration; 2],
+    /// When the last message of each side that keeps the link's order
+    /// arrives (as the `Pair` computes it: no earlier than what went
+    /// before).
+    ordered_until: [Duration; 2],
+    /// When the last Logon of each side arrives.
+    logon_until: [Duration; 2],
 }
 
 impl FaultInjector for Wire {
     fn on_message(&mut self, from: SideId, msg: &[u8], at: Duration) -> Fault {
-        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        let log_handle = self.log.clone();
+        let mut log = log_handle.lock().unwrap_or_else(|p| p.into_inner());
         let mut logon = false;
         if let Some(m) = Sent::parse(msg) {
             logon = m.msg_type() == b"A";
@@ -318,12 +404,31 @@ impl FaultInjector for Wire {
             });
         }
         let i = idx(from);
+        let fault = self.fault(from, logon, at, log.faults_on);
+        // Track arrivals as the pair computes them.
+        let in_order = self.ordered_until[i].max(at + LATENCY);
+        match fault {
+            Fault::Deliver => self.ordered_until[i] = in_order,
+            Fault::Delay(d) => self.ordered_until[i] = in_order + d,
+            _ => {}
+        }
+        if logon && matches!(fault, Fault::Deliver | Fault::Delay(_)) {
+            self.logon_until[i] = self.ordered_until[i];
+        }
+        fault
+    }
+}
+
+impl Wire {
+    /// The fate of a message `from` writes at `at` (a Logon when `logon`).
+    fn fault(&mut self, from: SideId, logon: bool, at: Duration, faults_on: bool) -> Fault {
+        let i = idx(from);
         if logon && at < self.reordered_until[i] {
             // TCP never reorders: only messages of one numbering may
             // overtake each other, never a Logon (which may reset it).
             return Fault::Delay(self.reordered_until[i] - at);
         }
-        if !log.faults_on {
+        if !faults_on {
             return Fault::Deliver;
         }
         let p = &self.profile;
@@ -350,6 +455,8 @@ impl FaultInjector for Wire {
             // message means a broken link, so a Logon is lost that way.
             Fault::Drop | Fault::Corrupt if logon => Fault::CutLink,
             Fault::Reorder(d) if logon => Fault::Delay(d),
+            // Nor does a message overtake the Logon before it.
+            Fault::Reorder(d) if at + LATENCY + d < self.logon_until[i] => Fault::Delay(d),
             Fault::Reorder(d) => {
                 let arrives = at + LATENCY + d;
                 self.reordered_until[i] = self.reordered_until[i].max(arrives);
@@ -385,6 +492,8 @@ enum GivenUp {
     UndeliveredThenRestarted,
     RestartedWhileQueued,
     SequenceReset,
+    /// Its sender's counterparty sent a SequenceReset-Reset past it.
+    SkippedByReset,
 }
 
 #[derive(Debug)]
@@ -506,6 +615,8 @@ impl Runner {
             log: log.clone(),
             rng: Rng::new(params.faults.seed),
             reordered_until: [Duration::ZERO; 2],
+            ordered_until: [Duration::ZERO; 2],
+            logon_until: [Duration::ZERO; 2],
             profile: params.faults.clone(),
         }));
         pair.connect();
@@ -941,8 +1052,117 @@ impl Runner {
             }
             Op::Connect => self.connect_both(),
             Op::Discard(side) => self.with_session(*side, |s, _, _| s.discard_queued()),
+            Op::SequenceReset(to, new_seq_no, seq, flag_n) => {
+                self.inject_sequence_reset(*to, *new_seq_no, *seq, *flag_n)
+            }
+            Op::PossDupResend(to, orig) => self.inject_poss_dup(*to, *orig),
             Op::Checkpoint => self.checkpoint(),
         }
+    }
+
+    /// A message from the counterparty of `to`, as its session would
+    /// write it, with SendingTime now.
+    fn peer_message(&self, to: SideId, msg_type: &[u8]) -> PeerMessage {
+        Counterparty::for_session(&self.pair.side(to).config)
+            .msg_with_seq(msg_type, 1, self.pair.clock.utc())
+            .remove(tag::MSG_SEQ_NUM)
+    }
+
+    /// Sends `to` a SequenceReset-Reset from its counterparty, as if that
+    /// session had written it (sessions never write one themselves).
+    fn inject_sequence_reset(
+        &mut self,
+        to: SideId,
+        new_seq_no: ResetTo,
+        seq: OddSeq,
+        flag_n: bool,
+    ) -> Check {
+        // A counterparty numbers from its own state: not from before a
+        // sequence reset still on its way.
+        if !self.established() || self.reset_pending {
+            return self.observe();
+        }
+        let from = to.other();
+        let senders_next = self.seqs(from).0;
+        let expected = self.seqs(to).1;
+        let new_seq_no = match new_seq_no {
+            // Its sender's session did not send it and keeps its queued
+            // numbered messages for a ResendRequest the reset makes needless:
+            // they would wait for ever.
+            ResetTo::SendersNext if self.pair.side(from).session.queued_len() > 0 => expected,
+            ResetTo::SendersNext => senders_next,
+            ResetTo::Expected => expected,
+            ResetTo::BelowExpected => expected.saturating_sub(1).max(1),
+        };
+        if new_seq_no > expected {
+            // What `to` still misses of its counterparty's messages will be
+            // skipped: those written and not delivered are given up.
+            let f = idx(from);
+            for (n, put) in self.puts[f].iter_mut().enumerate() {
+                if put.given_up.is_none()
+                    && self.written[f].contains(&n)
+                    && !self.delivered[f].contains(&n)
+                {
+                    put.given_up = Some(GivenUp::SkippedByReset);
+                }
+            }
+        }
+        let mut msg = self
+            .peer_message(to, b"4")
+            .set(tag::NEW_SEQ_NO, new_seq_no.to_string());
+        if flag_n {
+            msg = msg.set(tag::GAP_FILL_FLAG, "N");
+        }
+        let seq = match seq {
+            OddSeq::Zero => Some(0),
+            OddSeq::One => Some(1),
+            OddSeq::FarAhead => Some(senders_next + 100),
+            OddSeq::Missing => None,
+        };
+        if let Some(seq) = seq {
+            msg = msg.set(tag::MSG_SEQ_NUM, seq.to_string());
+        }
+        self.pair.inject(from, &msg.encode());
+        self.observe()
+    }
+
+    /// Resends `to` the last message it processed from its counterparty,
+    /// PossDupFlag=Y, with an OrigSendingTime earlier than SendingTime,
+    /// later, or missing: ignored, or rejected before it is found to be a
+    /// duplicate, never delivered again.
+    fn inject_poss_dup(&mut self, to: SideId, orig: OrigSendingTime) -> Check {
+        let expected = self.seqs(to).1;
+        if !self.established() || self.reset_pending || expected < 2 {
+            return self.observe();
+        }
+        let from = to.other();
+        // The last message delivered from `from`, if any: delivering it
+        // again would break the once-only check.
+        let f = idx(from);
+        let utc = self.pair.clock.utc();
+        let mut msg = match self.last_delivered[f] {
+            Some(n) => {
+                let id = self.puts[f][n].id.clone();
+                self.peer_message(to, b"D")
+                    .set(tag::CL_ORD_ID, id)
+                    .set(55, "EUR/USD")
+                    .set(54, "1")
+            }
+            None => self.peer_message(to, b"0"),
+        }
+        .set(tag::MSG_SEQ_NUM, (expected - 1).to_string())
+        .set(tag::POSS_DUP_FLAG, "Y");
+        match orig {
+            OrigSendingTime::Earlier => {
+                msg = msg.set_time(tag::ORIG_SENDING_TIME, utc.add_nanos(-1_000_000_000))
+            }
+            OrigSendingTime::Later => {
+                msg = msg.set_time(tag::ORIG_SENDING_TIME, utc.add_nanos(2_000_000_000))
+            }
+            OrigSendingTime::Missing => {}
+        }
+        self.pair.inject(from, &msg.encode());
+        self.observe()
     }
 
     fn connect_both(&mut self) -> Check {
@@ -1073,6 +1293,11 @@ impl Runner {
 
 /// Replays a scenario: the operations, then a final checkpoint.
 fn run_scenario(params: Params, ops: &[Op]) -> Check {
+    run_scenario_keeping(params, ops).map(|_| ())
+}
+
+/// As [`run_scenario`], returning the pair.
+fn run_scenario_keeping(params: Params, ops: &[Op]) -> Result<Pair, String> {
     let mut runner = Runner::new(params);
     runner.observe()?;
     for (n, op) in ops.iter().enumerate() {
@@ -1082,7 +1307,8 @@ fn run_scenario(params: Params, ops: &[Op]) -> Check {
     }
     runner
         .checkpoint()
-        .map_err(|e| format!("final checkpoint: {e}"))
+        .map_err(|e| format!("final checkpoint: {e}"))?;
+    Ok(runner.pair)
 }
 
 // ---------------------------------------------------------------- tests --
@@ -1164,6 +1390,74 @@ fn scenario_with_every_operation_and_no_faults() {
     replay(Params::plain(), &ops);
 }
 
+/// SequenceResets without GapFillFlag and PossDupFlag=Y duplicates with odd
+/// OrigSendingTimes, from either side, keep every invariant, and each gets
+/// the answer FIX asks for.
+#[test]
+fn scenario_with_injected_resets_and_poss_dup_resends() {
+    use Op::*;
+    let ops = [
+        Put(SideId::Initiator, 3),
+        Put(SideId::Acceptor, 3),
+        Run(Duration::from_secs(1)),
+        SequenceReset(SideId::Acceptor, ResetTo::Expected, OddSeq::Zero, false),
+        SequenceReset(
+            SideId::Initiator,
+            ResetTo::BelowExpected,
+            OddSeq::FarAhead,
+            true,
+        ),
+        SequenceReset(
+            SideId::Acceptor,
+            ResetTo::SendersNext,
+            OddSeq::Missing,
+            false,
+        ),
+        Run(Duration::from_secs(1)),
+        PossDupResend(SideId::Acceptor, OrigSendingTime::Earlier),
+        PossDupResend(SideId::Initiator, OrigSendingTime::Missing),
+        Run(Duration::from_secs(1)),
+        Put(SideId::Initiator, 2),
+        PossDupResend(SideId::Acceptor, OrigSendingTime::Later),
+        Put(SideId::Acceptor, 2),
+        Run(Duration::from_secs(5)),
+    ];
+    let pair = match run_scenario_keeping(Params::plain(), &ops) {
+        Ok(pair) => pair,
+        Err(e) => panic!("{e}"),
+    };
+    let acceptor = pair.side(SideId::Acceptor);
+    let initiator = pair.side(SideId::Initiator);
+    let warnings = |side: &fixrs_session::testing::Side| {
+        side.events
+            .iter()
+            .filter(|(_, e)| matches!(e, Recorded::Warning(_)))
+            .count()
+    };
+    // Expected and SendersNext (nothing missing): accepted with a warning.
+    assert_eq!(warnings(acceptor), 2);
+    let reasons = |side: &fixrs_session::testing::Side| -> Vec<_> {
+        side.events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Recorded::Rejected { reason, .. } => *reason,
+                _ => None,
+            })
+            .collect()
+    };
+    use fixrs_proto::SessionRejectReason as R;
+    assert_eq!(
+        reasons(initiator),
+        [R::ValueIsIncorrect, R::RequiredTagMissing]
+    );
+    assert_eq!(reasons(acceptor), [R::SendingTimeAccuracyProblem]);
+    // The last one logged the acceptor out; the checkpoint logged it on again.
+    assert!(acceptor
+        .events
+        .iter()
+        .any(|(_, e)| matches!(e, Recorded::LoggedOut(_))));
+}
+
 /// Asking for a sequence reset a second time before the peer answered the
 /// first one used to make each side take the other's Logon(141=Y) reply
 /// for a new reset request and answer it, for ever.
@@ -1234,13 +1528,14 @@ fn acceptor_reset_reply_lost_is_reset_again_at_the_next_logon() {
     replay(Params::plain(), &ops);
 }
 
-/// With ResetOnLogon the acceptor counted the initiator's Logon under its
-/// own MsgSeqNum while the initiator, told to reset, counted it as 1: the
-/// acceptor later took the initiator's message of that number for one
-/// already received and logged out with "MsgSeqNum too low".
+/// ResetOnLogon on both sides, as QuickFIX users set it up: the
+/// initiator's Logon asks for the reset (ResetSeqNumFlag=Y), the acceptor
+/// resets on it and says so in its reply; each connection starts again at
+/// 1 and everything put after logon arrives once.
 #[test]
-fn acceptor_resetting_on_logon_counts_the_initiators_logon_as_one() {
-    let initiator = SessionConfig::initiator(FixVersion::Fix44, "INI", "ACC");
+fn reset_on_logon_on_both_sides_starts_each_connection_at_one() {
+    let mut initiator = SessionConfig::initiator(FixVersion::Fix44, "INI", "ACC");
+    initiator.reset_on_logon = true;
     let mut acceptor = SessionConfig::acceptor(FixVersion::Fix44, "ACC", "INI");
     acceptor.reset_on_logon = true;
     let mut pair = Pair::new(initiator, acceptor);
@@ -1254,6 +1549,14 @@ fn acceptor_resetting_on_logon_counts_the_initiators_logon_as_one() {
     pair.run_until(Duration::from_secs(60), |p| {
         p.initiator().session.state() == SessionState::Established
     });
+    for side in SIDES {
+        let s = &pair.side(side).session;
+        assert_eq!(
+            (s.next_sender_seq_num(), s.next_target_seq_num()),
+            (2, 2),
+            "{side:?}"
+        );
+    }
     for i in 3..6 {
         pair.send(SideId::Initiator, &order(&format!("I-{i}")))
             .unwrap();
@@ -1274,4 +1577,36 @@ fn acceptor_resetting_on_logon_counts_the_initiators_logon_as_one() {
         );
         assert_eq!(pair.side(side).session.state(), SessionState::Established);
     }
+}
+
+/// The link delayed a Logon(141=Y) and reordered the order put right after
+/// it, which then arrived first, numbered after the reset: the receiver
+/// delivered it, took the Logon's reset, and got it again when resent.
+/// TCP never lets a message overtake the one before it, so the link no
+/// longer lets anything overtake a Logon.
+#[test]
+fn a_message_put_after_a_reset_logon_never_overtakes_it() {
+    use Op::*;
+    let mut params = Params::plain();
+    params.version = FixVersion::Fix42;
+    params.heart_bt_int = 5;
+    params.reconnect_interval = Duration::from_secs(1);
+    params.faults = FaultProfile {
+        seed: 12000528400880303166,
+        drop: 0.041927073595804415,
+        corrupt: 0.04244728091929614,
+        delay: 0.04596070731364186,
+        reorder: 0.020834855622931765,
+        max_delay: Duration::from_millis(541),
+    };
+    let ops = [
+        Run(Duration::from_millis(3)),
+        CutLink,
+        Put(SideId::Initiator, 2),
+        ResetAndLogon(SideId::Initiator),
+        Run(Duration::from_millis(1003)),
+        ResetAndLogon(SideId::Acceptor),
+        Put(SideId::Acceptor, 1),
+    ];
+    replay(params, &ops);
 }

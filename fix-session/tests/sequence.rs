@@ -308,13 +308,71 @@ fn case_11a_sequence_reset_raises_next_num_in_whatever_its_seqnum() {
 }
 
 #[test]
+fn case_11a_sequence_reset_with_msg_seq_num_zero_is_processed() {
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    let reset = d.peer.msg_with_seq(b"4", 0, utc).set(tag::NEW_SEQ_NO, "10");
+    let out = d.receive(reset);
+    assert!(out.bytes.is_empty(), "{:?}", out.messages());
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert_eq!(d.session.next_target_seq_num(), 10);
+    assert_eq!(d.session.state(), SessionState::Established);
+    // The next message is expected with the new number.
+    let msg = d.peer.msg_with_seq(b"D", 10, utc).set(11, "A");
+    assert_eq!(d.receive(msg).app_messages().len(), 1);
+}
+
+#[test]
+fn case_11a_sequence_reset_with_gap_fill_flag_n_is_a_reset() {
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    let reset = d
+        .peer
+        .msg_with_seq(b"4", 0, utc)
+        .set(tag::GAP_FILL_FLAG, "N")
+        .set(tag::NEW_SEQ_NO, "7");
+    let out = d.receive(reset);
+    assert!(out.bytes.is_empty(), "{:?}", out.messages());
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert_eq!(d.session.next_target_seq_num(), 7);
+}
+
+#[test]
+fn case_11a_sequence_reset_without_msg_seq_num_is_processed() {
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    let reset = d
+        .peer
+        .msg_with_seq(b"4", 2, utc)
+        .remove(tag::MSG_SEQ_NUM)
+        .set(tag::NEW_SEQ_NO, "5");
+    let out = d.receive(reset);
+    assert!(out.bytes.is_empty(), "{:?}", out.messages());
+    assert_eq!(d.session.next_target_seq_num(), 5);
+}
+
+#[test]
 fn case_11b_sequence_reset_to_next_num_in_is_accepted_with_a_warning() {
     let mut d = established(acceptor());
     let utc = d.clock.utc();
     let reset = d.peer.msg_with_seq(b"4", 2, utc).set(tag::NEW_SEQ_NO, "2");
     let out = d.receive(reset);
     assert!(out.bytes.is_empty());
-    assert!(out.errors().iter().any(|e| e.contains("already expected")));
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert!(
+        out.warnings()
+            .iter()
+            .any(|w| w.contains("already expected")),
+        "{:?}",
+        out.events
+    );
+    assert_eq!(d.session.next_target_seq_num(), 2);
+    // Whatever its MsgSeqNum.
+    let reset = d.peer.msg_with_seq(b"4", 0, utc).set(tag::NEW_SEQ_NO, "2");
+    let out = d.receive(reset);
+    assert!(out.bytes.is_empty());
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert_eq!(out.warnings().len(), 1, "{:?}", out.events);
     assert_eq!(d.session.next_target_seq_num(), 2);
 }
 
@@ -333,6 +391,26 @@ fn case_11c_sequence_reset_lowering_next_num_in_is_rejected() {
     assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(5));
     assert_eq!(reject.num(tag::REF_TAG_ID), Some(36));
     assert_eq!(d.session.next_target_seq_num(), 5);
+}
+
+#[test]
+fn case_11c_sequence_reset_with_msg_seq_num_zero_lowering_next_num_in_is_rejected() {
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    for _ in 0..3 {
+        let m = d.peer.msg(b"0", utc);
+        d.receive(m);
+    }
+    let reset = d.peer.msg_with_seq(b"4", 0, utc).set(tag::NEW_SEQ_NO, "3");
+    let out = d.receive(reset);
+    let reject = only(&out, b"3");
+    // RefSeqNum is the MsgSeqNum the SequenceReset carried.
+    assert_eq!(reject.num(tag::REF_SEQ_NUM), Some(0));
+    assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(5));
+    assert_eq!(reject.num(tag::REF_TAG_ID), Some(36));
+    assert_eq!(reject.text(tag::REF_MSG_TYPE).as_deref(), Some("4"));
+    assert_eq!(d.session.next_target_seq_num(), 5);
+    assert_eq!(d.session.state(), SessionState::Established);
 }
 
 #[test]

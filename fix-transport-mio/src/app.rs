@@ -10,7 +10,7 @@
 
 use crate::handle::SessionHandle;
 use fixrs_proto::message::FieldSpan;
-use fixrs_proto::{Message, MessageBuilder, SessionRejectReason, Tag};
+use fixrs_proto::{BusinessRejectReason, Message, MessageBuilder, SessionRejectReason, Tag};
 use fixrs_session::{SeqNum, SessionKey, SessionState, UndeliveredReason};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -34,16 +34,29 @@ pub struct LogonFields {
 #[error("logon refused: {0}")]
 pub struct RefuseLogon(pub String);
 
-/// A message the session rejected (it sent a Reject(3) or
-/// BusinessMessageReject(j), or dropped a garbled frame).
+/// A message the session rejected: it sent a Reject(3) or a
+/// BusinessMessageReject(j) for it. The message is not delivered to
+/// [`Application::on_message`]; it is here, with what the Reject said, so
+/// that nothing the counterparty sent goes unseen (a fill refused for an
+/// undefined tag is still a fill).
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Rejection<'a> {
     /// MsgSeqNum(34) of the rejected message, when known.
     pub ref_seq_num: Option<SeqNum>,
-    /// The SessionRejectReason(373) sent, if any.
+    /// The SessionRejectReason(373) sent, if a session-level Reject.
     pub reason: Option<SessionRejectReason>,
+    /// The RefTagID(371) sent, if any: the field at fault.
+    pub ref_tag_id: Option<Tag>,
+    /// The BusinessRejectReason(380) sent, if a BusinessMessageReject.
+    pub business_reason: Option<BusinessRejectReason>,
     /// Human-readable explanation (the Text(58) sent).
     pub text: &'a str,
+    /// The rejected message, when its fields could be split (not when a
+    /// value contained SOH).
+    pub message: Option<&'a Message<'a>>,
+    /// The rejected message's bytes, as received.
+    pub bytes: &'a [u8],
 }
 
 /// The callbacks of one session, called on the engine thread.
@@ -72,7 +85,10 @@ pub trait Application: Send + 'static {
         let _ = (session, from, to);
     }
 
-    /// The session rejected an incoming message.
+    /// The session rejected an incoming message (validation against the
+    /// data dictionary, a session-level problem, an unsupported MsgType):
+    /// the message and the Reject it caused. Called instead of
+    /// [`on_message`](Application::on_message) for that message.
     fn on_reject(&mut self, session: &SessionHandle, rejection: &Rejection<'_>) {
         let _ = (session, rejection);
     }
@@ -203,14 +219,22 @@ pub enum AppEventKind {
     Message(OwnedMessage),
     /// A session-level message arrived.
     AdminMessage(OwnedMessage),
-    /// The session rejected an incoming message.
+    /// The session rejected an incoming message (see [`Rejection`]).
     Rejected {
         /// MsgSeqNum(34) of the rejected message.
         ref_seq_num: Option<SeqNum>,
         /// SessionRejectReason(373), if any.
         reason: Option<SessionRejectReason>,
+        /// RefTagID(371), if any.
+        ref_tag_id: Option<Tag>,
+        /// BusinessRejectReason(380), if a BusinessMessageReject.
+        business_reason: Option<BusinessRejectReason>,
         /// Explanation.
         text: String,
+        /// The rejected message, when its fields could be split.
+        message: Option<OwnedMessage>,
+        /// The rejected message's bytes.
+        bytes: Vec<u8>,
     },
     /// A message put on the session will not be delivered.
     Undelivered {
@@ -309,7 +333,11 @@ impl Application for ChannelApplication {
             AppEventKind::Rejected {
                 ref_seq_num: rejection.ref_seq_num,
                 reason: rejection.reason,
+                ref_tag_id: rejection.ref_tag_id,
+                business_reason: rejection.business_reason,
                 text: rejection.text.to_string(),
+                message: rejection.message.map(OwnedMessage::from_message),
+                bytes: rejection.bytes.to_vec(),
             },
         );
     }

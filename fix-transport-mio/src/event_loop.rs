@@ -179,7 +179,6 @@ struct Entry {
     handle: SessionHandle,
     conn: Option<ConnRef>,
     target: Option<ConnectTarget>,
-    next_addr: usize,
     timer_queued: Option<Instant>,
     log: Option<FileLog>,
     /// Bytes at the start of the session's transmit buffer already logged.
@@ -189,6 +188,8 @@ struct Entry {
     records: Vec<u8>,
     records_pos: usize,
     accept_port: Option<u16>,
+    /// The only peer addresses an acceptor takes a Logon from (empty: any).
+    allowed_remote_addresses: Vec<std::net::IpAddr>,
     /// Socket options of this initiator's connections.
     socket: Option<crate::SocketOptions>,
     /// The acceptor's first Logon was already shown to `from_admin` while
@@ -451,9 +452,10 @@ impl EventLoop {
             Command::Listen {
                 addr,
                 factory,
+                reuse_address,
                 reply,
             } => {
-                let _ = reply.send(self.listen(addr, factory));
+                let _ = reply.send(self.listen(addr, factory, reuse_address));
             }
             Command::Connect {
                 session,
@@ -469,7 +471,6 @@ impl EventLoop {
                 }
                 if let Some(t) = target {
                     e.target = Some(t);
-                    e.next_addr = 0;
                 }
                 if e.session.config().role == Role::Initiator {
                     if e.target.is_none() {
@@ -563,6 +564,7 @@ impl EventLoop {
 
     fn create(&mut self, new: NewSession) -> Result<Arc<SessionShared>, EngineError> {
         let NewSession {
+            allowed_remote_addresses,
             session,
             app,
             log_dir,
@@ -607,13 +609,13 @@ impl EventLoop {
                 handle: SessionHandle::new(engine, shared, false),
                 conn: None,
                 target,
-                next_addr: 0,
                 timer_queued: None,
                 log,
                 logged_upto: 0,
                 records: Vec::new(),
                 records_pos: 0,
                 accept_port,
+                allowed_remote_addresses,
                 socket,
                 logon_already_checked: false,
                 peer_identity_pending: false,
@@ -635,9 +637,10 @@ impl EventLoop {
         &mut self,
         addr: SocketAddr,
         factory: Arc<dyn TransportFactory>,
+        reuse_address: bool,
     ) -> Result<SocketAddr, EngineError> {
         let listen_err = |source| EngineError::Listen { addr, source };
-        let mut socket = TcpListener::bind(addr).map_err(listen_err)?;
+        let mut socket = crate::transport::listen_on(addr, reuse_address).map_err(listen_err)?;
         let local = socket.local_addr().map_err(listen_err)?;
         let token = Token(LISTENER_BIT | self.listeners.len());
         self.poll
@@ -1018,11 +1021,11 @@ impl EventLoop {
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
             return Ok(());
         };
-        let Some(target) = &e.target else {
+        let Some(target) = &mut e.target else {
             return Err(EngineError::BadAddress("no counterparty configured".into()));
         };
-        let addr = target.addrs[e.next_addr % target.addrs.len()];
-        e.next_addr = e.next_addr.wrapping_add(1);
+        let (addr, source) = target.pick(now);
+        let reuse_address = target.reuse_address;
         let host = target.host.clone();
         let factory = target.factory.clone();
         apply_to_admin(e);
@@ -1030,7 +1033,7 @@ impl EventLoop {
         if let Some(log) = &mut e.log {
             let _ = log.event(self.utc, &format!("Connecting to {addr}"));
         }
-        let mut stream = TcpStream::connect(addr)?;
+        let mut stream = crate::transport::connect_from(addr, source, reuse_address)?;
         let (idx, gen) = self.conns.insert_with(|_, _| Conn {
             io: ConnIo::Detached,
             state: ConnState::Connecting {
@@ -1483,9 +1486,9 @@ impl EventLoop {
         };
         let port = *port;
         let buf = std::mem::take(buf);
-        let (peer, peer_identity) = match &conn.io {
-            ConnIo::Open(t) => (t.describe(), t.peer_identity()),
-            _ => (String::new(), None),
+        let (peer, peer_identity, peer_addr) = match &conn.io {
+            ConnIo::Open(t) => (t.describe(), t.peer_identity(), t.peer_addr().ok()),
+            _ => (String::new(), None, None),
         };
         let mut index = FieldIndex::new();
         let Ok(msg) = index.parse(&buf[..len]) else {
@@ -1541,6 +1544,19 @@ impl EventLoop {
             self.close_conn(c);
             return;
         };
+        if !e.allowed_remote_addresses.is_empty()
+            && !peer_addr.is_some_and(|a| e.allowed_remote_addresses.contains(&a.ip()))
+        {
+            let text = format!(
+                "Logon from {peer} refused: not in AllowedRemoteAddresses: connection closed"
+            );
+            log::info!("session {}: {text}", e.shared().key);
+            if let Some(log) = &mut e.log {
+                let _ = log.event(utc, &text);
+            }
+            self.close_conn(c);
+            return;
+        }
         if e.conn.is_some() {
             log::info!(
                 "{peer}: duplicate Logon for session {} which is already connected: connection closed",
@@ -1888,9 +1904,17 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
             Event::Rejected {
                 ref_seq_num,
                 reason,
+                ref_tag_id,
+                business_reason,
                 text,
+                message,
+                bytes,
+                ..
             } => {
                 if let Some(log) = log {
+                    // The rejected message is logged as received, like
+                    // every other.
+                    let _ = log.message(utc, bytes);
                     let _ = log.event(utc, &format!("Message rejected: {text}"));
                 }
                 app.on_reject(
@@ -1898,7 +1922,11 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
                     &Rejection {
                         ref_seq_num,
                         reason,
+                        ref_tag_id,
+                        business_reason,
                         text: &text,
+                        message: message.as_ref(),
+                        bytes,
                     },
                 );
             }
@@ -1920,6 +1948,12 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
                     let _ = log.event(utc, &err.to_string());
                 }
                 app.on_error(handle, &err);
+            }
+            Event::Warning(warning) => {
+                log::warn!("session {}: {warning}", handle.shared.key);
+                if let Some(log) = log {
+                    let _ = log.event(utc, &warning.to_string());
+                }
             }
             // Events added to the session layer later are only logged.
             other => log::debug!("session {}: {other:?}", handle.shared.key),

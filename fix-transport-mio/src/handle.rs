@@ -381,11 +381,7 @@ impl SessionHandle {
         self.command(Command::Connect {
             session: self.shared.sref,
             heart_bt_int: Some(heart_bt_int),
-            target: Some(crate::engine::ConnectTarget {
-                addrs,
-                host,
-                factory,
-            }),
+            target: Some(crate::engine::ConnectTarget::new(addrs, host, factory)),
         })
     }
 

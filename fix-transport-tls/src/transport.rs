@@ -185,13 +185,17 @@ pub fn create_from_settings(
 /// Creates every session of a settings file, TLS or not, with
 /// applications from `make_app`, and starts the initiators: the
 /// counterpart of `FixEngine::start_from_settings`. Every TLS
-/// configuration is built before any session is created, so a bad
-/// certificate file leaves the engine untouched.
+/// configuration and data dictionary is loaded before any session is
+/// created, so a bad certificate or dictionary file leaves the engine
+/// untouched. The file's warnings are logged.
 pub fn start_from_settings<A: Application>(
     engine: &FixEngine,
     settings: &Settings,
     mut make_app: impl FnMut(&SessionSettings) -> A,
 ) -> Result<Vec<SessionHandle>, SetupError> {
+    for warning in &settings.warnings {
+        log::warn!("settings: {warning}");
+    }
     let factories = settings
         .sessions
         .iter()
@@ -202,8 +206,21 @@ pub fn start_from_settings<A: Application>(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut handles = Vec::with_capacity(settings.sessions.len());
-    for (s, factory) in settings.sessions.iter().zip(factories) {
+    // Every dictionary too, before any session is created.
+    let sessions = settings
+        .sessions
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            let line = s.line;
+            engine
+                .load_dictionaries(&mut s)
+                .map_err(|source| SetupError::Engine { line, source })?;
+            Ok(s)
+        })
+        .collect::<Result<Vec<_>, SetupError>>()?;
+    let mut handles = Vec::with_capacity(sessions.len());
+    for (s, factory) in sessions.iter().zip(factories) {
         let line = s.line;
         let factory = factory.unwrap_or_else(|| Arc::new(PlainTcp));
         let h = engine

@@ -505,6 +505,7 @@ impl OurSide {
                 ref_seq_num,
                 reason,
                 text,
+                ..
             } => OurEvent::Rejected(format!("{ref_seq_num:?} {reason:?} {text}")),
             AppEventKind::Undelivered { message, reason } => OurEvent::Undelivered(format!(
                 "{reason:?} {}",

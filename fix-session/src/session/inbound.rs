@@ -2,11 +2,11 @@
 //! SendingTime, MsgSeqNum), the Logon handshake, and the handling of each
 //! session-level message; application messages are delivered as events.
 
-use super::outbound::supports_next_expected;
+use super::outbound::{supports_next_expected, Rejected};
 use super::{Ending, LogoutKind, ResendProgress, Session, Timer, MAX_SEQ_NUM};
 use crate::config::Role;
 use crate::error::SessionError;
-use crate::event::QueuedEvent;
+use crate::event::{QueuedEvent, SessionWarning};
 use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::SeqNum;
@@ -112,6 +112,51 @@ impl Session {
         });
     }
 
+    /// Validates `msg` against the session's dictionary, if it has one and
+    /// UseDataDictionary is on.
+    fn validate(&mut self, msg: &Message<'_>) -> Result<(), ValidationError> {
+        let result = match &self.dictionary {
+            Some(dict) if self.config.validation.use_data_dictionary => {
+                // FIXT.1.1 application messages: the dictionary of the
+                // version ApplVerID(1128), else the peer's
+                // DefaultApplVerID, names, if the session has one.
+                let msg_type = msg.msg_type();
+                let app = !self.app_dictionaries.is_empty()
+                    && !msg_types::is_session_managed(msg_type)
+                    && msg_type != msg_type::REJECT;
+                let version = app
+                    .then(|| {
+                        msg.get(tag::APPL_VER_ID)
+                            .and_then(fixrs_proto::FixVersion::from_appl_ver_id)
+                            .or(self.peer_appl_ver_id)
+                    })
+                    .flatten();
+                let dict = version
+                    .and_then(|v| self.app_dictionaries.iter().find(|(av, _)| *av == v))
+                    .map_or(dict, |(_, d)| d);
+                self.validator.validate(dict, msg)
+            }
+            _ => Ok(()),
+        };
+        match result {
+            // FIX 4.0 defines no ResetSeqNumFlag(141), but sessions that
+            // reset (this engine's, QuickFIX's) send it on Logon anyway.
+            Err(
+                ValidationError::InvalidTagNumber {
+                    tag: tag::RESET_SEQ_NUM_FLAG,
+                }
+                | ValidationError::TagNotDefinedForMsgType {
+                    tag: tag::RESET_SEQ_NUM_FLAG,
+                },
+            ) if self.config.version == fixrs_proto::FixVersion::Fix40
+                && msg.msg_type() == msg_type::LOGON =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
     /// Counts the message `seq` as processed if it was the one expected.
     fn count_if_expected(&mut self, seq: SeqNum) {
         if seq == self.next_target {
@@ -131,7 +176,7 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        self.send_reject(seq, msg.msg_type(), reason, ref_tag, text, now, utc);
+        self.send_reject(&Rejected::of(msg, seq), reason, ref_tag, text, now, utc);
         self.count_if_expected(seq);
     }
 
@@ -170,8 +215,14 @@ impl Session {
             };
             return self.fatal_logout(text, error, now, utc);
         }
+        // SequenceReset-Reset is processed whatever its MsgSeqNum (11a),
+        // even 0 or none: its Reject refers to the number it carried.
+        let reset =
+            msg_type == msg_type::SEQUENCE_RESET && msg.get(tag::GAP_FILL_FLAG) != Some(b"Y");
         let seq = match msg.msg_seq_num() {
             Ok(seq) if (1..=MAX_SEQ_NUM).contains(&seq) => seq,
+            Ok(seq) if reset && seq <= MAX_SEQ_NUM => seq,
+            _ if reset => 0,
             _ => {
                 return self.fatal_logout(
                     "MsgSeqNum(34) missing or invalid".to_string(),
@@ -184,11 +235,33 @@ impl Session {
         if !from_queue && !self.check_header(msg, seq, now, utc) {
             return;
         }
+        if reset {
+            return self.on_sequence_reset(msg, seq, now, utc);
+        }
         let poss_dup = msg.get(tag::POSS_DUP_FLAG) == Some(b"Y");
-        match msg_type {
-            msg_type::SEQUENCE_RESET if msg.get(tag::GAP_FILL_FLAG) != Some(b"Y") => {
-                return self.on_sequence_reset(msg, seq, now, utc);
+        let acted_on_at_once = match msg_type {
+            msg_type::SEQUENCE_RESET => msg.get(tag::GAP_FILL_FLAG) != Some(b"Y"),
+            msg_type::LOGON => msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y"),
+            msg_type::RESEND_REQUEST | msg_type::LOGOUT => true,
+            _ => false,
+        };
+        if acted_on_at_once {
+            // Acted on whatever their MsgSeqNum; validated first, as
+            // QuickFIX validates every message before acting on it.
+            if let Err(e) = self.validate(msg) {
+                let text = e.text();
+                return self.reject_and_count(
+                    msg,
+                    seq,
+                    e.reason(),
+                    e.ref_tag_id(),
+                    Some(text),
+                    now,
+                    utc,
+                );
             }
+        }
+        match msg_type {
             msg_type::LOGON if msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y") => {
                 return self.on_reset_logon(msg, seq, now, utc);
             }
@@ -207,7 +280,12 @@ impl Session {
             if !poss_dup {
                 return self.seq_too_low(seq, now, utc);
             }
-            // A duplicate of something already processed (2e, 10c).
+            // A duplicate of something already processed (2e, 10c), dropped
+            // once its OrigSendingTime passed the checks of 2f and 2g, as
+            // QuickFIX does.
+            if msg_type != msg_type::SEQUENCE_RESET {
+                self.check_orig_sending_time(msg, seq, now, utc);
+            }
             return;
         }
         if poss_dup
@@ -221,28 +299,23 @@ impl Session {
                 msg,
                 seq,
                 SessionRejectReason::InvalidMsgType,
-                Some(tag::MSG_TYPE),
+                // As QuickFIX: RefMsgType(372) says it, no RefTagID.
+                None,
                 None,
                 now,
                 utc,
             );
         }
-        if let Some(dict) = self
-            .dictionary
-            .as_ref()
-            .filter(|_| self.config.validation.use_data_dictionary)
-        {
-            if let Err(e) = self.validator.validate(dict, msg) {
-                return self.reject_and_count(
-                    msg,
-                    seq,
-                    e.reason(),
-                    e.ref_tag_id(),
-                    Some(e.text()),
-                    now,
-                    utc,
-                );
-            }
+        if let Err(e) = self.validate(msg) {
+            return self.reject_and_count(
+                msg,
+                seq,
+                e.reason(),
+                e.ref_tag_id(),
+                Some(e.text()),
+                now,
+                utc,
+            );
         }
         match msg_type {
             msg_type::HEARTBEAT => {
@@ -299,11 +372,11 @@ impl Session {
             }
         };
         if !supported {
+            let reason = BusinessRejectReason::UnsupportedMessageType;
             self.send_business_reject(
-                seq,
-                msg_type,
-                BusinessRejectReason::UnsupportedMessageType,
-                "Unsupported Message Type",
+                &Rejected::of(msg, seq),
+                reason,
+                reason.description(),
                 now,
                 utc,
             );
@@ -342,6 +415,18 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) -> bool {
+        // A CompID missing or empty is a malformed message, rejected like
+        // any missing or empty required field; the session goes on. Only a
+        // CompID present and wrong is a CompID problem (2k).
+        for t in [tag::SENDER_COMP_ID, tag::TARGET_COMP_ID] {
+            let reason = match msg.get(t) {
+                None => SessionRejectReason::RequiredTagMissing,
+                Some(b"") => SessionRejectReason::TagSpecifiedWithoutValue,
+                Some(_) => continue,
+            };
+            self.reject_and_count(msg, seq, reason, Some(t), None, now, utc);
+            return false;
+        }
         if self.config.check_comp_id {
             let mismatch = [
                 (tag::SENDER_COMP_ID, self.config.target_comp_id.as_bytes()),
@@ -349,13 +434,8 @@ impl Session {
             ]
             .into_iter()
             .find_map(|(t, expected)| {
-                let received = msg.get(t);
-                (received != Some(expected)).then(|| {
-                    (
-                        t,
-                        String::from_utf8_lossy(received.unwrap_or_default()).into_owned(),
-                    )
-                })
+                let received = msg.get(t).unwrap_or_default();
+                (received != expected).then(|| (t, String::from_utf8_lossy(received).into_owned()))
             });
             if let Some((t, received)) = mismatch {
                 self.reject_and_count(
@@ -421,9 +501,10 @@ impl Session {
         sending_time.nanos_since(utc).abs() <= max
     }
 
-    /// OrigSendingTime(122) checks of a PossDup message in sequence (2f,
-    /// 2g); returns false (after a Reject, counting the message) on a
-    /// problem.
+    /// OrigSendingTime(122) checks of a PossDup message (2f, 2g), in
+    /// sequence or a duplicate; returns false on a problem, after a Reject
+    /// (counting the message if it was the one expected) and, for an
+    /// OrigSendingTime later than SendingTime, a Logout as QuickFIX sends.
     fn check_orig_sending_time(
         &mut self,
         msg: &Message<'_>,
@@ -453,6 +534,15 @@ impl Session {
                     now,
                     utc,
                 );
+                if reason == SessionRejectReason::SendingTimeAccuracyProblem {
+                    self.fatal_logout(
+                        "SendingTime accuracy problem: OrigSendingTime(122) later than SendingTime(52)"
+                            .to_string(),
+                        SessionError::SendingTimeAccuracy,
+                        now,
+                        utc,
+                    );
+                }
                 false
             }
         }
@@ -642,8 +732,7 @@ impl Session {
                     Ok(_) => SessionRejectReason::ValueIsIncorrect,
                 };
                 self.send_reject(
-                    seq,
-                    msg.msg_type(),
+                    &Rejected::of(msg, seq),
                     reason,
                     Some(tag::NEW_SEQ_NO),
                     None,
@@ -657,7 +746,9 @@ impl Session {
         match new_seq_no.cmp(&self.next_target) {
             std::cmp::Ordering::Greater => self.set_next_target(new_seq_no),
             std::cmp::Ordering::Equal => {
-                self.push_error(SessionError::SequenceResetNoChange { new_seq_no });
+                self.events.push_back(QueuedEvent::Warning(
+                    SessionWarning::SequenceResetNoChange { new_seq_no },
+                ));
             }
             std::cmp::Ordering::Less => {
                 let text = format!(
@@ -665,8 +756,7 @@ impl Session {
                     self.next_target
                 );
                 self.send_reject(
-                    seq,
-                    msg.msg_type(),
+                    &Rejected::of(msg, seq),
                     SessionRejectReason::ValueIsIncorrect,
                     Some(tag::NEW_SEQ_NO),
                     Some(&text),
@@ -690,6 +780,8 @@ impl Session {
         if seq < self.next_target {
             if !poss_dup {
                 self.seq_too_low(seq, now, utc);
+            } else {
+                self.check_orig_sending_time(msg, seq, now, utc);
             }
             return;
         }
@@ -838,6 +930,43 @@ impl Session {
                 return self.invalid_logon("MsgSeqNum(34) missing or invalid".to_string(), now, utc)
             }
         };
+        // The Logon is validated like any message, before it is acted on
+        // (as QuickFIX does); a FIXT.1.1 Logon must name the peer's
+        // application version even without a dictionary. A problem is
+        // answered with Reject, then Logout (1S d, 1B d).
+        let problem = match self.validate(msg) {
+            Err(e) => Some((e.reason(), e.ref_tag_id(), e.to_string())),
+            Ok(()) if self.config.version.is_fixt() => match msg.get(tag::DEFAULT_APPL_VER_ID) {
+                None => Some((
+                    SessionRejectReason::RequiredTagMissing,
+                    Some(tag::DEFAULT_APPL_VER_ID),
+                    "required tag 1137 (DefaultApplVerID) missing".to_string(),
+                )),
+                Some([]) => Some((
+                    SessionRejectReason::TagSpecifiedWithoutValue,
+                    Some(tag::DEFAULT_APPL_VER_ID),
+                    "tag 1137 (DefaultApplVerID) specified without a value".to_string(),
+                )),
+                Some(_) => None,
+            },
+            Ok(()) => None,
+        };
+        if self.config.version.is_fixt() {
+            self.peer_appl_ver_id = msg
+                .get(tag::DEFAULT_APPL_VER_ID)
+                .and_then(fixrs_proto::FixVersion::from_appl_ver_id);
+        }
+        if let Some((reason, ref_tag, text)) = problem {
+            self.send_reject(
+                &Rejected::of(msg, seq),
+                reason,
+                ref_tag,
+                Some(reason.description()),
+                now,
+                utc,
+            );
+            return self.invalid_logon(format!("Invalid Logon: {text}"), now, utc);
+        }
         let sending_time_ok = match msg.get_as::<UtcTimestamp>(tag::SENDING_TIME) {
             Ok(t) => !self.config.check_latency || self.within_latency(t, utc),
             Err(_) => false,
@@ -878,17 +1007,25 @@ impl Session {
         } else {
             None
         };
-        // An acceptor that resets on a Logon which did not ask for it
-        // answers with ResetSeqNumFlag=Y, and the initiator then counts its
-        // Logon as MsgSeqNum 1 (below): so must the acceptor, or the
-        // initiator's next messages look like a gap whose fill later skips
-        // its real message of that number. The peer's
-        // NextExpectedMsgSeqNum refers to numbers the reset dropped.
-        let (seq, next_expected) = if acceptor
-            && !reset_flag
-            && (self.config.reset_on_logon || self.reset_on_next_logon)
-        {
+        // An acceptor asked to reset both sides (reset_seq_num_and_send_logon
+        // while logged off) answers with ResetSeqNumFlag=Y although the
+        // Logon did not ask for it, and the initiator then counts its Logon
+        // as MsgSeqNum 1 (below): so must the acceptor, or the initiator's
+        // next messages look like a gap whose fill later skips its real
+        // message of that number.
+        let tell_peer = acceptor && !reset_flag && self.reset_on_next_logon;
+        // ResetOnLogon (QuickFIX semantics) resets both local numbers on
+        // every Logon of a new connection, without telling the peer: the
+        // reply carries ResetSeqNumFlag=Y only if the Logon did, and the
+        // Logon's MsgSeqNum is checked against the reset numbers like any
+        // other (too high: ResendRequest after the reply).
+        let reset = acceptor && (reset_flag || tell_peer || self.config.reset_on_logon);
+        // After a reset the peer did not ask for, its NextExpectedMsgSeqNum
+        // refers to numbers that are gone.
+        let (seq, next_expected) = if tell_peer {
             (1, None)
+        } else if reset && !reset_flag {
+            (seq, None)
         } else {
             (seq, next_expected)
         };
@@ -896,7 +1033,6 @@ impl Session {
 
         if acceptor {
             self.heart_bt_int = heart_bt_int;
-            let reset = reset_flag || self.config.reset_on_logon || self.reset_on_next_logon;
             if reset {
                 self.reset_store(utc);
             }
@@ -915,8 +1051,8 @@ impl Session {
             } else {
                 seq + 1
             };
-            self.send_logon(reset, our_next_expected, now, utc);
-            self.reset_unconfirmed = reset && !reset_flag;
+            self.send_logon(reset_flag || tell_peer, our_next_expected, now, utc);
+            self.reset_unconfirmed = tell_peer;
         } else {
             if reset_flag && !self.reset_sent {
                 // The acceptor reset on this logon: our Logon counts as 1.
@@ -1024,9 +1160,10 @@ impl Session {
                 match ValidationError::from_parse_error(&error) {
                     Some(e) => {
                         let msg_type = raw_field(frame, tag::MSG_TYPE).unwrap_or_default();
+                        let rejected =
+                            Rejected::from_fields(frame, seq, msg_type, |t| raw_field(frame, t));
                         self.send_reject(
-                            seq,
-                            msg_type,
+                            &rejected,
                             e.reason(),
                             e.ref_tag_id(),
                             Some(e.text()),

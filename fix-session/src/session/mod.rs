@@ -10,7 +10,7 @@ mod timers;
 
 use crate::config::{LateDelivery, Role, SessionConfig, SessionKey};
 use crate::error::{SendError, SessionError};
-use crate::event::{Event, QueuedEvent, UndeliveredReason};
+use crate::event::{Event, QueuedEvent, RejectedMessage, UndeliveredReason};
 use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::{SeqNum, Store};
@@ -160,9 +160,16 @@ pub struct Session {
     events: VecDeque<QueuedEvent>,
     /// Received messages handed out as events, indexed.
     inbox: MessageStash,
+    /// The bytes of the rejected message an [`Event::Rejected`] being
+    /// polled refers to, when they could not be split into fields.
+    rejected_raw: Vec<u8>,
 
     // Validation.
     dictionary: Option<SessionDictionary>,
+    /// FIXT.1.1: dictionaries of other application versions.
+    app_dictionaries: Vec<(FixVersion, SessionDictionary)>,
+    /// FIXT.1.1: the peer's DefaultApplVerID(1137), from its Logon.
+    peer_appl_ver_id: Option<FixVersion>,
     validator: Validator,
 
     // Late delivery.
@@ -266,7 +273,10 @@ impl Session {
             resend_index: FieldIndex::new(),
             events: VecDeque::with_capacity(16),
             inbox: MessageStash::new(),
+            rejected_raw: Vec::new(),
             dictionary: None,
+            app_dictionaries: Vec::new(),
+            peer_appl_ver_id: None,
             late: VecDeque::new(),
             withdrawn: BTreeSet::new(),
             stop_requested: false,
@@ -352,20 +362,41 @@ impl Session {
     /// gives one).
     pub fn set_dictionary(&mut self, dict: impl Into<SessionDictionary>) {
         let dict = dict.into();
+        self.learn_data_fields(&dict);
+        self.validator
+            .set_options(validation::options(&self.config.validation));
+        self.dictionary = Some(dict);
+    }
+
+    /// For a FIXT.1.1 session: validates the application messages of
+    /// `version` against `dict` (a FIXT.1.1 transport dictionary combined
+    /// with that version's application dictionary) rather than against
+    /// the [`set_dictionary`](Session::set_dictionary) one: those whose
+    /// ApplVerID(1128) names `version`, and, without ApplVerID, all of
+    /// them if the peer's Logon gave `version` as its DefaultApplVerID
+    /// (QuickFIX's AppDataDictionary.`<ApplVerID>`). Needs a dictionary
+    /// set with `set_dictionary` for the session messages.
+    pub fn set_app_dictionary(&mut self, version: FixVersion, dict: impl Into<SessionDictionary>) {
+        let dict = dict.into();
+        self.learn_data_fields(&dict);
+        self.app_dictionaries.retain(|(v, _)| *v != version);
+        self.app_dictionaries.push((version, dict));
+    }
+
+    /// Lets the field index split a dictionary's own data fields.
+    fn learn_data_fields(&mut self, dict: &SessionDictionary) {
         for &(len_tag, data_tag) in dict.data_fields() {
             if fixrs_proto::data_fields::standard_data_tag(len_tag) != Some(data_tag) {
                 self.index.add_data_field(len_tag, data_tag);
                 self.resend_index.add_data_field(len_tag, data_tag);
             }
         }
-        self.validator
-            .set_options(validation::options(&self.config.validation));
-        self.dictionary = Some(dict);
     }
 
     /// Stops validating against a dictionary.
     pub fn clear_dictionary(&mut self) {
         self.dictionary = None;
+        self.app_dictionaries.clear();
     }
 
     /// The dictionary messages are validated against, if any.
@@ -762,15 +793,38 @@ impl Session {
             QueuedEvent::Rejected {
                 ref_seq_num,
                 reason,
+                ref_tag_id,
+                business_reason,
                 text,
-            } => Event::Rejected {
-                ref_seq_num,
-                reason,
-                text,
-            },
+                message,
+            } => {
+                let message = match message {
+                    RejectedMessage::Stashed(kept) => self.inbox.get(kept),
+                    RejectedMessage::Raw(bytes) => {
+                        // Kept in the session so that the event can
+                        // borrow it, as it borrows the stash.
+                        self.rejected_raw = bytes;
+                        None
+                    }
+                };
+                let bytes = match &message {
+                    Some(m) => m.as_bytes(),
+                    None => &self.rejected_raw,
+                };
+                Event::Rejected {
+                    ref_seq_num,
+                    reason,
+                    ref_tag_id,
+                    business_reason,
+                    text,
+                    message,
+                    bytes,
+                }
+            }
             QueuedEvent::Garbled { error, dropped } => Event::Garbled { error, dropped },
             QueuedEvent::Undelivered { msg, reason } => Event::Undelivered { msg, reason },
             QueuedEvent::Error(e) => Event::Error(e),
+            QueuedEvent::Warning(w) => Event::Warning(w),
         })
     }
 
@@ -1098,25 +1152,29 @@ impl Session {
         }
     }
 
-    /// Whether a schedule is configured and `utc` is outside its periods.
+    /// Whether `utc` is outside the times the session may be logged on:
+    /// outside the schedule's periods or its logon window.
     fn outside_period(&self, utc: UtcTimestamp) -> bool {
-        self.config
-            .schedule
-            .as_ref()
-            .is_some_and(|s| !s.is_in_session(utc))
+        let outside = |s: &Option<crate::schedule::Schedule>| {
+            s.as_ref().is_some_and(|s| !s.is_in_session(utc))
+        };
+        outside(&self.config.schedule) || outside(&self.config.logon_window)
     }
 
     /// Applies the schedule at `utc`: a new period resets sequence numbers
-    /// (logging out first if logged on), the end of a period logs out or
-    /// stops connecting, the start of one lets an initiator connect; then
-    /// arms the timer for the next boundary.
+    /// (logging out first if logged on), the end of a period or of the
+    /// logon window logs out or stops connecting, the start of one lets an
+    /// initiator connect; then arms the timer for the next boundary.
     fn check_schedule(&mut self, now: Instant, utc: UtcTimestamp) {
-        let Some(schedule) = self.config.schedule else {
+        let (schedule, window) = (self.config.schedule, self.config.logon_window);
+        if schedule.is_none() && window.is_none() {
             self.timers.stop(Timer::Schedule);
             return;
-        };
-        match schedule.period_start(utc) {
-            Some(start) => {
+        }
+        let in_period = match schedule.map(|s| s.period_start(utc)) {
+            None => true,
+            Some(None) => false,
+            Some(Some(start)) => {
                 if self.store.creation_time() < start {
                     match self.state {
                         SessionState::Established => {
@@ -1132,22 +1190,27 @@ impl Session {
                         _ => self.reset_store(utc),
                     }
                 }
-                if self.config.role == Role::Initiator
-                    && self.state == SessionState::Reconnect
-                    && !self.stop_requested
-                    && self.timers.get(Timer::Reconnect).is_none()
-                {
-                    self.timers.set(Timer::Reconnect, now);
-                }
+                true
             }
-            None => match self.state {
+        };
+        let in_window = window.is_none_or(|w| w.is_in_session(utc));
+        if in_period && in_window {
+            if self.config.role == Role::Initiator
+                && self.state == SessionState::Reconnect
+                && !self.stop_requested
+                && self.timers.get(Timer::Reconnect).is_none()
+            {
+                self.timers.set(Timer::Reconnect, now);
+            }
+        } else {
+            match self.state {
                 SessionState::Established => {
-                    self.start_logout(
-                        LogoutKind::Schedule,
-                        Some("Session period ended".to_string()),
-                        now,
-                        utc,
-                    );
+                    let text = if in_period {
+                        "Logon window ended"
+                    } else {
+                        "Session period ended"
+                    };
+                    self.start_logout(LogoutKind::Schedule, Some(text.to_string()), now, utc);
                 }
                 SessionState::WaitForConfirmLogon | SessionState::WaitForFirstLogon => {
                     self.push_error(SessionError::OutsideSessionTime);
@@ -1155,12 +1218,14 @@ impl Session {
                 }
                 SessionState::Reconnect => self.timers.stop(Timer::Reconnect),
                 _ => {}
-            },
+            }
         }
-        let next = match (schedule.next_start(utc), schedule.next_end(utc)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let next = [schedule, window]
+            .into_iter()
+            .flatten()
+            .flat_map(|s| [s.next_start(utc), s.next_end(utc)])
+            .flatten()
+            .min();
         match next {
             Some(next) => {
                 let wait = u64::try_from(next.nanos_since(utc).max(0)).unwrap_or(u64::MAX);

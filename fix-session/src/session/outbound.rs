@@ -4,7 +4,7 @@
 
 use super::Session;
 use crate::config::{Role, SessionConfig};
-use crate::event::QueuedEvent;
+use crate::event::{QueuedEvent, RejectedMessage};
 use crate::store::{SeqNum, StoreError};
 use fixrs_proto::admin::{
     AdminMessage, BusinessMessageReject, Heartbeat, Logon, Logout, Reject, ResendRequest,
@@ -12,8 +12,8 @@ use fixrs_proto::admin::{
 };
 use fixrs_proto::tag;
 use fixrs_proto::{
-    BusinessRejectReason, Encoder, FieldWriter, FixVersion, MessageBuilder, SessionRejectReason,
-    Tag, UtcTimestamp,
+    BusinessRejectReason, Encoder, FieldWriter, FixVersion, Message, MessageBuilder,
+    SessionRejectReason, Tag, UtcTimestamp,
 };
 use std::time::Instant;
 
@@ -170,18 +170,47 @@ impl Session {
         self.logon_seq = seq;
     }
 
-    /// Begins a session-level message with MsgSeqNum `seq` and writes its
-    /// body; the caller commits it.
-    fn write_admin<M: AdminMessage>(&mut self, msg: &M, seq: SeqNum, utc: UtcTimestamp) {
-        self.start_message(M::MSG_TYPE, seq, utc);
-        msg.write_body(&mut self.encoder);
-    }
-
     /// Sends a session-level message with a new MsgSeqNum.
     fn send_admin<M: AdminMessage>(&mut self, msg: &M, now: Instant, utc: UtcTimestamp) {
+        self.send_admin_routed(msg, &NO_ROUTE, now, utc);
+    }
+
+    /// Sends a session-level message with a new MsgSeqNum, addressed back
+    /// along `route` (the routing fields of the message it answers).
+    fn send_admin_routed<M: AdminMessage>(
+        &mut self,
+        msg: &M,
+        route: &Route<'_>,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
         let seq = self.next_sender;
-        self.write_admin(msg, seq, utc);
+        self.start_message(M::MSG_TYPE, seq, utc);
+        self.push_reverse_route(route);
+        msg.write_body(&mut self.encoder);
         self.commit_admin(seq, now);
+    }
+
+    /// Writes the routing fields of a rejected message back into our
+    /// header, OnBehalfOf* as DeliverTo* and DeliverTo* as OnBehalfOf*, so
+    /// that a third party forwards the answer to the firm that sent it (as
+    /// QuickFIX's reverse route does; empty values are left out, and the
+    /// LocationIDs before FIX 4.1, which lacks them).
+    fn push_reverse_route(&mut self, route: &Route<'_>) {
+        let locations = self.config.version >= FixVersion::Fix41;
+        for (&(_, back), value) in REVERSE_ROUTE.iter().zip(route) {
+            let Some(value) = value.filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            if locations
+                || !matches!(
+                    back,
+                    tag::ON_BEHALF_OF_LOCATION_ID | tag::DELIVER_TO_LOCATION_ID
+                )
+            {
+                self.encoder.push(back, value);
+            }
+        }
     }
 
     /// Sends Logout with an optional Text(58).
@@ -246,70 +275,218 @@ impl Session {
         self.commit_resend(now);
     }
 
-    /// Sends a session-level Reject(3) of the message `ref_seq_num` and
-    /// reports it. FIX 4.0 and 4.1 Rejects carry only RefSeqNum and Text.
-    #[allow(clippy::too_many_arguments)]
+    /// Sends a session-level Reject(3) of `rejected`, reverse-routed, and
+    /// reports it. SessionRejectReason(373) carries `reason` only where the
+    /// session's version defines that value; otherwise Text(58) says it.
+    /// FIX 4.0 and 4.1 Rejects have no RefTagID(371), RefMsgType(372) or
+    /// 373: Text names the reason and the tag ("Invalid tag number (999)").
     pub(super) fn send_reject(
         &mut self,
-        ref_seq_num: SeqNum,
-        ref_msg_type: &[u8],
+        rejected: &Rejected<'_>,
         reason: SessionRejectReason,
         ref_tag: Option<Tag>,
         text: Option<&str>,
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        let text = text.unwrap_or(reason.description());
-        // FIX 4.0 and 4.1 Rejects have RefSeqNum and Text only.
-        let modern = !matches!(self.config.version, FixVersion::Fix40 | FixVersion::Fix41);
+        let version = self.config.version;
+        let ref_fields = has_reject_ref_fields(version);
+        let in_373 = reason.is_defined_in(version);
+        let text = reject_text(
+            reason.description(),
+            !in_373,
+            ref_tag.filter(|_| !ref_fields),
+            text,
+        );
         let reject = Reject {
-            ref_seq_num: seq_num(ref_seq_num),
-            ref_tag_id: ref_tag.filter(|_| modern),
-            ref_msg_type: Some(ref_msg_type).filter(|t| modern && !t.is_empty()),
-            session_reject_reason: Some(reason).filter(|_| modern),
-            text: Some(text),
+            ref_seq_num: rejected.seq,
+            ref_tag_id: ref_tag.filter(|_| ref_fields),
+            ref_msg_type: Some(rejected.msg_type).filter(|t| ref_fields && !t.is_empty()),
+            session_reject_reason: Some(reason).filter(|_| in_373),
+            text: Some(&text),
         };
-        self.send_admin(&reject, now, utc);
+        self.send_admin_routed(&reject, &rejected.route, now, utc);
+        let message = self.keep_rejected(rejected);
         self.events.push_back(QueuedEvent::Rejected {
-            ref_seq_num: Some(ref_seq_num),
+            ref_seq_num: Some(rejected.seq),
             reason: Some(reason),
-            text: text.to_string(),
+            ref_tag_id: ref_tag.filter(|_| ref_fields),
+            business_reason: None,
+            text,
+            message,
         });
     }
 
-    /// Sends BusinessMessageReject(j) of the message `ref_seq_num` (a
-    /// session Reject with Text in FIX 4.0 and 4.1, which lack it).
+    /// Keeps a rejected message until its event is polled.
+    fn keep_rejected(&mut self, rejected: &Rejected<'_>) -> RejectedMessage {
+        match rejected.source {
+            Source::Message(m) => RejectedMessage::Stashed(self.inbox.push(m)),
+            Source::Raw(bytes) => RejectedMessage::Raw(bytes.to_vec()),
+        }
+    }
+
+    /// Sends BusinessMessageReject(j) of `rejected`, reverse-routed (a
+    /// session Reject with Text in FIX 4.0 and 4.1, which lack it). A
+    /// reason the version does not define goes out as 380=0 (Other: the
+    /// field is required) with its wording leading Text(58).
     pub(super) fn send_business_reject(
         &mut self,
-        ref_seq_num: SeqNum,
-        ref_msg_type: &[u8],
+        rejected: &Rejected<'_>,
         reason: BusinessRejectReason,
         text: &str,
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        if matches!(self.config.version, FixVersion::Fix40 | FixVersion::Fix41) {
+        let version = self.config.version;
+        let (code, text) = business_reject_reason(version, reason, text);
+        if has_reject_ref_fields(version) {
+            let reject = BusinessMessageReject {
+                text: Some(&text),
+                ..BusinessMessageReject::new(rejected.msg_type, code)
+                    .ref_seq_num(seq_num(rejected.seq))
+            };
+            self.send_admin_routed(&reject, &rejected.route, now, utc);
+        } else {
             let reject = Reject {
-                ref_seq_num: seq_num(ref_seq_num),
+                ref_seq_num: rejected.seq,
                 ref_tag_id: None,
                 ref_msg_type: None,
                 session_reject_reason: None,
-                text: Some(text),
+                text: Some(&text),
             };
-            self.send_admin(&reject, now, utc);
-        } else {
-            let reject = BusinessMessageReject {
-                text: Some(text),
-                ..BusinessMessageReject::new(ref_msg_type, reason).ref_seq_num(seq_num(ref_seq_num))
-            };
-            self.send_admin(&reject, now, utc);
+            self.send_admin_routed(&reject, &rejected.route, now, utc);
         }
+        let message = self.keep_rejected(rejected);
         self.events.push_back(QueuedEvent::Rejected {
-            ref_seq_num: Some(ref_seq_num),
+            ref_seq_num: Some(rejected.seq),
             reason: None,
-            text: text.to_string(),
+            ref_tag_id: None,
+            business_reason: Some(code).filter(|_| has_reject_ref_fields(version)),
+            text,
+            message,
         });
     }
+}
+
+/// The message a Reject or BusinessMessageReject answers: its MsgSeqNum
+/// as it carried it, its MsgType and its third-party routing fields, and
+/// the message itself, reported to the application with the Reject.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rejected<'a> {
+    /// RefSeqNum(45) to send.
+    pub seq: SeqNum,
+    /// RefMsgType(372) to send.
+    pub msg_type: &'a [u8],
+    /// The values of the first tags of [`REVERSE_ROUTE`], in its order.
+    route: Route<'a>,
+    /// The rejected message.
+    source: Source<'a>,
+}
+
+/// A rejected message as received.
+#[derive(Debug, Clone, Copy)]
+enum Source<'a> {
+    /// Split into fields.
+    Message(&'a Message<'a>),
+    /// Bytes that could not be split into fields.
+    Raw(&'a [u8]),
+}
+
+/// Routing field values, in the order of [`REVERSE_ROUTE`].
+type Route<'a> = [Option<&'a [u8]>; 6];
+
+/// No routing fields.
+const NO_ROUTE: Route<'static> = [None; 6];
+
+/// Each routing field of a rejected message and the field of our answer
+/// that carries its value back.
+const REVERSE_ROUTE: [(Tag, Tag); 6] = [
+    (tag::ON_BEHALF_OF_COMP_ID, tag::DELIVER_TO_COMP_ID),
+    (tag::ON_BEHALF_OF_SUB_ID, tag::DELIVER_TO_SUB_ID),
+    (tag::ON_BEHALF_OF_LOCATION_ID, tag::DELIVER_TO_LOCATION_ID),
+    (tag::DELIVER_TO_COMP_ID, tag::ON_BEHALF_OF_COMP_ID),
+    (tag::DELIVER_TO_SUB_ID, tag::ON_BEHALF_OF_SUB_ID),
+    (tag::DELIVER_TO_LOCATION_ID, tag::ON_BEHALF_OF_LOCATION_ID),
+];
+
+impl<'a> Rejected<'a> {
+    /// The message `msg`, whose MsgSeqNum is `seq`.
+    pub(super) fn of(msg: &'a Message<'a>, seq: SeqNum) -> Rejected<'a> {
+        Rejected {
+            seq,
+            msg_type: msg.msg_type(),
+            route: REVERSE_ROUTE.map(|(from, _)| msg.get(from)),
+            source: Source::Message(msg),
+        }
+    }
+
+    /// The message `frame` that could not be split into fields, known by
+    /// its MsgSeqNum, MsgType and a way to read its other fields.
+    pub(super) fn from_fields(
+        frame: &'a [u8],
+        seq: SeqNum,
+        msg_type: &'a [u8],
+        get: impl Fn(Tag) -> Option<&'a [u8]>,
+    ) -> Rejected<'a> {
+        Rejected {
+            seq,
+            msg_type,
+            route: REVERSE_ROUTE.map(|(from, _)| get(from)),
+            source: Source::Raw(frame),
+        }
+    }
+}
+
+/// Whether the version's Reject has RefTagID(371) and RefMsgType(372), and
+/// BusinessMessageReject exists (FIX 4.2 and later).
+fn has_reject_ref_fields(version: FixVersion) -> bool {
+    !matches!(version, FixVersion::Fix40 | FixVersion::Fix41)
+}
+
+/// Text(58) of a reject: `text`, or the reason's `description` without
+/// one; led by the description when no field carries the reason
+/// (`reason_in_text`), and followed by the tag number `tag_in_text` when
+/// no field carries the tag, as QuickFIX writes it ("Invalid tag number
+/// (999)").
+fn reject_text(
+    description: &str,
+    reason_in_text: bool,
+    tag_in_text: Option<Tag>,
+    text: Option<&str>,
+) -> String {
+    let mut out = match text {
+        Some(t) if reason_in_text && !t.starts_with(description) => {
+            format!("{description}: {t}")
+        }
+        Some(t) => t.to_string(),
+        None => description.to_string(),
+    };
+    if let Some(t) = tag_in_text {
+        let mark = format!("({t})");
+        if !out.contains(&mark) {
+            out.push(' ');
+            out.push_str(&mark);
+        }
+    }
+    out
+}
+
+/// BusinessRejectReason(380) and Text(58) of a BusinessMessageReject for
+/// `reason` in `version`: the reason itself where the version defines it,
+/// else Other (0) with the reason's wording leading the text.
+fn business_reject_reason(
+    version: FixVersion,
+    reason: BusinessRejectReason,
+    text: &str,
+) -> (BusinessRejectReason, String) {
+    let defined = reason.is_defined_in(version);
+    let text = reject_text(reason.description(), !defined, None, Some(text));
+    let code = if defined {
+        reason
+    } else {
+        BusinessRejectReason::Other
+    };
+    (code, text)
 }
 
 /// Begins a message in `e`: BeginString, MsgType, our CompID fields
@@ -373,4 +550,60 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
 /// FIXT 1.1).
 pub(crate) fn supports_next_expected(version: FixVersion) -> bool {
     version >= FixVersion::Fix44
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reject_text_names_what_no_field_carries() {
+        let d = "Invalid tag number";
+        assert_eq!(reject_text(d, false, None, None), d);
+        assert_eq!(
+            reject_text(d, true, Some(999), None),
+            "Invalid tag number (999)"
+        );
+        assert_eq!(
+            reject_text(
+                "Value is incorrect",
+                true,
+                None,
+                Some("NewSeqNo(36)=2 too low")
+            ),
+            "Value is incorrect: NewSeqNo(36)=2 too low"
+        );
+        // A tag the text already names is not repeated.
+        assert_eq!(
+            reject_text(
+                "Value is incorrect",
+                false,
+                Some(36),
+                Some("NewSeqNo(36)=2")
+            ),
+            "NewSeqNo(36)=2"
+        );
+    }
+
+    #[test]
+    fn business_reject_reasons_the_version_lacks_become_other() {
+        let r = BusinessRejectReason::NotAuthorized;
+        assert_eq!(
+            business_reject_reason(FixVersion::Fix42, r, "not for you"),
+            (
+                BusinessRejectReason::Other,
+                "Not authorized: not for you".to_string()
+            )
+        );
+        assert_eq!(
+            business_reject_reason(FixVersion::Fix44, r, "not for you"),
+            (r, "not for you".to_string())
+        );
+        let r = BusinessRejectReason::InvalidPriceIncrement;
+        assert_eq!(
+            business_reject_reason(FixVersion::Fix44, r, "Invalid price increment").0,
+            BusinessRejectReason::Other
+        );
+        assert_eq!(business_reject_reason(FixVersion::Fix50Sp2, r, "x").0, r);
+    }
 }
