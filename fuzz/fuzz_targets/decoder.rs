@@ -1,8 +1,8 @@
 //! Arbitrary bytes in arbitrary splits through `framing::Decoder` and
 //! `FieldIndex`: nothing panics, every yielded frame has a correct
-//! BodyLength(9) and CheckSum(10) (checked here independently), every
-//! byte fed is either yielded, dropped or still buffered, and every index
-//! is consistent with its frame.
+//! BodyLength(9) and CheckSum(10) when the decoder verifies them (checked
+//! here independently), every byte fed is either yielded, dropped or still
+//! buffered, and every index is consistent with its frame.
 #![no_main]
 
 use fixrs_proto::framing::{Decoder, FrameConfig};
@@ -10,8 +10,8 @@ use fixrs_proto::message::FieldIndex;
 use fixrs_proto::tag;
 use libfuzzer_sys::fuzz_target;
 
-/// Independent check of a frame's header and trailer (and CheckSum, when
-/// the decoder verifies it).
+/// Independent check of a frame's header and trailer (and BodyLength and
+/// CheckSum, when the decoder verifies them).
 fn verify_frame(f: &[u8], checksum: bool) {
     assert!(f.starts_with(b"8="), "frame does not start with 8=");
     let first_soh = f.iter().position(|&b| b == 1).expect("SOH after 8");
@@ -34,10 +34,12 @@ fn verify_frame(f: &[u8], checksum: bool) {
         "10 not 3 digits"
     );
     assert_eq!(trailer[6], 1, "10 not SOH-terminated");
-    assert_eq!(f.len() - 7 - body_start, declared, "wrong BodyLength");
     if !checksum {
+        // Without verification a wrong BodyLength is tolerated: the frame
+        // ends at the CheckSum field found from there, as in QuickFIX.
         return;
     }
+    assert_eq!(f.len() - 7 - body_start, declared, "wrong BodyLength");
     let sum = f[..f.len() - 7].iter().fold(0u8, |a, &b| a.wrapping_add(b));
     let ck = (trailer[3] - b'0') as u32 * 100
         + (trailer[4] - b'0') as u32 * 10
