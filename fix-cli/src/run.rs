@@ -34,7 +34,7 @@ use fixrs_proto::{Encoder, FieldIndex, FieldWriter, Message, MessageBuilder, Utc
 use fixrs_session::settings::{Endpoint, SessionSettings, Settings, SettingsError};
 use fixrs_session::{Role, SessionDictionary, SessionState};
 use fixrs_transport_mio::{
-    Application, EngineError, EngineSettings, FixEngine, OwnedMessage, RefuseLogon, Rejection,
+    AdminRejection, Application, EngineError, EngineSettings, FixEngine, OwnedMessage, Rejection,
     SessionHandle,
 };
 use fixrs_transport_tls::SetupError;
@@ -386,7 +386,11 @@ impl Application for ConsoleApp {
         self.send(SessionEvent::Error(error.to_string()));
     }
 
-    fn from_admin(&mut self, _: &SessionHandle, message: &Message<'_>) -> Result<(), RefuseLogon> {
+    fn from_admin(
+        &mut self,
+        _: &SessionHandle,
+        message: &Message<'_>,
+    ) -> Result<(), AdminRejection> {
         self.send(SessionEvent::Admin(OwnedMessage::from_message(message)));
         Ok(())
     }

@@ -27,6 +27,26 @@ pub enum LateDelivery {
     QueueFor(Duration),
 }
 
+/// How application messages kept for late delivery are numbered and sent
+/// (LateDeliveryMode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LateDeliveryMode {
+    /// Numbered at once (the next MsgSeqNum) and stored as sent; after
+    /// logon the counterparty sees the gap, asks for it, and gets them as
+    /// resends with PossDupFlag(43)=Y and OrigSendingTime(122), as QuickFIX
+    /// and FIX Antenna C++ do. (When the next Logon resets sequence
+    /// numbers they wait unnumbered, as in `Queue`.)
+    #[default]
+    Resend,
+    /// Kept unnumbered in the store's queue of pending messages (a restart
+    /// loses none); right after logon and resynchronisation each takes the
+    /// next MsgSeqNum and goes out as a new message, without PossDupFlag,
+    /// as FIX Antenna Java's queue does. For counterparties that distrust
+    /// PossDupFlag=Y orders. Needs a store with a pending queue
+    /// (`MemoryStore`, the file store).
+    Queue,
+}
+
 /// The identity of a session: BeginString, CompIDs and optional sub/location
 /// IDs and qualifier, as QuickFIX's SessionID.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -147,6 +167,8 @@ pub struct SessionConfig {
     pub timestamp_precision: TimePrecision,
     /// Handling of application messages sent while not established.
     pub late_delivery: LateDelivery,
+    /// How those messages are numbered and sent (LateDeliveryMode).
+    pub late_delivery_mode: LateDeliveryMode,
     /// Most out-of-order messages kept while a gap is being filled.
     pub max_out_of_order: usize,
     /// Most messages kept for late delivery.
@@ -252,6 +274,7 @@ impl SessionConfig {
             logon_fields: Vec::new(),
             timestamp_precision: TimePrecision::Millis,
             late_delivery: LateDelivery::Queue,
+            late_delivery_mode: LateDeliveryMode::Resend,
             max_out_of_order: 10_000,
             max_late_delivery: 100_000,
             schedule: None,

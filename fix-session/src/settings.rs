@@ -64,7 +64,7 @@
 //!
 #![doc = include_str!("settings/reference.md")]
 
-use crate::config::{LateDelivery, Role, SessionConfig, SessionKey};
+use crate::config::{LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey};
 use crate::schedule::{Recurrence, Schedule, TimeOfDay, TimeZone, Weekday, Weekdays};
 use crate::validation::SessionDictionary;
 use fixrs_proto::dictionary::Dictionary;
@@ -343,7 +343,14 @@ pub struct SessionSettings {
     pub allowed_remote_addresses: Vec<IpAddr>,
     /// TLS settings, present when SocketUseSSL=Y.
     pub tls: Option<TlsSettings>,
+    /// Most bytes of outgoing messages held for a counterparty that reads
+    /// slowly (MaxOutgoingBytes): put and not yet written.
+    pub max_outgoing_bytes: usize,
 }
+
+/// The default of MaxOutgoingBytes: room for thousands of typical
+/// messages, small enough that a stuck counterparty costs little memory.
+pub const DEFAULT_MAX_OUTGOING_BYTES: usize = 4 << 20;
 
 /// A local address an initiator binds before it connects
 /// (SocketConnectSourceHost / SocketConnectSourcePort).
@@ -858,6 +865,8 @@ keys! {
         "An extra field `<tag>=value` sent on Logon; several are sent in tag order. Fields the session writes itself (header, HeartBtInt, ResetSeqNumFlag, Username, Password, NextExpectedMsgSeqNum, DefaultApplVerID) are refused.";
     "LateDelivery", LOGON, "queue", "LateDelivery=60000",
         "Application messages sent while not logged on: `queue` (send after Logon), `reject` (refuse at once), or a number of milliseconds (queue, but report those still unsent after that time as undelivered).";
+    "LateDeliveryMode", LOGON, "resend", "LateDeliveryMode=queue",
+        "How messages kept for late delivery are sent: `resend` (numbered when put and stored, sent after Logon as PossDupFlag=Y resends when the counterparty asks for the gap, as QuickFIX does) or `queue` (kept unnumbered in the store, so a restart loses none, and sent right after Logon and resynchronisation as new messages without PossDupFlag).";
     "MaxLateDeliveryMessages", LOGON, "100000", "MaxLateDeliveryMessages=1000",
         "Most messages queued for late delivery.";
     "ResetOnLogon", SEQUENCE, "N", "ResetOnLogon=Y",
@@ -885,7 +894,7 @@ keys! {
     "MaxLatency", VALIDATION, "120", "MaxLatency=60",
         "Largest accepted SendingTime(52) difference, in seconds.";
     "MaxMessageSize", VALIDATION, "1048576", "MaxMessageSize=65536",
-        "Largest incoming message accepted, in bytes.";
+        "Largest incoming message accepted, in bytes. A larger one is skipped whole, reported as an error and asked for again; if it comes over the limit again, the counterparty is logged out.";
     "ValidateLengthAndChecksum", VALIDATION, "Y", "ValidateLengthAndChecksum=N",
         "Verify BodyLength(9) and CheckSum(10) of incoming messages (a message failing either is dropped as garbled). With N a wrong CheckSum is accepted and a message ends at the first CheckSum(10) field from where BodyLength says, as in QuickFIX.";
     "UseDataDictionary", VALIDATION, "Y", "UseDataDictionary=N",
@@ -982,6 +991,8 @@ keys! {
         "Milliseconds between connection attempts (FIX Antenna's name for the same setting).";
     "Reconnect.MaxTries", CONNECTION, "-1", "Reconnect.MaxTries=10",
         "Most reconnect attempts before giving up; negative for no limit.";
+    "MaxOutgoingBytes", CONNECTION, "4194304", "MaxOutgoingBytes=16777216",
+        "Most bytes of outgoing messages held for a counterparty that reads slowly (put or encoded, not yet written). Beyond it the application's sends are refused as backpressure and the peer's requests are no longer read until it drains; the memory is given back when the link closes.";
     "FileStorePath", STORAGE, "none (memory store)", "FileStorePath=store",
         "Directory of the file store (sequence numbers and outgoing messages).";
     "FileStoreSync", STORAGE, "N", "FileStoreSync=Y",
@@ -1374,6 +1385,7 @@ partial! {
     username: String,
     password: String,
     late_delivery: LateDelivery,
+    late_delivery_mode: LateDeliveryMode,
     max_late_delivery: usize,
     reset_on_logon: bool,
     reset_on_logout: bool,
@@ -1428,6 +1440,7 @@ partial! {
     socket_keep_alive: bool,
     reconnect_interval: Duration,
     reconnect_max_tries: i32,
+    max_outgoing_bytes: usize,
     file_store_path: PathBuf,
     file_store_sync: StoreSync,
     file_store_max_messages: u64,
@@ -1571,6 +1584,16 @@ fn parse_late_delivery(v: &str) -> Option<LateDelivery> {
         Some(LateDelivery::Reject)
     } else {
         parse_positive::<u64>(v).map(|ms| LateDelivery::QueueFor(Duration::from_millis(ms)))
+    }
+}
+
+fn parse_late_delivery_mode(v: &str) -> Option<LateDeliveryMode> {
+    if v.eq_ignore_ascii_case("resend") {
+        Some(LateDeliveryMode::Resend)
+    } else if v.eq_ignore_ascii_case("queue") {
+        Some(LateDeliveryMode::Queue)
+    } else {
+        None
     }
 }
 
@@ -1778,6 +1801,11 @@ impl Partial {
                     "queue, reject, or a positive time to live in milliseconds",
                     parse_late_delivery,
                 )?,
+            ),
+            "LateDeliveryMode" => put(
+                &mut self.late_delivery_mode,
+                e,
+                parsed(e, "resend or queue", parse_late_delivery_mode)?,
             ),
             "MaxLateDeliveryMessages" => put(
                 &mut self.max_late_delivery,
@@ -2005,6 +2033,11 @@ impl Partial {
                 parsed(e, "a port number from 0 to 65535", parse_uint)?,
             ),
             "SocketNodelay" => put(&mut self.socket_nodelay, e, parsed(e, BOOL, parse_bool)?),
+            "MaxOutgoingBytes" => put(
+                &mut self.max_outgoing_bytes,
+                e,
+                parsed(e, "a positive number of bytes", parse_positive)?,
+            ),
             "SocketSendBufferSize" => put(
                 &mut self.socket_send_buffer_size,
                 e,
@@ -2366,6 +2399,7 @@ fn build_session(
         .filter_map(|(tag, at)| at.value.clone().map(|v| (*tag, v)))
         .collect();
     set(&p.late_delivery, &mut config.late_delivery);
+    set(&p.late_delivery_mode, &mut config.late_delivery_mode);
     set(&p.max_late_delivery, &mut config.max_late_delivery);
     set(&p.reset_on_logon, &mut config.reset_on_logon);
     set(&p.reset_on_logout, &mut config.reset_on_logout);
@@ -2517,6 +2551,9 @@ fn build_session(
             .cloned()
             .unwrap_or_default(),
         tls,
+        max_outgoing_bytes: val(&p.max_outgoing_bytes)
+            .copied()
+            .unwrap_or(DEFAULT_MAX_OUTGOING_BYTES),
     })
 }
 

@@ -6,12 +6,16 @@
 //! every session the engine hosts: they should return quickly (a slow
 //! callback delays every session of the engine). They may send messages
 //! with [`SessionHandle::put`], which is queued and written right after the
-//! callback returns.
+//! callback returns. When one read brings several messages, each is
+//! handled in turn: what the callbacks put (or the rejection they return)
+//! for one message is given to the session before it processes the next.
 
 use crate::handle::SessionHandle;
 use fixrs_proto::message::FieldSpan;
-use fixrs_proto::{BusinessRejectReason, Message, MessageBuilder, SessionRejectReason, Tag};
-use fixrs_session::{SeqNum, SessionKey, SessionState, UndeliveredReason};
+use fixrs_proto::{
+    BusinessRejectReason, FieldError, Message, MessageBuilder, SessionRejectReason, Tag,
+};
+use fixrs_session::{MessageRejection, SeqNum, SessionKey, SessionState, UndeliveredReason};
 use std::sync::mpsc;
 use std::sync::Arc;
 
@@ -33,6 +37,29 @@ pub struct LogonFields {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("logon refused: {0}")]
 pub struct RefuseLogon(pub String);
+
+/// What [`Application::from_admin`] may answer a session-level message
+/// with, as QuickFIX applications throw `RejectLogon` or a field exception
+/// from `fromAdmin`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminRejection {
+    /// Refuse a Logon: the connection is dropped without a reply (for
+    /// other messages it is only logged).
+    #[error(transparent)]
+    RefuseLogon(#[from] RefuseLogon),
+    /// Reject the message: the session sends the Reject(3) (or
+    /// BusinessMessageReject(j)) the rejection describes. A Logon rejected
+    /// this way is refused, as with `RefuseLogon`.
+    #[error("message rejected: {0}")]
+    Reject(#[from] MessageRejection),
+}
+
+impl From<FieldError> for AdminRejection {
+    fn from(e: FieldError) -> AdminRejection {
+        AdminRejection::Reject(e.into())
+    }
+}
 
 /// A message the session rejected: it sent a Reject(3) or a
 /// BusinessMessageReject(j) for it. The message is not delivered to
@@ -75,9 +102,32 @@ pub trait Application: Send + 'static {
     }
 
     /// An application message arrived in sequence (or a PossDup resend not
-    /// seen before). The view is valid during the call only.
+    /// seen before). The view is valid during the call only. Called by the
+    /// default [`from_app`](Application::from_app): implement one of the
+    /// two.
     fn on_message(&mut self, session: &SessionHandle, message: &Message<'_>) {
         let _ = (session, message);
+    }
+
+    /// An application message arrived, as [`on_message`](Application::on_message),
+    /// for an application that may reject it (QuickFIX's `fromApp`, whose
+    /// exceptions the error stands for). Returning an error makes the
+    /// session answer with the Reject(3) or BusinessMessageReject(j) it
+    /// describes, numbered and stored like any message, before it
+    /// processes the next message; messages put during the call go out
+    /// first. `?` on a field read rejects a message whose field is missing
+    /// ([`MessageRejection::FieldNotFound`]) or malformed.
+    ///
+    /// The default calls `on_message` and accepts.
+    // Named after QuickFIX's fromApp, which users know.
+    #[allow(clippy::wrong_self_convention)]
+    fn from_app(
+        &mut self,
+        session: &SessionHandle,
+        message: &Message<'_>,
+    ) -> Result<(), MessageRejection> {
+        self.on_message(session, message);
+        Ok(())
     }
 
     /// The session moved from one state to another.
@@ -125,14 +175,16 @@ pub trait Application: Send + 'static {
     /// TestRequest, ResendRequest, Reject, SequenceReset, Logout). For an
     /// acceptor's first Logon it is called before the session sees it.
     /// Returning an error for a Logon refuses it: the connection is dropped
-    /// without a reply.
+    /// without a reply. [`AdminRejection::Reject`] for another message
+    /// makes the session send the Reject(3) it describes (the session has
+    /// already acted on the message: a TestRequest was answered).
     // Named after QuickFIX's fromAdmin, which users know.
     #[allow(clippy::wrong_self_convention)]
     fn from_admin(
         &mut self,
         session: &SessionHandle,
         message: &Message<'_>,
-    ) -> Result<(), RefuseLogon> {
+    ) -> Result<(), AdminRejection> {
         let _ = (session, message);
         Ok(())
     }
@@ -359,7 +411,7 @@ impl Application for ChannelApplication {
         &mut self,
         session: &SessionHandle,
         message: &Message<'_>,
-    ) -> Result<(), RefuseLogon> {
+    ) -> Result<(), AdminRejection> {
         if self.admin_messages {
             self.send(
                 session,

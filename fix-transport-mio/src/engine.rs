@@ -31,10 +31,13 @@ pub struct EngineSettings {
     /// Options applied to every connected and accepted socket.
     pub socket: SocketOptions,
     /// Bound of a session's outgoing backlog (messages put and not yet
-    /// taken by the engine thread, plus bytes not yet written), in bytes;
-    /// over it [`put`](SessionHandle::put) returns
+    /// taken by the engine thread, plus bytes not yet written), in bytes,
+    /// for sessions that do not set their own
+    /// ([`SessionOptions::max_outgoing_bytes`], the MaxOutgoingBytes
+    /// setting); over it [`put`](SessionHandle::put) returns
     /// [`PutError::Backpressure`](crate::PutError::Backpressure) and the
     /// engine stops reading from the peer until the backlog drains.
+    /// Default: 4 MiB.
     pub max_outgoing_bytes: usize,
     /// Size of the buffer sockets are read into (shared by all sessions).
     pub read_buffer_size: usize,
@@ -71,7 +74,7 @@ impl Default for EngineSettings {
     fn default() -> Self {
         EngineSettings {
             socket: SocketOptions::default(),
-            max_outgoing_bytes: 64 << 20,
+            max_outgoing_bytes: fixrs_session::settings::DEFAULT_MAX_OUTGOING_BYTES,
             read_buffer_size: 64 << 10,
             read_budget: 1 << 20,
             logon_timeout: Duration::from_secs(10),
@@ -156,6 +159,9 @@ pub struct SessionOptions {
     /// [`EngineSettings::socket`] (acceptors use the engine's, since an
     /// accepted socket's session is known only after its Logon).
     pub socket: Option<SocketOptions>,
+    /// Bound of this session's outgoing backlog, overriding
+    /// [`EngineSettings::max_outgoing_bytes`].
+    pub max_outgoing_bytes: Option<usize>,
 }
 
 impl std::fmt::Debug for SessionOptions {
@@ -178,6 +184,7 @@ impl std::fmt::Debug for SessionOptions {
             .field("host_selection", &self.host_selection)
             .field("allowed_remote_addresses", &self.allowed_remote_addresses)
             .field("socket", &self.socket)
+            .field("max_outgoing_bytes", &self.max_outgoing_bytes)
             .finish()
     }
 }
@@ -244,6 +251,7 @@ pub(crate) struct NewSession {
     pub(crate) accept_port: Option<u16>,
     pub(crate) target: Option<ConnectTarget>,
     pub(crate) socket: Option<SocketOptions>,
+    pub(crate) max_outgoing_bytes: usize,
 }
 
 /// What other threads ask of the loop.
@@ -301,7 +309,6 @@ pub(crate) struct EngineShared {
     /// wakes the loop.
     pub(crate) sleeping: AtomicBool,
     pub(crate) stopped: AtomicBool,
-    pub(crate) max_outgoing_bytes: usize,
 }
 
 impl std::fmt::Debug for EngineShared {
@@ -412,7 +419,6 @@ impl FixEngine {
             waker,
             sleeping: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
-            max_outgoing_bytes: settings.max_outgoing_bytes,
         });
         let mut event_loop = EventLoop::new(poll, shared.clone(), settings.clone());
         let loop_shared = shared.clone();
@@ -521,6 +527,9 @@ impl FixEngine {
             accept_port: options.accept_port,
             target,
             socket: options.socket,
+            max_outgoing_bytes: options
+                .max_outgoing_bytes
+                .unwrap_or(self.settings.max_outgoing_bytes),
         });
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.shared.submit(Command::Create { new, reply: tx })?;
@@ -534,7 +543,7 @@ impl FixEngine {
     /// [`Settings::load_dictionaries`](fixrs_session::Settings::load_dictionaries)
     /// loaded, else loaded here, each file once per engine), its store
     /// (FileStorePath, FileStoreSync, FileStoreMaxMessages), FileLogPath,
-    /// and endpoint. An acceptor's
+    /// MaxOutgoingBytes, and endpoint. An acceptor's
     /// SocketAcceptHost/SocketAcceptPort is listened on (once per address
     /// for all sessions) and the session takes Logons only there; an
     /// initiator's SocketConnectHost/Port (and alternates) are used by
@@ -602,6 +611,7 @@ impl FixEngine {
                     .then_some(Duration::from_secs(60)),
                 reuse_address: settings.socket.reuse_address,
             }),
+            max_outgoing_bytes: Some(settings.max_outgoing_bytes),
             ..SessionOptions::default()
         };
         match (&settings.endpoint, config.role) {

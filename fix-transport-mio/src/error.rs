@@ -72,7 +72,7 @@ pub enum PutError {
     Backpressure {
         /// Bytes waiting.
         backlog: usize,
-        /// The configured bound (`EngineSettings::max_outgoing_bytes`).
+        /// The session's bound (`SessionHandle::max_outgoing_bytes`).
         limit: usize,
     },
     /// The session rejects messages while it is not established

@@ -78,6 +78,15 @@ pub trait Transport: Send {
     /// close_notify first, as far as the socket takes it).
     fn shutdown(&mut self) -> io::Result<()>;
 
+    /// The engine gives up on the link: it was asked to close, and its
+    /// close timeout passed with bytes still unwritten (a peer that does
+    /// not read). Called just before [`shutdown`](Transport::shutdown) and
+    /// drop; a transport over TCP makes the close drop what the socket
+    /// still holds and reset the connection, so that neither the process
+    /// nor the kernel keeps it. The default does nothing more than
+    /// `shutdown`.
+    fn abort(&mut self) {}
+
     /// The address of the peer.
     fn peer_addr(&self) -> io::Result<SocketAddr>;
 
@@ -162,6 +171,12 @@ impl Transport for TcpTransport {
 
     fn source(&mut self) -> &mut dyn mio::event::Source {
         &mut self.stream
+    }
+
+    fn abort(&mut self) {
+        // SO_LINGER 0: close sends a reset and drops unsent bytes. Failing
+        // to set it only means an orderly close instead.
+        let _ = socket2::SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
     }
 
     fn shutdown(&mut self) -> io::Result<()> {

@@ -46,6 +46,12 @@ impl Transport for TlsStream {
         TlsStream::shutdown(self)
     }
 
+    fn abort(&mut self) {
+        // SO_LINGER 0: the close resets the connection and drops what the
+        // socket still holds. Failing to set it leaves an orderly close.
+        let _ = socket2::SockRef::from(self.socket()).set_linger(Some(std::time::Duration::ZERO));
+    }
+
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         Ok(TlsStream::peer_addr(self))
     }
@@ -103,21 +109,21 @@ impl TransportFactory for TlsServerConfig {
 ///
 /// ```
 /// use fixrs_proto::{tag, Message};
-/// use fixrs_transport_mio::{Application, RefuseLogon, SessionHandle};
+/// use fixrs_transport_mio::{AdminRejection, Application, RefuseLogon, SessionHandle};
 ///
 /// /// Accepts a Logon only if the client certificate names its SenderCompID.
 /// struct CertificateMustNameCompId;
 ///
 /// impl Application for CertificateMustNameCompId {
-///     fn from_admin(&mut self, session: &SessionHandle, message: &Message<'_>) -> Result<(), RefuseLogon> {
+///     fn from_admin(&mut self, session: &SessionHandle, message: &Message<'_>) -> Result<(), AdminRejection> {
 ///         if message.msg_type() != b"A" {
 ///             return Ok(());
 ///         }
 ///         let sender = std::str::from_utf8(message.get(tag::SENDER_COMP_ID).unwrap_or(b"")).unwrap_or("");
 ///         match fixrs_transport_tls::peer_certificate(session) {
 ///             Some(cert) if cert.matches_comp_id(sender) => Ok(()),
-///             Some(cert) => Err(RefuseLogon(format!("certificate {:?} is not {sender}", cert.common_names()))),
-///             None => Err(RefuseLogon("no client certificate".into())),
+///             Some(cert) => Err(RefuseLogon(format!("certificate {:?} is not {sender}", cert.common_names())).into()),
+///             None => Err(RefuseLogon("no client certificate".into()).into()),
 ///         }
 ///     }
 /// }

@@ -19,8 +19,10 @@ use fixrs_proto::{
 use std::time::Instant;
 
 impl Session {
-    /// Feeds received bytes to the decoder and processes every complete
-    /// message, stopping when the link closes.
+    /// Feeds received bytes to the decoder and processes complete messages
+    /// in order, stopping after the first one that gives the application an
+    /// event (the rest waits for [`Session::handle_pending_input`]), or
+    /// when the link closes.
     pub(super) fn receive(&mut self, bytes: &[u8], now: Instant, utc: UtcTimestamp) {
         // The decoder and index are moved out so that a message borrowing
         // them can be processed with `&mut self`; the placeholders left
@@ -28,71 +30,98 @@ impl Session {
         let mut decoder = std::mem::take(&mut self.decoder);
         let mut index = std::mem::take(&mut self.index);
         decoder.feed(bytes);
+        self.input_paused = false;
         while self.link_up {
-            let Some(next) = decoder.next_frame() else {
-                break;
-            };
-            match next {
-                Err(garbled) => self.events.push_back(QueuedEvent::Garbled {
-                    error: garbled.error,
-                    dropped: garbled.dropped,
-                }),
-                Ok(frame) => {
-                    self.note_received(now);
-                    match index.parse(frame) {
-                        Ok(msg) => self.on_message(&msg, now, utc, false),
-                        Err(e) => self.on_unparseable(frame, e, now, utc),
-                    }
-                    self.after_message(&mut index, now, utc);
+            let events_before = self.events.len();
+            if self.release_in_sequence(&mut index, now, utc) {
+                self.gap_check_due = true;
+            } else {
+                if std::mem::take(&mut self.gap_check_due) {
+                    self.request_still_missing(now, utc);
                 }
+                let Some(next) = decoder.next_frame() else {
+                    break;
+                };
+                match next {
+                    Err(garbled) => self.on_garbled(garbled, now, utc),
+                    Ok(frame) => {
+                        self.note_received(now);
+                        match index.parse(frame) {
+                            Ok(msg) => self.on_message(&msg, now, utc, false),
+                            Err(e) => self.on_unparseable(frame, e, now, utc),
+                        }
+                        self.advance_resend_progress(now, utc);
+                        self.gap_check_due = true;
+                    }
+                }
+            }
+            if self.events.len() > events_before {
+                // The application sees this message (and answers it)
+                // before the session acts on the next one.
+                self.input_paused = self.link_up;
+                break;
             }
         }
         if !self.link_up {
             decoder.clear();
+            self.gap_check_due = false;
         }
         self.decoder = decoder;
         self.index = index;
     }
 
-    /// After a message: ask for the next chunk of a resend, process queued
-    /// messages that are now in sequence, and ask again for what is still
-    /// missing.
-    fn after_message(&mut self, index: &mut FieldIndex, now: Instant, utc: UtcTimestamp) {
-        loop {
-            self.advance_resend_progress(now, utc);
-            if !self.link_up
-                || !matches!(
-                    self.state,
-                    SessionState::Established | SessionState::WaitForConfirmLogout
-                )
-            {
-                return;
-            }
-            while let Some(entry) = self.out_of_order.first_entry() {
-                if *entry.key() >= self.next_target {
-                    break;
-                }
-                let stale = entry.remove();
-                self.recycle(stale);
-            }
-            let Some(buf) = self.out_of_order.remove(&self.next_target) else {
-                break;
-            };
-            if buf.is_empty() {
-                // Acted on when it arrived; it only counts.
-                self.set_next_target(self.next_target + 1);
-            } else {
-                match index.parse(&buf) {
-                    Ok(msg) => self.on_message(&msg, now, utc, true),
-                    Err(e) => {
-                        self.push_error(SessionError::Unparseable(e));
-                        self.set_next_target(self.next_target + 1);
-                    }
-                }
-            }
-            self.recycle(buf);
+    /// Processes the message kept beyond a gap that is now next in
+    /// sequence, if any (after a message that filled the gap); returns
+    /// whether one was processed.
+    fn release_in_sequence(
+        &mut self,
+        index: &mut FieldIndex,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> bool {
+        if self.out_of_order.is_empty()
+            || !self.link_up
+            || !matches!(
+                self.state,
+                SessionState::Established | SessionState::WaitForConfirmLogout
+            )
+        {
+            return false;
         }
-        if self.state == SessionState::Established && self.resend_requested.is_none() {
+        while let Some(entry) = self.out_of_order.first_entry() {
+            if *entry.key() >= self.next_target {
+                break;
+            }
+            let stale = entry.remove();
+            self.recycle(stale);
+        }
+        let Some(buf) = self.out_of_order.remove(&self.next_target) else {
+            return false;
+        };
+        if buf.is_empty() {
+            // Acted on when it arrived; it only counts.
+            self.set_next_target(self.next_target + 1);
+        } else {
+            match index.parse(&buf) {
+                Ok(msg) => self.on_message(&msg, now, utc, true),
+                Err(e) => {
+                    self.push_error(SessionError::Unparseable(e));
+                    self.set_next_target(self.next_target + 1);
+                }
+            }
+        }
+        self.recycle(buf);
+        self.advance_resend_progress(now, utc);
+        true
+    }
+
+    /// Once no kept message is next in sequence: asks again for what is
+    /// still missing beyond NextNumIn, if no ResendRequest is outstanding.
+    fn request_still_missing(&mut self, now: Instant, utc: UtcTimestamp) {
+        if self.link_up
+            && self.state == SessionState::Established
+            && self.resend_requested.is_none()
+        {
             if let Some((&first, _)) = self.out_of_order.first_key_value() {
                 if first > self.next_target {
                     self.request_resend(first, now, utc);

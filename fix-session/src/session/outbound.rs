@@ -61,11 +61,29 @@ impl Session {
     /// `seq`: saves it (advancing the next sender MsgSeqNum) and queues its
     /// bytes. On a store failure nothing is queued.
     pub(super) fn commit_new(&mut self, seq: SeqNum, now: Instant) -> Result<(), StoreError> {
+        self.commit_new_from(seq, None, now)
+    }
+
+    /// As [`commit_new`](Session::commit_new); with `pending`, the message
+    /// was made from that pending message of the store, which takes it out
+    /// of its queue in the same change.
+    pub(super) fn commit_new_from(
+        &mut self,
+        seq: SeqNum,
+        pending: Option<u64>,
+        now: Instant,
+    ) -> Result<(), StoreError> {
         let bytes = self.encoder.finish();
-        let saved = if self.config.persist_messages {
-            self.store.save_outgoing(seq, bytes)
-        } else {
-            self.store.set_next_sender_seq_num(seq + 1)
+        let saved = match (self.config.persist_messages, pending) {
+            (true, None) => self.store.save_outgoing(seq, bytes),
+            (true, Some(id)) => self.store.save_outgoing_from_pending(seq, bytes, id),
+            (false, None) => self.store.set_next_sender_seq_num(seq + 1),
+            // Not kept for resends: two changes (a crash between them
+            // would send the message again after a restart).
+            (false, Some(id)) => self
+                .store
+                .set_next_sender_seq_num(seq + 1)
+                .and_then(|()| self.store.remove_pending(id)),
         };
         self.store_dirty = true;
         saved?;
@@ -337,15 +355,39 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
+        self.send_business_reject_with_id(rejected, reason, None, text, now, utc);
+    }
+
+    /// [`send_business_reject`](Session::send_business_reject) with
+    /// BusinessRejectRefID(379) `ref_id`. With FIXT the body also carries
+    /// our DefaultApplVerID(1137), as QuickFIX writes it.
+    pub(super) fn send_business_reject_with_id(
+        &mut self,
+        rejected: &Rejected<'_>,
+        reason: BusinessRejectReason,
+        ref_id: Option<&[u8]>,
+        text: &str,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
         let version = self.config.version;
         let (code, text) = business_reject_reason(version, reason, text);
         if has_reject_ref_fields(version) {
             let reject = BusinessMessageReject {
                 text: Some(&text),
+                business_reject_ref_id: ref_id,
                 ..BusinessMessageReject::new(rejected.msg_type, code)
                     .ref_seq_num(seq_num(rejected.seq))
             };
-            self.send_admin_routed(&reject, &rejected.route, now, utc);
+            let seq = self.next_sender;
+            self.start_message(BusinessMessageReject::MSG_TYPE, seq, utc);
+            self.push_reverse_route(&rejected.route);
+            reject.write_body(&mut self.encoder);
+            if version.is_fixt() {
+                self.encoder
+                    .push_str(tag::DEFAULT_APPL_VER_ID, version.appl_ver_id());
+            }
+            self.commit_admin(seq, now);
         } else {
             let reject = Reject {
                 ref_seq_num: rejected.seq,

@@ -128,6 +128,7 @@ OdbcStoreConnectionString=DSN=fix
   TargetCompID = BROKER
 TargetSubID=GW
 TargetLocationID=NY
+LateDeliveryMode=queue
 SessionQualifier=main
 
 [session]
@@ -205,6 +206,7 @@ fn full_file_with_default_inheritance_and_two_sessions() {
         LateDelivery::QueueFor(Duration::from_millis(60_000))
     );
     assert_eq!(c.max_late_delivery, 500);
+    assert_eq!(c.late_delivery_mode, LateDeliveryMode::Queue);
     assert!(c.reset_on_logon && c.reset_on_logout && c.reset_on_disconnect);
     assert!(c.send_next_expected_msg_seq_num);
     assert_eq!(c.resend_request_chunk_size, 2500);
@@ -360,7 +362,7 @@ fn full_file_with_default_inheritance_and_two_sessions() {
     );
 
     let acc = &settings.sessions[1];
-    assert_eq!(acc.line, 110);
+    assert_eq!(acc.line, 111);
     let c = &acc.config;
     assert_eq!(c.role, Role::Acceptor);
     assert_eq!(c.version, FixVersion::Fix50Sp1);
@@ -379,6 +381,8 @@ fn full_file_with_default_inheritance_and_two_sessions() {
         vec![(95, "4".to_string()), (1408, "FIX.5.0SP2".to_string())]
     );
     assert_eq!(c.late_delivery, LateDelivery::Reject);
+    // Set in the other session only.
+    assert_eq!(c.late_delivery_mode, LateDeliveryMode::Resend);
     let london = TimeZone::parse("Europe/London").expect("known zone");
     assert_eq!(
         c.schedule,
@@ -615,6 +619,7 @@ fn bad_numbers_name_line_and_key() {
         ("TestRequestDelayMultiplier=NaN", "TestRequestDelayMultiplier", "a number of 0 or more, such as 0.5"),
         ("TimestampPrecision=4", "TimestampPrecision", "0, 3, 6 or 9"),
         ("LateDelivery=later", "LateDelivery", "queue, reject, or a positive time to live in milliseconds"),
+        ("LateDeliveryMode=fifo", "LateDeliveryMode", "resend or queue"),
         ("FileStoreSync=0", "FileStoreSync", "Y, N, or a positive number of milliseconds"),
         ("CertificateVerifyLevel=3", "CertificateVerifyLevel", "0 (no client certificate), 1 (required) or 2 (optional)"),
         ("StartTime=25:00:00", "StartTime", "HH:MM:SS, optionally followed by a time zone"),
