@@ -1,6 +1,8 @@
 //! The file store's own cost per durability mode: saving a 200-byte
-//! message and flushing, one message per flush and 64 per flush, and
-//! reading 1,000 stored messages back for a resend.
+//! message and flushing, and recording the next incoming MsgSeqNum and
+//! flushing (as a receiving session does once per pass of the engine's
+//! loop), one per flush and 64 per flush; and reading 1,000 stored
+//! messages back for a resend.
 
 use fixrs_proto::UtcTimestamp;
 use fixrs_session::{Role, SessionKey, Store, StoreError};
@@ -39,6 +41,11 @@ pub struct StoreRun {
     pub per_message: [f64; 3],
     /// Save + flush with 64 messages per flush, per message, per [`MODES`].
     pub batch_64: [f64; 3],
+    /// Next incoming MsgSeqNum recorded + flush, one per flush, per
+    /// [`MODES`].
+    pub incoming: [f64; 3],
+    /// The same with 64 per flush, per message, per [`MODES`].
+    pub incoming_64: [f64; 3],
     /// Reading 1,000 stored messages for a resend, in microseconds.
     pub visit_1000: f64,
 }
@@ -47,11 +54,21 @@ fn key() -> SessionKey {
     crate::engine::config(Role::Initiator, "BANK", "EXCH").key()
 }
 
-/// Saves `batch` messages and flushes, repeatedly for about `budget`
-/// (at least ten times, after two for warm-up); microseconds per message.
-fn save_flush(
+/// What one round of [`per_message`] does before its flush.
+#[derive(Debug, Clone, Copy)]
+enum Work {
+    /// Save an outgoing message.
+    Save,
+    /// Record the next incoming MsgSeqNum.
+    Incoming,
+}
+
+/// Does `batch` units of `work` and flushes, repeatedly for about `budget`
+/// (at least ten times, after two for warm-up); microseconds per unit.
+fn per_message(
     dir: &Path,
     durability: Durability,
+    work: Work,
     batch: u64,
     budget: Duration,
 ) -> Result<f64, StoreBenchError> {
@@ -60,11 +77,20 @@ fn save_flush(
         .with_durability(durability)
         .with_max_messages(200_000);
     let mut store = FileStore::open(dir, &key(), options, UtcTimestamp::UNIX_EPOCH)?;
-    let mut seq = store.next_sender_seq_num();
+    let mut sent = store.next_sender_seq_num();
+    let mut received = store.next_target_seq_num();
     let mut round = |store: &mut FileStore| -> Result<(), StoreBenchError> {
         for _ in 0..batch {
-            store.save_outgoing(seq, MESSAGE)?;
-            seq += 1;
+            match work {
+                Work::Save => {
+                    store.save_outgoing(sent, MESSAGE)?;
+                    sent += 1;
+                }
+                Work::Incoming => {
+                    received += 1;
+                    store.set_next_target_seq_num(received)?;
+                }
+            }
         }
         store.flush()?;
         Ok(())
@@ -109,10 +135,16 @@ fn visit_1000(dir: &Path, budget: Duration) -> Result<f64, StoreBenchError> {
 pub fn measure(dir: &Path, budget: Duration) -> Result<StoreRun, StoreBenchError> {
     let mut run = StoreRun::default();
     for (i, mode) in MODES.into_iter().enumerate() {
-        let one = tempfile::tempdir_in(dir)?;
-        run.per_message[i] = save_flush(one.path(), mode, 1, budget)?;
-        let many = tempfile::tempdir_in(dir)?;
-        run.batch_64[i] = save_flush(many.path(), mode, 64, budget)?;
+        let figures = [
+            (&mut run.per_message[i], Work::Save, 1),
+            (&mut run.batch_64[i], Work::Save, 64),
+            (&mut run.incoming[i], Work::Incoming, 1),
+            (&mut run.incoming_64[i], Work::Incoming, 64),
+        ];
+        for (figure, work, batch) in figures {
+            let fresh = tempfile::tempdir_in(dir)?;
+            *figure = per_message(fresh.path(), mode, work, batch, budget)?;
+        }
     }
     let visit = tempfile::tempdir_in(dir)?;
     run.visit_1000 = visit_1000(visit.path(), budget)?;
