@@ -295,9 +295,11 @@ impl PyFixEngine {
         let file = settings_file.map(SettingsFile::load).transpose()?;
         let engine = py
             .detach(|| {
-                FixEngine::new(EngineSettings {
-                    thread_name: "fixrs-engine".into(),
-                    ..EngineSettings::default()
+                crate::signals::without_signals(|| {
+                    FixEngine::new(EngineSettings {
+                        thread_name: "fixrs-engine".into(),
+                        ..EngineSettings::default()
+                    })
                 })
             })
             .map_err(|e| FixError::new_err(e.to_string()))?;
@@ -499,9 +501,11 @@ impl Drop for PyFixEngine {
         // thread may be waiting for it in a callback, so the engine is
         // stopped from another thread rather than joined here.
         let core = self.core.clone();
-        let _ = std::thread::Builder::new()
-            .name("fixrs-engine-stop".into())
-            .spawn(move || core.stop());
+        let _ = crate::signals::without_signals(|| {
+            std::thread::Builder::new()
+                .name("fixrs-engine-stop".into())
+                .spawn(move || core.stop())
+        });
     }
 }
 

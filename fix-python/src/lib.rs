@@ -37,6 +37,7 @@ pub mod fields;
 mod logging;
 mod message;
 mod session;
+mod signals;
 mod values;
 mod wait;
 

@@ -67,31 +67,33 @@ pub fn install() {
         log::set_max_level(log::LevelFilter::Info);
         let (tx, rx) = channel::<Record>();
         *SENDER.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
-        let _ = std::thread::Builder::new()
-            .name("fixrs-log".into())
-            .spawn(move || {
-                while let Ok(record) = rx.recv() {
-                    match record {
-                        Record::Line {
-                            level,
-                            target,
-                            text,
-                        } => {
-                            let _ = Python::try_attach(|py| {
-                                let name = format!("fixrs.{target}");
-                                let _ = py
-                                    .import("logging")
-                                    .and_then(|l| l.call_method1("getLogger", (name,)))
-                                    .and_then(|l| l.call_method1("log", (level, "%s", text)));
-                            });
-                        }
-                        Record::Stop(done) => {
-                            let _ = done.send(());
-                            return;
+        let _ = crate::signals::without_signals(|| {
+            std::thread::Builder::new()
+                .name("fixrs-log".into())
+                .spawn(move || {
+                    while let Ok(record) = rx.recv() {
+                        match record {
+                            Record::Line {
+                                level,
+                                target,
+                                text,
+                            } => {
+                                let _ = Python::try_attach(|py| {
+                                    let name = format!("fixrs.{target}");
+                                    let _ = py
+                                        .import("logging")
+                                        .and_then(|l| l.call_method1("getLogger", (name,)))
+                                        .and_then(|l| l.call_method1("log", (level, "%s", text)));
+                                });
+                            }
+                            Record::Stop(done) => {
+                                let _ = done.send(());
+                                return;
+                            }
                         }
                     }
-                }
-            });
+                })
+        });
     });
 }
 

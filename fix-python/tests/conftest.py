@@ -386,11 +386,12 @@ def make_certificates(directory):
     return {name: os.path.join(directory, name) for name in ("ca.pem", "server.pem", "server.key")}
 
 
-def terminate(process):
+def terminate(process, timeout=TIMEOUT):
+    """Ctrl-C (SIGINT), then SIGKILL if it has not ended within ``timeout``."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
