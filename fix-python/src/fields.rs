@@ -433,10 +433,17 @@ pub fn from_spans(bytes: &[u8], spans: &[FieldSpan], dict: &Dictionary) -> Field
         dict,
         message: dict.message(msg_type),
     };
+    // Only integer fields can start a group (NUMINGROUP, or INT in the FIX
+    // 4.0 to 4.2 dictionaries): others skip the layout lookups.
+    let counts = |tag: Tag| {
+        use fixrs_proto::dictionary::FieldType;
+        dict.field(tag)
+            .is_some_and(|f| matches!(f.field_type(), FieldType::NumInGroup | FieldType::Int))
+    };
     let mut i = 0;
     while i < spans.len() {
         let span = spans[i];
-        if let Some(def) = top.group(span.tag) {
+        if let Some(def) = counts(span.tag).then(|| top.group(span.tag)).flatten() {
             if let Some((group, next)) = read_group(bytes, spans, i, def) {
                 list.items.push(Item::Group(Arc::new(Mutex::new(group))));
                 i = next;
@@ -709,6 +716,16 @@ mod tests {
         assert!(e.0.contains("BodyLength"), "{e}");
         assert!(parse_text(b"35=D|11").is_err());
         assert!(parse_text(b"x=1").is_err());
+    }
+
+    #[test]
+    fn groups_of_fix42_whose_counts_are_typed_int() {
+        let (bytes, spans) =
+            parse_text(b"8=FIX.4.2|35=D|11=A|21=1|78=2|79=ACC1|80=10|79=ACC2|80=20|55=X").unwrap();
+        let list = from_spans(&bytes, &spans, Dictionary::builtin(FixVersion::Fix42));
+        let allocs = list.group(78).expect("NoAllocs gathered");
+        assert_eq!(lock(&allocs).entries.len(), 2);
+        assert_eq!(list.get(55), Some(&b"X"[..]));
     }
 
     #[test]
