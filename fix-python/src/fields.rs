@@ -584,8 +584,8 @@ pub fn parse_text(text: &[u8]) -> Result<(Vec<u8>, Vec<FieldSpan>), TextError> {
     while bytes.last().is_some_and(|b| b.is_ascii_whitespace()) {
         bytes.pop();
     }
-    let lead = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
-    bytes.drain(..lead);
+    let leading = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    bytes.drain(..leading);
     if bytes.last() != Some(&SOH) {
         bytes.push(SOH);
     }
