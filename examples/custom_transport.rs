@@ -9,13 +9,16 @@
 //! connection with [`drive`]: bytes read from the socket go in with
 //! `handle_input`, the socket's read timeout is the session's next
 //! deadline (`handle_timeout` when it passes), and after every input the
-//! outputs are drained: bytes to write, then events. The acceptor answers
-//! each order; the initiator sends three, waits for the answers and logs
-//! out.
+//! outputs are drained: bytes to write, then events, then the rest of the
+//! input (`handle_pending_input`: one read may hold several messages, and
+//! the session stops after each so that the application answers it
+//! first). The acceptor answers each order and rejects anything else; the
+//! initiator sends three orders and a quote request, waits for the
+//! answers and logs out.
 
 use fixrs_proto::fields as f;
 use fixrs_proto::{FieldIndex, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fixrs_session::{Event, MemoryStore, Session, SessionConfig};
+use fixrs_session::{Event, MemoryStore, MessageRejection, Session, SessionConfig};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant, SystemTime};
@@ -32,7 +35,8 @@ enum Incoming {
 }
 
 /// Runs `session` over `stream` until the link closes. `app` is called
-/// with each logon and application message and may send or log out.
+/// with each logon and application message and may send, reject (the
+/// message it was just given) or log out.
 fn drive(
     session: &mut Session,
     mut stream: TcpStream,
@@ -64,6 +68,13 @@ fn drive(
             for i in incoming {
                 app(session, i);
             }
+            continue;
+        }
+        if session.has_pending_input() {
+            // The next message of the last read, now that the application
+            // answered the one before.
+            let (now, utc) = clock();
+            session.handle_pending_input(now, utc);
             continue;
         }
         if close {
@@ -105,7 +116,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
 
-    // The acceptor: answers every NewOrderSingle with an ExecutionReport.
+    // The acceptor: answers every NewOrderSingle with an ExecutionReport and
+    // rejects other application messages (a BusinessMessageReject).
     let acceptor = std::thread::spawn(move || -> std::io::Result<()> {
         let (stream, _) = listener.accept()?;
         let mut session = new_session(SessionConfig::acceptor(FixVersion::Fix44, "SELL", "BUY"))?;
@@ -117,6 +129,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let Ok(order) = index.parse(&bytes) else {
                 return;
             };
+            let (now, utc) = clock();
+            if order.msg_type() != b"D" {
+                if let Err(e) = s.reject(&MessageRejection::UnsupportedMessageType, now, utc) {
+                    eprintln!("acceptor: not rejected: {e}");
+                }
+                return;
+            }
             let mut er = MessageBuilder::new(b"8");
             er.push_str(f::ORDER_ID, "1")
                 .push_str(f::EXEC_ID, "1")
@@ -128,19 +147,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .push_str(f::LEAVES_QTY, "100")
                 .push_str(f::CUM_QTY, "0")
                 .push_str(f::AVG_PX, "0");
-            let (now, utc) = clock();
             if let Err(e) = s.send(&er, now, utc) {
                 eprintln!("acceptor: not sent: {e}");
             }
         })
     });
 
-    // The initiator: three orders once logged on, Logout after the last
-    // execution report.
+    // The initiator: three orders and a quote request once logged on (in
+    // one write), Logout after the three execution reports and the reject.
     let stream = TcpStream::connect(addr)?;
     let mut session = new_session(SessionConfig::initiator(FixVersion::Fix44, "BUY", "SELL"))?;
     let mut index = FieldIndex::new();
-    let mut reports = 0;
+    let (mut reports, mut rejects) = (0, 0);
     drive(&mut session, stream, |s, incoming| {
         let (now, utc) = clock();
         match incoming {
@@ -157,22 +175,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         eprintln!("initiator: not sent: {e}");
                     }
                 }
+                let mut quote_request = MessageBuilder::new(b"R");
+                quote_request.push_str(f::QUOTE_REQ_ID, "Q-1");
+                if let Err(e) = s.send(&quote_request, now, utc) {
+                    eprintln!("initiator: not sent: {e}");
+                }
             }
             Incoming::App(bytes) => {
-                if let Ok(report) = index.parse(&bytes) {
-                    let id = String::from_utf8_lossy(report.get(f::CL_ORD_ID).unwrap_or(b""));
+                let Ok(answer) = index.parse(&bytes) else {
+                    return;
+                };
+                if answer.msg_type() == b"j" {
+                    let text = String::from_utf8_lossy(answer.get(f::TEXT).unwrap_or(b""));
+                    println!("rejected: {text}");
+                    rejects += 1;
+                } else {
+                    let id = String::from_utf8_lossy(answer.get(f::CL_ORD_ID).unwrap_or(b""));
                     println!("execution report for {id}");
+                    reports += 1;
                 }
-                reports += 1;
-                if reports == 3 {
+                if reports == 3 && rejects == 1 {
                     s.logout(Some("done"), now, utc);
                 }
             }
         }
     })?;
     acceptor.join().map_err(|_| "acceptor thread panicked")??;
-    if reports != 3 {
-        return Err(format!("{reports} execution reports instead of 3").into());
+    if (reports, rejects) != (3, 1) {
+        return Err(format!("{reports} execution reports and {rejects} rejects").into());
     }
     Ok(())
 }

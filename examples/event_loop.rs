@@ -6,8 +6,11 @@
 //!    deadline passed);
 //! 2. then drive it until idle: write what `poll_transmit` returns
 //!    (acknowledging partial writes with `transmitted`), handle every
-//!    `poll_event`, and repeat while the application's reactions produce
-//!    more;
+//!    `poll_event`, let the session go on with the rest of what it read
+//!    (`has_pending_input`, `handle_pending_input`: it stops after each
+//!    message the application sees, so that the answer to one message
+//!    goes out before the next is acted on), and repeat while the
+//!    application's reactions produce more;
 //! 3. only then sleep, no later than `poll_timeout`.
 //!
 //! ```text
@@ -32,6 +35,9 @@ struct Endpoint {
     session: Session,
     stream: TcpStream,
     open: bool,
+    /// The peer closed the connection; the link goes down once what it
+    /// sent before is handled.
+    peer_closed: bool,
 }
 
 /// What the endpoints told the application during one drive.
@@ -59,31 +65,46 @@ impl Endpoint {
             session,
             stream,
             open: true,
+            peer_closed: false,
         })
     }
 
     /// Step 1: inputs. Reads what the socket has, and fires due timers.
     fn input(&mut self, now: Instant, utc: UtcTimestamp) -> std::io::Result<()> {
         let mut buf = [0u8; 4096];
-        while self.open {
+        let mut read = Vec::new();
+        let mut closed = false;
+        while self.open && !self.peer_closed && !closed {
             match self.stream.read(&mut buf) {
-                Ok(0) => {
-                    self.open = false;
-                    self.session.handle_link_down(now, utc);
-                }
-                Ok(n) => self.session.handle_input(&buf[..n], now, utc),
+                Ok(0) => closed = true,
+                Ok(n) => read.extend_from_slice(&buf[..n]),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) => return Err(e),
             }
         }
+        if !read.is_empty() {
+            // What the session does not process at once (it stops after
+            // each message the application must see) waits in it; step 2
+            // goes on with it.
+            self.session.handle_input(&read, now, utc);
+        }
+        // The link goes down once the messages before the end are handled
+        // (step 2).
+        self.peer_closed |= closed;
         if self.session.poll_timeout().is_some_and(|t| t <= now) {
             self.session.handle_timeout(now, utc);
         }
         Ok(())
     }
 
-    /// Step 2: drain the outputs once; returns whether anything came out.
-    fn drain(&mut self, heard: &mut Heard) -> std::io::Result<bool> {
+    /// Step 2: drain the outputs once, and go on with input the session
+    /// kept; returns whether anything came out.
+    fn drain(
+        &mut self,
+        heard: &mut Heard,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> std::io::Result<bool> {
         let mut progress = false;
         while let Some(bytes) = self.session.poll_transmit() {
             if !self.open {
@@ -113,6 +134,14 @@ impl Endpoint {
                 }
                 _ => {}
             }
+        }
+        if self.session.has_pending_input() {
+            self.session.handle_pending_input(now, utc);
+            progress = true;
+        } else if std::mem::take(&mut self.peer_closed) {
+            self.open = false;
+            self.session.handle_link_down(now, utc);
+            progress = true;
         }
         Ok(progress)
     }
@@ -164,7 +193,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // order, a Logout after the last report) are inputs too.
         loop {
             let mut heard = Heard::default();
-            let progress = buy.drain(&mut heard)? | sell.drain(&mut heard)?;
+            let progress = buy.drain(&mut heard, now, utc)? | sell.drain(&mut heard, now, utc)?;
             logged_on |= heard.logged_on;
             for id in &heard.orders {
                 let mut er = MessageBuilder::new(b"8");

@@ -102,12 +102,17 @@ fn replay(lines: &[Line<'_>], split: &dyn Fn(usize, &[u8]) -> Vec<usize>) -> Vec
             let cut = cut.clamp(from, line.bytes.len());
             session.handle_input(&line.bytes[from..cut], now, utc);
             from = cut;
-            // Drive until idle: answering an order is an input too.
+            // Drive until idle: answering an order is an input too, and
+            // the session goes on with what it read after each answer.
             loop {
                 let mut orders = Vec::new();
                 drain(&mut session, &mut wire, &mut orders);
                 if orders.is_empty() {
-                    break;
+                    if !session.has_pending_input() {
+                        break;
+                    }
+                    session.handle_pending_input(now, utc);
+                    continue;
                 }
                 for order in orders {
                     executions += 1;

@@ -32,9 +32,9 @@ use crate::summary::summarize_with;
 use fixrs_proto::dictionary::{Dictionary, DictionaryError};
 use fixrs_proto::{Encoder, FieldIndex, FieldWriter, Message, MessageBuilder, UtcTimestamp};
 use fixrs_session::settings::{Endpoint, SessionSettings, Settings, SettingsError};
-use fixrs_session::{Role, SessionState};
+use fixrs_session::{Role, SessionDictionary, SessionState};
 use fixrs_transport_mio::{
-    Application, EngineError, EngineSettings, FixEngine, OwnedMessage, RefuseLogon, Rejection,
+    AdminRejection, Application, EngineError, EngineSettings, FixEngine, OwnedMessage, Rejection,
     SessionHandle,
 };
 use fixrs_transport_tls::SetupError;
@@ -157,32 +157,36 @@ pub enum RunError {
     Io(#[from] io::Error),
 }
 
-/// Reads and parses a settings file, keeping the sessions of `mode`.
-pub fn load_settings(path: &Path, mode: Mode) -> Result<Vec<SessionSettings>, RunError> {
+/// Reads and parses a settings file, keeping the sessions of `mode`, and
+/// loads their data dictionaries (a file that cannot be used is an error
+/// naming it and its key). The file's warnings are kept for the caller to
+/// show.
+pub fn load_settings(path: &Path, mode: Mode) -> Result<Settings, RunError> {
     let text = std::fs::read_to_string(path).map_err(|source| RunError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let settings = Settings::parse(&text).map_err(|source| RunError::Settings {
+    let settings_error = |source| RunError::Settings {
         path: path.to_path_buf(),
         source,
-    })?;
-    let sessions: Vec<SessionSettings> = settings
-        .sessions
-        .into_iter()
-        .filter(|s| s.config.role == mode.role())
-        .collect();
-    if sessions.is_empty() {
+    };
+    let mut settings = Settings::parse(&text).map_err(settings_error)?;
+    settings.sessions.retain(|s| s.config.role == mode.role());
+    if settings.sessions.is_empty() {
         return Err(RunError::NoSessions {
             path: path.to_path_buf(),
             mode: mode.name(),
         });
     }
-    Ok(sessions)
+    settings
+        .load_dictionaries(|file| std::fs::read_to_string(file))
+        .map_err(settings_error)?;
+    Ok(settings)
 }
 
-/// The dictionary that names a session's fields: the files its settings
-/// give, else the built-in one of its version.
+/// The dictionary that names a session's fields when it validates
+/// nothing (UseDataDictionary=N): the files its settings give, else the
+/// built-in one of its version.
 pub fn session_dictionary(s: &SessionSettings) -> Result<Option<Dictionary>, DictionaryError> {
     let d = &s.dictionaries;
     if let Some(path) = &d.data_dictionary {
@@ -277,7 +281,7 @@ struct ConsoleLogger;
 
 impl log::Log for ConsoleLogger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= log::Level::Info && metadata.target().starts_with("fix_")
+        metadata.level() <= log::Level::Info && metadata.target().starts_with("fix")
     }
 
     fn log(&self, record: &log::Record<'_>) {
@@ -343,11 +347,27 @@ impl Application for ConsoleApp {
     }
 
     fn on_reject(&mut self, _: &SessionHandle, rejection: &Rejection<'_>) {
-        let seq = rejection
-            .ref_seq_num
-            .map(|s| format!(" (MsgSeqNum {s})"))
-            .unwrap_or_default();
-        self.send(SessionEvent::Rejected(format!("{}{seq}", rejection.text)));
+        // What the Reject said, and the message itself: a rejected message
+        // is shown, not lost.
+        let mut said = Vec::new();
+        if let Some(seq) = rejection.ref_seq_num {
+            said.push(format!("MsgSeqNum {seq}"));
+        }
+        if let Some(reason) = rejection.reason {
+            said.push(format!("SessionRejectReason {}", reason.code()));
+        }
+        if let Some(reason) = rejection.business_reason {
+            said.push(format!("BusinessRejectReason {}", reason.code()));
+        }
+        if let Some(t) = rejection.ref_tag_id {
+            said.push(format!("RefTagID {t}"));
+        }
+        self.send(SessionEvent::Rejected(format!(
+            "{} ({}): {}",
+            rejection.text,
+            said.join(", "),
+            crate::text::escape_frame(rejection.bytes, 1000)
+        )));
     }
 
     fn on_undelivered(
@@ -366,7 +386,11 @@ impl Application for ConsoleApp {
         self.send(SessionEvent::Error(error.to_string()));
     }
 
-    fn from_admin(&mut self, _: &SessionHandle, message: &Message<'_>) -> Result<(), RefuseLogon> {
+    fn from_admin(
+        &mut self,
+        _: &SessionHandle,
+        message: &Message<'_>,
+    ) -> Result<(), AdminRejection> {
         self.send(SessionEvent::Admin(OwnedMessage::from_message(message)));
         Ok(())
     }
@@ -376,7 +400,7 @@ impl Application for ConsoleApp {
 struct Entry {
     handle: SessionHandle,
     settings: SessionSettings,
-    dictionary: Option<Dictionary>,
+    dictionary: Option<SessionDictionary>,
     label: String,
     established: bool,
     connect_failures: usize,
@@ -386,7 +410,7 @@ struct Entry {
 impl Entry {
     fn dict(&self) -> &Dictionary {
         self.dictionary
-            .as_ref()
+            .as_deref()
             .unwrap_or_else(|| Dictionary::builtin(self.settings.config.version))
     }
 
@@ -422,15 +446,26 @@ pub fn run(
     input: impl BufRead + Send + 'static,
     out: &mut dyn Write,
 ) -> Result<(), RunError> {
-    let sessions = load_settings(&options.config, options.mode)?;
+    let settings = load_settings(&options.config, options.mode)?;
     let path = options.config.clone();
+    for warning in &settings.warnings {
+        writeln!(out, "warning: {}: {warning}", path.display())?;
+    }
+    let sessions = settings.sessions;
     let mut dictionaries = Vec::with_capacity(sessions.len());
     for s in &sessions {
-        let d = session_dictionary(s).map_err(|source| RunError::Dictionary {
-            path: path.clone(),
-            line: s.line,
-            source,
-        })?;
+        // The session's own dictionary names fields too; one that
+        // validates nothing still may.
+        let d = match &s.dictionary {
+            Some(d) => Some(d.clone()),
+            None => session_dictionary(s)
+                .map_err(|source| RunError::Dictionary {
+                    path: path.clone(),
+                    line: s.line,
+                    source,
+                })?
+                .map(SessionDictionary::from),
+        };
         dictionaries.push(d);
     }
     let Console { tx, rx } = console;

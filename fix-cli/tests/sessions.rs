@@ -43,6 +43,24 @@ fn acceptor_settings_with(dir: &Path, extra: &str) -> String {
     )
 }
 
+/// The port a `fixctl acceptor` says it listens on, from its output lines.
+fn listening_port(lines: &std::sync::mpsc::Receiver<String>) -> u16 {
+    loop {
+        let line = lines
+            .recv_timeout(LIMIT)
+            .expect("the acceptor prints where it listens");
+        if let Some(addr) = line.split("listening on ").nth(1) {
+            return addr
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .trim()
+                .parse::<u16>()
+                .unwrap();
+        }
+    }
+}
+
 fn initiator_settings(dir: &Path, port: u16) -> String {
     initiator_settings_with(dir, port, "")
 }
@@ -152,27 +170,14 @@ fn exchange(dir: &Path, acceptor_extra: &str, initiator_extra: &str) {
         .unwrap();
     drop(stdin);
     let (lines, acceptor_out) = common::watch_stdout(&mut acceptor);
-    let port = loop {
-        let line = lines
-            .recv_timeout(LIMIT)
-            .expect("the acceptor prints where it listens");
-        if let Some(addr) = line.split("listening on ").nth(1) {
-            break addr
-                .rsplit(':')
-                .next()
-                .unwrap()
-                .trim()
-                .parse::<u16>()
-                .unwrap();
-        }
-    };
+    let port = listening_port(&lines);
 
     let initiator_cfg = initiator_settings_with(dir, port, initiator_extra);
     let initiator = common::run(
         &["initiator", "-c", &initiator_cfg],
         ":wait logon 30\n\
          35=D|34=5|11=BAD\n\
-         35=D|11=ORD-1|Symbol=EUR/USD|54=1|38=100|40=1\n\
+         35=D|11=ORD-1|Symbol=EUR/USD|54=1|60=20250102-09:30:00|38=100|40=1\n\
          :expect 8 30\n\
          q\n",
         LIMIT,
@@ -318,4 +323,70 @@ fn ctrl_c_logs_out_and_exits_cleanly() {
     let out = out.join().unwrap();
     assert!(run.status.success(), "{run:?}\n{out}");
     assert!(out.contains("fixctl interrupted: logging out"), "{out}");
+}
+
+#[test]
+fn a_validating_acceptor_shows_what_it_rejects_and_warns_of_ignored_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // UseDataDictionary defaults to Y: the built-in FIX 4.4 dictionary.
+    // HttpAcceptPort is a QuickFIX key without effect here: a warning.
+    let acceptor_cfg = acceptor_settings_with(d, "HttpAcceptPort=8080\n");
+    let mut acceptor = common::spawn(&["acceptor", "-c", &acceptor_cfg]);
+    let mut stdin = acceptor.stdin.take().unwrap();
+    stdin.write_all(b":wait logout 30\n").unwrap();
+    drop(stdin);
+    let (lines, acceptor_out) = common::watch_stdout(&mut acceptor);
+    let port = listening_port(&lines);
+    let initiator_cfg = initiator_settings(d, port);
+    // An order without Side, OrdType and TransactTime.
+    let initiator = common::run(
+        &["initiator", "-c", &initiator_cfg],
+        ":wait logon 30\n\
+         35=D|11=ORD-1|Symbol=EUR/USD|38=100\n\
+         :expect 3 30\n\
+         q\n",
+        LIMIT,
+    );
+    assert!(initiator.status.success(), "{initiator:?}");
+    let out = &initiator.stdout;
+    assert!(out.contains("<< Reject #2"), "{out}");
+    let acceptor = common::finish(acceptor, LIMIT);
+    let out = acceptor_out.join().unwrap();
+    assert!(acceptor.status.success(), "{acceptor:?}\n{out}");
+    assert!(
+        out.contains(&format!(
+            "warning: {acceptor_cfg}: line 9: HttpAcceptPort has no effect: "
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "rejected an incoming message: Required tag missing (MsgSeqNum 2, SessionRejectReason 1, RefTagID 40): 8=FIX.4.4|"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("|11=ORD-1|55=EUR/USD|38=100|"), "{out}");
+}
+
+#[test]
+fn a_bad_data_dictionary_names_the_file_and_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("FIX44-custom.xml");
+    let cfg = acceptor_settings_with(
+        dir.path(),
+        &format!("DataDictionary={}\n", missing.display()),
+    );
+    let run = common::run(&["acceptor", "-c", &cfg], "", LIMIT);
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "fixctl: error: {cfg}: line 9: DataDictionary={}: cannot read it: ",
+            missing.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1);
+    assert_eq!(run.stdout, "");
 }

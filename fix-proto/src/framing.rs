@@ -9,7 +9,8 @@
 //! well-formed frame is there, more bytes are needed, or the bytes are
 //! garbled. [`Decoder`] wraps it into a streaming decoder that owns a
 //! buffer, accepts bytes in any split, and resynchronises on the next
-//! `8=FIX` after a garbled frame (FIX session test cases 2d, 2m, 2t, 3b-3e).
+//! `8=FIX` after a garbled frame (FIX session test cases 2d, 2m, 2t, 3b-3e);
+//! a frame declaring more than the maximum size is skipped whole.
 
 use crate::SOH;
 
@@ -72,7 +73,11 @@ pub struct FrameConfig {
     /// Largest message accepted, in bytes, header and trailer included.
     /// Bounds the memory a peer can make us hold.
     pub max_message_size: usize,
-    /// Whether CheckSum(10) is verified (QuickFIX's `ValidateChecksum`).
+    /// Whether BodyLength(9) and CheckSum(10) are verified (QuickFIX's
+    /// `ValidateLengthAndChecksum`). When false, a wrong CheckSum is
+    /// accepted, and a message whose BodyLength is wrong ends at the first
+    /// CheckSum field found from where BodyLength says it ends, as in
+    /// QuickFIX.
     pub verify_checksum: bool,
 }
 
@@ -151,29 +156,62 @@ pub fn scan(buf: &[u8], config: &FrameConfig) -> Scan {
     }
     let body_start = begin_end + 1 + i + 1;
     let total = body_start + body_len + CHECKSUM_FIELD_LEN;
-    if total > config.max_message_size {
-        return Scan::Garbled(FrameError::TooLarge {
-            size: total,
-            max: config.max_message_size,
-        });
-    }
     // 35=
     let body = &buf[body_start.min(buf.len())..];
     if !starts_with_partial(body, b"35=") {
         return Scan::Garbled(FrameError::MsgTypeNotThird);
     }
+    if total > config.max_message_size {
+        // Only a header that reads as a message's (MsgType third) makes
+        // the declared size worth skipping.
+        if body.len() < 3 {
+            return Scan::Incomplete(None);
+        }
+        return Scan::Garbled(FrameError::TooLarge {
+            size: total,
+            max: config.max_message_size,
+        });
+    }
     if buf.len() < total {
         return Scan::Incomplete(Some(total));
     }
     // 10=NNN<SOH> exactly where the body ends.
-    let body_end = body_start + body_len;
+    let mut body_end = body_start + body_len;
+    let mut total = total;
     if body_len < 4
         || buf[body_end - 1] != SOH
         || buf[body_end] != b'1'
         || buf[body_end + 1] != b'0'
         || buf[body_end + 2] != b'='
     {
-        return Scan::Garbled(FrameError::CheckSumMissing);
+        if config.verify_checksum {
+            return Scan::Garbled(FrameError::CheckSumMissing);
+        }
+        // BodyLength is not verified: as QuickFIX does, the message ends
+        // at the first CheckSum field from where BodyLength says it ends.
+        let from = (body_end - 1).max(body_start);
+        match buf[from..].windows(4).position(|w| w == b"\x0110=") {
+            Some(p) => {
+                body_end = from + p + 1;
+                total = body_end + CHECKSUM_FIELD_LEN;
+                if total > config.max_message_size {
+                    return Scan::Garbled(FrameError::TooLarge {
+                        size: total,
+                        max: config.max_message_size,
+                    });
+                }
+                if buf.len() < total {
+                    return Scan::Incomplete(Some(total));
+                }
+            }
+            None if buf.len() >= config.max_message_size => {
+                return Scan::Garbled(FrameError::TooLarge {
+                    size: buf.len(),
+                    max: config.max_message_size,
+                })
+            }
+            None => return Scan::Incomplete(None),
+        }
     }
     let ck = &buf[body_end + 3..total];
     let (d0, d1, d2) = (
@@ -237,7 +275,9 @@ pub fn resync_offset(buf: &[u8]) -> usize {
 pub struct Garbled {
     /// What was wrong.
     pub error: FrameError,
-    /// How many bytes were dropped to resynchronise.
+    /// How many bytes were dropped to resynchronise. For
+    /// [`FrameError::TooLarge`], the declared size of the message: all of
+    /// it is dropped, as it arrives.
     pub dropped: usize,
 }
 
@@ -254,6 +294,13 @@ pub struct DecoderStats {
 
 /// A streaming frame decoder: feed it bytes in any split, take complete
 /// frames out.
+///
+/// A garbled frame is dropped up to the next `8=FIX` that may start a
+/// message. A frame whose header declares more than
+/// [`FrameConfig::max_message_size`] bytes is different: its header is
+/// well-formed, so the declared bytes are skipped as one unit, as they
+/// arrive, without being buffered or looked into (its body could hold
+/// anything, even what reads as messages).
 ///
 /// ```
 /// use fixrs_proto::framing::Decoder;
@@ -272,6 +319,8 @@ pub struct Decoder {
     end: usize,
     config: FrameConfig,
     stats: DecoderStats,
+    /// Bytes of an oversize frame still to be skipped as they arrive.
+    skip: usize,
 }
 
 impl Default for Decoder {
@@ -289,6 +338,7 @@ impl Decoder {
             end: 0,
             config,
             stats: DecoderStats::default(),
+            skip: 0,
         }
     }
 
@@ -313,14 +363,39 @@ impl Decoder {
         self.end - self.start
     }
 
-    /// Discards everything buffered (e.g. when the link is reset).
+    /// Discards everything buffered (e.g. when the link is reset),
+    /// including what remains to be skipped of an oversize frame.
     pub fn clear(&mut self) {
         self.start = 0;
         self.end = 0;
+        self.skip = 0;
+    }
+
+    /// Returns the buffer's memory beyond what the bytes held need (at
+    /// least `keep` bytes stay), for a link that went quiet or closed
+    /// after a large message.
+    pub fn shrink_to(&mut self, keep: usize) {
+        self.compact();
+        let want = self.end.max(keep);
+        if self.buf.len() > want {
+            self.buf.truncate(want);
+            self.buf.shrink_to(want);
+        }
+    }
+
+    /// The buffer's capacity in bytes.
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// Appends received bytes.
-    pub fn feed(&mut self, bytes: &[u8]) {
+    pub fn feed(&mut self, mut bytes: &[u8]) {
+        if self.skip > 0 {
+            // The rest of an oversize frame: dropped without a copy.
+            let n = self.skip.min(bytes.len());
+            self.skip -= n;
+            bytes = &bytes[n..];
+        }
         self.spare(bytes.len())[..bytes.len()].copy_from_slice(bytes);
         self.end += bytes.len();
     }
@@ -365,6 +440,12 @@ impl Decoder {
     /// when more bytes are needed. The returned slice is valid until the
     /// next call that takes `&mut self`.
     pub fn next_frame(&mut self) -> Option<Result<&[u8], Garbled>> {
+        if self.skip > 0 {
+            // Bytes committed through `spare` while skipping.
+            let n = self.skip.min(self.end - self.start);
+            self.start += n;
+            self.skip -= n;
+        }
         let avail = &self.buf[self.start..self.end];
         if avail.is_empty() {
             return None;
@@ -377,6 +458,17 @@ impl Decoder {
                 Some(Ok(&self.buf[at..at + n]))
             }
             Scan::Incomplete(_) => None,
+            Scan::Garbled(error @ FrameError::TooLarge { size, .. }) => {
+                let now = size.min(avail.len());
+                self.start += now;
+                self.skip = size - now;
+                self.stats.garbled += 1;
+                self.stats.dropped_bytes += size as u64;
+                Some(Err(Garbled {
+                    error,
+                    dropped: size,
+                }))
+            }
             Scan::Garbled(error) => {
                 let dropped = resync_offset(avail);
                 self.start += dropped;

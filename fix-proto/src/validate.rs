@@ -17,7 +17,7 @@
 //! | empty value | 4 | the tag |
 //! | value not in the field's enumeration | 5 | the tag |
 //! | value not in the field's data format | 6 | the tag |
-//! | MsgType not in the dictionary | 11 | 35 |
+//! | MsgType not in the dictionary | 11 | none (as QuickFIX) |
 //! | tag appears twice (outside repeating groups) | 13 | the tag |
 //! | header field after the body, body field after the trailer, or 8, 9, 35 not first | 14 | the tag |
 //! | group entry not starting with its delimiter, or members out of order | 15 | the tag |
@@ -25,9 +25,15 @@
 //! | SOH inside a non-data value (a [`ParseError`]) | 17 | the field before |
 //! | tag 0, which FIX never assigns (a [`ParseError`]) | 0 | 0 |
 //!
-//! Fields are checked in message order; required fields are checked after
-//! all fields, header first. Which fields are header and trailer fields
-//! comes from the dictionary (so custom header fields work). A repeating
+//! Of several problems, the one reported is the one QuickFIX reports for
+//! the same message, so that a counterparty sees the same Reject from
+//! either engine: a misplaced header, body or trailer field or an unknown
+//! MsgType first; then a missing required field (header, trailer, body,
+//! each by lowest tag, then group entries); then the field problems of
+//! the header, the trailer and the body, each by lowest tag (for one
+//! field: repeated, empty, format, enumeration, undefined, group count).
+//! Which fields are header and trailer fields comes from the dictionary
+//! (so custom header fields work). A repeating
 //! group ends at the first tag that is not a member of its entries; a
 //! member repeated or out of order ends it too when an enclosing layout
 //! has that tag, and is reason 15 otherwise.
@@ -236,7 +242,8 @@ impl ValidationError {
             | ValidationError::TagAppearsMoreThanOnce { tag }
             | ValidationError::TagOutOfOrder { tag }
             | ValidationError::GroupFieldsOutOfOrder { tag, .. } => Some(tag),
-            ValidationError::InvalidMsgType => Some(tag::MSG_TYPE),
+            // As QuickFIX: the Reject names no field.
+            ValidationError::InvalidMsgType => None,
             ValidationError::IncorrectNumInGroupCount { count_tag, .. } => Some(count_tag),
             ValidationError::SohInValue { after } => after,
         }
@@ -293,7 +300,29 @@ pub struct Validator {
     seen: Vec<u64>,
     /// Layouts enclosing the group being walked, outermost first.
     parents: Vec<LayoutData>,
+    /// Problems found so far in the message being validated.
+    found: Found,
+    /// The rank (see [`Found::field`]) of the section being walked.
+    rank: u8,
 }
+
+/// Problems the walk over a message noted, so that the one QuickFIX would
+/// report is the error: a missing required field of a group entry (after
+/// those of the header, trailer and body, checked at the end), else the
+/// first field problem in QuickFIX's order.
+#[derive(Debug, Clone, Copy, Default)]
+struct Found {
+    /// The first group entry found without one of its required fields.
+    group_required: Option<ValidationError>,
+    /// The field problem that sorts first by (section, tag), sections
+    /// ranked header 0, trailer 1, body 2: QuickFIX checks the header's
+    /// fields, then the trailer's, then the body's, each in tag order.
+    field: Option<(u8, Tag, ValidationError)>,
+}
+
+/// Section ranks of [`Found::field`], by the walk's section index (0
+/// header, 1 body, 2 trailer).
+const RANKS: [u8; 3] = [0, 2, 1];
 
 /// A layout being walked and where its seen-bits live in
 /// `Validator::seen`.
@@ -310,6 +339,8 @@ impl Validator {
             options,
             seen: Vec::with_capacity(32),
             parents: Vec::with_capacity(8),
+            found: Found::default(),
+            rank: 0,
         }
     }
 
@@ -323,8 +354,13 @@ impl Validator {
         self.options = options;
     }
 
-    /// Validates `msg` against `dict`; the first problem found is the
-    /// error.
+    /// Validates `msg` against `dict`. Of several problems, the error is
+    /// the one QuickFIX reports: a misplaced header, body or trailer field
+    /// or an unknown MsgType first; then a missing required field (of the
+    /// header, the trailer, the body, by lowest tag, then of group
+    /// entries); then field problems (duplicates, empty values, formats,
+    /// enumerations, undefined tags, group counts), the header's first,
+    /// then the trailer's, then the body's, by lowest tag.
     pub fn validate(
         &mut self,
         dict: &Dictionary,
@@ -374,6 +410,7 @@ impl Validator {
         ];
         self.seen.clear();
         self.seen.resize(frames[2].base + words(trailer.len), 0);
+        self.found = Found::default();
 
         // 0 header, 1 body, 2 trailer.
         let mut section = 0usize;
@@ -410,13 +447,32 @@ impl Validator {
             } else {
                 section = sec;
             }
+            self.rank = RANKS[sec];
             i = self.top_field(dict, msg, i, span, def, frames[sec])?;
         }
 
-        for frame in frames {
-            self.check_required(dict, frame)?;
+        // Header, trailer, body: QuickFIX's order.
+        for frame in [frames[0], frames[2], frames[1]] {
+            if let Some(tag) = self.missing_required(dict, frame) {
+                return Err(ValidationError::RequiredTagMissing { tag });
+            }
         }
-        Ok(())
+        if let Some(e) = self.found.group_required {
+            return Err(e);
+        }
+        match self.found.field {
+            Some((_, _, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Notes a problem of the field `tag` in the section being walked.
+    #[inline]
+    fn field_problem(&mut self, tag: Tag, e: ValidationError) {
+        let key = (self.rank, tag);
+        if self.found.field.is_none_or(|(r, t, _)| key < (r, t)) {
+            self.found.field = Some((key.0, key.1, e));
+        }
     }
 
     #[inline]
@@ -449,16 +505,14 @@ impl Validator {
             .is_some_and(|w| w & (1u64 << (pos % 64)) != 0)
     }
 
-    fn check_required(&self, dict: &Dictionary, frame: Frame) -> Result<(), ValidationError> {
+    /// The lowest tag of the frame's required fields that is missing.
+    fn missing_required(&self, dict: &Dictionary, frame: Frame) -> Option<Tag> {
         let l = frame.layout;
-        for &p in dict.required_in(&l) {
-            if !self.is_marked(frame.base, p as usize) {
-                return Err(ValidationError::RequiredTagMissing {
-                    tag: dict.member_in(&l, p as usize).tag,
-                });
-            }
-        }
-        Ok(())
+        dict.required_in(&l)
+            .iter()
+            .filter(|&&p| !self.is_marked(frame.base, p as usize))
+            .map(|&p| dict.member_in(&l, p as usize).tag)
+            .min()
     }
 
     /// Checks a field's value: presence, format, enumeration.
@@ -516,10 +570,16 @@ impl Validator {
         let value = msg.value_of(&span);
         match dict.find_member_in(&frame.layout, span.tag) {
             Some((pos, is_group)) => {
+                // Each field's checks in QuickFIX's order: repeated, value,
+                // then (below) the group count.
                 if !self.mark(frame.base, pos) {
-                    return Err(ValidationError::TagAppearsMoreThanOnce { tag: span.tag });
+                    self.field_problem(
+                        span.tag,
+                        ValidationError::TagAppearsMoreThanOnce { tag: span.tag },
+                    );
+                } else if let Err(e) = self.check_value(def, span.tag, value) {
+                    self.field_problem(span.tag, e);
                 }
-                self.check_value(def, span.tag, value)?;
                 if is_group {
                     let group = dict.member_in(&frame.layout, pos).group;
                     self.parents.clear();
@@ -528,16 +588,18 @@ impl Validator {
                 }
             }
             None => {
-                if value.is_empty() && self.options.validate_fields_have_values {
-                    return Err(ValidationError::TagWithoutValue { tag: span.tag });
+                // Value first, then whether the tag belongs here.
+                if let Err(e) = self.check_value(def, span.tag, value) {
+                    self.field_problem(span.tag, e);
+                } else if self.should_check(span.tag) {
+                    self.field_problem(
+                        span.tag,
+                        match def {
+                            None => ValidationError::InvalidTagNumber { tag: span.tag },
+                            Some(_) => ValidationError::TagNotDefinedForMsgType { tag: span.tag },
+                        },
+                    );
                 }
-                if self.should_check(span.tag) {
-                    return Err(match def {
-                        None => ValidationError::InvalidTagNumber { tag: span.tag },
-                        Some(_) => ValidationError::TagNotDefinedForMsgType { tag: span.tag },
-                    });
-                }
-                self.check_value(def, span.tag, value)?;
             }
         }
         Ok(i + 1)
@@ -564,16 +626,13 @@ impl Validator {
         let count_span = spans[count_pos];
         let count_tag = count_span.tag;
         let count_value = msg.value_of(&count_span);
-        // An empty count (accepted when values may be empty) counts none.
+        // An empty count (accepted when values may be empty) counts none;
+        // one that is not a number was noted as a field problem, and the
+        // entries are walked all the same.
         let declared = if count_value.is_empty() {
-            0
+            Some(0)
         } else {
-            usize::from_fix_value(count_value).map_err(|_| {
-                ValidationError::IncorrectDataFormat {
-                    tag: count_tag,
-                    field_type: FieldType::NumInGroup,
-                }
-            })?
+            usize::from_fix_value(count_value).ok()
         };
         let delimiter = dict.member_in(&layout, 0).tag;
         let mut i = count_pos + 1;
@@ -593,12 +652,15 @@ impl Validator {
                 break;
             }
         }
-        if found != declared {
-            return Err(ValidationError::IncorrectNumInGroupCount {
+        if let Some(declared) = declared.filter(|&d| d != found) {
+            self.field_problem(
                 count_tag,
-                declared,
-                found,
-            });
+                ValidationError::IncorrectNumInGroupCount {
+                    count_tag,
+                    declared,
+                    found,
+                },
+            );
         }
         Ok(i)
     }
@@ -637,7 +699,9 @@ impl Validator {
                 });
             }
             last_pos = pos;
-            self.check_value(dict.field(span.tag), span.tag, msg.value_of(&span))?;
+            if let Err(e) = self.check_value(dict.field(span.tag), span.tag, msg.value_of(&span)) {
+                self.field_problem(span.tag, e);
+            }
             if is_group {
                 let group = dict.member_in(&layout, pos).group;
                 self.parents.push(layout);
@@ -647,7 +711,11 @@ impl Validator {
                 i += 1;
             }
         }
-        self.check_required(dict, Frame { layout, base })?;
+        if self.found.group_required.is_none() {
+            if let Some(tag) = self.missing_required(dict, Frame { layout, base }) {
+                self.found.group_required = Some(ValidationError::RequiredTagMissing { tag });
+            }
+        }
         self.seen.truncate(base);
         Ok(i)
     }

@@ -226,34 +226,86 @@ fn a_100_mb_body_length_is_rejected_without_buffering() {
     let header = soh("8=FIX.4.4|9=104857600|35=D|49=A|");
     let mut d = Decoder::default();
     d.feed(&header);
-    match d.next_frame() {
+    let declared = match d.next_frame() {
         Some(Err(Garbled {
             error: FrameError::TooLarge { size, max },
-            ..
+            dropped,
         })) => {
             assert!(size > 104_857_600);
             assert_eq!(max, FrameConfig::default().max_message_size);
+            assert_eq!(dropped, size);
+            size
         }
         other => panic!("expected TooLarge, got {other:?}"),
-    }
-    // The rejected bytes are gone, and the rest of the announced body is
-    // dropped as it arrives rather than held.
+    };
+    // The rejected bytes are gone, and the rest of the announced message
+    // is dropped as it arrives rather than held, and never parsed.
     assert!(d.next_frame().is_none());
     assert_eq!(d.buffered(), 0);
     let chunk = vec![b'x'; 1 << 20];
-    for _ in 0..16 {
+    let mut fed = header.len();
+    while fed + chunk.len() <= declared {
         d.feed(&chunk);
-        while let Some(r) = d.next_frame() {
-            assert!(r.is_err());
-        }
+        fed += chunk.len();
+        assert!(d.next_frame().is_none());
         assert_eq!(d.buffered(), 0);
     }
+    // Its last bytes and a good message in one piece.
     let good = heartbeat(2);
-    d.feed(&good);
+    let mut tail = vec![b'x'; declared - fed];
+    tail.extend_from_slice(&good);
+    d.feed(&tail);
     assert_eq!(
         d.next_frame().map(|r| r.map(<[u8]>::to_vec)),
         Some(Ok(good))
     );
+    assert_eq!(d.stats().garbled, 1);
+}
+
+#[test]
+fn a_frame_over_the_maximum_is_skipped_as_one_unit_never_parsed() {
+    // Its body is full of what would be well-formed messages if it were
+    // scanned for "8=FIX" after the size check failed.
+    let inner = heartbeat(7);
+    let mut text = Vec::new();
+    while text.len() < 3000 {
+        text.extend_from_slice(&inner);
+    }
+    let mut body = soh("35=B|49=A|56=B|34=2|52=20240102-10:11:12.345|148=news|58=");
+    body.extend_from_slice(&text);
+    body.push(1);
+    let mut big = format!("8=FIX.4.4\x019={}\x01", body.len()).into_bytes();
+    big.extend_from_slice(&body);
+    big.extend_from_slice(format!("10={:03}\x01", sum(&big)).as_bytes());
+    let good = heartbeat(3);
+    let config = FrameConfig {
+        max_message_size: 1024,
+        ..FrameConfig::default()
+    };
+    for split in [1, 7, 100, 1000, big.len() + good.len()] {
+        let mut d = Decoder::new(config);
+        let mut out = Outcome::default();
+        let mut all = big.clone();
+        all.extend_from_slice(&good);
+        for piece in all.chunks(split) {
+            d.feed(piece);
+            drain(&mut d, &mut out);
+        }
+        assert_eq!(
+            out.garbled,
+            [Garbled {
+                error: FrameError::TooLarge {
+                    size: big.len(),
+                    max: 1024
+                },
+                dropped: big.len()
+            }],
+            "split {split}"
+        );
+        assert_eq!(out.frames, std::slice::from_ref(&good), "split {split}");
+        assert_eq!(d.stats().dropped_bytes, big.len() as u64, "split {split}");
+        assert_eq!(d.buffered(), 0);
+    }
 }
 
 #[test]
@@ -338,4 +390,63 @@ fn data_fields_may_hold_frame_markers() {
     let mut idx = FieldIndex::new();
     let msg = idx.parse(&f).unwrap();
     assert_eq!(msg.get(96), Some(&b"x\x0110=000\x018=FIX.4.4\x01y"[..]));
+}
+
+/// QuickFIX's ValidateLengthAndChecksum=N (`verify_checksum: false`): a
+/// wrong CheckSum is accepted, and a BodyLength(9) too small still frames
+/// the message, which ends at the first CheckSum field from where
+/// BodyLength says it ends. With the check on, both are garbled.
+#[test]
+fn length_and_checksum_not_verified() {
+    let lenient = FrameConfig {
+        verify_checksum: false,
+        ..FrameConfig::default()
+    };
+    let body = soh("35=0|49=A|56=B|34=2|");
+    let mut short = soh(&format!("8=FIX.4.4|9={}|", body.len() - 5));
+    short.extend_from_slice(&body);
+    short.extend_from_slice(b"10=000\x01");
+    let good = heartbeat(3);
+    for (config, expect_frames) in [(lenient, 2), (FrameConfig::default(), 1)] {
+        // At once, and byte by byte.
+        for split in [usize::MAX, 1] {
+            let mut d = Decoder::new(config);
+            let mut out = Outcome::default();
+            let all = [short.clone(), good.clone()].concat();
+            for chunk in all.chunks(split.min(all.len())) {
+                d.feed(chunk);
+                drain(&mut d, &mut out);
+            }
+            assert_eq!(out.frames.len(), expect_frames, "{config:?} split {split}");
+            assert_eq!(out.frames.last(), Some(&good));
+            if expect_frames == 2 {
+                assert_eq!(out.frames[0], short);
+                assert!(out.garbled.is_empty());
+                let mut index = FieldIndex::new();
+                let msg = index.parse(&out.frames[0]).expect("indexes");
+                assert_eq!(msg.msg_seq_num(), Ok(2));
+            } else {
+                assert_eq!(out.garbled[0].error, FrameError::CheckSumMissing);
+            }
+        }
+    }
+    // No CheckSum field within MaxMessageSize: garbled, not waited for
+    // for ever.
+    let small = FrameConfig {
+        max_message_size: 64,
+        verify_checksum: false,
+    };
+    let mut d = Decoder::new(small);
+    d.feed(&soh(
+        "8=FIX.4.4|9=5|35=0|49=A|56=B|34=2|58=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx|",
+    ));
+    let mut out = Outcome::default();
+    drain(&mut d, &mut out);
+    assert!(
+        matches!(
+            out.garbled.first().map(|g| g.error),
+            Some(FrameError::TooLarge { .. })
+        ),
+        "{out:?}"
+    );
 }

@@ -27,6 +27,26 @@ pub enum LateDelivery {
     QueueFor(Duration),
 }
 
+/// How application messages kept for late delivery are numbered and sent
+/// (LateDeliveryMode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LateDeliveryMode {
+    /// Numbered at once (the next MsgSeqNum) and stored as sent; after
+    /// logon the counterparty sees the gap, asks for it, and gets them as
+    /// resends with PossDupFlag(43)=Y and OrigSendingTime(122), as QuickFIX
+    /// and FIX Antenna C++ do. (When the next Logon resets sequence
+    /// numbers they wait unnumbered, as in `Queue`.)
+    #[default]
+    Resend,
+    /// Kept unnumbered in the store's queue of pending messages (a restart
+    /// loses none); right after logon and resynchronisation each takes the
+    /// next MsgSeqNum and goes out as a new message, without PossDupFlag,
+    /// as FIX Antenna Java's queue does. For counterparties that distrust
+    /// PossDupFlag=Y orders. Needs a store with a pending queue
+    /// (`MemoryStore`, the file store).
+    Queue,
+}
+
 /// The identity of a session: BeginString, CompIDs and optional sub/location
 /// IDs and qualifier, as QuickFIX's SessionID.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -147,6 +167,8 @@ pub struct SessionConfig {
     pub timestamp_precision: TimePrecision,
     /// Handling of application messages sent while not established.
     pub late_delivery: LateDelivery,
+    /// How those messages are numbered and sent (LateDeliveryMode).
+    pub late_delivery_mode: LateDeliveryMode,
     /// Most out-of-order messages kept while a gap is being filled.
     pub max_out_of_order: usize,
     /// Most messages kept for late delivery.
@@ -154,6 +176,12 @@ pub struct SessionConfig {
     /// Daily or weekly session times; `None` for a session that is always
     /// in its period (no scheduled resets).
     pub schedule: Option<crate::schedule::Schedule>,
+    /// When, within the periods of `schedule`, the session may be logged
+    /// on (QuickFIX's LogonTime/LogoutTime): outside it an initiator does
+    /// not connect, an acceptor refuses Logons and an established session
+    /// logs out, without the sequence reset a new period brings. `None`:
+    /// whenever the schedule allows.
+    pub logon_window: Option<crate::schedule::Schedule>,
     /// Message validation options, used when a dictionary is given.
     pub validation: ValidationSettings,
     /// Without a dictionary, answer MsgTypes the FIX standard does not
@@ -184,6 +212,11 @@ pub struct ValidationSettings {
     /// Accept fields not defined for the message type, letting unknown
     /// fields pass through to the application (AllowUnknownMsgFields).
     pub allow_unknown_msg_fields: bool,
+    /// Reject repeating group entries whose fields are not in the
+    /// dictionary's order (ValidateUnorderedGroupFields, default true);
+    /// when false only each entry's first field (the delimiter) must come
+    /// first.
+    pub validate_unordered_group_fields: bool,
 }
 
 impl Default for ValidationSettings {
@@ -194,6 +227,7 @@ impl Default for ValidationSettings {
             validate_fields_have_values: true,
             validate_user_defined_fields: true,
             allow_unknown_msg_fields: false,
+            validate_unordered_group_fields: true,
         }
     }
 }
@@ -240,9 +274,11 @@ impl SessionConfig {
             logon_fields: Vec::new(),
             timestamp_precision: TimePrecision::Millis,
             late_delivery: LateDelivery::Queue,
+            late_delivery_mode: LateDeliveryMode::Resend,
             max_out_of_order: 10_000,
             max_late_delivery: 100_000,
             schedule: None,
+            logon_window: None,
             validation: ValidationSettings::default(),
             reject_unknown_msg_types: false,
             supported_msg_types: None,

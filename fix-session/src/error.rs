@@ -112,6 +112,15 @@ pub enum SessionError {
     /// could not be read; it was dropped like a garbled one.
     #[error("unreadable message dropped: {0}")]
     Unparseable(fixrs_proto::ParseError),
+    /// A message declared more bytes than MaxMessageSize: it was skipped
+    /// whole, unread, leaving a gap that is asked for again.
+    #[error("message of {size} bytes exceeds MaxMessageSize ({max} bytes): skipped")]
+    MessageTooLarge {
+        /// The size its header declared, in bytes.
+        size: usize,
+        /// The configured maximum.
+        max: usize,
+    },
     /// The transport reported a link while one is already up.
     #[error("link up reported while already connected (state {state})")]
     LinkAlreadyUp {

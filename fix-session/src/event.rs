@@ -4,7 +4,9 @@
 use crate::error::SessionError;
 use crate::state::SessionState;
 use crate::store::SeqNum;
-use fixrs_proto::{FrameError, Message, MessageBuilder, SessionRejectReason, Stashed};
+use fixrs_proto::{
+    BusinessRejectReason, FrameError, Message, MessageBuilder, SessionRejectReason, Stashed, Tag,
+};
 
 /// Something the driver (engine or application) must know or do.
 ///
@@ -42,14 +44,26 @@ pub enum Event<'a> {
     /// A session-level message received (for from_admin hooks and logging).
     AdminMessage(Message<'a>),
     /// We rejected an incoming message (Reject(3) or
-    /// BusinessMessageReject(j) sent).
+    /// BusinessMessageReject(j) sent). The message itself is reported here
+    /// and not as [`Event::AppMessage`], so that nothing the peer sent goes
+    /// unseen: a fill refused for an undefined tag is still the
+    /// application's to look at.
     Rejected {
         /// MsgSeqNum(34) of the rejected message, when known.
         ref_seq_num: Option<SeqNum>,
         /// SessionRejectReason(373) given, if a session-level Reject.
         reason: Option<SessionRejectReason>,
+        /// RefTagID(371) given, if any.
+        ref_tag_id: Option<Tag>,
+        /// BusinessRejectReason(380) given, if a BusinessMessageReject.
+        business_reason: Option<BusinessRejectReason>,
         /// Text(58) of the Reject.
         text: String,
+        /// The rejected message, when its fields could be split (a message
+        /// with SOH inside a value cannot).
+        message: Option<Message<'a>>,
+        /// The rejected message's bytes, as received.
+        bytes: &'a [u8],
     },
     /// A garbled frame was dropped; NextNumIn is untouched (2d, 2m, 2t, 3b-3e).
     Garbled {
@@ -118,7 +132,10 @@ pub(crate) enum QueuedEvent {
     Rejected {
         ref_seq_num: Option<SeqNum>,
         reason: Option<SessionRejectReason>,
+        ref_tag_id: Option<Tag>,
+        business_reason: Option<BusinessRejectReason>,
         text: String,
+        message: RejectedMessage,
     },
     Garbled {
         error: FrameError,
@@ -130,4 +147,13 @@ pub(crate) enum QueuedEvent {
     },
     Error(SessionError),
     Warning(SessionWarning),
+}
+
+/// A rejected message as kept until its event is polled.
+#[derive(Debug)]
+pub(crate) enum RejectedMessage {
+    /// Split into fields, in the delivery stash.
+    Stashed(Stashed),
+    /// Bytes that could not be split into fields.
+    Raw(Vec<u8>),
 }

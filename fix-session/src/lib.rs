@@ -23,32 +23,77 @@
 //!
 //! # The driving loop
 //!
-//! After **every** input, drain the outputs: bytes first (so that the bytes
-//! before a [`Event::CloseLink`] reach the link), then events, then ask for
-//! the next deadline.
+//! After **every** input, drive the session until it is idle:
+//!
+//! 1. write the bytes of [`Session::poll_transmit`], in order (so that the
+//!    bytes before an [`Event::CloseLink`] reach the link);
+//! 2. handle every [`Session::poll_event`]; the application answers each
+//!    received message here ([`Session::send`], [`Session::reject`]);
+//! 3. if [`Session::has_pending_input`], call
+//!    [`Session::handle_pending_input`] and start again at 1; if step 2
+//!    had events, start again at 1 (the answers wrote bytes); otherwise
+//!    the session is idle: sleep until [`Session::poll_timeout`].
+//!
+//! A read may carry several messages. The session processes them one at a
+//! time: it stops after each message the application sees, so that what
+//! the application sends or rejects in answer to message N goes out before
+//! the session acts on message N+1 (a Logout that N+1 causes comes after
+//! the answers to N, not before them).
+//!
+//! Once per pass of its loop (not per message), a driver with a durable
+//! store also calls [`Session::flush_store`] for sessions whose
+//! [`store_needs_flush`](Session::store_needs_flush) is set: a session that
+//! only receives has no bytes to hand out, which is when the store is
+//! otherwise flushed.
 //!
 //! ```
 //! use std::time::{Duration, Instant};
 //! use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-//! use fixrs_session::{Event, MemoryStore, Session, SessionConfig};
+//! use fixrs_session::{Event, MemoryStore, MessageRejection, Session, SessionConfig};
 //!
-//! /// Drains a session's outputs into `wire`, reporting what happened.
-//! fn drain(s: &mut Session, wire: &mut Vec<u8>, log: &mut Vec<String>) -> Option<Instant> {
-//!     while let Some(bytes) = s.poll_transmit() {
-//!         let n = bytes.len(); // a real transport may write fewer
-//!         wire.extend_from_slice(bytes);
-//!         s.transmitted(n);
-//!     }
-//!     while let Some(event) = s.poll_event() {
-//!         match event {
-//!             Event::OpenLink => log.push("open link".into()),
-//!             Event::CloseLink => log.push("close link".into()),
-//!             Event::LoggedOn => log.push("logged on".into()),
-//!             Event::AppMessage(m) => log.push(format!("app {:?}", m.msg_type())),
-//!             _ => {}
+//! /// Drives a session until it is idle: bytes to `wire`, events to the
+//! /// "application", which answers orders with an execution report and
+//! /// rejects other application messages. Returns the next deadline.
+//! fn drive(
+//!     s: &mut Session,
+//!     (now, utc): (Instant, UtcTimestamp),
+//!     wire: &mut Vec<u8>,
+//!     log: &mut Vec<String>,
+//! ) -> Option<Instant> {
+//!     loop {
+//!         while let Some(bytes) = s.poll_transmit() {
+//!             let n = bytes.len(); // a real transport may write fewer
+//!             wire.extend_from_slice(bytes);
+//!             s.transmitted(n);
+//!         }
+//!         let mut busy = false;
+//!         while let Some(event) = s.poll_event() {
+//!             busy = true;
+//!             // The event borrows the session: take what the answer needs.
+//!             let (msg_type, cl_ord_id) = match event {
+//!                 Event::OpenLink => { log.push("open link".into()); continue }
+//!                 Event::LoggedOn => { log.push("logged on".into()); continue }
+//!                 Event::AppMessage(m) => (m.msg_type().to_vec(), m.get(11).map(<[u8]>::to_vec)),
+//!                 _ => continue,
+//!             };
+//!             log.push(format!("app {}", String::from_utf8_lossy(&msg_type)));
+//!             match (&msg_type[..], cl_ord_id) {
+//!                 (b"D", Some(id)) => {
+//!                     let mut report = MessageBuilder::new(b"8");
+//!                     report.push(11, &id).push_char(150, b'0').push_char(39, b'0');
+//!                     s.send(&report, now, utc).unwrap();
+//!                 }
+//!                 // Execution reports and rejects are only read.
+//!                 (b"8" | b"j", _) => {}
+//!                 _ => s.reject(&MessageRejection::UnsupportedMessageType, now, utc).unwrap(),
+//!             }
+//!         }
+//!         if s.has_pending_input() {
+//!             s.handle_pending_input(now, utc);
+//!         } else if !busy {
+//!             return s.poll_timeout();
 //!         }
 //!     }
-//!     s.poll_timeout()
 //! }
 //!
 //! let (t0, utc0) = (Instant::now(), UtcTimestamp::from_unix(1_700_000_000, 0));
@@ -59,39 +104,52 @@
 //! let mut acceptor = Session::new(
 //!     SessionConfig::acceptor(FixVersion::Fix44, "SELL", "BUY"),
 //!     Box::new(MemoryStore::new(utc0)), t0, utc0).unwrap();
-//! let (mut to_acceptor, mut to_initiator, mut log) = (Vec::new(), Vec::new(), Vec::new());
+//! let (mut to_acceptor, mut to_initiator) = (Vec::new(), Vec::new());
+//! let (mut buy, mut sell) = (Vec::new(), Vec::new());
 //!
 //! // Connect: the initiator asks for a link; the "transport" opens it.
 //! let (now, utc) = clock(0);
 //! initiator.connect(now, utc);
-//! drain(&mut initiator, &mut to_acceptor, &mut log);
+//! drive(&mut initiator, clock(0), &mut to_acceptor, &mut buy);
 //! initiator.handle_link_up(now, utc);
 //! acceptor.handle_link_up(now, utc);
-//! drain(&mut initiator, &mut to_acceptor, &mut log);
-//! drain(&mut acceptor, &mut to_initiator, &mut log);
+//! drive(&mut initiator, clock(0), &mut to_acceptor, &mut buy);
+//! drive(&mut acceptor, clock(0), &mut to_initiator, &mut sell);
 //!
 //! // Move bytes both ways until both sides are quiet.
-//! while !to_acceptor.is_empty() || !to_initiator.is_empty() {
-//!     acceptor.handle_input(&std::mem::take(&mut to_acceptor), now, utc);
-//!     drain(&mut acceptor, &mut to_initiator, &mut log);
-//!     initiator.handle_input(&std::mem::take(&mut to_initiator), now, utc);
-//!     drain(&mut initiator, &mut to_acceptor, &mut log);
+//! macro_rules! pump {
+//!     () => {
+//!         while !to_acceptor.is_empty() || !to_initiator.is_empty() {
+//!             acceptor.handle_input(&std::mem::take(&mut to_acceptor), now, utc);
+//!             drive(&mut acceptor, clock(0), &mut to_initiator, &mut sell);
+//!             initiator.handle_input(&std::mem::take(&mut to_initiator), now, utc);
+//!             drive(&mut initiator, clock(0), &mut to_acceptor, &mut buy);
+//!         }
+//!     };
 //! }
+//! pump!();
+//! assert_eq!(buy, ["open link", "logged on"]);
+//! assert_eq!(sell, ["logged on"]);
 //!
-//! // Send an order; the acceptor's application receives it.
-//! let mut order = MessageBuilder::new(b"D");
-//! order.push_str(11, "ORD-1").push_str(55, "EUR/USD").push_char(54, b'1');
-//! initiator.send(&order, now, utc).unwrap();
-//! drain(&mut initiator, &mut to_acceptor, &mut log);
-//! acceptor.handle_input(&std::mem::take(&mut to_acceptor), now, utc);
-//! let deadline = drain(&mut acceptor, &mut to_initiator, &mut log);
+//! // Two orders and a quote request in one write: the acceptor answers
+//! // each order and rejects the quote request; the initiator gets two
+//! // execution reports and a BusinessMessageReject (MsgType j).
+//! for (msg_type, id) in [(b"D", "ORD-1"), (b"D", "ORD-2"), (b"R", "Q-1")] {
+//!     let mut m = MessageBuilder::new(msg_type);
+//!     m.push_str(11, id).push_str(55, "EUR/USD");
+//!     initiator.send(&m, now, utc).unwrap();
+//! }
+//! drive(&mut initiator, clock(0), &mut to_acceptor, &mut buy);
+//! pump!();
+//! assert_eq!(sell[1..], ["app D", "app D", "app R"]);
+//! assert_eq!(buy[2..], ["app 8", "app 8", "app j"]);
 //!
-//! assert_eq!(log, ["open link", "logged on", "logged on", "app [68]"]);
 //! // Timers: call handle_timeout when the deadline passes (heartbeats here).
+//! let deadline = drive(&mut initiator, clock(0), &mut to_acceptor, &mut buy);
 //! assert!(deadline.is_some());
 //! let (later, later_utc) = clock(30);
 //! initiator.handle_timeout(later, later_utc);
-//! drain(&mut initiator, &mut to_acceptor, &mut log);
+//! drive(&mut initiator, clock(30), &mut to_acceptor, &mut buy);
 //! assert!(to_acceptor.starts_with(b"8=FIX.4.4\x01")); // a Heartbeat
 //! ```
 #![forbid(unsafe_code)]
@@ -101,6 +159,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 mod msg_types;
+pub mod reject;
 pub mod schedule;
 mod session;
 pub mod settings;
@@ -110,9 +169,12 @@ pub mod store;
 pub mod testing;
 pub mod validation;
 
-pub use config::{LateDelivery, Role, SessionConfig, SessionKey, ValidationSettings};
+pub use config::{
+    LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey, ValidationSettings,
+};
 pub use error::{SendError, SessionError};
 pub use event::{Event, SessionWarning, UndeliveredReason};
+pub use reject::{MessageRejection, RejectError};
 pub use schedule::Schedule;
 pub use session::Session;
 pub use settings::{SessionSettings, Settings, SettingsError};

@@ -64,15 +64,19 @@
 //!
 #![doc = include_str!("settings/reference.md")]
 
-use crate::config::{LateDelivery, Role, SessionConfig, SessionKey};
+use crate::config::{LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey};
 use crate::schedule::{Recurrence, Schedule, TimeOfDay, TimeZone, Weekday, Weekdays};
+use crate::validation::SessionDictionary;
+use fixrs_proto::dictionary::Dictionary;
 use fixrs_proto::tag;
 use fixrs_proto::value::TimePrecision;
 use fixrs_proto::{FixVersion, Tag};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::path::PathBuf;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(test)]
@@ -170,6 +174,21 @@ pub enum SettingsError {
         /// What is wrong.
         reason: String,
     },
+    /// A data dictionary file that cannot be read or is not a usable
+    /// QuickFIX XML dictionary (see [`Settings::load_dictionaries`]).
+    #[error("line {line}: {key}={}: {reason}", path.display())]
+    Dictionary {
+        /// The line of the key naming the file (of the `[SESSION]` header
+        /// for a built-in dictionary that does not suit the session).
+        line: usize,
+        /// The key: DataDictionary, TransportDataDictionary or
+        /// AppDataDictionary.
+        key: String,
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// Two sessions with the same identity.
     #[error("line {line}: session {session} is already defined at line {first_line}")]
     DuplicateSession {
@@ -196,6 +215,33 @@ pub struct ParseOptions {
 pub struct Settings {
     /// One entry per `[SESSION]`, in file order.
     pub sessions: Vec<SessionSettings>,
+    /// Keys that QuickFIX defines and this engine accepts without acting
+    /// on them, one entry per key (the first line that sets it): the
+    /// program should log them, so that a file written for QuickFIX loads
+    /// and its owner still learns what is ignored.
+    pub warnings: Vec<SettingsWarning>,
+}
+
+/// A key of the settings file that has no effect here (see
+/// [`Settings::warnings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsWarning {
+    /// The first line that sets the key.
+    pub line: usize,
+    /// The key.
+    pub key: String,
+    /// Why it has no effect.
+    pub reason: String,
+}
+
+impl fmt::Display for SettingsWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}: {} has no effect: {}",
+            self.line, self.key, self.reason
+        )
+    }
 }
 
 impl Settings {
@@ -206,7 +252,8 @@ impl Settings {
 
     /// Parses a settings file's text with options.
     pub fn parse_with(text: &str, options: &ParseOptions) -> Result<Settings, SettingsError> {
-        let sections = read_sections(text)?;
+        let mut warnings = Vec::new();
+        let sections = read_sections(text, &mut warnings)?;
         let empty = Partial::default();
         let defaults = sections
             .iter()
@@ -215,7 +262,7 @@ impl Settings {
         let mut sessions: Vec<SessionSettings> = Vec::new();
         for section in sections.iter().filter(|s| s.kind == SectionKind::Session) {
             let merged = section.partial.clone().overlay(defaults);
-            let session = build_session(section.line, &merged, options)?;
+            let session = build_session(section.line, &merged, options, &mut warnings)?;
             let key = session.config.key();
             if let Some(first) = sessions.iter().find(|s| s.config.key() == key) {
                 return Err(SettingsError::DuplicateSession {
@@ -226,12 +273,32 @@ impl Settings {
             }
             sessions.push(session);
         }
-        Ok(Settings { sessions })
+        Ok(Settings { sessions, warnings })
     }
 
     /// The settings of the session with this identity.
     pub fn session(&self, key: &SessionKey) -> Option<&SessionSettings> {
         self.sessions.iter().find(|s| &s.config.key() == key)
+    }
+
+    /// Loads the data dictionary of every session into
+    /// [`SessionSettings::dictionary`], reading files with `read` (this
+    /// crate does no I/O: pass `std::fs::read_to_string`). Each distinct
+    /// file is read and decoded once and shared between the sessions that
+    /// name it; see [`DictionaryLoader`] for which dictionary a session
+    /// gets. A file that cannot be read, is not a QuickFIX XML dictionary
+    /// or does not suit the session's version is an error naming the key,
+    /// its line and the file.
+    pub fn load_dictionaries(
+        &mut self,
+        mut read: impl FnMut(&Path) -> std::io::Result<String>,
+    ) -> Result<(), SettingsError> {
+        let mut loader = DictionaryLoader::new();
+        for s in &mut self.sessions {
+            s.dictionary = loader.load(s, &mut read)?;
+            s.app_dictionaries = loader.load_by_appl_ver_id(s, &mut read)?;
+        }
+        Ok(())
     }
 }
 
@@ -260,8 +327,287 @@ pub struct SessionSettings {
     pub file_log_path: Option<PathBuf>,
     /// Data dictionary files.
     pub dictionaries: DictionarySettings,
+    /// The dictionary incoming messages are validated against, once
+    /// loaded by [`Settings::load_dictionaries`] (or by the engine when it
+    /// creates the session); `None` before that, and with
+    /// UseDataDictionary=N.
+    pub dictionary: Option<SessionDictionary>,
+    /// For FIXT.1.1: the dictionaries of other application versions
+    /// (AppDataDictionary.`<ApplVerID>`, each combined with the transport
+    /// dictionary), loaded with `dictionary`.
+    pub app_dictionaries: Vec<(FixVersion, SessionDictionary)>,
+    /// How an initiator connects (source addresses, host selection).
+    pub connect: ConnectSettings,
+    /// For acceptors: the only IP addresses connections are taken from
+    /// (AllowedRemoteAddresses); empty for any.
+    pub allowed_remote_addresses: Vec<IpAddr>,
     /// TLS settings, present when SocketUseSSL=Y.
     pub tls: Option<TlsSettings>,
+    /// Most bytes of outgoing messages held for a counterparty that reads
+    /// slowly (MaxOutgoingBytes): put and not yet written.
+    pub max_outgoing_bytes: usize,
+}
+
+/// The default of MaxOutgoingBytes: room for thousands of typical
+/// messages, small enough that a stuck counterparty costs little memory.
+pub const DEFAULT_MAX_OUTGOING_BYTES: usize = 4 << 20;
+
+/// A local address an initiator binds before it connects
+/// (SocketConnectSourceHost / SocketConnectSourcePort).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SourceAddress {
+    /// Host name or IP address of a local interface; `None` for any.
+    pub host: Option<String>,
+    /// Local port; 0 lets the system choose.
+    pub port: u16,
+}
+
+impl fmt::Display for SourceAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.host.as_deref() {
+            Some(h) if h.contains(':') => write!(f, "[{h}]:{}", self.port),
+            Some(h) => write!(f, "{h}:{}", self.port),
+            None => write!(f, "0.0.0.0:{}", self.port),
+        }
+    }
+}
+
+/// Which of an initiator's addresses each connection attempt uses
+/// (HostSelectionPolicy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HostSelectionPolicy {
+    /// Each attempt takes the next address, the primary after the last
+    /// alternate (`ROUND_ROBIN`, the default).
+    #[default]
+    RoundRobin,
+    /// As round robin, but an attempt more than `start_over` after the
+    /// previous one starts again from the primary address (`PRIORITY`).
+    Priority {
+        /// HostSelectionPolicyPriorityStartOverInterval (default 120 s).
+        start_over: Duration,
+    },
+}
+
+/// How an initiator connects.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConnectSettings {
+    /// The local address to bind before connecting to each address of
+    /// [`Endpoint::Connect`], in the same order (`None`: let the system
+    /// choose). Empty for acceptors.
+    pub source_addresses: Vec<Option<SourceAddress>>,
+    /// Which address each attempt uses.
+    pub host_selection: HostSelectionPolicy,
+}
+
+/// Loads the data dictionaries that settings name, each distinct file
+/// once, and shares them between sessions (`Arc`). Reading files is left
+/// to the caller's `read` function: this crate does no I/O.
+///
+/// The dictionary a session gets:
+/// - none with UseDataDictionary=N;
+/// - FIX 4.0 to 4.4: the DataDictionary file, else the built-in dictionary
+///   of the session's version ([`Dictionary::builtin`]);
+/// - FIXT.1.1: the TransportDataDictionary file (else the built-in
+///   FIXT11) combined with the AppDataDictionary file (else the built-in
+///   application dictionary of DefaultApplVerID); with neither file, the
+///   built-in combination.
+///
+/// Errors name the key, its line and the file: a file that cannot be read,
+/// is not a QuickFIX XML dictionary, or is of another version than the
+/// session (a DataDictionary whose BeginString differs, a
+/// TransportDataDictionary that is not FIXT.1.1, an AppDataDictionary
+/// that is a transport dictionary).
+#[derive(Debug, Default)]
+pub struct DictionaryLoader {
+    files: HashMap<PathBuf, Arc<Dictionary>>,
+    combined: HashMap<(Option<PathBuf>, Option<PathBuf>, FixVersion), Arc<Dictionary>>,
+}
+
+impl DictionaryLoader {
+    /// A loader that has loaded nothing yet.
+    pub fn new() -> DictionaryLoader {
+        DictionaryLoader::default()
+    }
+
+    /// The dictionary `session` validates against (see the type's
+    /// documentation), reading files it has not read before with `read`.
+    pub fn load<F>(
+        &mut self,
+        session: &SessionSettings,
+        read: &mut F,
+    ) -> Result<Option<SessionDictionary>, SettingsError>
+    where
+        F: FnMut(&Path) -> std::io::Result<String>,
+    {
+        let config = &session.config;
+        if !config.validation.use_data_dictionary {
+            return Ok(None);
+        }
+        let d = &session.dictionaries;
+        let version = config.version;
+        if !version.is_fixt() {
+            return Ok(Some(match &d.data_dictionary {
+                Some(path) => {
+                    let dict = self.file(d.lines[0], "DataDictionary", path, read)?;
+                    let expected = version.begin_string();
+                    if dict.begin_string() != expected {
+                        return Err(SettingsError::Dictionary {
+                            line: d.lines[0],
+                            key: "DataDictionary".to_string(),
+                            path: path.clone(),
+                            reason: format!(
+                                "a {} dictionary, but the session's BeginString is {expected}",
+                                dict.begin_string()
+                            ),
+                        });
+                    }
+                    SessionDictionary::Shared(dict)
+                }
+                None => SessionDictionary::Static(Dictionary::builtin(version)),
+            }));
+        }
+        // AppDataDictionary, else AppDataDictionary.<DefaultApplVerID>.
+        let (app_path, app_line) = match (
+            &d.app_data_dictionary,
+            d.app_data_dictionaries.get(&version),
+        ) {
+            (Some(path), _) => (Some(path), d.lines[2]),
+            (None, Some(path)) => (
+                Some(path),
+                d.version_lines.get(&version).copied().unwrap_or(0),
+            ),
+            (None, None) => (None, 0),
+        };
+        self.combined_for(session, version, app_path, app_line, read)
+            .map(Some)
+    }
+
+    /// The dictionaries of the application versions a FIXT.1.1 session
+    /// names with AppDataDictionary.`<ApplVerID>`, each combined with its
+    /// transport dictionary (none with UseDataDictionary=N or for FIX
+    /// 4.x).
+    pub fn load_by_appl_ver_id<F>(
+        &mut self,
+        session: &SessionSettings,
+        read: &mut F,
+    ) -> Result<Vec<(FixVersion, SessionDictionary)>, SettingsError>
+    where
+        F: FnMut(&Path) -> std::io::Result<String>,
+    {
+        let config = &session.config;
+        if !config.validation.use_data_dictionary || !config.version.is_fixt() {
+            return Ok(Vec::new());
+        }
+        let d = &session.dictionaries;
+        let mut out = Vec::with_capacity(d.app_data_dictionaries.len());
+        for (&version, path) in &d.app_data_dictionaries {
+            let line = d.version_lines.get(&version).copied().unwrap_or(0);
+            out.push((
+                version,
+                self.combined_for(session, version, Some(path), line, read)?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The session's transport dictionary combined with the application
+    /// dictionary in `app_path`, else the built-in one of `version` (a FIX
+    /// 5.0 version, then).
+    fn combined_for<F>(
+        &mut self,
+        session: &SessionSettings,
+        version: FixVersion,
+        app_path: Option<&PathBuf>,
+        app_line: usize,
+        read: &mut F,
+    ) -> Result<SessionDictionary, SettingsError>
+    where
+        F: FnMut(&Path) -> std::io::Result<String>,
+    {
+        let d = &session.dictionaries;
+        let transport_path = &d.transport_data_dictionary;
+        if transport_path.is_none() && app_path.is_none() {
+            return Ok(SessionDictionary::Static(Dictionary::builtin(version)));
+        }
+        let key = (transport_path.clone(), app_path.cloned(), version);
+        if let Some(dict) = self.combined.get(&key) {
+            return Ok(SessionDictionary::Shared(dict.clone()));
+        }
+        let (transport_file, app_file);
+        let transport: &Dictionary = match transport_path {
+            Some(path) => {
+                let t = self.file(d.lines[1], "TransportDataDictionary", path, read)?;
+                if t.begin_string() != "FIXT.1.1" {
+                    return Err(SettingsError::Dictionary {
+                        line: d.lines[1],
+                        key: "TransportDataDictionary".to_string(),
+                        path: path.clone(),
+                        reason: format!(
+                            "a {} dictionary, not the FIXT.1.1 transport dictionary",
+                            t.begin_string()
+                        ),
+                    });
+                }
+                transport_file = t;
+                &transport_file
+            }
+            None => Dictionary::fixt11(),
+        };
+        let app_key = match &d.app_data_dictionary {
+            Some(default) if Some(default) == app_path => "AppDataDictionary".to_string(),
+            _ => format!("AppDataDictionary.{}", version.name()),
+        };
+        let app: &Dictionary = match app_path {
+            Some(path) => {
+                let a = self.file(app_line, &app_key, path, read)?;
+                if a.fix_type() != "FIX" {
+                    return Err(SettingsError::Dictionary {
+                        line: app_line,
+                        key: app_key,
+                        path: path.clone(),
+                        reason: format!(
+                            "a {} dictionary, not an application dictionary",
+                            a.begin_string()
+                        ),
+                    });
+                }
+                app_file = a;
+                &app_file
+            }
+            None => Dictionary::builtin_application(version),
+        };
+        let dict = Arc::new(Dictionary::combine(transport, app));
+        self.combined.insert(key, dict.clone());
+        Ok(SessionDictionary::Shared(dict))
+    }
+
+    /// The dictionary in the file `path`, read and decoded once.
+    fn file<F>(
+        &mut self,
+        line: usize,
+        key: &str,
+        path: &Path,
+        read: &mut F,
+    ) -> Result<Arc<Dictionary>, SettingsError>
+    where
+        F: FnMut(&Path) -> std::io::Result<String>,
+    {
+        if let Some(dict) = self.files.get(path) {
+            return Ok(dict.clone());
+        }
+        let error = |reason: String| SettingsError::Dictionary {
+            line,
+            key: key.to_string(),
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = read(path).map_err(|e| error(format!("cannot read it: {e}")))?;
+        let dict = Dictionary::from_xml(&text)
+            .map_err(|e| error(format!("not a QuickFIX XML data dictionary: {e}")))?;
+        let dict = Arc::new(dict);
+        self.files.insert(path.to_path_buf(), dict.clone());
+        Ok(dict)
+    }
 }
 
 /// A host name or IP address and a port.
@@ -308,6 +654,10 @@ pub struct SocketOptions {
     pub receive_buffer_size: Option<usize>,
     /// Enable TCP keep-alive (SocketKeepAlive, default N).
     pub keep_alive: bool,
+    /// SO_REUSEADDR on an acceptor's listening socket, and on an
+    /// initiator's socket bound to SocketConnectSourcePort
+    /// (SocketReuseAddress, default Y).
+    pub reuse_address: bool,
 }
 
 impl Default for SocketOptions {
@@ -317,6 +667,7 @@ impl Default for SocketOptions {
             send_buffer_size: None,
             receive_buffer_size: None,
             keep_alive: false,
+            reuse_address: true,
         }
     }
 }
@@ -358,6 +709,14 @@ pub struct DictionarySettings {
     /// The application dictionary of a FIXT.1.1 session
     /// (AppDataDictionary).
     pub app_data_dictionary: Option<PathBuf>,
+    /// Application dictionaries of a FIXT.1.1 session by application
+    /// version (AppDataDictionary.`<ApplVerID>`), for messages whose
+    /// ApplVerID(1128), or the peer's DefaultApplVerID, names it.
+    pub app_data_dictionaries: BTreeMap<FixVersion, PathBuf>,
+    /// The lines of the three keys, for error messages (0 if unset).
+    lines: [usize; 3],
+    /// The lines of the AppDataDictionary.`<ApplVerID>` keys.
+    version_lines: BTreeMap<FixVersion, usize>,
 }
 
 /// TLS protocol versions allowed (SSLProtocol).
@@ -399,6 +758,10 @@ pub struct TlsSettings {
     /// Allowed cipher suites, by name, in preference order
     /// (SSLCipherSuite); empty for the TLS library's defaults.
     pub cipher_suites: Vec<String>,
+    /// Allowed TLS 1.3 cipher suites, by name, in preference order
+    /// (TLSCipherSuites, QuickFIX's key for TLS 1.3, whose suites OpenSSL
+    /// configures apart); empty to leave TLS 1.3 to SSLCipherSuite.
+    pub tls13_cipher_suites: Vec<String>,
     /// An acceptor's certificate chain (ServerCertificateFile).
     pub server_certificate_file: Option<PathBuf>,
     /// An acceptor's private key (ServerCertificateKeyFile).
@@ -411,6 +774,15 @@ pub struct TlsSettings {
     /// Certificates of the authorities that peer certificates must chain to
     /// (CertificationAuthoritiesFile).
     pub certification_authorities_file: Option<PathBuf>,
+    /// A directory whose PEM files hold more such certificates
+    /// (CertificationAuthoritiesDirectory).
+    pub certification_authorities_directory: Option<PathBuf>,
+    /// Certificate revocation lists (PEM) checked when verifying the peer
+    /// (CertificateRevocationListFile).
+    pub certificate_revocation_list_file: Option<PathBuf>,
+    /// A directory whose PEM files hold more revocation lists
+    /// (CertificateRevocationListDirectory).
+    pub certificate_revocation_list_directory: Option<PathBuf>,
     /// How an acceptor checks client certificates (CertificateVerifyLevel).
     pub certificate_verify_level: CertificateVerifyLevel,
     /// The name an initiator sends as SNI and checks the server
@@ -445,6 +817,7 @@ const SCHEDULE: &str = "Schedule";
 const CONNECTION: &str = "Connection";
 const STORAGE: &str = "Storage and logs";
 const TLS: &str = "TLS";
+const IGNORED: &str = "QuickFIX keys without effect here";
 
 macro_rules! keys {
     ($($key:literal, $group:ident, $default:literal, $example:literal, $meaning:literal;)*) => {
@@ -492,6 +865,8 @@ keys! {
         "An extra field `<tag>=value` sent on Logon; several are sent in tag order. Fields the session writes itself (header, HeartBtInt, ResetSeqNumFlag, Username, Password, NextExpectedMsgSeqNum, DefaultApplVerID) are refused.";
     "LateDelivery", LOGON, "queue", "LateDelivery=60000",
         "Application messages sent while not logged on: `queue` (send after Logon), `reject` (refuse at once), or a number of milliseconds (queue, but report those still unsent after that time as undelivered).";
+    "LateDeliveryMode", LOGON, "resend", "LateDeliveryMode=queue",
+        "How messages kept for late delivery are sent: `resend` (numbered when put and stored, sent after Logon as PossDupFlag=Y resends when the counterparty asks for the gap, as QuickFIX does) or `queue` (kept unnumbered in the store, so a restart loses none, and sent right after Logon and resynchronisation as new messages without PossDupFlag).";
     "MaxLateDeliveryMessages", LOGON, "100000", "MaxLateDeliveryMessages=1000",
         "Most messages queued for late delivery.";
     "ResetOnLogon", SEQUENCE, "N", "ResetOnLogon=Y",
@@ -502,6 +877,8 @@ keys! {
         "Reset sequence numbers when the connection drops.";
     "EnableNextExpectedMsgSeqNum", SEQUENCE, "N", "EnableNextExpectedMsgSeqNum=Y",
         "Send NextExpectedMsgSeqNum(789) on Logon and act on the peer's.";
+    "SendNextExpectedMsgSeqNum", SEQUENCE, "N", "SendNextExpectedMsgSeqNum=Y",
+        "QuickFIX 1.16's name of EnableNextExpectedMsgSeqNum.";
     "ResendRequestChunkSize", SEQUENCE, "0", "ResendRequestChunkSize=2500",
         "Most messages asked for by one ResendRequest; 0 for no limit.";
     "SendRedundantResendRequests", SEQUENCE, "N", "SendRedundantResendRequests=Y",
@@ -517,11 +894,11 @@ keys! {
     "MaxLatency", VALIDATION, "120", "MaxLatency=60",
         "Largest accepted SendingTime(52) difference, in seconds.";
     "MaxMessageSize", VALIDATION, "1048576", "MaxMessageSize=65536",
-        "Largest incoming message accepted, in bytes.";
+        "Largest incoming message accepted, in bytes. A larger one is skipped whole, reported as an error and asked for again; if it comes over the limit again, the counterparty is logged out.";
     "ValidateLengthAndChecksum", VALIDATION, "Y", "ValidateLengthAndChecksum=N",
-        "Verify BodyLength(9) and CheckSum(10) of incoming messages.";
+        "Verify BodyLength(9) and CheckSum(10) of incoming messages (a message failing either is dropped as garbled). With N a wrong CheckSum is accepted and a message ends at the first CheckSum(10) field from where BodyLength says, as in QuickFIX.";
     "UseDataDictionary", VALIDATION, "Y", "UseDataDictionary=N",
-        "Validate incoming messages against the data dictionary.";
+        "Validate incoming messages, the first Logon included, against the data dictionary: the files of DataDictionary (FIX 4.x) or TransportDataDictionary and AppDataDictionary (FIXT.1.1), else the built-in dictionary of the session's version. A message that fails is answered with Reject and reported to the application with its bytes.";
     "ValidateFieldsOutOfOrder", VALIDATION, "Y", "ValidateFieldsOutOfOrder=N",
         "Reject header, body or trailer fields out of place, and group fields out of order.";
     "ValidateFieldsHaveValues", VALIDATION, "Y", "ValidateFieldsHaveValues=N",
@@ -530,6 +907,8 @@ keys! {
         "Check user-defined fields (tags 5000 and above) against the dictionary.";
     "AllowUnknownMsgFields", VALIDATION, "N", "AllowUnknownMsgFields=Y",
         "Let fields not defined for the message type through to the application.";
+    "ValidateUnorderedGroupFields", VALIDATION, "Y", "ValidateUnorderedGroupFields=N",
+        "Reject repeating group entries whose fields are out of the dictionary's order (373=15); with N only the first field of each entry must come first (QuickFIX/J's key).";
     "RejectUnknownMsgTypes", VALIDATION, "N", "RejectUnknownMsgTypes=Y",
         "Without a dictionary, answer MsgTypes the FIX standard does not define with Reject 373=11 (user-defined U... types pass).";
     "SupportedMsgTypes", VALIDATION, "every MsgType", "SupportedMsgTypes=D,F,G",
@@ -538,12 +917,14 @@ keys! {
         "Fractional digits of SendingTime(52) and other timestamps written: 0, 3, 6 or 9.";
     "MillisecondsInTimeStamp", VALIDATION, "Y", "MillisecondsInTimeStamp=N",
         "QuickFIX's older name: Y is TimestampPrecision=3, N is TimestampPrecision=0.";
-    "DataDictionary", DICTIONARIES, "none", "DataDictionary=spec/FIX44.xml",
-        "QuickFIX XML dictionary of a FIX 4.x session.";
-    "TransportDataDictionary", DICTIONARIES, "none", "TransportDataDictionary=spec/FIXT11.xml",
-        "Session-layer dictionary of a FIXT.1.1 session.";
-    "AppDataDictionary", DICTIONARIES, "none", "AppDataDictionary=spec/FIX50SP2.xml",
+    "DataDictionary", DICTIONARIES, "the built-in one", "DataDictionary=spec/FIX44.xml",
+        "QuickFIX XML dictionary of a FIX 4.x session; its version must be the session's. A file that is missing or not a dictionary stops the program at start-up, naming the file and the key. Each file is loaded once and shared by the sessions that name it.";
+    "TransportDataDictionary", DICTIONARIES, "the built-in FIXT11", "TransportDataDictionary=spec/FIXT11.xml",
+        "Session-layer dictionary of a FIXT.1.1 session (header, trailer, session messages).";
+    "AppDataDictionary", DICTIONARIES, "the built-in one of DefaultApplVerID", "AppDataDictionary=spec/FIX50SP2.xml",
         "Application dictionary of a FIXT.1.1 session.";
+    "AppDataDictionary.<ApplVerID>", DICTIONARIES, "none", "AppDataDictionary.FIX.4.4=spec/FIX44.xml",
+        "Application dictionary of another version (`FIX.4.4`, `FIX.5.0SP1`... or the ApplVerID value `6`, `8`...) for a FIXT.1.1 session: application messages whose ApplVerID(1128) names that version, or all of them when the peer's Logon gives it as DefaultApplVerID, are validated against it. For DefaultApplVerID's own version it stands for AppDataDictionary.";
     "StartTime", SCHEDULE, "none (always in session)", "StartTime=08:00:00",
         "Start of each session period, `HH:MM:SS` (or `HH:MM`), optionally followed by a time zone (`08:00:00 America/New_York`) that overrides TimeZone. A new period resets sequence numbers.";
     "EndTime", SCHEDULE, "none (always in session)", "EndTime=17:00:00",
@@ -560,6 +941,14 @@ keys! {
         "Read StartTime and EndTime in the machine's time zone (which the program passes to the parser); not with TimeZone.";
     "NonStopSession", SCHEDULE, "N", "NonStopSession=Y",
         "Always in session, ignoring StartTime, EndTime and days.";
+    "LogonTime", SCHEDULE, "the StartTime", "LogonTime=08:30:00",
+        "Start of the part of each period in which the session logs on (an initiator connects, an acceptor takes Logons); `HH:MM:SS`, in the time zone of StartTime. Leaving this window logs out, without the sequence reset a new period brings.";
+    "LogoutTime", SCHEDULE, "the EndTime", "LogoutTime=16:30:00",
+        "End of the logon window; needs LogonTime.";
+    "LogonDay", SCHEDULE, "the StartDay", "LogonDay=Monday",
+        "Day a weekly logon window starts; needs LogoutDay.";
+    "LogoutDay", SCHEDULE, "the EndDay", "LogoutDay=Friday",
+        "Day a weekly logon window ends.";
     "SocketConnectHost", CONNECTION, "required for initiators", "SocketConnectHost=127.0.0.1",
         "Host an initiator connects to.";
     "SocketConnectPort", CONNECTION, "required for initiators", "SocketConnectPort=9876",
@@ -568,10 +957,26 @@ keys! {
         "Alternate host number `<n>` (1, 2, ...), tried after the primary in number order on reconnects; needs SocketConnectPort`<n>`.";
     "SocketConnectPort<n>", CONNECTION, "none", "SocketConnectPort1=9876",
         "Port of alternate `<n>`; needs SocketConnectHost`<n>`.";
+    "SocketConnectSourceHost", CONNECTION, "none (any local address)", "SocketConnectSourceHost=10.0.0.5",
+        "Local address an initiator binds before connecting to SocketConnectHost.";
+    "SocketConnectSourcePort", CONNECTION, "none (any local port)", "SocketConnectSourcePort=40000",
+        "Local port an initiator binds before connecting (0 lets the system choose).";
+    "SocketConnectSourceHost<n>", CONNECTION, "none (any local address)", "SocketConnectSourceHost1=10.0.0.6",
+        "Local address bound before connecting to alternate `<n>`.";
+    "SocketConnectSourcePort<n>", CONNECTION, "none (any local port)", "SocketConnectSourcePort1=40001",
+        "Local port bound before connecting to alternate `<n>`.";
+    "HostSelectionPolicy", CONNECTION, "ROUND_ROBIN", "HostSelectionPolicy=PRIORITY",
+        "Which address each connection attempt uses: `ROUND_ROBIN`, the next one each time; `PRIORITY`, the same, but starting again from SocketConnectHost when the previous attempt is older than HostSelectionPolicyPriorityStartOverInterval.";
+    "HostSelectionPolicyPriorityStartOverInterval", CONNECTION, "120", "HostSelectionPolicyPriorityStartOverInterval=60",
+        "Seconds after which HostSelectionPolicy=PRIORITY starts again from the primary address.";
     "SocketAcceptHost", CONNECTION, "0.0.0.0", "SocketAcceptHost=127.0.0.1",
         "Address an acceptor listens on.";
     "SocketAcceptPort", CONNECTION, "required for acceptors", "SocketAcceptPort=9876",
         "Port an acceptor listens on; 0 lets the system choose.";
+    "AllowedRemoteAddresses", CONNECTION, "none (any address)", "AllowedRemoteAddresses=127.0.0.1,10.0.0.7",
+        "IP addresses, comma-separated, an acceptor takes connections from; a Logon from any other address is refused by closing the connection. Ignored by initiators.";
+    "SocketReuseAddress", CONNECTION, "Y", "SocketReuseAddress=N",
+        "SO_REUSEADDR on an acceptor's listening socket (a restart can listen again at once), and on an initiator's socket bound to SocketConnectSourcePort.";
     "SocketNodelay", CONNECTION, "Y", "SocketNodelay=N",
         "Disable Nagle's algorithm (TCP_NODELAY).";
     "SocketSendBufferSize", CONNECTION, "0", "SocketSendBufferSize=262144",
@@ -586,6 +991,8 @@ keys! {
         "Milliseconds between connection attempts (FIX Antenna's name for the same setting).";
     "Reconnect.MaxTries", CONNECTION, "-1", "Reconnect.MaxTries=10",
         "Most reconnect attempts before giving up; negative for no limit.";
+    "MaxOutgoingBytes", CONNECTION, "4194304", "MaxOutgoingBytes=16777216",
+        "Most bytes of outgoing messages held for a counterparty that reads slowly (put or encoded, not yet written). Beyond it the application's sends are refused as backpressure and the peer's requests are no longer read until it drains; the memory is given back when the link closes.";
     "FileStorePath", STORAGE, "none (memory store)", "FileStorePath=store",
         "Directory of the file store (sequence numbers and outgoing messages).";
     "FileStoreSync", STORAGE, "N", "FileStoreSync=Y",
@@ -602,6 +1009,8 @@ keys! {
         "Protocol versions, space-separated: `all`, `TLSv1_2`, `TLSv1_3` (also `TLSv1.2`, `TLSv1.3`), each optionally prefixed by `+` (add) or `-` (remove). Older versions may only be removed.";
     "SSLCipherSuite", TLS, "the TLS library's defaults", "SSLCipherSuite=TLS13_AES_256_GCM_SHA384:TLS13_AES_128_GCM_SHA256",
         "Cipher suite names separated by `:`, `,` or spaces, in preference order.";
+    "TLSCipherSuites", TLS, "the TLS 1.3 suites of SSLCipherSuite", "TLSCipherSuites=TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+        "TLS 1.3 cipher suites, separated by `:`, in preference order (QuickFIX sets TLS 1.3 suites apart from SSLCipherSuite); replaces the TLS 1.3 suites SSLCipherSuite allows.";
     "ServerCertificateFile", TLS, "required for TLS acceptors", "ServerCertificateFile=certs/server.pem",
         "An acceptor's certificate chain (PEM).";
     "ServerCertificateKeyFile", TLS, "required for TLS acceptors", "ServerCertificateKeyFile=certs/server.key",
@@ -612,12 +1021,46 @@ keys! {
         "An initiator's private key (PEM).";
     "CertificationAuthoritiesFile", TLS, "none (system roots for initiators)", "CertificationAuthoritiesFile=certs/ca.pem",
         "Certificates (PEM) of the authorities that peer certificates must chain to.";
+    "CertificationAuthoritiesDirectory", TLS, "none", "CertificationAuthoritiesDirectory=certs/ca",
+        "A directory of such certificates: every PEM certificate in its files is trusted, with those of CertificationAuthoritiesFile.";
+    "CertificateRevocationListFile", TLS, "none", "CertificateRevocationListFile=certs/ca.crl",
+        "Certificate revocation lists (PEM `X509 CRL`) checked when verifying the peer's certificate: a revoked certificate fails the handshake.";
+    "CertificateRevocationListDirectory", TLS, "none", "CertificateRevocationListDirectory=certs/crl",
+        "A directory whose PEM files hold more revocation lists.";
     "CertificateVerifyLevel", TLS, "0", "CertificateVerifyLevel=1",
         "How an acceptor checks client certificates: 0 asks for none, 1 requires one, 2 verifies one if sent. 1 and 2 need CertificationAuthoritiesFile.";
     "SSLServerName", TLS, "the connect host", "SSLServerName=fix.example.com",
         "Name an initiator sends as SNI and checks the server certificate against.";
     "SSLValidateCertificates", TLS, "Y", "SSLValidateCertificates=Y",
         "Whether an initiator verifies the server certificate (N only for tests).";
+    "FileLogBackupPath", IGNORED, "none", "FileLogBackupPath=log/backup",
+        "QuickFIX moves old logs there when it resets them; the file log here appends and is never reset, so there is nothing to move.";
+    "HttpAcceptPort", IGNORED, "none", "HttpAcceptPort=8080",
+        "QuickFIX's HTML status page; this engine has none (use the engine API or `fixctl`).";
+    "PreserveMessageFieldsOrder", IGNORED, "none", "PreserveMessageFieldsOrder=Y",
+        "Received messages are always read in the order their fields arrived; there is nothing to switch.";
+    "RefreshOnLogon", IGNORED, "none", "RefreshOnLogon=Y",
+        "QuickFIX reloads a store shared with another process on each Logon; a file store here belongs to one engine.";
+    "SendResetSeqNumFlag", IGNORED, "none", "SendResetSeqNumFlag=Y",
+        "Defined by QuickFIX but read by none of its code; use ResetOnLogon to send ResetSeqNumFlag(141)=Y.";
+    "ScreenLogShowIncoming", IGNORED, "none", "ScreenLogShowIncoming=N",
+        "QuickFIX's screen log; the engine logs through the `log` crate and FileLogPath, and `fixctl` always shows what it receives.";
+    "ScreenLogShowOutgoing", IGNORED, "none", "ScreenLogShowOutgoing=N",
+        "As ScreenLogShowIncoming.";
+    "ScreenLogShowEvents", IGNORED, "none", "ScreenLogShowEvents=N",
+        "As ScreenLogShowIncoming.";
+    "MySQLStore...", IGNORED, "none", "MySQLStoreHost=db.example.com",
+        "QuickFIX's MySQL store: MySQLStoreUseConnectionPool, MySQLStoreDatabase, MySQLStoreUser, MySQLStorePassword, MySQLStoreHost, MySQLStorePort. There is no database store here; FileStorePath (or memory) is used.";
+    "MySQLLog...", IGNORED, "none", "MySQLLogHost=db.example.com",
+        "QuickFIX's MySQL log: MySQLLogUseConnectionPool, MySQLLogDatabase, MySQLLogUser, MySQLLogPassword, MySQLLogHost, MySQLLogPort, MySQLLogIncomingTable, MySQLLogOutgoingTable, MySQLLogEventTable. FileLogPath is the log here.";
+    "PostgreSQLStore...", IGNORED, "none", "PostgreSQLStoreHost=db.example.com",
+        "QuickFIX's PostgreSQL store: the keys of MySQLStore... with the PostgreSQLStore prefix.";
+    "PostgreSQLLog...", IGNORED, "none", "PostgreSQLLogHost=db.example.com",
+        "QuickFIX's PostgreSQL log: the keys of MySQLLog... with the PostgreSQLLog prefix.";
+    "OdbcStore...", IGNORED, "none", "OdbcStoreUser=fix",
+        "QuickFIX's ODBC store: OdbcStoreUser, OdbcStorePassword, OdbcStoreConnectionString.";
+    "OdbcLog...", IGNORED, "none", "OdbcLogUser=fix",
+        "QuickFIX's ODBC log: OdbcLogUser, OdbcLogPassword, OdbcLogConnectionString, OdbcLogIncomingTable, OdbcLogOutgoingTable, OdbcLogEventTable.";
 }
 
 /// Renders the settings reference, every key with its default and meaning,
@@ -671,7 +1114,10 @@ struct Entry<'a> {
     value: &'a str,
 }
 
-fn read_sections(text: &str) -> Result<Vec<Section>, SettingsError> {
+fn read_sections(
+    text: &str,
+    warnings: &mut Vec<SettingsWarning>,
+) -> Result<Vec<Section>, SettingsError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut sections: Vec<Section> = Vec::new();
     for (index, raw) in text.lines().enumerate() {
@@ -732,6 +1178,10 @@ fn read_sections(text: &str) -> Result<Vec<Section>, SettingsError> {
                 key: key.to_string(),
             });
         };
+        if let Some(reason) = ignored_key(key) {
+            warn_once(warnings, line, key, reason);
+            continue;
+        }
         let entry = Entry {
             line,
             key,
@@ -740,6 +1190,104 @@ fn read_sections(text: &str) -> Result<Vec<Section>, SettingsError> {
         section.partial.apply(&entry)?;
     }
     Ok(sections)
+}
+
+/// Records a warning about `key` unless one was recorded already.
+fn warn_once(warnings: &mut Vec<SettingsWarning>, line: usize, key: &str, reason: &str) {
+    if !warnings.iter().any(|w| w.key == key) {
+        warnings.push(SettingsWarning {
+            line,
+            key: key.to_string(),
+            reason: reason.to_string(),
+        });
+    }
+}
+
+/// Suffixes of QuickFIX's database store and log keys, by prefix.
+const DATABASE_KEYS: &[(&str, &[&str])] = &[
+    (
+        "MySQLStore",
+        &[
+            "UseConnectionPool",
+            "Database",
+            "User",
+            "Password",
+            "Host",
+            "Port",
+        ],
+    ),
+    (
+        "PostgreSQLStore",
+        &[
+            "UseConnectionPool",
+            "Database",
+            "User",
+            "Password",
+            "Host",
+            "Port",
+        ],
+    ),
+    ("OdbcStore", &["User", "Password", "ConnectionString"]),
+    (
+        "MySQLLog",
+        &[
+            "UseConnectionPool",
+            "Database",
+            "User",
+            "Password",
+            "Host",
+            "Port",
+            "IncomingTable",
+            "OutgoingTable",
+            "EventTable",
+        ],
+    ),
+    (
+        "PostgreSQLLog",
+        &[
+            "UseConnectionPool",
+            "Database",
+            "User",
+            "Password",
+            "Host",
+            "Port",
+            "IncomingTable",
+            "OutgoingTable",
+            "EventTable",
+        ],
+    ),
+    (
+        "OdbcLog",
+        &[
+            "User",
+            "Password",
+            "ConnectionString",
+            "IncomingTable",
+            "OutgoingTable",
+            "EventTable",
+        ],
+    ),
+];
+
+/// Why a QuickFIX key that has no effect here is accepted; `None` for
+/// keys that are acted on or unknown.
+fn ignored_key(key: &str) -> Option<&'static str> {
+    let row = |name: &str| {
+        KEYS.iter()
+            .find(|k| k.group == IGNORED && k.key == name)
+            .map(|k| k.meaning)
+    };
+    if let Some(meaning) = row(key) {
+        return Some(meaning);
+    }
+    DATABASE_KEYS.iter().find_map(|(prefix, suffixes)| {
+        let suffix = key.strip_prefix(prefix)?;
+        if suffixes.contains(&suffix) {
+            row(&format!("{prefix}..."))
+        } else {
+            None
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -769,6 +1317,8 @@ type ClockTime = (TimeOfDay, Option<TimeZone>);
 struct Alternate {
     host: Slot<String>,
     port: Slot<u16>,
+    source_host: Slot<String>,
+    source_port: Slot<u16>,
 }
 
 macro_rules! partial {
@@ -779,6 +1329,7 @@ macro_rules! partial {
             $($field: Slot<$ty>,)*
             alternates: BTreeMap<u32, Alternate>,
             logon_fields: BTreeMap<Tag, At<String>>,
+            app_dictionaries: BTreeMap<FixVersion, At<PathBuf>>,
         }
 
         impl Partial {
@@ -795,9 +1346,20 @@ macro_rules! partial {
                     if own.port.is_none() {
                         own.port = alt.port.clone();
                     }
+                    if own.source_host.is_none() {
+                        own.source_host = alt.source_host.clone();
+                    }
+                    if own.source_port.is_none() {
+                        own.source_port = alt.source_port.clone();
+                    }
                 }
                 for (tag, field) in &defaults.logon_fields {
                     self.logon_fields.entry(*tag).or_insert_with(|| field.clone());
+                }
+                for (version, file) in &defaults.app_dictionaries {
+                    self.app_dictionaries
+                        .entry(*version)
+                        .or_insert_with(|| file.clone());
                 }
                 self
             }
@@ -823,6 +1385,7 @@ partial! {
     username: String,
     password: String,
     late_delivery: LateDelivery,
+    late_delivery_mode: LateDeliveryMode,
     max_late_delivery: usize,
     reset_on_logon: bool,
     reset_on_logout: bool,
@@ -842,6 +1405,7 @@ partial! {
     validate_fields_have_values: bool,
     validate_user_defined_fields: bool,
     allow_unknown_msg_fields: bool,
+    validate_unordered_group_fields: bool,
     reject_unknown_msg_types: bool,
     supported_msg_types: Vec<String>,
     timestamp_precision: TimePrecision,
@@ -856,8 +1420,18 @@ partial! {
     time_zone: TimeZone,
     use_local_time: bool,
     non_stop_session: bool,
+    logon_time: TimeOfDay,
+    logout_time: TimeOfDay,
+    logon_day: Weekday,
+    logout_day: Weekday,
     socket_connect_host: String,
     socket_connect_port: u16,
+    socket_connect_source_host: String,
+    socket_connect_source_port: u16,
+    host_selection_policy: HostSelectionPolicy,
+    host_selection_start_over: Duration,
+    allowed_remote_addresses: Vec<IpAddr>,
+    socket_reuse_address: bool,
     socket_accept_host: String,
     socket_accept_port: u16,
     socket_nodelay: bool,
@@ -866,6 +1440,7 @@ partial! {
     socket_keep_alive: bool,
     reconnect_interval: Duration,
     reconnect_max_tries: i32,
+    max_outgoing_bytes: usize,
     file_store_path: PathBuf,
     file_store_sync: StoreSync,
     file_store_max_messages: u64,
@@ -873,11 +1448,15 @@ partial! {
     socket_use_ssl: bool,
     ssl_protocol: TlsProtocols,
     ssl_cipher_suite: Vec<String>,
+    tls_cipher_suites: Vec<String>,
     server_certificate_file: PathBuf,
     server_certificate_key_file: PathBuf,
     client_certificate_file: PathBuf,
     client_certificate_key_file: PathBuf,
     certification_authorities_file: PathBuf,
+    certification_authorities_directory: PathBuf,
+    crl_file: PathBuf,
+    crl_directory: PathBuf,
     certificate_verify_level: CertificateVerifyLevel,
     ssl_server_name: String,
     ssl_validate_certificates: bool,
@@ -980,6 +1559,17 @@ fn parse_appl_ver_id(v: &str) -> Option<FixVersion> {
         .filter(|version| version.is_fixt())
 }
 
+/// The application version of an AppDataDictionary.`<ApplVerID>` key:
+/// `FIX.4.4`, `FIX.5.0SP2` (QuickFIX's names) or the ApplVerID value.
+fn parse_appl_ver_qualifier(v: &str) -> Option<FixVersion> {
+    if v == "FIXT.1.1" {
+        return None;
+    }
+    FixVersion::from_str(v)
+        .ok()
+        .or_else(|| FixVersion::from_appl_ver_id(v.as_bytes()))
+}
+
 fn parse_clock_time(v: &str) -> Option<ClockTime> {
     match v.split_once(char::is_whitespace) {
         Some((time, zone)) => Some((TimeOfDay::parse(time)?, Some(TimeZone::parse(zone).ok()?))),
@@ -994,6 +1584,16 @@ fn parse_late_delivery(v: &str) -> Option<LateDelivery> {
         Some(LateDelivery::Reject)
     } else {
         parse_positive::<u64>(v).map(|ms| LateDelivery::QueueFor(Duration::from_millis(ms)))
+    }
+}
+
+fn parse_late_delivery_mode(v: &str) -> Option<LateDeliveryMode> {
+    if v.eq_ignore_ascii_case("resend") {
+        Some(LateDeliveryMode::Resend)
+    } else if v.eq_ignore_ascii_case("queue") {
+        Some(LateDeliveryMode::Queue)
+    } else {
+        None
     }
 }
 
@@ -1061,6 +1661,27 @@ fn parse_msg_type_list(v: &str) -> Option<Vec<String>> {
     let valid =
         |t: &String| !t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_alphanumeric());
     types.iter().all(valid).then_some(types)
+}
+
+fn parse_host_selection(v: &str) -> Option<HostSelectionPolicy> {
+    if v.eq_ignore_ascii_case("PRIORITY") {
+        Some(HostSelectionPolicy::Priority {
+            start_over: DEFAULT_START_OVER,
+        })
+    } else if v.eq_ignore_ascii_case("ROUND_ROBIN") {
+        Some(HostSelectionPolicy::RoundRobin)
+    } else {
+        None
+    }
+}
+
+/// QuickFIX's default HostSelectionPolicyPriorityStartOverInterval.
+const DEFAULT_START_OVER: Duration = Duration::from_secs(120);
+
+fn parse_ip_list(v: &str) -> Option<Vec<IpAddr>> {
+    v.split(',')
+        .map(|a| a.trim().parse::<IpAddr>().ok())
+        .collect()
 }
 
 fn parse_cipher_suites(v: &str) -> Option<Vec<String>> {
@@ -1181,6 +1802,11 @@ impl Partial {
                     parse_late_delivery,
                 )?,
             ),
+            "LateDeliveryMode" => put(
+                &mut self.late_delivery_mode,
+                e,
+                parsed(e, "resend or queue", parse_late_delivery_mode)?,
+            ),
             "MaxLateDeliveryMessages" => put(
                 &mut self.max_late_delivery,
                 e,
@@ -1193,7 +1819,7 @@ impl Partial {
                 e,
                 parsed(e, BOOL, parse_bool)?,
             ),
-            "EnableNextExpectedMsgSeqNum" => put(
+            "EnableNextExpectedMsgSeqNum" | "SendNextExpectedMsgSeqNum" => put(
                 &mut self.enable_next_expected_msg_seq_num,
                 e,
                 parsed(e, BOOL, parse_bool)?,
@@ -1253,6 +1879,11 @@ impl Partial {
             ),
             "AllowUnknownMsgFields" => put(
                 &mut self.allow_unknown_msg_fields,
+                e,
+                parsed(e, BOOL, parse_bool)?,
+            ),
+            "ValidateUnorderedGroupFields" => put(
+                &mut self.validate_unordered_group_fields,
                 e,
                 parsed(e, BOOL, parse_bool)?,
             ),
@@ -1328,6 +1959,24 @@ impl Partial {
                 )?,
             ),
             "UseLocalTime" => put(&mut self.use_local_time, e, parsed(e, BOOL, parse_bool)?),
+            "LogonTime" | "LogoutTime" => {
+                let value = parsed(e, "HH:MM:SS", TimeOfDay::parse)?;
+                let slot = if e.key == "LogonTime" {
+                    &mut self.logon_time
+                } else {
+                    &mut self.logout_time
+                };
+                put(slot, e, value)
+            }
+            "LogonDay" | "LogoutDay" => {
+                let value = parsed(e, "a day of the week, such as Monday or mo", Weekday::parse)?;
+                let slot = if e.key == "LogonDay" {
+                    &mut self.logon_day
+                } else {
+                    &mut self.logout_day
+                };
+                put(slot, e, value)
+            }
             "NonStopSession" => put(&mut self.non_stop_session, e, parsed(e, BOOL, parse_bool)?),
             "SocketConnectHost" => put(
                 &mut self.socket_connect_host,
@@ -1338,6 +1987,40 @@ impl Partial {
                 &mut self.socket_connect_port,
                 e,
                 parsed(e, "a port number from 1 to 65535", parse_positive)?,
+            ),
+            "SocketConnectSourceHost" => put(
+                &mut self.socket_connect_source_host,
+                e,
+                parsed(e, TEXT, parse_text)?,
+            ),
+            "SocketConnectSourcePort" => put(
+                &mut self.socket_connect_source_port,
+                e,
+                parsed(e, "a port number from 0 to 65535", parse_uint)?,
+            ),
+            "HostSelectionPolicy" => put(
+                &mut self.host_selection_policy,
+                e,
+                parsed(e, "ROUND_ROBIN or PRIORITY", parse_host_selection)?,
+            ),
+            "HostSelectionPolicyPriorityStartOverInterval" => put(
+                &mut self.host_selection_start_over,
+                e,
+                parsed(e, SECONDS, secs)?,
+            ),
+            "AllowedRemoteAddresses" => put(
+                &mut self.allowed_remote_addresses,
+                e,
+                parsed(
+                    e,
+                    "IP addresses separated by commas",
+                    parse_ip_list,
+                )?,
+            ),
+            "SocketReuseAddress" => put(
+                &mut self.socket_reuse_address,
+                e,
+                parsed(e, BOOL, parse_bool)?,
             ),
             "SocketAcceptHost" => put(
                 &mut self.socket_accept_host,
@@ -1350,6 +2033,11 @@ impl Partial {
                 parsed(e, "a port number from 0 to 65535", parse_uint)?,
             ),
             "SocketNodelay" => put(&mut self.socket_nodelay, e, parsed(e, BOOL, parse_bool)?),
+            "MaxOutgoingBytes" => put(
+                &mut self.max_outgoing_bytes,
+                e,
+                parsed(e, "a positive number of bytes", parse_positive)?,
+            ),
             "SocketSendBufferSize" => put(
                 &mut self.socket_send_buffer_size,
                 e,
@@ -1413,6 +2101,11 @@ impl Partial {
                 e,
                 parsed(e, "cipher suite names separated by :", parse_cipher_suites)?,
             ),
+            "TLSCipherSuites" => put(
+                &mut self.tls_cipher_suites,
+                e,
+                parsed(e, "TLS 1.3 cipher suite names separated by :", parse_cipher_suites)?,
+            ),
             "ServerCertificateFile" => put(
                 &mut self.server_certificate_file,
                 e,
@@ -1438,6 +2131,15 @@ impl Partial {
                 e,
                 parsed(e, PATH, path)?,
             ),
+            "CertificationAuthoritiesDirectory" => put(
+                &mut self.certification_authorities_directory,
+                e,
+                parsed(e, PATH, path)?,
+            ),
+            "CertificateRevocationListFile" => put(&mut self.crl_file, e, parsed(e, PATH, path)?),
+            "CertificateRevocationListDirectory" => {
+                put(&mut self.crl_directory, e, parsed(e, PATH, path)?)
+            }
             "CertificateVerifyLevel" => put(
                 &mut self.certificate_verify_level,
                 e,
@@ -1461,6 +2163,24 @@ impl Partial {
     /// extra Logon fields.
     fn apply_numbered(&mut self, e: &Entry<'_>, key: &str) -> Result<(), SettingsError> {
         if let Some(n) = key
+            .strip_prefix("SocketConnectSourceHost")
+            .and_then(alternate_number)
+        {
+            let alt = self.alternates.entry(n).or_default();
+            return put(&mut alt.source_host, e, parsed(e, TEXT, parse_text)?);
+        }
+        if let Some(n) = key
+            .strip_prefix("SocketConnectSourcePort")
+            .and_then(alternate_number)
+        {
+            let alt = self.alternates.entry(n).or_default();
+            return put(
+                &mut alt.source_port,
+                e,
+                parsed(e, "a port number from 0 to 65535", parse_uint)?,
+            );
+        }
+        if let Some(n) = key
             .strip_prefix("SocketConnectHost")
             .and_then(alternate_number)
         {
@@ -1477,6 +2197,36 @@ impl Partial {
                 e,
                 parsed(e, "a port number from 1 to 65535", parse_positive)?,
             );
+        }
+        if let Some(qualifier) = key.strip_prefix("AppDataDictionary.") {
+            let version = match parse_appl_ver_qualifier(qualifier) {
+                Some(version) => version,
+                None => {
+                    return Err(SettingsError::UnknownKey {
+                        line: e.line,
+                        key: key.to_string(),
+                        suggestion: Some("AppDataDictionary.<ApplVerID>"),
+                    })
+                }
+            };
+            if let Some(first) = self.app_dictionaries.get(&version) {
+                return Err(SettingsError::DuplicateKey {
+                    line: e.line,
+                    key: key.to_string(),
+                    first_line: first.line,
+                    first_key: first.key.clone(),
+                });
+            }
+            let value = parsed(e, PATH, |v| Some(PathBuf::from(v)))?;
+            self.app_dictionaries.insert(
+                version,
+                At {
+                    line: e.line,
+                    key: key.to_string(),
+                    value,
+                },
+            );
+            return Ok(());
         }
         if let Some(number) = key.strip_prefix("LogonTag.") {
             let tag = match parse_positive::<Tag>(number) {
@@ -1544,6 +2294,11 @@ fn val<T>(slot: &Slot<T>) -> Option<&T> {
     slot.as_ref().and_then(|at| at.value.as_ref())
 }
 
+/// The line and key of a slot set and not cleared.
+fn line_and_key<T>(slot: &Slot<T>) -> Option<(usize, &str)> {
+    val_at(slot).map(|(_, at, key)| (at, key))
+}
+
 /// The slot's value if set and not cleared, with its line and key.
 fn val_at<T>(slot: &Slot<T>) -> Option<(&T, usize, &str)> {
     slot.as_ref()
@@ -1601,6 +2356,7 @@ fn build_session(
     line: usize,
     p: &Partial,
     options: &ParseOptions,
+    warnings: &mut Vec<SettingsWarning>,
 ) -> Result<SessionSettings, SettingsError> {
     let role = *required(&p.connection_type, line, "ConnectionType")?;
     let version = match required(&p.begin_string, line, "BeginString")? {
@@ -1643,6 +2399,7 @@ fn build_session(
         .filter_map(|(tag, at)| at.value.clone().map(|v| (*tag, v)))
         .collect();
     set(&p.late_delivery, &mut config.late_delivery);
+    set(&p.late_delivery_mode, &mut config.late_delivery_mode);
     set(&p.max_late_delivery, &mut config.max_late_delivery);
     set(&p.reset_on_logon, &mut config.reset_on_logon);
     set(&p.reset_on_logout, &mut config.reset_on_logout);
@@ -1688,18 +2445,25 @@ fn build_session(
     );
     set(&p.allow_unknown_msg_fields, &mut v.allow_unknown_msg_fields);
     set(
+        &p.validate_unordered_group_fields,
+        &mut v.validate_unordered_group_fields,
+    );
+    set(
         &p.reject_unknown_msg_types,
         &mut config.reject_unknown_msg_types,
     );
     if let Some(types) = val(&p.supported_msg_types) {
         config.supported_msg_types = Some(types.clone());
     }
-    config.schedule = build_schedule(p, options)?;
+    let (schedule, logon_window) = build_schedule(p, options)?;
+    config.schedule = schedule;
+    config.logon_window = logon_window;
 
-    let endpoint = build_endpoint(line, role, p)?;
+    let (endpoint, connect) = build_endpoint(line, role, p)?;
     let mut socket = SocketOptions::default();
     set(&p.socket_nodelay, &mut socket.nodelay);
     set(&p.socket_keep_alive, &mut socket.keep_alive);
+    set(&p.socket_reuse_address, &mut socket.reuse_address);
     socket.send_buffer_size = val(&p.socket_send_buffer_size).copied().filter(|n| *n > 0);
     socket.receive_buffer_size = val(&p.socket_receive_buffer_size)
         .copied()
@@ -1720,6 +2484,51 @@ fn build_session(
         &p.app_data_dictionary,
         &mut dictionaries.app_data_dictionary,
     );
+    for (version, at) in &p.app_dictionaries {
+        if let Some(path) = &at.value {
+            dictionaries
+                .app_data_dictionaries
+                .insert(*version, path.clone());
+            dictionaries.version_lines.insert(*version, at.line);
+        }
+    }
+    let line_of = |slot: &Slot<PathBuf>| val_at(slot).map_or(0, |(_, at, _)| at);
+    dictionaries.lines = [
+        line_of(&p.data_dictionary),
+        line_of(&p.transport_data_dictionary),
+        line_of(&p.app_data_dictionary),
+    ];
+    if config.validation.use_data_dictionary {
+        // QuickFIX reads DataDictionary for FIX 4.x sessions only, and
+        // the other two for FIXT.1.1 ones; a file named for the wrong
+        // kind alone is most likely a mistake worth a word.
+        let fixt = config.version.is_fixt();
+        let unused = if fixt {
+            line_and_key(&p.data_dictionary).filter(|_| {
+                dictionaries.transport_data_dictionary.is_none()
+                    && dictionaries.app_data_dictionary.is_none()
+                    && dictionaries.app_data_dictionaries.is_empty()
+            })
+        } else {
+            let versioned = p
+                .app_dictionaries
+                .values()
+                .find(|at| at.value.is_some())
+                .map(|at| (at.line, at.key.as_str()));
+            line_and_key(&p.transport_data_dictionary)
+                .or(line_and_key(&p.app_data_dictionary))
+                .or(versioned)
+                .filter(|_| dictionaries.data_dictionary.is_none())
+        };
+        if let Some((at, key)) = unused {
+            let reason = if fixt {
+                "FIXT.1.1 sessions read TransportDataDictionary and AppDataDictionary; the built-in dictionaries are used"
+            } else {
+                "FIX 4.x sessions read DataDictionary; the built-in dictionary is used"
+            };
+            warn_once(warnings, at, key, reason);
+        }
+    }
 
     let tls = if val(&p.socket_use_ssl).copied().unwrap_or(false) {
         Some(build_tls(line, role, p)?)
@@ -1735,11 +2544,24 @@ fn build_session(
         store,
         file_log_path: val(&p.file_log_path).cloned(),
         dictionaries,
+        dictionary: None,
+        app_dictionaries: Vec::new(),
+        connect,
+        allowed_remote_addresses: val(&p.allowed_remote_addresses)
+            .cloned()
+            .unwrap_or_default(),
         tls,
+        max_outgoing_bytes: val(&p.max_outgoing_bytes)
+            .copied()
+            .unwrap_or(DEFAULT_MAX_OUTGOING_BYTES),
     })
 }
 
-fn build_endpoint(line: usize, role: Role, p: &Partial) -> Result<Endpoint, SettingsError> {
+fn build_endpoint(
+    line: usize,
+    role: Role,
+    p: &Partial,
+) -> Result<(Endpoint, ConnectSettings), SettingsError> {
     match role {
         Role::Acceptor => {
             let port = *val(&p.socket_accept_port)
@@ -1747,7 +2569,10 @@ fn build_endpoint(line: usize, role: Role, p: &Partial) -> Result<Endpoint, Sett
             let host = val(&p.socket_accept_host)
                 .cloned()
                 .unwrap_or_else(|| "0.0.0.0".to_string());
-            Ok(Endpoint::Accept(HostPort { host, port }))
+            Ok((
+                Endpoint::Accept(HostPort { host, port }),
+                ConnectSettings::default(),
+            ))
         }
         Role::Initiator => {
             let host = val(&p.socket_connect_host)
@@ -1758,12 +2583,19 @@ fn build_endpoint(line: usize, role: Role, p: &Partial) -> Result<Endpoint, Sett
                 host: host.clone(),
                 port: *port,
             }];
+            let mut sources = vec![source_address(
+                &p.socket_connect_source_host,
+                &p.socket_connect_source_port,
+            )];
             for (n, alt) in &p.alternates {
                 match (val_at(&alt.host), val_at(&alt.port)) {
-                    (Some((host, _, _)), Some((port, _, _))) => addresses.push(HostPort {
-                        host: host.clone(),
-                        port: *port,
-                    }),
+                    (Some((host, _, _)), Some((port, _, _))) => {
+                        addresses.push(HostPort {
+                            host: host.clone(),
+                            port: *port,
+                        });
+                        sources.push(source_address(&alt.source_host, &alt.source_port));
+                    }
                     (Some((_, at, key)), None) => {
                         return Err(missing(
                             at,
@@ -1778,20 +2610,58 @@ fn build_endpoint(line: usize, role: Role, p: &Partial) -> Result<Endpoint, Sett
                             format!("required with {key}"),
                         ))
                     }
-                    (None, None) => {}
+                    (None, None) => {
+                        let source = val_at(&alt.source_host)
+                            .map(|(_, at, key)| (at, key))
+                            .or(val_at(&alt.source_port).map(|(_, at, key)| (at, key)));
+                        if let Some((at, key)) = source {
+                            return Err(missing(
+                                at,
+                                &format!("SocketConnectHost{n}"),
+                                format!("required with {key}"),
+                            ));
+                        }
+                    }
                 }
             }
-            Ok(Endpoint::Connect(addresses))
+            let mut host_selection = val(&p.host_selection_policy).copied().unwrap_or_default();
+            if let (HostSelectionPolicy::Priority { start_over }, Some(interval)) =
+                (&mut host_selection, val(&p.host_selection_start_over))
+            {
+                *start_over = *interval;
+            }
+            Ok((
+                Endpoint::Connect(addresses),
+                ConnectSettings {
+                    source_addresses: sources,
+                    host_selection,
+                },
+            ))
         }
     }
 }
 
-fn build_schedule(p: &Partial, options: &ParseOptions) -> Result<Option<Schedule>, SettingsError> {
-    if val(&p.non_stop_session).copied().unwrap_or(false) {
-        return Ok(None);
-    }
-    let (start, end) = match (val_at(&p.start_time), val_at(&p.end_time)) {
-        (Some(start), Some(end)) => (start, end),
+/// The local address of SocketConnectSourceHost`<n>` /
+/// SocketConnectSourcePort`<n>`, if either is set.
+fn source_address(host: &Slot<String>, port: &Slot<u16>) -> Option<SourceAddress> {
+    let host = val(host).cloned();
+    let port = val(port).copied();
+    (host.is_some() || port.is_some()).then(|| SourceAddress {
+        host,
+        port: port.unwrap_or(0),
+    })
+}
+
+/// The session's schedule (StartTime, EndTime, days) and its logon window
+/// (LogonTime, LogoutTime, LogonDay, LogoutDay), in one time zone.
+fn build_schedule(
+    p: &Partial,
+    options: &ParseOptions,
+) -> Result<(Option<Schedule>, Option<Schedule>), SettingsError> {
+    let non_stop = val(&p.non_stop_session).copied().unwrap_or(false);
+    let period = match (val_at(&p.start_time), val_at(&p.end_time)) {
+        _ if non_stop => None,
+        (Some(start), Some(end)) => Some((start, end)),
         (Some((_, at, key)), None) => {
             return Err(missing(at, "EndTime", format!("required with {key}")))
         }
@@ -1807,24 +2677,39 @@ fn build_schedule(p: &Partial, options: &ParseOptions) -> Result<Option<Schedule
             if let Some((at, key)) = day_keys.into_iter().flatten().next() {
                 return Err(missing(at, "StartTime", format!("required with {key}")));
             }
-            return Ok(None);
+            None
         }
     };
-    let ((start_time, start_zone), _, _) = start;
-    let ((end_time, end_zone), end_line, end_key) = end;
+    let window_keys = [
+        val_at(&p.logon_time).map(|(_, at, key)| (at, key)),
+        val_at(&p.logout_time).map(|(_, at, key)| (at, key)),
+        val_at(&p.logon_day).map(|(_, at, key)| (at, key)),
+        val_at(&p.logout_day).map(|(_, at, key)| (at, key)),
+    ];
+    let window_key = window_keys.into_iter().flatten().next();
+    if period.is_none() && window_key.is_none() {
+        return Ok((None, None));
+    }
 
-    let zone = match (*start_zone, *end_zone) {
-        (Some(a), Some(b)) if a != b => {
-            return Err(SettingsError::Inconsistent {
-                line: end_line,
-                key: end_key.to_string(),
-                reason: format!("time zone {b} differs from StartTime's {a}"),
-            })
+    // The zone: StartTime's or EndTime's own, else TimeZone, else the
+    // machine's with UseLocalTime=Y, else UTC.
+    let (start_zone, end_zone) = match period {
+        Some(((&(_, a), _, _), (&(_, b), end_line, end_key))) => {
+            if let (Some(a), Some(b)) = (a, b) {
+                if a != b {
+                    return Err(SettingsError::Inconsistent {
+                        line: end_line,
+                        key: end_key.to_string(),
+                        reason: format!("time zone {b} differs from StartTime's {a}"),
+                    });
+                }
+            }
+            (a, b)
         }
-        (a, b) => a.or(b),
+        None => (None, None),
     };
     let use_local = val_at(&p.use_local_time).filter(|(v, _, _)| **v);
-    let zone = match (zone, val(&p.time_zone), use_local) {
+    let zone = match (start_zone.or(end_zone), val(&p.time_zone), use_local) {
         (Some(zone), _, _) => zone,
         (None, Some(_), Some((_, at, key))) => {
             return Err(SettingsError::Inconsistent {
@@ -1872,13 +2757,62 @@ fn build_schedule(p: &Partial, options: &ParseOptions) -> Result<Option<Schedule
         (None, None, Some((days, _, _))) => Recurrence::Daily(*days),
         (None, None, None) => Recurrence::Daily(Weekdays::ALL),
     };
-    let schedule = match recurrence {
-        Recurrence::Daily(days) => Schedule::daily_on(days, *start_time, *end_time),
-        Recurrence::Weekly { start_day, end_day } => {
-            Schedule::weekly(start_day, *start_time, end_day, *end_time)
+    let make = |recurrence: Recurrence, start: TimeOfDay, end: TimeOfDay| {
+        let schedule = match recurrence {
+            Recurrence::Daily(days) => Schedule::daily_on(days, start, end),
+            Recurrence::Weekly { start_day, end_day } => {
+                Schedule::weekly(start_day, start, end_day, end)
+            }
+        };
+        schedule.in_time_zone(zone)
+    };
+    let schedule = period.map(|((start, _, _), (end, _, _))| make(recurrence, start.0, end.0));
+
+    let Some((window_line, window_key)) = window_key else {
+        return Ok((schedule, None));
+    };
+    // The window's times and days default to the period's (QuickFIX).
+    let period_times = period.map(|((start, _, _), (end, _, _))| (start.0, end.0));
+    let logon = val(&p.logon_time).copied().or(period_times.map(|t| t.0));
+    let logout = val(&p.logout_time).copied().or(period_times.map(|t| t.1));
+    let (logon, logout) = match (logon, logout) {
+        (Some(a), Some(b)) => (a, b),
+        (None, _) => {
+            return Err(missing(
+                window_line,
+                "LogonTime",
+                format!("required with {window_key} when there is no StartTime"),
+            ))
+        }
+        (_, None) => {
+            return Err(missing(
+                window_line,
+                "LogoutTime",
+                format!("required with {window_key} when there is no EndTime"),
+            ))
         }
     };
-    Ok(Some(schedule.in_time_zone(zone)))
+    let period_days = match recurrence {
+        Recurrence::Weekly { start_day, end_day } => (Some(start_day), Some(end_day)),
+        Recurrence::Daily(_) => (None, None),
+    };
+    let logon_day = val(&p.logon_day).copied().or(period_days.0);
+    let logout_day = val(&p.logout_day).copied().or(period_days.1);
+    let window_recurrence = match (logon_day, logout_day) {
+        (Some(start_day), Some(end_day)) => Recurrence::Weekly { start_day, end_day },
+        (None, None) => recurrence,
+        (Some(_), None) => {
+            let (at, key) =
+                val_at(&p.logon_day).map_or((window_line, window_key), |(_, a, k)| (a, k));
+            return Err(missing(at, "LogoutDay", format!("required with {key}")));
+        }
+        (None, Some(_)) => {
+            let (at, key) =
+                val_at(&p.logout_day).map_or((window_line, window_key), |(_, a, k)| (a, k));
+            return Err(missing(at, "LogonDay", format!("required with {key}")));
+        }
+    };
+    Ok((schedule, Some(make(window_recurrence, logon, logout))))
 }
 
 fn build_tls(line: usize, role: Role, p: &Partial) -> Result<TlsSettings, SettingsError> {
@@ -1888,6 +2822,7 @@ fn build_tls(line: usize, role: Role, p: &Partial) -> Result<TlsSettings, Settin
     };
     set(&p.ssl_protocol, &mut tls.protocols);
     set(&p.ssl_cipher_suite, &mut tls.cipher_suites);
+    set(&p.tls_cipher_suites, &mut tls.tls13_cipher_suites);
     set_opt(&p.server_certificate_file, &mut tls.server_certificate_file);
     set_opt(
         &p.server_certificate_key_file,
@@ -1901,6 +2836,15 @@ fn build_tls(line: usize, role: Role, p: &Partial) -> Result<TlsSettings, Settin
     set_opt(
         &p.certification_authorities_file,
         &mut tls.certification_authorities_file,
+    );
+    set_opt(
+        &p.certification_authorities_directory,
+        &mut tls.certification_authorities_directory,
+    );
+    set_opt(&p.crl_file, &mut tls.certificate_revocation_list_file);
+    set_opt(
+        &p.crl_directory,
+        &mut tls.certificate_revocation_list_directory,
     );
     set(
         &p.certificate_verify_level,
@@ -1919,6 +2863,7 @@ fn build_tls(line: usize, role: Role, p: &Partial) -> Result<TlsSettings, Settin
             }
             if tls.certificate_verify_level != CertificateVerifyLevel::None
                 && tls.certification_authorities_file.is_none()
+                && tls.certification_authorities_directory.is_none()
             {
                 let at = p.certificate_verify_level.as_ref().map_or(line, |a| a.line);
                 return Err(missing(

@@ -20,7 +20,14 @@ pub enum StoreError {
     /// The store on disk belongs to a different session.
     #[error("store belongs to another session: {0}")]
     WrongSession(String),
+    /// The store does not offer this operation (a store written before
+    /// pending messages existed).
+    #[error("the store does not support {0}")]
+    Unsupported(&'static str),
 }
+
+/// What a store says for a pending-message operation it does not offer.
+const NO_PENDING: StoreError = StoreError::Unsupported("a queue of pending messages");
 
 /// The persistent state of one session.
 ///
@@ -33,7 +40,16 @@ pub enum StoreError {
 ///   processed;
 /// - [`Store::outgoing`] visits stored messages in a range for resends;
 ///   messages the store no longer has (history limit, never stored) are
-///   simply not visited and are answered with a SequenceReset-GapFill.
+///   simply not visited and are answered with a SequenceReset-GapFill;
+/// - messages put while the session is not established that wait without
+///   a MsgSeqNum (late delivery in queue mode) are kept as *pending*
+///   messages, with the same durability as saved ones: pushed with
+///   [`Store::push_pending`], visited in order by [`Store::pending`] when
+///   the session starts, and taken out with
+///   [`Store::save_outgoing_from_pending`] when they are sent (or
+///   [`Store::remove_pending`] when they are given up). A reset keeps them.
+///   The default methods refuse with [`StoreError::Unsupported`], so a
+///   store without them cannot be used in that mode.
 pub trait Store {
     /// The MsgSeqNum the next outgoing message will carry.
     fn next_sender_seq_num(&self) -> SeqNum;
@@ -63,6 +79,37 @@ pub trait Store {
     /// by the session before it hands bytes out for writing.
     fn flush(&mut self) -> Result<(), StoreError> {
         Ok(())
+    }
+    /// Appends a message to the pending queue (an opaque record the session
+    /// encodes) and returns its id, higher than every id before it.
+    fn push_pending(&mut self, record: &[u8]) -> Result<u64, StoreError> {
+        let _ = record;
+        Err(NO_PENDING)
+    }
+    /// Calls `visit` with each pending message, id and record, in the order
+    /// they were pushed.
+    fn pending(&mut self, visit: &mut dyn FnMut(u64, &[u8])) -> Result<(), StoreError> {
+        let _ = visit;
+        Err(NO_PENDING)
+    }
+    /// Takes the pending message `id` out of the queue (given up).
+    fn remove_pending(&mut self, id: u64) -> Result<(), StoreError> {
+        let _ = id;
+        Err(NO_PENDING)
+    }
+    /// Saves the outgoing message `seq` made from the pending message `id`
+    /// and takes that one out of the queue, as one change: after a crash
+    /// either both happened or neither (a durable store must not do them
+    /// as two writes). Advances the next sender MsgSeqNum as
+    /// [`save_outgoing`](Store::save_outgoing) does.
+    fn save_outgoing_from_pending(
+        &mut self,
+        seq: SeqNum,
+        message: &[u8],
+        id: u64,
+    ) -> Result<(), StoreError> {
+        let _ = (seq, message, id);
+        Err(NO_PENDING)
     }
 }
 
@@ -99,6 +146,23 @@ impl<S: Store + ?Sized> Store for Box<S> {
     fn flush(&mut self) -> Result<(), StoreError> {
         (**self).flush()
     }
+    fn push_pending(&mut self, record: &[u8]) -> Result<u64, StoreError> {
+        (**self).push_pending(record)
+    }
+    fn pending(&mut self, visit: &mut dyn FnMut(u64, &[u8])) -> Result<(), StoreError> {
+        (**self).pending(visit)
+    }
+    fn remove_pending(&mut self, id: u64) -> Result<(), StoreError> {
+        (**self).remove_pending(id)
+    }
+    fn save_outgoing_from_pending(
+        &mut self,
+        seq: SeqNum,
+        message: &[u8],
+        id: u64,
+    ) -> Result<(), StoreError> {
+        (**self).save_outgoing_from_pending(seq, message, id)
+    }
 }
 
 /// A store in memory: fast, and lost when the process ends.
@@ -124,6 +188,9 @@ pub struct MemoryStore {
     index: VecDeque<Saved>,
     creation_time: UtcTimestamp,
     max_messages: Option<usize>,
+    /// Pending messages (id, record), oldest first.
+    pending: VecDeque<(u64, Vec<u8>)>,
+    next_pending_id: u64,
 }
 
 /// One stored message: its MsgSeqNum and the logical position and length
@@ -150,6 +217,8 @@ impl MemoryStore {
             index: VecDeque::new(),
             creation_time: now,
             max_messages: None,
+            pending: VecDeque::new(),
+            next_pending_id: 1,
         }
     }
 
@@ -288,6 +357,31 @@ impl Store for MemoryStore {
         self.creation_time = now;
         Ok(())
     }
+    fn push_pending(&mut self, record: &[u8]) -> Result<u64, StoreError> {
+        let id = self.next_pending_id;
+        self.next_pending_id += 1;
+        self.pending.push_back((id, record.to_vec()));
+        Ok(id)
+    }
+    fn pending(&mut self, visit: &mut dyn FnMut(u64, &[u8])) -> Result<(), StoreError> {
+        for (id, record) in &self.pending {
+            visit(*id, record);
+        }
+        Ok(())
+    }
+    fn remove_pending(&mut self, id: u64) -> Result<(), StoreError> {
+        self.pending.retain(|(x, _)| *x != id);
+        Ok(())
+    }
+    fn save_outgoing_from_pending(
+        &mut self,
+        seq: SeqNum,
+        message: &[u8],
+        id: u64,
+    ) -> Result<(), StoreError> {
+        self.save_outgoing(seq, message)?;
+        self.remove_pending(id)
+    }
 }
 
 #[cfg(test)]
@@ -380,5 +474,29 @@ mod tests {
         none.save_outgoing(1, b"one").unwrap();
         assert!(none.is_empty());
         assert_eq!(none.next_sender_seq_num(), 2);
+    }
+
+    fn pending(s: &mut MemoryStore) -> Vec<(u64, Vec<u8>)> {
+        let mut seen = Vec::new();
+        s.pending(&mut |id, r| seen.push((id, r.to_vec()))).unwrap();
+        seen
+    }
+
+    #[test]
+    fn memory_store_keeps_pending_messages_across_resets_until_taken() {
+        let mut s = MemoryStore::default();
+        let a = s.push_pending(b"a").unwrap();
+        let b = s.push_pending(b"b").unwrap();
+        let c = s.push_pending(b"c").unwrap();
+        assert!(a < b && b < c);
+        s.reset(UtcTimestamp::from_unix(5, 0)).unwrap();
+        assert_eq!(pending(&mut s).len(), 3);
+        s.remove_pending(b).unwrap();
+        s.save_outgoing_from_pending(1, b"one", a).unwrap();
+        assert_eq!(pending(&mut s), vec![(c, b"c".to_vec())]);
+        assert_eq!(stored(&mut s, 1, 1), vec![(1, b"one".to_vec())]);
+        assert_eq!(s.next_sender_seq_num(), 2);
+        // Ids are never reused.
+        assert!(s.push_pending(b"d").unwrap() > c);
     }
 }

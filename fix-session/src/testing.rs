@@ -18,6 +18,7 @@
 
 use crate::config::SessionConfig;
 use crate::event::{Event, UndeliveredReason};
+use crate::reject::{MessageRejection, RejectError};
 use crate::state::SessionState;
 use crate::store::{MemoryStore, SeqNum, Store, StoreError};
 use crate::Session;
@@ -25,8 +26,8 @@ use fixrs_proto::framing::{scan, FrameConfig, Scan};
 use fixrs_proto::tag;
 use fixrs_proto::value::{TimePrecision, TimestampCache};
 use fixrs_proto::{
-    Encoder, FieldIndex, FieldWriter, FixVersion, FrameError, MessageBuilder, SessionRejectReason,
-    Tag, UtcTimestamp,
+    BusinessRejectReason, Encoder, FieldIndex, FieldWriter, FixVersion, FrameError, MessageBuilder,
+    SessionRejectReason, Tag, UtcTimestamp,
 };
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -220,8 +221,16 @@ pub enum Recorded {
         ref_seq_num: Option<SeqNum>,
         /// SessionRejectReason.
         reason: Option<SessionRejectReason>,
+        /// RefTagID.
+        ref_tag_id: Option<Tag>,
+        /// BusinessRejectReason.
+        business_reason: Option<BusinessRejectReason>,
         /// Text.
         text: String,
+        /// Whether the rejected message could be split into fields.
+        parsed: bool,
+        /// The rejected message's bytes.
+        bytes: Vec<u8>,
     },
     /// [`Event::Garbled`].
     Garbled(FrameError),
@@ -251,11 +260,19 @@ impl Recorded {
             Event::Rejected {
                 ref_seq_num,
                 reason,
+                ref_tag_id,
+                business_reason,
                 text,
+                message,
+                bytes,
             } => Recorded::Rejected {
                 ref_seq_num,
                 reason,
+                ref_tag_id,
+                business_reason,
                 text,
+                parsed: message.is_some(),
+                bytes: bytes.to_vec(),
             },
             Event::Garbled { error, .. } => Recorded::Garbled(error),
             Event::Undelivered { msg, reason } => Recorded::Undelivered(msg, reason),
@@ -446,6 +463,8 @@ pub struct Counterparty {
     pub target_comp_id: String,
     /// MsgSeqNum of the next message.
     pub next_seq: SeqNum,
+    /// DefaultApplVerID(1137) its Logon carries (FIXT.1.1 sessions).
+    pub default_appl_ver_id: Option<String>,
 }
 
 impl Counterparty {
@@ -456,6 +475,10 @@ impl Counterparty {
             sender_comp_id: config.target_comp_id.clone(),
             target_comp_id: config.sender_comp_id.clone(),
             next_seq: 1,
+            default_appl_ver_id: config
+                .version
+                .is_fixt()
+                .then(|| config.version.appl_ver_id().to_string()),
         }
     }
 
@@ -475,11 +498,17 @@ impl Counterparty {
             .set_time(tag::SENDING_TIME, utc)
     }
 
-    /// A Logon with EncryptMethod 0 and the given HeartBtInt.
+    /// A Logon with EncryptMethod 0, the given HeartBtInt and, for
+    /// FIXT.1.1, DefaultApplVerID.
     pub fn logon(&mut self, heart_bt_int: u32, utc: UtcTimestamp) -> PeerMessage {
-        self.msg(b"A", utc)
+        let logon = self
+            .msg(b"A", utc)
             .set(tag::ENCRYPT_METHOD, "0")
-            .set(tag::HEART_BT_INT, heart_bt_int.to_string())
+            .set(tag::HEART_BT_INT, heart_bt_int.to_string());
+        match &self.default_appl_ver_id {
+            Some(v) => logon.set(tag::DEFAULT_APPL_VER_ID, v),
+            None => logon,
+        }
     }
 }
 
@@ -539,11 +568,48 @@ impl Driver {
         drain(&mut self.session)
     }
 
-    /// `handle_input`, then drain.
+    /// `handle_input`, then drain; and while the session has input left
+    /// (it stops after each message the application sees),
+    /// `handle_pending_input` and drain again.
     pub fn input(&mut self, bytes: &[u8]) -> Output {
         self.session
             .handle_input(bytes, self.clock.now(), self.clock.utc());
-        drain(&mut self.session)
+        let mut out = drain(&mut self.session);
+        while self.session.has_pending_input() {
+            self.session
+                .handle_pending_input(self.clock.now(), self.clock.utc());
+            out.extend(drain(&mut self.session));
+        }
+        out
+    }
+
+    /// As [`input`](Driver::input), with an application: `answer` is
+    /// called with each event right after it is polled and may send or
+    /// reject (the session's own methods, with the driver's clock) before
+    /// the session processes the next message.
+    pub fn input_with(
+        &mut self,
+        bytes: &[u8],
+        mut answer: impl FnMut(&mut Session, &Recorded, Instant, UtcTimestamp),
+    ) -> Output {
+        let (now, utc) = (self.clock.now(), self.clock.utc());
+        self.session.handle_input(bytes, now, utc);
+        let mut out = Output::default();
+        loop {
+            self.session.transmit_into(&mut out.bytes);
+            let mut busy = false;
+            while let Some(e) = self.session.poll_event() {
+                busy = true;
+                let e = Recorded::from_event(e);
+                answer(&mut self.session, &e, now, utc);
+                out.events.push(e);
+            }
+            if self.session.has_pending_input() {
+                self.session.handle_pending_input(now, utc);
+            } else if !busy {
+                return out;
+            }
+        }
     }
 
     /// Encodes and inputs a peer message.
@@ -659,6 +725,23 @@ impl Store for SharedStore {
     }
     fn reset(&mut self, now: UtcTimestamp) -> Result<(), StoreError> {
         self.lock().reset(now)
+    }
+    fn push_pending(&mut self, record: &[u8]) -> Result<u64, StoreError> {
+        self.lock().push_pending(record)
+    }
+    fn pending(&mut self, visit: &mut dyn FnMut(u64, &[u8])) -> Result<(), StoreError> {
+        self.lock().pending(visit)
+    }
+    fn remove_pending(&mut self, id: u64) -> Result<(), StoreError> {
+        self.lock().remove_pending(id)
+    }
+    fn save_outgoing_from_pending(
+        &mut self,
+        seq: SeqNum,
+        message: &[u8],
+        id: u64,
+    ) -> Result<(), StoreError> {
+        self.lock().save_outgoing_from_pending(seq, message, id)
     }
 }
 
@@ -851,9 +934,31 @@ pub struct Side {
     pub received: Vec<Sent>,
     /// How many times this side was restarted.
     pub restarts: u32,
+    /// Every rejection its application asked for (see
+    /// [`Pair::set_application`]): the MsgSeqNum of the rejected message,
+    /// the rejection, and what `Session::reject` returned.
+    pub requested_rejects: Vec<RequestedReject>,
     /// Whether the side is "connected" to the link as the transport sees it.
     linked: bool,
 }
+
+/// A rejection a side's application asked for in a [`Pair`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestedReject {
+    /// When (virtual time).
+    pub at: Duration,
+    /// The rejected message.
+    pub message: Sent,
+    /// What the application asked for.
+    pub rejection: MessageRejection,
+    /// What `Session::reject` returned.
+    pub result: Result<(), RejectError>,
+}
+
+/// The application of one side of a [`Pair`]: called with every
+/// application message the side receives, right after it is delivered;
+/// returns the rejection to answer it with, if any.
+pub type PairApplication = Box<dyn FnMut(&Sent) -> Option<MessageRejection> + Send>;
 
 impl Side {
     /// Whether an event equal to `e` was recorded.
@@ -919,6 +1024,8 @@ pub struct Pair {
     faults: Box<dyn FaultInjector>,
     /// Messages lost, garbled or delayed by the fault injector.
     pub faults_injected: u64,
+    /// Each side's application, if any.
+    applications: [Option<PairApplication>; 2],
 }
 
 impl std::fmt::Debug for Pair {
@@ -953,6 +1060,7 @@ impl Pair {
             acceptor_listening: true,
             faults: Box::new(NoFaults),
             faults_injected: 0,
+            applications: [None, None],
         };
         let (now, utc) = (pair.clock.now(), pair.clock.utc());
         pair.sides[1].session.connect(now, utc);
@@ -971,6 +1079,14 @@ impl Pair {
     /// Replaces the fault injector.
     pub fn set_faults(&mut self, faults: Box<dyn FaultInjector>) {
         self.faults = faults;
+    }
+
+    /// Gives a side an application that may reject the application
+    /// messages it receives (kept across restarts). Each rejection is
+    /// passed to `Session::reject` right after the message was delivered,
+    /// and recorded in [`Side::requested_rejects`].
+    pub fn set_application(&mut self, id: SideId, app: PairApplication) {
+        self.applications[id.index()] = Some(app);
     }
 
     /// A side.
@@ -1062,6 +1178,7 @@ impl Pair {
         let mut fresh = Side::start(side.config.clone(), side.store.clone(), &self.clock);
         fresh.events = std::mem::take(&mut side.events);
         fresh.received = std::mem::take(&mut side.received);
+        fresh.requested_rejects = std::mem::take(&mut side.requested_rejects);
         fresh.restarts = side.restarts + 1;
         *side = fresh;
         let (now, utc) = (self.clock.now(), self.clock.utc());
@@ -1070,17 +1187,48 @@ impl Pair {
     }
 
     /// Drains a side's outputs: bytes onto the link (through the fault
-    /// injector), events recorded and acted on.
+    /// injector), events recorded and acted on, application messages shown
+    /// to the side's application; then, while the session has received
+    /// input left, processes it and drains again.
     fn collect(&mut self, id: SideId) {
+        loop {
+            self.collect_once(id);
+            let (now, utc) = (self.clock.now(), self.clock.utc());
+            let session = &mut self.sides[id.index()].session;
+            if !session.has_pending_input() {
+                break;
+            }
+            session.handle_pending_input(now, utc);
+        }
+    }
+
+    fn collect_once(&mut self, id: SideId) {
         let elapsed = self.clock.elapsed();
+        let (now, utc) = (self.clock.now(), self.clock.utc());
         let mut bytes = Vec::new();
         let mut events = Vec::new();
         {
-            let session = &mut self.sides[id.index()].session;
+            let side = &mut self.sides[id.index()];
+            let app = &mut self.applications[id.index()];
+            let session = &mut side.session;
             session.transmit_into(&mut bytes);
             while let Some(e) = session.poll_event() {
-                events.push(Recorded::from_event(e));
+                let e = Recorded::from_event(e);
+                if let (Recorded::App(m), Some(app)) = (&e, app.as_mut()) {
+                    if let Some(rejection) = app(m) {
+                        let result = session.reject(&rejection, now, utc);
+                        side.requested_rejects.push(RequestedReject {
+                            at: elapsed,
+                            message: m.clone(),
+                            rejection,
+                            result,
+                        });
+                    }
+                }
+                events.push(e);
             }
+            // What rejects wrote.
+            session.transmit_into(&mut bytes);
         }
         if !bytes.is_empty() && self.sides[id.index()].linked {
             self.put_on_link(id, &bytes);
@@ -1406,6 +1554,7 @@ impl Side {
             events: Vec::new(),
             received: Vec::new(),
             restarts: 0,
+            requested_rejects: Vec::new(),
             linked: false,
         }
     }

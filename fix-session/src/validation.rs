@@ -38,6 +38,14 @@ impl Deref for SessionDictionary {
     }
 }
 
+/// Two handles are equal when they point to the same dictionary or to
+/// equal ones.
+impl PartialEq for SessionDictionary {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq::<Dictionary>(&**self, &**other) || **self == **other
+    }
+}
+
 impl From<&'static Dictionary> for SessionDictionary {
     fn from(d: &'static Dictionary) -> Self {
         SessionDictionary::Static(d)
@@ -63,6 +71,6 @@ pub(crate) fn options(settings: &ValidationSettings) -> ValidationOptions {
         validate_fields_have_values: settings.validate_fields_have_values,
         validate_user_defined_fields: settings.validate_user_defined_fields,
         allow_unknown_msg_fields: settings.allow_unknown_msg_fields,
-        ..ValidationOptions::default()
+        validate_group_field_order: settings.validate_unordered_group_fields,
     }
 }

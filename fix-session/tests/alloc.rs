@@ -90,13 +90,18 @@ fn pump(from: &mut Session, to: &mut Session, wire: &mut Vec<u8>, clock: &Clock)
     while from.poll_event().is_some() {}
     to.handle_input(wire, clock.now(), clock.utc());
     let mut apps = 0;
-    while let Some(e) = to.poll_event() {
-        if let Event::AppMessage(m) = e {
-            assert_eq!(m.msg_type(), b"D");
-            apps += 1;
+    loop {
+        while let Some(e) = to.poll_event() {
+            if let Event::AppMessage(m) = e {
+                assert_eq!(m.msg_type(), b"D");
+                apps += 1;
+            }
         }
+        if !to.has_pending_input() {
+            return apps;
+        }
+        to.handle_pending_input(clock.now(), clock.utc());
     }
-    apps
 }
 
 #[test]

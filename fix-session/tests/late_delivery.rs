@@ -6,7 +6,9 @@ mod common;
 use common::*;
 use fixrs_proto::tag;
 use fixrs_session::testing::{Driver, Recorded};
-use fixrs_session::{LateDelivery, SendError, SessionState, UndeliveredReason};
+use fixrs_session::{
+    LateDelivery, LateDeliveryMode, SendError, SessionState, Store, UndeliveredReason,
+};
 use std::time::Duration;
 
 /// An initiator that logged on once and lost its link.
@@ -343,4 +345,202 @@ fn case_16b_messages_put_while_the_logon_awaits_its_reply_go_out_after_it() {
     // Nothing is left to expire or to send twice later.
     let out = d.advance(Duration::from_secs(120));
     assert!(out.of_type(b"D").is_empty());
+}
+
+// ------------------------------------------------------------ queue mode --
+
+/// An initiator in queue mode ([`LateDeliveryMode::Queue`]).
+fn queue_mode() -> fixrs_session::SessionConfig {
+    let mut config = initiator();
+    config.late_delivery_mode = LateDeliveryMode::Queue;
+    config
+}
+
+/// The records pending in a store.
+fn pending(store: &fixrs_session::testing::SharedStore) -> usize {
+    let mut n = 0;
+    store.lock().pending(&mut |_, _| n += 1).unwrap();
+    n
+}
+
+#[test]
+fn case_16a_queue_mode_keeps_messages_unnumbered_in_the_store() {
+    let mut d = disconnected(queue_mode());
+    let (r1, out1) = d.try_send(&order(1));
+    let (r2, out2) = d.try_send(&order(2));
+    // No sequence number consumed; kept by the store, not in its log.
+    assert_eq!(r1.unwrap(), None);
+    assert_eq!(r2.unwrap(), None);
+    assert!(out1.bytes.is_empty() && out2.bytes.is_empty());
+    assert_eq!(d.session.queued_len(), 2);
+    assert_eq!(d.session.next_sender_seq_num(), 2);
+    assert_eq!(pending(&d.store), 2);
+    let mut logged = 0;
+    d.store
+        .lock()
+        .outgoing(2, u64::MAX, &mut |_, _| logged += 1)
+        .unwrap();
+    assert_eq!(logged, 0);
+}
+
+#[test]
+fn case_16b_queue_mode_sends_new_messages_right_after_logon() {
+    let mut d = disconnected(queue_mode());
+    d.send(&order(1));
+    d.send(&order(2));
+    let out = reconnect(&mut d);
+    let sent_time = ts(d.clock.utc());
+    let msgs = out.messages();
+    assert_eq!(
+        msgs.iter()
+            .map(|m| (m.msg_type().to_vec(), m.seq()))
+            .collect::<Vec<_>>(),
+        [(b"A".to_vec(), 2), (b"D".to_vec(), 3), (b"D".to_vec(), 4)],
+        "{msgs:?}"
+    );
+    for (m, id) in msgs[1..].iter().zip(["ORD-1", "ORD-2"]) {
+        assert_eq!(m.text(11).as_deref(), Some(id));
+        // New messages: no PossDupFlag, SendingTime when they leave.
+        assert!(!m.poss_dup() && !m.has(tag::ORIG_SENDING_TIME), "{m:?}");
+        assert_eq!(m.text(tag::SENDING_TIME), Some(sent_time.clone()));
+    }
+    assert_eq!(d.session.queued_len(), 0);
+    assert_eq!(pending(&d.store), 0);
+    // Stored as sent: a ResendRequest finds them, now as resends.
+    let utc = d.clock.utc();
+    let rr = d
+        .peer
+        .msg(b"2", utc)
+        .set(tag::BEGIN_SEQ_NO, "3")
+        .set(tag::END_SEQ_NO, "4");
+    let again = d.receive(rr).messages();
+    assert_eq!(again.len(), 2);
+    assert!(again.iter().all(|m| m.poss_dup() && m.msg_type() == b"D"));
+}
+
+#[test]
+fn case_16b_queue_mode_messages_survive_a_restart() {
+    let mut d = disconnected(queue_mode());
+    d.send(&order(1));
+    d.send(&order(2));
+    let (store, clock) = (d.store.clone(), d.clock);
+    drop(d);
+    // A new process: the session comes back with its store.
+    let mut d = Driver::with_store(queue_mode(), store, clock);
+    d.peer.next_seq = d.session.next_target_seq_num();
+    assert_eq!(d.session.queued_len(), 2);
+    let out = d.connect();
+    assert!(out.has(&Recorded::OpenLink));
+    let mut out = d.link_up();
+    let logon = d.peer.logon(30, d.clock.utc());
+    out.extend(d.receive(logon));
+    let sent: Vec<_> = out
+        .messages()
+        .iter()
+        .map(|m| (m.msg_type().to_vec(), m.seq(), m.text(11), m.poss_dup()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            (b"A".to_vec(), 2, None, false),
+            (b"D".to_vec(), 3, Some("ORD-1".into()), false),
+            (b"D".to_vec(), 4, Some("ORD-2".into()), false),
+        ]
+    );
+    assert_eq!(pending(&d.store), 0);
+}
+
+#[test]
+fn case_16_queue_mode_expired_and_discarded_messages_leave_the_store() {
+    let mut config = queue_mode();
+    config.late_delivery = LateDelivery::QueueFor(Duration::from_secs(5));
+    config.reconnect_interval = Duration::from_secs(60);
+    let mut d = disconnected(config);
+    d.send(&order(1));
+    d.advance(Duration::from_secs(4));
+    d.send(&order(2));
+    d.send(&order(3));
+    let out = d.advance(Duration::from_secs(1));
+    assert!(out
+        .events
+        .iter()
+        .any(|e| matches!(e, Recorded::Undelivered(_, UndeliveredReason::Expired))));
+    assert_eq!(pending(&d.store), 2);
+    d.session.discard_queued();
+    let out = fixrs_session::testing::drain(&mut d.session);
+    assert_eq!(out.events.len(), 2, "{out:?}");
+    assert_eq!(pending(&d.store), 0);
+    assert_eq!(d.session.next_sender_seq_num(), 2);
+}
+
+#[test]
+fn case_16_queue_mode_time_to_live_counts_from_the_put_across_a_restart() {
+    let mut config = queue_mode();
+    config.late_delivery = LateDelivery::QueueFor(Duration::from_secs(10));
+    let mut d = disconnected(config.clone());
+    d.send(&order(1));
+    let (store, mut clock) = (d.store.clone(), d.clock);
+    drop(d);
+    clock.advance(Duration::from_secs(6));
+    let mut d = Driver::with_store(config, store, clock);
+    assert_eq!(d.session.queued_len(), 1);
+    // 4 s left of its 10, not 10 again.
+    assert!(d.advance(Duration::from_secs(3)).events.is_empty());
+    let out = d.advance(Duration::from_secs(2));
+    assert!(out
+        .events
+        .iter()
+        .any(|e| matches!(e, Recorded::Undelivered(_, UndeliveredReason::Expired))));
+    assert_eq!(pending(&d.store), 0);
+}
+
+#[test]
+fn case_16b_resend_mode_messages_waiting_for_a_reset_logon_survive_a_restart() {
+    // Unnumbered because the next Logon resets: kept by the store too.
+    let mut config = initiator();
+    config.reset_on_logon = true;
+    let mut d = disconnected(config.clone());
+    assert_eq!(d.try_send(&order(1)).0.unwrap(), None);
+    let (store, clock) = (d.store.clone(), d.clock);
+    drop(d);
+    let mut d = Driver::with_store(config, store, clock);
+    assert_eq!(d.session.queued_len(), 1);
+    d.connect();
+    let out = d.link_up();
+    assert_eq!(only(&out, b"A").seq(), 1);
+    d.peer.next_seq = 1;
+    let reply = d
+        .peer
+        .logon(30, d.clock.utc())
+        .set(tag::RESET_SEQ_NUM_FLAG, "Y");
+    let msgs = d.receive(reply).messages();
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert_eq!(msgs[0].seq(), 2);
+    assert_eq!(msgs[0].text(11).as_deref(), Some("ORD-1"));
+    assert_eq!(pending(&d.store), 0);
+}
+
+#[test]
+fn queue_mode_needs_a_store_with_a_pending_queue() {
+    let clock = fixrs_session::testing::Clock::new();
+    let e = fixrs_session::Session::new(
+        queue_mode(),
+        Box::new(Recording::default()),
+        clock.now(),
+        clock.utc(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("LateDeliveryMode=queue"), "{e}");
+    // Resend mode works with it, keeping reset-waiting messages in memory.
+    let mut config = initiator();
+    config.reset_on_logon = true;
+    let mut s = fixrs_session::Session::new(
+        config,
+        Box::new(Recording::default()),
+        clock.now(),
+        clock.utc(),
+    )
+    .unwrap();
+    assert_eq!(s.send(&order(1), clock.now(), clock.utc()).unwrap(), None);
+    assert_eq!(s.queued_len(), 1);
 }

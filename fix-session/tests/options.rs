@@ -481,6 +481,71 @@ fn schedule_new_store_from_an_earlier_period_is_reset_on_creation() {
 }
 
 #[test]
+fn logon_window_ends_the_logon_without_resetting_sequence_numbers() {
+    // The clock starts at 10:00 UTC: within the period (09:00-17:00) and
+    // the logon window (09:30-10:01, LogonTime/LogoutTime).
+    let mut config = initiator();
+    config.schedule = Some(daily((9, 0), (17, 0)));
+    config.logon_window = Some(daily((9, 30), (10, 1)));
+    let mut d = established(config);
+    d.send(&order(1));
+    let out = d.advance(Duration::from_secs(60));
+    let logout = out.of_type(b"5");
+    assert_eq!(logout.len(), 1, "{:?}", out.messages());
+    assert_eq!(
+        logout[0].text(tag::TEXT).as_deref(),
+        Some("Logon window ended")
+    );
+    let utc = d.clock.utc();
+    let reply = d.peer.msg(b"5", utc);
+    assert!(d.receive(reply).closed());
+    assert_eq!(d.session.state(), SessionState::Reconnect);
+    // Still the same period until 09:00: no reset, no logon.
+    let next = d.session.next_sender_seq_num();
+    assert!(next > 2);
+    let out = d.advance(Duration::from_secs(22 * 3600 + 58 * 60));
+    assert!(!out.has(&Recorded::OpenLink), "{out:?}");
+    assert_eq!(d.session.next_sender_seq_num(), next);
+    // The next logon is at 09:30.
+    let out = d.advance(Duration::from_secs(30 * 60));
+    assert!(!out.has(&Recorded::OpenLink), "{out:?}");
+    let out = d.advance(Duration::from_secs(60));
+    assert!(out.has(&Recorded::OpenLink));
+    // 09:30 the next day is a new period (09:00): a fresh sequence.
+    let logon = only(&d.link_up(), b"A");
+    assert_eq!(logon.seq(), 1);
+}
+
+#[test]
+fn logon_window_without_a_schedule_keeps_the_sequence() {
+    let mut config = acceptor();
+    config.logon_window = Some(daily((8, 0), (8, 1)));
+    let mut d = Driver::new(config);
+    d.connect();
+    d.link_up();
+    // 10:00: outside the window, the Logon is refused.
+    let logon = d.peer.logon(30, d.clock.utc());
+    let out = d.receive(logon);
+    assert!(out.bytes.is_empty());
+    assert!(out.closed());
+    // 08:00 the next day: accepted.
+    d.advance(Duration::from_secs(22 * 3600));
+    d.connect();
+    d.link_up();
+    d.peer.next_seq = 1;
+    let logon = d.peer.logon(30, d.clock.utc());
+    let out = d.receive(logon);
+    assert_eq!(only(&out, b"A").seq(), 1);
+    assert_eq!(d.session.state(), SessionState::Established);
+    // 08:01: the window ends; logged out, and without a schedule the
+    // sequence numbers stay.
+    let out = d.advance(Duration::from_secs(60));
+    let logout = out.of_type(b"5");
+    assert_eq!(logout.len(), 1, "{:?}", out.messages());
+    assert_eq!(d.session.next_target_seq_num(), 2);
+}
+
+#[test]
 fn partial_writes_and_transmit_into() {
     let mut d = established(initiator());
     for i in 0..3 {

@@ -4,8 +4,9 @@
 //! link (dropped, garbled, delayed and reordered messages) and a sequence
 //! of operations: application messages put on either side, link cuts,
 //! restarts of one side keeping its store, sequence resets, graceful
-//! logouts and reconnects, clock jumps and runs of virtual time (which is
-//! when Heartbeats and TestRequests flow), and messages a counterparty may
+//! logouts and reconnects, rejects the application asks for, clock jumps
+//! and runs of virtual time (which is when Heartbeats and TestRequests
+//! flow), and messages a counterparty may
 //! send that the sessions never write themselves, put on the link as if
 //! one side had written them: SequenceReset-Reset (no GapFillFlag, or
 //! 123=N) with MsgSeqNum 0, 1, far ahead or none, and NewSeqNo the
@@ -27,16 +28,24 @@
 //!   PossDupFlag(43)=Y; every copy with PossDupFlag=Y carries
 //!   OrigSendingTime(122), so resends are recognisable;
 //! - no application message is delivered twice, and each side delivers the
-//!   other side's messages in the order they were put.
+//!   other side's messages in the order they were put (a message the
+//!   application rejects was delivered all the same);
+//! - every reject the application asks for, right after a message was
+//!   delivered to it, is accepted by the session and answered at once with
+//!   a Reject(3) or BusinessMessageReject(j) whose RefSeqNum is that
+//!   message's MsgSeqNum; rejects that carry the order's ClOrdID (in
+//!   Text(58) or BusinessRejectRefID(379)) reach the other side at most
+//!   once.
 //!
 //! Checked at each checkpoint, after the link is healed (no more faults)
 //! and the initiator told to connect if it had stopped:
 //! - both sides reach `Established` and, once every expected message is
 //!   delivered, stay there for three HeartBtInts without any error;
 //! - every message put before the checkpoint that is not given up (below)
-//!   was delivered; nothing is left in the out-of-order or late-delivery
-//!   queues; each side's next sender MsgSeqNum equals the other side's
-//!   next target MsgSeqNum.
+//!   was delivered, and so was every reject carrying a ClOrdID (unless a
+//!   reset of its sender's store dropped it before it arrived); nothing is
+//!   left in the out-of-order or late-delivery queues; each side's next
+//!   sender MsgSeqNum equals the other side's next target MsgSeqNum.
 //!
 //! # The expected delivery set
 //!
@@ -50,9 +59,9 @@
 //!    it must then never be delivered, unless its side restarted since
 //!    (the session does not remember withdrawn messages across a restart
 //!    and resends their stored copies if asked);
-//! 2. its side restarted while the message was not yet written: it was
-//!    waiting, unnumbered, in the late-delivery queue, which lives in
-//!    memory;
+//! 2. its side restarted while the message was not yet written nor kept in
+//!    the store's queue of pending messages (where unnumbered late-delivery
+//!    messages wait: with the memory store of the harness none is lost);
 //! 3. its sender's store was reset (by `reset_seq_num_and_send_logon` on
 //!    either side, the Logon exchange it causes, or `reset_seq_num_local`)
 //!    after the message was written and before it was delivered: the reset
@@ -91,14 +100,18 @@
 //! first.
 
 use fixrs_proto::tag;
-use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder};
+use fixrs_proto::{BusinessRejectReason, FieldWriter, FixVersion, MessageBuilder};
+use fixrs_proto::{SessionRejectReason, Tag};
 use fixrs_session::testing::{
     Counterparty, Fault, FaultInjector, Pair, PeerMessage, Recorded, Rng, Sent, SideId,
 };
-use fixrs_session::{SeqNum, SessionConfig, SessionState, Store};
+use fixrs_session::{
+    LateDeliveryMode, MessageRejection, SeqNum, SessionConfig, SessionState, Store,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use std::collections::HashSet;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -161,6 +174,7 @@ struct Params {
     resend_chunk: u64,
     next_expected: bool,
     redundant_resends: bool,
+    late_delivery_mode: LateDeliveryMode,
     faults: FaultProfile,
 }
 
@@ -173,6 +187,7 @@ impl Params {
             resend_chunk: 0,
             next_expected: false,
             redundant_resends: false,
+            late_delivery_mode: LateDeliveryMode::Resend,
             faults: FaultProfile::none(),
         }
     }
@@ -205,6 +220,8 @@ enum Op {
     Connect,
     /// A side discards its late-delivery queue.
     Discard(SideId),
+    /// A side's application rejects the next `count` orders it receives.
+    Reject(SideId, u8, RejectKind),
     /// The counterparty of a side sends it a SequenceReset-Reset (no
     /// GapFillFlag, or 123=N) with any MsgSeqNum (11a-11c).
     SequenceReset(SideId, ResetTo, OddSeq, bool),
@@ -214,6 +231,96 @@ enum Op {
     /// Heal the link and check the invariants.
     Checkpoint,
 }
+
+/// How the application rejects an order (QuickFIX's exceptions, and
+/// rejects it builds itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RejectKind {
+    /// Reject 373=5 on Symbol(55).
+    IncorrectTagValue,
+    /// BusinessMessageReject 380=3.
+    UnsupportedMessageType,
+    /// BusinessMessageReject 380=5 naming Side(54).
+    FieldNotFound,
+    /// Reject 373=99 with the ClOrdID in Text(58).
+    SessionWithText,
+    /// BusinessMessageReject 380=0 with the ClOrdID in BusinessRejectRefID.
+    BusinessWithRefId,
+}
+
+const SYMBOL: Tag = 55;
+const SIDE: Tag = 54;
+
+impl RejectKind {
+    fn rejection(self, id: &str) -> MessageRejection {
+        match self {
+            RejectKind::IncorrectTagValue => MessageRejection::IncorrectTagValue(SYMBOL),
+            RejectKind::UnsupportedMessageType => MessageRejection::UnsupportedMessageType,
+            RejectKind::FieldNotFound => MessageRejection::FieldNotFound(SIDE),
+            RejectKind::SessionWithText => MessageRejection::Session {
+                reason: SessionRejectReason::Other,
+                ref_tag: None,
+                text: Some(reject_text(id)),
+            },
+            RejectKind::BusinessWithRefId => MessageRejection::Business {
+                reason: BusinessRejectReason::Other,
+                ref_id: Some(id.to_string()),
+                text: None,
+            },
+        }
+    }
+
+    /// The SessionRejectReason of the `Rejected` event (none for a
+    /// BusinessMessageReject: the scenarios' versions all have it).
+    fn reason(self) -> Option<SessionRejectReason> {
+        match self {
+            RejectKind::IncorrectTagValue => Some(SessionRejectReason::ValueIsIncorrect),
+            RejectKind::SessionWithText => Some(SessionRejectReason::Other),
+            _ => None,
+        }
+    }
+
+    /// Whether the reject names the order, so that its arrival can be
+    /// followed.
+    fn keyed(self) -> bool {
+        matches!(
+            self,
+            RejectKind::SessionWithText | RejectKind::BusinessWithRefId
+        )
+    }
+}
+
+/// Text(58) of a reject naming an order.
+fn reject_text(id: &str) -> String {
+    format!("rejected {id}")
+}
+
+/// The order a received reject names, if any.
+fn reject_key(e: &Recorded) -> Option<String> {
+    match e {
+        // The text may be led by the reason where the version's
+        // SessionRejectReason(373) lacks it ("Other: rejected I-3").
+        Recorded::Admin(m) if m.msg_type() == b"3" => m
+            .text(tag::TEXT)?
+            .rsplit_once("rejected ")
+            .map(|(_, id)| id.to_string()),
+        Recorded::App(m) if m.msg_type() == b"j" => m.text(tag::BUSINESS_REJECT_REF_ID),
+        _ => None,
+    }
+}
+
+fn reject_kind() -> impl Strategy<Value = RejectKind> {
+    prop_oneof![
+        Just(RejectKind::IncorrectTagValue),
+        Just(RejectKind::UnsupportedMessageType),
+        Just(RejectKind::FieldNotFound),
+        Just(RejectKind::SessionWithText),
+        Just(RejectKind::BusinessWithRefId),
+    ]
+}
+
+/// The rejects each side's application still has to make.
+type RejectPlan = Arc<Mutex<[VecDeque<RejectKind>; 2]>>;
 
 /// NewSeqNo(36) of an injected SequenceReset-Reset.
 #[derive(Debug, Clone, Copy)]
@@ -264,6 +371,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => side().prop_map(Op::Logout),
         4 => Just(Op::Connect),
         2 => side().prop_map(Op::Discard),
+        4 => (side(), 1..=3u8, reject_kind()).prop_map(|(s, n, k)| Op::Reject(s, n, k)),
         3 => (side(), reset_to(), odd_seq(), any::<bool>())
             .prop_map(|(s, to, seq, flag_n)| Op::SequenceReset(s, to, seq, flag_n)),
         3 => (side(), orig_sending_time()).prop_map(|(s, t)| Op::PossDupResend(s, t)),
@@ -330,10 +438,23 @@ fn params() -> impl Strategy<Value = Params> {
         prop_oneof![Just(0u64), Just(0), Just(2), Just(5)],
         any::<bool>(),
         any::<bool>(),
+        prop_oneof![
+            Just(LateDeliveryMode::Resend),
+            Just(LateDeliveryMode::Queue)
+        ],
         fault_profile(),
     )
         .prop_map(
-            |(version, heart_bt_int, reconnect, resend_chunk, next_expected, redundant, faults)| {
+            |(
+                version,
+                heart_bt_int,
+                reconnect,
+                resend_chunk,
+                next_expected,
+                redundant,
+                late_delivery_mode,
+                faults,
+            )| {
                 Params {
                     version,
                     heart_bt_int,
@@ -341,6 +462,7 @@ fn params() -> impl Strategy<Value = Params> {
                     resend_chunk,
                     next_expected,
                     redundant_resends: redundant,
+                    late_delivery_mode,
                     faults,
                 }
             },
@@ -502,6 +624,16 @@ struct Put {
     given_up: Option<GivenUp>,
 }
 
+/// A reject naming an order, made by the application of one side.
+#[derive(Debug)]
+struct KeyedReject {
+    /// The ClOrdID of the rejected order.
+    key: String,
+    /// Its sender's store was reset before the other side got it.
+    given_up: bool,
+    received: bool,
+}
+
 fn idx(side: SideId) -> usize {
     match side {
         SideId::Initiator => 0,
@@ -590,6 +722,14 @@ struct Runner {
     /// Each side asked for `reset_seq_num_and_send_logon` since the last
     /// checkpoint.
     reset_asked_by: [bool; 2],
+    /// Rejects each side's application has yet to make.
+    reject_plan: RejectPlan,
+    /// Progress through each side's requested rejects.
+    rejects_seen: [usize; 2],
+    /// Rejects naming an order, per rejecting side, by key.
+    keyed_rejects: [HashMap<String, KeyedReject>; 2],
+    /// Progress through each side's events looking for rejects received.
+    reject_events_seen: [usize; 2],
     steps: u64,
 }
 
@@ -601,6 +741,7 @@ impl Runner {
             c.resend_request_chunk_size = params.resend_chunk;
             c.send_next_expected_msg_seq_num = params.next_expected;
             c.send_redundant_resend_requests = params.redundant_resends;
+            c.late_delivery_mode = params.late_delivery_mode;
             c
         };
         let mut pair = Pair::new(
@@ -619,6 +760,21 @@ impl Runner {
             logon_until: [Duration::ZERO; 2],
             profile: params.faults.clone(),
         }));
+        let reject_plan: RejectPlan = Arc::new(Mutex::new([VecDeque::new(), VecDeque::new()]));
+        for side in SIDES {
+            let plan = reject_plan.clone();
+            pair.set_application(
+                side,
+                Box::new(move |m: &Sent| {
+                    if m.msg_type() != b"D" {
+                        return None;
+                    }
+                    let kind =
+                        plan.lock().unwrap_or_else(|p| p.into_inner())[idx(side)].pop_front()?;
+                    Some(kind.rejection(&m.text(tag::CL_ORD_ID)?))
+                }),
+            );
+        }
         pair.connect();
         let mut runner = Runner {
             pair,
@@ -638,6 +794,10 @@ impl Runner {
             received_seen: [0, 0],
             reset_pending: false,
             reset_asked_by: [false, false],
+            reject_plan,
+            rejects_seen: [0, 0],
+            keyed_rejects: [HashMap::new(), HashMap::new()],
+            reject_events_seen: [0, 0],
             steps: 0,
         };
         runner.last_seqs = SIDES.map(|s| runner.seqs(s));
@@ -705,6 +865,10 @@ impl Runner {
         }
         self.observe_wire()?;
         for side in SIDES {
+            self.observe_requested_rejects(side)?;
+        }
+        for side in SIDES {
+            self.observe_rejects_received(side)?;
             self.observe_store(side)?;
             self.observe_events(side)?;
             self.observe_deliveries(side)?;
@@ -801,7 +965,7 @@ impl Runner {
             let mut visit = |seq: SeqNum, bytes: &[u8]| {
                 found.insert(seq);
                 if let Some(m) = Sent::parse(bytes) {
-                    if !is_admin(m.msg_type()) {
+                    if m.msg_type() == b"D" {
                         ids.push(m.text(tag::CL_ORD_ID));
                     }
                 }
@@ -834,6 +998,9 @@ impl Runner {
                     put.given_up = Some(GivenUp::SequenceReset);
                 }
             }
+            for reject in self.keyed_rejects[i].values_mut() {
+                reject.given_up |= !reject.received;
+            }
         }
         for id in ids {
             match id.as_deref().and_then(|id| put_index(side, id)) {
@@ -842,6 +1009,92 @@ impl Runner {
                 }
                 _ => return self.fail(format!("{side:?} stored an unknown message {id:?}")),
             }
+        }
+        Ok(())
+    }
+
+    /// Checks the rejects a side's application asked for since the last
+    /// look: accepted by the session and answered at once.
+    fn observe_requested_rejects(&mut self, side: SideId) -> Check {
+        let i = idx(side);
+        let s = self.pair.side(side);
+        let new = s.requested_rejects[self.rejects_seen[i]..].to_vec();
+        self.rejects_seen[i] = s.requested_rejects.len();
+        for r in new {
+            if let Err(e) = &r.result {
+                return self.fail(format!("{side:?}: reject of {:?} refused: {e}", r.message));
+            }
+            let events = &self.pair.side(side).events;
+            let delivered = Recorded::App(r.message.clone());
+            let answer = events
+                .iter()
+                .rposition(|(_, e)| *e == delivered)
+                .and_then(|at| events.get(at + 1));
+            let Some(id) = r.message.text(tag::CL_ORD_ID) else {
+                return self.fail(format!("{side:?} rejected a message without ClOrdID"));
+            };
+            let kind = [
+                RejectKind::IncorrectTagValue,
+                RejectKind::UnsupportedMessageType,
+                RejectKind::FieldNotFound,
+                RejectKind::SessionWithText,
+                RejectKind::BusinessWithRefId,
+            ]
+            .into_iter()
+            .find(|k| k.rejection(&id) == r.rejection);
+            let Some(kind) = kind else {
+                return self.fail(format!("{side:?}: unexpected rejection {:?}", r.rejection));
+            };
+            match answer {
+                Some((
+                    _,
+                    Recorded::Rejected {
+                        ref_seq_num,
+                        reason,
+                        ..
+                    },
+                )) if *ref_seq_num == Some(r.message.seq()) && *reason == kind.reason() => {}
+                other => {
+                    return self.fail(format!(
+                        "{side:?}: rejecting {id} ({kind:?}) was not answered at once: {other:?}"
+                    ))
+                }
+            }
+            if kind.keyed() {
+                let previous = self.keyed_rejects[i].insert(
+                    id.clone(),
+                    KeyedReject {
+                        key: id.clone(),
+                        given_up: false,
+                        received: false,
+                    },
+                );
+                if previous.is_some() {
+                    return self.fail(format!("{side:?} rejected {id} twice"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the rejects naming an order that `to` received since the
+    /// last look: made by the other side's application, once each.
+    fn observe_rejects_received(&mut self, to: SideId) -> Check {
+        let from = idx(to.other());
+        let events = &self.pair.side(to).events;
+        let keys: Vec<String> = events[self.reject_events_seen[idx(to)]..]
+            .iter()
+            .filter_map(|(_, e)| reject_key(e))
+            .collect();
+        self.reject_events_seen[idx(to)] = events.len();
+        for key in keys {
+            let Some(reject) = self.keyed_rejects[from].get_mut(&key) else {
+                return self.fail(format!("{to:?} received a reject of {key} never made"));
+            };
+            if reject.received {
+                return self.fail(format!("{to:?} received the reject of {key} twice"));
+            }
+            reject.received = true;
         }
         Ok(())
     }
@@ -883,6 +1136,8 @@ impl Runner {
         let received = &self.pair.side(to).received;
         let new: Vec<Option<String>> = received[self.received_seen[idx(to)]..]
             .iter()
+            // BusinessMessageRejects are followed as rejects.
+            .filter(|m| m.msg_type() != b"j")
             .map(|m| m.text(tag::CL_ORD_ID))
             .collect();
         self.received_seen[idx(to)] = received.len();
@@ -1016,9 +1271,21 @@ impl Runner {
                     // restarted numbering): complete the reset first.
                     self.checkpoint()?;
                 }
+                let mut kept = Vec::new();
+                self.pair
+                    .side(*side)
+                    .store
+                    .lock()
+                    .pending(&mut |_, record| kept.push(record.to_vec()))
+                    .map_err(|e| format!("pending messages: {e}"))?;
+                let in_store = |id: &str| {
+                    let field = format!("11={id}\x01");
+                    kept.iter()
+                        .any(|r| r.windows(field.len()).any(|w| w == field.as_bytes()))
+                };
                 for (n, put) in self.puts[i].iter_mut().enumerate() {
                     match put.given_up {
-                        None if !self.written[i].contains(&n) => {
+                        None if !self.written[i].contains(&n) && !in_store(&put.id) => {
                             put.given_up = Some(GivenUp::RestartedWhileQueued);
                         }
                         Some(GivenUp::Undelivered) => {
@@ -1052,6 +1319,11 @@ impl Runner {
             }
             Op::Connect => self.connect_both(),
             Op::Discard(side) => self.with_session(*side, |s, _, _| s.discard_queued()),
+            Op::Reject(side, count, kind) => {
+                let mut plan = self.reject_plan.lock().unwrap_or_else(|p| p.into_inner());
+                plan[idx(*side)].extend(std::iter::repeat_n(*kind, usize::from(*count)));
+                Ok(())
+            }
             Op::SequenceReset(to, new_seq_no, seq, flag_n) => {
                 self.inject_sequence_reset(*to, *new_seq_no, *seq, *flag_n)
             }
@@ -1105,6 +1377,9 @@ impl Runner {
                 {
                     put.given_up = Some(GivenUp::SkippedByReset);
                 }
+            }
+            for reject in self.keyed_rejects[f].values_mut() {
+                reject.given_up |= !reject.received;
             }
         }
         let mut msg = self
@@ -1197,7 +1472,12 @@ impl Runner {
         let agreed = SIDES
             .iter()
             .all(|&s| self.seqs(s).0 == self.seqs(s.other()).1);
-        all_delivered && quiet && agreed && self.pair.in_flight() == 0
+        let rejects_arrived = self
+            .keyed_rejects
+            .iter()
+            .flat_map(|r| r.values())
+            .all(|r| r.received || r.given_up);
+        all_delivered && quiet && agreed && rejects_arrived && self.pair.in_flight() == 0
     }
 
     fn missing(&self) -> Vec<String> {
@@ -1207,6 +1487,11 @@ impl Runner {
             for (n, p) in self.puts[i].iter().enumerate() {
                 if p.given_up.is_none() && !self.delivered[i].contains(&n) {
                     out.push(p.id.clone());
+                }
+            }
+            for r in self.keyed_rejects[i].values() {
+                if !r.received && !r.given_up {
+                    out.push(format!("reject of {}", r.key));
                 }
             }
         }
@@ -1361,6 +1646,13 @@ proptest! {
 fn scenario_with_every_operation_and_no_faults() {
     use Op::*;
     let ops = [
+        Put(SideId::Initiator, 3),
+        Put(SideId::Acceptor, 2),
+        Run(Duration::from_secs(1)),
+        Checkpoint,
+        Reject(SideId::Acceptor, 2, RejectKind::SessionWithText),
+        Reject(SideId::Acceptor, 1, RejectKind::IncorrectTagValue),
+        Reject(SideId::Initiator, 2, RejectKind::BusinessWithRefId),
         Put(SideId::Initiator, 3),
         Put(SideId::Acceptor, 2),
         Run(Duration::from_secs(1)),
@@ -1577,6 +1869,93 @@ fn reset_on_logon_on_both_sides_starts_each_connection_at_one() {
         );
         assert_eq!(pair.side(side).session.state(), SessionState::Established);
     }
+}
+
+/// Rejects the application asks for are answered at once, reach the other
+/// side (across a cut link) and leave every order delivered.
+#[test]
+fn rejects_the_application_asks_for_are_answered_and_arrive() {
+    use Op::*;
+    let ops = [
+        Run(Duration::from_secs(1)),
+        Reject(SideId::Acceptor, 3, RejectKind::SessionWithText),
+        Reject(SideId::Initiator, 1, RejectKind::BusinessWithRefId),
+        Reject(SideId::Initiator, 1, RejectKind::FieldNotFound),
+        Put(SideId::Initiator, 2),
+        Put(SideId::Acceptor, 2),
+        Run(Duration::from_millis(1)),
+        CutLink,
+        Put(SideId::Initiator, 2),
+        Run(Duration::from_secs(30)),
+    ];
+    let mut runner = Runner::new(Params::plain());
+    runner.observe().unwrap();
+    for op in &ops {
+        if let Err(e) = runner.apply(op) {
+            panic!("{op:?}: {e}");
+        }
+    }
+    if let Err(e) = runner.checkpoint() {
+        panic!("{e}");
+    }
+    let made = |side| runner.pair.side(side).requested_rejects.len();
+    assert_eq!(made(SideId::Acceptor), 3);
+    assert_eq!(made(SideId::Initiator), 2);
+    let keyed: Vec<_> = runner
+        .keyed_rejects
+        .iter()
+        .flat_map(|r| r.values())
+        .collect();
+    assert_eq!(keyed.len(), 4);
+    assert!(keyed.iter().all(|r| r.received), "{keyed:?}");
+    assert_eq!(runner.delivered[0].len(), 4);
+    assert_eq!(runner.delivered[1].len(), 2);
+}
+
+/// In queue mode messages put while disconnected wait unnumbered in the
+/// store: a restart of their side gives none up, and all are delivered as
+/// new messages after the next Logon.
+#[test]
+fn queue_mode_messages_waiting_in_the_store_survive_a_restart() {
+    use Op::*;
+    let mut params = Params::plain();
+    params.late_delivery_mode = LateDeliveryMode::Queue;
+    let ops = [
+        Put(SideId::Initiator, 2),
+        Run(Duration::from_secs(1)),
+        CutLink,
+        Put(SideId::Initiator, 3),
+        Put(SideId::Acceptor, 2),
+        Restart(SideId::Initiator),
+        Restart(SideId::Acceptor),
+        Run(Duration::from_secs(10)),
+    ];
+    let mut runner = Runner::new(params);
+    runner.observe().unwrap();
+    for op in &ops {
+        if let Err(e) = runner.apply(op) {
+            panic!("{op:?}: {e}");
+        }
+    }
+    if let Err(e) = runner.checkpoint() {
+        panic!("{e}");
+    }
+    for side in SIDES {
+        let i = idx(side);
+        assert!(
+            runner.puts[i].iter().all(|p| p.given_up.is_none()),
+            "{:?}",
+            runner.puts[i]
+        );
+        assert_eq!(runner.delivered[i].len(), runner.puts[i].len());
+    }
+    // Sent as new messages: no copy of a late message carried PossDupFlag.
+    let wire = runner.wire();
+    assert!(wire
+        .written
+        .iter()
+        .filter(|w| w.id.is_some())
+        .all(|w| !w.poss_dup));
 }
 
 /// The link delayed a Logon(141=Y) and reordered the order put right after

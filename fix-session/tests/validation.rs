@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use fixrs_proto::dictionary::Dictionary;
-use fixrs_proto::{tag, FixVersion};
+use fixrs_proto::{tag, FixVersion, FrameError, SessionRejectReason};
 use fixrs_session::testing::{Driver, Output, PeerMessage, Recorded, Sent};
 use fixrs_session::SessionState;
 
@@ -222,8 +222,14 @@ fn case_2q_msg_type_unknown_to_the_dictionary() {
     let utc = d.clock.utc();
     let msg = d.peer.msg(b"ZZ", utc);
     let out = d.receive(msg);
-    let reject = assert_rejected(&d, &out, 11, 35);
+    let reject = only(&out, b"3");
+    assert_eq!(reject.num(tag::REF_SEQ_NUM), Some(2));
+    assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(11));
+    // As QuickFIX: RefMsgType(372) names the type, no RefTagID(371).
+    assert_eq!(reject.num(tag::REF_TAG_ID), None);
     assert_eq!(reject.text(tag::REF_MSG_TYPE).as_deref(), Some("ZZ"));
+    assert!(out.app_messages().is_empty());
+    assert_eq!(d.session.next_target_seq_num(), 3);
 }
 
 #[test]
@@ -368,4 +374,391 @@ fn our_session_messages_validate_in_every_version() {
         // Logon, Heartbeat, TestRequest, ResendRequest, SequenceReset, Logout.
         assert_eq!(admin_types.len(), 6, "{version}: {admin_types:?}");
     }
+}
+
+/// The `Recorded::Rejected` event of an output.
+fn rejected_event(out: &Output) -> Recorded {
+    out.events
+        .iter()
+        .find(|e| matches!(e, Recorded::Rejected { .. }))
+        .cloned()
+        .unwrap_or_else(|| panic!("no Rejected event in {:?}", out.events))
+}
+
+#[test]
+fn case_14b_new_order_single_missing_side_ord_type_and_transact_time() {
+    let mut d = validating();
+    let msg = new_order(&mut d).remove(54).remove(40).remove(60);
+    let bytes = msg.encode();
+    let out = d.input(&bytes);
+    // Of the three, the lowest tag, as QuickFIX reports it.
+    assert_rejected(&d, &out, 1, 40);
+    // The order is not delivered, but the application sees it, with the
+    // Reject it caused.
+    match rejected_event(&out) {
+        Recorded::Rejected {
+            ref_seq_num,
+            reason,
+            ref_tag_id,
+            business_reason,
+            parsed,
+            bytes: rejected,
+            ..
+        } => {
+            assert_eq!(ref_seq_num, Some(2));
+            assert_eq!(reason, Some(SessionRejectReason::RequiredTagMissing));
+            assert_eq!(ref_tag_id, Some(40));
+            assert_eq!(business_reason, None);
+            assert!(parsed);
+            assert_eq!(rejected, bytes);
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn case_14a_a_fill_with_an_undefined_tag_is_reported_with_its_bytes() {
+    let mut d = validating();
+    let utc = d.clock.utc();
+    let fill = d
+        .peer
+        .msg(b"8", utc)
+        .set(37, "O-1")
+        .set(17, "E-1")
+        .set(150, "F")
+        .set(39, "2")
+        .set(55, "EUR/USD")
+        .set(54, "1")
+        .set(151, "0")
+        .set(14, "100")
+        .set(6, "1.0850")
+        .set(9999, "desk-7");
+    let bytes = fill.encode();
+    let out = d.input(&bytes);
+    assert_rejected(&d, &out, 0, 9999);
+    let Recorded::Rejected {
+        ref_tag_id,
+        bytes: rejected,
+        ..
+    } = rejected_event(&out)
+    else {
+        unreachable!()
+    };
+    assert_eq!(ref_tag_id, Some(9999));
+    assert_eq!(rejected, bytes, "the fill itself, to act on");
+}
+
+#[test]
+fn case_14k_a_message_that_cannot_be_split_is_reported_with_its_bytes() {
+    let mut d = validating();
+    let msg = new_order(&mut d).set(tag::TEXT, "ab\x01cd");
+    let bytes = msg.encode();
+    let out = d.input(&bytes);
+    let Recorded::Rejected {
+        reason,
+        parsed,
+        bytes: rejected,
+        ..
+    } = rejected_event(&out)
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        reason,
+        Some(SessionRejectReason::NonDataValueIncludesFieldDelimiter)
+    );
+    assert!(!parsed);
+    assert_eq!(rejected, bytes);
+}
+
+/// An acceptor with `configure` applied before it logs on, validating
+/// against FIX 4.4, and what it did with the bytes of `make`.
+fn with_switch(
+    configure: impl FnOnce(&mut fixrs_session::SessionConfig),
+    make: impl FnOnce(&mut Driver) -> Vec<u8>,
+) -> (Driver, Output) {
+    let mut config = acceptor();
+    configure(&mut config);
+    let mut d = established(config);
+    d.session
+        .set_dictionary(Dictionary::builtin(FixVersion::Fix44));
+    let bytes = make(&mut d);
+    let out = d.input(&bytes);
+    (d, out)
+}
+
+fn delivered(d: &Driver, out: &Output) {
+    assert!(out.bytes.is_empty(), "{:?}", out.messages());
+    assert_eq!(out.app_messages().len(), 1, "{out:?}");
+    assert_eq!(d.session.next_target_seq_num(), 3);
+}
+
+#[test]
+fn validate_fields_out_of_order_on_and_off() {
+    let header_after_body = |d: &mut Driver| {
+        let utc = ts(d.clock.utc());
+        raw_frame(
+            "FIX.4.4",
+            &format!(
+                "35=D|49=INI|56=ACC|34=2|52={utc}|11=ORD-1|21=1|55=EUR/USD|54=1|60={utc}|38=100|40=1|50=DESK|"
+            ),
+        )
+    };
+    let (d, out) = with_switch(|_| {}, header_after_body);
+    assert_rejected(&d, &out, 14, 50);
+    let (d, out) = with_switch(
+        |c| c.validation.validate_fields_out_of_order = false,
+        header_after_body,
+    );
+    delivered(&d, &out);
+}
+
+#[test]
+fn validate_fields_have_values_on_and_off() {
+    let empty_text = |d: &mut Driver| new_order(d).set(tag::TEXT, "").encode();
+    let (d, out) = with_switch(|_| {}, empty_text);
+    assert_rejected(&d, &out, 4, 58);
+    let (d, out) = with_switch(
+        |c| c.validation.validate_fields_have_values = false,
+        empty_text,
+    );
+    delivered(&d, &out);
+}
+
+#[test]
+fn validate_user_defined_fields_on_and_off() {
+    let user_defined = |d: &mut Driver| new_order(d).set(9999, "x").encode();
+    let (d, out) = with_switch(|_| {}, user_defined);
+    assert_rejected(&d, &out, 0, 9999);
+    let (d, out) = with_switch(
+        |c| c.validation.validate_user_defined_fields = false,
+        user_defined,
+    );
+    delivered(&d, &out);
+    assert_eq!(out.app_messages()[0].text(9999).as_deref(), Some("x"));
+    // Below 5000 the switch does not apply.
+    let (d, out) = with_switch(
+        |c| c.validation.validate_user_defined_fields = false,
+        |d| new_order(d).set(4999, "x").encode(),
+    );
+    assert_rejected(&d, &out, 0, 4999);
+}
+
+#[test]
+fn allow_unknown_msg_fields_off_and_on() {
+    // A field of FIX 4.4 that NewOrderSingle does not have, and one FIX
+    // 4.4 does not define.
+    for (t, reason) in [(tag::TEST_REQ_ID, 2), (4999, 0)] {
+        let unknown = |d: &mut Driver| new_order(d).set(t, "x").encode();
+        let (d, out) = with_switch(|_| {}, unknown);
+        assert_rejected(&d, &out, reason, t as u64);
+        let (d, out) = with_switch(|c| c.validation.allow_unknown_msg_fields = true, unknown);
+        delivered(&d, &out);
+    }
+}
+
+#[test]
+fn validate_unordered_group_fields_on_and_off() {
+    // PartyRole(452) before PartyIDSource(447) in a Parties entry.
+    let unordered = |d: &mut Driver| {
+        new_order(d)
+            .add(453, "1")
+            .add(448, "PARTY-1")
+            .add(452, "1")
+            .add(447, "D")
+            .encode()
+    };
+    let (d, out) = with_switch(|_| {}, unordered);
+    assert_eq!(only(&out, b"3").num(tag::SESSION_REJECT_REASON), Some(15));
+    assert_eq!(d.session.next_target_seq_num(), 3);
+    let (d, out) = with_switch(
+        |c| c.validation.validate_unordered_group_fields = false,
+        unordered,
+    );
+    delivered(&d, &out);
+}
+
+#[test]
+fn validate_length_and_checksum_on_and_off() {
+    let bad_checksum = |d: &mut Driver| {
+        let mut bytes = new_order(d).encode();
+        let n = bytes.len();
+        bytes[n - 2] = if bytes[n - 2] == b'0' { b'1' } else { b'0' };
+        bytes
+    };
+    let (d, out) = with_switch(|_| {}, bad_checksum);
+    assert!(out.bytes.is_empty() && out.app_messages().is_empty());
+    assert!(out
+        .events
+        .iter()
+        .any(|e| matches!(e, Recorded::Garbled(FrameError::CheckSumMismatch { .. }))));
+    assert_eq!(
+        d.session.next_target_seq_num(),
+        2,
+        "a garbled message does not count"
+    );
+    let (d, out) = with_switch(|c| c.validate_checksum = false, bad_checksum);
+    delivered(&d, &out);
+}
+
+#[test]
+fn check_latency_and_max_latency() {
+    let stale = |d: &mut Driver| {
+        let utc = d.clock.utc();
+        new_order(d)
+            .set_time(tag::SENDING_TIME, utc.add_nanos(-200_000_000_000))
+            .encode()
+    };
+    let (d, out) = with_switch(|_| {}, stale);
+    let messages = out.messages();
+    assert_eq!(messages[0].msg_type(), b"3");
+    assert_eq!(messages[0].num(tag::SESSION_REJECT_REASON), Some(10));
+    assert_eq!(messages[0].num(tag::REF_TAG_ID), Some(52));
+    assert_eq!(messages[1].msg_type(), b"5");
+    assert_eq!(d.session.state(), SessionState::WaitForConfirmLogout);
+    let (d, out) = with_switch(|c| c.check_latency = false, stale);
+    delivered(&d, &out);
+    let (d, out) = with_switch(
+        |c| c.max_latency = std::time::Duration::from_secs(300),
+        stale,
+    );
+    delivered(&d, &out);
+}
+
+#[test]
+fn case_1s_d_first_logon_is_validated() {
+    let mut d = Driver::new(acceptor());
+    d.session
+        .set_dictionary(Dictionary::builtin(FixVersion::Fix44));
+    d.connect();
+    d.link_up();
+    let logon = d.peer.logon(30, d.clock.utc()).set(9999, "x");
+    let out = d.receive(logon);
+    let messages = out.messages();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(messages[0].msg_type(), b"3");
+    assert_eq!(messages[0].num(tag::SESSION_REJECT_REASON), Some(0));
+    assert_eq!(messages[0].num(tag::REF_TAG_ID), Some(9999));
+    assert_eq!(messages[0].num(tag::REF_SEQ_NUM), Some(1));
+    assert_eq!(messages[1].msg_type(), b"5");
+    assert!(
+        messages[1]
+            .text(tag::TEXT)
+            .is_some_and(|t| t.contains("invalid tag number 9999")),
+        "{:?}",
+        messages[1]
+    );
+    assert!(out.closed());
+    assert_ne!(d.session.state(), SessionState::Established);
+    // Without the undefined tag it logs on.
+    let mut d = Driver::new(acceptor());
+    d.session
+        .set_dictionary(Dictionary::builtin(FixVersion::Fix44));
+    d.establish();
+}
+
+#[test]
+fn case_1s_d_fixt_logon_without_default_appl_ver_id_is_refused() {
+    // With and without a dictionary.
+    for dictionary in [false, true] {
+        let config = fixrs_session::SessionConfig::acceptor(FixVersion::Fix50Sp2, "ACC", "INI");
+        let mut d = Driver::new(config);
+        if dictionary {
+            d.session
+                .set_dictionary(Dictionary::builtin(FixVersion::Fix50Sp2));
+        }
+        d.connect();
+        d.link_up();
+        let logon = d
+            .peer
+            .logon(30, d.clock.utc())
+            .remove(tag::DEFAULT_APPL_VER_ID);
+        let out = d.receive(logon);
+        let messages = out.messages();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert_eq!(messages[0].msg_type(), b"3");
+        assert_eq!(messages[0].num(tag::SESSION_REJECT_REASON), Some(1));
+        assert_eq!(messages[0].num(tag::REF_TAG_ID), Some(1137));
+        assert_eq!(messages[1].msg_type(), b"5");
+        assert!(out.closed());
+        assert!(
+            out.errors().iter().any(|e| e.contains("1137")),
+            "{:?}",
+            out.errors()
+        );
+        // With DefaultApplVerID it logs on.
+        let config = fixrs_session::SessionConfig::acceptor(FixVersion::Fix50Sp2, "ACC", "INI");
+        let mut d = Driver::new(config);
+        if dictionary {
+            d.session
+                .set_dictionary(Dictionary::builtin(FixVersion::Fix50Sp2));
+        }
+        d.establish();
+    }
+}
+
+#[test]
+fn fixt_application_messages_use_the_dictionary_of_their_appl_ver_id() {
+    // A FIX.5.0SP2 acceptor that also knows FIX.4.2 orders, whose
+    // HandlInst(21) is required (it is not in FIX.5.0SP2).
+    let fix42 = Dictionary::combine(Dictionary::fixt11(), Dictionary::builtin(FixVersion::Fix42));
+    let config = fixrs_session::SessionConfig::acceptor(FixVersion::Fix50Sp2, "ACC", "INI");
+    let mut d = established(config);
+    d.session
+        .set_dictionary(Dictionary::builtin(FixVersion::Fix50Sp2));
+    d.session.set_app_dictionary(FixVersion::Fix42, fix42);
+    let order = |d: &mut Driver, appl_ver_id: Option<&str>| {
+        let utc = d.clock.utc();
+        let msg = d
+            .peer
+            .msg(b"D", utc)
+            .set(11, "ORD-1")
+            .set(55, "EUR/USD")
+            .set(54, "1")
+            .set_time(60, utc)
+            .set(40, "1");
+        match appl_ver_id {
+            Some(v) => msg.set(tag::APPL_VER_ID, v),
+            None => msg,
+        }
+    };
+    // FIX.5.0SP2 (the peer's DefaultApplVerID): no HandlInst needed.
+    let msg = order(&mut d, None);
+    let out = d.receive(msg);
+    assert_eq!(out.app_messages().len(), 1, "{:?}", out.messages());
+    let msg = order(&mut d, Some("9"));
+    assert_eq!(d.receive(msg).app_messages().len(), 1);
+    // ApplVerID FIX.4.2: FIX.4.2's dictionary, which requires it.
+    let msg = order(&mut d, Some("4"));
+    let out = d.receive(msg);
+    let reject = only(&out, b"3");
+    assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(1));
+    assert_eq!(reject.num(tag::REF_TAG_ID), Some(21));
+    // A version without a dictionary of its own: the session's.
+    let msg = order(&mut d, Some("8"));
+    assert_eq!(d.receive(msg).app_messages().len(), 1);
+}
+
+#[test]
+fn fixt_peer_default_appl_ver_id_chooses_the_dictionary() {
+    let fix42 = Dictionary::combine(Dictionary::fixt11(), Dictionary::builtin(FixVersion::Fix42));
+    let config = fixrs_session::SessionConfig::acceptor(FixVersion::Fix50Sp2, "ACC", "INI");
+    let mut d = Driver::new(config);
+    d.session
+        .set_dictionary(Dictionary::builtin(FixVersion::Fix50Sp2));
+    d.session.set_app_dictionary(FixVersion::Fix42, fix42);
+    // The peer logs on with DefaultApplVerID FIX.4.2.
+    d.peer.default_appl_ver_id = Some("4".to_string());
+    d.establish();
+    let utc = d.clock.utc();
+    let msg = d
+        .peer
+        .msg(b"D", utc)
+        .set(11, "ORD-1")
+        .set(55, "EUR/USD")
+        .set(54, "1")
+        .set_time(60, utc)
+        .set(40, "1");
+    let out = d.receive(msg);
+    assert_eq!(only(&out, b"3").num(tag::REF_TAG_ID), Some(21));
 }

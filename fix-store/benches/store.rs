@@ -1,5 +1,6 @@
-//! Cost of saving outgoing messages and flushing, per message and per batch
-//! of 64, for each durability mode.
+//! Cost of saving outgoing messages and flushing, and of recording the next
+//! incoming MsgSeqNum and flushing, per message and per batch of 64, for
+//! each durability mode.
 //!
 //! Run with `cargo bench -p fixrs-store --bench store`. The files live under
 //! Cargo's target temp dir (a real disk, so syncs cost what they cost).
@@ -77,6 +78,39 @@ fn save_and_flush(c: &mut Criterion) {
     }
 }
 
+/// Recording the next incoming MsgSeqNum and flushing, as a receiving
+/// session does once per pass of the engine's loop: after each message,
+/// or after a batch of 64.
+fn incoming(c: &mut Criterion) {
+    for (batch, label) in [(1u64, "per_message"), (64, "batch_64")] {
+        let mut group = c.benchmark_group(format!("incoming_flush/{label}"));
+        group
+            .throughput(Throughput::Elements(batch))
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(2));
+        for (name, durability) in modes() {
+            let dir = bench_dir(&format!("incoming-{label}-{name}"));
+            let options = FileStoreOptions::default().with_durability(durability);
+            let mut store =
+                FileStore::open(&dir, &key(), options, UtcTimestamp::UNIX_EPOCH).unwrap();
+            let mut seq = store.next_target_seq_num();
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    for _ in 0..batch {
+                        seq += 1;
+                        store.set_next_target_seq_num(seq).unwrap();
+                    }
+                    store.flush().unwrap();
+                })
+            });
+            drop(store);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        group.finish();
+    }
+}
+
 fn resend(c: &mut Criterion) {
     let dir = bench_dir("resend");
     let mut store = FileStore::open(
@@ -110,5 +144,5 @@ fn resend(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, save_and_flush, resend);
+criterion_group!(benches, save_and_flush, incoming, resend);
 criterion_main!(benches);

@@ -1,6 +1,6 @@
 //! Errors of the file store: I/O, damaged files and foreign sessions.
 
-use fixrs_session::{SessionKey, StoreError};
+use fixrs_session::{SeqNum, SessionKey, StoreError};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -51,6 +51,14 @@ pub enum FileStoreError {
         /// The file that should exist.
         path: PathBuf,
     },
+    /// Records the store once held are gone: a segment is shorter than the
+    /// sequence-number file (or the next segment's header) shows it was,
+    /// as when a file is cut at a record boundary, which otherwise reads
+    /// as a clean, shorter log. Opening refuses rather than reuse or lose
+    /// sequence numbers; [`Recovery::TruncateCorruptTail`](crate::Recovery::TruncateCorruptTail)
+    /// accepts the loss and keeps the sequence numbers already used.
+    #[error("{0}")]
+    MissingRecords(Box<MissingRecords>),
     /// A message is larger than a record can hold (4 GiB).
     #[error("message of {len} bytes is larger than a store record can hold")]
     MessageTooLarge {
@@ -84,6 +92,61 @@ impl FileStoreError {
 /// A closure for `map_err` that attaches `path` to an I/O error.
 pub(crate) fn at(path: &Path) -> impl FnOnce(io::Error) -> FileStoreError + '_ {
     move |source| FileStoreError::io(path, source)
+}
+
+/// What [`FileStoreError::MissingRecords`] reports: which file lost which
+/// records, and how that is known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "store file {path} lost {} it once held, as {evidence} shows",
+    lost_numbers(*sent, *received)
+)]
+#[non_exhaustive]
+pub struct MissingRecords {
+    /// The segment file that lost records.
+    pub path: PathBuf,
+    /// The file that shows they existed (the sequence-number file, or the
+    /// next segment).
+    pub evidence: PathBuf,
+    /// Outgoing MsgSeqNums lost, first and last.
+    pub sent: Option<(SeqNum, SeqNum)>,
+    /// Incoming MsgSeqNums already processed that the store no longer
+    /// counts, first and last (they would be asked for again).
+    pub received: Option<(SeqNum, SeqNum)>,
+}
+
+impl FileStoreError {
+    pub(crate) fn missing_records(
+        path: PathBuf,
+        evidence: PathBuf,
+        sent: Option<(SeqNum, SeqNum)>,
+        received: Option<(SeqNum, SeqNum)>,
+    ) -> FileStoreError {
+        FileStoreError::MissingRecords(Box::new(MissingRecords {
+            path,
+            evidence,
+            sent,
+            received,
+        }))
+    }
+}
+
+/// What [`FileStoreError::MissingRecords`] lost, in words.
+fn lost_numbers(sent: Option<(SeqNum, SeqNum)>, received: Option<(SeqNum, SeqNum)>) -> String {
+    let mut parts = Vec::new();
+    if let Some((first, last)) = sent {
+        parts.push(format!("the outgoing messages MsgSeqNum {first} to {last}"));
+    }
+    if let Some((first, last)) = received {
+        parts.push(format!(
+            "the count of incoming MsgSeqNum {first} to {last} (already processed)"
+        ));
+    }
+    if parts.is_empty() {
+        "records".to_string()
+    } else {
+        parts.join(" and ")
+    }
 }
 
 /// The full identity of a session, for error messages.
@@ -122,7 +185,8 @@ impl From<FileStoreError> for StoreError {
             FileStoreError::Poisoned { .. } => StoreError::Io(io::Error::other(e.to_string())),
             FileStoreError::BadHeader { .. }
             | FileStoreError::Corrupt { .. }
-            | FileStoreError::MissingSegment { .. } => StoreError::Corrupt(e.to_string()),
+            | FileStoreError::MissingSegment { .. }
+            | FileStoreError::MissingRecords { .. } => StoreError::Corrupt(e.to_string()),
         }
     }
 }

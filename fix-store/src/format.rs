@@ -22,10 +22,17 @@
 //! |---|---|
 //! | 4 | CRC-32 of the next 17 header bytes |
 //! | 4 | payload length |
-//! | 1 | kind: 1 message, 2 next sender MsgSeqNum, 3 next target MsgSeqNum |
-//! | 8 | value: the message's MsgSeqNum, or the sequence number set |
+//! | 1 | kind: 1 message, 2 next sender MsgSeqNum, 3 next target MsgSeqNum, 5 pending message, 6 pending message given up, 7 message sent from a pending one |
+//! | 8 | value: the message's MsgSeqNum, the sequence number set, or the pending message's id |
 //! | 4 | CRC-32 of the payload |
-//! | n | payload: the message bytes (empty for the other kinds) |
+//! | n | payload: the message bytes (kind 1), the pending record (kind 5), the pending id (8 bytes) then the message bytes (kind 7); empty for the other kinds |
+//!
+//! A pending message (queued unnumbered for late delivery) lives from its
+//! kind 5 record until a kind 6 or 7 record names its id; kind 7 saves the
+//! message it became and takes it out of the queue in one record, so a
+//! crash cannot leave both. Each new segment starts with a copy of the
+//! pending messages alive when it was created (same ids, so replaying them
+//! twice changes nothing), which lets older segments go.
 //!
 //! The header checksum lets recovery tell a damaged length (corruption)
 //! from a record cut short by a crash (a torn tail): a process crash leaves
@@ -57,7 +64,18 @@ pub(crate) enum RecordKind {
     NextSenderSeqNum = 2,
     /// The next target MsgSeqNum was set.
     NextTargetSeqNum = 3,
+    /// A pending message was queued; the value is its id.
+    Pending = 5,
+    /// A pending message was given up; the value is its id.
+    PendingDone = 6,
+    /// An outgoing message made from a pending one, which leaves the
+    /// queue; the value is its MsgSeqNum, the payload starts with the
+    /// pending id.
+    MessageFromPending = 7,
 }
+
+/// Bytes of the pending id at the start of a kind 7 payload.
+pub(crate) const PENDING_ID_LEN: usize = 8;
 
 impl RecordKind {
     fn from_u8(b: u8) -> Option<RecordKind> {
@@ -65,6 +83,9 @@ impl RecordKind {
             1 => Some(RecordKind::Message),
             2 => Some(RecordKind::NextSenderSeqNum),
             3 => Some(RecordKind::NextTargetSeqNum),
+            5 => Some(RecordKind::Pending),
+            6 => Some(RecordKind::PendingDone),
+            7 => Some(RecordKind::MessageFromPending),
             _ => None,
         }
     }
@@ -246,16 +267,33 @@ impl Reader<'_> {
 
 /// Appends a record to `out`.
 pub(crate) fn encode_record(out: &mut Vec<u8>, kind: RecordKind, value: u64, payload: &[u8]) {
-    debug_assert!(u32::try_from(payload.len()).is_ok());
+    encode_record_parts(out, kind, value, &[payload]);
+}
+
+/// Appends a record whose payload is `parts` one after the other.
+pub(crate) fn encode_record_parts(
+    out: &mut Vec<u8>,
+    kind: RecordKind,
+    value: u64,
+    parts: &[&[u8]],
+) {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    debug_assert!(u32::try_from(len).is_ok());
+    let mut crc = crc32fast::Hasher::new();
+    for p in parts {
+        crc.update(p);
+    }
     let start = out.len();
     out.extend_from_slice(&[0; 4]);
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(len as u32).to_le_bytes());
     out.push(kind as u8);
     out.extend_from_slice(&value.to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(&crc.finalize().to_le_bytes());
     let header_crc = crc32fast::hash(&out[start + 4..start + RECORD_HEADER_LEN]);
     out[start..start + 4].copy_from_slice(&header_crc.to_le_bytes());
-    out.extend_from_slice(payload);
+    for p in parts {
+        out.extend_from_slice(p);
+    }
 }
 
 /// A decoded record header.

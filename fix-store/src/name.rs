@@ -121,6 +121,12 @@ pub(crate) fn segment_name(prefix: &str, number: u64) -> String {
     format!("{prefix}.{number}.log")
 }
 
+/// The name of the store's sequence-number file (see `seqnums`); not a
+/// segment name, so listing ignores it.
+pub(crate) fn seqnums_name(prefix: &str) -> String {
+    format!("{prefix}.seqnums")
+}
+
 /// The temporary file name used while creating segment `number`.
 pub(crate) fn temp_name(prefix: &str, number: u64) -> String {
     format!("{prefix}.{number}.tmp")
@@ -235,5 +241,6 @@ mod tests {
         assert_eq!(parse_file_name("FIX.4.4+S+T.log"), None);
         assert_eq!(parse_file_name("FIX.4.4+S+T.1.5.txt"), None);
         assert_eq!(parse_file_name(".1.log"), None);
+        assert_eq!(parse_file_name(&seqnums_name(&p)), None);
     }
 }

@@ -62,8 +62,13 @@ pub enum Recovery {
     #[default]
     Strict,
     /// Repair: in the newest segment, drop everything from the first bad
-    /// record on. Older segments must still be intact. Meant for an
-    /// operator who has read the `Corrupt` error and accepts the loss.
+    /// record on (older segments must still be intact), and accept
+    /// records found missing
+    /// ([`FileStoreError::MissingRecords`](crate::FileStoreError::MissingRecords)),
+    /// keeping the sequence numbers the store had reached so that none is
+    /// used twice. Meant for an operator who has read the error and
+    /// accepts the loss; it is logged as a warning and reported by
+    /// [`FileStore::lost_on_open`](crate::FileStore::lost_on_open).
     TruncateCorruptTail,
 }
 

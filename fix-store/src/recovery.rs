@@ -5,16 +5,18 @@
 use crate::error::{at, describe, FileStoreError};
 use crate::format::{
     decode_header, decode_record_header, header_len, RecordKind, SegmentHeader, HEADER_PREFIX_LEN,
-    RECORD_HEADER_LEN,
+    PENDING_ID_LEN, RECORD_HEADER_LEN,
 };
 use crate::index::{Entry, MessageIndex};
 use crate::name::{parse_file_name, segment_name, FileKind};
 use crate::options::{FileStoreOptions, Recovery};
+use crate::seqnums::Checkpoint;
 use fixrs_proto::UtcTimestamp;
 use fixrs_session::{SeqNum, SessionKey};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const SCAN_BUFFER: usize = 256 * 1024;
 
@@ -104,17 +106,39 @@ pub(crate) struct Recovered {
     pub active_message_bytes: u64,
     /// Bytes past the last valid record of the last segment (a torn tail).
     pub torn_tail_bytes: u64,
+    /// Pending messages still queued, by id.
+    pub pending: BTreeMap<u64, Vec<u8>>,
+    /// Higher than every pending id seen.
+    pub next_pending_id: u64,
+    /// Records found missing whose loss the recovery option accepts
+    /// ([`FileStoreError::MissingRecords`]); the sequence numbers above
+    /// are then those the store had reached, never lower.
+    pub lost: Option<FileStoreError>,
+}
+
+/// Sequence numbers `from..to` as an inclusive range, if any.
+fn span(from: SeqNum, to: SeqNum) -> Option<(SeqNum, SeqNum)> {
+    (to > from).then(|| (from, to - 1))
 }
 
 /// Reads the store named `prefix` in `dir`. With `expected`, every file must
 /// name that session; without, the newest file's session is taken. `None`
 /// if the store has no segment yet.
+///
+/// `checkpoint` is the store's sequence-number record and its file, when
+/// the caller checks against it (opening does; inspection does not):
+/// records it shows were written and are gone are a
+/// [`FileStoreError::MissingRecords`] error, or with
+/// [`Recovery::TruncateCorruptTail`] an accepted loss. So is a closed
+/// segment that ends before the state the next segment's header starts
+/// from.
 pub(crate) fn recover(
     dir: &Path,
     prefix: &str,
     expected: Option<&SessionKey>,
     options: &FileStoreOptions,
     segments: &[u64],
+    checkpoint: Option<(&Checkpoint, &Path)>,
 ) -> Result<Option<Recovered>, FileStoreError> {
     let Some(&last) = segments.last() else {
         return Ok(None);
@@ -172,10 +196,28 @@ pub(crate) fn recover(
     let mut active_messages = 0;
     let mut active_message_bytes = 0;
     let mut torn_tail_bytes = 0;
-    for (number, file, header, hlen) in &chain {
+    let mut pending = BTreeMap::new();
+    let mut next_pending_id = 1;
+    let mut lost = None;
+    let accept_loss = options.recovery == Recovery::TruncateCorruptTail;
+    for (i, (number, file, header, hlen)) in chain.iter().enumerate() {
         let path = path_of(*number);
         let is_last = *number == last;
         let file_len = file.metadata().map_err(at(&path))?.len();
+        if i > 0 && (state.0 < header.next_sender || state.1 < header.next_target) {
+            // The closed segment before ends short of where this one
+            // starts: records were cut from its end.
+            let missing = FileStoreError::missing_records(
+                path_of(*number - 1),
+                path.clone(),
+                span(state.0, header.next_sender),
+                span(state.1, header.next_target),
+            );
+            if !accept_loss {
+                return Err(missing);
+            }
+            lost.get_or_insert(missing);
+        }
         state = (header.next_sender, header.next_target, header.creation_time);
         if is_last {
             active_messages = 0;
@@ -188,8 +230,8 @@ pub(crate) fn recover(
             file_len,
             is_last,
             options.recovery,
-            |kind, value, offset, len| match kind {
-                RecordKind::Message => {
+            |kind, value, offset, len, payload| match kind {
+                RecordKind::Message | RecordKind::MessageFromPending => {
                     index.push(Entry {
                         seq: value,
                         offset,
@@ -201,9 +243,24 @@ pub(crate) fn recover(
                         active_messages += 1;
                         active_message_bytes += u64::from(len);
                     }
+                    if kind == RecordKind::MessageFromPending {
+                        let mut id = [0u8; PENDING_ID_LEN];
+                        id.copy_from_slice(&payload[..PENDING_ID_LEN]);
+                        let id = u64::from_le_bytes(id);
+                        pending.remove(&id);
+                        next_pending_id = next_pending_id.max(id.saturating_add(1));
+                    }
                 }
                 RecordKind::NextSenderSeqNum => state.0 = value,
                 RecordKind::NextTargetSeqNum => state.1 = value,
+                RecordKind::Pending => {
+                    pending.insert(value, payload.to_vec());
+                    next_pending_id = next_pending_id.max(value.saturating_add(1));
+                }
+                RecordKind::PendingDone => {
+                    pending.remove(&value);
+                    next_pending_id = next_pending_id.max(value.saturating_add(1));
+                }
             },
         )?;
         if is_last {
@@ -211,23 +268,72 @@ pub(crate) fn recover(
         }
         kept.push((*number, valid));
     }
+    let (mut next_sender, mut next_target, creation_time) = state;
+    if let Some((c, evidence)) = checkpoint {
+        if let Some(missing) = check_checkpoint(c, evidence, &kept, state, &path_of) {
+            if !accept_loss {
+                return Err(missing);
+            }
+            // The loss is accepted; the numbers already used stay used.
+            next_sender = next_sender.max(c.next_sender);
+            next_target = next_target.max(c.next_target);
+            lost.get_or_insert(missing);
+        }
+    }
     Ok(Some(Recovered {
         key,
         segments: kept,
         obsolete,
         index,
-        next_sender: state.0,
-        next_target: state.1,
-        creation_time: state.2,
+        next_sender,
+        next_target,
+        creation_time,
         active_messages,
         active_message_bytes,
         torn_tail_bytes,
+        pending,
+        next_pending_id,
+        lost,
     }))
 }
 
+/// Compares the segments read (`kept`: number and valid length) and the
+/// state they end in with the sequence-number record: the error when the
+/// segment it describes is now shorter, or gone.
+fn check_checkpoint(
+    c: &Checkpoint,
+    evidence: &Path,
+    kept: &[(u64, u64)],
+    (next_sender, next_target, creation_time): (SeqNum, SeqNum, UtcTimestamp),
+    path_of: &dyn Fn(u64) -> PathBuf,
+) -> Option<FileStoreError> {
+    let (Some(&(first, _)), Some(&(last, _))) = (kept.first(), kept.last()) else {
+        return None;
+    };
+    // A record of an earlier sequence (a reset a crash interrupted, a
+    // store deleted and created again), or of segments since deleted by
+    // the history limit, says nothing about these.
+    if c.creation_time != creation_time || c.segment < first {
+        return None;
+    }
+    let short = match kept.iter().find(|(n, _)| *n == c.segment) {
+        Some(&(_, valid)) => valid < c.len,
+        None => c.segment > last,
+    };
+    short.then(|| {
+        FileStoreError::missing_records(
+            path_of(c.segment),
+            evidence.to_path_buf(),
+            span(next_sender, c.next_sender),
+            span(next_target, c.next_target),
+        )
+    })
+}
+
 /// Replays the records of one segment from `start`, calling `on_record`
-/// with each valid one (kind, value, offset, payload length). Returns the
-/// length of the valid prefix of the file.
+/// with each valid one (kind, value, offset, payload length, and the
+/// payload of the pending-message kinds; empty for the others). Returns
+/// the length of the valid prefix of the file.
 ///
 /// In the last segment, a record that a torn write explains ends the scan:
 /// one cut short by the end of the file, or a checksum failure followed by
@@ -241,7 +347,7 @@ fn scan_records(
     file_len: u64,
     is_last: bool,
     recovery: Recovery,
-    mut on_record: impl FnMut(RecordKind, u64, u64, u32),
+    mut on_record: impl FnMut(RecordKind, u64, u64, u32, &[u8]),
 ) -> Result<u64, FileStoreError> {
     let corrupt = |offset, reason| FileStoreError::Corrupt {
         path: path.to_path_buf(),
@@ -252,6 +358,7 @@ fn scan_records(
     let mut reader = BufReader::with_capacity(SCAN_BUFFER, file);
     reader.seek(SeekFrom::Start(start)).map_err(at(path))?;
     let mut pos = start;
+    let mut payload = Vec::new();
     loop {
         if pos >= file_len {
             return Ok(pos);
@@ -272,12 +379,28 @@ fn scan_records(
             return Err(corrupt(pos, "record header checksum mismatch"));
         };
         let kind = match h.kind {
-            Some(RecordKind::Message) => RecordKind::Message,
-            Some(k) if h.len == 0 => k,
+            Some(k @ (RecordKind::Message | RecordKind::Pending)) => k,
+            Some(RecordKind::MessageFromPending) if h.len as usize >= PENDING_ID_LEN => {
+                RecordKind::MessageFromPending
+            }
+            Some(k @ (RecordKind::NextSenderSeqNum | RecordKind::NextTargetSeqNum))
+                if h.len == 0 =>
+            {
+                k
+            }
+            Some(RecordKind::PendingDone) if h.len == 0 => RecordKind::PendingDone,
             _ if repair => return Ok(pos),
+            Some(RecordKind::MessageFromPending) => {
+                return Err(corrupt(pos, "message record without its pending id"))
+            }
+            Some(RecordKind::PendingDone) => {
+                return Err(corrupt(pos, "pending message record with a payload"))
+            }
             Some(_) => return Err(corrupt(pos, "sequence number record with a payload")),
             None => return Err(corrupt(pos, "unknown record kind")),
         };
+        let keep = matches!(kind, RecordKind::Pending | RecordKind::MessageFromPending);
+        payload.clear();
         let end = pos + RECORD_HEADER_LEN as u64 + u64::from(h.len);
         if end > file_len {
             return if is_last {
@@ -298,6 +421,9 @@ fn scan_records(
             }
             let n = left.min(buf.len());
             hasher.update(&buf[..n]);
+            if keep {
+                payload.extend_from_slice(&buf[..n]);
+            }
             reader.consume(n);
             left -= n;
         }
@@ -307,7 +433,7 @@ fn scan_records(
             }
             return Err(corrupt(pos, "record checksum mismatch"));
         }
-        on_record(kind, h.value, pos, h.len);
+        on_record(kind, h.value, pos, h.len, &payload);
         pos = end;
     }
 }

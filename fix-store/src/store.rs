@@ -3,16 +3,17 @@
 
 use crate::error::{at, FileStoreError};
 use crate::format::{
-    decode_record_header, encode_header, encode_record, RecordKind, SegmentHeader,
-    RECORD_HEADER_LEN,
+    decode_record_header, encode_header, encode_record, encode_record_parts, RecordKind,
+    SegmentHeader, PENDING_ID_LEN, RECORD_HEADER_LEN,
 };
 use crate::index::{Entry, MessageIndex};
-use crate::name::{file_prefix, parse_file_name, segment_name, temp_name, FileKind};
+use crate::name::{file_prefix, parse_file_name, segment_name, seqnums_name, temp_name, FileKind};
 use crate::options::{Durability, FileStoreOptions};
 use crate::recovery::{list_files, recover, Recovered};
+use crate::seqnums::{self, Checkpoint, SeqNumFile};
 use fixrs_proto::UtcTimestamp;
 use fixrs_session::{SeqNum, SessionKey, Store, StoreError};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -50,6 +51,8 @@ pub struct StoreSummary {
     /// Bytes of a torn last record found when the store was read (dropped
     /// on open; only reported by a read-only inspection).
     pub torn_tail_bytes: u64,
+    /// Messages waiting unnumbered for late delivery (the pending queue).
+    pub pending_messages: u64,
 }
 
 /// A segment file and its length.
@@ -127,6 +130,13 @@ pub struct FileStore {
     /// A write failed half-way and could not be undone.
     poisoned: bool,
     read_buf: Vec<u8>,
+    /// The queue of pending messages (late delivery, unnumbered), by id.
+    queued: BTreeMap<u64, Vec<u8>>,
+    next_pending_id: u64,
+    /// Where the log had got at the last flush, kept apart from it.
+    seqnums: SeqNumFile,
+    /// Records found missing at open, whose loss was accepted.
+    lost: Option<FileStoreError>,
 }
 
 impl FileStore {
@@ -141,7 +151,10 @@ impl FileStore {
     /// the files name another session, [`FileStoreError::BadHeader`] if a
     /// header is unreadable, [`FileStoreError::Corrupt`] for damage a torn
     /// write cannot explain, [`FileStoreError::MissingSegment`] if a
-    /// segment file between two others is gone.
+    /// segment file between two others is gone,
+    /// [`FileStoreError::MissingRecords`] if records the store once held
+    /// are gone (see [`Recovery`](crate::Recovery) for accepting either
+    /// loss).
     pub fn open(
         dir: impl AsRef<Path>,
         key: &SessionKey,
@@ -151,12 +164,22 @@ impl FileStore {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(at(&dir))?;
         let prefix = file_prefix(key);
+        // Read before the segments: it is written after them, so what it
+        // claims was already in the segments when they are read.
+        let seqnums_path = dir.join(seqnums_name(&prefix));
+        let checkpoint = seqnums::read(&seqnums_path)?;
         let files = list_files(&dir, &prefix)?;
         for n in &files.temps {
             let path = dir.join(temp_name(&prefix, *n));
             remove_if_present(&path)?;
         }
-        match recover(&dir, &prefix, Some(key), &options, &files.segments)? {
+        let checked = checkpoint
+            .as_ref()
+            .map(|(c, _)| (c, seqnums_path.as_path()));
+        let recovered = recover(&dir, &prefix, Some(key), &options, &files.segments, checked)?;
+        let generation = checkpoint.map_or(0, |(_, g)| g);
+        let seqnums = SeqNumFile::open(seqnums_path, generation)?;
+        let mut store = match recovered {
             None => {
                 let header = SegmentHeader {
                     number: 1,
@@ -166,12 +189,13 @@ impl FileStore {
                     next_target: 1,
                     key: key.clone(),
                 };
-                let (active, len) = create_segment(&dir, &prefix, &header, true)?;
-                Ok(FileStore::assemble(
+                let (active, len) = create_segment(&dir, &prefix, &header, &[], true)?;
+                FileStore::assemble(
                     dir,
                     prefix,
                     options,
                     active,
+                    seqnums,
                     Recovered {
                         key: key.clone(),
                         segments: vec![(1, len)],
@@ -183,8 +207,11 @@ impl FileStore {
                         active_messages: 0,
                         active_message_bytes: 0,
                         torn_tail_bytes: 0,
+                        pending: BTreeMap::new(),
+                        next_pending_id: 1,
+                        lost: None,
                     },
-                ))
+                )
             }
             Some(rec) => {
                 for n in &rec.obsolete {
@@ -203,11 +230,44 @@ impl FileStore {
                     active.set_len(valid_len).map_err(at(&path))?;
                     active.sync_all().map_err(at(&path))?;
                 }
-                let mut store = FileStore::assemble(dir, prefix, options, active, rec);
+                let mut store = FileStore::assemble(dir, prefix, options, active, seqnums, rec);
                 store.drop_unneeded_segments()?;
-                Ok(store)
+                store
             }
+        };
+        if let Some(lost) = &store.lost {
+            log::warn!("{lost}; opened anyway, keeping the sequence numbers already used");
+            // The log itself must now say where the sequence is.
+            let sender = store.next_sender;
+            store.set_sender(sender)?;
+            store.logged_target = 0;
+            store.flush_inner()?;
         }
+        // Start (or refresh) the record the next open checks against.
+        store.write_checkpoint()?;
+        Ok(store)
+    }
+
+    /// When opening found records missing and the [`Recovery`](crate::Recovery)
+    /// option accepted the loss: what was lost (a
+    /// [`FileStoreError::MissingRecords`], also logged as a warning).
+    pub fn lost_on_open(&self) -> Option<&FileStoreError> {
+        self.lost.as_ref()
+    }
+
+    /// Records in the sequence-number file how far the log has got: the
+    /// active segment's length and the sequence numbers its records
+    /// leave. Called once what it describes was written (and synced, in
+    /// the modes that sync).
+    fn write_checkpoint(&mut self) -> Result<(), FileStoreError> {
+        let c = Checkpoint {
+            segment: self.active_number(),
+            len: self.active_len(),
+            next_sender: self.next_sender,
+            next_target: self.logged_target,
+            creation_time: self.creation_time,
+        };
+        self.seqnums.write(&c)
     }
 
     fn assemble(
@@ -215,6 +275,7 @@ impl FileStore {
         prefix: String,
         options: FileStoreOptions,
         active: File,
+        seqnums: SeqNumFile,
         rec: Recovered,
     ) -> FileStore {
         FileStore {
@@ -240,11 +301,18 @@ impl FileStore {
             last_sync: Instant::now(),
             poisoned: false,
             read_buf: Vec::new(),
+            queued: rec.pending,
+            next_pending_id: rec.next_pending_id,
+            seqnums,
+            lost: rec.lost,
         }
     }
 
     /// Reads the store of session `key` in `dir` without changing anything
     /// (a torn tail is reported, not truncated). `None` if there is none.
+    /// The segments are described as they are: the check against the
+    /// sequence-number file for records gone missing is made by
+    /// [`open`](FileStore::open).
     pub fn inspect(
         dir: impl AsRef<Path>,
         key: &SessionKey,
@@ -258,6 +326,7 @@ impl FileStore {
             Some(key),
             &FileStoreOptions::default(),
             &files.segments,
+            None,
         )?;
         Ok(rec.map(|r| summarize(&r)))
     }
@@ -283,6 +352,7 @@ impl FileStore {
                 None,
                 &FileStoreOptions::default(),
                 &files.segments,
+                None,
             )? {
                 out.push(summarize(&r));
             }
@@ -305,6 +375,7 @@ impl FileStore {
             disk_bytes: self.segments.iter().map(|s| s.len).sum::<u64>()
                 + self.pending.len() as u64,
             torn_tail_bytes: 0,
+            pending_messages: self.queued.len() as u64,
         }
     }
 
@@ -337,6 +408,7 @@ impl FileStore {
         self.flush_inner()?;
         if self.unsynced {
             self.sync_active()?;
+            self.write_checkpoint()?;
         }
         Ok(())
     }
@@ -420,6 +492,11 @@ impl FileStore {
         if self.needs_rotation() {
             self.rotate()?;
         }
+        // The record of how far the log got follows what it describes: in
+        // the syncing modes, only once that is on disk.
+        if self.options.durability == Durability::Flush || !self.unsynced {
+            self.write_checkpoint()?;
+        }
         Ok(())
     }
 
@@ -452,7 +529,8 @@ impl FileStore {
             next_target: self.next_target,
             key: self.key.clone(),
         };
-        let (file, len) = create_segment(&self.dir, &self.prefix, &header, sync)?;
+        let carried = self.queued_records();
+        let (file, len) = create_segment(&self.dir, &self.prefix, &header, &carried, sync)?;
         self.active = file;
         self.segments.push_back(Segment {
             number: header.number,
@@ -478,11 +556,23 @@ impl FileStore {
     }
 
     fn save(&mut self, seq: SeqNum, message: &[u8]) -> Result<(), FileStoreError> {
+        self.save_record(seq, RecordKind::Message, &[message])
+    }
+
+    /// Appends the record of outgoing message `seq` (its payload `parts`)
+    /// and indexes it.
+    fn save_record(
+        &mut self,
+        seq: SeqNum,
+        kind: RecordKind,
+        parts: &[&[u8]],
+    ) -> Result<(), FileStoreError> {
         self.check_usable()?;
-        let len = u32::try_from(message.len())
-            .map_err(|_| FileStoreError::MessageTooLarge { len: message.len() })?;
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        let len =
+            u32::try_from(total).map_err(|_| FileStoreError::MessageTooLarge { len: total })?;
         let offset = self.active_len() + self.pending.len() as u64;
-        encode_record(&mut self.pending, RecordKind::Message, seq, message);
+        encode_record_parts(&mut self.pending, kind, seq, parts);
         self.index.push(Entry {
             seq,
             offset,
@@ -553,6 +643,53 @@ impl FileStore {
         Ok(())
     }
 
+    /// The records of the pending messages alive now, which start a new
+    /// segment so that older ones can be deleted.
+    fn queued_records(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (id, record) in &self.queued {
+            encode_record(&mut out, RecordKind::Pending, *id, record);
+        }
+        out
+    }
+
+    fn push_queued(&mut self, record: &[u8]) -> Result<u64, FileStoreError> {
+        self.check_usable()?;
+        if u32::try_from(record.len()).is_err() {
+            return Err(FileStoreError::MessageTooLarge { len: record.len() });
+        }
+        let id = self.next_pending_id;
+        encode_record(&mut self.pending, RecordKind::Pending, id, record);
+        self.next_pending_id += 1;
+        self.queued.insert(id, record.to_vec());
+        if self.pending.len() >= PENDING_WRITE_THRESHOLD {
+            self.write_pending()?;
+        }
+        Ok(id)
+    }
+
+    fn remove_queued(&mut self, id: u64) -> Result<(), FileStoreError> {
+        self.check_usable()?;
+        if self.queued.remove(&id).is_some() {
+            encode_record(&mut self.pending, RecordKind::PendingDone, id, &[]);
+        }
+        Ok(())
+    }
+
+    /// Saves `message` as `seq` and takes pending message `id` out of the
+    /// queue with one record.
+    fn save_from_queued(
+        &mut self,
+        seq: SeqNum,
+        message: &[u8],
+        id: u64,
+    ) -> Result<(), FileStoreError> {
+        let id_bytes = id.to_le_bytes();
+        self.save_record(seq, RecordKind::MessageFromPending, &[&id_bytes, message])?;
+        self.queued.remove(&id);
+        Ok(())
+    }
+
     /// Starts a new sequence in a new segment, made durable before the old
     /// segments are deleted; a crash in between leaves them for the next
     /// open to delete.
@@ -565,7 +702,9 @@ impl FileStore {
             next_target: 1,
             key: self.key.clone(),
         };
-        let (file, len) = create_segment(&self.dir, &self.prefix, &header, true)?;
+        // Pending messages have no number: a new sequence keeps them.
+        let carried = self.queued_records();
+        let (file, len) = create_segment(&self.dir, &self.prefix, &header, &carried, true)?;
         self.active = file;
         self.segments.push_back(Segment {
             number: header.number,
@@ -581,6 +720,10 @@ impl FileStore {
         self.active_message_bytes = 0;
         self.unsynced = false;
         self.poisoned = false;
+        // Before the old segments go: a crash in between leaves a record
+        // of the new sequence, or one of the old that is recognised as
+        // stale.
+        self.write_checkpoint()?;
         self.drop_unneeded_segments()
     }
 }
@@ -601,13 +744,22 @@ fn read_message(
     let mut hb = [0u8; RECORD_HEADER_LEN];
     reader.read_exact(&mut hb).map_err(at(path))?;
     let h = decode_record_header(&hb).ok_or_else(|| corrupt("record header checksum mismatch"))?;
-    if h.kind != Some(RecordKind::Message) || h.value != e.seq || h.len != e.len {
+    let from_pending = h.kind == Some(RecordKind::MessageFromPending);
+    if !(h.kind == Some(RecordKind::Message) || from_pending)
+        || h.value != e.seq
+        || h.len != e.len
+        || (from_pending && (e.len as usize) < PENDING_ID_LEN)
+    {
         return Err(corrupt("record does not match the index"));
     }
     buf.resize(e.len as usize, 0);
     reader.read_exact(buf).map_err(at(path))?;
     if crc32fast::hash(buf) != h.payload_crc {
         return Err(corrupt("record checksum mismatch"));
+    }
+    if from_pending {
+        // The pending id it was made from, then the message.
+        buf.drain(..PENDING_ID_LEN);
     }
     Ok(())
 }
@@ -624,19 +776,22 @@ fn summarize(r: &Recovered) -> StoreSummary {
         segment_count: r.segments.len(),
         disk_bytes: r.segments.iter().map(|s| s.1).sum::<u64>() + r.torn_tail_bytes,
         torn_tail_bytes: r.torn_tail_bytes,
+        pending_messages: r.pending.len() as u64,
     }
 }
 
-/// Creates a segment atomically: header into a temporary file, then
-/// rename. With `sync`, the file and the directory are synced so the
-/// segment survives a power loss. Returns it opened for appending.
+/// Creates a segment atomically: header (then `records`) into a temporary
+/// file, then rename. With `sync`, the file and the directory are synced so
+/// the segment survives a power loss. Returns it opened for appending.
 fn create_segment(
     dir: &Path,
     prefix: &str,
     header: &SegmentHeader,
+    records: &[u8],
     sync: bool,
 ) -> Result<(File, u64), FileStoreError> {
-    let bytes = encode_header(header).map_err(|len| FileStoreError::KeyTooLong { len })?;
+    let mut bytes = encode_header(header).map_err(|len| FileStoreError::KeyTooLong { len })?;
+    bytes.extend_from_slice(records);
     let tmp = dir.join(temp_name(prefix, header.number));
     let path = dir.join(segment_name(prefix, header.number));
     {
@@ -734,6 +889,33 @@ impl Store for FileStore {
     fn flush(&mut self) -> Result<(), StoreError> {
         Ok(self.flush_inner()?)
     }
+
+    /// Buffered with the other records: durable at the next flush.
+    fn push_pending(&mut self, record: &[u8]) -> Result<u64, StoreError> {
+        Ok(self.push_queued(record)?)
+    }
+
+    fn pending(&mut self, visit: &mut dyn FnMut(u64, &[u8])) -> Result<(), StoreError> {
+        for (id, record) in &self.queued {
+            visit(*id, record);
+        }
+        Ok(())
+    }
+
+    fn remove_pending(&mut self, id: u64) -> Result<(), StoreError> {
+        Ok(self.remove_queued(id)?)
+    }
+
+    /// One record: a crash leaves either the pending message or the
+    /// message saved, never both.
+    fn save_outgoing_from_pending(
+        &mut self,
+        seq: SeqNum,
+        message: &[u8],
+        id: u64,
+    ) -> Result<(), StoreError> {
+        Ok(self.save_from_queued(seq, message, id)?)
+    }
 }
 
 impl Drop for FileStore {
@@ -744,8 +926,9 @@ impl Drop for FileStore {
         if self.flush_inner().is_ok()
             && self.unsynced
             && self.options.durability != Durability::Flush
+            && self.sync_active().is_ok()
         {
-            let _ = self.sync_active();
+            let _ = self.write_checkpoint();
         }
     }
 }

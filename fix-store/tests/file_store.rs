@@ -26,6 +26,26 @@ fn save_range(store: &mut FileStore, salt: &str, seqs: std::ops::RangeInclusive<
     }
 }
 
+/// The segment files in `dir` (the sequence-number files left out).
+fn segment_files(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect()
+}
+
+/// The sequence-number file of the one store in `dir`.
+fn seqnums_file(dir: &Path) -> PathBuf {
+    let found: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "seqnums"))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    found[0].clone()
+}
+
 fn only_segment(store: &FileStore) -> PathBuf {
     let paths = store.segment_paths();
     assert_eq!(paths.len(), 1, "expected a single segment: {paths:?}");
@@ -120,13 +140,21 @@ fn sender_seq_num_set_persists_and_moving_back_replaces_later_messages() {
 }
 
 /// Builds a store holding messages 1..=5 and returns the segment file's
-/// bytes and where the record of message 5 starts.
+/// bytes and where the record of message 5 starts. The sequence-number
+/// file is left as it was before message 5 was flushed: as if the process
+/// died after writing that record and before recording it there (it is
+/// written after the segment), which is when the last record can be torn.
 fn five_messages(dir: &Path, k: &SessionKey) -> (PathBuf, Vec<u8>, usize) {
     let mut s = open(dir, k).unwrap();
-    save_range(&mut s, "a", 1..=5);
+    save_range(&mut s, "a", 1..=4);
+    s.flush().unwrap();
+    let seqnums = seqnums_file(dir);
+    let before = fs::read(&seqnums).unwrap();
+    save_range(&mut s, "a", 5..=5);
     s.flush().unwrap();
     let path = only_segment(&s);
     drop(s);
+    fs::write(&seqnums, before).unwrap();
     let bytes = fs::read(&path).unwrap();
     let last_start = bytes.len() - RECORD_HEADER - message("a", 5).len();
     (path, bytes, last_start)
@@ -165,11 +193,15 @@ fn torn_sequence_number_record_is_dropped() {
     let dir = TempDir::new("tornseq");
     let k = key("BANK", "EXCH");
     let mut s = open(dir.path(), &k).unwrap();
+    // The crash comes before the flush is recorded in the sequence-number
+    // file (see `five_messages`).
+    let before = fs::read(seqnums_file(dir.path())).unwrap();
     save_range(&mut s, "a", 1..=3);
     s.set_next_target_seq_num(9).unwrap();
     s.flush().unwrap();
     let path = only_segment(&s);
     drop(s);
+    fs::write(seqnums_file(dir.path()), before).unwrap();
     let bytes = fs::read(&path).unwrap();
     for cut in bytes.len() - RECORD_HEADER..bytes.len() {
         fs::write(&path, &bytes[..cut]).unwrap();
@@ -213,6 +245,8 @@ fn zero_filled_tail_from_a_power_loss_is_dropped() {
     let dir = TempDir::new("zeros");
     let k = key("BANK", "EXCH");
     let (path, bytes, last_start) = five_messages(dir.path(), &k);
+    let seqnums = seqnums_file(dir.path());
+    let recorded = fs::read(&seqnums).unwrap();
     // Unwritten blocks after the last record.
     let mut b = bytes.clone();
     b.extend_from_slice(&[0; 4096]);
@@ -221,7 +255,9 @@ fn zero_filled_tail_from_a_power_loss_is_dropped() {
     assert_eq!(collect(&mut s, 1, 10), expected("a", 1..=5));
     drop(s);
     assert_eq!(fs::read(&path).unwrap(), bytes);
-    // The last record's payload never reached the disk.
+    // The last record's payload never reached the disk (nor, then, its
+    // record in the sequence-number file).
+    fs::write(&seqnums, &recorded).unwrap();
     let mut b = bytes.clone();
     for x in &mut b[last_start + RECORD_HEADER + 3..] {
         *x = 0;
@@ -259,11 +295,17 @@ fn damage_before_the_tail_is_a_corrupt_error_naming_file_and_offset() {
         // Nothing was changed by the failed open.
         assert_eq!(fs::read(&path).unwrap(), b);
     }
-    // An operator can accept the loss and repair.
+    // An operator can accept the loss and repair; the sequence numbers
+    // the store had used (up to 4, by its sequence-number file) are not
+    // used again.
     let opts = FileStoreOptions::default().with_recovery(Recovery::TruncateCorruptTail);
     let mut s = FileStore::open(dir.path(), &k, opts, t(1_000)).unwrap();
     assert_eq!(collect(&mut s, 1, 10), expected("a", 1..=1));
-    assert_eq!(s.next_sender_seq_num(), 2);
+    assert_eq!(s.next_sender_seq_num(), 5);
+    assert!(matches!(
+        s.lost_on_open(),
+        Some(FileStoreError::MissingRecords(m)) if m.sent == Some((2, 4))
+    ));
 }
 
 #[test]
@@ -367,9 +409,9 @@ fn history_limit_by_messages_keeps_the_latest_and_bounds_disk_use() {
     }
     s.flush().unwrap();
     assert_eq!(collect(&mut s, 1, 10_000), expected("a", 9_901..=10_000));
-    let on_disk: u64 = fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().metadata().unwrap().len())
+    let on_disk: u64 = segment_files(dir.path())
+        .iter()
+        .map(|p| fs::metadata(p).unwrap().len())
         .sum();
     assert_eq!(on_disk, s.summary().disk_bytes);
     drop(s);
@@ -439,7 +481,7 @@ fn reset_drops_the_log_and_sets_seq_nums_durably() {
     assert_eq!((s.next_sender_seq_num(), s.next_target_seq_num()), (1, 1));
     assert_eq!(s.creation_time(), t(5_000));
     assert_eq!(collect(&mut s, 1, 1_000), vec![]);
-    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    assert_eq!(segment_files(dir.path()).len(), 1);
     drop(s);
     let mut s = FileStore::open(dir.path(), &k, opts, t(9)).unwrap();
     assert_eq!((s.next_sender_seq_num(), s.next_target_seq_num()), (1, 1));
@@ -558,7 +600,7 @@ fn sessions_in_one_directory_never_collide() {
         assert_eq!(s.next_target_seq_num(), i as u64 + 10, "{k:?}");
         assert_eq!(collect(&mut s, 1, 1), expected(&format!("s{i}"), 1..=1));
     }
-    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), keys.len());
+    assert_eq!(segment_files(dir.path()).len(), keys.len());
     let listed = FileStore::list(dir.path()).unwrap();
     assert_eq!(listed.len(), keys.len());
 }

@@ -5,7 +5,8 @@
 //! Usage: `file_store_initiator <host:port> <store-dir> <run-id> [count]`.
 //! Sends `count` orders (ClOrdID `<run-id>-<n>`) then logs out and exits;
 //! without a count it sends until killed. Prints `ESTABLISHED` once logged
-//! on. Our SenderCompID is `STORE_INI`, the peer's `STORE_ACC`.
+//! on. Our SenderCompID is `STORE_INI`, the peer's `STORE_ACC`. With
+//! `FIX_LOG_DIR` set, the FIX message log is written there.
 
 use fixrs_proto::{tag, FieldWriter, FixVersion, MessageBuilder};
 use fixrs_session::{Role, SessionConfig};
@@ -24,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let count: Option<u64> = args.get(4).map(|c| c.parse()).transpose()?;
     let engine = FixEngine::new(EngineSettings {
         file_store_path: Some(dir.into()),
+        file_log_path: std::env::var_os("FIX_LOG_DIR").map(Into::into),
         ..EngineSettings::default()
     })?;
     let mut config =

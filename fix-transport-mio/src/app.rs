@@ -6,12 +6,16 @@
 //! every session the engine hosts: they should return quickly (a slow
 //! callback delays every session of the engine). They may send messages
 //! with [`SessionHandle::put`], which is queued and written right after the
-//! callback returns.
+//! callback returns. When one read brings several messages, each is
+//! handled in turn: what the callbacks put (or the rejection they return)
+//! for one message is given to the session before it processes the next.
 
 use crate::handle::SessionHandle;
 use fixrs_proto::message::FieldSpan;
-use fixrs_proto::{Message, MessageBuilder, SessionRejectReason, Tag};
-use fixrs_session::{SeqNum, SessionKey, SessionState, UndeliveredReason};
+use fixrs_proto::{
+    BusinessRejectReason, FieldError, Message, MessageBuilder, SessionRejectReason, Tag,
+};
+use fixrs_session::{MessageRejection, SeqNum, SessionKey, SessionState, UndeliveredReason};
 use std::sync::mpsc;
 use std::sync::Arc;
 
@@ -34,16 +38,52 @@ pub struct LogonFields {
 #[error("logon refused: {0}")]
 pub struct RefuseLogon(pub String);
 
-/// A message the session rejected (it sent a Reject(3) or
-/// BusinessMessageReject(j), or dropped a garbled frame).
+/// What [`Application::from_admin`] may answer a session-level message
+/// with, as QuickFIX applications throw `RejectLogon` or a field exception
+/// from `fromAdmin`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdminRejection {
+    /// Refuse a Logon: the connection is dropped without a reply (for
+    /// other messages it is only logged).
+    #[error(transparent)]
+    RefuseLogon(#[from] RefuseLogon),
+    /// Reject the message: the session sends the Reject(3) (or
+    /// BusinessMessageReject(j)) the rejection describes. A Logon rejected
+    /// this way is refused, as with `RefuseLogon`.
+    #[error("message rejected: {0}")]
+    Reject(#[from] MessageRejection),
+}
+
+impl From<FieldError> for AdminRejection {
+    fn from(e: FieldError) -> AdminRejection {
+        AdminRejection::Reject(e.into())
+    }
+}
+
+/// A message the session rejected: it sent a Reject(3) or a
+/// BusinessMessageReject(j) for it. The message is not delivered to
+/// [`Application::on_message`]; it is here, with what the Reject said, so
+/// that nothing the counterparty sent goes unseen (a fill refused for an
+/// undefined tag is still a fill).
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Rejection<'a> {
     /// MsgSeqNum(34) of the rejected message, when known.
     pub ref_seq_num: Option<SeqNum>,
-    /// The SessionRejectReason(373) sent, if any.
+    /// The SessionRejectReason(373) sent, if a session-level Reject.
     pub reason: Option<SessionRejectReason>,
+    /// The RefTagID(371) sent, if any: the field at fault.
+    pub ref_tag_id: Option<Tag>,
+    /// The BusinessRejectReason(380) sent, if a BusinessMessageReject.
+    pub business_reason: Option<BusinessRejectReason>,
     /// Human-readable explanation (the Text(58) sent).
     pub text: &'a str,
+    /// The rejected message, when its fields could be split (not when a
+    /// value contained SOH).
+    pub message: Option<&'a Message<'a>>,
+    /// The rejected message's bytes, as received.
+    pub bytes: &'a [u8],
 }
 
 /// The callbacks of one session, called on the engine thread.
@@ -62,9 +102,32 @@ pub trait Application: Send + 'static {
     }
 
     /// An application message arrived in sequence (or a PossDup resend not
-    /// seen before). The view is valid during the call only.
+    /// seen before). The view is valid during the call only. Called by the
+    /// default [`from_app`](Application::from_app): implement one of the
+    /// two.
     fn on_message(&mut self, session: &SessionHandle, message: &Message<'_>) {
         let _ = (session, message);
+    }
+
+    /// An application message arrived, as [`on_message`](Application::on_message),
+    /// for an application that may reject it (QuickFIX's `fromApp`, whose
+    /// exceptions the error stands for). Returning an error makes the
+    /// session answer with the Reject(3) or BusinessMessageReject(j) it
+    /// describes, numbered and stored like any message, before it
+    /// processes the next message; messages put during the call go out
+    /// first. `?` on a field read rejects a message whose field is missing
+    /// ([`MessageRejection::FieldNotFound`]) or malformed.
+    ///
+    /// The default calls `on_message` and accepts.
+    // Named after QuickFIX's fromApp, which users know.
+    #[allow(clippy::wrong_self_convention)]
+    fn from_app(
+        &mut self,
+        session: &SessionHandle,
+        message: &Message<'_>,
+    ) -> Result<(), MessageRejection> {
+        self.on_message(session, message);
+        Ok(())
     }
 
     /// The session moved from one state to another.
@@ -72,7 +135,10 @@ pub trait Application: Send + 'static {
         let _ = (session, from, to);
     }
 
-    /// The session rejected an incoming message.
+    /// The session rejected an incoming message (validation against the
+    /// data dictionary, a session-level problem, an unsupported MsgType):
+    /// the message and the Reject it caused. Called instead of
+    /// [`on_message`](Application::on_message) for that message.
     fn on_reject(&mut self, session: &SessionHandle, rejection: &Rejection<'_>) {
         let _ = (session, rejection);
     }
@@ -109,14 +175,16 @@ pub trait Application: Send + 'static {
     /// TestRequest, ResendRequest, Reject, SequenceReset, Logout). For an
     /// acceptor's first Logon it is called before the session sees it.
     /// Returning an error for a Logon refuses it: the connection is dropped
-    /// without a reply.
+    /// without a reply. [`AdminRejection::Reject`] for another message
+    /// makes the session send the Reject(3) it describes (the session has
+    /// already acted on the message: a TestRequest was answered).
     // Named after QuickFIX's fromAdmin, which users know.
     #[allow(clippy::wrong_self_convention)]
     fn from_admin(
         &mut self,
         session: &SessionHandle,
         message: &Message<'_>,
-    ) -> Result<(), RefuseLogon> {
+    ) -> Result<(), AdminRejection> {
         let _ = (session, message);
         Ok(())
     }
@@ -203,14 +271,22 @@ pub enum AppEventKind {
     Message(OwnedMessage),
     /// A session-level message arrived.
     AdminMessage(OwnedMessage),
-    /// The session rejected an incoming message.
+    /// The session rejected an incoming message (see [`Rejection`]).
     Rejected {
         /// MsgSeqNum(34) of the rejected message.
         ref_seq_num: Option<SeqNum>,
         /// SessionRejectReason(373), if any.
         reason: Option<SessionRejectReason>,
+        /// RefTagID(371), if any.
+        ref_tag_id: Option<Tag>,
+        /// BusinessRejectReason(380), if a BusinessMessageReject.
+        business_reason: Option<BusinessRejectReason>,
         /// Explanation.
         text: String,
+        /// The rejected message, when its fields could be split.
+        message: Option<OwnedMessage>,
+        /// The rejected message's bytes.
+        bytes: Vec<u8>,
     },
     /// A message put on the session will not be delivered.
     Undelivered {
@@ -309,7 +385,11 @@ impl Application for ChannelApplication {
             AppEventKind::Rejected {
                 ref_seq_num: rejection.ref_seq_num,
                 reason: rejection.reason,
+                ref_tag_id: rejection.ref_tag_id,
+                business_reason: rejection.business_reason,
                 text: rejection.text.to_string(),
+                message: rejection.message.map(OwnedMessage::from_message),
+                bytes: rejection.bytes.to_vec(),
             },
         );
     }
@@ -331,7 +411,7 @@ impl Application for ChannelApplication {
         &mut self,
         session: &SessionHandle,
         message: &Message<'_>,
-    ) -> Result<(), RefuseLogon> {
+    ) -> Result<(), AdminRejection> {
         if self.admin_messages {
             self.send(
                 session,

@@ -11,11 +11,13 @@ use crate::event_loop::EventLoop;
 use crate::handle::{SessionHandle, SessionId, SessionRef, SessionShared};
 use crate::transport::{PlainTcp, SocketOptions, TransportFactory};
 use fixrs_proto::{FixVersion, UtcTimestamp};
-use fixrs_session::settings::{Endpoint, SessionSettings, StoreSync};
-use fixrs_session::{MemoryStore, Role, Session, SessionConfig, Store};
+use fixrs_session::settings::{
+    DictionaryLoader, Endpoint, HostSelectionPolicy, SessionSettings, StoreSync,
+};
+use fixrs_session::{MemoryStore, Role, Session, SessionConfig, SessionDictionary, Store};
 use fixrs_store::{Durability, FileStore, FileStoreOptions};
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::SyncSender;
@@ -29,10 +31,13 @@ pub struct EngineSettings {
     /// Options applied to every connected and accepted socket.
     pub socket: SocketOptions,
     /// Bound of a session's outgoing backlog (messages put and not yet
-    /// taken by the engine thread, plus bytes not yet written), in bytes;
-    /// over it [`put`](SessionHandle::put) returns
+    /// taken by the engine thread, plus bytes not yet written), in bytes,
+    /// for sessions that do not set their own
+    /// ([`SessionOptions::max_outgoing_bytes`], the MaxOutgoingBytes
+    /// setting); over it [`put`](SessionHandle::put) returns
     /// [`PutError::Backpressure`](crate::PutError::Backpressure) and the
     /// engine stops reading from the peer until the backlog drains.
+    /// Default: 4 MiB.
     pub max_outgoing_bytes: usize,
     /// Size of the buffer sockets are read into (shared by all sessions).
     pub read_buffer_size: usize,
@@ -69,7 +74,7 @@ impl Default for EngineSettings {
     fn default() -> Self {
         EngineSettings {
             socket: SocketOptions::default(),
-            max_outgoing_bytes: 64 << 20,
+            max_outgoing_bytes: fixrs_session::settings::DEFAULT_MAX_OUTGOING_BYTES,
             read_buffer_size: 64 << 10,
             read_budget: 1 << 20,
             logon_timeout: Duration::from_secs(10),
@@ -86,9 +91,44 @@ impl Default for EngineSettings {
     }
 }
 
-/// Per-session choices beyond the [`SessionConfig`].
+/// Per-session choices beyond the [`SessionConfig`], for
+/// [`FixEngine::create_session_with`] (initiators and acceptors alike).
+///
+/// ```no_run
+/// use fixrs_proto::dictionary::Dictionary;
+/// use fixrs_proto::FixVersion;
+/// use fixrs_session::SessionConfig;
+/// use fixrs_transport_mio::{ChannelApplication, EngineSettings, FixEngine, SessionOptions};
+///
+/// let engine = FixEngine::new(EngineSettings::default())?;
+/// // An acceptor validating incoming messages against FIX 4.4, letting
+/// // fields the message type does not define through.
+/// let mut config = SessionConfig::acceptor(FixVersion::Fix44, "BROKER", "CLIENT");
+/// config.validation.allow_unknown_msg_fields = true;
+/// let options = SessionOptions {
+///     dictionary: Some(Dictionary::builtin(FixVersion::Fix44).into()),
+///     ..SessionOptions::default()
+/// };
+/// let (app, events) = ChannelApplication::new();
+/// let session = engine.create_session_with(config, options, app)?;
+/// # drop((session, events));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Default)]
 pub struct SessionOptions {
+    /// The data dictionary incoming messages are validated against (with
+    /// the switches of [`SessionConfig::validation`]): a built-in one
+    /// (`Dictionary::builtin(version).into()`) or one loaded from a file
+    /// (`Arc<Dictionary>`, shared between sessions). `None`: messages are
+    /// checked by the session layer only (header, sequence numbers,
+    /// session messages' own fields).
+    pub dictionary: Option<SessionDictionary>,
+    /// For FIXT.1.1 sessions: dictionaries of other application versions,
+    /// each a FIXT.1.1 transport dictionary combined with that version's
+    /// application dictionary, for the messages whose ApplVerID(1128), or
+    /// the peer's DefaultApplVerID, names the version (QuickFIX's
+    /// AppDataDictionary.`<ApplVerID>`). Needs `dictionary` too.
+    pub app_dictionaries: Vec<(FixVersion, SessionDictionary)>,
     /// The store; `None` for a [`FileStore`] under
     /// [`EngineSettings::file_store_path`] if set, else a [`MemoryStore`].
     pub store: Option<Box<dyn Store + Send>>,
@@ -101,6 +141,17 @@ pub struct SessionOptions {
     /// For initiators: the counterparty to connect to with
     /// [`SessionHandle::connect_configured`] (`host:port`, tried in order).
     pub connect_addresses: Vec<String>,
+    /// For initiators: the local address to bind before connecting to each
+    /// of `connect_addresses`, by position (QuickFIX's
+    /// SocketConnectSourceHost/Port); `None` or missing to let the system
+    /// choose.
+    pub connect_sources: Vec<Option<SocketAddr>>,
+    /// For initiators: which of `connect_addresses` each attempt uses.
+    pub host_selection: HostSelectionPolicy,
+    /// For acceptors: the only peer addresses whose Logon this session
+    /// takes (QuickFIX's AllowedRemoteAddresses); empty for any. A Logon
+    /// from another address is refused by closing the connection.
+    pub allowed_remote_addresses: Vec<IpAddr>,
     /// For initiators: the factory wrapping connected streams for
     /// `connect_configured` (TLS); `None` for plain TCP.
     pub connect_factory: Option<Arc<dyn TransportFactory>>,
@@ -108,16 +159,32 @@ pub struct SessionOptions {
     /// [`EngineSettings::socket`] (acceptors use the engine's, since an
     /// accepted socket's session is known only after its Logon).
     pub socket: Option<SocketOptions>,
+    /// Bound of this session's outgoing backlog, overriding
+    /// [`EngineSettings::max_outgoing_bytes`].
+    pub max_outgoing_bytes: Option<usize>,
 }
 
 impl std::fmt::Debug for SessionOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionOptions")
+            .field("dictionary", &self.dictionary.as_ref().map(|d| d.name()))
+            .field(
+                "app_dictionaries",
+                &self
+                    .app_dictionaries
+                    .iter()
+                    .map(|(v, _)| v.name())
+                    .collect::<Vec<_>>(),
+            )
             .field("store", &self.store.as_ref().map(|_| "custom"))
             .field("file_log_path", &self.file_log_path)
             .field("accept_port", &self.accept_port)
             .field("connect_addresses", &self.connect_addresses)
+            .field("connect_sources", &self.connect_sources)
+            .field("host_selection", &self.host_selection)
+            .field("allowed_remote_addresses", &self.allowed_remote_addresses)
             .field("socket", &self.socket)
+            .field("max_outgoing_bytes", &self.max_outgoing_bytes)
             .finish()
     }
 }
@@ -125,18 +192,66 @@ impl std::fmt::Debug for SessionOptions {
 /// Where and how an initiator connects.
 pub(crate) struct ConnectTarget {
     pub(crate) addrs: Vec<SocketAddr>,
+    /// The local address to bind before connecting to each of `addrs`.
+    pub(crate) sources: Vec<Option<SocketAddr>>,
     pub(crate) host: String,
     pub(crate) factory: Arc<dyn TransportFactory>,
+    pub(crate) policy: HostSelectionPolicy,
+    /// SO_REUSEADDR on a socket bound to a source address.
+    pub(crate) reuse_address: bool,
+    /// Index of the address the next attempt uses.
+    next: usize,
+    /// When the previous attempt started.
+    last_attempt: Option<Instant>,
+}
+
+impl ConnectTarget {
+    /// A target trying `addrs` in turn, binding nothing first.
+    pub(crate) fn new(
+        addrs: Vec<SocketAddr>,
+        host: String,
+        factory: Arc<dyn TransportFactory>,
+    ) -> ConnectTarget {
+        ConnectTarget {
+            sources: vec![None; addrs.len()],
+            addrs,
+            host,
+            factory,
+            policy: HostSelectionPolicy::RoundRobin,
+            reuse_address: true,
+            next: 0,
+            last_attempt: None,
+        }
+    }
+
+    /// The address of a connection attempt starting `now`, and the local
+    /// address to bind first (HostSelectionPolicy: round robin; with
+    /// PRIORITY, back to the first address after a quiet interval).
+    pub(crate) fn pick(&mut self, now: Instant) -> (SocketAddr, Option<SocketAddr>) {
+        if let (HostSelectionPolicy::Priority { start_over }, Some(last)) =
+            (self.policy, self.last_attempt)
+        {
+            if now.saturating_duration_since(last) >= start_over {
+                self.next = 0;
+            }
+        }
+        self.last_attempt = Some(now);
+        let i = self.next % self.addrs.len().max(1);
+        self.next = i + 1;
+        (self.addrs[i], self.sources.get(i).copied().flatten())
+    }
 }
 
 /// A new session on its way to the loop.
 pub(crate) struct NewSession {
+    pub(crate) allowed_remote_addresses: Vec<IpAddr>,
     pub(crate) session: Session,
     pub(crate) app: Box<dyn Application>,
     pub(crate) log_dir: Option<PathBuf>,
     pub(crate) accept_port: Option<u16>,
     pub(crate) target: Option<ConnectTarget>,
     pub(crate) socket: Option<SocketOptions>,
+    pub(crate) max_outgoing_bytes: usize,
 }
 
 /// What other threads ask of the loop.
@@ -148,6 +263,7 @@ pub(crate) enum Command {
     Listen {
         addr: SocketAddr,
         factory: Arc<dyn TransportFactory>,
+        reuse_address: bool,
         reply: SyncSender<Result<SocketAddr, EngineError>>,
     },
     Connect {
@@ -193,7 +309,6 @@ pub(crate) struct EngineShared {
     /// wakes the loop.
     pub(crate) sleeping: AtomicBool,
     pub(crate) stopped: AtomicBool,
-    pub(crate) max_outgoing_bytes: usize,
 }
 
 impl std::fmt::Debug for EngineShared {
@@ -277,6 +392,8 @@ pub(crate) fn clock() -> (Instant, UtcTimestamp) {
 pub struct FixEngine {
     shared: Arc<EngineShared>,
     settings: EngineSettings,
+    /// Dictionaries named by settings-file sessions, each file loaded once.
+    dictionaries: Mutex<DictionaryLoader>,
     /// Addresses listened on for settings-file sessions.
     listening: Mutex<Vec<(SocketAddr, SocketAddr)>>,
     thread: Option<JoinHandle<()>>,
@@ -302,7 +419,6 @@ impl FixEngine {
             waker,
             sleeping: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
-            max_outgoing_bytes: settings.max_outgoing_bytes,
         });
         let mut event_loop = EventLoop::new(poll, shared.clone(), settings.clone());
         let loop_shared = shared.clone();
@@ -324,6 +440,7 @@ impl FixEngine {
         Ok(FixEngine {
             shared,
             settings,
+            dictionaries: Mutex::new(DictionaryLoader::new()),
             listening: Mutex::new(Vec::new()),
             thread: Some(thread),
         })
@@ -374,10 +491,12 @@ impl FixEngine {
         let target = if options.connect_addresses.is_empty() {
             None
         } else {
-            let mut t = resolve_target(&options.connect_addresses)?;
+            let mut t = resolve_target(&options.connect_addresses, &options.connect_sources)?;
             if let Some(f) = options.connect_factory {
                 t.factory = f;
             }
+            t.policy = options.host_selection;
+            t.reuse_address = options.socket.unwrap_or(self.settings.socket).reuse_address;
             Some(t)
         };
         let store: Box<dyn Store + Send> = match (options.store, &self.settings.file_store_path) {
@@ -390,9 +509,16 @@ impl FixEngine {
             )?),
             (None, None) => Box::new(MemoryStore::new(utc)),
         };
-        let session = Session::new(config, store, now, utc)
+        let mut session = Session::new(config, store, now, utc)
             .map_err(|e| EngineError::Session(e.to_string()))?;
+        if let Some(dictionary) = options.dictionary {
+            session.set_dictionary(dictionary);
+        }
+        for (version, dictionary) in options.app_dictionaries {
+            session.set_app_dictionary(version, dictionary);
+        }
         let new = Box::new(NewSession {
+            allowed_remote_addresses: options.allowed_remote_addresses,
             session,
             app: Box::new(app),
             log_dir: options
@@ -401,6 +527,9 @@ impl FixEngine {
             accept_port: options.accept_port,
             target,
             socket: options.socket,
+            max_outgoing_bytes: options
+                .max_outgoing_bytes
+                .unwrap_or(self.settings.max_outgoing_bytes),
         });
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.shared.submit(Command::Create { new, reply: tx })?;
@@ -409,8 +538,12 @@ impl FixEngine {
     }
 
     /// Creates a session from its settings-file section (see
-    /// `fixrs_session::settings`): its store (FileStorePath, FileStoreSync,
-    /// FileStoreMaxMessages), FileLogPath, and endpoint. An acceptor's
+    /// `fixrs_session::settings`): its data dictionary (UseDataDictionary,
+    /// DataDictionary, TransportDataDictionary, AppDataDictionary: the one
+    /// [`Settings::load_dictionaries`](fixrs_session::Settings::load_dictionaries)
+    /// loaded, else loaded here, each file once per engine), its store
+    /// (FileStorePath, FileStoreSync, FileStoreMaxMessages), FileLogPath,
+    /// MaxOutgoingBytes, and endpoint. An acceptor's
     /// SocketAcceptHost/SocketAcceptPort is listened on (once per address
     /// for all sessions) and the session takes Logons only there; an
     /// initiator's SocketConnectHost/Port (and alternates) are used by
@@ -444,6 +577,8 @@ impl FixEngine {
     ) -> Result<SessionHandle, EngineError> {
         let (_, utc) = clock();
         let config = settings.config.clone();
+        let mut loaded = settings.clone();
+        self.load_dictionaries(&mut loaded)?;
         let store: Option<Box<dyn Store + Send>> = match &settings.store.file_store_path {
             Some(dir) => {
                 let mut options = self
@@ -462,6 +597,8 @@ impl FixEngine {
             None => None,
         };
         let mut options = SessionOptions {
+            dictionary: loaded.dictionary,
+            app_dictionaries: loaded.app_dictionaries,
             store,
             file_log_path: settings.file_log_path.clone(),
             socket: Some(SocketOptions {
@@ -472,18 +609,28 @@ impl FixEngine {
                     .socket
                     .keep_alive
                     .then_some(Duration::from_secs(60)),
+                reuse_address: settings.socket.reuse_address,
             }),
+            max_outgoing_bytes: Some(settings.max_outgoing_bytes),
             ..SessionOptions::default()
         };
         match (&settings.endpoint, config.role) {
             (Endpoint::Connect(addrs), Role::Initiator) => {
                 options.connect_addresses = addrs.iter().map(|a| a.to_string()).collect();
+                options.connect_sources = settings
+                    .connect
+                    .source_addresses
+                    .iter()
+                    .map(|s| s.as_ref().map(|s| resolve_one(&s.to_string())).transpose())
+                    .collect::<Result<_, _>>()?;
+                options.host_selection = settings.connect.host_selection;
                 options.connect_factory = Some(factory);
             }
             (Endpoint::Accept(at), Role::Acceptor) => {
                 let addr = resolve_one(&at.to_string())?;
-                let bound = self.listen_shared(addr, factory)?;
+                let bound = self.listen_shared(addr, factory, settings.socket.reuse_address)?;
                 options.accept_port = Some(bound.port());
+                options.allowed_remote_addresses = settings.allowed_remote_addresses.clone();
             }
             _ => {
                 return Err(EngineError::Setting {
@@ -497,14 +644,28 @@ impl FixEngine {
 
     /// Creates every session of a settings file with applications from
     /// `make_app`, and starts the initiators (as QuickFIX's
-    /// `SocketInitiator::start` and `SocketAcceptor::start` do).
+    /// `SocketInitiator::start` and `SocketAcceptor::start` do). The
+    /// file's warnings (QuickFIX keys without effect here) are logged.
     pub fn start_from_settings<A: Application>(
         &self,
         settings: &fixrs_session::Settings,
         mut make_app: impl FnMut(&SessionSettings) -> A,
     ) -> Result<Vec<SessionHandle>, EngineError> {
-        let mut handles = Vec::with_capacity(settings.sessions.len());
-        for s in &settings.sessions {
+        for warning in &settings.warnings {
+            log::warn!("settings: {warning}");
+        }
+        // Every dictionary first: a bad file leaves the engine untouched.
+        let sessions = settings
+            .sessions
+            .iter()
+            .map(|s| {
+                let mut s = s.clone();
+                self.load_dictionaries(&mut s)?;
+                Ok(s)
+            })
+            .collect::<Result<Vec<_>, EngineError>>()?;
+        let mut handles = Vec::with_capacity(sessions.len());
+        for s in &sessions {
             let h = self.create_from_settings(s, make_app(s))?;
             if s.config.role == Role::Initiator {
                 h.connect_configured()?;
@@ -512,6 +673,21 @@ impl FixEngine {
             handles.push(h);
         }
         Ok(handles)
+    }
+
+    /// Loads the data dictionaries of a settings-file session into its
+    /// `dictionary` and `app_dictionaries`, unless
+    /// [`Settings::load_dictionaries`](fixrs_session::Settings::load_dictionaries)
+    /// did: each file once per engine, shared between its sessions.
+    pub fn load_dictionaries(&self, settings: &mut SessionSettings) -> Result<(), EngineError> {
+        if settings.dictionary.is_some() {
+            return Ok(());
+        }
+        let mut loader = self.dictionaries.lock().map_err(|_| EngineError::Stopped)?;
+        let mut read = |path: &std::path::Path| std::fs::read_to_string(path);
+        settings.dictionary = loader.load(settings, &mut read)?;
+        settings.app_dictionaries = loader.load_by_appl_ver_id(settings, &mut read)?;
+        Ok(())
     }
 
     /// The addresses this engine listens on for settings-file acceptor
@@ -529,6 +705,7 @@ impl FixEngine {
         &self,
         addr: SocketAddr,
         factory: Arc<dyn TransportFactory>,
+        reuse_address: bool,
     ) -> Result<SocketAddr, EngineError> {
         let mut listening = self.listening.lock().map_err(|_| EngineError::Stopped)?;
         // Sessions configured with the same address (port 0 included)
@@ -536,7 +713,7 @@ impl FixEngine {
         if let Some((_, bound)) = listening.iter().find(|(configured, _)| *configured == addr) {
             return Ok(*bound);
         }
-        let bound = self.listen_with(addr, factory)?;
+        let bound = self.listen_on(addr, factory, reuse_address)?;
         listening.push((addr, bound));
         Ok(bound)
     }
@@ -555,10 +732,23 @@ impl FixEngine {
         addr: SocketAddr,
         factory: Arc<dyn TransportFactory>,
     ) -> Result<SocketAddr, EngineError> {
+        self.listen_on(addr, factory, true)
+    }
+
+    /// Listens with or without SO_REUSEADDR (QuickFIX's
+    /// SocketReuseAddress; without it a restarted acceptor may have to
+    /// wait for the old connections' TIME_WAIT to end).
+    fn listen_on(
+        &self,
+        addr: SocketAddr,
+        factory: Arc<dyn TransportFactory>,
+        reuse_address: bool,
+    ) -> Result<SocketAddr, EngineError> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.shared.submit(Command::Listen {
             addr,
             factory,
+            reuse_address,
             reply: tx,
         })?;
         rx.recv().map_err(|_| EngineError::Stopped)?
@@ -611,15 +801,23 @@ fn resolve_one(address: &str) -> Result<SocketAddr, EngineError> {
         .ok_or_else(|| EngineError::BadAddress(address.to_string()))
 }
 
-/// Resolves configured counterparty addresses.
-pub(crate) fn resolve_target(addresses: &[String]) -> Result<ConnectTarget, EngineError> {
+/// Resolves configured counterparty addresses, each with the local
+/// address to bind before connecting to it (`sources`, by position; `None`
+/// or missing for none).
+pub(crate) fn resolve_target(
+    addresses: &[String],
+    sources: &[Option<SocketAddr>],
+) -> Result<ConnectTarget, EngineError> {
     use std::net::ToSocketAddrs;
     let mut addrs = Vec::new();
-    for a in addresses {
+    let mut binds = Vec::new();
+    for (i, a) in addresses.iter().enumerate() {
         let resolved = a
             .to_socket_addrs()
             .map_err(|_| EngineError::BadAddress(a.clone()))?;
         addrs.extend(resolved);
+        let source = sources.get(i).copied().flatten();
+        binds.resize(addrs.len(), source);
     }
     let host = addresses
         .first()
@@ -628,9 +826,7 @@ pub(crate) fn resolve_target(addresses: &[String]) -> Result<ConnectTarget, Engi
     if addrs.is_empty() {
         return Err(EngineError::BadAddress(addresses.join(",")));
     }
-    Ok(ConnectTarget {
-        addrs,
-        host,
-        factory: Arc::new(PlainTcp),
-    })
+    let mut target = ConnectTarget::new(addrs, host, Arc::new(PlainTcp));
+    target.sources = binds;
+    Ok(target)
 }

@@ -46,6 +46,11 @@ pub enum EngineError {
     /// The session state machine refused its configuration or store.
     #[error("session error: {0}")]
     Session(String),
+    /// A settings file's session cannot be set up: a data dictionary file
+    /// that cannot be read or used (the error names the key, its line and
+    /// the file).
+    #[error("{0}")]
+    Settings(#[from] fixrs_session::SettingsError),
     /// A setting has a value the engine cannot use.
     #[error("invalid setting {name}: {reason}")]
     Setting {
@@ -67,7 +72,7 @@ pub enum PutError {
     Backpressure {
         /// Bytes waiting.
         backlog: usize,
-        /// The configured bound (`EngineSettings::max_outgoing_bytes`).
+        /// The session's bound (`SessionHandle::max_outgoing_bytes`).
         limit: usize,
     },
     /// The session rejects messages while it is not established

@@ -11,7 +11,7 @@
 //! Sockets are non-blocking: a session whose peer reads slowly keeps its
 //! bytes (bounded) and waits for write readiness while the others run.
 
-use crate::app::{LogonFields, Rejection};
+use crate::app::{AdminRejection, LogonFields, Rejection};
 use crate::deadline::{DeadlineTimer, DEADLINE};
 use crate::engine::{Command, ConnectTarget, EngineShared, NewSession};
 use crate::error::EngineError;
@@ -22,7 +22,7 @@ use crate::transport::{LinkInfo, LinkSide, Transport, TransportFactory};
 use crate::EngineSettings;
 use fixrs_proto::framing::{scan, Scan};
 use fixrs_proto::{tag, FieldIndex, FrameConfig, MessageBuilder, UtcTimestamp};
-use fixrs_session::{Event, Role, Session, SessionState};
+use fixrs_session::{Event, MessageRejection, Role, Session, SessionState};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use std::collections::HashMap;
@@ -179,7 +179,6 @@ struct Entry {
     handle: SessionHandle,
     conn: Option<ConnRef>,
     target: Option<ConnectTarget>,
-    next_addr: usize,
     timer_queued: Option<Instant>,
     log: Option<FileLog>,
     /// Bytes at the start of the session's transmit buffer already logged.
@@ -189,6 +188,8 @@ struct Entry {
     records: Vec<u8>,
     records_pos: usize,
     accept_port: Option<u16>,
+    /// The only peer addresses an acceptor takes a Logon from (empty: any).
+    allowed_remote_addresses: Vec<std::net::IpAddr>,
     /// Socket options of this initiator's connections.
     socket: Option<crate::SocketOptions>,
     /// The acceptor's first Logon was already shown to `from_admin` while
@@ -197,6 +198,11 @@ struct Entry {
     /// The current link's transport has not yet told who the peer is
     /// (a TLS handshake still running): ask it on every read.
     peer_identity_pending: bool,
+    /// What callbacks run between two messages of one input asked for,
+    /// for the next service to act on.
+    outcome: EventOutcome,
+    /// In `unflushed_stores`.
+    store_flush_queued: bool,
 }
 
 impl Entry {
@@ -229,6 +235,9 @@ pub(crate) struct EventLoop {
     read_again_spare: Vec<ConnRef>,
     /// Sessions whose file log has unflushed lines.
     dirty_logs: Vec<SessionRef>,
+    /// Sessions whose store has changes to flush before the loop sleeps
+    /// (incoming MsgSeqNums of a session that only received).
+    unflushed_stores: Vec<SessionRef>,
     /// Timer entries being fired (kept for its capacity).
     due: Vec<(Instant, TimerOwner)>,
     pending_logons: usize,
@@ -298,6 +307,7 @@ impl EventLoop {
             read_again: Vec::new(),
             read_again_spare: Vec::new(),
             dirty_logs: Vec::new(),
+            unflushed_stores: Vec::new(),
             due: Vec::new(),
             pending_logons: 0,
             now,
@@ -320,6 +330,7 @@ impl EventLoop {
             {
                 break;
             }
+            self.flush_stores();
             self.flush_logs();
             let timeout = self.poll_timeout();
             if let Err(e) = self.poll.poll(&mut events, timeout) {
@@ -409,6 +420,25 @@ impl EventLoop {
         self.dirty_logs.clear();
     }
 
+    /// Flushes the stores of sessions that processed messages since their
+    /// store was last flushed (sending flushes it; receiving alone does
+    /// not), so that every incoming MsgSeqNum reaches the store at least
+    /// once per pass of the loop.
+    fn flush_stores(&mut self) {
+        for i in 0..self.unflushed_stores.len() {
+            let sref = self.unflushed_stores[i];
+            let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
+                continue;
+            };
+            e.store_flush_queued = false;
+            if !e.session.flush_store() {
+                // The error is one of its events.
+                self.service(sref);
+            }
+        }
+        self.unflushed_stores.clear();
+    }
+
     /// Remembers to flush a session's log at the end of the iteration.
     fn note_log(&mut self, sref: SessionRef) {
         let dirty = matches!(
@@ -451,9 +481,10 @@ impl EventLoop {
             Command::Listen {
                 addr,
                 factory,
+                reuse_address,
                 reply,
             } => {
-                let _ = reply.send(self.listen(addr, factory));
+                let _ = reply.send(self.listen(addr, factory, reuse_address));
             }
             Command::Connect {
                 session,
@@ -469,7 +500,6 @@ impl EventLoop {
                 }
                 if let Some(t) = target {
                     e.target = Some(t);
-                    e.next_addr = 0;
                 }
                 if e.session.config().role == Role::Initiator {
                     if e.target.is_none() {
@@ -563,12 +593,14 @@ impl EventLoop {
 
     fn create(&mut self, new: NewSession) -> Result<Arc<SessionShared>, EngineError> {
         let NewSession {
+            allowed_remote_addresses,
             session,
             app,
             log_dir,
             accept_port,
             target,
             socket,
+            max_outgoing_bytes,
         } = new;
         let key = session.key();
         let exists = self
@@ -599,6 +631,7 @@ impl EventLoop {
                 session.state(),
                 session.next_target_seq_num(),
                 session.next_sender_seq_num(),
+                max_outgoing_bytes,
             ));
             shared_out = Some(shared.clone());
             Entry {
@@ -607,16 +640,18 @@ impl EventLoop {
                 handle: SessionHandle::new(engine, shared, false),
                 conn: None,
                 target,
-                next_addr: 0,
                 timer_queued: None,
                 log,
                 logged_upto: 0,
                 records: Vec::new(),
                 records_pos: 0,
                 accept_port,
+                allowed_remote_addresses,
                 socket,
                 logon_already_checked: false,
                 peer_identity_pending: false,
+                outcome: EventOutcome::default(),
+                store_flush_queued: false,
             }
         });
         let sref = SessionRef { idx, gen };
@@ -635,9 +670,10 @@ impl EventLoop {
         &mut self,
         addr: SocketAddr,
         factory: Arc<dyn TransportFactory>,
+        reuse_address: bool,
     ) -> Result<SocketAddr, EngineError> {
         let listen_err = |source| EngineError::Listen { addr, source };
-        let mut socket = TcpListener::bind(addr).map_err(listen_err)?;
+        let mut socket = crate::transport::listen_on(addr, reuse_address).map_err(listen_err)?;
         let local = socket.local_addr().map_err(listen_err)?;
         let token = Token(LISTENER_BIT | self.listeners.len());
         self.poll
@@ -777,6 +813,47 @@ impl EventLoop {
     // ---------------------------------------------------------------
     // Servicing a session
 
+    /// Services a session after input, message by message: the session
+    /// stops after each message its application sees; the callbacks run,
+    /// what they put is given to the session, and only then does it
+    /// process the next message of the input. Writing, timers and interest
+    /// wait for the end of the input (or for what a callback asked).
+    fn finish_input(&mut self, sref: SessionRef) {
+        let (now, utc) = (self.now, self.utc);
+        loop {
+            let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
+                return;
+            };
+            if !e.session.has_pending_input() {
+                self.service(sref);
+                return;
+            }
+            let shared = &e.handle.shared;
+            shared.answered.store(false, Ordering::Relaxed);
+            let outer = shared.in_service.swap(true, Ordering::Relaxed);
+            let outcome = drain_events(e, utc);
+            let shared = &e.handle.shared;
+            shared.in_service.store(outer, Ordering::Relaxed);
+            let answered = shared.answered.swap(false, Ordering::Relaxed);
+            if !outcome.is_empty() {
+                // A link to open or close, a refusal, a reject: the full
+                // service acts on it.
+                e.outcome.merge(outcome);
+                self.service(sref);
+            }
+            if answered {
+                // What the callbacks put (and what was put before it) goes
+                // to the session before the next message, whatever the
+                // socket's backlog; put's own bound keeps that bounded.
+                // Other puts wait for the socket as usual.
+                self.drain_inbox(sref, true);
+            }
+            if let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
+                e.session.handle_pending_input(now, utc);
+            }
+        }
+    }
+
     /// Drains a session's outputs: events to callbacks, link requests,
     /// bytes to the socket, the next deadline to the timer heap.
     fn service(&mut self, sref: SessionRef) {
@@ -816,7 +893,10 @@ impl EventLoop {
     /// and put messages until nothing is left to do (or the batch limit).
     fn service_loop(&mut self, sref: SessionRef) {
         let (now, utc) = (self.now, self.utc);
-        let mut todo = EventOutcome::default();
+        let mut todo = match self.sessions.get_mut(sref.idx, sref.gen) {
+            Some(e) => std::mem::take(&mut e.outcome),
+            None => return,
+        };
         let mut drains = 0;
         loop {
             let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
@@ -828,17 +908,20 @@ impl EventLoop {
                 e.session.disconnect(now, utc);
                 continue;
             }
+            if let Some(rejection) = todo.reject.take() {
+                // What the callback put goes out before its reject.
+                self.drain_inbox(sref, true);
+                if let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) {
+                    if let Err(err) = e.session.reject(&rejection, now, utc) {
+                        log::warn!("session {}: {rejection}: {err}", e.shared().key);
+                        e.app.on_error(&e.handle, &err);
+                    }
+                }
+                continue;
+            }
             if std::mem::take(&mut todo.close) {
                 if let Some(c) = e.conn {
-                    if let Some(Conn {
-                        state: ConnState::Bound { closing, .. },
-                        deadline,
-                        ..
-                    }) = self.conns.get_mut(c.idx, c.gen)
-                    {
-                        *closing = true;
-                        *deadline = Some(now + self.settings.close_timeout);
-                    }
+                    self.start_closing(c);
                 }
             }
             if std::mem::take(&mut todo.open) {
@@ -885,6 +968,10 @@ impl EventLoop {
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
             return;
         };
+        if !e.store_flush_queued && e.session.store_needs_flush() {
+            e.store_flush_queued = true;
+            self.unflushed_stores.push(sref);
+        }
         let shared = &e.handle.shared;
         shared
             .next_in
@@ -904,6 +991,7 @@ impl EventLoop {
             &mut e.timer_queued,
         );
         let unsent = shared.unsent.load(Ordering::Relaxed);
+        let limit = shared.max_outgoing_bytes;
         let Some(c) = e.conn else {
             return;
         };
@@ -916,11 +1004,12 @@ impl EventLoop {
                 return;
             }
         }
-        self.update_interest(c, unsent);
+        self.update_interest(c, unsent, limit);
     }
 
-    fn update_interest(&mut self, c: ConnRef, unsent: usize) {
-        let limit = self.settings.max_outgoing_bytes;
+    /// Registers the readiness a connection needs: reading stops while its
+    /// session's unwritten bytes are over `limit`.
+    fn update_interest(&mut self, c: ConnRef, unsent: usize, limit: usize) {
         let Some(conn) = self.conns.get_mut(c.idx, c.gen) else {
             return;
         };
@@ -965,10 +1054,13 @@ impl EventLoop {
         };
         let mut unsent = 0;
         while let Some(bytes) = e.session.poll_transmit() {
+            // The store was flushed by poll_transmit; the log is written to
+            // the operating system at the same point, before the socket:
+            // after a crash it holds every message the peer may have got.
             if let Some(log) = &mut e.log {
                 if let Some(new) = bytes.get(e.logged_upto..) {
                     if !new.is_empty() {
-                        if let Err(err) = log.messages(utc, new) {
+                        if let Err(err) = log.messages(utc, new).and_then(|()| log.flush()) {
                             log::warn!("cannot write FIX message log: {err}");
                         }
                     }
@@ -1018,11 +1110,11 @@ impl EventLoop {
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
             return Ok(());
         };
-        let Some(target) = &e.target else {
+        let Some(target) = &mut e.target else {
             return Err(EngineError::BadAddress("no counterparty configured".into()));
         };
-        let addr = target.addrs[e.next_addr % target.addrs.len()];
-        e.next_addr = e.next_addr.wrapping_add(1);
+        let (addr, source) = target.pick(now);
+        let reuse_address = target.reuse_address;
         let host = target.host.clone();
         let factory = target.factory.clone();
         apply_to_admin(e);
@@ -1030,7 +1122,7 @@ impl EventLoop {
         if let Some(log) = &mut e.log {
             let _ = log.event(self.utc, &format!("Connecting to {addr}"));
         }
-        let mut stream = TcpStream::connect(addr)?;
+        let mut stream = crate::transport::connect_from(addr, source, reuse_address)?;
         let (idx, gen) = self.conns.insert_with(|_, _| Conn {
             io: ConnIo::Detached,
             state: ConnState::Connecting {
@@ -1213,6 +1305,48 @@ impl EventLoop {
         }
     }
 
+    /// The session asked to close its link: it closes once its last bytes
+    /// are written, or when the close timeout passes, whichever comes
+    /// first, so that a peer that reads nothing cannot hold it open (nor
+    /// keep the session from taking the counterparty's next Logon).
+    fn start_closing(&mut self, c: ConnRef) {
+        let deadline = self.now + self.settings.close_timeout;
+        let Some(conn) = self.conns.get_mut(c.idx, c.gen) else {
+            return;
+        };
+        let ConnState::Bound { closing, .. } = &mut conn.state else {
+            return;
+        };
+        if *closing {
+            // The first request's deadline stands.
+            return;
+        }
+        *closing = true;
+        conn.deadline = Some(deadline);
+        self.timers.schedule(
+            TimerOwner::Conn {
+                idx: c.idx,
+                gen: c.gen,
+            },
+            conn.deadline,
+            &mut conn.timer_queued,
+        );
+    }
+
+    /// Closes a link whose close timeout passed with bytes still unwritten:
+    /// they are dropped and the connection reset, rather than left for the
+    /// operating system to deliver to a peer that does not read.
+    fn abort_conn(&mut self, c: ConnRef) {
+        if let Some(Conn {
+            io: ConnIo::Open(t),
+            ..
+        }) = self.conns.get_mut(c.idx, c.gen)
+        {
+            t.abort();
+        }
+        self.close_conn(c);
+    }
+
     /// Closes a connection and detaches it from its session.
     fn close_conn(&mut self, c: ConnRef) {
         let Some(mut conn) = self.conns.remove(c.idx, c.gen) else {
@@ -1236,6 +1370,7 @@ impl EventLoop {
                         e.peer_identity_pending = false;
                         e.handle.shared.set_peer_identity(None);
                         discard_transmit(e);
+                        release_buffers(e);
                     }
                 }
             }
@@ -1270,7 +1405,7 @@ impl EventLoop {
                 if readable {
                     self.read_unrouted(c);
                 } else {
-                    self.update_interest(c, 0);
+                    self.update_interest(c, 0, usize::MAX);
                 }
             }
             ConnState::Bound { session, .. } => {
@@ -1307,9 +1442,18 @@ impl EventLoop {
         )
     }
 
+    /// The bound of a session's outgoing backlog.
+    fn outgoing_bound(&mut self, sref: SessionRef) -> usize {
+        self.sessions
+            .get_mut(sref.idx, sref.gen)
+            .map_or(self.settings.max_outgoing_bytes, |e| {
+                e.handle.shared.max_outgoing_bytes
+            })
+    }
+
     /// Reads a session's socket into the session, within the read budget.
     fn read_bound(&mut self, c: ConnRef, sref: SessionRef, short_reads: bool) -> ReadEnd {
-        let limit = self.settings.max_outgoing_bytes;
+        let limit = self.outgoing_bound(sref);
         let mut total = 0usize;
         loop {
             if total >= self.settings.read_budget {
@@ -1384,7 +1528,7 @@ impl EventLoop {
     /// for more than it reads), the rest is held on the connection until
     /// the backlog drains.
     fn feed(&mut self, c: ConnRef, sref: SessionRef, bytes: &[u8]) -> Fed {
-        let limit = self.settings.max_outgoing_bytes;
+        let limit = self.outgoing_bound(sref);
         let mut off = 0;
         while off < bytes.len() {
             let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
@@ -1396,7 +1540,7 @@ impl EventLoop {
             let end = (off + FEED_SLICE).min(bytes.len());
             e.session.handle_input(&bytes[off..end], self.now, self.utc);
             off = end;
-            self.service(sref);
+            self.finish_input(sref);
             let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
                 return Fed::Gone;
             };
@@ -1457,7 +1601,7 @@ impl EventLoop {
                     }
                 }
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.update_interest(c, 0);
+                    self.update_interest(c, 0, usize::MAX);
                     return;
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
@@ -1483,9 +1627,9 @@ impl EventLoop {
         };
         let port = *port;
         let buf = std::mem::take(buf);
-        let (peer, peer_identity) = match &conn.io {
-            ConnIo::Open(t) => (t.describe(), t.peer_identity()),
-            _ => (String::new(), None),
+        let (peer, peer_identity, peer_addr) = match &conn.io {
+            ConnIo::Open(t) => (t.describe(), t.peer_identity(), t.peer_addr().ok()),
+            _ => (String::new(), None, None),
         };
         let mut index = FieldIndex::new();
         let Ok(msg) = index.parse(&buf[..len]) else {
@@ -1541,6 +1685,19 @@ impl EventLoop {
             self.close_conn(c);
             return;
         };
+        if !e.allowed_remote_addresses.is_empty()
+            && !peer_addr.is_some_and(|a| e.allowed_remote_addresses.contains(&a.ip()))
+        {
+            let text = format!(
+                "Logon from {peer} refused: not in AllowedRemoteAddresses: connection closed"
+            );
+            log::info!("session {}: {text}", e.shared().key);
+            if let Some(log) = &mut e.log {
+                let _ = log.event(utc, &text);
+            }
+            self.close_conn(c);
+            return;
+        }
         if e.conn.is_some() {
             log::info!(
                 "{peer}: duplicate Logon for session {} which is already connected: connection closed",
@@ -1587,7 +1744,7 @@ impl EventLoop {
             conn.deadline = None;
         }
         self.pending_logons = self.pending_logons.saturating_sub(1);
-        self.service(sref);
+        self.finish_input(sref);
         // Bytes may have arrived after the Logon in the same segment burst.
         if self.conns.get_mut(c.idx, c.gen).is_some() {
             match self.read_bound(c, sref, false) {
@@ -1774,7 +1931,8 @@ impl EventLoop {
                         }
                         ConnState::Bound { session, .. } => {
                             let sref = *session;
-                            self.close_conn(c);
+                            log::info!("link not closed within the close timeout: reset");
+                            self.abort_conn(c);
                             self.service(sref);
                         }
                     }
@@ -1814,13 +1972,22 @@ struct EventOutcome {
     open: bool,
     close: bool,
     refuse: bool,
+    /// The application rejected the message last handed to it.
+    reject: Option<MessageRejection>,
 }
 
 impl EventOutcome {
+    fn is_empty(&self) -> bool {
+        !self.open && !self.close && !self.refuse && self.reject.is_none()
+    }
+
     fn merge(&mut self, other: EventOutcome) {
         self.open |= other.open;
         self.close |= other.close;
         self.refuse |= other.refuse;
+        if other.reject.is_some() {
+            self.reject = other.reject;
+        }
     }
 }
 
@@ -1868,7 +2035,11 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
                 if let Some(log) = log {
                     let _ = log.message(utc, msg.as_bytes());
                 }
-                app.on_message(handle, &msg);
+                if let Err(rejection) = app.from_app(handle, &msg) {
+                    // The session rejects it before any later event.
+                    out.reject = Some(rejection);
+                    break;
+                }
             }
             Event::AdminMessage(msg) => {
                 if let Some(log) = log {
@@ -1878,19 +2049,38 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
                 if is_logon && std::mem::take(logon_already_checked) {
                     continue;
                 }
-                if let Err(refused) = app.from_admin(handle, &msg) {
-                    if is_logon {
+                match app.from_admin(handle, &msg) {
+                    Ok(()) => {}
+                    Err(refused) if is_logon => {
                         log::info!("session {}: {refused}", handle.shared.key);
                         out.refuse = true;
+                    }
+                    Err(AdminRejection::Reject(rejection)) => {
+                        out.reject = Some(rejection);
+                        break;
+                    }
+                    Err(refused) => {
+                        log::info!(
+                            "session {}: {refused} (only a Logon can be refused)",
+                            handle.shared.key
+                        );
                     }
                 }
             }
             Event::Rejected {
                 ref_seq_num,
                 reason,
+                ref_tag_id,
+                business_reason,
                 text,
+                message,
+                bytes,
+                ..
             } => {
                 if let Some(log) = log {
+                    // The rejected message is logged as received, like
+                    // every other.
+                    let _ = log.message(utc, bytes);
                     let _ = log.event(utc, &format!("Message rejected: {text}"));
                 }
                 app.on_reject(
@@ -1898,7 +2088,11 @@ fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
                     &Rejection {
                         ref_seq_num,
                         reason,
+                        ref_tag_id,
+                        business_reason,
                         text: &text,
+                        message: message.as_ref(),
+                        bytes,
                     },
                 );
             }
@@ -1947,6 +2141,25 @@ fn apply_to_admin(e: &mut Entry) {
     cfg.username = fields.username;
     cfg.password = fields.password;
     cfg.logon_fields = fields.extra;
+}
+
+/// Capacity kept by a session's buffers once its link is gone; what a
+/// burst (a resend, a peer that stopped reading) made them grow beyond is
+/// given back.
+const KEEP_AFTER_CLOSE: usize = 64 << 10;
+
+/// Gives back the memory a closed link's traffic made a session hold.
+fn release_buffers(e: &mut Entry) {
+    e.session.shrink_buffers(KEEP_AFTER_CLOSE);
+    if e.records_pos >= e.records.len() && e.records.capacity() > KEEP_AFTER_CLOSE {
+        e.records = Vec::new();
+        e.records_pos = 0;
+    }
+    if let Ok(mut inbox) = e.handle.shared.inbox.lock() {
+        if inbox.buf.is_empty() && inbox.buf.capacity() > KEEP_AFTER_CLOSE {
+            inbox.buf = Vec::new();
+        }
+    }
 }
 
 /// Drops bytes a session produced for a link that no longer exists.

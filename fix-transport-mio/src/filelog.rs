@@ -5,8 +5,10 @@
 //! per line, SOH kept as SOH) and `<prefix>.event.current.log` (session
 //! events), where the prefix is `BeginString-SenderCompID-TargetCompID`
 //! (plus `-Qualifier` when the session has one). Each line starts with the
-//! UTC time and ` : `. Writes are buffered and flushed once per event loop
-//! iteration, so logging costs no system call per message.
+//! UTC time and ` : `. Writes are buffered: outgoing messages are written
+//! to the operating system before they go to the socket (one system call
+//! per batch written, so that after a crash the log holds everything the
+//! peer may have received), the rest once per event loop iteration.
 
 use fixrs_proto::value::TimePrecision;
 use fixrs_proto::UtcTimestamp;

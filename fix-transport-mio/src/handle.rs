@@ -182,11 +182,17 @@ pub(crate) struct SessionShared {
     pub(crate) inbox_pending: AtomicBool,
     /// What the current link's transport proved about the peer.
     pub(crate) peer_identity: Mutex<Option<PeerIdentity>>,
+    /// Bound of the outgoing backlog, in bytes.
+    pub(crate) max_outgoing_bytes: usize,
     /// Set by the loop thread while it services the session: what the
     /// session's callbacks put is then taken by that same service, with no
     /// Drain command. Only the loop thread writes it, and it is only
     /// consulted on the loop thread.
     pub(crate) in_service: AtomicBool,
+    /// A callback of the session put a message while the loop thread
+    /// serviced it (an answer to the message being handled). Only the loop
+    /// thread writes and reads it.
+    pub(crate) answered: AtomicBool,
 }
 
 /// A transport's proof of the peer's identity (see
@@ -201,6 +207,7 @@ impl SessionShared {
         state: SessionState,
         next_in: SeqNum,
         next_out: SeqNum,
+        max_outgoing_bytes: usize,
     ) -> SessionShared {
         SessionShared {
             sref,
@@ -216,7 +223,9 @@ impl SessionShared {
             inbox: Mutex::new(Inbox::default()),
             inbox_pending: AtomicBool::new(false),
             peer_identity: Mutex::new(None),
+            max_outgoing_bytes,
             in_service: AtomicBool::new(false),
+            answered: AtomicBool::new(false),
         }
     }
 
@@ -315,6 +324,12 @@ impl SessionHandle {
         self.shared.next_out.load(Ordering::Acquire)
     }
 
+    /// The bound of the session's outgoing backlog, in bytes (its
+    /// MaxOutgoingBytes, or `EngineSettings::max_outgoing_bytes`).
+    pub fn max_outgoing_bytes(&self) -> usize {
+        self.shared.max_outgoing_bytes
+    }
+
     /// Bytes put or encoded and not yet written to the socket.
     pub fn backlog(&self) -> usize {
         let queued = self.shared.inbox.lock().map(|i| i.buf.len()).unwrap_or(0);
@@ -381,11 +396,7 @@ impl SessionHandle {
         self.command(Command::Connect {
             session: self.shared.sref,
             heart_bt_int: Some(heart_bt_int),
-            target: Some(crate::engine::ConnectTarget {
-                addrs,
-                host,
-                factory,
-            }),
+            target: Some(crate::engine::ConnectTarget::new(addrs, host, factory)),
         })
     }
 
@@ -403,14 +414,18 @@ impl SessionHandle {
     /// Sends an application message. While the session is established the
     /// message is written right away (batched with others the engine
     /// thread finds queued). Before that ("late delivery", FIX session test
-    /// case 16) it is stored at once with the next MsgSeqNum; the Logon
+    /// case 16) it is kept in the store, unless the session is configured
+    /// to reject late delivery. With `LateDeliveryMode::Resend` (the
+    /// default) it is stored at once with the next MsgSeqNum; the Logon
     /// that follows carries a higher MsgSeqNum, the counterparty asks for
     /// the gap, and the message goes out as a PossDupFlag=Y resend with
-    /// SendingTime set when it leaves — unless the session is configured to
-    /// reject late delivery.
+    /// SendingTime set when it leaves. With `LateDeliveryMode::Queue` it
+    /// waits unnumbered in the store's pending queue and goes out right
+    /// after the Logon as a new message. Either way a restart, even after
+    /// `kill -9`, loses none that the engine thread took from the handle.
     ///
     /// Fails with [`PutError::Backpressure`] when the session's backlog is
-    /// over `EngineSettings::max_outgoing_bytes`.
+    /// over its bound ([`max_outgoing_bytes`](SessionHandle::max_outgoing_bytes)).
     pub fn put(&self, message: impl Borrow<MessageBuilder>) -> Result<(), PutError> {
         if self.is_closed() {
             return Err(PutError::Closed);
@@ -418,7 +433,7 @@ impl SessionHandle {
         if self.shared.rejects_late_delivery && self.state() != SessionState::Established {
             return Err(PutError::NotEstablished);
         }
-        let limit = self.engine.max_outgoing_bytes;
+        let limit = self.shared.max_outgoing_bytes;
         let schedule = {
             let mut inbox = self.shared.inbox.lock().map_err(|_| PutError::Closed)?;
             let backlog = inbox.buf.len()
@@ -433,6 +448,9 @@ impl SessionHandle {
             // them sends it next, without a command (and its queue lock).
             let serviced =
                 self.shared.in_service.load(Ordering::Relaxed) && self.engine.on_loop_thread();
+            if serviced {
+                self.shared.answered.store(true, Ordering::Relaxed);
+            }
             !serviced && !std::mem::replace(&mut inbox.scheduled, true)
         };
         if schedule {

@@ -58,10 +58,16 @@
 //! Threads: every socket, timer and application callback of an engine runs
 //! on its one event loop thread; [`SessionHandle`] methods queue commands
 //! for it and wake it. No write can block the loop: sockets are
-//! non-blocking, each session's outgoing backlog is bounded
-//! ([`EngineSettings::max_outgoing_bytes`], [`PutError::Backpressure`]),
-//! and a peer that asks for more than it reads (a ResendRequest flood) is
-//! not read from until its backlog drains.
+//! non-blocking, each session's outgoing backlog is bounded (4 MiB by
+//! default: the MaxOutgoingBytes setting,
+//! [`SessionOptions::max_outgoing_bytes`],
+//! [`EngineSettings::max_outgoing_bytes`]; over it
+//! [`PutError::Backpressure`]), and a peer that asks for more than it
+//! reads (a ResendRequest flood) is not read from until its backlog
+//! drains. A link the session closes is closed once its last bytes are
+//! written or, for a peer that does not read them,
+//! [`EngineSettings::close_timeout`] later (the connection is then reset);
+//! the memory its backlog took is given back.
 //!
 //! Transports: [`Transport`] is the byte stream the loop drives (plain TCP
 //! here); a [`TransportFactory`] given to [`FixEngine::listen_with`] or
@@ -130,11 +136,12 @@ mod timers;
 pub mod transport;
 
 pub use app::{
-    AppEvent, AppEventKind, Application, ChannelApplication, LogonFields, OwnedMessage,
-    RefuseLogon, Rejection,
+    AdminRejection, AppEvent, AppEventKind, Application, ChannelApplication, LogonFields,
+    OwnedMessage, RefuseLogon, Rejection,
 };
 pub use engine::{EngineSettings, FixEngine, SessionOptions};
 pub use error::{EngineError, PutError};
+pub use fixrs_session::MessageRejection;
 pub use handle::{SessionHandle, SessionId};
 pub use transport::{
     LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,

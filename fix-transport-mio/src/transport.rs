@@ -14,7 +14,7 @@
 //! stream (for example into a TLS client or server stream); the default,
 //! [`PlainTcp`], uses the stream as it is.
 
-use mio::net::TcpStream;
+use mio::net::{TcpListener, TcpStream};
 use std::any::Any;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
@@ -77,6 +77,15 @@ pub trait Transport: Send {
     /// Closes the stream in both directions (a TLS transport sends
     /// close_notify first, as far as the socket takes it).
     fn shutdown(&mut self) -> io::Result<()>;
+
+    /// The engine gives up on the link: it was asked to close, and its
+    /// close timeout passed with bytes still unwritten (a peer that does
+    /// not read). Called just before [`shutdown`](Transport::shutdown) and
+    /// drop; a transport over TCP makes the close drop what the socket
+    /// still holds and reset the connection, so that neither the process
+    /// nor the kernel keeps it. The default does nothing more than
+    /// `shutdown`.
+    fn abort(&mut self) {}
 
     /// The address of the peer.
     fn peer_addr(&self) -> io::Result<SocketAddr>;
@@ -164,6 +173,12 @@ impl Transport for TcpTransport {
         &mut self.stream
     }
 
+    fn abort(&mut self) {
+        // SO_LINGER 0: close sends a reset and drops unsent bytes. Failing
+        // to set it only means an orderly close instead.
+        let _ = socket2::SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
+    }
+
     fn shutdown(&mut self) -> io::Result<()> {
         match self.stream.shutdown(Shutdown::Both) {
             // Already reset by the peer: closed is closed.
@@ -221,6 +236,63 @@ impl TransportFactory for PlainTcp {
     }
 }
 
+/// Starts a non-blocking connect to `addr`, first binding `source` if
+/// given (with SO_REUSEADDR when `reuse_address`).
+pub(crate) fn connect_from(
+    addr: SocketAddr,
+    source: Option<SocketAddr>,
+    reuse_address: bool,
+) -> io::Result<TcpStream> {
+    let Some(source) = source else {
+        return TcpStream::connect(addr);
+    };
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_nonblocking(true)?;
+    socket.set_reuse_address(reuse_address)?;
+    socket.bind(&source.into()).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot bind source address {source}: {e}"),
+        )
+    })?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if connect_in_progress(&e) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(TcpStream::from_std(socket.into()))
+}
+
+/// Binds a non-blocking listening socket, with or without SO_REUSEADDR.
+pub(crate) fn listen_on(addr: SocketAddr, reuse_address: bool) -> io::Result<TcpListener> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_nonblocking(true)?;
+    socket.set_reuse_address(reuse_address)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(TcpListener::from_std(socket.into()))
+}
+
+/// Whether a non-blocking connect's error only says it is under way.
+#[cfg(unix)]
+fn connect_in_progress(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EINPROGRESS)
+}
+
+/// Whether a non-blocking connect's error only says it is under way.
+#[cfg(not(unix))]
+fn connect_in_progress(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::WouldBlock
+}
+
 /// TCP socket options applied to every connected and accepted stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SocketOptions {
@@ -232,6 +304,10 @@ pub struct SocketOptions {
     pub recv_buffer_size: Option<usize>,
     /// TCP keepalive idle time; `None` leaves keepalive off.
     pub keepalive: Option<Duration>,
+    /// SO_REUSEADDR on an initiator's socket bound to a source address
+    /// before it connects (default on: a reconnect from the same source
+    /// port need not wait for the old connection's TIME_WAIT).
+    pub reuse_address: bool,
 }
 
 impl Default for SocketOptions {
@@ -241,6 +317,7 @@ impl Default for SocketOptions {
             send_buffer_size: None,
             recv_buffer_size: None,
             keepalive: None,
+            reuse_address: true,
         }
     }
 }
@@ -260,5 +337,32 @@ impl SocketOptions {
             sock.set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(idle))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listeners_and_bound_connects_follow_socket_reuse_address() {
+        for reuse in [true, false] {
+            let listener = listen_on("127.0.0.1:0".parse().expect("addr"), reuse).expect("listen");
+            assert_eq!(
+                socket2::SockRef::from(&listener)
+                    .reuse_address()
+                    .expect("option"),
+                reuse
+            );
+            let to = listener.local_addr().expect("addr");
+            let source = "127.0.0.1:0".parse().expect("addr");
+            let stream = connect_from(to, Some(source), reuse).expect("connect");
+            assert_eq!(
+                socket2::SockRef::from(&stream)
+                    .reuse_address()
+                    .expect("option"),
+                reuse
+            );
+        }
     }
 }

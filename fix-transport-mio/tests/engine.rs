@@ -7,8 +7,8 @@ use common::*;
 use fixrs_proto::{tag, FieldWriter, Message, MessageBuilder};
 use fixrs_session::Role;
 use fixrs_transport_mio::{
-    AppEvent, AppEventKind, Application, ChannelApplication, EngineSettings, FixEngine,
-    LogonFields, PutError, RefuseLogon, SessionHandle, SessionOptions, SessionState,
+    AdminRejection, AppEvent, AppEventKind, Application, ChannelApplication, EngineSettings,
+    FixEngine, LogonFields, PutError, RefuseLogon, SessionHandle, SessionOptions, SessionState,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
@@ -366,8 +366,10 @@ fn garbage_inside_an_established_session_does_not_break_the_engine() {
     let reply = peer.read_until(b"35=A\x01", LONG);
     assert!(!reply.is_empty(), "no Logon reply");
     expect_state(&acc, SessionState::Established, LONG);
-    // Garbage, a huge BodyLength, then a good message.
-    let _ = peer.send(b"\x00\x01garbage\x01\x01 8=FIX.4.4\x019=100000000\x0135=D\x01");
+    // Garbage, a message over the size limit (whose declared bytes are
+    // skipped as one unit), then a good message.
+    let _ = peer.send(b"\x00\x01garbage\x01\x01 8=FIX.4.4\x019=1100000\x0135=D\x01");
+    let _ = peer.send(&vec![b'x'; 1_100_000 + 7 - b"35=D\x01".len()]);
     let _ = peer.send(&raw_message(
         b"D",
         "RAW",
@@ -531,12 +533,16 @@ impl Application for Credentials {
         logon.password = Some(self.password.into());
     }
 
-    fn from_admin(&mut self, _: &SessionHandle, message: &Message<'_>) -> Result<(), RefuseLogon> {
+    fn from_admin(
+        &mut self,
+        _: &SessionHandle,
+        message: &Message<'_>,
+    ) -> Result<(), AdminRejection> {
         if self.check
             && message.msg_type() == b"A"
             && message.get(tag::PASSWORD) != Some(self.password.as_bytes())
         {
-            return Err(RefuseLogon("wrong password".into()));
+            return Err(RefuseLogon("wrong password".into()).into());
         }
         Ok(())
     }
@@ -820,7 +826,11 @@ fn messages_held_while_the_peer_stalls_flow_when_it_reads_again() {
     let ini = initiator
         .create_session_with(
             config(Role::Initiator, "INI", "ACC"),
-            SessionOptions::default(),
+            SessionOptions {
+                // Room for everything put while the peer stalls.
+                max_outgoing_bytes: Some(64 << 20),
+                ..SessionOptions::default()
+            },
             ChannelApplication::new().0,
         )
         .expect("initiator");

@@ -15,7 +15,7 @@ use fixrs_transport_mio::{
 };
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -129,28 +129,10 @@ impl Application for Recorder {
     }
 }
 
-fn example_binary() -> PathBuf {
-    // target/<profile>/deps/<test> -> target/<profile>/examples/<example>
-    let exe = std::env::current_exe().expect("test binary");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
-    dir.join("examples").join("file_store_initiator")
-}
-
-/// A small deterministic generator for the kill delays (seed printed).
-fn next_random(state: &mut u64) -> u64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    *state
-}
-
 #[test]
 fn initiator_killed_while_sending_recovers_from_its_file_store() {
     let crashes = env_count("FIX_TEST_CRASHES", 4) as u64;
-    let exe = example_binary();
+    let exe = example_binary("file_store_initiator");
     assert!(exe.exists(), "example {} not built", exe.display());
     let dirs = tempfile::tempdir().expect("temp dir");
     let store_dir = dirs.path().join("initiator-store");
@@ -169,11 +151,7 @@ fn initiator_killed_while_sending_recovers_from_its_file_store() {
         )
         .expect("acceptor");
 
-    let mut seed = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1)
-        | 1;
+    let mut seed = clock_seed();
     println!("kill delays seeded with {seed}");
     let spawn = |run: u64, count: Option<u64>| {
         let mut cmd = Command::new(&exe);

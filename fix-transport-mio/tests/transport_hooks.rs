@@ -9,8 +9,8 @@ use common::*;
 use fixrs_proto::Message;
 use fixrs_session::Role;
 use fixrs_transport_mio::{
-    Application, LinkInfo, LinkSide, RefuseLogon, SessionHandle, SessionOptions, SessionState,
-    TcpTransport, Transport, TransportFactory,
+    AdminRejection, Application, LinkInfo, LinkSide, RefuseLogon, SessionHandle, SessionOptions,
+    SessionState, TcpTransport, Transport, TransportFactory,
 };
 use mio::net::TcpStream;
 use std::any::Any;
@@ -103,7 +103,7 @@ impl Application for Check {
         &mut self,
         session: &SessionHandle,
         message: &Message<'_>,
-    ) -> Result<(), RefuseLogon> {
+    ) -> Result<(), AdminRejection> {
         if message.msg_type() != b"A" {
             return Ok(());
         }
@@ -116,7 +116,7 @@ impl Application for Check {
         if identity == self.expect {
             Ok(())
         } else {
-            Err(RefuseLogon(format!("identity {identity:?}")))
+            Err(RefuseLogon(format!("identity {identity:?}")).into())
         }
     }
 

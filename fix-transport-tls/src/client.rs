@@ -3,11 +3,12 @@
 //! initiator session into a [`TlsStream`](crate::TlsStream).
 
 use crate::error::{TlsConfigError, TlsError};
-use crate::pem::{load_certificates, load_private_key, platform_roots, root_store};
+use crate::pem::{load_certificates, load_private_key, platform_roots, root_store, Extra};
 use crate::suites::provider_and_versions;
 use crate::{TlsErrorHandler, DEFAULT_HANDSHAKE_TIMEOUT};
 use fixrs_session::settings::{TlsProtocols, TlsSettings};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
@@ -75,17 +76,21 @@ impl TlsClientConfig {
     }
 
     /// Builds the configuration an initiator's settings describe:
-    /// CertificationAuthoritiesFile (else the platform roots),
-    /// ClientCertificateFile and ClientCertificateKeyFile, SSLProtocol,
-    /// SSLCipherSuite, SSLServerName and SSLValidateCertificates.
+    /// CertificationAuthoritiesFile and CertificationAuthoritiesDirectory
+    /// (else the platform roots), CertificateRevocationListFile and
+    /// CertificateRevocationListDirectory, ClientCertificateFile and
+    /// ClientCertificateKeyFile, SSLProtocol, SSLCipherSuite,
+    /// TLSCipherSuites, SSLServerName and SSLValidateCertificates.
     pub fn from_settings(settings: &TlsSettings) -> Result<TlsClientConfig, TlsConfigError> {
         let mut b = TlsClientConfig::builder()
             .protocols(settings.protocols)
             .cipher_suites(&settings.cipher_suites)
+            .tls13_cipher_suites(&settings.tls13_cipher_suites)
             .verify_server_certificate(settings.validate_certificates);
         if let Some(ca) = &settings.certification_authorities_file {
             b = b.ca_file(ca);
         }
+        b.extra = Extra::from_settings(settings);
         match (
             &settings.client_certificate_file,
             &settings.client_certificate_key_file,
@@ -145,9 +150,11 @@ impl TlsClientConfig {
 #[must_use]
 pub struct TlsClientBuilder {
     roots: Roots,
+    extra: Extra,
     identity: Option<ClientIdentity>,
     protocols: TlsProtocols,
     cipher_suites: Vec<String>,
+    tls13_cipher_suites: Vec<String>,
     server_name: Option<String>,
     verify: bool,
     handshake_timeout: Duration,
@@ -158,9 +165,11 @@ impl Default for TlsClientBuilder {
     fn default() -> Self {
         TlsClientBuilder {
             roots: Roots::Platform,
+            extra: Extra::default(),
             identity: None,
             protocols: TlsProtocols::default(),
             cipher_suites: Vec::new(),
+            tls13_cipher_suites: Vec::new(),
             server_name: None,
             verify: true,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
@@ -180,6 +189,28 @@ impl TlsClientBuilder {
     /// Trusts these certificate authorities instead of the platform roots.
     pub fn ca_certificates(mut self, certs: Vec<CertificateDer<'static>>) -> Self {
         self.roots = Roots::Certificates(certs);
+        self
+    }
+
+    /// Trusts every certificate of the PEM files of a directory too
+    /// (CertificationAuthoritiesDirectory); with it alone, instead of the
+    /// platform roots.
+    pub fn ca_directory(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.extra.ca_directory = Some(dir.into());
+        self
+    }
+
+    /// Refuses server certificates revoked by the lists of a PEM file
+    /// (CertificateRevocationListFile).
+    pub fn crl_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.extra.crl_file = Some(path.into());
+        self
+    }
+
+    /// Refuses server certificates revoked by the lists of the PEM files
+    /// of a directory (CertificateRevocationListDirectory).
+    pub fn crl_directory(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.extra.crl_directory = Some(dir.into());
         self
     }
 
@@ -226,6 +257,14 @@ impl TlsClientBuilder {
         self
     }
 
+    /// Restricts the TLS 1.3 cipher suites, in preference order, in place
+    /// of those `cipher_suites` allows (TLSCipherSuites); names of older
+    /// suites are an error.
+    pub fn tls13_cipher_suites<S: AsRef<str>>(mut self, names: &[S]) -> Self {
+        self.tls13_cipher_suites = names.iter().map(|s| s.as_ref().to_string()).collect();
+        self
+    }
+
     /// Sends this name as SNI and checks the server's certificate against
     /// it instead of the connect host (SSLServerName).
     pub fn server_name(mut self, name: impl Into<String>) -> Self {
@@ -261,16 +300,37 @@ impl TlsClientBuilder {
 
     /// Loads the files and builds the configuration.
     pub fn build(self) -> Result<TlsClientConfig, TlsConfigError> {
-        let (provider, versions) = provider_and_versions(self.protocols, &self.cipher_suites)?;
+        let (provider, versions) = provider_and_versions(
+            self.protocols,
+            &self.cipher_suites,
+            &self.tls13_cipher_suites,
+        )?;
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&versions)?;
         let builder = if self.verify {
+            let mut certs = self.extra.directory_certificates()?;
             let roots = match &self.roots {
+                Roots::Platform if !certs.is_empty() => root_store(&certs)?,
                 Roots::Platform => platform_roots(),
-                Roots::File(path) => root_store(&load_certificates(path)?)?,
-                Roots::Certificates(certs) => root_store(certs)?,
+                Roots::File(path) => {
+                    certs.extend(load_certificates(path)?);
+                    root_store(&certs)?
+                }
+                Roots::Certificates(given) => {
+                    certs.extend(given.iter().cloned());
+                    root_store(&certs)?
+                }
             };
-            builder.with_root_certificates(roots)
+            let crls = self.extra.revocation_lists()?;
+            if crls.is_empty() {
+                builder.with_root_certificates(roots)
+            } else {
+                let verifier =
+                    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                        .with_crls(crls)
+                        .build()?;
+                builder.with_webpki_verifier(verifier)
+            }
         } else {
             builder
                 .dangerous()

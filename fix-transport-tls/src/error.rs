@@ -29,6 +29,18 @@ pub enum TlsConfigError {
         /// The file.
         path: PathBuf,
     },
+    /// A file or directory that should hold certificate revocation lists
+    /// holds none.
+    #[error("{path}: no PEM certificate revocation list (X509 CRL) found")]
+    NoRevocationList {
+        /// The file or directory.
+        path: PathBuf,
+    },
+    /// A TLSCipherSuites entry names a suite of an older TLS version.
+    #[error(
+        "TLSCipherSuites names {0:?}, which is not a TLS 1.3 cipher suite (use SSLCipherSuite)"
+    )]
+    NotTls13CipherSuite(String),
     /// A file that should hold a private key holds none.
     #[error("{path}: no PEM private key found")]
     NoPrivateKey {

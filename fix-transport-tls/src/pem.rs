@@ -4,7 +4,7 @@
 
 use crate::error::TlsConfigError;
 use rustls::pki_types::pem::{self, PemObject};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use rustls::RootCertStore;
 use std::path::Path;
 
@@ -47,6 +47,125 @@ pub fn load_private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsConfig
             path: path.to_path_buf(),
         }),
         Err(e) => Err(bad_pem(path, e)),
+    }
+}
+
+/// The regular files of a directory, in name order.
+fn files_of(dir: &Path) -> Result<Vec<std::path::PathBuf>, TlsConfigError> {
+    let read_dir = |source| TlsConfigError::ReadFile {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_dir)? {
+        let path = entry.map_err(read_dir)?.path();
+        if path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Reads every certificate of every PEM file of a directory
+/// (CertificationAuthoritiesDirectory), files in name order. Files without
+/// a certificate (keys, revocation lists, notes) are skipped; a directory
+/// without any certificate is an error.
+pub fn load_certificates_dir(dir: &Path) -> Result<Vec<CertificateDer<'static>>, TlsConfigError> {
+    let mut certs = Vec::new();
+    for file in files_of(dir)? {
+        let bytes = read(&file)?;
+        for cert in CertificateDer::pem_slice_iter(&bytes) {
+            certs.push(cert.map_err(|e| bad_pem(&file, e))?);
+        }
+    }
+    if certs.is_empty() {
+        return Err(TlsConfigError::NoCertificate {
+            path: dir.to_path_buf(),
+        });
+    }
+    Ok(certs)
+}
+
+/// Reads every certificate revocation list (`X509 CRL`) of a PEM file
+/// (CertificateRevocationListFile).
+pub fn load_revocation_lists(
+    path: &Path,
+) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsConfigError> {
+    let bytes = read(path)?;
+    let crls = CertificateRevocationListDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad_pem(path, e))?;
+    if crls.is_empty() {
+        return Err(TlsConfigError::NoRevocationList {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(crls)
+}
+
+/// Reads every revocation list of the PEM files of a directory
+/// (CertificateRevocationListDirectory); other files are skipped, a
+/// directory without any list is an error.
+pub fn load_revocation_lists_dir(
+    dir: &Path,
+) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsConfigError> {
+    let mut crls = Vec::new();
+    for file in files_of(dir)? {
+        let bytes = read(&file)?;
+        for crl in CertificateRevocationListDer::pem_slice_iter(&bytes) {
+            crls.push(crl.map_err(|e| bad_pem(&file, e))?);
+        }
+    }
+    if crls.is_empty() {
+        return Err(TlsConfigError::NoRevocationList {
+            path: dir.to_path_buf(),
+        });
+    }
+    Ok(crls)
+}
+
+/// Where trust anchors and revocation lists come from besides a single
+/// CA file: the directory and CRL settings, shared by both sides.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Extra {
+    pub(crate) ca_directory: Option<std::path::PathBuf>,
+    pub(crate) crl_file: Option<std::path::PathBuf>,
+    pub(crate) crl_directory: Option<std::path::PathBuf>,
+}
+
+impl Extra {
+    /// CertificationAuthoritiesDirectory and the revocation list keys.
+    pub(crate) fn from_settings(settings: &fixrs_session::settings::TlsSettings) -> Extra {
+        Extra {
+            ca_directory: settings.certification_authorities_directory.clone(),
+            crl_file: settings.certificate_revocation_list_file.clone(),
+            crl_directory: settings.certificate_revocation_list_directory.clone(),
+        }
+    }
+
+    /// The certificates of the CA directory, if one is set.
+    pub(crate) fn directory_certificates(
+        &self,
+    ) -> Result<Vec<CertificateDer<'static>>, TlsConfigError> {
+        match &self.ca_directory {
+            Some(dir) => load_certificates_dir(dir),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Every revocation list of the CRL file and directory.
+    pub(crate) fn revocation_lists(
+        &self,
+    ) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsConfigError> {
+        let mut crls = Vec::new();
+        if let Some(file) = &self.crl_file {
+            crls.extend(load_revocation_lists(file)?);
+        }
+        if let Some(dir) = &self.crl_directory {
+            crls.extend(load_revocation_lists_dir(dir)?);
+        }
+        Ok(crls)
     }
 }
 

@@ -4,7 +4,7 @@
 //! and verifying client certificates (mutual TLS).
 
 use crate::error::TlsConfigError;
-use crate::pem::{load_certificates, load_private_key, root_store};
+use crate::pem::{load_certificates, load_private_key, root_store, Extra};
 use crate::suites::provider_and_versions;
 use crate::{TlsErrorHandler, DEFAULT_HANDSHAKE_TIMEOUT};
 use fixrs_session::settings::{CertificateVerifyLevel, TlsProtocols, TlsSettings};
@@ -92,8 +92,10 @@ impl TlsServerConfig {
 
     /// Builds the configuration an acceptor's settings describe:
     /// ServerCertificateFile, ServerCertificateKeyFile,
-    /// CertificateVerifyLevel with CertificationAuthoritiesFile,
-    /// SSLProtocol and SSLCipherSuite.
+    /// CertificateVerifyLevel with CertificationAuthoritiesFile and
+    /// CertificationAuthoritiesDirectory, CertificateRevocationListFile and
+    /// CertificateRevocationListDirectory, SSLProtocol, SSLCipherSuite and
+    /// TLSCipherSuites.
     pub fn from_settings(settings: &TlsSettings) -> Result<TlsServerConfig, TlsConfigError> {
         let chain = settings
             .server_certificate_file
@@ -107,10 +109,12 @@ impl TlsServerConfig {
             .certificate_files(chain, key)
             .protocols(settings.protocols)
             .cipher_suites(&settings.cipher_suites)
+            .tls13_cipher_suites(&settings.tls13_cipher_suites)
             .client_auth(settings.certificate_verify_level.into());
         if let Some(ca) = &settings.certification_authorities_file {
             b = b.ca_file(ca);
         }
+        b.extra = Extra::from_settings(settings);
         b.build()
     }
 
@@ -137,8 +141,10 @@ pub struct TlsServerBuilder {
     identity: Option<Source<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>>,
     client_auth: ClientAuth,
     authorities: Authorities,
+    extra: Extra,
     protocols: TlsProtocols,
     cipher_suites: Vec<String>,
+    tls13_cipher_suites: Vec<String>,
     handshake_timeout: Duration,
     on_error: Option<TlsErrorHandler>,
 }
@@ -149,8 +155,10 @@ impl Default for TlsServerBuilder {
             identity: None,
             client_auth: ClientAuth::None,
             authorities: Authorities::None,
+            extra: Extra::default(),
             protocols: TlsProtocols::default(),
             cipher_suites: Vec::new(),
+            tls13_cipher_suites: Vec::new(),
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             on_error: None,
         }
@@ -198,6 +206,34 @@ impl TlsServerBuilder {
         self
     }
 
+    /// More authorities: every certificate of the PEM files of a directory
+    /// (CertificationAuthoritiesDirectory).
+    pub fn ca_directory(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.extra.ca_directory = Some(dir.into());
+        self
+    }
+
+    /// Refuses client certificates revoked by the lists of a PEM file
+    /// (CertificateRevocationListFile).
+    pub fn crl_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.extra.crl_file = Some(path.into());
+        self
+    }
+
+    /// Refuses client certificates revoked by the lists of the PEM files
+    /// of a directory (CertificateRevocationListDirectory).
+    pub fn crl_directory(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.extra.crl_directory = Some(dir.into());
+        self
+    }
+
+    /// Restricts the TLS 1.3 cipher suites in place of those
+    /// `cipher_suites` allows (TLSCipherSuites).
+    pub fn tls13_cipher_suites<S: AsRef<str>>(mut self, names: &[S]) -> Self {
+        self.tls13_cipher_suites = names.iter().map(|s| s.as_ref().to_string()).collect();
+        self
+    }
+
     /// Restricts the protocol versions (SSLProtocol).
     pub fn protocols(mut self, protocols: TlsProtocols) -> Self {
         self.protocols = protocols;
@@ -233,25 +269,32 @@ impl TlsServerBuilder {
 
     /// Loads the files and builds the configuration.
     pub fn build(self) -> Result<TlsServerConfig, TlsConfigError> {
-        let (provider, versions) = provider_and_versions(self.protocols, &self.cipher_suites)?;
+        let (provider, versions) = provider_and_versions(
+            self.protocols,
+            &self.cipher_suites,
+            &self.tls13_cipher_suites,
+        )?;
         let builder = ServerConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&versions)?;
         let builder = match self.client_auth {
             ClientAuth::None => builder.with_no_client_auth(),
             ClientAuth::Required | ClientAuth::Optional => {
-                let certs = match self.authorities {
-                    Authorities::None => {
+                let mut certs = self.extra.directory_certificates()?;
+                match self.authorities {
+                    Authorities::None if certs.is_empty() => {
                         return Err(TlsConfigError::Missing(
                             "CertificationAuthoritiesFile (to verify client certificates)",
                         ))
                     }
-                    Authorities::File(path) => load_certificates(&path)?,
-                    Authorities::Certificates(certs) => certs,
-                };
+                    Authorities::None => {}
+                    Authorities::File(path) => certs.extend(load_certificates(&path)?),
+                    Authorities::Certificates(given) => certs.extend(given),
+                }
                 let verifier = WebPkiClientVerifier::builder_with_provider(
                     Arc::new(root_store(&certs)?),
                     provider,
-                );
+                )
+                .with_crls(self.extra.revocation_lists()?);
                 let verifier = if self.client_auth == ClientAuth::Optional {
                     verifier.allow_unauthenticated()
                 } else {

@@ -131,13 +131,28 @@ fn select_suites(
 }
 
 /// The ring crypto provider restricted to the chosen suites, and the
-/// protocol versions that keep at least one of them.
+/// protocol versions that keep at least one of them. `tls13_suites`
+/// (TLSCipherSuites), when not empty, chooses the TLS 1.3 suites in place
+/// of `cipher_suites`, as QuickFIX configures TLS 1.3 suites apart; they
+/// come first.
 pub(crate) fn provider_and_versions(
     protocols: TlsProtocols,
     cipher_suites: &[String],
+    tls13_suites: &[String],
 ) -> Result<(Arc<CryptoProvider>, Vec<&'static SupportedProtocolVersion>), TlsConfigError> {
     let mut provider = ring::default_provider();
-    let suites = select_suites(&provider.cipher_suites, cipher_suites)?;
+    let mut suites = select_suites(&provider.cipher_suites, cipher_suites)?;
+    if !tls13_suites.is_empty() {
+        let tls13 = select_suites(&provider.cipher_suites, tls13_suites)?;
+        if let Some(old) = tls13
+            .iter()
+            .find(|s| s.version() != &rustls::version::TLS13)
+        {
+            return Err(TlsConfigError::NotTls13CipherSuite(rustls_name(old)));
+        }
+        suites.retain(|s| s.version() != &rustls::version::TLS13);
+        suites.splice(0..0, tls13);
+    }
     let mut versions = Vec::new();
     let has = |v: &SupportedProtocolVersion| suites.iter().any(|s| s.version() == v);
     if protocols.tls13 && has(&rustls::version::TLS13) {
@@ -174,7 +189,7 @@ mod tests {
     }
 
     fn chosen(protocols: TlsProtocols, s: &str) -> Result<Vec<String>, TlsConfigError> {
-        let (p, _) = provider_and_versions(protocols, &words(s))?;
+        let (p, _) = provider_and_versions(protocols, &words(s), &[])?;
         Ok(p.cipher_suites.iter().map(rustls_name).collect())
     }
 
@@ -233,23 +248,49 @@ mod tests {
     }
 
     #[test]
+    fn tls_cipher_suites_choose_the_tls13_suites() {
+        let (p, v) = provider_and_versions(
+            BOTH,
+            &words("ECDHE-RSA-AES128-GCM-SHA256:TLS13_AES_256_GCM_SHA384"),
+            &words("TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"),
+        )
+        .expect("suites");
+        assert_eq!(v, [&rustls::version::TLS13, &rustls::version::TLS12]);
+        let names: Vec<String> = p.cipher_suites.iter().map(rustls_name).collect();
+        assert_eq!(
+            names,
+            [
+                "TLS13_CHACHA20_POLY1305_SHA256",
+                "TLS13_AES_128_GCM_SHA256",
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+            ],
+            "TLSCipherSuites replaces SSLCipherSuite's TLS 1.3 suites"
+        );
+        assert!(matches!(
+            provider_and_versions(BOTH, &[], &words("ECDHE-RSA-AES128-GCM-SHA256")),
+            Err(TlsConfigError::NotTls13CipherSuite(name)) if name == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        ));
+    }
+
+    #[test]
     fn versions_follow_the_protocols_and_the_suites() {
         let only12 = TlsProtocols {
             tls12: true,
             tls13: false,
         };
-        let (p, v) = provider_and_versions(only12, &[]).expect("tls12");
+        let (p, v) = provider_and_versions(only12, &[], &[]).expect("tls12");
         assert_eq!(v, [&rustls::version::TLS12]);
         assert!(p
             .cipher_suites
             .iter()
             .all(|s| s.version() == &rustls::version::TLS12));
         // Only TLS 1.3 suites named: TLS 1.2 is dropped.
-        let (_, v) = provider_and_versions(BOTH, &words("TLS13_AES_128_GCM_SHA256")).expect("13");
+        let (_, v) =
+            provider_and_versions(BOTH, &words("TLS13_AES_128_GCM_SHA256"), &[]).expect("13");
         assert_eq!(v, [&rustls::version::TLS13]);
         // TLS 1.2 only, with TLS 1.3 suites only: nothing left.
         assert!(matches!(
-            provider_and_versions(only12, &words("TLS13_AES_128_GCM_SHA256")),
+            provider_and_versions(only12, &words("TLS13_AES_128_GCM_SHA256"), &[]),
             Err(TlsConfigError::NoCipherSuite)
         ));
     }

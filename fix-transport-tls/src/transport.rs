@@ -46,6 +46,12 @@ impl Transport for TlsStream {
         TlsStream::shutdown(self)
     }
 
+    fn abort(&mut self) {
+        // SO_LINGER 0: the close resets the connection and drops what the
+        // socket still holds. Failing to set it leaves an orderly close.
+        let _ = socket2::SockRef::from(self.socket()).set_linger(Some(std::time::Duration::ZERO));
+    }
+
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         Ok(TlsStream::peer_addr(self))
     }
@@ -103,21 +109,21 @@ impl TransportFactory for TlsServerConfig {
 ///
 /// ```
 /// use fixrs_proto::{tag, Message};
-/// use fixrs_transport_mio::{Application, RefuseLogon, SessionHandle};
+/// use fixrs_transport_mio::{AdminRejection, Application, RefuseLogon, SessionHandle};
 ///
 /// /// Accepts a Logon only if the client certificate names its SenderCompID.
 /// struct CertificateMustNameCompId;
 ///
 /// impl Application for CertificateMustNameCompId {
-///     fn from_admin(&mut self, session: &SessionHandle, message: &Message<'_>) -> Result<(), RefuseLogon> {
+///     fn from_admin(&mut self, session: &SessionHandle, message: &Message<'_>) -> Result<(), AdminRejection> {
 ///         if message.msg_type() != b"A" {
 ///             return Ok(());
 ///         }
 ///         let sender = std::str::from_utf8(message.get(tag::SENDER_COMP_ID).unwrap_or(b"")).unwrap_or("");
 ///         match fixrs_transport_tls::peer_certificate(session) {
 ///             Some(cert) if cert.matches_comp_id(sender) => Ok(()),
-///             Some(cert) => Err(RefuseLogon(format!("certificate {:?} is not {sender}", cert.common_names()))),
-///             None => Err(RefuseLogon("no client certificate".into())),
+///             Some(cert) => Err(RefuseLogon(format!("certificate {:?} is not {sender}", cert.common_names())).into()),
+///             None => Err(RefuseLogon("no client certificate".into()).into()),
 ///         }
 ///     }
 /// }
@@ -185,13 +191,17 @@ pub fn create_from_settings(
 /// Creates every session of a settings file, TLS or not, with
 /// applications from `make_app`, and starts the initiators: the
 /// counterpart of `FixEngine::start_from_settings`. Every TLS
-/// configuration is built before any session is created, so a bad
-/// certificate file leaves the engine untouched.
+/// configuration and data dictionary is loaded before any session is
+/// created, so a bad certificate or dictionary file leaves the engine
+/// untouched. The file's warnings are logged.
 pub fn start_from_settings<A: Application>(
     engine: &FixEngine,
     settings: &Settings,
     mut make_app: impl FnMut(&SessionSettings) -> A,
 ) -> Result<Vec<SessionHandle>, SetupError> {
+    for warning in &settings.warnings {
+        log::warn!("settings: {warning}");
+    }
     let factories = settings
         .sessions
         .iter()
@@ -202,8 +212,21 @@ pub fn start_from_settings<A: Application>(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut handles = Vec::with_capacity(settings.sessions.len());
-    for (s, factory) in settings.sessions.iter().zip(factories) {
+    // Every dictionary too, before any session is created.
+    let sessions = settings
+        .sessions
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            let line = s.line;
+            engine
+                .load_dictionaries(&mut s)
+                .map_err(|source| SetupError::Engine { line, source })?;
+            Ok(s)
+        })
+        .collect::<Result<Vec<_>, SetupError>>()?;
+    let mut handles = Vec::with_capacity(sessions.len());
+    for (s, factory) in sessions.iter().zip(factories) {
         let line = s.line;
         let factory = factory.unwrap_or_else(|| Arc::new(PlainTcp));
         let h = engine

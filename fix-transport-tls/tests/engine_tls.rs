@@ -601,3 +601,159 @@ fn a_silent_client_on_the_tls_port_times_the_acceptor_handshake_out() {
         Ok(0) | Err(_)
     ));
 }
+
+/// QuickFIX 1.16's TLS keys from a settings file: authorities from a
+/// directory (every PEM certificate of its files), revocation lists from
+/// a file (acceptor) and a directory (initiator), TLS 1.3 suites apart.
+#[test]
+fn ca_directory_revocation_lists_and_tls13_suites_from_settings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = Ca::new("Test CA");
+    let ca_dir = dir.path().join("authorities");
+    std::fs::create_dir(&ca_dir).expect("ca dir");
+    std::fs::write(ca_dir.join("test-ca.pem"), ca.pem()).expect("ca file");
+    std::fs::write(ca_dir.join("README"), "not a certificate\n").expect("note");
+    let server = ca.server();
+    let (server_cert, server_key) = server.write(dir.path(), "server");
+    let good = ca.client("BANK");
+    let revoked = ca.client("REVOKED");
+    let (good_cert, good_key) = good.write(dir.path(), "bank");
+    let (revoked_cert, revoked_key) = revoked.write(dir.path(), "revoked");
+    // One list revoking the client REVOKED and the server's certificate:
+    // the acceptor reads it as a file, the initiator WARY from a directory.
+    let crl_file = dir.path().join("ca.crl");
+    std::fs::write(&crl_file, ca.crl_pem(&[&revoked, &server])).expect("crl");
+    let crl_dir = dir.path().join("crls");
+    std::fs::create_dir(&crl_dir).expect("crl dir");
+    std::fs::copy(&crl_file, crl_dir.join("ca.crl.pem")).expect("crl copy");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let initiator = |sender: &str, cert: &std::path::Path, key: &std::path::Path, extra: &str| {
+        format!(
+            "[SESSION]\nConnectionType=initiator\nSenderCompID={sender}\nTargetCompID=BROKER\n\
+             SocketConnectHost=127.0.0.1\nSocketConnectPort={port}\nHeartBtInt=30\nReconnectInterval=1\n\
+             ClientCertificateFile={}\nClientCertificateKeyFile={}\n{extra}",
+            cert.display(),
+            key.display()
+        )
+    };
+    let text = format!(
+        "[DEFAULT]\nBeginString=FIX.4.4\nSocketUseSSL=Y\nCertificationAuthoritiesDirectory={ca}\n\
+         TLSCipherSuites=TLS_CHACHA20_POLY1305_SHA256\n\
+         [SESSION]\nConnectionType=acceptor\nSenderCompID=BROKER\nTargetCompID=BANK\n\
+         SocketAcceptHost=127.0.0.1\nSocketAcceptPort={port}\n\
+         ServerCertificateFile={sc}\nServerCertificateKeyFile={sk}\nCertificateVerifyLevel=1\n\
+         CertificateRevocationListFile={crl}\n\
+         [SESSION]\nConnectionType=acceptor\nSenderCompID=BROKER\nTargetCompID=REVOKED\n\
+         SocketAcceptHost=127.0.0.1\nSocketAcceptPort={port}\n\
+         ServerCertificateFile={sc}\nServerCertificateKeyFile={sk}\nCertificateVerifyLevel=1\n\
+         CertificateRevocationListFile={crl}\n\
+         {bank}{revoked}{wary}",
+        ca = ca_dir.display(),
+        sc = server_cert.display(),
+        sk = server_key.display(),
+        crl = crl_file.display(),
+        bank = initiator("BANK", &good_cert, &good_key, ""),
+        revoked = initiator("REVOKED", &revoked_cert, &revoked_key, ""),
+        wary = initiator(
+            "WARY",
+            &good_cert,
+            &good_key,
+            &format!("CertificateRevocationListDirectory={}\n", crl_dir.display())
+        ),
+    );
+    let settings = Settings::parse(&text).expect("settings");
+    // TLS 1.3 suites as TLSCipherSuites says, first; TLS 1.2 ones follow.
+    let tls = settings.sessions[0].tls.clone().expect("tls");
+    let server_config = TlsServerConfig::from_settings(&tls).expect("server config");
+    let suites = &server_config
+        .rustls_config()
+        .crypto_provider()
+        .cipher_suites;
+    assert_eq!(
+        format!("{:?}", suites[0].suite()),
+        "TLS13_CHACHA20_POLY1305_SHA256"
+    );
+    assert!(suites[1..]
+        .iter()
+        .all(|s| s.version() != &fixrs_transport_tls::rustls::version::TLS13));
+
+    let engine = engine();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handles = fixrs_transport_tls::start_from_settings(&engine, &settings, |s| {
+        let (app, events) = App::new(LogonCheck::None, true);
+        let role = s.config.role;
+        tx.send((s.config.sender_comp_id.clone(), role, events))
+            .expect("events");
+        app
+    })
+    .expect("sessions start");
+    let events: std::collections::HashMap<String, Receiver<Seen>> = rx
+        .try_iter()
+        .filter(|(_, role, _)| *role == Role::Initiator)
+        .map(|(name, _, events)| (name, events))
+        .collect();
+    let by_sender = |name: &str| {
+        handles
+            .iter()
+            .find(|h| h.key().sender_comp_id == name)
+            .expect("session")
+    };
+    // BANK: trusted through the directory, not revoked.
+    expect_state(by_sender("BANK"), SessionState::Established);
+    put_order(by_sender("BANK"), "ORD-1");
+    expect_execution(&events["BANK"], "ORD-1");
+    // REVOKED: the acceptor refuses its certificate.
+    let err = wait_for_tls_error(&events["REVOKED"]);
+    assert!(
+        matches!(
+            err,
+            TlsError::PeerAlert(AlertDescription::CertificateRevoked)
+        ),
+        "{err:?}"
+    );
+    // WARY: refuses the acceptor's revoked certificate.
+    let err = wait_for_tls_error(&events["WARY"]);
+    assert!(
+        matches!(err, TlsError::BadCertificate(CertificateError::Revoked)),
+        "{err:?}"
+    );
+    assert_ne!(by_sender("REVOKED").state(), SessionState::Established);
+    assert_ne!(by_sender("WARY").state(), SessionState::Established);
+}
+
+#[test]
+fn a_directory_without_certificates_or_a_file_without_revocation_lists_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("note.txt"), "nothing\n").expect("note");
+    let err = TlsClientConfig::builder()
+        .ca_directory(dir.path())
+        .build()
+        .expect_err("no certificate");
+    assert!(
+        matches!(&err, fixrs_transport_tls::TlsConfigError::NoCertificate { path } if path == dir.path()),
+        "{err}"
+    );
+    let ca = Ca::new("Test CA");
+    let err = TlsClientConfig::builder()
+        .ca_certificates(vec![ca.cert()])
+        .crl_file(dir.path().join("note.txt"))
+        .build()
+        .expect_err("no crl");
+    assert!(err.to_string().contains("note.txt"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("no PEM certificate revocation list"),
+        "{err}"
+    );
+    let err = TlsClientConfig::builder()
+        .tls13_cipher_suites(&["ECDHE-RSA-AES128-GCM-SHA256"])
+        .build()
+        .expect_err("not a TLS 1.3 suite");
+    assert!(
+        err.to_string().contains("not a TLS 1.3 cipher suite"),
+        "{err}"
+    );
+}

@@ -41,6 +41,14 @@ Input: one command per line on stdin, words separated by blanks:
   reset_logon             send Logon with ResetSeqNumFlag(141)=Y now if logged on,
                           else on the next Logon
   set_seqnums SENDER TARGET   set the next outgoing and expected incoming MsgSeqNum
+  raw MSGTYPE [FIELDS]    send a message of this MsgType whose body is FIELDS
+                          (TAG=VALUE separated by '|', no blanks; the value
+                          `now` is the current UTCTimestamp), read by QuickFIX
+                          with its dictionary (repeating groups as given, their
+                          NumInGroup unchanged) and not validated: for messages
+                          with missing, undefined or malformed fields. The ack
+                          has the message sent ("raw", body fields sorted by
+                          QuickFIX)
   reply on|off            answer NewOrderSingle with ExecutionReport (default on)
   status                  report whether logged on and the sequence numbers
   quit                    stop and exit (also on end of input)
@@ -217,6 +225,8 @@ class Peer(fix.Application):
         self.session_id = None
         self.reply_to_orders = True
         self.reset_on_next_logon = False
+        # (session, application) data dictionaries for `raw` messages.
+        self.dictionaries = None
         self._ids = 0
         self._lock = threading.Lock()
 
@@ -328,6 +338,19 @@ class Peer(fix.Application):
         report.setField(TAG_AVG_PX, "0")
         return report
 
+    def unvalidated(self, msg_type, body):
+        """A message of `msg_type` with the fields of `body` ("TAG=VALUE|..."),
+        read with the session's dictionaries and not validated."""
+        fields = []
+        for item in body.split("|") if body else []:
+            tag, _, value = item.partition("=")
+            fields.append("%s=%s" % (tag, utc_timestamp() if value == "now" else value))
+        text = SOH.join(
+            ["8=%s" % self.begin_string, "9=0", "35=%s" % msg_type] + fields + ["10=000", ""]
+        )
+        session_dd, app_dd = self.dictionaries
+        return fix.Message(text, session_dd, app_dd, False)
+
     def logon_with_reset(self):
         logon = self.new_message("A")
         logon.setField(TAG_ENCRYPT_METHOD, "0")
@@ -353,6 +376,16 @@ def find_spec_dir(explicit):
         if os.path.isfile(os.path.join(candidate, "FIX44.xml")):
             return candidate
     raise SystemExit("qf_peer: no FIX dictionaries found in %s" % ", ".join(candidates))
+
+
+def load_dictionaries(args, spec_dir):
+    """The session and application dictionaries of the session's version."""
+    if args.begin_string == "FIXT.1.1":
+        transport = fix.DataDictionary(os.path.join(spec_dir, "FIXT11.xml"))
+        app_file = APPL_VER_SPEC_FILES[args.default_appl_ver_id]
+        return transport, fix.DataDictionary(os.path.join(spec_dir, app_file))
+    dictionary = fix.DataDictionary(os.path.join(spec_dir, SPEC_FILES[args.begin_string]))
+    return dictionary, dictionary
 
 
 def free_port():
@@ -584,6 +617,11 @@ class Commands:
         self.app.reset_on_next_logon = True
         return {"when": "next_logon"}
 
+    def cmd_raw(self, rest):
+        message = self.app.unvalidated(rest[0], rest[1] if len(rest) > 1 else "")
+        fix.Session.sendToTarget(message, self.app.session_id)
+        return {"raw": message.toString().replace(SOH, "|")}
+
     def cmd_set_seqnums(self, rest):
         session = self.session()
         session.setNextSenderMsgSeqNum(int(rest[0]))
@@ -671,6 +709,7 @@ def main(argv):
         log_dir = args.log_dir or os.path.join(work_dir, "log")
         application = Peer(output, args.begin_string, args.default_appl_ver_id, args.heartbeat)
         application.reply_to_orders = args.reply
+        application.dictionaries = load_dictionaries(args, spec_dir)
         settings_path = os.path.join(work_dir, "session.cfg")
 
         connector = None

@@ -10,8 +10,8 @@ use fixrs_proto::tag::{CL_ORD_ID, MSG_SEQ_NUM, POSS_DUP_FLAG};
 use fixrs_proto::{FieldWriter, FixVersion, Message, MessageBuilder, UtcTimestamp};
 use fixrs_session::{SessionConfig, SessionState, UndeliveredReason};
 use fixrs_transport_mio::{
-    AppEvent, AppEventKind, Application, ChannelApplication, EngineSettings, FixEngine,
-    LogonFields, OwnedMessage, RefuseLogon, Rejection, SessionHandle, SessionOptions,
+    AdminRejection, AppEvent, AppEventKind, Application, ChannelApplication, EngineSettings,
+    FixEngine, LogonFields, OwnedMessage, Rejection, SessionHandle, SessionOptions,
 };
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -267,7 +267,7 @@ impl Application for OrderDesk {
         &mut self,
         session: &SessionHandle,
         message: &Message<'_>,
-    ) -> Result<(), RefuseLogon> {
+    ) -> Result<(), AdminRejection> {
         self.inner.from_admin(session, message)
     }
 }
@@ -505,6 +505,7 @@ impl OurSide {
                 ref_seq_num,
                 reason,
                 text,
+                ..
             } => OurEvent::Rejected(format!("{ref_seq_num:?} {reason:?} {text}")),
             AppEventKind::Undelivered { message, reason } => OurEvent::Undelivered(format!(
                 "{reason:?} {}",

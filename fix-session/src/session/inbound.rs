@@ -19,8 +19,10 @@ use fixrs_proto::{
 use std::time::Instant;
 
 impl Session {
-    /// Feeds received bytes to the decoder and processes every complete
-    /// message, stopping when the link closes.
+    /// Feeds received bytes to the decoder and processes complete messages
+    /// in order, stopping after the first one that gives the application an
+    /// event (the rest waits for [`Session::handle_pending_input`]), or
+    /// when the link closes.
     pub(super) fn receive(&mut self, bytes: &[u8], now: Instant, utc: UtcTimestamp) {
         // The decoder and index are moved out so that a message borrowing
         // them can be processed with `&mut self`; the placeholders left
@@ -28,71 +30,98 @@ impl Session {
         let mut decoder = std::mem::take(&mut self.decoder);
         let mut index = std::mem::take(&mut self.index);
         decoder.feed(bytes);
+        self.input_paused = false;
         while self.link_up {
-            let Some(next) = decoder.next_frame() else {
-                break;
-            };
-            match next {
-                Err(garbled) => self.events.push_back(QueuedEvent::Garbled {
-                    error: garbled.error,
-                    dropped: garbled.dropped,
-                }),
-                Ok(frame) => {
-                    self.note_received(now);
-                    match index.parse(frame) {
-                        Ok(msg) => self.on_message(&msg, now, utc, false),
-                        Err(e) => self.on_unparseable(frame, e, now, utc),
-                    }
-                    self.after_message(&mut index, now, utc);
+            let events_before = self.events.len();
+            if self.release_in_sequence(&mut index, now, utc) {
+                self.gap_check_due = true;
+            } else {
+                if std::mem::take(&mut self.gap_check_due) {
+                    self.request_still_missing(now, utc);
                 }
+                let Some(next) = decoder.next_frame() else {
+                    break;
+                };
+                match next {
+                    Err(garbled) => self.on_garbled(garbled, now, utc),
+                    Ok(frame) => {
+                        self.note_received(now);
+                        match index.parse(frame) {
+                            Ok(msg) => self.on_message(&msg, now, utc, false),
+                            Err(e) => self.on_unparseable(frame, e, now, utc),
+                        }
+                        self.advance_resend_progress(now, utc);
+                        self.gap_check_due = true;
+                    }
+                }
+            }
+            if self.events.len() > events_before {
+                // The application sees this message (and answers it)
+                // before the session acts on the next one.
+                self.input_paused = self.link_up;
+                break;
             }
         }
         if !self.link_up {
             decoder.clear();
+            self.gap_check_due = false;
         }
         self.decoder = decoder;
         self.index = index;
     }
 
-    /// After a message: ask for the next chunk of a resend, process queued
-    /// messages that are now in sequence, and ask again for what is still
-    /// missing.
-    fn after_message(&mut self, index: &mut FieldIndex, now: Instant, utc: UtcTimestamp) {
-        loop {
-            self.advance_resend_progress(now, utc);
-            if !self.link_up
-                || !matches!(
-                    self.state,
-                    SessionState::Established | SessionState::WaitForConfirmLogout
-                )
-            {
-                return;
-            }
-            while let Some(entry) = self.out_of_order.first_entry() {
-                if *entry.key() >= self.next_target {
-                    break;
-                }
-                let stale = entry.remove();
-                self.recycle(stale);
-            }
-            let Some(buf) = self.out_of_order.remove(&self.next_target) else {
-                break;
-            };
-            if buf.is_empty() {
-                // Acted on when it arrived; it only counts.
-                self.set_next_target(self.next_target + 1);
-            } else {
-                match index.parse(&buf) {
-                    Ok(msg) => self.on_message(&msg, now, utc, true),
-                    Err(e) => {
-                        self.push_error(SessionError::Unparseable(e));
-                        self.set_next_target(self.next_target + 1);
-                    }
-                }
-            }
-            self.recycle(buf);
+    /// Processes the message kept beyond a gap that is now next in
+    /// sequence, if any (after a message that filled the gap); returns
+    /// whether one was processed.
+    fn release_in_sequence(
+        &mut self,
+        index: &mut FieldIndex,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> bool {
+        if self.out_of_order.is_empty()
+            || !self.link_up
+            || !matches!(
+                self.state,
+                SessionState::Established | SessionState::WaitForConfirmLogout
+            )
+        {
+            return false;
         }
-        if self.state == SessionState::Established && self.resend_requested.is_none() {
+        while let Some(entry) = self.out_of_order.first_entry() {
+            if *entry.key() >= self.next_target {
+                break;
+            }
+            let stale = entry.remove();
+            self.recycle(stale);
+        }
+        let Some(buf) = self.out_of_order.remove(&self.next_target) else {
+            return false;
+        };
+        if buf.is_empty() {
+            // Acted on when it arrived; it only counts.
+            self.set_next_target(self.next_target + 1);
+        } else {
+            match index.parse(&buf) {
+                Ok(msg) => self.on_message(&msg, now, utc, true),
+                Err(e) => {
+                    self.push_error(SessionError::Unparseable(e));
+                    self.set_next_target(self.next_target + 1);
+                }
+            }
+        }
+        self.recycle(buf);
+        self.advance_resend_progress(now, utc);
+        true
+    }
+
+    /// Once no kept message is next in sequence: asks again for what is
+    /// still missing beyond NextNumIn, if no ResendRequest is outstanding.
+    fn request_still_missing(&mut self, now: Instant, utc: UtcTimestamp) {
+        if self.link_up
+            && self.state == SessionState::Established
+            && self.resend_requested.is_none()
+        {
             if let Some((&first, _)) = self.out_of_order.first_key_value() {
                 if first > self.next_target {
                     self.request_resend(first, now, utc);
@@ -110,6 +139,51 @@ impl Session {
         } else {
             QueuedEvent::Admin(kept)
         });
+    }
+
+    /// Validates `msg` against the session's dictionary, if it has one and
+    /// UseDataDictionary is on.
+    fn validate(&mut self, msg: &Message<'_>) -> Result<(), ValidationError> {
+        let result = match &self.dictionary {
+            Some(dict) if self.config.validation.use_data_dictionary => {
+                // FIXT.1.1 application messages: the dictionary of the
+                // version ApplVerID(1128), else the peer's
+                // DefaultApplVerID, names, if the session has one.
+                let msg_type = msg.msg_type();
+                let app = !self.app_dictionaries.is_empty()
+                    && !msg_types::is_session_managed(msg_type)
+                    && msg_type != msg_type::REJECT;
+                let version = app
+                    .then(|| {
+                        msg.get(tag::APPL_VER_ID)
+                            .and_then(fixrs_proto::FixVersion::from_appl_ver_id)
+                            .or(self.peer_appl_ver_id)
+                    })
+                    .flatten();
+                let dict = version
+                    .and_then(|v| self.app_dictionaries.iter().find(|(av, _)| *av == v))
+                    .map_or(dict, |(_, d)| d);
+                self.validator.validate(dict, msg)
+            }
+            _ => Ok(()),
+        };
+        match result {
+            // FIX 4.0 defines no ResetSeqNumFlag(141), but sessions that
+            // reset (this engine's, QuickFIX's) send it on Logon anyway.
+            Err(
+                ValidationError::InvalidTagNumber {
+                    tag: tag::RESET_SEQ_NUM_FLAG,
+                }
+                | ValidationError::TagNotDefinedForMsgType {
+                    tag: tag::RESET_SEQ_NUM_FLAG,
+                },
+            ) if self.config.version == fixrs_proto::FixVersion::Fix40
+                && msg.msg_type() == msg_type::LOGON =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Counts the message `seq` as processed if it was the one expected.
@@ -194,6 +268,28 @@ impl Session {
             return self.on_sequence_reset(msg, seq, now, utc);
         }
         let poss_dup = msg.get(tag::POSS_DUP_FLAG) == Some(b"Y");
+        let acted_on_at_once = match msg_type {
+            msg_type::SEQUENCE_RESET => msg.get(tag::GAP_FILL_FLAG) != Some(b"Y"),
+            msg_type::LOGON => msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y"),
+            msg_type::RESEND_REQUEST | msg_type::LOGOUT => true,
+            _ => false,
+        };
+        if acted_on_at_once {
+            // Acted on whatever their MsgSeqNum; validated first, as
+            // QuickFIX validates every message before acting on it.
+            if let Err(e) = self.validate(msg) {
+                let text = e.text();
+                return self.reject_and_count(
+                    msg,
+                    seq,
+                    e.reason(),
+                    e.ref_tag_id(),
+                    Some(text),
+                    now,
+                    utc,
+                );
+            }
+        }
         match msg_type {
             msg_type::LOGON if msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y") => {
                 return self.on_reset_logon(msg, seq, now, utc);
@@ -232,28 +328,23 @@ impl Session {
                 msg,
                 seq,
                 SessionRejectReason::InvalidMsgType,
-                Some(tag::MSG_TYPE),
+                // As QuickFIX: RefMsgType(372) says it, no RefTagID.
+                None,
                 None,
                 now,
                 utc,
             );
         }
-        if let Some(dict) = self
-            .dictionary
-            .as_ref()
-            .filter(|_| self.config.validation.use_data_dictionary)
-        {
-            if let Err(e) = self.validator.validate(dict, msg) {
-                return self.reject_and_count(
-                    msg,
-                    seq,
-                    e.reason(),
-                    e.ref_tag_id(),
-                    Some(e.text()),
-                    now,
-                    utc,
-                );
-            }
+        if let Err(e) = self.validate(msg) {
+            return self.reject_and_count(
+                msg,
+                seq,
+                e.reason(),
+                e.ref_tag_id(),
+                Some(e.text()),
+                now,
+                utc,
+            );
         }
         match msg_type {
             msg_type::HEARTBEAT => {
@@ -868,6 +959,43 @@ impl Session {
                 return self.invalid_logon("MsgSeqNum(34) missing or invalid".to_string(), now, utc)
             }
         };
+        // The Logon is validated like any message, before it is acted on
+        // (as QuickFIX does); a FIXT.1.1 Logon must name the peer's
+        // application version even without a dictionary. A problem is
+        // answered with Reject, then Logout (1S d, 1B d).
+        let problem = match self.validate(msg) {
+            Err(e) => Some((e.reason(), e.ref_tag_id(), e.to_string())),
+            Ok(()) if self.config.version.is_fixt() => match msg.get(tag::DEFAULT_APPL_VER_ID) {
+                None => Some((
+                    SessionRejectReason::RequiredTagMissing,
+                    Some(tag::DEFAULT_APPL_VER_ID),
+                    "required tag 1137 (DefaultApplVerID) missing".to_string(),
+                )),
+                Some([]) => Some((
+                    SessionRejectReason::TagSpecifiedWithoutValue,
+                    Some(tag::DEFAULT_APPL_VER_ID),
+                    "tag 1137 (DefaultApplVerID) specified without a value".to_string(),
+                )),
+                Some(_) => None,
+            },
+            Ok(()) => None,
+        };
+        if self.config.version.is_fixt() {
+            self.peer_appl_ver_id = msg
+                .get(tag::DEFAULT_APPL_VER_ID)
+                .and_then(fixrs_proto::FixVersion::from_appl_ver_id);
+        }
+        if let Some((reason, ref_tag, text)) = problem {
+            self.send_reject(
+                &Rejected::of(msg, seq),
+                reason,
+                ref_tag,
+                Some(reason.description()),
+                now,
+                utc,
+            );
+            return self.invalid_logon(format!("Invalid Logon: {text}"), now, utc);
+        }
         let sending_time_ok = match msg.get_as::<UtcTimestamp>(tag::SENDING_TIME) {
             Ok(t) => !self.config.check_latency || self.within_latency(t, utc),
             Err(_) => false,
@@ -1062,7 +1190,7 @@ impl Session {
                     Some(e) => {
                         let msg_type = raw_field(frame, tag::MSG_TYPE).unwrap_or_default();
                         let rejected =
-                            Rejected::from_fields(seq, msg_type, |t| raw_field(frame, t));
+                            Rejected::from_fields(frame, seq, msg_type, |t| raw_field(frame, t));
                         self.send_reject(
                             &rejected,
                             e.reason(),

@@ -2,15 +2,17 @@
 //! driven by inputs that carry the current time and drained of its outputs
 //! (bytes, events, the next deadline) after every input.
 
+mod app_reject;
 mod inbound;
 mod late;
 mod outbound;
+mod oversize;
 mod resend;
 mod timers;
 
 use crate::config::{LateDelivery, Role, SessionConfig, SessionKey};
 use crate::error::{SendError, SessionError};
-use crate::event::{Event, QueuedEvent, UndeliveredReason};
+use crate::event::{Event, QueuedEvent, RejectedMessage, UndeliveredReason};
 use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::{SeqNum, Store};
@@ -19,7 +21,7 @@ use fixrs_proto::framing::FrameConfig;
 use fixrs_proto::validate::Validator;
 use fixrs_proto::value::{TimePrecision, TimestampCache, TimestampParser};
 use fixrs_proto::{
-    Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, MessageStash, ParseError,
+    Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, MessageStash, ParseError, Stashed,
     UtcTimestamp,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -72,13 +74,27 @@ struct ResendProgress {
 #[derive(Debug, Clone)]
 struct LateMessage {
     /// The MsgSeqNum it consumed, or `None` when it will be numbered when
-    /// sent (the next Logon resets sequence numbers).
+    /// sent (queue mode, or the next Logon resets sequence numbers).
     seq: Option<SeqNum>,
+    /// Its id in the store's queue of pending messages, when unnumbered
+    /// and the store keeps one.
+    pending: Option<u64>,
     msg: MessageBuilder,
     expires: Option<Instant>,
     /// When it was queued: the SendingTime of its stored copy, and the
     /// OrigSendingTime when it goes out as a resend.
     queued_at: UtcTimestamp,
+}
+
+/// A received message handed out by `poll_event`, which the application
+/// may reject.
+#[derive(Debug, Clone, Copy)]
+struct Rejectable {
+    kept: Stashed,
+    /// In `rejectable_stash` (true) or still in `inbox`.
+    moved: bool,
+    /// An application message (else a session-level one).
+    app: bool,
 }
 
 /// The largest MsgSeqNum (and NewSeqNo) accepted from a peer; anything
@@ -95,7 +111,7 @@ const MAX_POOLED_BUFFERS: usize = 64;
 /// Every input takes the current monotonic time (`now`, for timers) and
 /// UTC time (`utc`, for SendingTime(52) and the schedule); the session
 /// never reads a clock, so the same inputs at the same times give the same
-/// outputs, byte for byte. After **every** input, drain the outputs:
+/// outputs, byte for byte. After **every** input, drive it until idle:
 ///
 /// 1. [`poll_transmit`](Session::poll_transmit) /
 ///    [`transmitted`](Session::transmitted) (or
@@ -103,9 +119,18 @@ const MAX_POOLED_BUFFERS: usize = 64;
 ///    write those bytes to the link, in order;
 /// 2. [`poll_event`](Session::poll_event) until `None`: act on
 ///    [`Event::OpenLink`] and [`Event::CloseLink`] (after writing the
-///    pending bytes), hand messages to the application;
-/// 3. [`poll_timeout`](Session::poll_timeout): call
+///    pending bytes), hand messages to the application, which may answer
+///    each at once ([`send`](Session::send), [`reject`](Session::reject));
+/// 3. while [`has_pending_input`](Session::has_pending_input) (a read
+///    held several messages and the session stopped after one the
+///    application had to see), call
+///    [`handle_pending_input`](Session::handle_pending_input) and go back
+///    to 1; after answers, go back to 1 as well;
+/// 4. [`poll_timeout`](Session::poll_timeout): call
 ///    [`handle_timeout`](Session::handle_timeout) once that instant passes.
+///
+/// And once per pass of the driver's loop, [`flush_store`](Session::flush_store)
+/// when [`store_needs_flush`](Session::store_needs_flush) says so.
 ///
 /// See the crate documentation for the loop as code.
 pub struct Session {
@@ -127,12 +152,22 @@ pub struct Session {
     /// message already acted on (Logon, ResendRequest) that only counts.
     out_of_order: BTreeMap<SeqNum, Vec<u8>>,
     buffer_pool: Vec<Vec<u8>>,
+    /// The last input stopped after a message the application must see
+    /// before the next is processed; received bytes (or kept messages now
+    /// in sequence) may wait.
+    input_paused: bool,
+    /// A message was processed since what is still missing beyond a gap
+    /// was last looked at.
+    gap_check_due: bool,
     resend_requested: Option<ResendProgress>,
     last_received: Instant,
     test_request: Option<PendingTestRequest>,
     test_req_counter: u64,
     /// Whether the peer's Logon carried NextExpectedMsgSeqNum(789).
     peer_sent_next_expected: bool,
+    /// Messages over MaxMessageSize received in a row: NextNumIn when the
+    /// first of them came, and how many.
+    oversize: Option<(SeqNum, u32)>,
     /// The TestRequest delay for (HeartBtInt, multiplier bits).
     idle_timeout_cache: Option<((u32, u64), Duration)>,
     /// Parses SendingTime(52), remembering the last second seen.
@@ -160,9 +195,23 @@ pub struct Session {
     events: VecDeque<QueuedEvent>,
     /// Received messages handed out as events, indexed.
     inbox: MessageStash,
+    /// The message the application may still reject
+    /// ([`reject`](Session::reject)): the last one handed out by
+    /// `poll_event`.
+    rejectable: Option<Rejectable>,
+    /// Where that message stays once the inbox is reused (the two stashes
+    /// swap rather than copy it).
+    rejectable_stash: MessageStash,
+    /// The bytes of the rejected message an [`Event::Rejected`] being
+    /// polled refers to, when they could not be split into fields.
+    rejected_raw: Vec<u8>,
 
     // Validation.
     dictionary: Option<SessionDictionary>,
+    /// FIXT.1.1: dictionaries of other application versions.
+    app_dictionaries: Vec<(FixVersion, SessionDictionary)>,
+    /// FIXT.1.1: the peer's DefaultApplVerID(1137), from its Logon.
+    peer_appl_ver_id: Option<FixVersion>,
     validator: Validator,
 
     // Late delivery.
@@ -250,11 +299,14 @@ impl Session {
             index: FieldIndex::new(),
             out_of_order: BTreeMap::new(),
             buffer_pool: Vec::new(),
+            input_paused: false,
+            gap_check_due: false,
             resend_requested: None,
             last_received: now,
             test_request: None,
             test_req_counter: 0,
             peer_sent_next_expected: false,
+            oversize: None,
             idle_timeout_cache: None,
             sending_times: TimestampParser::new(),
             tx: Vec::with_capacity(4096),
@@ -266,7 +318,12 @@ impl Session {
             resend_index: FieldIndex::new(),
             events: VecDeque::with_capacity(16),
             inbox: MessageStash::new(),
+            rejectable: None,
+            rejectable_stash: MessageStash::new(),
+            rejected_raw: Vec::new(),
             dictionary: None,
+            app_dictionaries: Vec::new(),
+            peer_appl_ver_id: None,
             late: VecDeque::new(),
             withdrawn: BTreeSet::new(),
             stop_requested: false,
@@ -278,6 +335,8 @@ impl Session {
             reset_after_close: false,
             reconnect_attempts: 0,
         };
+        // Messages put before a restart that still wait for a number.
+        session.load_pending(now, utc)?;
         // Drop events of the start-up check; a store failure is returned.
         session.check_schedule(now, utc);
         for event in session.events.drain(..) {
@@ -352,20 +411,41 @@ impl Session {
     /// gives one).
     pub fn set_dictionary(&mut self, dict: impl Into<SessionDictionary>) {
         let dict = dict.into();
+        self.learn_data_fields(&dict);
+        self.validator
+            .set_options(validation::options(&self.config.validation));
+        self.dictionary = Some(dict);
+    }
+
+    /// For a FIXT.1.1 session: validates the application messages of
+    /// `version` against `dict` (a FIXT.1.1 transport dictionary combined
+    /// with that version's application dictionary) rather than against
+    /// the [`set_dictionary`](Session::set_dictionary) one: those whose
+    /// ApplVerID(1128) names `version`, and, without ApplVerID, all of
+    /// them if the peer's Logon gave `version` as its DefaultApplVerID
+    /// (QuickFIX's AppDataDictionary.`<ApplVerID>`). Needs a dictionary
+    /// set with `set_dictionary` for the session messages.
+    pub fn set_app_dictionary(&mut self, version: FixVersion, dict: impl Into<SessionDictionary>) {
+        let dict = dict.into();
+        self.learn_data_fields(&dict);
+        self.app_dictionaries.retain(|(v, _)| *v != version);
+        self.app_dictionaries.push((version, dict));
+    }
+
+    /// Lets the field index split a dictionary's own data fields.
+    fn learn_data_fields(&mut self, dict: &SessionDictionary) {
         for &(len_tag, data_tag) in dict.data_fields() {
             if fixrs_proto::data_fields::standard_data_tag(len_tag) != Some(data_tag) {
                 self.index.add_data_field(len_tag, data_tag);
                 self.resend_index.add_data_field(len_tag, data_tag);
             }
         }
-        self.validator
-            .set_options(validation::options(&self.config.validation));
-        self.dictionary = Some(dict);
     }
 
     /// Stops validating against a dictionary.
     pub fn clear_dictionary(&mut self) {
         self.dictionary = None;
+        self.app_dictionaries.clear();
     }
 
     /// The dictionary messages are validated against, if any.
@@ -434,10 +514,14 @@ impl Session {
         self.tx_start = 0;
         self.decoder.set_config(frame_config(&self.config));
         self.decoder.clear();
+        self.input_paused = false;
+        self.gap_check_due = false;
+        self.rejectable = None;
         self.validator
             .set_options(validation::options(&self.config.validation));
         self.last_received = now;
         self.test_request = None;
+        self.oversize = None;
         self.timers.stop(Timer::Reconnect);
         self.timers.stop(Timer::Linger);
         match self.config.role {
@@ -473,14 +557,37 @@ impl Session {
     }
 
     /// Bytes read from the link, in any split. Complete messages are
-    /// processed at once; a partial one waits for the rest. Ignored while no
-    /// link is up.
+    /// processed in order, each one fully: processing stops after the
+    /// first message that gives the application an event (a message
+    /// received, a reject, a state change...), so that the application can
+    /// answer it before the session acts on the next. The rest is kept;
+    /// [`has_pending_input`](Session::has_pending_input) then says so and
+    /// [`handle_pending_input`](Session::handle_pending_input) goes on
+    /// (bytes given to a later `handle_input` also come after it). A
+    /// partial message waits for the rest. Ignored while no link is up.
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant, utc: UtcTimestamp) {
         self.begin_input();
         if !self.link_up {
             return;
         }
         self.receive(bytes, now, utc);
+    }
+
+    /// Whether the last input stopped with received messages still to
+    /// process. Check it after draining the outputs (and letting the
+    /// application answer the events); while it is true, call
+    /// [`handle_pending_input`](Session::handle_pending_input) and drain
+    /// again.
+    #[must_use]
+    pub fn has_pending_input(&self) -> bool {
+        self.input_paused
+    }
+
+    /// Goes on processing what [`handle_input`](Session::handle_input)
+    /// kept, with the same rule: up to and including the next message that
+    /// gives the application an event. Harmless when nothing waits.
+    pub fn handle_pending_input(&mut self, now: Instant, utc: UtcTimestamp) {
+        self.handle_input(&[], now, utc);
     }
 
     /// The link broke, or a connect attempt failed. Initiator: `Reconnect`
@@ -501,6 +608,9 @@ impl Session {
         self.tx.clear();
         self.tx_start = 0;
         self.decoder.clear();
+        self.input_paused = false;
+        self.gap_check_due = false;
+        self.rejectable = None;
         match self.state {
             SessionState::CorrectlyTerminated | SessionState::NonGracefullyTerminated => {
                 // Lingering after the Logout exchange: the peer closed first.
@@ -537,11 +647,15 @@ impl Session {
     /// Established: it is given the next MsgSeqNum, encoded, stored and
     /// queued for transmission; returns that MsgSeqNum. Otherwise late
     /// delivery applies ([`LateDelivery`]): with `Queue`/`QueueFor` the
-    /// message is kept, consuming and stored under the next MsgSeqNum
-    /// (returned), and sent after logon and resynchronisation as a resend
-    /// whose SendingTime(52) is the moment it actually leaves; when the next
-    /// Logon resets sequence numbers it is numbered only then (returns
-    /// `None`). With `Reject` it is refused with
+    /// message is kept. In [`LateDeliveryMode::Resend`](crate::LateDeliveryMode)
+    /// it consumes and is stored under the next MsgSeqNum (returned), and
+    /// is sent after logon and resynchronisation as a resend whose
+    /// SendingTime(52) is the moment it actually leaves; in
+    /// `LateDeliveryMode::Queue`, or when the next Logon resets sequence
+    /// numbers, it waits unnumbered in the store's pending queue and is
+    /// numbered and sent as a new message right after the Logon (returns
+    /// `None`). Either way the store is flushed at once, so a crash loses
+    /// no message `send` accepted. With `Reject` it is refused with
     /// [`SendError::NotEstablished`].
     pub fn send(
         &mut self,
@@ -675,6 +789,7 @@ impl Session {
             if let Some(seq) = m.seq {
                 self.withdrawn.insert(seq);
             }
+            self.forget_pending(&m);
             self.events.push_back(QueuedEvent::Undelivered {
                 msg: m.msg,
                 reason: UndeliveredReason::Discarded,
@@ -739,7 +854,7 @@ impl Session {
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
         let Some(event) = self.events.pop_front() else {
-            self.inbox.clear();
+            self.clear_inbox();
             return None;
         };
         Some(match event {
@@ -751,23 +866,39 @@ impl Session {
             // The stash is cleared only once no event refers to it, so the
             // lookups find their message; a miss would be reported, not
             // skipped.
-            QueuedEvent::App(kept) => match self.inbox.get(kept) {
-                Some(msg) => Event::AppMessage(msg),
-                None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
-            },
-            QueuedEvent::Admin(kept) => match self.inbox.get(kept) {
-                Some(msg) => Event::AdminMessage(msg),
-                None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
-            },
+            QueuedEvent::App(kept) => self.message_event(kept, true),
+            QueuedEvent::Admin(kept) => self.message_event(kept, false),
             QueuedEvent::Rejected {
                 ref_seq_num,
                 reason,
+                ref_tag_id,
+                business_reason,
                 text,
-            } => Event::Rejected {
-                ref_seq_num,
-                reason,
-                text,
-            },
+                message,
+            } => {
+                let message = match message {
+                    RejectedMessage::Stashed(kept) => self.inbox.get(kept),
+                    RejectedMessage::Raw(bytes) => {
+                        // Kept in the session so that the event can
+                        // borrow it, as it borrows the stash.
+                        self.rejected_raw = bytes;
+                        None
+                    }
+                };
+                let bytes = match &message {
+                    Some(m) => m.as_bytes(),
+                    None => &self.rejected_raw,
+                };
+                Event::Rejected {
+                    ref_seq_num,
+                    reason,
+                    ref_tag_id,
+                    business_reason,
+                    text,
+                    message,
+                    bytes,
+                }
+            }
             QueuedEvent::Garbled { error, dropped } => Event::Garbled { error, dropped },
             QueuedEvent::Undelivered { msg, reason } => Event::Undelivered { msg, reason },
             QueuedEvent::Error(e) => Event::Error(e),
@@ -785,14 +916,64 @@ impl Session {
         self.timers.next()
     }
 
+    /// The event of a received message kept in the inbox, which becomes
+    /// the one the application may reject.
+    fn message_event(&mut self, kept: Stashed, app: bool) -> Event<'_> {
+        self.rejectable = Some(Rejectable {
+            kept,
+            moved: false,
+            app,
+        });
+        match self.inbox.get(kept) {
+            Some(msg) if app => Event::AppMessage(msg),
+            Some(msg) => Event::AdminMessage(msg),
+            None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
+        }
+    }
+
+    /// Gives back memory the session's buffers hold beyond `keep` bytes
+    /// each (the bytes they still hold stay): the transmit and receive
+    /// buffers, spare receive buffers and resend scratch space. A peer
+    /// that stops reading can make the transmit buffer grow to the
+    /// driver's outgoing bound; call this once such a link is closed (and
+    /// its pending bytes dropped) so that the memory is not kept for the
+    /// life of the session. Buffers already within `keep` are left alone,
+    /// so calling it after every link costs nothing in steady state.
+    pub fn shrink_buffers(&mut self, keep: usize) {
+        if self.tx.capacity() > keep {
+            self.tx.drain(..self.tx_start);
+            self.tx_start = 0;
+            self.tx.shrink_to(keep);
+        }
+        if self.decoder.capacity() > keep {
+            self.decoder.shrink_to(keep);
+        }
+        self.buffer_pool.retain(|b| b.capacity() <= keep);
+        if self.resend_scratch.capacity() > keep {
+            self.resend_scratch = Vec::new();
+        }
+    }
+
     // ---- internals shared by the submodules ----
 
     /// Housekeeping at the start of every input: the delivery buffer can be
     /// reused once every event that points into it was polled.
     fn begin_input(&mut self) {
         if self.events.is_empty() {
-            self.inbox.clear();
+            self.clear_inbox();
         }
+    }
+
+    /// Empties the delivery buffer for reuse, keeping the message the
+    /// application may still reject (by swapping buffers, not copying).
+    fn clear_inbox(&mut self) {
+        if let Some(r) = &mut self.rejectable {
+            if !r.moved {
+                std::mem::swap(&mut self.inbox, &mut self.rejectable_stash);
+                r.moved = true;
+            }
+        }
+        self.inbox.clear();
     }
 
     fn begin_string(&self) -> &'static str {
@@ -812,13 +993,34 @@ impl Session {
         self.events.push_back(QueuedEvent::Error(error));
     }
 
-    fn flush_store(&mut self) {
+    /// Whether the store holds changes not yet flushed: typically the
+    /// incoming MsgSeqNum of messages processed since bytes were last
+    /// handed out (see [`flush_store`](Session::flush_store)).
+    pub fn store_needs_flush(&self) -> bool {
+        self.store_dirty
+    }
+
+    /// Makes what the session recorded in its store durable by the
+    /// store's policy (a file store writes to the operating system, and
+    /// syncs as its durability mode says). [`poll_transmit`](Session::poll_transmit)
+    /// does it before handing out bytes; a session that only receives
+    /// sends nothing, so a driver calls this at least once per pass of its
+    /// loop for each session whose [`store_needs_flush`](Session::store_needs_flush)
+    /// is set. The incoming MsgSeqNum of every processed message is then as
+    /// durable as an outgoing message, and after a crash only what arrived
+    /// since the last flush is asked for again.
+    ///
+    /// Returns `false` when the store failed; the error is queued as an
+    /// [`Event::Error`] (drain [`poll_event`](Session::poll_event)).
+    pub fn flush_store(&mut self) -> bool {
         if self.store_dirty {
             self.store_dirty = false;
             if let Err(e) = self.store.flush() {
                 self.push_error(e.into());
+                return false;
             }
         }
+        true
     }
 
     fn set_next_target(&mut self, seq: SeqNum) {
@@ -844,9 +1046,7 @@ impl Session {
         self.next_target = 1;
         self.clear_gap_state();
         self.withdrawn.clear();
-        for m in &mut self.late {
-            m.seq = None;
-        }
+        self.unnumber_late();
     }
 
     /// Forgets the out-of-order queue and our outstanding ResendRequest.
@@ -1099,25 +1299,29 @@ impl Session {
         }
     }
 
-    /// Whether a schedule is configured and `utc` is outside its periods.
+    /// Whether `utc` is outside the times the session may be logged on:
+    /// outside the schedule's periods or its logon window.
     fn outside_period(&self, utc: UtcTimestamp) -> bool {
-        self.config
-            .schedule
-            .as_ref()
-            .is_some_and(|s| !s.is_in_session(utc))
+        let outside = |s: &Option<crate::schedule::Schedule>| {
+            s.as_ref().is_some_and(|s| !s.is_in_session(utc))
+        };
+        outside(&self.config.schedule) || outside(&self.config.logon_window)
     }
 
     /// Applies the schedule at `utc`: a new period resets sequence numbers
-    /// (logging out first if logged on), the end of a period logs out or
-    /// stops connecting, the start of one lets an initiator connect; then
-    /// arms the timer for the next boundary.
+    /// (logging out first if logged on), the end of a period or of the
+    /// logon window logs out or stops connecting, the start of one lets an
+    /// initiator connect; then arms the timer for the next boundary.
     fn check_schedule(&mut self, now: Instant, utc: UtcTimestamp) {
-        let Some(schedule) = self.config.schedule else {
+        let (schedule, window) = (self.config.schedule, self.config.logon_window);
+        if schedule.is_none() && window.is_none() {
             self.timers.stop(Timer::Schedule);
             return;
-        };
-        match schedule.period_start(utc) {
-            Some(start) => {
+        }
+        let in_period = match schedule.map(|s| s.period_start(utc)) {
+            None => true,
+            Some(None) => false,
+            Some(Some(start)) => {
                 if self.store.creation_time() < start {
                     match self.state {
                         SessionState::Established => {
@@ -1133,22 +1337,27 @@ impl Session {
                         _ => self.reset_store(utc),
                     }
                 }
-                if self.config.role == Role::Initiator
-                    && self.state == SessionState::Reconnect
-                    && !self.stop_requested
-                    && self.timers.get(Timer::Reconnect).is_none()
-                {
-                    self.timers.set(Timer::Reconnect, now);
-                }
+                true
             }
-            None => match self.state {
+        };
+        let in_window = window.is_none_or(|w| w.is_in_session(utc));
+        if in_period && in_window {
+            if self.config.role == Role::Initiator
+                && self.state == SessionState::Reconnect
+                && !self.stop_requested
+                && self.timers.get(Timer::Reconnect).is_none()
+            {
+                self.timers.set(Timer::Reconnect, now);
+            }
+        } else {
+            match self.state {
                 SessionState::Established => {
-                    self.start_logout(
-                        LogoutKind::Schedule,
-                        Some("Session period ended".to_string()),
-                        now,
-                        utc,
-                    );
+                    let text = if in_period {
+                        "Logon window ended"
+                    } else {
+                        "Session period ended"
+                    };
+                    self.start_logout(LogoutKind::Schedule, Some(text.to_string()), now, utc);
                 }
                 SessionState::WaitForConfirmLogon | SessionState::WaitForFirstLogon => {
                     self.push_error(SessionError::OutsideSessionTime);
@@ -1156,12 +1365,14 @@ impl Session {
                 }
                 SessionState::Reconnect => self.timers.stop(Timer::Reconnect),
                 _ => {}
-            },
+            }
         }
-        let next = match (schedule.next_start(utc), schedule.next_end(utc)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let next = [schedule, window]
+            .into_iter()
+            .flatten()
+            .flat_map(|s| [s.next_start(utc), s.next_end(utc)])
+            .flatten()
+            .min();
         match next {
             Some(next) => {
                 let wait = u64::try_from(next.nanos_since(utc).max(0)).unwrap_or(u64::MAX);

@@ -4,7 +4,7 @@
 
 use super::Session;
 use crate::config::{Role, SessionConfig};
-use crate::event::QueuedEvent;
+use crate::event::{QueuedEvent, RejectedMessage};
 use crate::store::{SeqNum, StoreError};
 use fixrs_proto::admin::{
     AdminMessage, BusinessMessageReject, Heartbeat, Logon, Logout, Reject, ResendRequest,
@@ -61,11 +61,29 @@ impl Session {
     /// `seq`: saves it (advancing the next sender MsgSeqNum) and queues its
     /// bytes. On a store failure nothing is queued.
     pub(super) fn commit_new(&mut self, seq: SeqNum, now: Instant) -> Result<(), StoreError> {
+        self.commit_new_from(seq, None, now)
+    }
+
+    /// As [`commit_new`](Session::commit_new); with `pending`, the message
+    /// was made from that pending message of the store, which takes it out
+    /// of its queue in the same change.
+    pub(super) fn commit_new_from(
+        &mut self,
+        seq: SeqNum,
+        pending: Option<u64>,
+        now: Instant,
+    ) -> Result<(), StoreError> {
         let bytes = self.encoder.finish();
-        let saved = if self.config.persist_messages {
-            self.store.save_outgoing(seq, bytes)
-        } else {
-            self.store.set_next_sender_seq_num(seq + 1)
+        let saved = match (self.config.persist_messages, pending) {
+            (true, None) => self.store.save_outgoing(seq, bytes),
+            (true, Some(id)) => self.store.save_outgoing_from_pending(seq, bytes, id),
+            (false, None) => self.store.set_next_sender_seq_num(seq + 1),
+            // Not kept for resends: two changes (a crash between them
+            // would send the message again after a restart).
+            (false, Some(id)) => self
+                .store
+                .set_next_sender_seq_num(seq + 1)
+                .and_then(|()| self.store.remove_pending(id)),
         };
         self.store_dirty = true;
         saved?;
@@ -306,11 +324,23 @@ impl Session {
             text: Some(&text),
         };
         self.send_admin_routed(&reject, &rejected.route, now, utc);
+        let message = self.keep_rejected(rejected);
         self.events.push_back(QueuedEvent::Rejected {
             ref_seq_num: Some(rejected.seq),
             reason: Some(reason),
+            ref_tag_id: ref_tag.filter(|_| ref_fields),
+            business_reason: None,
             text,
+            message,
         });
+    }
+
+    /// Keeps a rejected message until its event is polled.
+    fn keep_rejected(&mut self, rejected: &Rejected<'_>) -> RejectedMessage {
+        match rejected.source {
+            Source::Message(m) => RejectedMessage::Stashed(self.inbox.push(m)),
+            Source::Raw(bytes) => RejectedMessage::Raw(bytes.to_vec()),
+        }
     }
 
     /// Sends BusinessMessageReject(j) of `rejected`, reverse-routed (a
@@ -325,15 +355,39 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
+        self.send_business_reject_with_id(rejected, reason, None, text, now, utc);
+    }
+
+    /// [`send_business_reject`](Session::send_business_reject) with
+    /// BusinessRejectRefID(379) `ref_id`. With FIXT the body also carries
+    /// our DefaultApplVerID(1137), as QuickFIX writes it.
+    pub(super) fn send_business_reject_with_id(
+        &mut self,
+        rejected: &Rejected<'_>,
+        reason: BusinessRejectReason,
+        ref_id: Option<&[u8]>,
+        text: &str,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
         let version = self.config.version;
         let (code, text) = business_reject_reason(version, reason, text);
         if has_reject_ref_fields(version) {
             let reject = BusinessMessageReject {
                 text: Some(&text),
+                business_reject_ref_id: ref_id,
                 ..BusinessMessageReject::new(rejected.msg_type, code)
                     .ref_seq_num(seq_num(rejected.seq))
             };
-            self.send_admin_routed(&reject, &rejected.route, now, utc);
+            let seq = self.next_sender;
+            self.start_message(BusinessMessageReject::MSG_TYPE, seq, utc);
+            self.push_reverse_route(&rejected.route);
+            reject.write_body(&mut self.encoder);
+            if version.is_fixt() {
+                self.encoder
+                    .push_str(tag::DEFAULT_APPL_VER_ID, version.appl_ver_id());
+            }
+            self.commit_admin(seq, now);
         } else {
             let reject = Reject {
                 ref_seq_num: rejected.seq,
@@ -344,16 +398,21 @@ impl Session {
             };
             self.send_admin_routed(&reject, &rejected.route, now, utc);
         }
+        let message = self.keep_rejected(rejected);
         self.events.push_back(QueuedEvent::Rejected {
             ref_seq_num: Some(rejected.seq),
             reason: None,
+            ref_tag_id: None,
+            business_reason: Some(code).filter(|_| has_reject_ref_fields(version)),
             text,
+            message,
         });
     }
 }
 
 /// The message a Reject or BusinessMessageReject answers: its MsgSeqNum
-/// as it carried it, its MsgType and its third-party routing fields.
+/// as it carried it, its MsgType and its third-party routing fields, and
+/// the message itself, reported to the application with the Reject.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Rejected<'a> {
     /// RefSeqNum(45) to send.
@@ -362,6 +421,17 @@ pub(super) struct Rejected<'a> {
     pub msg_type: &'a [u8],
     /// The values of the first tags of [`REVERSE_ROUTE`], in its order.
     route: Route<'a>,
+    /// The rejected message.
+    source: Source<'a>,
+}
+
+/// A rejected message as received.
+#[derive(Debug, Clone, Copy)]
+enum Source<'a> {
+    /// Split into fields.
+    Message(&'a Message<'a>),
+    /// Bytes that could not be split into fields.
+    Raw(&'a [u8]),
 }
 
 /// Routing field values, in the order of [`REVERSE_ROUTE`].
@@ -383,13 +453,19 @@ const REVERSE_ROUTE: [(Tag, Tag); 6] = [
 
 impl<'a> Rejected<'a> {
     /// The message `msg`, whose MsgSeqNum is `seq`.
-    pub(super) fn of(msg: &Message<'a>, seq: SeqNum) -> Rejected<'a> {
-        Rejected::from_fields(seq, msg.msg_type(), |t| msg.get(t))
+    pub(super) fn of(msg: &'a Message<'a>, seq: SeqNum) -> Rejected<'a> {
+        Rejected {
+            seq,
+            msg_type: msg.msg_type(),
+            route: REVERSE_ROUTE.map(|(from, _)| msg.get(from)),
+            source: Source::Message(msg),
+        }
     }
 
-    /// A message known by its MsgSeqNum, MsgType and a way to read its
-    /// other fields (for messages that could not be indexed).
+    /// The message `frame` that could not be split into fields, known by
+    /// its MsgSeqNum, MsgType and a way to read its other fields.
     pub(super) fn from_fields(
+        frame: &'a [u8],
         seq: SeqNum,
         msg_type: &'a [u8],
         get: impl Fn(Tag) -> Option<&'a [u8]>,
@@ -398,6 +474,7 @@ impl<'a> Rejected<'a> {
             seq,
             msg_type,
             route: REVERSE_ROUTE.map(|(from, _)| get(from)),
+            source: Source::Raw(frame),
         }
     }
 }

@@ -97,11 +97,38 @@ CertificationAuthoritiesFile=certs/ca.pem
 CertificateVerifyLevel=1
 SSLServerName=fix.example.com
 SSLValidateCertificates=N
+ValidateUnorderedGroupFields=N
+LogonTime=18:00:00
+LogoutTime=16:00:00
+SocketConnectSourceHost=10.0.0.5
+SocketConnectSourcePort=40000
+SocketConnectSourceHost1=10.0.0.6
+SocketConnectSourcePort2=40002
+HostSelectionPolicy=PRIORITY
+HostSelectionPolicyPriorityStartOverInterval=60
+AllowedRemoteAddresses=127.0.0.1, ::1
+SocketReuseAddress=N
+TLSCipherSuites=TLS13_AES_128_GCM_SHA256
+CertificationAuthoritiesDirectory=certs/ca
+CertificateRevocationListFile=certs/ca.crl
+CertificateRevocationListDirectory=certs/crl
+FileLogBackupPath=log/backup
+HttpAcceptPort=8080
+PreserveMessageFieldsOrder=Y
+RefreshOnLogon=Y
+SendResetSeqNumFlag=Y
+ScreenLogShowIncoming=N
+ScreenLogShowOutgoing=N
+ScreenLogShowEvents=N
+MySQLStoreHost=db.example.com
+PostgreSQLLogEventTable=events
+OdbcStoreConnectionString=DSN=fix
 
 [SESSION]
   TargetCompID = BROKER
 TargetSubID=GW
 TargetLocationID=NY
+LateDeliveryMode=queue
 SessionQualifier=main
 
 [session]
@@ -129,9 +156,31 @@ SSLEnable=N
 fn full_file_with_default_inheritance_and_two_sessions() {
     let settings = parse(FULL).expect("valid file");
     assert_eq!(settings.sessions.len(), 2);
+    let warned: Vec<(usize, &str)> = settings
+        .warnings
+        .iter()
+        .map(|w| (w.line, w.key.as_str()))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            (92, "FileLogBackupPath"),
+            (93, "HttpAcceptPort"),
+            (94, "PreserveMessageFieldsOrder"),
+            (95, "RefreshOnLogon"),
+            (96, "SendResetSeqNumFlag"),
+            (97, "ScreenLogShowIncoming"),
+            (98, "ScreenLogShowOutgoing"),
+            (99, "ScreenLogShowEvents"),
+            (100, "MySQLStoreHost"),
+            (101, "PostgreSQLLogEventTable"),
+            (102, "OdbcStoreConnectionString"),
+        ],
+        "one warning per QuickFIX key without effect, inherited or not"
+    );
 
     let init = &settings.sessions[0];
-    assert_eq!(init.line, 78);
+    assert_eq!(init.line, 104);
     let c = &init.config;
     assert_eq!(c.role, Role::Initiator);
     assert_eq!(c.version, FixVersion::Fix44);
@@ -157,6 +206,7 @@ fn full_file_with_default_inheritance_and_two_sessions() {
         LateDelivery::QueueFor(Duration::from_millis(60_000))
     );
     assert_eq!(c.max_late_delivery, 500);
+    assert_eq!(c.late_delivery_mode, LateDeliveryMode::Queue);
     assert!(c.reset_on_logon && c.reset_on_logout && c.reset_on_disconnect);
     assert!(c.send_next_expected_msg_seq_num);
     assert_eq!(c.resend_request_chunk_size, 2500);
@@ -175,6 +225,7 @@ fn full_file_with_default_inheritance_and_two_sessions() {
             validate_fields_have_values: false,
             validate_user_defined_fields: false,
             allow_unknown_msg_fields: true,
+            validate_unordered_group_fields: false,
         }
     );
     assert_eq!(c.timestamp_precision, TimePrecision::Micros);
@@ -192,6 +243,48 @@ fn full_file_with_default_inheritance_and_two_sessions() {
             )
             .in_time_zone(ny)
         )
+    );
+    assert_eq!(
+        c.logon_window,
+        Some(
+            Schedule::weekly(
+                Weekday::Sunday,
+                tod(18, 0, 0),
+                Weekday::Friday,
+                tod(16, 0, 0)
+            )
+            .in_time_zone(ny)
+        ),
+        "the logon window takes the period's days and time zone"
+    );
+    assert_eq!(
+        init.connect,
+        ConnectSettings {
+            source_addresses: vec![
+                Some(SourceAddress {
+                    host: Some("10.0.0.5".into()),
+                    port: 40000
+                }),
+                Some(SourceAddress {
+                    host: Some("10.0.0.6".into()),
+                    port: 0
+                }),
+                Some(SourceAddress {
+                    host: None,
+                    port: 40002
+                }),
+            ],
+            host_selection: HostSelectionPolicy::Priority {
+                start_over: Duration::from_secs(60)
+            },
+        }
+    );
+    assert_eq!(
+        init.allowed_remote_addresses,
+        vec![
+            "127.0.0.1".parse::<IpAddr>().expect("ip"),
+            "::1".parse::<IpAddr>().expect("ip")
+        ]
     );
     assert_eq!(
         init.endpoint,
@@ -220,6 +313,7 @@ fn full_file_with_default_inheritance_and_two_sessions() {
             send_buffer_size: Some(262_144),
             receive_buffer_size: Some(131_072),
             keep_alive: true,
+            reuse_address: false,
         }
     );
     assert_eq!(
@@ -237,6 +331,8 @@ fn full_file_with_default_inheritance_and_two_sessions() {
             data_dictionary: Some("spec/FIX44.xml".into()),
             transport_data_dictionary: Some("spec/FIXT11.xml".into()),
             app_data_dictionary: Some("spec/FIX50SP2.xml".into()),
+            lines: [40, 41, 42],
+            ..DictionarySettings::default()
         }
     );
     assert_eq!(
@@ -250,11 +346,15 @@ fn full_file_with_default_inheritance_and_two_sessions() {
                 "TLS13_AES_256_GCM_SHA384".into(),
                 "TLS13_CHACHA20_POLY1305_SHA256".into()
             ],
+            tls13_cipher_suites: vec!["TLS13_AES_128_GCM_SHA256".into()],
             server_certificate_file: Some("certs/server.pem".into()),
             server_certificate_key_file: Some("certs/server.key".into()),
             client_certificate_file: Some("certs/client.pem".into()),
             client_certificate_key_file: Some("certs/client.key".into()),
             certification_authorities_file: Some("certs/ca.pem".into()),
+            certification_authorities_directory: Some("certs/ca".into()),
+            certificate_revocation_list_file: Some("certs/ca.crl".into()),
+            certificate_revocation_list_directory: Some("certs/crl".into()),
             certificate_verify_level: CertificateVerifyLevel::Required,
             server_name: Some("fix.example.com".into()),
             validate_certificates: false,
@@ -262,7 +362,7 @@ fn full_file_with_default_inheritance_and_two_sessions() {
     );
 
     let acc = &settings.sessions[1];
-    assert_eq!(acc.line, 84);
+    assert_eq!(acc.line, 111);
     let c = &acc.config;
     assert_eq!(c.role, Role::Acceptor);
     assert_eq!(c.version, FixVersion::Fix50Sp1);
@@ -281,6 +381,8 @@ fn full_file_with_default_inheritance_and_two_sessions() {
         vec![(95, "4".to_string()), (1408, "FIX.5.0SP2".to_string())]
     );
     assert_eq!(c.late_delivery, LateDelivery::Reject);
+    // Set in the other session only.
+    assert_eq!(c.late_delivery_mode, LateDeliveryMode::Resend);
     let london = TimeZone::parse("Europe/London").expect("known zone");
     assert_eq!(
         c.schedule,
@@ -336,7 +438,18 @@ fn companions(key: &str) -> &'static str {
         "ClientCertificateKeyFile" => "SocketUseSSL=Y\nClientCertificateFile=c.pem\n",
         "CertificateVerifyLevel" => "SocketUseSSL=Y\nConnectionType=acceptor\nServerCertificateFile=c.pem\nServerCertificateKeyFile=k.pem\nCertificationAuthoritiesFile=ca.pem\n",
         "SSLProtocol" | "SSLCipherSuite" | "CertificationAuthoritiesFile" | "SSLServerName"
-        | "SSLValidateCertificates" => "SocketUseSSL=Y\n",
+        | "SSLValidateCertificates" | "TLSCipherSuites" | "CertificationAuthoritiesDirectory"
+        | "CertificateRevocationListFile" | "CertificateRevocationListDirectory" => {
+            "SocketUseSSL=Y\n"
+        }
+        "LogonTime" => "LogoutTime=17:00:00\n",
+        "AppDataDictionary.<ApplVerID>" => "BeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0\n",
+        "LogoutTime" => "LogonTime=08:00:00\n",
+        "LogonDay" => "StartTime=08:00:00\nEndTime=17:00:00\nLogoutDay=Friday\n",
+        "LogoutDay" => "StartTime=08:00:00\nEndTime=17:00:00\nLogonDay=Monday\n",
+        "SocketConnectSourceHost<n>" | "SocketConnectSourcePort<n>" => {
+            "SocketConnectHost1=backup\nSocketConnectPort1=9000\n"
+        }
         _ => "",
     }
 }
@@ -348,8 +461,16 @@ fn every_documented_key_is_accepted_with_its_example() {
     };
     for info in KEYS {
         let (key, _) = info.example.split_once('=').expect("example is Key=Value");
-        let pattern = info.key.replace("<n>", "1").replace("<tag>", "1408");
-        assert_eq!(key, pattern, "example of {}", info.key);
+        let pattern = info
+            .key
+            .replace("<n>", "1")
+            .replace("<tag>", "1408")
+            .replace("<ApplVerID>", "FIX.4.4");
+        match pattern.strip_suffix("...") {
+            // A family of QuickFIX keys: the example is one of them.
+            Some(prefix) => assert!(key.starts_with(prefix), "example of {}", info.key),
+            None => assert_eq!(key, pattern, "example of {}", info.key),
+        }
         let text = format!(
             "{BASE}[SESSION]\n{}{}\n",
             companions(info.key),
@@ -498,6 +619,7 @@ fn bad_numbers_name_line_and_key() {
         ("TestRequestDelayMultiplier=NaN", "TestRequestDelayMultiplier", "a number of 0 or more, such as 0.5"),
         ("TimestampPrecision=4", "TimestampPrecision", "0, 3, 6 or 9"),
         ("LateDelivery=later", "LateDelivery", "queue, reject, or a positive time to live in milliseconds"),
+        ("LateDeliveryMode=fifo", "LateDeliveryMode", "resend or queue"),
         ("FileStoreSync=0", "FileStoreSync", "Y, N, or a positive number of milliseconds"),
         ("CertificateVerifyLevel=3", "CertificateVerifyLevel", "0 (no client certificate), 1 (required) or 2 (optional)"),
         ("StartTime=25:00:00", "StartTime", "HH:MM:SS, optionally followed by a time zone"),
@@ -967,4 +1089,370 @@ fn msg_type_policy_keys_reach_the_config() {
     let plain = parse(&format!("{BASE}[SESSION]\n")).expect("parses");
     assert!(!plain.sessions[0].config.reject_unknown_msg_types);
     assert_eq!(plain.sessions[0].config.supported_msg_types, None);
+}
+
+/// Reads a dictionary of the repository's spec/ folder for `name`, and
+/// counts the reads.
+fn spec_reader(reads: &mut Vec<PathBuf>) -> impl FnMut(&Path) -> std::io::Result<String> + '_ {
+    move |path: &Path| {
+        reads.push(path.to_path_buf());
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        match name {
+            "not-xml.xml" => Ok("this is not XML".to_string()),
+            "not-a-dictionary.xml" => Ok("<html><body/></html>".to_string()),
+            _ => std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../spec")
+                    .join(name),
+            ),
+        }
+    }
+}
+
+#[test]
+fn dictionaries_are_loaded_once_and_shared() {
+    let text = format!(
+        "{BASE}DataDictionary=dicts/FIX44.xml\n\
+         [SESSION]\nTargetCompID=A\n\
+         [SESSION]\nTargetCompID=B\n\
+         [SESSION]\nTargetCompID=C\nUseDataDictionary=N\n\
+         [SESSION]\nTargetCompID=D\nDataDictionary=\n\
+         [SESSION]\nTargetCompID=E\nBeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0SP2\n\
+         TransportDataDictionary=dicts/FIXT11.xml\nAppDataDictionary=dicts/FIX50SP2.xml\n\
+         [SESSION]\nTargetCompID=F\nBeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0SP2\n\
+         TransportDataDictionary=dicts/FIXT11.xml\nAppDataDictionary=dicts/FIX50SP2.xml\n"
+    );
+    let mut settings = parse(&text).expect("parses");
+    assert!(settings.sessions.iter().all(|s| s.dictionary.is_none()));
+    let mut reads = Vec::new();
+    settings
+        .load_dictionaries(spec_reader(&mut reads))
+        .expect("loads");
+    assert_eq!(
+        reads,
+        [
+            PathBuf::from("dicts/FIX44.xml"),
+            PathBuf::from("dicts/FIXT11.xml"),
+            PathBuf::from("dicts/FIX50SP2.xml"),
+        ],
+        "each file is read once"
+    );
+    let dict = |i: usize| settings.sessions[i].dictionary.clone();
+    let (Some(SessionDictionary::Shared(a)), Some(SessionDictionary::Shared(b))) =
+        (dict(0), dict(1))
+    else {
+        panic!("FIX 4.4 sessions with a file get it");
+    };
+    assert!(Arc::ptr_eq(&a, &b), "one dictionary for both sessions");
+    assert_eq!(a.begin_string(), "FIX.4.4");
+    assert_eq!(dict(2), None, "UseDataDictionary=N");
+    match dict(3) {
+        Some(SessionDictionary::Static(d)) => {
+            assert!(std::ptr::eq(d, Dictionary::builtin(FixVersion::Fix44)))
+        }
+        other => panic!("the built-in dictionary without a file, not {other:?}"),
+    }
+    let (Some(SessionDictionary::Shared(e)), Some(SessionDictionary::Shared(f))) =
+        (dict(4), dict(5))
+    else {
+        panic!("FIXT sessions with files get their combination");
+    };
+    assert!(Arc::ptr_eq(&e, &f));
+    assert!(e.message(b"D").is_some() && e.message(b"A").is_some());
+    assert_eq!(e.begin_string(), "FIXT.1.1");
+}
+
+#[test]
+fn a_bad_dictionary_file_is_an_error_naming_the_key_and_the_file() {
+    let load = |lines: &str| {
+        let text = format!("{BASE}[SESSION]\n{lines}\n");
+        let mut settings = parse(&text).expect("parses");
+        let mut reads = Vec::new();
+        let result = settings
+            .load_dictionaries(spec_reader(&mut reads))
+            .map_err(|e| e.to_string());
+        result.expect_err("fails")
+    };
+    let missing = load("DataDictionary=/nowhere/FIX44-missing.xml");
+    assert!(
+        missing.starts_with("line 11: DataDictionary=/nowhere/FIX44-missing.xml: cannot read it: "),
+        "{missing}"
+    );
+    let not_xml = load("DataDictionary=x/not-xml.xml");
+    assert!(
+        not_xml.starts_with(
+            "line 11: DataDictionary=x/not-xml.xml: not a QuickFIX XML data dictionary: malformed XML at line 1"
+        ),
+        "{not_xml}"
+    );
+    let not_dictionary = load("DataDictionary=x/not-a-dictionary.xml");
+    assert!(
+        not_dictionary.starts_with(
+            "line 11: DataDictionary=x/not-a-dictionary.xml: not a QuickFIX XML data dictionary: "
+        ) && not_dictionary.contains("<html>"),
+        "{not_dictionary}"
+    );
+    assert_eq!(
+        load("DataDictionary=spec/FIX42.xml"),
+        "line 11: DataDictionary=spec/FIX42.xml: a FIX.4.2 dictionary, but the session's BeginString is FIX.4.4"
+    );
+    assert_eq!(
+        load("BeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0\nTransportDataDictionary=spec/FIX50.xml"),
+        "line 13: TransportDataDictionary=spec/FIX50.xml: a FIX.5.0 dictionary, not the FIXT.1.1 transport dictionary"
+    );
+    assert_eq!(
+        load("BeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0\nAppDataDictionary=spec/FIXT11.xml"),
+        "line 13: AppDataDictionary=spec/FIXT11.xml: a FIXT.1.1 dictionary, not an application dictionary"
+    );
+}
+
+#[test]
+fn a_dictionary_key_of_the_other_kind_is_warned_about() {
+    let text = format!(
+        "{BASE}[SESSION]\nTransportDataDictionary=spec/FIXT11.xml\n\
+         [SESSION]\nTargetCompID=T\nBeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0\nDataDictionary=spec/FIX44.xml\n"
+    );
+    let settings = parse(&text).expect("parses");
+    let warnings: Vec<String> = settings.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "line 11: TransportDataDictionary has no effect: FIX 4.x sessions read DataDictionary; the built-in dictionary is used",
+            "line 16: DataDictionary has no effect: FIXT.1.1 sessions read TransportDataDictionary and AppDataDictionary; the built-in dictionaries are used",
+        ]
+    );
+}
+
+#[test]
+fn quickfix_keys_without_effect_warn_once_and_typos_stay_errors() {
+    let text = format!(
+        "{BASE}HttpAcceptPort=8080\nMySQLLogIncomingTable=in\n\
+         [SESSION]\nTargetCompID=A\nHttpAcceptPort=8081\n\
+         [SESSION]\nTargetCompID=B\n"
+    );
+    let settings = parse(&text).expect("QuickFIX's keys load");
+    assert_eq!(settings.sessions.len(), 2);
+    let warnings: Vec<String> = settings.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0]
+        .starts_with("line 10: HttpAcceptPort has no effect: QuickFIX's HTML status page"));
+    assert!(warnings[1]
+        .starts_with("line 11: MySQLLogIncomingTable has no effect: QuickFIX's MySQL log"));
+    for typo in [
+        "HttpAcceptPrt=1",
+        "MySQLLogIncoming=in",
+        "MySQLStoreIncomingTable=x",
+        "ScreenLogShowIncomming=N",
+    ] {
+        let text = format!("{BASE}[SESSION]\n{typo}\n");
+        let e = err(&text).to_string();
+        let key = typo.split('=').next().unwrap_or_default();
+        assert_eq!(e, format!("line 11: unknown key {key}"), "{typo}");
+    }
+}
+
+#[test]
+fn send_next_expected_msg_seq_num_is_enable_next_expected_msg_seq_num() {
+    let text = format!("{BASE}[SESSION]\nSendNextExpectedMsgSeqNum=Y\n");
+    assert!(
+        parse(&text).expect("parses").sessions[0]
+            .config
+            .send_next_expected_msg_seq_num
+    );
+    let both =
+        format!("{BASE}[SESSION]\nSendNextExpectedMsgSeqNum=Y\nEnableNextExpectedMsgSeqNum=N\n");
+    assert_eq!(
+        err(&both).to_string(),
+        "line 12: EnableNextExpectedMsgSeqNum sets again what SendNextExpectedMsgSeqNum set at line 11 in the same section"
+    );
+}
+
+#[test]
+fn logon_window_settings() {
+    let window = |lines: &str| {
+        parse(&format!("{BASE}[SESSION]\n{lines}\n"))
+            .map(|s| {
+                (
+                    s.sessions[0].config.schedule,
+                    s.sessions[0].config.logon_window,
+                )
+            })
+            .map_err(|e| e.to_string())
+    };
+    // Without a period: a daily window, no scheduled resets.
+    assert_eq!(
+        window("LogonTime=07:00:00\nLogoutTime=18:00:00"),
+        Ok((None, Some(Schedule::daily(tod(7, 0, 0), tod(18, 0, 0)))))
+    );
+    // With one: the period's days and zone, its times by default.
+    let zone = TimeZone::parse("Europe/London").expect("zone");
+    assert_eq!(
+        window("StartTime=06:00:00\nEndTime=20:00:00\nTimeZone=Europe/London\nWeekdays=Mon,Fri\nLogonTime=07:30:00"),
+        Ok((
+            Some(Schedule::daily_on(Weekdays::parse("Mon,Fri").expect("days"), tod(6, 0, 0), tod(20, 0, 0)).in_time_zone(zone)),
+            Some(Schedule::daily_on(Weekdays::parse("Mon,Fri").expect("days"), tod(7, 30, 0), tod(20, 0, 0)).in_time_zone(zone)),
+        ))
+    );
+    assert_eq!(
+        window("StartTime=00:00:00\nEndTime=00:00:00\nStartDay=Sun\nEndDay=Sat\nLogonDay=Mon\nLogoutDay=Fri\nLogoutTime=17:00:00"),
+        Ok((
+            Some(Schedule::weekly(Weekday::Sunday, tod(0, 0, 0), Weekday::Saturday, tod(0, 0, 0))),
+            Some(Schedule::weekly(Weekday::Monday, tod(0, 0, 0), Weekday::Friday, tod(17, 0, 0))),
+        ))
+    );
+    assert_eq!(
+        window("LogonTime=07:00:00"),
+        Err(
+            "line 11: missing LogoutTime (required with LogonTime when there is no EndTime)"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        window("StartTime=00:00:00\nEndTime=00:00:00\nLogonDay=Mon"),
+        Err("line 13: missing LogoutDay (required with LogonDay)".to_string())
+    );
+    assert_eq!(
+        window("LogonTime=7"),
+        Err("line 11: bad value \"7\" for LogonTime: expected HH:MM:SS".to_string())
+    );
+}
+
+#[test]
+fn connection_keys_of_quickfix() {
+    let parse_one = |lines: &str| {
+        parse(&format!("{BASE}[SESSION]\n{lines}\n"))
+            .map(|s| s.sessions[0].clone())
+            .map_err(|e| e.to_string())
+    };
+    let s = parse_one("SocketConnectSourcePort=0\nHostSelectionPolicy=round_robin").expect("valid");
+    assert_eq!(
+        s.connect,
+        ConnectSettings {
+            source_addresses: vec![Some(SourceAddress {
+                host: None,
+                port: 0
+            })],
+            host_selection: HostSelectionPolicy::RoundRobin,
+        }
+    );
+    assert_eq!(
+        parse_one("HostSelectionPolicy=PRIORITY")
+            .expect("valid")
+            .connect
+            .host_selection,
+        HostSelectionPolicy::Priority {
+            start_over: Duration::from_secs(120)
+        }
+    );
+    assert_eq!(
+        parse_one("HostSelectionPolicy=RANDOM").map(|_| ()),
+        Err("line 11: bad value \"RANDOM\" for HostSelectionPolicy: expected ROUND_ROBIN or PRIORITY".to_string())
+    );
+    assert_eq!(
+        parse_one("AllowedRemoteAddresses=127.0.0.1,localhost").map(|_| ()),
+        Err("line 11: bad value \"127.0.0.1,localhost\" for AllowedRemoteAddresses: expected IP addresses separated by commas".to_string())
+    );
+    assert_eq!(
+        parse_one("SocketConnectSourceHost2=10.0.0.1").map(|_| ()),
+        Err(
+            "line 11: missing SocketConnectHost2 (required with SocketConnectSourceHost2)"
+                .to_string()
+        )
+    );
+    let acceptor =
+        parse_one("ConnectionType=acceptor\nAllowedRemoteAddresses=10.1.2.3\nSocketReuseAddress=N")
+            .expect("valid");
+    assert_eq!(
+        acceptor.allowed_remote_addresses,
+        vec!["10.1.2.3".parse::<IpAddr>().expect("ip")]
+    );
+    assert!(!acceptor.socket.reuse_address);
+    assert_eq!(acceptor.connect, ConnectSettings::default());
+}
+
+#[test]
+fn app_data_dictionaries_by_appl_ver_id() {
+    let text = format!(
+        "{BASE}[SESSION]\nBeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0SP2\n\
+         AppDataDictionary.FIX.4.2=dicts/FIX42.xml\nAppDataDictionary.8=dicts/FIX50SP1.xml\n\
+         AppDataDictionary.FIX.5.0SP2=dicts/FIX50SP2.xml\n"
+    );
+    let mut settings = parse(&text).expect("parses");
+    let d = &settings.sessions[0].dictionaries;
+    assert_eq!(
+        d.app_data_dictionaries.keys().copied().collect::<Vec<_>>(),
+        [
+            FixVersion::Fix42,
+            FixVersion::Fix50Sp1,
+            FixVersion::Fix50Sp2
+        ]
+    );
+    let mut reads = Vec::new();
+    settings
+        .load_dictionaries(spec_reader(&mut reads))
+        .expect("loads");
+    let s = &settings.sessions[0];
+    // The qualified key of DefaultApplVerID is the default application
+    // dictionary when AppDataDictionary is not given.
+    let default = s.dictionary.as_deref().expect("dictionary");
+    assert_eq!(default.begin_string(), "FIXT.1.1");
+    assert!(default.message(b"AE").is_some());
+    let versions: Vec<FixVersion> = s.app_dictionaries.iter().map(|(v, _)| *v).collect();
+    assert_eq!(
+        versions,
+        [
+            FixVersion::Fix42,
+            FixVersion::Fix50Sp1,
+            FixVersion::Fix50Sp2
+        ]
+    );
+    let fix42 = &s.app_dictionaries[0].1;
+    let nos = fix42.message(b"D").expect("NewOrderSingle");
+    assert!(
+        nos.layout().member(21).is_some_and(|m| m.required()),
+        "FIX 4.2's HandlInst"
+    );
+    assert_eq!(reads.len(), 3, "each file once: {reads:?}");
+
+    let same_version = format!(
+        "{BASE}[SESSION]\nBeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0\n\
+         AppDataDictionary.8=a.xml\nAppDataDictionary.FIX.5.0SP1=b.xml\n"
+    );
+    assert_eq!(
+        err(&same_version).to_string(),
+        "line 14: AppDataDictionary.FIX.5.0SP1 sets again what AppDataDictionary.8 set at line 13 in the same section"
+    );
+    for bad in [
+        "AppDataDictionary.FIX.9.9=x.xml",
+        "AppDataDictionary.FIXT.1.1=x.xml",
+    ] {
+        let text =
+            format!("{BASE}[SESSION]\nBeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0\n{bad}\n");
+        let key = bad.split('=').next().unwrap_or_default();
+        assert_eq!(
+            err(&text).to_string(),
+            format!("line 13: unknown key {key} (did you mean AppDataDictionary.<ApplVerID>?)")
+        );
+    }
+    let missing = format!(
+        "{BASE}[SESSION]\nBeginString=FIXT.1.1\nDefaultApplVerID=FIX.5.0\nAppDataDictionary.6=dicts/none.xml\n"
+    );
+    let mut settings = parse(&missing).expect("parses");
+    let mut reads = Vec::new();
+    let e = settings
+        .load_dictionaries(spec_reader(&mut reads))
+        .expect_err("missing file")
+        .to_string();
+    assert!(
+        e.starts_with("line 13: AppDataDictionary.FIX.4.4=dicts/none.xml: cannot read it"),
+        "{e}"
+    );
+    // A FIX 4.x session has no use for them.
+    let fix44 = format!("{BASE}[SESSION]\nAppDataDictionary.FIX.4.4=dicts/FIX44.xml\n");
+    let settings = parse(&fix44).expect("parses");
+    assert_eq!(settings.warnings.len(), 1, "{:?}", settings.warnings);
+    assert_eq!(settings.warnings[0].key, "AppDataDictionary.FIX.4.4");
 }

@@ -206,3 +206,128 @@ pub fn init_log() {
         log::set_max_level(log::LevelFilter::Debug);
     }
 }
+
+/// A raw counterparty whose socket has small buffers, so that a peer that
+/// stops reading fills the engine's outgoing backlog quickly.
+pub fn small_window_peer(addr: SocketAddr) -> RawPeer {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )
+    .expect("socket");
+    socket.set_recv_buffer_size(4096).expect("receive buffer");
+    socket.set_send_buffer_size(4096).expect("send buffer");
+    socket.connect(&addr.into()).expect("connect");
+    let stream: TcpStream = socket.into();
+    stream.set_nodelay(true).expect("nodelay");
+    RawPeer { stream }
+}
+
+impl RawPeer {
+    /// Reads whatever arrives within `wait` and drops it.
+    pub fn discard_input(&mut self, wait: Duration) {
+        let end = Instant::now() + wait;
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            self.stream
+                .set_read_timeout(Some(left))
+                .expect("read timeout");
+            match self.stream.read(&mut buf) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Sends messages made by `next` (given a MsgSeqNum from `first` on)
+    /// without reading anything, until the engine stops taking them (a
+    /// write blocks for `stall`) or `limit` were sent. Returns the next
+    /// MsgSeqNum.
+    pub fn flood_without_reading(
+        &mut self,
+        first: u64,
+        limit: u64,
+        stall: Duration,
+        mut next: impl FnMut(u64) -> Vec<u8>,
+    ) -> u64 {
+        self.stream
+            .set_write_timeout(Some(stall))
+            .expect("write timeout");
+        let mut seq = first;
+        while seq < first + limit {
+            if self.stream.write_all(&next(seq)).is_err() {
+                // Part of a message may have gone: the peer is now silent
+                // for good, as a stuck counterparty is.
+                return seq + 1;
+            }
+            seq += 1;
+        }
+        seq
+    }
+}
+
+/// The path of an example of this package, built next to the tests
+/// (`cargo test` builds examples): target/<profile>/examples/<name>.
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary");
+    let dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target directory");
+    dir.join("examples").join(name)
+}
+
+/// A seed for random delays, from the clock (printed by the tests that
+/// use it, so that a run can be told apart).
+pub fn clock_seed() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1)
+        | 1
+}
+
+/// The next number of a small deterministic generator (xorshift).
+pub fn next_random(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// The counterparty logs on (ResetSeqNumFlag=Y) again and again until the
+/// acceptor takes the Logon rather than refusing it as a duplicate of a
+/// link it still holds; returns when, or `None` after `timeout`.
+pub fn logon_until_accepted(addr: SocketAddr, peer_id: &str, timeout: Duration) -> Option<Instant> {
+    let end = Instant::now() + timeout;
+    loop {
+        let mut real = RawPeer::connect(addr);
+        let logon = raw_message(
+            b"A",
+            peer_id,
+            "ACC",
+            1,
+            &[
+                (tag::ENCRYPT_METHOD, "0"),
+                (tag::HEART_BT_INT, "30"),
+                (tag::RESET_SEQ_NUM_FLAG, "Y"),
+            ],
+        );
+        if real.send(&logon).is_ok() {
+            let reply = real.read_until(b"35=A\x01", Duration::from_secs(2));
+            if reply.windows(5).any(|w| w == b"35=A\x01") {
+                return Some(Instant::now());
+            }
+        }
+        if Instant::now() > end {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

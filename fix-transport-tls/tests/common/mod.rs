@@ -8,7 +8,8 @@ pub mod pki;
 use fixrs_proto::{tag, FieldWriter, FixVersion, Message, MessageBuilder};
 use fixrs_session::{Role, SessionConfig};
 use fixrs_transport_mio::{
-    Application, EngineSettings, FixEngine, OwnedMessage, RefuseLogon, SessionHandle, SessionState,
+    AdminRejection, Application, EngineSettings, FixEngine, OwnedMessage, RefuseLogon,
+    SessionHandle, SessionState,
 };
 use fixrs_transport_tls::TlsError;
 use std::net::SocketAddr;
@@ -124,7 +125,7 @@ impl Application for App {
         &mut self,
         session: &SessionHandle,
         message: &Message<'_>,
-    ) -> Result<(), RefuseLogon> {
+    ) -> Result<(), AdminRejection> {
         if self.check == LogonCheck::None || message.msg_type() != b"A" {
             return Ok(());
         }
@@ -142,7 +143,7 @@ impl Application for App {
         if let Err(refused) = &verdict {
             let _ = self.tx.send(Seen::Refused(refused.0.clone()));
         }
-        verdict
+        Ok(verdict?)
     }
 }
 

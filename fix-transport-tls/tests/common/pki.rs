@@ -7,6 +7,10 @@
 
 use fixrs_transport_tls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Serial numbers of issued certificates, unique in the test process.
+static SERIALS: AtomicU64 = AtomicU64::new(1000);
 
 /// A certificate authority.
 pub struct Ca {
@@ -24,6 +28,8 @@ pub struct Leaf {
     pub key_der: Vec<u8>,
     /// The key, PEM.
     pub key_pem: String,
+    /// The certificate's serial number.
+    pub serial: u64,
 }
 
 /// What a leaf certificate says.
@@ -83,6 +89,8 @@ impl Ca {
             params.not_before = rcgen::date_time_ymd(2000, 1, 1);
             params.not_after = rcgen::date_time_ymd(2001, 1, 1);
         }
+        let serial = SERIALS.fetch_add(1, Ordering::Relaxed);
+        params.serial_number = Some(rcgen::SerialNumber::from(serial));
         let key = rcgen::KeyPair::generate().expect("leaf key");
         let cert = params.signed_by(&key, &self.issuer).expect("leaf cert");
         Leaf {
@@ -90,7 +98,33 @@ impl Ca {
             cert_pem: cert.pem(),
             key_der: key.serialize_der(),
             key_pem: key.serialize_pem(),
+            serial,
         }
+    }
+
+    /// A certificate revocation list, PEM, revoking `revoked`.
+    pub fn crl_pem(&self, revoked: &[&Leaf]) -> String {
+        let params = rcgen::CertificateRevocationListParams {
+            this_update: rcgen::date_time_ymd(2020, 1, 1),
+            next_update: rcgen::date_time_ymd(2100, 1, 1),
+            crl_number: rcgen::SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .iter()
+                .map(|leaf| rcgen::RevokedCertParams {
+                    serial_number: rcgen::SerialNumber::from(leaf.serial),
+                    revocation_time: rcgen::date_time_ymd(2021, 1, 1),
+                    reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        params
+            .signed_by(&self.issuer)
+            .expect("crl")
+            .pem()
+            .expect("crl pem")
     }
 
     /// A server certificate for `localhost` and 127.0.0.1.
