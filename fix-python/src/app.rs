@@ -457,7 +457,7 @@ impl Application for Bridge {
         &mut self,
         _session: &SessionHandle,
         message: &Message<'_>,
-    ) -> Result<(), fixrs_transport_mio::RefuseLogon> {
+    ) -> Result<(), fixrs_transport_mio::AdminRejection> {
         if message.msg_type() != b"3" || !self.slot.wants(Callback::SessionLevelReject) {
             return Ok(());
         }
