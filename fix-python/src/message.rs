@@ -205,6 +205,19 @@ impl PyFixMessage {
     }
 }
 
+/// Reads the field `tag` (a number or a name) of `fields` with `convert`;
+/// `None` when absent.
+fn read<T>(
+    fields: &SharedFields,
+    version: FixVersion,
+    tag: &Bound<'_, PyAny>,
+    convert: impl FnOnce(Tag, &[u8]) -> PyResult<T>,
+) -> PyResult<Option<T>> {
+    let tag = values::tag_of(tag, dictionary(version))?;
+    let fields = lock(fields);
+    fields.get(tag).map(|v| convert(tag, v)).transpose()
+}
+
 // The field methods of messages and group entries are the same.
 macro_rules! field_methods {
     ($ty:ty, { $($extra:tt)* }) => {
@@ -262,16 +275,12 @@ macro_rules! field_methods {
                 py: Python<'py>,
                 tag: &Bound<'py, PyAny>,
             ) -> PyResult<Option<Bound<'py, PyAny>>> {
-                let tag = values::tag_of(tag, dictionary(self.version))?;
-                let fields = lock(&self.fields);
-                fields.get(tag).map(|v| values::to_int(py, tag, v)).transpose()
+                read(&self.fields, self.version, tag, |t, v| values::to_int(py, t, v))
             }
 
             /// The field as ``float``, or ``None`` when absent.
             fn get_float(&self, tag: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
-                let tag = values::tag_of(tag, dictionary(self.version))?;
-                let fields = lock(&self.fields);
-                fields.get(tag).map(|v| values::to_float(tag, v)).transpose()
+                read(&self.fields, self.version, tag, |t, v| values::to_float(t, v))
             }
 
             /// The field as ``decimal.Decimal`` (exact), or ``None``.
@@ -280,16 +289,12 @@ macro_rules! field_methods {
                 py: Python<'py>,
                 tag: &Bound<'py, PyAny>,
             ) -> PyResult<Option<Bound<'py, PyAny>>> {
-                let tag = values::tag_of(tag, dictionary(self.version))?;
-                let fields = lock(&self.fields);
-                fields.get(tag).map(|v| values::to_decimal(py, tag, v)).transpose()
+                read(&self.fields, self.version, tag, |t, v| values::to_decimal(py, t, v))
             }
 
             /// The field (``Y``/``N``) as ``bool``, or ``None``.
             fn get_bool(&self, tag: &Bound<'_, PyAny>) -> PyResult<Option<bool>> {
-                let tag = values::tag_of(tag, dictionary(self.version))?;
-                let fields = lock(&self.fields);
-                fields.get(tag).map(|v| values::to_bool(tag, v)).transpose()
+                read(&self.fields, self.version, tag, |t, v| values::to_bool(t, v))
             }
 
             /// A UTCTimestamp field as an aware ``datetime.datetime`` in
@@ -299,9 +304,7 @@ macro_rules! field_methods {
                 py: Python<'py>,
                 tag: &Bound<'py, PyAny>,
             ) -> PyResult<Option<Bound<'py, PyAny>>> {
-                let tag = values::tag_of(tag, dictionary(self.version))?;
-                let fields = lock(&self.fields);
-                fields.get(tag).map(|v| values::to_datetime(py, tag, v)).transpose()
+                read(&self.fields, self.version, tag, |t, v| values::to_datetime(py, t, v))
             }
 
             /// A UTCDateOnly or LocalMktDate field as ``datetime.date``,
@@ -311,9 +314,7 @@ macro_rules! field_methods {
                 py: Python<'py>,
                 tag: &Bound<'py, PyAny>,
             ) -> PyResult<Option<Bound<'py, PyAny>>> {
-                let tag = values::tag_of(tag, dictionary(self.version))?;
-                let fields = lock(&self.fields);
-                fields.get(tag).map(|v| values::to_date(py, tag, v)).transpose()
+                read(&self.fields, self.version, tag, |t, v| values::to_date(py, t, v))
             }
 
             /// A UTCTimeOnly field as ``datetime.time``, or ``None``.
@@ -322,9 +323,7 @@ macro_rules! field_methods {
                 py: Python<'py>,
                 tag: &Bound<'py, PyAny>,
             ) -> PyResult<Option<Bound<'py, PyAny>>> {
-                let tag = values::tag_of(tag, dictionary(self.version))?;
-                let fields = lock(&self.fields);
-                fields.get(tag).map(|v| values::to_time(py, tag, v)).transpose()
+                read(&self.fields, self.version, tag, |t, v| values::to_time(py, t, v))
             }
 
             /// Whether a field or group with this tag is present.
