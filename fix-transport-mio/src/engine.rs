@@ -9,6 +9,7 @@ use crate::app::Application;
 use crate::error::EngineError;
 use crate::event_loop::EventLoop;
 use crate::handle::{SessionHandle, SessionId, SessionRef, SessionShared};
+use crate::refusal::RefusalHook;
 use crate::transport::{PlainTcp, SocketOptions, TransportFactory};
 use fixrs_proto::{FixVersion, UtcTimestamp};
 use fixrs_session::settings::{
@@ -68,6 +69,10 @@ pub struct EngineSettings {
     pub file_store_options: FileStoreOptions,
     /// Name of the event loop thread.
     pub thread_name: String,
+    /// Called for every accepted connection closed before it reached a
+    /// session (unknown CompIDs, duplicate Logon, garbage, TLS failure
+    /// ...); `None` to only log them.
+    pub on_refused: Option<RefusalHook>,
 }
 
 impl Default for EngineSettings {
@@ -87,6 +92,7 @@ impl Default for EngineSettings {
             file_store_path: None,
             file_store_options: FileStoreOptions::default(),
             thread_name: "fix-engine".to_string(),
+            on_refused: None,
         }
     }
 }
@@ -592,7 +598,16 @@ impl FixEngine {
                 if let Some(max) = settings.store.max_messages {
                     options = options.with_max_messages(max);
                 }
-                Some(Box::new(FileStore::open(dir, &config.key(), options, utc)?))
+                let store =
+                    FileStore::open(dir, &config.key(), options, utc).map_err(|e| match e {
+                        // A path that cannot be used: name the settings key.
+                        fixrs_store::FileStoreError::Io { .. } => EngineError::Setting {
+                            name: "FileStorePath".into(),
+                            reason: e.to_string(),
+                        },
+                        e => e.into(),
+                    })?;
+                Some(Box::new(store))
             }
             None => None,
         };
@@ -640,6 +655,14 @@ impl FixEngine {
             }
         }
         self.create_session_with(config, options, app)
+            .map_err(|e| match e {
+                // Name the settings key, as for any other bad setting.
+                EngineError::FileLog { .. } => EngineError::Setting {
+                    name: "FileLogPath".into(),
+                    reason: e.to_string(),
+                },
+                e => e,
+            })
     }
 
     /// Creates every session of a settings file with applications from

@@ -39,7 +39,8 @@
 //! sub and location IDs where configured, and the listener's port where
 //! the session names one. Unknown identities, duplicate logons and
 //! connections whose first message is not a Logon are closed without a
-//! reply.
+//! reply, and reported as a [`RefusedConnection`] to
+//! [`EngineSettings::on_refused`] if set.
 //!
 //! Settings files (QuickFIX style, parsed by `fixrs_session::settings`):
 //!
@@ -103,6 +104,7 @@ mod error;
 mod event_loop;
 pub mod filelog;
 mod handle;
+mod refusal;
 mod timers;
 pub mod transport;
 
@@ -114,6 +116,7 @@ pub use engine::{EngineSettings, FixEngine, SessionOptions};
 pub use error::{EngineError, PutError};
 pub use fixrs_session::MessageRejection;
 pub use handle::{SessionHandle, SessionId};
+pub use refusal::{RefusalHook, RefusalReason, RefusedConnection};
 pub use transport::{
     LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,
 };
