@@ -1,11 +1,11 @@
 //! `fixctl bench`: the engine's loopback benchmarks
-//! ([`fixrs_transport_mio::bench`]) with counts from the command line and a
+//! ([`fixrs_benches::engine`]) with counts from the command line and a
 //! bound on the run time.
 //!
 //! The latency run needs a peer process: `fixctl` starts itself with the
 //! hidden `bench-peer` command (see [`peer_command`]).
 
-use fixrs_transport_mio::bench::{self, BenchError, LatencyOptions, Peer, StoreKind};
+use fixrs_benches::engine::{self as bench, BenchError, LatencyOptions, Peer, StoreKind};
 use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -288,7 +288,7 @@ fn order(n: usize) -> (String, MessageBuilder) {
     let symbols = ["EUR/USD", "USD/JPY", "GBP/USD"];
     m.push_str(f::CL_ORD_ID, &id)
         .push_str(f::SYMBOL, symbols[n % symbols.len()])
-        .push_char(f::SIDE, if n % 2 == 0 { b'2' } else { b'1' })
+        .push_char(f::SIDE, if n.is_multiple_of(2) { b'2' } else { b'1' })
         .push_uint(f::ORDER_QTY, 100 * (1 + n as u64 % 10))
         .push_char(f::ORD_TYPE, b'1');
     let utc = UtcTimestamp::from(SystemTime::now());

@@ -1,8 +1,9 @@
 //! The library behind `fixctl`, the command-line tool of this FIX engine:
 //! decoding FIX logs ([`decode`]), one-line message summaries
 //! ([`summary`]), messages typed by hand ([`human`]), running sessions from
-//! a settings file ([`run`], with [`echo`] answering orders), the self-contained demonstration ([`demo`])
-//! and loopback benchmarks ([`bench`]).
+//! a settings file ([`run`], with [`echo`] answering orders), the
+//! self-contained demonstration ([`demo`]) and loopback benchmarks
+//! ([`bench`](mod@bench)).
 //!
 //! The binary (`src/main.rs`) only parses arguments and maps errors to exit
 //! codes; everything it does is here so that tests and other programs can

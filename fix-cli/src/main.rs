@@ -132,7 +132,7 @@ struct DemoArgs {
 
 #[derive(Debug, Args)]
 struct SessionArgs {
-    /// The settings file (QuickFIX format: [DEFAULT] and [SESSION]
+    /// The settings file (QuickFIX format: `[DEFAULT]` and `[SESSION]`
     /// sections of Key=Value lines).
     #[arg(short, long, value_name = "FILE")]
     config: PathBuf,
@@ -207,7 +207,7 @@ fn run(command: Cmd, verbose: bool) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::BenchPeer { sessions } => {
-            fixrs_transport_mio::bench::run_peer(sessions).map_err(|e| e.to_string())?;
+            fixrs_benches::engine::run_peer(sessions).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::BenchMemory {

@@ -58,3 +58,9 @@ pub type Tag = u32;
 
 /// The FIX field delimiter, Start Of Heading (0x01).
 pub const SOH: u8 = 0x01;
+
+/// The crate's README, compiled as doctests so that its example cannot
+/// drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

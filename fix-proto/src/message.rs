@@ -178,7 +178,10 @@ impl FieldIndex {
             let value_start = pos;
             let value_end = if data_tag != 0 && data_tag == t {
                 let end = value_start.saturating_add(data_len);
-                if bytes.get(end) != Some(&SOH) {
+                // A data field cannot be the last field: CheckSum(10) is.
+                // One that ends at the message's last SOH has swallowed the
+                // trailer (a frame cut at a `10=` inside its data).
+                if bytes.get(end) != Some(&SOH) || end + 1 == bytes.len() {
                     return Err(ParseError::DataLengthMismatch { tag: t });
                 }
                 end

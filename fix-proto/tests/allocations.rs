@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use fixrs_proto::admin::{
     AdminMessage, AdminView, Heartbeat, Logon, Reject, ResendRequest, SequenceReset,
 };
@@ -15,38 +12,14 @@ use fixrs_proto::framing::Decoder;
 use fixrs_proto::message::FieldIndex;
 use fixrs_proto::value::{Decimal, SeqNum, UtcTimestamp};
 use fixrs_proto::{tag, SessionRejectReason};
-
-struct PerThreadCount;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for PerThreadCount {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use fixrs_test_support::CountingAllocator;
 
 #[global_allocator]
-static GLOBAL: PerThreadCount = PerThreadCount;
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Allocations made on this thread by `f`.
 fn allocations(f: impl FnOnce()) -> u64 {
-    let before = ALLOCS.with(Cell::get);
-    f();
-    ALLOCS.with(Cell::get) - before
+    fixrs_test_support::allocations_in(f).1
 }
 
 const ER: &str = "8=FIX.4.4|9=189|35=8|49=EXCHANGE|56=CLIENT12|34=87|52=20240115-10:30:00.125|37=OID-12345|17=EID-0067|150=F|39=1|55=AAPL|54=1|38=100|44=150.25|32=40|31=150.25|151=60|14=40|6=150.25|60=20240115-10:30:00.124|10=214|";

@@ -450,3 +450,26 @@ fn length_and_checksum_not_verified() {
         "{out:?}"
     );
 }
+
+/// Without BodyLength checks a frame ends at the first `10=` after where
+/// BodyLength says it ends, which may lie inside a data field: the data
+/// field then swallows the trailer, and indexing must refuse the message
+/// rather than yield one whose last field is not CheckSum(10).
+#[test]
+fn a_data_field_that_swallows_the_trailer_is_refused() {
+    let lenient = FrameConfig {
+        verify_checksum: false,
+        ..FrameConfig::default()
+    };
+    // 95=10 announces ten bytes of RawData, "|9=|10=188": up to the SOH
+    // that ends the frame.
+    let bytes = soh("8=FIX.4.4|9=1|35=0|95=10|96=|9=|10=188|");
+    let mut d = Decoder::new(lenient);
+    d.feed(&bytes);
+    let f = d.next_frame().unwrap().unwrap().to_vec();
+    let mut idx = FieldIndex::new();
+    assert_eq!(
+        idx.parse(&f).err(),
+        Some(fixrs_proto::ParseError::DataLengthMismatch { tag: 96 })
+    );
+}

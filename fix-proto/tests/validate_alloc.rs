@@ -4,35 +4,16 @@
 
 mod dict_support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use dict_support::start;
 use fixrs_proto::dictionary::Dictionary;
 use fixrs_proto::encode::{Encoder, FieldWriter};
 use fixrs_proto::message::FieldIndex;
 use fixrs_proto::validate::{ValidationOptions, Validator};
 use fixrs_proto::FixVersion;
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwards the caller's layout to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `alloc` above with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use fixrs_test_support::{allocations, CountingAllocator};
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 #[test]
 fn validation_and_groups_do_not_allocate_once_warm() {
@@ -71,9 +52,9 @@ fn validation_and_groups_do_not_allocate_once_warm() {
         assert!(validator.validate(dict, &msg).is_err());
     };
     run(&mut index, &mut validator);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     for _ in 0..100 {
         run(&mut index, &mut validator);
     }
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed) - before, 0);
+    assert_eq!(allocations() - before, 0);
 }

@@ -183,3 +183,9 @@ pub use settings::{SessionSettings, Settings, SettingsError};
 pub use state::SessionState;
 pub use store::{MemoryStore, SeqNum, Store, StoreError};
 pub use validation::SessionDictionary;
+
+/// The crate's README, compiled as doctests so that its example cannot
+/// drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -5,35 +5,10 @@
 use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
 use fixrs_session::testing::Clock;
 use fixrs_session::{Event, MemoryStore, SeqNum, Session, SessionConfig, Store, StoreError};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use fixrs_test_support::{thread_allocations as allocations, CountingAllocator};
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> u64 {
-    ALLOCATIONS.with(|a| a.get())
-}
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Keeps sequence numbers and the last message in a reused buffer.
 #[derive(Default)]

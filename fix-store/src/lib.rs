@@ -83,21 +83,14 @@
 //!
 //! # Cost
 //!
-//! `cargo bench -p fixrs-store --bench store`, a 200-byte NewOrderSingle,
-//! on the project's 2-core development machine (shared, so expect noise;
-//! the medians):
-//!
-//! | save + flush | [`Flush`](Durability::Flush) | [`FsyncEvery(10 ms)`](Durability::FsyncEvery) | [`Fsync`](Durability::Fsync) |
-//! |---|---|---|---|
-//! | one message per flush | 1.5 µs (690k msg/s) | 1.3 µs (750k msg/s) | 440 µs (2.3k msg/s) |
-//! | 64 messages per flush | 16 µs (4.0M msg/s) | 56 µs (1.1M msg/s) | 860 µs (74k msg/s) |
-//!
 //! A flush costs one `write(2)` of the records and one 64-byte `pwrite(2)`
-//! of the sequence-number file (plus one `fdatasync` when the mode asks);
-//! batching amortises it. (The figures above were taken before the
-//! sequence-number file existed; `incoming_flush` in the same bench
-//! measures recording an incoming MsgSeqNum and flushing.) Visiting 1,000 stored messages for a resend takes
-//! about 92 µs.
+//! of the sequence-number file, plus one `fdatasync` when the durability
+//! mode asks for it; batching several messages per flush amortises them.
+//! The measured costs per durability mode (saving messages, or recording
+//! incoming MsgSeqNums, one and 64 per flush; reading stored messages back
+//! for a resend) are in the
+//! [performance section of the repository's README](https://github.com/fixrs/fixrs#performance),
+//! with the command that produces it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -113,3 +106,9 @@ mod store;
 pub use error::{FileStoreError, MissingRecords};
 pub use options::{Durability, FileStoreOptions, HistoryLimit, Recovery};
 pub use store::{FileStore, StoreSummary};
+
+/// The crate's README, compiled as doctests so that its example cannot
+/// drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -44,7 +44,7 @@ impl Rng {
 /// short half-way.
 fn crash_message(seq: u64) -> Vec<u8> {
     let mut m = message(SALT, seq);
-    if seq % 1009 == 0 {
+    if seq.is_multiple_of(1009) {
         let len = 256 * 1024 + (seq % 100) as usize;
         m.extend((0..len).map(|i| b'a' + ((i as u64 + seq) % 26) as u8));
     }
@@ -66,7 +66,7 @@ fn options(history: Option<u64>, durability: Durability) -> FileStoreOptions {
 /// `F <last seq> <target> E` on stdout.
 fn child(dir: &Path, seed: u64, history: Option<u64>) {
     let mut rng = Rng::new(seed);
-    let durability = if seed % 2 == 0 {
+    let durability = if seed.is_multiple_of(2) {
         Durability::Flush
     } else {
         Durability::Fsync

@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Err(e) => return Err(e.into()),
             }
         }
-        if n % 64 == 0 {
+        if n.is_multiple_of(64) {
             // Leave the engine time to write, so that kills land between
             // sends as well as in the middle of batches.
             std::thread::sleep(Duration::from_micros(200));

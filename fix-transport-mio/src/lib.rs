@@ -83,54 +83,25 @@
 //!
 //! In steady state the engine allocates nothing per message, sending or
 //! receiving, with the file store or with a [`MemoryStore`](fixrs_session::MemoryStore)
-//! that keeps a bounded history (`tests/allocations.rs`: 2 allocations
-//! for 30000 messages, buffers growing). A received message is framed and
-//! indexed once, in place, and handed to the application as a view of the
-//! session's buffer; messages put while the loop is busy are encoded and
-//! written in batches (many per system call); a reply put from a callback
-//! leaves in the same write as what preceded it; a socket is read in large
-//! chunks and its next read is skipped when a short read shows it empty.
-//! Per message and side the loop makes three system calls on the
-//! request/response path (`epoll_wait`, `recv`, `send`), none for timers.
+//! that keeps a bounded history (`tests/allocations.rs` checks it). A
+//! received message is framed and indexed once, in place, and handed to
+//! the application as a view of the session's buffer; messages put while
+//! the loop is busy are encoded and written in batches (many per system
+//! call); a reply put from a callback leaves in the same write as what
+//! preceded it; a socket is read in large chunks and its next read is
+//! skipped when a short read shows it empty. Per message and side the loop
+//! makes three system calls on the request/response path (`epoll_wait`,
+//! `recv`, `send`), none for timers.
 //!
-//! Measured with `benches/roundtrip.rs` on a shared 2-core Linux VM
-//! (rustc 1.95, `cargo bench` profile); latency as the median of five
-//! runs of 100000 round trips after 10000 of warm-up, throughput as the
-//! bench's best of three:
-//!
-//! | | raw TCP | this engine | ratio |
-//! |---|---|---|---|
-//! | round trip NewOrderSingle (192 B) -> ExecutionReport (217 B), p50, both processes on one CPU | 13.4 us | 17.1 us | 1.27x |
-//! | client CPU per round trip (kernel included) | 6.8 us | 9.0 us | |
-//!
-//! | one session, 500000 NewOrderSingle one way, best of 3 | memory store | file store (flushed to the OS per batch) |
-//! |---|---|---|
-//! | both engines and the application on one CPU | 1.55 M msg/s | 1.56 M msg/s |
-//! | on the two CPUs | 1.45 M msg/s | 1.73 M msg/s |
-//! | CPU per message: receiving engine thread / sending engine thread | 0.26 us / 0.22 us | 0.26 us / 0.20 us |
-//!
-//! Idle logged-on initiator sessions take 14.4 KiB of resident memory
-//! each (1000 sessions). Instructions per round trip counted with
-//! callgrind (stable where wall-clock times are not): 7222 in the client's
-//! engine thread and 6771 in the peer's, of which indexing the received
-//! message is about 2000.
-//!
-//! Commands:
-//!
-//! ```text
-//! taskset -c 0 env FIX_BENCH_ONLY=latency cargo bench -p fixrs-transport-mio --bench roundtrip
-//! FIX_BENCH_ONLY=throughput cargo bench -p fixrs-transport-mio --bench roundtrip
-//! taskset -c 0 env FIX_BENCH_ONLY=throughput cargo bench -p fixrs-transport-mio --bench roundtrip
-//! FIX_BENCH_ONLY=memory cargo bench -p fixrs-transport-mio --bench roundtrip
-//! FIX_BENCH_ONLY=latency FIX_BENCH_ROUNDTRIPS=20000 FIX_BENCH_WARMUP=1000 \
-//!     valgrind --tool=callgrind --trace-children=yes --separate-threads=yes \
-//!     target/release/deps/roundtrip-<hash>
-//! ```
+//! The measured figures (round trips beside raw TCP, one-way floods with
+//! each store, memory per idle session) are in the
+//! [performance section of the repository's README](https://github.com/fixrs/fixrs#performance),
+//! with the one command that produces them; they are kept there only so
+//! that they cannot drift apart.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod app;
-pub mod bench;
 mod command;
 mod deadline;
 mod engine;
@@ -161,3 +132,9 @@ pub use transport::{
 };
 
 pub use fixrs_session::{SessionKey, SessionState};
+
+/// The crate's README, compiled as doctests so that its example cannot
+/// drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

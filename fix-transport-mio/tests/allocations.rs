@@ -7,38 +7,16 @@ mod common;
 use common::*;
 use fixrs_proto::{tag, FieldWriter, Message, MessageBuilder};
 use fixrs_session::Role;
+use fixrs_test_support::CountingAllocator;
 use fixrs_transport_mio::{
     Application, EngineSettings, FixEngine, PutError, SessionHandle, SessionOptions, SessionState,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Counts every allocation and reallocation of the process.
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Counts orders received.
 struct Count(Arc<AtomicU64>);
@@ -139,10 +117,10 @@ fn exchange_and_count(
     send(&ini, &mut m, 0, warm);
     wait_for(&received, warm);
     let n = 30_000;
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = fixrs_test_support::allocations();
     send(&ini, &mut m, warm, n);
     wait_for(&received, warm + n);
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let allocations = fixrs_test_support::allocations() - before;
     println!("{label}: {allocations} allocations for {n} messages");
     // Nothing per message; a buffer may still grow now and then.
     assert!(

@@ -74,7 +74,7 @@ fn sender(
             Ok(()) | Err(PutError::Backpressure { .. }) => {}
             Err(e) => panic!("put: {e}"),
         }
-        if n % 32 == 0 {
+        if n.is_multiple_of(32) {
             std::thread::sleep(Duration::from_micros(300));
         }
     }

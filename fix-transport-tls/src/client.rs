@@ -3,7 +3,7 @@
 //! initiator session into a [`TlsStream`](crate::TlsStream).
 
 use crate::error::{TlsConfigError, TlsError};
-use crate::pem::{load_certificates, load_private_key, platform_roots, root_store, Extra};
+use crate::pem::{load_certificates, load_private_key, mozilla_roots, root_store, Extra};
 use crate::suites::provider_and_versions;
 use crate::{TlsErrorHandler, DEFAULT_HANDSHAKE_TIMEOUT};
 use fixrs_session::settings::{TlsProtocols, TlsSettings};
@@ -22,7 +22,7 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 enum Roots {
     /// The Mozilla root program, compiled in (webpki-roots).
-    Platform,
+    Mozilla,
     /// Certificates from a PEM file (CertificationAuthoritiesFile).
     File(PathBuf),
     /// Certificates given in code.
@@ -68,7 +68,7 @@ impl fmt::Debug for TlsClientConfig {
 }
 
 impl TlsClientConfig {
-    /// A builder with the defaults: platform roots, TLS 1.2 and 1.3, every
+    /// A builder with the defaults: the Mozilla roots, TLS 1.2 and 1.3, every
     /// cipher suite, no client certificate, the connect host as server
     /// name, certificates verified.
     pub fn builder() -> TlsClientBuilder {
@@ -77,7 +77,7 @@ impl TlsClientConfig {
 
     /// Builds the configuration an initiator's settings describe:
     /// CertificationAuthoritiesFile and CertificationAuthoritiesDirectory
-    /// (else the platform roots), CertificateRevocationListFile and
+    /// (else the compiled-in Mozilla roots), CertificateRevocationListFile and
     /// CertificateRevocationListDirectory, ClientCertificateFile and
     /// ClientCertificateKeyFile, SSLProtocol, SSLCipherSuite,
     /// TLSCipherSuites, SSLServerName and SSLValidateCertificates.
@@ -164,7 +164,7 @@ pub struct TlsClientBuilder {
 impl Default for TlsClientBuilder {
     fn default() -> Self {
         TlsClientBuilder {
-            roots: Roots::Platform,
+            roots: Roots::Mozilla,
             extra: Extra::default(),
             identity: None,
             protocols: TlsProtocols::default(),
@@ -180,13 +180,13 @@ impl Default for TlsClientBuilder {
 
 impl TlsClientBuilder {
     /// Trusts the certificate authorities of a PEM file instead of the
-    /// platform roots (CertificationAuthoritiesFile).
+    /// Mozilla roots (CertificationAuthoritiesFile).
     pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.roots = Roots::File(path.into());
         self
     }
 
-    /// Trusts these certificate authorities instead of the platform roots.
+    /// Trusts these certificate authorities instead of the Mozilla roots.
     pub fn ca_certificates(mut self, certs: Vec<CertificateDer<'static>>) -> Self {
         self.roots = Roots::Certificates(certs);
         self
@@ -194,7 +194,7 @@ impl TlsClientBuilder {
 
     /// Trusts every certificate of the PEM files of a directory too
     /// (CertificationAuthoritiesDirectory); with it alone, instead of the
-    /// platform roots.
+    /// Mozilla roots.
     pub fn ca_directory(mut self, dir: impl Into<PathBuf>) -> Self {
         self.extra.ca_directory = Some(dir.into());
         self
@@ -214,9 +214,12 @@ impl TlsClientBuilder {
         self
     }
 
-    /// Trusts the compiled-in Mozilla roots (the default).
-    pub fn platform_roots(mut self) -> Self {
-        self.roots = Roots::Platform;
+    /// Trusts the root certificates of the Mozilla root program, compiled
+    /// in from the `webpki-roots` crate (the default). The operating
+    /// system's certificate store is not read, so verification is the same
+    /// on every machine; use [`ca_file`](Self::ca_file) to trust others.
+    pub fn mozilla_roots(mut self) -> Self {
+        self.roots = Roots::Mozilla;
         self
     }
 
@@ -310,8 +313,8 @@ impl TlsClientBuilder {
         let builder = if self.verify {
             let mut certs = self.extra.directory_certificates()?;
             let roots = match &self.roots {
-                Roots::Platform if !certs.is_empty() => root_store(&certs)?,
-                Roots::Platform => platform_roots(),
+                Roots::Mozilla if !certs.is_empty() => root_store(&certs)?,
+                Roots::Mozilla => mozilla_roots(),
                 Roots::File(path) => {
                     certs.extend(load_certificates(path)?);
                     root_store(&certs)?

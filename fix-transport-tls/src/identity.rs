@@ -280,12 +280,14 @@ fn directory_string(tag: u8, value: &[u8]) -> Option<String> {
                 .chunks_exact(2)
                 .map(|c| u16::from_be_bytes([c[0], c[1]]))
                 .collect();
-            (value.len() % 2 == 0)
+            value
+                .len()
+                .is_multiple_of(2)
                 .then(|| String::from_utf16(&units).ok())
                 .flatten()
         }
         UNIVERSAL_STRING => {
-            if value.len() % 4 != 0 {
+            if !value.len().is_multiple_of(4) {
                 return None;
             }
             value

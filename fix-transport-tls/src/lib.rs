@@ -119,3 +119,9 @@ impl fmt::Debug for TlsErrorHandler {
         f.write_str("TlsErrorHandler")
     }
 }
+
+/// The crate's README, compiled as doctests so that its example cannot
+/// drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

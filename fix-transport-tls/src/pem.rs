@@ -183,7 +183,7 @@ pub(crate) fn root_store(
 }
 
 /// The trust anchors of the Mozilla root program, compiled in.
-pub(crate) fn platform_roots() -> RootCertStore {
+pub(crate) fn mozilla_roots() -> RootCertStore {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     roots
@@ -236,6 +236,6 @@ mod tests {
 
     #[test]
     fn the_compiled_in_roots_are_not_empty() {
-        assert!(platform_roots().len() > 50);
+        assert!(mozilla_roots().len() > 50);
     }
 }

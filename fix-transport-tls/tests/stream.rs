@@ -443,6 +443,24 @@ fn a_server_certificate_from_an_unknown_authority_is_refused() {
 }
 
 #[test]
+fn mozilla_roots_replace_the_authorities_given_before_and_do_not_trust_a_private_ca() {
+    let ca = Ca::new("Test CA");
+    let client = TlsClientConfig::builder()
+        .ca_certificates(vec![ca.cert()])
+        .mozilla_roots()
+        .build()
+        .expect("client config");
+    let (client, _) = failing(&client, &server_config(&ca));
+    assert!(
+        matches!(
+            client,
+            Some(TlsError::BadCertificate(CertificateError::UnknownIssuer))
+        ),
+        "{client:?}"
+    );
+}
+
+#[test]
 fn an_expired_server_certificate_is_refused() {
     let ca = Ca::new("Test CA");
     let leaf = ca.issue(LeafSpec {

@@ -16,9 +16,8 @@
 //! replaced by empty strings, 5.9 s without the generated `fields.rs`
 //! constants; so the embedded dictionaries cost well under a second of
 //! build time, and about 1 MB of read-only data in binaries that use them.
-//! The price is a one-time decode on first use: about 17 million
-//! instructions for FIX 4.4 (a few milliseconds; `cargo bench -p fixrs-proto
-//! --bench dictionary -- load`), tens of milliseconds for FIX 5.0 SP2.
+//! The price is a one-time decode on first use, longest for FIX 5.0 SP2
+//! (`cargo bench -p fixrs-proto --bench dictionary -- load` times it).
 //!
 //! The session dictionary (`builtin/session.xml`) is hand-maintained XML,
 //! parsed on first use.

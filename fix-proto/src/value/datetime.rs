@@ -427,7 +427,7 @@ impl TzOffset {
         let mut b = [if self.0 < 0 { b'-' } else { b'+' }, 0, 0, b':', 0, 0];
         two(&mut b[1..3], abs / 60);
         two(&mut b[4..6], abs % 60);
-        out.extend_from_slice(if abs % 60 == 0 { &b[..3] } else { &b });
+        out.extend_from_slice(if abs.is_multiple_of(60) { &b[..3] } else { &b });
     }
 }
 

@@ -10,10 +10,11 @@
 //! The grammars with optional parts and alternatives (TZTimeOnly,
 //! TZTimestamp, MonthYear) are parsed with these combinators. The
 //! fixed-layout UTCTimestamp of SendingTime(52), parsed for every message,
-//! is parsed by hand in [`UtcTimestamp::parse`]: the codec bench
-//! (`utc_timestamp_parse/nom` against `/hand`) measured the hand-written
-//! version faster, so it is the one the codec uses; [`utc_timestamp`] is
-//! kept as the grammar's reference and for composition.
+//! is parsed by hand in [`UtcTimestamp::parse`]: the codec bench of the
+//! repository's `fixrs-benches` crate (`utc_timestamp_parse/nom` against
+//! `/hand`) measured the hand-written version faster, so it is the one the
+//! codec uses; [`utc_timestamp`] is kept as the grammar's reference and
+//! for composition.
 
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while_m_n};

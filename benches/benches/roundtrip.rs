@@ -1,5 +1,6 @@
 //! Engine benchmarks over loopback TCP, printing numbers (the code is
-//! `fixrs_transport_mio::bench`, which `fixctl bench` runs too):
+//! `fixrs_benches::engine`, which `fixctl bench` and `perf-report` run
+//! too):
 //!
 //! - latency: NewOrderSingle -> ExecutionReport round trips between an
 //!   initiator session here and an acceptor session in a second process
@@ -9,14 +10,14 @@
 //!   the engine takes them, with a memory store and a file store;
 //! - memory: resident memory per idle logged-on session.
 //!
-//! Run `cargo bench -p fixrs-transport-mio --bench roundtrip`; pin both
+//! Run `cargo bench -p fixrs-benches --bench roundtrip`; pin both
 //! processes to one CPU with `taskset -c 0 cargo bench ...` (the peer
 //! inherits the affinity). Counts come from the environment so CI can run
 //! it small: FIX_BENCH_ROUNDTRIPS (100000), FIX_BENCH_WARMUP (10000),
 //! FIX_BENCH_MESSAGES (500000), FIX_BENCH_SESSIONS (1000), and
 //! FIX_BENCH_ONLY=latency|throughput|memory to run one part.
 
-use fixrs_transport_mio::bench::{self, LatencyOptions, Peer, StoreKind};
+use fixrs_benches::engine::{self as bench, LatencyOptions, Peer, StoreKind};
 use std::process::Command;
 use std::time::{Duration, Instant};
 

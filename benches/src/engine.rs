@@ -1,26 +1,28 @@
-//! Loopback benchmarks of the engine, shared by `cargo bench -p
-//! fixrs-transport-mio --bench roundtrip` and `fixctl bench`:
+//! Loopback benchmarks of the engine, shared by `fixctl bench`, the
+//! `roundtrip` bench of this crate and `perf-report`:
 //!
 //! - [`latency`]: NewOrderSingle -> ExecutionReport round trips between an
 //!   initiator session here and an acceptor session in a [`Peer`] process,
 //!   next to a raw TCP ping-pong of the same message sizes measured in the
-//!   same run, with the ratio;
+//!   same run;
 //! - [`throughput`]: one session sending NewOrderSingles one way as fast as
 //!   the engine takes them, with a memory or a file store;
 //! - [`memory`]: resident memory per idle logged-on session.
 //!
 //! The peer runs in a second process ([`run_peer`]) so that the two sides
 //! do not share an allocator or a scheduler queue; the caller says how to
-//! start it (the bench re-runs its own executable, `fixctl` a hidden
-//! subcommand). Every run is bounded by a deadline. CPU and memory figures
-//! come from `/proc` and are zero where it does not exist.
+//! start it (a bench or `perf-report` re-runs its own executable, `fixctl`
+//! a hidden subcommand). Every run is bounded by a deadline. CPU and memory
+//! figures come from `/proc` ([`crate::sys`]) and are zero where it does
+//! not exist.
 
-use crate::{
+use crate::sys::{cpu_seconds, rss, thread_cpu};
+use fixrs_proto::{tag, Encoder, FieldWriter, FixVersion, Message, MessageBuilder, UtcTimestamp};
+use fixrs_session::{Role, SessionConfig};
+use fixrs_transport_mio::{
     Application, EngineError, EngineSettings, FixEngine, PutError, SessionHandle, SessionOptions,
     SessionState,
 };
-use fixrs_proto::{tag, Encoder, FieldWriter, FixVersion, Message, MessageBuilder, UtcTimestamp};
-use fixrs_session::{Role, SessionConfig};
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -101,7 +103,8 @@ fn wire(m: &MessageBuilder, sender: &str, target: &str) -> Vec<u8> {
     enc.finish().to_vec()
 }
 
-fn config(role: Role, sender: &str, target: &str) -> SessionConfig {
+/// A FIX 4.4 session configuration for the benchmarks.
+pub(crate) fn config(role: Role, sender: &str, target: &str) -> SessionConfig {
     let mut c = SessionConfig::new(role, FixVersion::Fix44, sender, target);
     c.heart_bt_int = 30;
     // Benchmarks measure the engine, not clock skew between processes.
@@ -113,8 +116,8 @@ fn config(role: Role, sender: &str, target: &str) -> SessionConfig {
 // The peer process
 
 /// Answers every NewOrderSingle with an ExecutionReport.
-struct Echo {
-    reply: MessageBuilder,
+pub(crate) struct Echo {
+    pub(crate) reply: MessageBuilder,
 }
 
 impl Application for Echo {
@@ -365,16 +368,50 @@ impl fmt::Display for LatencyReport {
     }
 }
 
-struct Pinger {
+/// What a [`Pinger`] measured.
+pub(crate) struct Pings {
+    /// Round-trip times in nanoseconds.
+    pub(crate) samples: Vec<u32>,
+    /// Allocations of the whole process during the measured round trips
+    /// (zero unless `fixrs_test_support::CountingAllocator` is installed).
+    pub(crate) allocations: u64,
+}
+
+/// Sends an order once logged on, times the reply, sends the next, and
+/// reports the samples after `wanted` measured round trips.
+pub(crate) struct Pinger {
     order: MessageBuilder,
     sent_at: Instant,
     warmup: u64,
     samples: Vec<u32>,
     wanted: usize,
-    done: Option<SyncSender<Result<Vec<u32>, PutError>>>,
+    logged_on: Option<SyncSender<Instant>>,
+    allocations_at_start: u64,
+    done: Option<SyncSender<Result<Pings, PutError>>>,
 }
 
 impl Pinger {
+    /// Sends `order` `warmup + wanted` times; tells `logged_on` when the
+    /// Logon completed and `done` what it measured.
+    pub(crate) fn new(
+        order: MessageBuilder,
+        warmup: u64,
+        wanted: u64,
+        logged_on: Option<SyncSender<Instant>>,
+        done: SyncSender<Result<Pings, PutError>>,
+    ) -> Pinger {
+        Pinger {
+            order,
+            sent_at: Instant::now(),
+            warmup,
+            samples: Vec::with_capacity(wanted as usize),
+            wanted: wanted.max(1) as usize,
+            logged_on,
+            allocations_at_start: 0,
+            done: Some(done),
+        }
+    }
+
     fn send(&mut self, session: &SessionHandle) {
         self.sent_at = Instant::now();
         if let Err(e) = session.put(&self.order) {
@@ -387,6 +424,10 @@ impl Pinger {
 
 impl Application for Pinger {
     fn on_logon(&mut self, session: &SessionHandle) {
+        if let Some(tx) = self.logged_on.take() {
+            let _ = tx.send(Instant::now());
+        }
+        self.allocations_at_start = fixrs_test_support::allocations();
         self.send(session);
     }
 
@@ -397,13 +438,18 @@ impl Application for Pinger {
         let rtt = self.sent_at.elapsed().as_nanos().min(u32::MAX as u128) as u32;
         if self.warmup > 0 {
             self.warmup -= 1;
+            self.allocations_at_start = fixrs_test_support::allocations();
         } else {
             self.samples.push(rtt);
         }
         if self.samples.len() < self.wanted {
             self.send(session);
         } else if let Some(done) = self.done.take() {
-            let _ = done.send(Ok(std::mem::take(&mut self.samples)));
+            let allocations = fixrs_test_support::allocations() - self.allocations_at_start;
+            let _ = done.send(Ok(Pings {
+                samples: std::mem::take(&mut self.samples),
+                allocations,
+            }));
         }
     }
 }
@@ -447,14 +493,7 @@ pub fn latency(peer: &Peer, options: LatencyOptions) -> Result<LatencyReport, Be
     let session = engine.create_session_with(
         config(Role::Initiator, INI, ACC),
         SessionOptions::default(),
-        Pinger {
-            order,
-            sent_at: Instant::now(),
-            warmup,
-            samples: Vec::with_capacity(n as usize),
-            wanted: n as usize,
-            done: Some(tx),
-        },
+        Pinger::new(order, warmup, n, None, tx),
     )?;
     session.connect(30, &peer.engine.to_string())?;
     let fix_cpu = cpu_seconds();
@@ -474,22 +513,11 @@ pub fn latency(peer: &Peer, options: LatencyOptions) -> Result<LatencyReport, Be
         samples: n,
         warmup,
         raw: Percentiles::of_nanos(raw),
-        engine: Percentiles::of_nanos(fix),
+        engine: Percentiles::of_nanos(fix.samples),
         raw_cpu_us: raw_cpu * 1e6 / (n + warmup) as f64,
         engine_cpu_us: fix_cpu * 1e6 / (n + warmup) as f64,
-        cpus: cpus(),
+        cpus: crate::sys::allowed_cpus(),
     })
-}
-
-fn cpus() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Cpus_allowed_list"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "?".into())
 }
 
 // ---------------------------------------------------------------------
@@ -673,50 +701,6 @@ pub fn throughput(
     })
 }
 
-/// CPU time used so far by each thread of this process: (name, seconds).
-fn thread_cpu() -> Vec<(String, f64)> {
-    let mut out = Vec::new();
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return out;
-    };
-    for t in tasks.flatten() {
-        let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
-        let Some((head, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let name = head
-            .split_once('(')
-            .map(|(_, n)| n)
-            .unwrap_or("")
-            .to_string();
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        out.push((name, (ticks(11) + ticks(12)) / 100.0));
-    }
-    out
-}
-
-/// CPU time (user + system) this process used so far, in seconds.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which may contain spaces).
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 here.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 // ---------------------------------------------------------------------
 // Memory per idle session
 
@@ -780,14 +764,4 @@ pub fn memory(peer: &Peer, sessions: u64, deadline: Instant) -> Result<MemoryRep
         before,
         after,
     })
-}
-
-fn rss() -> usize {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(0)
-        * 4096
 }

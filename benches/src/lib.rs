@@ -1,0 +1,30 @@
+//! Benchmarks of the fixrs workspace, kept out of the published crates:
+//! the engine's loopback benchmarks ([`engine`], also behind `fixctl
+//! bench`), and with the default `report` feature the comparisons and
+//! measurements of the README's performance section: the codec against
+//! fefix ([`codec`]), TLS against plain TCP ([`tls`]), the file store per
+//! durability mode ([`store`]) and the tables themselves ([`report`]).
+//!
+//! One command produces every table of the README's performance section:
+//!
+//! ```text
+//! cargo run --release -p fixrs-benches --bin perf-report
+//! ```
+//!
+//! (`--quick` for fewer and shorter runs, `--help` for the rest). The
+//! criterion and loopback benches of this crate run the same code:
+//! `cargo bench -p fixrs-benches --bench codec`, `--bench roundtrip`,
+//! `--bench tls_roundtrip`.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "report")]
+pub mod codec;
+pub mod engine;
+#[cfg(feature = "report")]
+pub mod report;
+#[cfg(feature = "report")]
+pub mod store;
+pub mod sys;
+#[cfg(feature = "report")]
+pub mod tls;
