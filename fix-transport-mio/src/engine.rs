@@ -139,6 +139,7 @@ impl FixEngine {
         options: SessionOptions,
         app: impl Application,
     ) -> Result<SessionHandle, EngineError> {
+        self.not_on_loop_thread("create_session")?;
         let (now, utc) = clock();
         let target = if options.connect_addresses.is_empty() {
             None
@@ -229,6 +230,7 @@ impl FixEngine {
         options: TemplateOptions,
         app: impl Application,
     ) -> Result<(), EngineError> {
+        self.not_on_loop_thread("add_acceptor_template")?;
         if template.config.role != Role::Acceptor {
             return Err(EngineError::WrongRole {
                 session: template.config.key().to_string(),
@@ -301,6 +303,7 @@ impl FixEngine {
         factory: Arc<dyn TransportFactory>,
         app: impl Application,
     ) -> Result<SessionHandle, EngineError> {
+        self.not_on_loop_thread("create_from_settings")?;
         let (_, utc) = clock();
         let config = settings.config.clone();
         let mut loaded = settings.clone();
@@ -487,6 +490,7 @@ impl FixEngine {
         factory: Arc<dyn TransportFactory>,
         reuse_address: bool,
     ) -> Result<SocketAddr, EngineError> {
+        self.not_on_loop_thread("listen")?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.submit(EngineCommand::Listen {
             addr,
@@ -509,6 +513,15 @@ impl FixEngine {
     /// see a broken connection and initiators among them reconnect).
     pub fn stop_now(mut self) {
         self.shutdown(false);
+    }
+
+    /// Refuses a call that waits for the loop when made on the loop thread
+    /// (from a callback), which would wait for itself.
+    fn not_on_loop_thread(&self, call: &'static str) -> Result<(), EngineError> {
+        match self.shared.on_loop_thread() {
+            true => Err(EngineError::OnEngineThread(call)),
+            false => Ok(()),
+        }
     }
 
     /// Queues an engine command and wakes the loop.

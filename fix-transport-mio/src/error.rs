@@ -14,6 +14,10 @@ pub enum EngineError {
     /// The engine's event loop has stopped (or the session was finalized).
     #[error("the engine is stopped")]
     Stopped,
+    /// A call that waits for the engine thread was made from a callback on
+    /// that thread, where it would wait for itself for ever.
+    #[error("{0} cannot be called from a callback on the engine thread, which it would wait for")]
+    OnEngineThread(&'static str),
     /// A session with the same identity already exists in this engine.
     #[error("session {0} already exists")]
     DuplicateSession(String),

@@ -329,39 +329,40 @@ impl SessionHandle {
     }
 
     /// Waits until the session is in `state` or `timeout` passes; returns
-    /// whether the state was reached. Polls; meant for tests and simple
-    /// programs.
+    /// whether the state was reached. The thread sleeps until the engine
+    /// changes the session's state (or finalizes it, or stops).
+    ///
+    /// From a callback on the engine thread it does not wait (the state
+    /// cannot change while the callback runs): it says whether the session
+    /// is in `state` now.
     pub fn wait_for_state(&self, state: SessionState, timeout: Duration) -> bool {
-        let end = Instant::now() + timeout;
-        loop {
-            if self.state() == state {
-                return true;
-            }
-            if Instant::now() >= end || self.is_closed() {
-                return self.state() == state;
-            }
-            std::thread::sleep(Duration::from_millis(1));
+        if self.engine.on_loop_thread() {
+            return self.state() == state;
         }
+        let until = Instant::now().checked_add(timeout);
+        let engine = &self.engine;
+        self.shared.wait_for(until, |now, closed| {
+            now == state || closed || engine.is_stopped()
+        }) && self.state() == state
     }
 
     /// Removes the session from its engine: the link is dropped (call
     /// [`disconnect`](SessionHandle::disconnect) first and wait for
     /// `CorrectlyTerminated` for a graceful Logout), logs are flushed, the
-    /// store is closed. Waits for the engine thread to have done it.
+    /// store is closed. Waits for the engine thread to have done it, except
+    /// when called from a callback on that thread: the session is then
+    /// removed once the callback returns.
     pub fn finalize(self) {
         if !self.owner {
             return;
         }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        if self
-            .engine
-            .submit(Command::Finalize {
-                session: self.shared.sref,
-                done: tx,
-            })
-            .is_ok()
-        {
-            // An error means the loop stopped: the session is gone either way.
+        let command = Command::Finalize {
+            session: self.shared.sref,
+            done: tx,
+        };
+        // An error means the loop stopped: the session is gone either way.
+        if self.engine.submit(command).is_ok() && !self.engine.on_loop_thread() {
             let _ = rx.recv();
         }
         self.shared.closed.store(true, Ordering::Release);

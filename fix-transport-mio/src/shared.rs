@@ -7,8 +7,9 @@
 
 use fixrs_proto::MessageBuilder;
 use fixrs_session::{LateDelivery, SeqNum, SessionKey, SessionState};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
 
 /// The slot of a session in its engine: index and generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,6 +104,12 @@ pub(crate) struct SessionShared {
     /// serviced it (an answer to the message being handled). Only the loop
     /// thread writes and reads it.
     pub(crate) answered: AtomicBool,
+    /// Threads waiting for a state (`SessionHandle::wait_for_state`).
+    waiters: AtomicUsize,
+    /// Held by a waiter while it checks the state, and by the loop while
+    /// it wakes waiters, so that no change falls between the two.
+    state_lock: Mutex<()>,
+    state_changed: Condvar,
 }
 
 /// A transport's proof of the peer's identity (see
@@ -136,6 +143,91 @@ impl SessionShared {
             max_outgoing_bytes,
             in_service: AtomicBool::new(false),
             answered: AtomicBool::new(false),
+            waiters: AtomicUsize::new(0),
+            state_lock: Mutex::new(()),
+            state_changed: Condvar::new(),
+        }
+    }
+
+    /// Publishes the session's sequence numbers (loop thread only).
+    pub(crate) fn publish_seq_nums(&self, next_in: SeqNum, next_out: SeqNum) {
+        self.next_in.store(next_in, Ordering::Release);
+        self.next_out.store(next_out, Ordering::Release);
+    }
+
+    /// Publishes the session's state (loop thread only), waking threads
+    /// waiting for a state when it changed.
+    pub(crate) fn publish_state(&self, state: SessionState) {
+        let code = state_to_u8(state);
+        // Only the loop thread writes it: comparing first keeps the
+        // common case (no change) to a plain load.
+        if self.state.load(Ordering::Relaxed) != code {
+            self.state.store(code, Ordering::SeqCst);
+            self.wake_waiters();
+        }
+    }
+
+    /// Marks the session closed (finalized, or its engine stopped), waking
+    /// threads waiting for a state.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.wake_waiters();
+    }
+
+    fn wake_waiters(&self) {
+        // SeqCst pairs with the waiter's increment before it looks at the
+        // state: either it sees the new state, or it is counted here.
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            let _guard = self.state_lock.lock();
+            self.state_changed.notify_all();
+        }
+    }
+
+    /// Waits until `done(state, closed)` holds, checking it at once and
+    /// whenever the state changes or the session closes, until `until`
+    /// (`None`: no limit). Returns whether it held.
+    pub(crate) fn wait_for(
+        &self,
+        until: Option<Instant>,
+        mut done: impl FnMut(SessionState, bool) -> bool,
+    ) -> bool {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let check = |s: &SessionShared| {
+            let state = state_from_u8(s.state.load(Ordering::SeqCst));
+            (state, s.closed.load(Ordering::SeqCst))
+        };
+        let held = match self.state_lock.lock() {
+            Ok(mut guard) => loop {
+                let (state, closed) = check(self);
+                if done(state, closed) {
+                    break true;
+                }
+                let left = match until {
+                    Some(end) => match end.checked_duration_since(Instant::now()) {
+                        Some(left) if !left.is_zero() => Some(left),
+                        _ => break false,
+                    },
+                    None => None,
+                };
+                let woken = match left {
+                    Some(left) => self
+                        .state_changed
+                        .wait_timeout(guard, left)
+                        .map(|(g, _)| g)
+                        .ok(),
+                    None => self.state_changed.wait(guard).ok(),
+                };
+                match woken {
+                    Some(g) => guard = g,
+                    None => break false,
+                }
+            },
+            Err(_) => false,
+        };
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        held || {
+            let (state, closed) = check(self);
+            done(state, closed)
         }
     }
 
@@ -196,6 +288,44 @@ mod tests {
         // A truncated record is not read.
         let mut pos = 0;
         assert!(!next_record(&inbox.buf[..10], &mut pos, &mut out));
+    }
+
+    #[test]
+    fn a_waiter_wakes_when_the_state_changes_and_when_the_session_closes() {
+        let config =
+            fixrs_session::SessionConfig::initiator(fixrs_proto::FixVersion::Fix44, "A", "B");
+        let shared = Arc::new(SessionShared::new(
+            SessionRef { idx: 0, gen: 0 },
+            config.key(),
+            &config,
+            SessionState::Initial,
+            1,
+            1,
+            1 << 20,
+        ));
+        let waiting = |until: SessionState| {
+            let shared = shared.clone();
+            // No limit: only the change can end the wait.
+            std::thread::spawn(move || shared.wait_for(None, |s, _| s == until))
+        };
+        let established = waiting(SessionState::Established);
+        let logged_on = std::thread::spawn({
+            let shared = shared.clone();
+            move || shared.wait_for(None, |s, closed| s == SessionState::Established || closed)
+        });
+        shared.publish_state(SessionState::WaitForConnect);
+        shared.publish_state(SessionState::Established);
+        assert!(established.join().expect("waiter"));
+        assert!(logged_on.join().expect("waiter"));
+        let closed = std::thread::spawn({
+            let shared = shared.clone();
+            move || shared.wait_for(None, |_, closed| closed)
+        });
+        shared.close();
+        assert!(closed.join().expect("waiter"));
+        // A limit that passes without the state.
+        let soon = Instant::now() + std::time::Duration::from_millis(10);
+        assert!(!shared.wait_for(Some(soon), |s, _| s == SessionState::Initial));
     }
 
     #[test]

@@ -5,11 +5,9 @@ use super::entry::{Entry, EventOutcome};
 use crate::app::{AdminRejection, Application, Rejection};
 use crate::filelog::FileLog;
 use crate::handle::SessionHandle;
-use crate::shared::state_to_u8;
 use fixrs_proto::{Message, UtcTimestamp};
-use fixrs_session::Event;
+use fixrs_session::{Event, SessionState};
 use std::ops::ControlFlow;
-use std::sync::atomic::Ordering;
 
 /// Hands a session's queued events to its application; stops after an
 /// event the session must act on before any later one (a rejection).
@@ -31,6 +29,15 @@ pub(super) fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
         utc,
     };
     while let Some(ev) = session.poll_event() {
+        if let Event::StateChanged { from, to: state } = ev {
+            // Sequence numbers first: a thread woken by the new state
+            // reads those that go with it.
+            let shared = &to.handle.shared;
+            shared.publish_seq_nums(session.next_target_seq_num(), session.next_sender_seq_num());
+            shared.publish_state(state);
+            to.state_changed(from, state);
+            continue;
+        }
         if to.deliver(ev, &mut out).is_break() {
             break;
         }
@@ -62,20 +69,20 @@ impl Callbacks<'_> {
         }
     }
 
+    /// The session changed state (published already).
+    fn state_changed(&mut self, from: SessionState, to: SessionState) {
+        let handle = self.handle;
+        log::debug!("session {}: {from:?} -> {to:?}", handle.shared.key);
+        self.log_event(&format!("State {from:?} -> {to:?}"));
+        self.app.on_state_change(handle, from, to);
+    }
+
     /// One event; `Break` when the session must act before the next.
     fn deliver(&mut self, ev: Event<'_>, out: &mut EventOutcome) -> ControlFlow<()> {
         let handle = self.handle;
         let key = &handle.shared.key;
         match ev {
-            Event::StateChanged { from, to } => {
-                handle
-                    .shared
-                    .state
-                    .store(state_to_u8(to), Ordering::Release);
-                log::debug!("session {key}: {from:?} -> {to:?}");
-                self.log_event(&format!("State {from:?} -> {to:?}"));
-                self.app.on_state_change(handle, from, to);
-            }
+            Event::StateChanged { from, to } => self.state_changed(from, to),
             Event::OpenLink => out.open = true,
             Event::CloseLink => out.close = true,
             Event::LoggedOn => {

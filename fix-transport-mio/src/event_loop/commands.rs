@@ -293,7 +293,7 @@ impl EventLoop {
             let _ = log.event(self.ctx.utc, "session finalized");
             let _ = log.flush();
         }
-        e.shared().closed.store(true, Ordering::Release);
+        e.shared().close();
         log::info!("session {key} finalized");
     }
 }

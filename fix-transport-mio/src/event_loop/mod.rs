@@ -341,7 +341,7 @@ impl EventLoop {
                     log::warn!("cannot write FIX message log: {err}");
                 }
             }
-            e.shared().closed.store(true, Ordering::Release);
+            e.shared().close();
         }
         // Dropping queued commands wakes whoever waits for a reply.
         self.ctx.shared.mark_stopped();

@@ -13,7 +13,7 @@ use super::entry::Entry;
 use super::link::{self, link_broken, start_closing, write_out};
 use super::Ctx;
 use crate::command::Command;
-use crate::shared::{next_record, state_to_u8};
+use crate::shared::next_record;
 use crate::timers::TimerOwner;
 use std::sync::atomic::Ordering;
 
@@ -156,15 +156,11 @@ fn after_service(ctx: &mut Ctx, e: &mut Entry) {
         ctx.unflushed_stores.push(sref);
     }
     let shared = &e.handle.shared;
-    shared
-        .next_in
-        .store(e.session.next_target_seq_num(), Ordering::Release);
-    shared
-        .next_out
-        .store(e.session.next_sender_seq_num(), Ordering::Release);
-    shared
-        .state
-        .store(state_to_u8(e.session.state()), Ordering::Release);
+    shared.publish_seq_nums(
+        e.session.next_target_seq_num(),
+        e.session.next_sender_seq_num(),
+    );
+    shared.publish_state(e.session.state());
     ctx.timers.schedule(
         TimerOwner::Session {
             idx: sref.idx,
