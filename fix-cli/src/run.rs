@@ -43,8 +43,8 @@ use fixrs_proto::{Encoder, FieldIndex, FieldWriter, Message, MessageBuilder, Utc
 use fixrs_session::settings::{Endpoint, SessionSettings, Settings, SettingsError};
 use fixrs_session::{Role, SessionDictionary, SessionState};
 use fixrs_transport_mio::{
-    AdminRejection, Application, EngineError, EngineSettings, FixEngine, OwnedMessage, RefusalHook,
-    Rejection, SessionHandle,
+    AdminRejection, Application, EngineError, EngineSettings, FixEngine, LinkError, OwnedMessage,
+    RefusalHook, Rejection, SessionHandle,
 };
 use fixrs_transport_tls::SetupError;
 use std::collections::VecDeque;
@@ -255,6 +255,9 @@ pub enum SessionEvent {
     Undelivered(String),
     /// An error.
     Error(String),
+    /// A connection attempt failed or the counterparty closed the link:
+    /// why, for the message a failed first Logon ends with.
+    LinkFailed(String),
     /// The echo answered an order with this ExecutionReport.
     Echoed(MessageBuilder),
 }
@@ -423,8 +426,17 @@ impl Application for ConsoleApp {
         )));
     }
 
-    fn on_error(&mut self, _: &SessionHandle, error: &dyn std::error::Error) {
-        self.send(SessionEvent::Error(error.to_string()));
+    fn on_error(&mut self, _: &SessionHandle, error: &(dyn std::error::Error + 'static)) {
+        let event = match error.downcast_ref::<LinkError>() {
+            Some(LinkError::Connect { source, .. }) => SessionEvent::LinkFailed(source.to_string()),
+            Some(
+                e @ (LinkError::Resolve { .. }
+                | LinkError::ConnectTimeout { .. }
+                | LinkError::PeerClosed),
+            ) => SessionEvent::LinkFailed(e.to_string()),
+            _ => SessionEvent::Error(error.to_string()),
+        };
+        self.send(event);
     }
 
     fn from_admin(
@@ -691,16 +703,6 @@ fn now_text() -> String {
     )
 }
 
-/// The engine's log lines (after `session KEY: `) that say why a link
-/// failed; the reason a failed first connection gives.
-const LINK_FAILURES: [&str; 5] = [
-    "connect failed: ",
-    "connect timed out",
-    "link broken: ",
-    "peer closed the connection",
-    "cannot set up connection: ",
-];
-
 /// The outcome of handling one event.
 enum Step {
     Continue,
@@ -872,15 +874,6 @@ impl Runner<'_> {
     }
 
     fn log_line(&mut self, level: log::Level, text: String) -> io::Result<()> {
-        // Remember why links fail, whatever the verbosity.
-        for e in &mut self.entries {
-            let prefix = format!("session {}: ", e.label);
-            if let Some(rest) = text.strip_prefix(&prefix) {
-                if LINK_FAILURES.iter().any(|p| rest.starts_with(p)) {
-                    e.last_error = Some(rest.to_string());
-                }
-            }
-        }
         if self.options.verbose || level <= log::Level::Warn {
             self.say("engine", &text)?;
         }
@@ -953,6 +946,13 @@ impl Runner<'_> {
                 }
                 self.say(&label, &format!("error: {text}"))?;
             }
+            SessionEvent::LinkFailed(text) => {
+                // Shown with the engine's log (-v), and as the reason if the
+                // first Logon fails.
+                if let Some(e) = self.entries.get_mut(idx) {
+                    e.last_error = Some(text);
+                }
+            }
         }
         Ok(())
     }
@@ -986,10 +986,6 @@ impl Runner<'_> {
             SessionState::WaitForConnect => {
                 e.connect_failures += 1;
                 if e.connect_failures >= e.addresses().len() {
-                    let reason = reason
-                        .strip_prefix("connect failed: ")
-                        .unwrap_or(&reason)
-                        .to_string();
                     return Err(RunError::Connect { addresses, reason });
                 }
             }

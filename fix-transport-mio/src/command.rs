@@ -1,6 +1,6 @@
-//! How handles talk to the event loop: the [`Command`]s they queue and
-//! [`EngineShared`], the queue itself with the waker and flags the loop and
-//! every handle share.
+//! How handles (and the engine's resolver) talk to the event loop: the
+//! [`Command`]s they queue and [`EngineShared`], the queue itself with the
+//! waker and flags the loop and every handle share.
 //!
 //! Other threads queue commands (a mutex-guarded `VecDeque`) and wake the
 //! loop through a mio `Waker`; the loop is woken only when it sleeps in
@@ -11,6 +11,8 @@ use crate::shared::SessionRef;
 use crate::target::ConnectTarget;
 use fixrs_proto::UtcTimestamp;
 use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::Mutex;
@@ -42,6 +44,12 @@ pub(crate) enum Command {
     Finalize {
         session: SessionRef,
         done: SyncSender<()>,
+    },
+    /// The engine's resolver answered for the link `serial` of a session.
+    Resolved {
+        session: SessionRef,
+        serial: u32,
+        result: io::Result<Vec<SocketAddr>>,
     },
 }
 

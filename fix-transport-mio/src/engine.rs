@@ -11,7 +11,7 @@ use crate::error::EngineError;
 use crate::event_loop::{EngineCommand, EventLoop, NewSession, TemplateSpec};
 use crate::handle::{SessionHandle, SessionId};
 use crate::options::{EngineSettings, SessionOptions, TemplateOptions};
-use crate::target::resolve_target;
+use crate::target::ConnectTarget;
 use crate::transport::{PlainTcp, SocketOptions, TransportFactory};
 use fixrs_proto::FixVersion;
 use fixrs_session::settings::{DictionaryLoader, Endpoint, SessionSettings, StoreSync};
@@ -144,7 +144,7 @@ impl FixEngine {
         let target = if options.connect_addresses.is_empty() {
             None
         } else {
-            let mut t = resolve_target(&options.connect_addresses, &options.connect_sources)?;
+            let mut t = ConnectTarget::parse(&options.connect_addresses, &options.connect_sources)?;
             if let Some(f) = options.connect_factory {
                 t.factory = f;
             }

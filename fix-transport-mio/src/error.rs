@@ -73,6 +73,55 @@ pub enum EngineError {
     },
 }
 
+/// Why an initiator's connection attempt failed or a link was lost,
+/// reported to [`Application::on_error`](crate::Application::on_error)
+/// before the session reconnects (or gives up). A transport's own error
+/// (such as a TLS failure) is the `io::Error` source of `Setup` or
+/// `Broken`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// The counterparty's host name did not resolve.
+    #[error("cannot resolve {address}: {source}")]
+    Resolve {
+        /// The address as configured (`host:port`).
+        address: String,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The TCP connect failed (refused, unreachable ...).
+    #[error("connect to {addr} failed: {source}")]
+    Connect {
+        /// The address connected to.
+        addr: SocketAddr,
+        /// The cause.
+        source: io::Error,
+    },
+    /// No connection within the connect timeout
+    /// ([`EngineSettings::connect_timeout`](crate::EngineSettings::connect_timeout)).
+    #[error("connect to {address} timed out")]
+    ConnectTimeout {
+        /// The address connected to, or the one being resolved.
+        address: String,
+    },
+    /// The connected stream could not be set up (socket options, or the
+    /// transport, such as a TLS configuration).
+    #[error("cannot set up the connection to {addr}: {source}")]
+    Setup {
+        /// The address connected to.
+        addr: SocketAddr,
+        /// The cause.
+        source: io::Error,
+    },
+    /// Reading or writing the link failed (a reset, a TLS failure ...).
+    #[error("link broken: {0}")]
+    Broken(#[source] io::Error),
+    /// The peer closed the connection while the session was logging on
+    /// or logged on (no Logout exchange).
+    #[error("the peer closed the connection")]
+    PeerClosed,
+}
+
 /// Why [`put`](crate::SessionHandle::put) did not take a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

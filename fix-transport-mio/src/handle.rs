@@ -8,12 +8,11 @@
 use crate::command::{Command, EngineShared};
 use crate::error::{EngineError, PutError};
 use crate::shared::{state_from_u8, SessionShared};
-use crate::target::ConnectTarget;
+use crate::target::{ConnectTarget, TargetAddress};
 use crate::transport::{PlainTcp, TransportFactory};
 use fixrs_proto::MessageBuilder;
 use fixrs_session::{SeqNum, SessionKey, SessionState};
 use std::borrow::Borrow;
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -202,8 +201,13 @@ impl SessionHandle {
     /// connect to `counterparty` (`host:port`), Logon with this HeartBtInt
     /// (seconds), confirming Logon, Established. When the link cannot be
     /// opened or breaks, the session reconnects `Reconnect.Interval` apart
-    /// at most `Reconnect.MaxTries` times. Returns once the command is
+    /// at most `Reconnect.MaxTries` times; each attempt resolves the host
+    /// name again, on a thread of the engine (a DNS fail-over is seen),
+    /// and a failed attempt reaches
+    /// [`Application::on_error`](crate::Application::on_error) as a
+    /// [`LinkError`](crate::LinkError). Returns once the command is
     /// queued; watch [`state`](SessionHandle::state) or the callbacks.
+    /// Fails only for an address that is not of the form `host:port`.
     pub fn connect(&self, heart_bt_int: u32, counterparty: &str) -> Result<(), EngineError> {
         self.connect_with(heart_bt_int, counterparty, Arc::new(PlainTcp))
     }
@@ -222,22 +226,11 @@ impl SessionHandle {
                 reason: "connect to a counterparty needs an initiator session",
             });
         }
-        let addrs: Vec<SocketAddr> = counterparty
-            .to_socket_addrs()
-            .map_err(|_| EngineError::BadAddress(counterparty.to_string()))?
-            .collect();
-        if addrs.is_empty() {
-            return Err(EngineError::BadAddress(counterparty.to_string()));
-        }
-        let host = counterparty
-            .rsplit_once(':')
-            .map(|(h, _)| h.trim_start_matches('[').trim_end_matches(']'))
-            .unwrap_or(counterparty)
-            .to_string();
+        let address = TargetAddress::parse(counterparty, None)?;
         self.command(Command::Connect {
             session: self.shared.sref,
             heart_bt_int: Some(heart_bt_int),
-            target: Some(ConnectTarget::new(addrs, host, factory)),
+            target: Some(ConnectTarget::new(vec![address], factory)),
         })
     }
 

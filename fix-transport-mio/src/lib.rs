@@ -111,6 +111,7 @@ pub mod filelog;
 mod handle;
 mod options;
 mod refusal;
+mod resolver;
 mod shared;
 mod target;
 mod timers;
@@ -121,7 +122,7 @@ pub use app::{
     OwnedMessage, RefuseLogon, Rejection,
 };
 pub use engine::FixEngine;
-pub use error::{EngineError, PutError};
+pub use error::{EngineError, LinkError, PutError};
 pub use fixrs_session::MessageRejection;
 pub use fixrs_session::RefusalReason;
 pub use handle::{SessionHandle, SessionId};

@@ -2,7 +2,8 @@
 //! and running a link ([`TlsError`]).
 //!
 //! A link error reaches the engine inside the `io::Error` the transport
-//! returns, and from there the application's `on_error` callback (or the
+//! returns, and from there the application's `on_error` callback, as the
+//! source of the engine's `LinkError` (or the
 //! error handler of a TLS configuration, for acceptor connections that
 //! never reached a session); [`TlsError::find`] gets the typed error back.
 

@@ -45,8 +45,8 @@
 //! call, as rustls' own mio example does; a handshake that does not
 //! complete within its timeout fails with [`TlsError::HandshakeTimeout`].
 //! Failures are [`TlsError`]s, delivered to the session's
-//! `Application::on_error` inside the `io::Error` that broke the link
-//! ([`TlsError::find`] gets them out) and to the configuration's
+//! `Application::on_error` inside the engine's `LinkError` (the source of
+//! its `io::Error`; [`TlsError::find`] gets them out) and to the configuration's
 //! [`on_error`](TlsServerBuilder::on_error) handler, which also hears of
 //! acceptor connections that failed before any session was known. The
 //! session reacts as to any broken link: an initiator goes to Reconnect.

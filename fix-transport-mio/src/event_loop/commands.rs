@@ -1,6 +1,7 @@
 //! What the loop is asked to do from other threads: handles' commands on
 //! their session, and the engine's own (create a session, listen, stop).
 
+use super::connect::resolved;
 use super::entry::Entry;
 use super::link::close_link;
 use super::service::{drain_inbox, inbox_ready, service};
@@ -108,15 +109,31 @@ impl EventLoop {
     }
 
     fn command(&mut self, command: Command) {
-        if let Command::Finalize { session, done } = command {
-            self.finalize(session);
-            let _ = done.send(());
-            return;
-        }
+        let command = match command {
+            Command::Finalize { session, done } => {
+                self.finalize(session);
+                let _ = done.send(());
+                return;
+            }
+            Command::Resolved {
+                session,
+                serial,
+                result,
+            } => {
+                if let Some(e) = self.sessions.get_mut(session.idx, session.gen) {
+                    if resolved(&mut self.ctx, e, serial, result) {
+                        service(&mut self.ctx, e);
+                    }
+                }
+                return;
+            }
+            command => command,
+        };
         let sref = match &command {
             Command::Connect { session, .. }
             | Command::Logout { session, .. }
-            | Command::Finalize { session, .. } => *session,
+            | Command::Finalize { session, .. }
+            | Command::Resolved { session, .. } => *session,
             Command::Drain(session)
             | Command::Disconnect(session)
             | Command::ResetLocal(session)
@@ -169,7 +186,7 @@ impl EventLoop {
                 e.apply_to_admin();
                 e.session.reset_seq_num_and_send_logon(now, utc);
             }
-            Command::Finalize { .. } => return,
+            Command::Finalize { .. } | Command::Resolved { .. } => return,
         }
         service(ctx, e);
     }

@@ -8,12 +8,13 @@ use crate::app::{Application, LogonFields};
 use crate::filelog::FileLog;
 use crate::handle::SessionHandle;
 use crate::shared::{SessionRef, SessionShared};
-use crate::target::ConnectTarget;
+use crate::target::{Attempt, ConnectTarget};
 use crate::transport::{SocketOptions, Transport, TransportFactory};
 use fixrs_proto::UtcTimestamp;
 use fixrs_session::{MessageRejection, Session};
 use mio::net::TcpStream;
 use mio::{Interest, Token};
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -137,9 +138,12 @@ impl LinkRef {
 }
 
 pub(super) enum LinkIo {
+    /// An initiator's attempt waiting for the resolver (no socket yet).
+    Resolving { attempt: Attempt },
     /// A TCP connect in progress, with what wrapping the stream needs.
     Connecting {
         stream: TcpStream,
+        addr: SocketAddr,
         host: String,
         factory: Arc<dyn TransportFactory>,
     },
@@ -154,7 +158,7 @@ impl LinkIo {
         match self {
             LinkIo::Connecting { stream, .. } => Some(stream),
             LinkIo::Open(t) => Some(t.source()),
-            LinkIo::Detached => None,
+            LinkIo::Resolving { .. } | LinkIo::Detached => None,
         }
     }
 }

@@ -74,7 +74,7 @@ fn link_timer(ctx: &mut Ctx, e: &mut Entry, l: LinkRef, due: Instant) {
         return;
     }
     match link.io {
-        LinkIo::Connecting { .. } => {
+        LinkIo::Resolving { .. } | LinkIo::Connecting { .. } => {
             connect_timed_out(ctx, e);
             service(ctx, e);
         }

@@ -8,7 +8,9 @@
 
 use super::entry::{Entry, Link, LinkIo, LinkRef};
 use super::Ctx;
+use crate::error::LinkError;
 use crate::timers::TimerOwner;
+use fixrs_session::SessionState;
 use mio::{Interest, Registry, Token};
 use std::io;
 use std::sync::atomic::Ordering;
@@ -129,7 +131,7 @@ pub(super) fn settle(ctx: &mut Ctx, e: &mut Entry) {
             !link.closing && t.wants_read() && unsent <= limit,
             unsent > 0 || t.wants_write(),
         ),
-        LinkIo::Detached => return,
+        LinkIo::Resolving { .. } | LinkIo::Detached => return,
     };
     let token = LinkRef {
         idx,
@@ -168,19 +170,27 @@ pub(super) fn start_closing(ctx: &mut Ctx, e: &mut Entry) {
 }
 
 /// The link broke (peer closed, I/O error): closes it and tells the
-/// session.
+/// session, and the application why (a peer closing without Logout only
+/// while the session logs on or is logged on).
 pub(super) fn link_broken(ctx: &mut Ctx, e: &mut Entry, err: Option<io::Error>) {
     if e.link.is_none() {
         return;
     }
-    match &err {
-        Some(err) => {
-            log::info!("session {}: link broken: {err}", e.shared().key);
-            // The application learns why (a TLS transport's error is a
-            // typed error inside the io::Error).
-            e.app.on_error(&e.handle, err);
-        }
+    let error = match err {
+        Some(err) => Some(LinkError::Broken(err)),
+        None => matches!(
+            e.session.state(),
+            SessionState::WaitForConfirmLogon | SessionState::Established
+        )
+        .then_some(LinkError::PeerClosed),
+    };
+    match &error {
+        Some(err) => log::info!("session {}: {err}", e.shared().key),
         None => log::info!("session {}: peer closed the connection", e.shared().key),
+    }
+    if let Some(err) = &error {
+        // A TLS transport's error is a typed error inside the io::Error.
+        e.app.on_error(&e.handle, err);
     }
     e.log_event(ctx.utc, "Disconnected");
     close_link(ctx, e);

@@ -39,6 +39,7 @@ pub(crate) use template::TemplateSpec;
 use crate::command::{clock, Command, EngineShared};
 use crate::deadline::{DeadlineTimer, DEADLINE};
 use crate::options::EngineSettings;
+use crate::resolver::Resolver;
 use crate::shared::SessionRef;
 use crate::timers::{TimerOwner, Timers};
 use accept::{Listener, PendingConn};
@@ -80,6 +81,8 @@ struct Ctx {
     unflushed_stores: Vec<SessionRef>,
     /// Links open (or opening) now.
     links: usize,
+    /// Resolves initiators' host names; started on first use.
+    resolver: Option<Resolver>,
     /// The serial the next link gets.
     next_serial: u32,
     /// The clock, read once per iteration.
@@ -130,6 +133,23 @@ fn token_slot(t: usize) -> (u32, u32) {
 }
 
 impl Ctx {
+    /// Asks the resolver thread (started now if need be) for `address`,
+    /// for the link `serial` of session `sref`.
+    fn resolve(&mut self, sref: SessionRef, serial: u32, address: String) -> io::Result<()> {
+        if self.resolver.is_none() {
+            let name = format!("{}-resolver", self.settings.thread_name);
+            self.resolver = Some(Resolver::start(name, self.shared.clone())?);
+        }
+        match &self.resolver {
+            Some(r) if r.resolve(sref, serial, address) => Ok(()),
+            _ => {
+                // The thread is gone (it panicked): start another next time.
+                self.resolver = None;
+                Err(io::Error::other("the resolver thread stopped"))
+            }
+        }
+    }
+
     /// A serial for a new link, telling its events and timers apart from
     /// those of the session's earlier links.
     fn next_serial(&mut self) -> u32 {
@@ -162,6 +182,7 @@ impl EventLoop {
                 dirty_logs: Vec::new(),
                 unflushed_stores: Vec::new(),
                 links: 0,
+                resolver: None,
                 next_serial: 0,
                 now,
                 utc,

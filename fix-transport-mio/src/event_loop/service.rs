@@ -111,13 +111,9 @@ fn service_loop(ctx: &mut Ctx, e: &mut Entry) {
         if std::mem::take(&mut todo.close) {
             start_closing(ctx, e);
         }
-        if std::mem::take(&mut todo.open) {
-            if let Err(err) = open_link(ctx, e) {
-                log::info!("session {}: connect failed: {err}", e.shared().key);
-                e.app.on_error(&e.handle, &err);
-                e.session.handle_link_down(now, utc);
-                continue;
-            }
+        if std::mem::take(&mut todo.open) && !open_link(ctx, e) {
+            // Reported; the session knows the link is down.
+            continue;
         }
         // Messages put (by the callbacks just run, or waiting for the
         // socket to drain) go out now, a bounded number of batches per
