@@ -183,10 +183,7 @@ pub fn run_peer(idle_sessions: u64) -> Result<(), BenchError> {
             });
         }
     });
-    let engine = FixEngine::new(EngineSettings {
-        thread_name: "fix-peer".into(),
-        ..EngineSettings::default()
-    })?;
+    let engine = FixEngine::new(EngineSettings::default().with_thread_name("fix-peer"))?;
     let addr = engine.listen(SocketAddr::from(([127, 0, 0, 1], 0)))?;
     let mut handles = vec![engine.create_session_with(
         config(Role::Acceptor, ACC, INI),
@@ -485,10 +482,7 @@ pub fn latency(peer: &Peer, options: LatencyOptions) -> Result<LatencyReport, Be
     let raw_cpu = cpu_seconds() - raw_cpu;
 
     // The engine: the ping-pong runs in the engine thread's callbacks.
-    let engine = FixEngine::new(EngineSettings {
-        thread_name: "fix-client".into(),
-        ..EngineSettings::default()
-    })?;
+    let engine = FixEngine::new(EngineSettings::default().with_thread_name("fix-client"))?;
     let (tx, rx) = sync_channel(1);
     let session = engine.create_session_with(
         config(Role::Initiator, INI, ACC),
@@ -594,10 +588,7 @@ pub fn throughput(
     deadline: Instant,
 ) -> Result<ThroughputReport, BenchError> {
     let n = messages.max(1);
-    let acceptor = FixEngine::new(EngineSettings {
-        thread_name: "fix-receiver".into(),
-        ..EngineSettings::default()
-    })?;
+    let acceptor = FixEngine::new(EngineSettings::default().with_thread_name("fix-receiver"))?;
     let addr = acceptor.listen(SocketAddr::from(([127, 0, 0, 1], 0)))?;
     let count = Count::default();
     let received = count.received.clone();
@@ -606,10 +597,7 @@ pub fn throughput(
         SessionOptions::default(),
         count.clone(),
     )?;
-    let initiator = FixEngine::new(EngineSettings {
-        thread_name: "fix-sender".into(),
-        ..EngineSettings::default()
-    })?;
+    let initiator = FixEngine::new(EngineSettings::default().with_thread_name("fix-sender"))?;
     let utc = UtcTimestamp::from(SystemTime::now());
     let (label, store): (&str, Box<dyn fixrs_session::Store + Send>) = match &store {
         StoreKind::Memory { max_messages } => (
@@ -630,10 +618,7 @@ pub fn throughput(
     };
     let ini = initiator.create_session_with(
         config(Role::Initiator, "TP_INI", "TP_ACC"),
-        SessionOptions {
-            store: Some(store),
-            ..SessionOptions::default()
-        },
+        SessionOptions::default().with_boxed_store(store),
         count.clone(),
     )?;
     ini.connect(30, &addr.to_string())?;

@@ -319,12 +319,12 @@ pub fn run(
     let steps = 6;
 
     // 1. The two engines and the proxy between them.
-    let acceptor = FixEngine::new(EngineSettings {
-        file_store_path: Some(dir.join("sell-side-store")),
-        file_log_path: Some(dir.join("sell-side-log")),
-        thread_name: "demo-sell-side".into(),
-        ..EngineSettings::default()
-    })?;
+    let acceptor = FixEngine::new(
+        EngineSettings::default()
+            .with_file_store_path(dir.join("sell-side-store"))
+            .with_file_log_path(dir.join("sell-side-log"))
+            .with_thread_name("demo-sell-side"),
+    )?;
     let listen: SocketAddr = ([127, 0, 0, 1], 0).into();
     let acceptor_addr = acceptor.listen(listen)?;
     let sell = acceptor.create_session_with(
@@ -337,12 +337,12 @@ pub fn run(
         },
     )?;
     let proxy = LinkProxy::start(acceptor_addr)?;
-    let initiator = FixEngine::new(EngineSettings {
-        file_store_path: Some(dir.join("buy-side-store")),
-        file_log_path: Some(dir.join("buy-side-log")),
-        thread_name: "demo-buy-side".into(),
-        ..EngineSettings::default()
-    })?;
+    let initiator = FixEngine::new(
+        EngineSettings::default()
+            .with_file_store_path(dir.join("buy-side-store"))
+            .with_file_log_path(dir.join("buy-side-log"))
+            .with_thread_name("demo-buy-side"),
+    )?;
     let mut config = SessionConfig::initiator(FixVersion::Fix44, BUY_SIDE, SELL_SIDE);
     config.reconnect_interval = Duration::from_millis(250);
     let buy = initiator.create_session_with(

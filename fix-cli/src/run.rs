@@ -587,13 +587,13 @@ pub fn run(
     install_logger(tx.clone());
     let result = (|| {
         let refusals = tx.clone();
-        let engine = FixEngine::new(EngineSettings {
-            thread_name: format!("fixctl-{}", options.mode.name()),
-            on_refused: Some(RefusalHook::new(move |refused| {
-                let _ = refusals.send(ConsoleEvent::Refused(refused.to_string()));
-            })),
-            ..EngineSettings::default()
-        })?;
+        let engine = FixEngine::new(
+            EngineSettings::default()
+                .with_thread_name(format!("fixctl-{}", options.mode.name()))
+                .with_on_refused(RefusalHook::new(move |refused| {
+                    let _ = refusals.send(ConsoleEvent::Refused(refused.to_string()));
+                })),
+        )?;
         let mut entries = Vec::with_capacity(sessions.len());
         for (idx, (s, dictionary)) in sessions.into_iter().zip(dictionaries).enumerate() {
             let echo = options.echo.then(|| Echo {

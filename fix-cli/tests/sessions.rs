@@ -512,10 +512,7 @@ fn broker(next_in: u64) -> (fixrs_transport_mio::FixEngine, u16) {
     engine
         .create_session_with(
             SessionConfig::acceptor(fixrs_proto::FixVersion::Fix44, "BROKER", "CLIENT"),
-            SessionOptions {
-                store: Some(Box::new(store)),
-                ..SessionOptions::default()
-            },
+            SessionOptions::default().with_store(store),
             ChannelApplication::new().0,
         )
         .expect("session");

@@ -296,10 +296,7 @@ impl PyFixEngine {
         let engine = py
             .detach(|| {
                 crate::signals::without_signals(|| {
-                    FixEngine::new(EngineSettings {
-                        thread_name: "fixrs-engine".into(),
-                        ..EngineSettings::default()
-                    })
+                    FixEngine::new(EngineSettings::default().with_thread_name("fixrs-engine"))
                 })
             })
             .map_err(|e| FixError::new_err(e.to_string()))?;

@@ -85,8 +85,12 @@ impl std::fmt::Display for SessionKey {
 }
 
 /// Everything a [`Session`](crate) needs to know about its peer and its
-/// behaviour. Defaults follow QuickFIX where it has a setting.
+/// behaviour. Defaults follow QuickFIX where it has a setting: start from
+/// [`SessionConfig::initiator`], [`SessionConfig::acceptor`] or
+/// [`SessionConfig::new`] and set the fields that differ (new fields may
+/// be added in any release, so the struct cannot be built literally).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SessionConfig {
     /// Initiator or acceptor.
     pub role: Role,

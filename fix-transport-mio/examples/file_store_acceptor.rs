@@ -24,10 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: file_store_acceptor <listen-address> <store-dir>");
         std::process::exit(2);
     };
-    let engine = FixEngine::new(EngineSettings {
-        file_store_path: Some(dir.into()),
-        ..EngineSettings::default()
-    })?;
+    let engine = FixEngine::new(EngineSettings::default().with_file_store_path(dir))?;
     let addr = engine.listen(listen.parse()?)?;
     let config = SessionConfig::new(Role::Acceptor, FixVersion::Fix44, "RECV_ACC", "RECV_INI");
     let _session = engine.create_session_with(config, SessionOptions::default(), Consumer)?;

@@ -23,11 +23,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
     let count: Option<u64> = args.get(4).map(|c| c.parse()).transpose()?;
-    let engine = FixEngine::new(EngineSettings {
-        file_store_path: Some(dir.into()),
-        file_log_path: std::env::var_os("FIX_LOG_DIR").map(Into::into),
-        ..EngineSettings::default()
-    })?;
+    let mut settings = EngineSettings::default().with_file_store_path(dir);
+    if let Some(logs) = std::env::var_os("FIX_LOG_DIR") {
+        settings = settings.with_file_log_path(logs);
+    }
+    let engine = FixEngine::new(settings)?;
     let mut config =
         SessionConfig::new(Role::Initiator, FixVersion::Fix44, "STORE_INI", "STORE_ACC");
     config.reconnect_interval = Duration::from_millis(200);

@@ -36,10 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = config.key();
     // What the store held before this run.
     let before = FileStore::inspect(dir, &key)?;
-    let engine = FixEngine::new(EngineSettings {
-        file_store_path: Some(dir.into()),
-        ..EngineSettings::default()
-    })?;
+    let engine = FixEngine::new(EngineSettings::default().with_file_store_path(dir))?;
     let session = engine.create_session_with(
         config,
         SessionOptions::default(),

@@ -12,8 +12,19 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Engine-wide settings.
+/// Engine-wide settings: start from [`EngineSettings::default`] and change
+/// what you need with the `with_*` methods (or the public fields).
+///
+/// ```
+/// use fixrs_transport_mio::EngineSettings;
+/// use std::time::Duration;
+/// let settings = EngineSettings::default()
+///     .with_logon_timeout(Duration::from_secs(5))
+///     .with_thread_name("fix-gateway");
+/// assert_eq!(settings.logon_timeout, Duration::from_secs(5));
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct EngineSettings {
     /// Options applied to every connected and accepted socket.
     pub socket: SocketOptions,
@@ -192,16 +203,14 @@ impl EngineSettings {
 /// // fields the message type does not define through.
 /// let mut config = SessionConfig::acceptor(FixVersion::Fix44, "BROKER", "CLIENT");
 /// config.validation.allow_unknown_msg_fields = true;
-/// let options = SessionOptions {
-///     dictionary: Some(Dictionary::builtin(FixVersion::Fix44).into()),
-///     ..SessionOptions::default()
-/// };
+/// let options = SessionOptions::default().with_dictionary(Dictionary::builtin(FixVersion::Fix44));
 /// let (app, events) = ChannelApplication::new();
 /// let session = engine.create_session_with(config, options, app)?;
 /// # drop((session, events));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Default)]
+#[non_exhaustive]
 pub struct SessionOptions {
     /// The data dictionary incoming messages are validated against (with
     /// the switches of [`SessionConfig::validation`](fixrs_session::SessionConfig::validation)): a built-in one

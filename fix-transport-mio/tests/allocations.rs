@@ -63,10 +63,7 @@ fn sending_and_receiving_allocate_nothing_per_message_once_warm() {
     let dirs = tempfile::tempdir().expect("temp dir");
     // File stores on both sides, made by the engines.
     let file_store = |sub: &str| {
-        let settings = EngineSettings {
-            file_store_path: Some(dirs.path().join(sub)),
-            ..EngineSettings::default()
-        };
+        let settings = EngineSettings::default().with_file_store_path(dirs.path().join(sub));
         (settings, SessionOptions::default())
     };
     exchange_and_count("file stores", file_store("ini"), file_store("acc"));
@@ -74,10 +71,7 @@ fn sending_and_receiving_allocate_nothing_per_message_once_warm() {
     // place.
     let memory_store = || {
         let store = fixrs_session::MemoryStore::default().with_max_messages(10_000);
-        let options = SessionOptions {
-            store: Some(Box::new(store)),
-            ..SessionOptions::default()
-        };
+        let options = SessionOptions::default().with_store(store);
         (EngineSettings::default(), options)
     };
     exchange_and_count("memory stores", memory_store(), memory_store());

@@ -385,11 +385,8 @@ fn garbage_inside_an_established_session_does_not_break_the_engine() {
 fn resend_request_flood_keeps_memory_bounded() {
     let _memory = memory_lock();
     let limit = 256 << 10;
-    let acceptor = FixEngine::new(EngineSettings {
-        max_outgoing_bytes: limit,
-        ..EngineSettings::default()
-    })
-    .expect("engine");
+    let acceptor =
+        FixEngine::new(EngineSettings::default().with_max_outgoing_bytes(limit)).expect("engine");
     let addr = acceptor.listen(any_port()).expect("listen");
     let acc = acceptor
         .create_session_with(
@@ -480,11 +477,8 @@ fn resend_request_flood_keeps_memory_bounded() {
 #[test]
 fn put_reports_backpressure_when_the_peer_does_not_read() {
     let limit = 128 << 10;
-    let acceptor = FixEngine::new(EngineSettings {
-        max_outgoing_bytes: limit,
-        ..EngineSettings::default()
-    })
-    .expect("engine");
+    let acceptor =
+        FixEngine::new(EngineSettings::default().with_max_outgoing_bytes(limit)).expect("engine");
     let addr = acceptor.listen(any_port()).expect("listen");
     let acc = acceptor
         .create_session_with(
@@ -673,10 +667,7 @@ fn file_log_writes_each_message_on_its_own_line() {
     let ini = initiator
         .create_session_with(
             config(Role::Initiator, "INI", "ACC"),
-            SessionOptions {
-                file_log_path: Some(dir.path().to_path_buf()),
-                ..SessionOptions::default()
-            },
+            SessionOptions::default().with_file_log_path(dir.path().to_path_buf()),
             ChannelApplication::new().0,
         )
         .expect("initiator");
@@ -826,11 +817,8 @@ fn messages_held_while_the_peer_stalls_flow_when_it_reads_again() {
     let ini = initiator
         .create_session_with(
             config(Role::Initiator, "INI", "ACC"),
-            SessionOptions {
-                // Room for everything put while the peer stalls.
-                max_outgoing_bytes: Some(64 << 20),
-                ..SessionOptions::default()
-            },
+            SessionOptions::default() // Room for everything put while the peer stalls.
+                .with_max_outgoing_bytes(64 << 20),
             ChannelApplication::new().0,
         )
         .expect("initiator");

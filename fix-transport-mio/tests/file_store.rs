@@ -25,11 +25,8 @@ const LONG: Duration = Duration::from_secs(20);
 
 fn file_engine(dir: &Path) -> FixEngine {
     init_log();
-    FixEngine::new(EngineSettings {
-        file_store_path: Some(dir.to_path_buf()),
-        ..EngineSettings::default()
-    })
-    .expect("engine")
+    FixEngine::new(EngineSettings::default().with_file_store_path(dir.to_path_buf()))
+        .expect("engine")
 }
 
 #[test]

@@ -132,11 +132,9 @@ fn every_message_is_in_the_log_before_it_is_written_to_the_socket() {
             acc_app,
         )
         .expect("acceptor");
-    let initiator = FixEngine::new(EngineSettings {
-        file_log_path: Some(dirs.path().to_path_buf()),
-        ..EngineSettings::default()
-    })
-    .expect("engine");
+    let initiator =
+        FixEngine::new(EngineSettings::default().with_file_log_path(dirs.path().to_path_buf()))
+            .expect("engine");
     let checked = Arc::new(AtomicUsize::new(0));
     let missing = Arc::new(AtomicUsize::new(0));
     let factory = LogCheckingFactory {
@@ -147,11 +145,9 @@ fn every_message_is_in_the_log_before_it_is_written_to_the_socket() {
     let ini = initiator
         .create_session_with(
             config(Role::Initiator, "INI", "ACC"),
-            SessionOptions {
-                connect_addresses: vec![addr.to_string()],
-                connect_factory: Some(Arc::new(factory)),
-                ..SessionOptions::default()
-            },
+            SessionOptions::default()
+                .with_connect_address(addr.to_string(), None)
+                .with_connect_factory(Arc::new(factory)),
             ChannelApplication::new().0,
         )
         .expect("initiator");

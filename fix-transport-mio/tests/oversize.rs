@@ -37,11 +37,9 @@ fn oversize(seq: u64, poss_dup: bool) -> Vec<u8> {
 fn an_oversize_message_is_reported_once_asked_for_again_and_a_repeat_logs_out() {
     let dirs = tempfile::tempdir().expect("temp dir");
     init_log();
-    let acceptor = FixEngine::new(EngineSettings {
-        file_log_path: Some(dirs.path().to_path_buf()),
-        ..EngineSettings::default()
-    })
-    .expect("engine");
+    let acceptor =
+        FixEngine::new(EngineSettings::default().with_file_log_path(dirs.path().to_path_buf()))
+            .expect("engine");
     let addr = acceptor.listen(any_port()).expect("listen");
     let (app, events) = ChannelApplication::new();
     let mut cfg = config(Role::Acceptor, "ACC", "BIG");

@@ -215,11 +215,9 @@ fn a_receiving_acceptor_killed_with_sigkill_asks_again_only_for_the_last_moments
 #[test]
 fn the_incoming_msg_seq_num_reaches_the_store_files_while_the_session_only_receives() {
     let dirs = tempfile::tempdir().expect("temp dir");
-    let acceptor = FixEngine::new(EngineSettings {
-        file_store_path: Some(dirs.path().to_path_buf()),
-        ..EngineSettings::default()
-    })
-    .expect("engine");
+    let acceptor =
+        FixEngine::new(EngineSettings::default().with_file_store_path(dirs.path().to_path_buf()))
+            .expect("engine");
     let addr = acceptor.listen(any_port()).expect("listen");
     let acc_config = config(Role::Acceptor, "RECV_ACC", "RECV_INI");
     let key = acc_config.key();

@@ -62,21 +62,21 @@ impl Application for NeedsPassword {
 fn acceptor_engine() -> (FixEngine, Receiver<Seen>) {
     let (tx, rx) = mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
-    let engine = FixEngine::new(EngineSettings {
-        logon_timeout: Duration::from_millis(500),
-        max_logon_size: 4096,
-        on_refused: Some(RefusalHook::new(move |r: &RefusedConnection| {
-            let seen = Seen {
-                peer: r.peer,
-                text: r.to_string(),
-                kind: kind(&r.reason),
-            };
-            if let Ok(tx) = tx.lock() {
-                let _ = tx.send(seen);
-            }
-        })),
-        ..EngineSettings::default()
-    })
+    let engine = FixEngine::new(
+        EngineSettings::default()
+            .with_logon_timeout(Duration::from_millis(500))
+            .with_max_logon_size(4096)
+            .with_on_refused(RefusalHook::new(move |r: &RefusedConnection| {
+                let seen = Seen {
+                    peer: r.peer,
+                    text: r.to_string(),
+                    kind: kind(&r.reason),
+                };
+                if let Ok(tx) = tx.lock() {
+                    let _ = tx.send(seen);
+                }
+            })),
+    )
     .expect("engine");
     (engine, rx)
 }
@@ -122,10 +122,8 @@ fn every_refused_connection_is_reported_with_its_peer_and_reason() {
     let _elsewhere = acceptor
         .create_session_with(
             config(Role::Acceptor, "ACC", "ELSEWHERE"),
-            SessionOptions {
-                allowed_remote_addresses: vec!["10.9.9.9".parse().expect("address")],
-                ..SessionOptions::default()
-            },
+            SessionOptions::default()
+                .with_allowed_remote_addresses(vec!["10.9.9.9".parse().expect("address")]),
             ChannelApplication::new().0,
         )
         .expect("acceptor");

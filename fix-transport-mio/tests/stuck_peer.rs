@@ -102,16 +102,16 @@ fn stuck_then_replaced(
 #[test]
 fn a_link_declared_lost_is_closed_within_the_close_timeout_though_the_peer_reads_nothing() {
     init_log();
-    let acceptor = FixEngine::new(EngineSettings {
-        close_timeout: CLOSE_TIMEOUT,
-        max_outgoing_bytes: 64 << 10,
-        socket: SocketOptions {
-            send_buffer_size: Some(16 << 10),
-            recv_buffer_size: Some(16 << 10),
-            ..SocketOptions::default()
-        },
-        ..EngineSettings::default()
-    })
+    let acceptor = FixEngine::new(
+        EngineSettings::default()
+            .with_close_timeout(CLOSE_TIMEOUT)
+            .with_max_outgoing_bytes(64 << 10)
+            .with_socket(SocketOptions {
+                send_buffer_size: Some(16 << 10),
+                recv_buffer_size: Some(16 << 10),
+                ..SocketOptions::default()
+            }),
+    )
     .expect("engine");
     assert_eq!(acceptor.settings().logon_timeout, Duration::from_secs(10));
     let addr = acceptor.listen(any_port()).expect("listen");

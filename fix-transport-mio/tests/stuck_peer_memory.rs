@@ -22,11 +22,11 @@ fn bound() -> usize {
 fn memory_is_released_when_a_stuck_peers_link_closes() {
     init_log();
     let bound = bound();
-    let acceptor = FixEngine::new(EngineSettings {
-        close_timeout: Duration::from_secs(1),
-        max_outgoing_bytes: bound,
-        ..EngineSettings::default()
-    })
+    let acceptor = FixEngine::new(
+        EngineSettings::default()
+            .with_close_timeout(Duration::from_secs(1))
+            .with_max_outgoing_bytes(bound),
+    )
     .expect("engine");
     let addr = acceptor.listen(any_port()).expect("listen");
     let acc = acceptor

@@ -122,10 +122,7 @@ fn a_session_given_a_dictionary_rejects_and_reports_what_it_rejects() {
     let engine = engine();
     let addr = engine.listen(any_port()).expect("listen");
     let (app, events) = ChannelApplication::new();
-    let options = SessionOptions {
-        dictionary: Some(Dictionary::builtin(FixVersion::Fix44).into()),
-        ..SessionOptions::default()
-    };
+    let options = SessionOptions::default().with_dictionary(Dictionary::builtin(FixVersion::Fix44));
     engine
         .create_session_with(config(Role::Acceptor, "ACC", "INI"), options, app)
         .expect("session");
@@ -450,10 +447,8 @@ fn a_fixt_logon_without_default_appl_ver_id_is_refused() {
     let mut fixt = config(Role::Acceptor, "ACC", "INI");
     fixt.version = FixVersion::Fix50Sp2;
     let (app, events) = ChannelApplication::new();
-    let options = SessionOptions {
-        dictionary: Some(Dictionary::builtin(FixVersion::Fix50Sp2).into()),
-        ..SessionOptions::default()
-    };
+    let options =
+        SessionOptions::default().with_dictionary(Dictionary::builtin(FixVersion::Fix50Sp2));
     engine
         .create_session_with(fixt, options, app)
         .expect("session");

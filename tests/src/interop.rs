@@ -323,11 +323,9 @@ impl OurSide {
         listen: Option<SocketAddr>,
     ) -> Result<OurSide, InteropError> {
         let log_dir = tempfile::Builder::new().prefix("fix-interop-").tempdir()?;
-        let settings = EngineSettings {
-            file_log_path: Some(log_dir.path().to_path_buf()),
-            stop_timeout: Duration::from_millis(500),
-            ..EngineSettings::default()
-        };
+        let settings = EngineSettings::default()
+            .with_file_log_path(log_dir.path().to_path_buf())
+            .with_stop_timeout(Duration::from_millis(500));
         let engine = FixEngine::new(settings).map_err(|e| InteropError::Engine(e.to_string()))?;
         let listen_port = match listen {
             Some(addr) => Some(

@@ -581,12 +581,12 @@ fn two_hundred_sessions_deliver_everything_once_and_in_order_through_a_faulty_ne
     );
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine_settings = |name: &str| EngineSettings {
-        file_store_path: Some(dir.path().join(name)),
-        file_store_options: FileStoreOptions::default(),
-        logon_timeout: Duration::from_secs(5),
-        thread_name: format!("chaos-{name}"),
-        ..EngineSettings::default()
+    let engine_settings = |name: &str| {
+        EngineSettings::default()
+            .with_file_store_path(dir.path().join(name))
+            .with_file_store_options(FileStoreOptions::default())
+            .with_logon_timeout(Duration::from_secs(5))
+            .with_thread_name(format!("chaos-{name}"))
     };
     let acceptors = FixEngine::new(engine_settings("acceptors")).expect("acceptor engine");
     let initiators = FixEngine::new(engine_settings("initiators")).expect("initiator engine");
@@ -622,10 +622,7 @@ fn two_hundred_sessions_deliver_everything_once_and_in_order_through_a_faulty_ne
         let initiator = initiators
             .create_session_with(
                 ini,
-                SessionOptions {
-                    connect_addresses: vec![proxy.addr.to_string()],
-                    ..SessionOptions::default()
-                },
+                SessionOptions::default().with_connect_address(proxy.addr.to_string(), None),
                 Counter {
                     received: reports.clone(),
                     logons: logons.clone(),

@@ -22,11 +22,8 @@ pub fn env_count(name: &str, default: usize) -> usize {
 /// unidentified connections.
 pub fn engine() -> FixEngine {
     init_log();
-    FixEngine::new(EngineSettings {
-        logon_timeout: Duration::from_secs(1),
-        ..EngineSettings::default()
-    })
-    .expect("engine starts")
+    FixEngine::new(EngineSettings::default().with_logon_timeout(Duration::from_secs(1)))
+        .expect("engine starts")
 }
 
 /// The loopback address with a free port chosen by the system.

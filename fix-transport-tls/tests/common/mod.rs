@@ -21,11 +21,8 @@ pub const LONG: Duration = Duration::from_secs(20);
 
 /// An engine with a short first-Logon timeout.
 pub fn engine() -> FixEngine {
-    FixEngine::new(EngineSettings {
-        logon_timeout: Duration::from_secs(2),
-        ..EngineSettings::default()
-    })
-    .expect("engine starts")
+    FixEngine::new(EngineSettings::default().with_logon_timeout(Duration::from_secs(2)))
+        .expect("engine starts")
 }
 
 /// 127.0.0.1 with a free port.
