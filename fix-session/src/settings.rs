@@ -65,8 +65,8 @@
 #![doc = include_str!("settings/reference.md")]
 
 use crate::config::{LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey};
+use crate::dictionary::SessionDictionary;
 use crate::schedule::{Recurrence, Schedule, TimeOfDay, TimeZone, Weekday, Weekdays};
-use crate::validation::SessionDictionary;
 use fixrs_proto::dictionary::Dictionary;
 use fixrs_proto::tag;
 use fixrs_proto::value::TimePrecision;
@@ -440,7 +440,7 @@ impl DictionaryLoader {
         F: FnMut(&Path) -> std::io::Result<String>,
     {
         let config = &session.config;
-        if !config.validation.use_data_dictionary {
+        if !config.use_data_dictionary {
             return Ok(None);
         }
         let d = &session.dictionaries;
@@ -495,7 +495,7 @@ impl DictionaryLoader {
         F: FnMut(&Path) -> std::io::Result<String>,
     {
         let config = &session.config;
-        if !config.validation.use_data_dictionary || !config.version.is_fixt() {
+        if !config.use_data_dictionary || !config.version.is_fixt() {
             return Ok(Vec::new());
         }
         let d = &session.dictionaries;
@@ -2429,8 +2429,8 @@ fn build_session(
     set(&p.timestamp_precision, &mut config.timestamp_precision);
     set(&p.reconnect_interval, &mut config.reconnect_interval);
     set(&p.reconnect_max_tries, &mut config.reconnect_max_tries);
+    set(&p.use_data_dictionary, &mut config.use_data_dictionary);
     let v = &mut config.validation;
-    set(&p.use_data_dictionary, &mut v.use_data_dictionary);
     set(
         &p.validate_fields_out_of_order,
         &mut v.validate_fields_out_of_order,
@@ -2498,7 +2498,7 @@ fn build_session(
         line_of(&p.transport_data_dictionary),
         line_of(&p.app_data_dictionary),
     ];
-    if config.validation.use_data_dictionary {
+    if config.use_data_dictionary {
         // QuickFIX reads DataDictionary for FIX 4.x sessions only, and
         // the other two for FIXT.1.1 ones; a file named for the wrong
         // kind alone is most likely a mistake worth a word.

@@ -217,10 +217,10 @@ fn full_file_with_default_inheritance_and_two_sessions() {
     assert_eq!(c.max_latency, Duration::from_secs(60));
     assert_eq!(c.max_message_size, 65_536);
     assert!(!c.validate_checksum);
+    assert!(!c.use_data_dictionary);
     assert_eq!(
         c.validation,
-        crate::config::ValidationSettings {
-            use_data_dictionary: false,
+        fixrs_proto::validate::ValidationOptions {
             validate_fields_out_of_order: false,
             validate_fields_have_values: false,
             validate_user_defined_fields: false,

@@ -1,18 +1,17 @@
-//! Message validation against a data dictionary: which dictionary a session
-//! uses ([`SessionDictionary`]) and how its [`ValidationSettings`] map to
-//! the codec's validation options.
+//! The data dictionary a session validates incoming messages against
+//! ([`SessionDictionary`]); the checks themselves are the codec's
+//! ([`fixrs_proto::validate`]), with the switches of
+//! [`SessionConfig::validation`](crate::SessionConfig::validation).
 //!
 //! With a dictionary set ([`Session::set_dictionary`](crate::Session::set_dictionary))
-//! and `ValidationSettings::use_data_dictionary` on, every message received
-//! in sequence is validated before it is processed; a problem is answered
-//! with a Reject carrying RefSeqNum(45), RefTagID(371), RefMsgType(372) and
-//! the SessionRejectReason(373) of the problem, and the message counts as
-//! received (FIX session test cases 14a-14k). Unknown MsgTypes get
-//! 373=11 (2q).
+//! and [`SessionConfig::use_data_dictionary`](crate::SessionConfig::use_data_dictionary)
+//! on, every message received in sequence is validated before it is
+//! processed; a problem is answered with a Reject carrying RefSeqNum(45),
+//! RefTagID(371), RefMsgType(372) and the SessionRejectReason(373) of the
+//! problem, and the message counts as received (FIX session test cases
+//! 14a-14k). Unknown MsgTypes get 373=11 (2q).
 
-use crate::config::ValidationSettings;
 use fixrs_proto::dictionary::Dictionary;
-use fixrs_proto::validate::ValidationOptions;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -61,16 +60,5 @@ impl From<Arc<Dictionary>> for SessionDictionary {
 impl From<Dictionary> for SessionDictionary {
     fn from(d: Dictionary) -> Self {
         SessionDictionary::Shared(Arc::new(d))
-    }
-}
-
-/// The codec's validation options for a session's settings.
-pub(crate) fn options(settings: &ValidationSettings) -> ValidationOptions {
-    ValidationOptions {
-        validate_fields_out_of_order: settings.validate_fields_out_of_order,
-        validate_fields_have_values: settings.validate_fields_have_values,
-        validate_user_defined_fields: settings.validate_user_defined_fields,
-        allow_unknown_msg_fields: settings.allow_unknown_msg_fields,
-        validate_group_field_order: settings.validate_unordered_group_fields,
     }
 }
