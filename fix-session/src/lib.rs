@@ -176,6 +176,6 @@ pub use event::{Event, SessionWarning, UndeliveredReason};
 pub use reject::{MessageRejection, RejectError};
 pub use schedule::Schedule;
 pub use session::Session;
-pub use settings::{SessionSettings, Settings, SettingsError};
+pub use settings::{Settings, SettingsError};
 pub use state::SessionState;
 pub use store::{MemoryStore, SeqNum, Store, StoreError};

@@ -41,7 +41,8 @@
 //! connections whose first message is not a Logon are closed without a
 //! reply.
 //!
-//! Settings files (QuickFIX style, parsed by `fixrs_session::settings`):
+//! Settings files (QuickFIX style: the format is `fixrs_session::settings`',
+//! the engine's own keys and [`SessionSettings`] are in [`settings`]):
 //!
 //! ```no_run
 //! # use fixrs_transport_mio::{ChannelApplication, EngineSettings, FixEngine};
@@ -132,6 +133,7 @@ mod error;
 mod event_loop;
 pub mod filelog;
 mod handle;
+pub mod settings;
 mod timers;
 pub mod transport;
 
@@ -143,6 +145,7 @@ pub use engine::{EngineSettings, FixEngine, SessionOptions};
 pub use error::{EngineError, PutError};
 pub use fixrs_session::MessageRejection;
 pub use handle::{SessionHandle, SessionId};
+pub use settings::SessionSettings;
 pub use transport::{
     LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,
 };
