@@ -1,7 +1,7 @@
 //! The library behind `fixctl`, the command-line tool of this FIX engine:
 //! decoding FIX logs ([`decode`]), one-line message summaries
 //! ([`summary`]), messages typed by hand ([`human`]), running sessions from
-//! a settings file ([`run`]), the self-contained demonstration ([`demo`])
+//! a settings file ([`run`], with [`echo`] answering orders), the self-contained demonstration ([`demo`])
 //! and loopback benchmarks ([`bench`]).
 //!
 //! The binary (`src/main.rs`) only parses arguments and maps errors to exit
@@ -13,6 +13,7 @@
 pub mod bench;
 pub mod decode;
 pub mod demo;
+pub mod echo;
 pub mod human;
 pub mod json;
 pub mod proxy;

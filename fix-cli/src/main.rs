@@ -18,6 +18,10 @@ use std::time::Duration;
 #[derive(Debug, Parser)]
 #[command(name = "fixctl", version, about, long_about = None)]
 struct Cli {
+    /// Print every field of received messages, and the engine's log
+    /// (initiator, acceptor); before or after the subcommand.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -52,11 +56,18 @@ enum Cmd {
     /// one of several sessions; `:wait logon [secs]`, `:wait logout
     /// [secs]`, `:expect <MsgType> [secs]` and `:sleep <ms>` hold the
     /// following lines (for scripts; a wait that times out is an error).
+    /// Without --retry, a failed first connection or Logon ends the program
+    /// with status 1 and the reason, even when the input already ended:
+    /// `fixctl initiator -c FILE </dev/null` checks that a Logon works.
     Initiator(SessionArgs),
     /// Run the acceptor sessions of a QuickFIX-style settings file.
     ///
     /// Listens on each SocketAcceptPort; otherwise as `fixctl initiator`.
-    Acceptor(SessionArgs),
+    /// Each refused connection (unknown CompIDs, wrong BeginString,
+    /// duplicate Logon, garbage, TLS failure) is shown on one line with the
+    /// peer's address and the reason, at most 10 every 10 seconds (then
+    /// how many were not shown).
+    Acceptor(AcceptorArgs),
     /// Measure the engine over loopback TCP.
     ///
     /// Round-trip latency next to a raw TCP ping-pong of the same message
@@ -125,13 +136,21 @@ struct SessionArgs {
     /// sections of Key=Value lines).
     #[arg(short, long, value_name = "FILE")]
     config: PathBuf,
-    /// Print every field of received messages, and the engine's log.
-    #[arg(short, long)]
-    verbose: bool,
     /// Keep reconnecting when the first connection or Logon fails (as
     /// Reconnect.Interval and Reconnect.MaxTries say) instead of exiting.
     #[arg(long)]
     retry: bool,
+}
+
+#[derive(Debug, Args)]
+struct AcceptorArgs {
+    #[command(flatten)]
+    session: SessionArgs,
+    /// Answer each NewOrderSingle(D) with an ExecutionReport(8) (ExecType
+    /// and OrdStatus New, the order's ClOrdID, Symbol, Side and OrderQty),
+    /// for trying a counterparty that sends orders.
+    #[arg(long)]
+    echo: bool,
 }
 
 #[derive(Debug, Args)]
@@ -158,7 +177,7 @@ struct BenchArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    match run(cli.command, cli.verbose) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("fixctl: error: {message}");
@@ -167,12 +186,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Cmd) -> Result<ExitCode, String> {
+fn run(command: Cmd, verbose: bool) -> Result<ExitCode, String> {
     match command {
         Cmd::Decode(args) => decode(args),
         Cmd::Demo(args) => demo(args),
-        Cmd::Initiator(args) => session(args, Mode::Initiator),
-        Cmd::Acceptor(args) => session(args, Mode::Acceptor),
+        Cmd::Initiator(args) => session(args, Mode::Initiator, verbose, false),
+        Cmd::Acceptor(args) => session(args.session, Mode::Acceptor, verbose, args.echo),
         Cmd::Bench(args) => {
             let options = BenchOptions {
                 round_trips: args.round_trips,
@@ -221,9 +240,19 @@ fn decode(args: DecodeArgs) -> Result<ExitCode, String> {
         None => decoder.decode(io::stdin().lock(), stdout),
         Some(p) if p.as_os_str() == "-" => decoder.decode(io::stdin().lock(), stdout),
         Some(p) => {
-            let file =
-                std::fs::File::open(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            decoder.decode(BufReader::new(file), stdout)
+            let cannot = |e: io::Error| format!("cannot read {}: {e}", p.display());
+            let file = std::fs::File::open(p).map_err(cannot)?;
+            // A directory opens; reading it is what fails.
+            if file.metadata().map_err(cannot)?.is_dir() {
+                return Err(format!("cannot read {}: it is a directory", p.display()));
+            }
+            decoder.decode(
+                BufReader::new(NamedReader {
+                    inner: file,
+                    path: p,
+                }),
+                stdout,
+            )
         }
     };
     let stats = match stats {
@@ -267,17 +296,36 @@ fn demo(args: DemoArgs) -> Result<ExitCode, String> {
     }
 }
 
-fn session(args: SessionArgs, mode: Mode) -> Result<ExitCode, String> {
+fn session(args: SessionArgs, mode: Mode, verbose: bool, echo: bool) -> Result<ExitCode, String> {
     let console = Console::new();
     ctrlc::set_handler(console.interrupter()).map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
     let options = RunOptions {
         config: args.config,
         mode,
-        verbose: args.verbose,
+        verbose,
         retry: args.retry,
+        echo,
     };
     let stdin = BufReader::new(io::stdin());
     let mut out = io::stdout();
     fix_cli::run::run(&options, console, stdin, &mut out).map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A reader whose errors name its file (a decode error is otherwise a bare
+/// "Input/output error").
+struct NamedReader<'a, R> {
+    inner: R,
+    path: &'a std::path::Path,
+}
+
+impl<R: io::Read> io::Read for NamedReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot read {}: {e}", self.path.display()),
+            )
+        })
+    }
 }

@@ -23,8 +23,17 @@
 //!
 //! Without `retry`, an initiator that cannot connect to any of its
 //! addresses, or whose first Logon fails, ends the program with an error
-//! naming the addresses; with it, the session keeps trying as
-//! Reconnect.Interval and Reconnect.MaxTries say.
+//! naming the addresses (and the counterparty's reason, when its Logout
+//! gave one); with it, the session keeps trying as Reconnect.Interval and
+//! Reconnect.MaxTries say. The end of input (or `q`) while a first Logon is
+//! still under way waits for its outcome before logging out, so that
+//! `fixctl initiator -c FILE </dev/null` is a reliable connectivity check.
+//!
+//! Acceptors print one line per refused connection (unknown CompIDs, wrong
+//! BeginString, duplicate Logon, garbage, TLS failure), with the peer's
+//! address and the reason; at most [`REFUSALS_SHOWN`] per
+//! [`REFUSAL_WINDOW`], then a count of those not shown. With `echo`, each
+//! NewOrderSingle is answered with an ExecutionReport ([`crate::echo`]).
 
 use crate::decode::decode_message;
 use crate::human::parse_message;
@@ -35,8 +44,8 @@ use fixrs_session::settings::{DictionaryLoader, Settings, SettingsError, Setting
 use fixrs_session::{Role, SessionDictionary, SessionState};
 use fixrs_transport_mio::settings::{Endpoint, SessionSettings};
 use fixrs_transport_mio::{
-    AdminRejection, Application, EngineError, EngineSettings, FixEngine, OwnedMessage, Rejection,
-    SessionHandle,
+    AdminRejection, Application, EngineError, EngineSettings, FixEngine, OwnedMessage, RefusalHook,
+    Rejection, SessionHandle,
 };
 use fixrs_transport_tls::SetupError;
 use std::collections::VecDeque;
@@ -83,6 +92,8 @@ pub struct RunOptions {
     /// Keep reconnecting after a failed first connection instead of
     /// exiting.
     pub retry: bool,
+    /// Answer each NewOrderSingle with an ExecutionReport.
+    pub echo: bool,
 }
 
 /// Why `fixctl initiator` or `fixctl acceptor` stopped with an error.
@@ -237,6 +248,8 @@ pub enum ConsoleEvent {
     Session(usize, SessionEvent),
     /// The engine logged something.
     Log(log::Level, String),
+    /// The engine refused a connection (the line to show).
+    Refused(String),
 }
 
 /// What a session reported.
@@ -258,6 +271,8 @@ pub enum SessionEvent {
     Undelivered(String),
     /// An error.
     Error(String),
+    /// The echo answered an order with this ExecutionReport.
+    Echoed(MessageBuilder),
 }
 
 /// The channel every input of the console arrives on.
@@ -337,6 +352,15 @@ fn remove_logger() {
 struct ConsoleApp {
     idx: usize,
     tx: Sender<ConsoleEvent>,
+    echo: Option<Echo>,
+}
+
+/// What answering orders needs: the session's dictionary (which fields an
+/// ExecutionReport has in its version) and a counter for the IDs.
+struct Echo {
+    dictionary: SessionDictionary,
+    count: u64,
+    report: MessageBuilder,
 }
 
 impl ConsoleApp {
@@ -354,8 +378,25 @@ impl Application for ConsoleApp {
         self.send(SessionEvent::LoggedOut(text.map(str::to_string)));
     }
 
-    fn on_message(&mut self, _: &SessionHandle, message: &Message<'_>) {
+    fn on_message(&mut self, session: &SessionHandle, message: &Message<'_>) {
         self.send(SessionEvent::App(OwnedMessage::from_message(message)));
+        if let Some(echo) = &mut self.echo {
+            if message.msg_type() == crate::echo::NEW_ORDER_SINGLE {
+                echo.count += 1;
+                crate::echo::execution_report(
+                    message,
+                    &echo.dictionary,
+                    echo.count,
+                    &mut echo.report,
+                );
+                // Put from the callback: the report leaves right after it.
+                let event = match session.put(&echo.report) {
+                    Ok(()) => SessionEvent::Echoed(echo.report.clone()),
+                    Err(e) => SessionEvent::Error(format!("echo not sent: {e}")),
+                };
+                self.send(event);
+            }
+        }
     }
 
     fn on_state_change(&mut self, _: &SessionHandle, from: SessionState, to: SessionState) {
@@ -420,7 +461,17 @@ struct Entry {
     label: String,
     established: bool,
     connect_failures: usize,
+    /// Why the link last failed (connect error, broken link, session
+    /// error).
     last_error: Option<String>,
+    /// The counterparty's Logout refusing our Logon: its Text(58), if any.
+    refusal: Option<Option<String>>,
+    /// The counterparty's Logout of the exchange under way: its Text(58),
+    /// if any.
+    peer_logout: Option<Option<String>>,
+    /// The state as of the last state change shown (the handle's may be
+    /// ahead of the events not yet shown).
+    shown_state: SessionState,
 }
 
 impl Entry {
@@ -451,6 +502,58 @@ struct Pending {
     wait: Wait,
     until: Instant,
     what: String,
+}
+
+/// Refused connections shown per [`REFUSAL_WINDOW`]; more are counted and
+/// the count shown when the window ends, so that a flood of connections
+/// cannot drown the console.
+pub const REFUSALS_SHOWN: u32 = 10;
+
+/// See [`REFUSALS_SHOWN`].
+pub const REFUSAL_WINDOW: Duration = Duration::from_secs(10);
+
+/// Counts refused connections shown in the current window.
+#[derive(Debug, Default)]
+struct RefusalLimiter {
+    window_start: Option<Instant>,
+    shown: u32,
+    hidden: u64,
+}
+
+impl RefusalLimiter {
+    /// Whether a refusal at `now` is shown (else it is counted).
+    fn admit(&mut self, now: Instant) -> bool {
+        match self.window_start {
+            Some(start) if now < start + REFUSAL_WINDOW => {}
+            _ => {
+                self.window_start = Some(now);
+                self.shown = 0;
+            }
+        }
+        if self.shown < REFUSALS_SHOWN {
+            self.shown += 1;
+            true
+        } else {
+            self.hidden += 1;
+            false
+        }
+    }
+
+    /// When the count of refusals not shown is due.
+    fn summary_due(&self) -> Option<Instant> {
+        match self.window_start {
+            Some(start) if self.hidden > 0 => Some(start + REFUSAL_WINDOW),
+            _ => None,
+        }
+    }
+
+    /// The count of refusals not shown, once due.
+    fn take_summary(&mut self, now: Instant) -> Option<u64> {
+        if self.summary_due().is_some_and(|due| now >= due) {
+            return Some(std::mem::take(&mut self.hidden));
+        }
+        None
+    }
 }
 
 /// Runs the sessions of `options.config` until the input says to stop.
@@ -487,15 +590,28 @@ pub fn run(
     let Console { tx, rx } = console;
     install_logger(tx.clone());
     let result = (|| {
+        let refusals = tx.clone();
         let engine = FixEngine::new(EngineSettings {
             thread_name: format!("fixctl-{}", options.mode.name()),
+            on_refused: Some(RefusalHook::new(move |refused| {
+                let _ = refusals.send(ConsoleEvent::Refused(refused.to_string()));
+            })),
             ..EngineSettings::default()
         })?;
         let mut entries = Vec::with_capacity(sessions.len());
         for (idx, (s, dictionary)) in sessions.into_iter().zip(dictionaries).enumerate() {
+            let echo = options.echo.then(|| Echo {
+                dictionary: match &dictionary {
+                    Some(d) => d.clone(),
+                    None => SessionDictionary::Static(Dictionary::builtin(s.config.version)),
+                },
+                count: 0,
+                report: MessageBuilder::default(),
+            });
             let app = ConsoleApp {
                 idx,
                 tx: tx.clone(),
+                echo,
             };
             let handle =
                 fixrs_transport_tls::create_from_settings(&engine, &s, app).map_err(|source| {
@@ -513,6 +629,9 @@ pub fn run(
                 established: false,
                 connect_failures: 0,
                 last_error: None,
+                refusal: None,
+                peer_logout: None,
+                shown_state: SessionState::Initial,
             });
         }
         // Decode the built-in dictionaries now rather than on the first
@@ -528,6 +647,8 @@ pub fn run(
             pending: None,
             held: VecDeque::new(),
             stopping: false,
+            quitting: false,
+            refusals: RefusalLimiter::default(),
         };
         console.start(&engine)?;
         spawn_reader(input, tx.clone());
@@ -568,6 +689,10 @@ struct Runner<'a> {
     pending: Option<Pending>,
     held: VecDeque<String>,
     stopping: bool,
+    /// The input ended (or said `q`) while a first Logon was under way:
+    /// stop once it is decided.
+    quitting: bool,
+    refusals: RefusalLimiter,
 }
 
 fn now_text() -> String {
@@ -581,6 +706,16 @@ fn now_text() -> String {
         utc.subsec_nanos() / 1_000_000
     )
 }
+
+/// The engine's log lines (after `session KEY: `) that say why a link
+/// failed; the reason a failed first connection gives.
+const LINK_FAILURES: [&str; 5] = [
+    "connect failed: ",
+    "connect timed out",
+    "link broken: ",
+    "peer closed the connection",
+    "cannot set up connection: ",
+];
 
 /// The outcome of handling one event.
 enum Step {
@@ -620,9 +755,14 @@ impl Runner<'_> {
 
     fn event_loop(&mut self, rx: &Receiver<ConsoleEvent>) -> Result<(), RunError> {
         loop {
-            let event = match &self.pending {
-                Some(p) => {
-                    let left = p.until.saturating_duration_since(Instant::now());
+            let deadline = match (&self.pending, self.refusals.summary_due()) {
+                (Some(p), Some(d)) => Some(p.until.min(d)),
+                (Some(p), None) => Some(p.until),
+                (None, d) => d,
+            };
+            let event = match deadline {
+                Some(until) => {
+                    let left = until.saturating_duration_since(Instant::now());
                     match rx.recv_timeout(left) {
                         Ok(e) => Some(e),
                         Err(RecvTimeoutError::Timeout) => None,
@@ -636,10 +776,14 @@ impl Runner<'_> {
             };
             match event {
                 None => {
+                    let now = Instant::now();
+                    self.refusal_summary(now)?;
                     // The wait's time is up.
-                    if let Some(p) = self.pending.take() {
-                        if !matches!(p.wait, Wait::Sleep) {
-                            return Err(RunError::Script(format!("timed out {}", p.what)));
+                    if self.pending.as_ref().is_some_and(|p| p.until <= now) {
+                        if let Some(p) = self.pending.take() {
+                            if !matches!(p.wait, Wait::Sleep) {
+                                return Err(RunError::Script(format!("timed out {}", p.what)));
+                            }
                         }
                     }
                 }
@@ -650,18 +794,77 @@ impl Runner<'_> {
                     return Ok(());
                 }
                 Some(ConsoleEvent::Log(level, text)) => self.log_line(level, text)?,
+                Some(ConsoleEvent::Refused(text)) => self.refused(&text)?,
                 Some(ConsoleEvent::Session(idx, e)) => self.session_event(idx, e)?,
             }
             self.check_wait();
+            if self.quitting {
+                if !self.first_logon_pending() {
+                    return Ok(());
+                }
+                continue;
+            }
             while self.pending.is_none() {
                 let Some(line) = self.held.pop_front() else {
                     break;
                 };
                 if let Step::Quit = self.input_line(&line)? {
+                    if self.first_logon_pending() {
+                        // Exiting now would hide whether the Logon works:
+                        // the connect failure may be a moment away.
+                        self.quitting = true;
+                        self.say(
+                            "fixctl",
+                            "waiting for the first Logon before logging out (Ctrl-C stops now)",
+                        )?;
+                        break;
+                    }
                     return Ok(());
                 }
             }
         }
+    }
+
+    /// Whether an initiator's first connection or Logon is still under way
+    /// (as far as the events shown so far tell; without `retry` its
+    /// failure ends the program).
+    fn first_logon_pending(&self) -> bool {
+        if self.options.mode != Mode::Initiator || self.options.retry {
+            return false;
+        }
+        self.entries.iter().any(|e| {
+            !e.established
+                && match e.shown_state {
+                    SessionState::Initial
+                    | SessionState::WaitForConnect
+                    | SessionState::WaitForConfirmLogon => true,
+                    // Between two addresses of the first attempt.
+                    SessionState::Reconnect => e.connect_failures > 0,
+                    _ => false,
+                }
+        })
+    }
+
+    /// Shows a refused connection, unless too many were shown lately.
+    fn refused(&mut self, text: &str) -> io::Result<()> {
+        let now = Instant::now();
+        self.refusal_summary(now)?;
+        if self.refusals.admit(now) {
+            self.say("fixctl", text)?;
+        }
+        Ok(())
+    }
+
+    /// Says how many refused connections were not shown, once their
+    /// window is over.
+    fn refusal_summary(&mut self, now: Instant) -> io::Result<()> {
+        if let Some(hidden) = self.refusals.take_summary(now) {
+            self.say(
+                "fixctl",
+                &format!("{hidden} more refused connections not shown"),
+            )?;
+        }
+        Ok(())
     }
 
     fn check_wait(&mut self) {
@@ -685,11 +888,13 @@ impl Runner<'_> {
     }
 
     fn log_line(&mut self, level: log::Level, text: String) -> io::Result<()> {
-        // Remember why connects fail, whatever the verbosity.
+        // Remember why links fail, whatever the verbosity.
         for e in &mut self.entries {
             let prefix = format!("session {}: ", e.label);
             if let Some(rest) = text.strip_prefix(&prefix) {
-                e.last_error = Some(rest.to_string());
+                if LINK_FAILURES.iter().any(|p| rest.starts_with(p)) {
+                    e.last_error = Some(rest.to_string());
+                }
             }
         }
         if self.options.verbose || level <= log::Level::Warn {
@@ -705,6 +910,9 @@ impl Runner<'_> {
         let label = e.label.clone();
         match event {
             SessionEvent::State(from, to) => {
+                if let Some(e) = self.entries.get_mut(idx) {
+                    e.shown_state = to;
+                }
                 self.say(&label, &format!("state {} -> {}", from.name(), to.name()))?;
                 self.state_change(idx, from, to)?;
             }
@@ -712,17 +920,45 @@ impl Runner<'_> {
                 if let Some(e) = self.entries.get_mut(idx) {
                     e.established = true;
                     e.connect_failures = 0;
+                    e.refusal = None;
                 }
                 self.say(&label, "logged on")?;
             }
-            SessionEvent::LoggedOut(text) => {
-                let what = match text {
-                    Some(t) => format!("logged out: {}", crate::text::escape(t.as_bytes(), 200)),
-                    None => "logged out".into(),
+            SessionEvent::LoggedOut(_) => {
+                // Only the counterparty's own Text is shown as its reason:
+                // the event's text may be the one of our Logout.
+                let peer = self.entries.get_mut(idx).and_then(|e| e.peer_logout.take());
+                let what = match peer {
+                    Some(Some(t)) => {
+                        format!("logged out: {}", crate::text::escape(t.as_bytes(), 200))
+                    }
+                    _ => "logged out".into(),
                 };
                 self.say(&label, &what)?;
             }
-            SessionEvent::App(m) | SessionEvent::Admin(m) => self.received(idx, &m)?,
+            SessionEvent::Admin(m) => {
+                if m.msg_type() == fixrs_proto::tag::msg_type::LOGOUT {
+                    let text = m
+                        .get(fixrs_proto::tag::TEXT)
+                        .map(|t| String::from_utf8_lossy(t).into_owned());
+                    if let Some(e) = self.entries.get_mut(idx) {
+                        if !e.established {
+                            e.refusal = Some(text.clone());
+                        }
+                        e.peer_logout = Some(text);
+                    }
+                }
+                self.received(idx, &m)?
+            }
+            SessionEvent::App(m) => self.received(idx, &m)?,
+            SessionEvent::Echoed(report) => {
+                let summary = self
+                    .entries
+                    .get(idx)
+                    .map(|e| preview(&report, e))
+                    .unwrap_or_default();
+                self.say(&label, &format!(">> {summary} (echo)"))?;
+            }
             SessionEvent::Rejected(text) => {
                 self.say(&label, &format!("rejected an incoming message: {text}"))?
             }
@@ -774,6 +1010,11 @@ impl Runner<'_> {
                 }
             }
             SessionState::WaitForConfirmLogon => {
+                let reason = match e.refusal.take() {
+                    Some(Some(text)) => format!("the counterparty logged out: {text}"),
+                    Some(None) => "the counterparty logged out without giving a reason".into(),
+                    None => reason,
+                };
                 return Err(RunError::Logon { addresses, reason });
             }
             _ => {}
@@ -964,6 +1205,7 @@ impl Runner<'_> {
             match rx.recv_timeout(left.min(Duration::from_millis(50))) {
                 Ok(ConsoleEvent::Session(idx, e)) => self.session_event(idx, e)?,
                 Ok(ConsoleEvent::Log(level, text)) => self.log_line(level, text)?,
+                Ok(ConsoleEvent::Refused(text)) => self.refused(&text)?,
                 Ok(_) | Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -973,12 +1215,15 @@ impl Runner<'_> {
             match event {
                 ConsoleEvent::Session(idx, e) => self.session_event(idx, e)?,
                 ConsoleEvent::Log(level, text) => self.log_line(level, text)?,
+                ConsoleEvent::Refused(text) => self.refused(&text)?,
                 _ => {}
             }
         }
         for e in self.entries.drain(..) {
             e.handle.finalize();
         }
+        // Refusals not shown yet are counted before exiting.
+        self.refusal_summary(Instant::now() + REFUSAL_WINDOW)?;
         Ok(())
     }
 }
@@ -996,5 +1241,25 @@ fn preview(msg: &MessageBuilder, e: &Entry) -> String {
     match index.parse(&bytes) {
         Ok(m) => summarize_with(&m, e.dict()),
         Err(_) => String::from_utf8_lossy(msg.msg_type()).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_beyond_the_limit_are_counted_and_summed_up_once_the_window_ends() {
+        let mut limiter = RefusalLimiter::default();
+        let t0 = Instant::now();
+        let shown = (0..25).filter(|_| limiter.admit(t0)).count();
+        assert_eq!(shown, REFUSALS_SHOWN as usize);
+        assert_eq!(limiter.summary_due(), Some(t0 + REFUSAL_WINDOW));
+        assert_eq!(limiter.take_summary(t0 + REFUSAL_WINDOW / 2), None);
+        assert_eq!(limiter.take_summary(t0 + REFUSAL_WINDOW), Some(15));
+        assert_eq!(limiter.take_summary(t0 + REFUSAL_WINDOW), None);
+        // A new window shows again.
+        assert!(limiter.admit(t0 + REFUSAL_WINDOW));
+        assert_eq!(limiter.summary_due(), None);
     }
 }

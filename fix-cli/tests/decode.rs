@@ -158,6 +158,18 @@ fn a_missing_dictionary_file_is_one_line_and_an_error() {
     );
 }
 
+#[test]
+fn a_directory_is_named_in_the_error() {
+    let out = fixctl(&["decode", DATA], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        format!("fixctl: error: cannot read {DATA}: it is a directory\n")
+    );
+    assert!(out.stdout.is_empty());
+}
+
 const ER: &str = r#"
 [1] line 1, 20240115-10:30:00.123: ExecutionReport (FIX.4.4) BROKER -> CLIENT #12
   BeginString(8)          = FIX.4.4

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use fixrs_proto::tag;
-use fixrs_session::testing::Recorded;
+use fixrs_session::testing::{drain, Recorded};
 use fixrs_session::SessionState;
 use std::time::Duration;
 
@@ -49,6 +49,42 @@ fn case_13a_logout_reply_closes_without_sending() {
     assert!(out.has(&Recorded::LoggedOut(None)));
     assert_eq!(d.session.state(), SessionState::CorrectlyTerminated);
     assert_eq!(d.session.next_target_seq_num(), 3);
+}
+
+#[test]
+fn disconnect_after_a_clean_logout_keeps_correctly_terminated() {
+    // Finalizing a session that logged out (which disconnects it) must not
+    // turn a clean end into a failed one.
+    let mut d = established(initiator());
+    d.logout(None);
+    let utc = d.clock.utc();
+    let reply = d.peer.msg(b"5", utc);
+    d.receive(reply);
+    assert_eq!(d.session.state(), SessionState::CorrectlyTerminated);
+    d.session.disconnect(d.clock.now(), d.clock.utc());
+    let out = drain(&mut d.session);
+    assert!(
+        !out.events
+            .iter()
+            .any(|e| matches!(e, Recorded::StateChanged { .. })),
+        "{out:?}"
+    );
+    assert_eq!(d.session.state(), SessionState::CorrectlyTerminated);
+}
+
+#[test]
+fn disconnect_while_lingering_after_logout_closes_and_keeps_the_state() {
+    // 13b: the peer's Logout was answered and the link lingers; dropping it
+    // now closes the link and the session stays correctly terminated.
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    let logout = d.peer.msg(b"5", utc);
+    let out = d.receive(logout);
+    assert!(!out.closed());
+    d.session.disconnect(d.clock.now(), d.clock.utc());
+    let out = drain(&mut d.session);
+    assert!(out.closed(), "{out:?}");
+    assert_eq!(d.session.state(), SessionState::CorrectlyTerminated);
 }
 
 #[test]

@@ -9,6 +9,7 @@ use crate::app::Application;
 use crate::error::EngineError;
 use crate::event_loop::EventLoop;
 use crate::handle::{SessionHandle, SessionId, SessionRef, SessionShared};
+use crate::refusal::RefusalHook;
 use crate::settings::HostSelectionPolicy;
 use crate::transport::{PlainTcp, SocketOptions, TransportFactory};
 use fixrs_proto::{FixVersion, UtcTimestamp};
@@ -67,6 +68,10 @@ pub struct EngineSettings {
     pub file_store_options: FileStoreOptions,
     /// Name of the event loop thread.
     pub thread_name: String,
+    /// Called for every accepted connection closed before it reached a
+    /// session (unknown CompIDs, duplicate Logon, garbage, TLS failure
+    /// ...); `None` to only log them.
+    pub on_refused: Option<RefusalHook>,
 }
 
 impl Default for EngineSettings {
@@ -86,6 +91,7 @@ impl Default for EngineSettings {
             file_store_path: None,
             file_store_options: FileStoreOptions::default(),
             thread_name: "fix-engine".to_string(),
+            on_refused: None,
         }
     }
 }

@@ -43,6 +43,14 @@ pub enum EngineError {
     /// The session's file store could not be opened.
     #[error("file store error: {0}")]
     FileStore(#[from] fixrs_store::FileStoreError),
+    /// The session's FIX message log could not be opened.
+    #[error("cannot open the FIX log in {}: {source}", path.display())]
+    FileLog {
+        /// The log directory.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
     /// The session state machine refused its configuration or store.
     #[error("session error: {0}")]
     Session(String),

@@ -17,11 +17,12 @@ use crate::engine::{Command, ConnectTarget, EngineShared, NewSession};
 use crate::error::EngineError;
 use crate::filelog::FileLog;
 use crate::handle::{next_record, state_to_u8, SessionHandle, SessionRef, SessionShared};
+use crate::refusal::{RefusalReason, RefusedConnection};
 use crate::timers::{TimerOwner, Timers};
 use crate::transport::{LinkInfo, LinkSide, Transport, TransportFactory};
 use crate::EngineSettings;
 use fixrs_proto::framing::{scan, Scan};
-use fixrs_proto::{tag, FieldIndex, FrameConfig, MessageBuilder, UtcTimestamp};
+use fixrs_proto::{tag, FieldIndex, FrameConfig, FrameError, MessageBuilder, UtcTimestamp};
 use fixrs_session::{Event, MessageRejection, Role, Session, SessionState};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
@@ -91,7 +92,11 @@ enum ConnState {
         factory: Arc<dyn TransportFactory>,
     },
     /// Acceptor: accepted, waiting for the first Logon to route it.
-    AwaitingLogon { port: u16, buf: Vec<u8> },
+    AwaitingLogon {
+        port: u16,
+        buf: Vec<u8>,
+        peer: SocketAddr,
+    },
     /// Carrying a session's bytes.
     Bound { session: SessionRef, closing: bool },
 }
@@ -612,7 +617,12 @@ impl EventLoop {
             return Err(EngineError::DuplicateSession(key.to_string()));
         }
         let log = match &log_dir {
-            Some(dir) => Some(FileLog::open(dir, &key)?),
+            Some(dir) => Some(
+                FileLog::open(dir, &key).map_err(|source| EngineError::FileLog {
+                    path: dir.clone(),
+                    source,
+                })?,
+            ),
             None => None,
         };
         let role = session.config().role;
@@ -1397,7 +1407,7 @@ impl EventLoop {
                 if let ConnIo::Open(t) = &mut conn.io {
                     if let Err(err) = t.flush() {
                         if err.kind() != io::ErrorKind::WouldBlock {
-                            self.close_conn(c);
+                            self.refuse(c, RefusalReason::Transport(err));
                             return;
                         }
                     }
@@ -1588,14 +1598,12 @@ impl EventLoop {
                             return;
                         }
                         Scan::Incomplete(_) if buf.len() < max => {}
-                        Scan::Incomplete(_) => {
-                            log::info!("first message larger than {max} bytes: connection closed");
-                            self.close_conn(c);
+                        Scan::Incomplete(_) | Scan::Garbled(FrameError::TooLarge { .. }) => {
+                            self.refuse(c, RefusalReason::TooLarge { limit: max });
                             return;
                         }
                         Scan::Garbled(err) => {
-                            log::info!("garbled first message ({err}): connection closed");
-                            self.close_conn(c);
+                            self.refuse(c, RefusalReason::Garbled(err));
                             return;
                         }
                     }
@@ -1606,8 +1614,7 @@ impl EventLoop {
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => {
-                    log::debug!("connection failed before Logon: {err}");
-                    self.close_conn(c);
+                    self.refuse(c, RefusalReason::Transport(err));
                     return;
                 }
             }
@@ -1622,7 +1629,7 @@ impl EventLoop {
         let Some(conn) = self.conns.get_mut(c.idx, c.gen) else {
             return;
         };
-        let ConnState::AwaitingLogon { port, buf } = &mut conn.state else {
+        let ConnState::AwaitingLogon { port, buf, .. } = &mut conn.state else {
             return;
         };
         let port = *port;
@@ -1632,14 +1639,16 @@ impl EventLoop {
             _ => (String::new(), None, None),
         };
         let mut index = FieldIndex::new();
-        let Ok(msg) = index.parse(&buf[..len]) else {
-            log::info!("{peer}: unparsable first message: connection closed");
-            self.close_conn(c);
-            return;
+        let msg = match index.parse(&buf[..len]) {
+            Ok(msg) => msg,
+            Err(err) => {
+                self.refuse(c, RefusalReason::Unparsable(err));
+                return;
+            }
         };
         if msg.msg_type() != fixrs_proto::tag::msg_type::LOGON {
-            log::info!("{peer}: first message is not a Logon: connection closed");
-            self.close_conn(c);
+            let msg_type = String::from_utf8_lossy(msg.msg_type()).into_owned();
+            self.refuse(c, RefusalReason::NotLogon { msg_type });
             return;
         }
         let text = |t| std::str::from_utf8(msg.get(t).unwrap_or(b"")).unwrap_or("");
@@ -1672,13 +1681,8 @@ impl EventLoop {
             break;
         }
         let Some(sref) = chosen else {
-            log::info!(
-                "{peer}: Logon from unknown session {}:{}->{}: connection closed",
-                route.0,
-                route.2,
-                route.1
-            );
-            self.close_conn(c);
+            let reason = self.unknown_session(route);
+            self.refuse(c, reason);
             return;
         };
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
@@ -1691,29 +1695,32 @@ impl EventLoop {
             let text = format!(
                 "Logon from {peer} refused: not in AllowedRemoteAddresses: connection closed"
             );
-            log::info!("session {}: {text}", e.shared().key);
             if let Some(log) = &mut e.log {
                 let _ = log.event(utc, &text);
             }
-            self.close_conn(c);
+            let session = e.shared().key.to_string();
+            self.refuse(c, RefusalReason::AddressNotAllowed { session });
             return;
         }
         if e.conn.is_some() {
-            log::info!(
-                "{peer}: duplicate Logon for session {} which is already connected: connection closed",
-                e.shared().key
-            );
-            self.close_conn(c);
+            let session = e.shared().key.to_string();
+            self.refuse(c, RefusalReason::DuplicateLogon { session });
             return;
         }
         e.handle.shared.set_peer_identity(peer_identity);
         if let Err(refused) = e.app.from_admin(&e.handle, &msg) {
             e.handle.shared.set_peer_identity(None);
-            log::info!("{peer}: session {}: {refused}", e.shared().key);
             if let Some(log) = &mut e.log {
                 let _ = log.event(utc, &refused.to_string());
             }
-            self.close_conn(c);
+            let session = e.shared().key.to_string();
+            self.refuse(
+                c,
+                RefusalReason::RefusedByApplication {
+                    session,
+                    reason: refused.to_string(),
+                },
+            );
             return;
         }
         drop(index);
@@ -1758,6 +1765,52 @@ impl EventLoop {
         }
     }
 
+    /// Why no session takes a Logon with this routing key: a session with
+    /// these CompIDs may exist for another BeginString.
+    fn unknown_session(&self, route: RouteKey) -> RefusalReason {
+        let (begin_string, ours, theirs) = route;
+        let other = self.routes.iter().find(|((b, s, t), refs)| {
+            *s == ours && *t == theirs && !refs.is_empty() && *b != begin_string
+        });
+        match other {
+            Some(((expected, _, _), _)) => RefusalReason::WrongBeginString {
+                session: format!("{expected}:{ours}->{theirs}"),
+                expected: expected.clone(),
+                received: begin_string,
+            },
+            None => RefusalReason::UnknownSession {
+                begin_string,
+                sender_comp_id: theirs,
+                target_comp_id: ours,
+            },
+        }
+    }
+
+    /// Closes a connection not yet routed to a session, and reports why.
+    fn refuse(&mut self, c: ConnRef, reason: RefusalReason) {
+        let peer = match self.conns.get_mut(c.idx, c.gen) {
+            Some(Conn {
+                state: ConnState::AwaitingLogon { peer, .. },
+                ..
+            }) => *peer,
+            _ => return,
+        };
+        self.close_conn(c);
+        self.report_refusal(peer, reason);
+    }
+
+    fn report_refusal(&mut self, peer: SocketAddr, reason: RefusalReason) {
+        let refused = RefusedConnection { peer, reason };
+        match &self.settings.on_refused {
+            // The hook's owner reports it (and may rate-limit a flood).
+            Some(hook) => {
+                log::debug!("{refused}");
+                hook.call(&refused);
+            }
+            None => log::info!("{refused}"),
+        }
+    }
+
     fn accept(&mut self, idx: usize) {
         let now = self.now;
         loop {
@@ -1777,6 +1830,7 @@ impl EventLoop {
             };
             if self.pending_logons >= self.settings.max_pending_connections {
                 log::warn!("too many connections waiting for Logon: {peer} closed");
+                self.report_refusal(peer, RefusalReason::TooManyPending);
                 continue;
             }
             if let Err(err) = self.settings.socket.apply(&stream) {
@@ -1810,6 +1864,7 @@ impl EventLoop {
                 state: ConnState::AwaitingLogon {
                     port,
                     buf: Vec::new(),
+                    peer,
                 },
                 registered: interest,
                 deadline: Some(deadline),
@@ -1893,10 +1948,7 @@ impl EventLoop {
                                 self.link_broken(session, Some(err));
                                 self.service(session);
                             }
-                            _ => {
-                                log::info!("connection failed before Logon: {err}");
-                                self.close_conn(c);
-                            }
+                            _ => self.refuse(c, RefusalReason::Transport(err)),
                         }
                         continue;
                     }
@@ -1917,8 +1969,7 @@ impl EventLoop {
                     }
                     match &conn.state {
                         ConnState::AwaitingLogon { .. } => {
-                            log::info!("no Logon within the logon timeout: connection closed");
-                            self.close_conn(c);
+                            self.refuse(c, RefusalReason::LogonTimeout);
                         }
                         ConnState::Connecting { session, .. } => {
                             let sref = *session;

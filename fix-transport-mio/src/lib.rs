@@ -39,7 +39,8 @@
 //! sub and location IDs where configured, and the listener's port where
 //! the session names one. Unknown identities, duplicate logons and
 //! connections whose first message is not a Logon are closed without a
-//! reply.
+//! reply, and reported as a [`RefusedConnection`] to
+//! [`EngineSettings::on_refused`] if set.
 //!
 //! Settings files (QuickFIX style: the format is `fixrs_session::settings`',
 //! the engine's own keys and [`SessionSettings`] are in [`settings`]):
@@ -133,6 +134,7 @@ mod error;
 mod event_loop;
 pub mod filelog;
 mod handle;
+mod refusal;
 pub mod settings;
 mod timers;
 pub mod transport;
@@ -145,6 +147,7 @@ pub use engine::{EngineSettings, FixEngine, SessionOptions};
 pub use error::{EngineError, PutError};
 pub use fixrs_session::MessageRejection;
 pub use handle::{SessionHandle, SessionId};
+pub use refusal::{RefusalHook, RefusalReason, RefusedConnection};
 pub use settings::SessionSettings;
 pub use transport::{
     LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,

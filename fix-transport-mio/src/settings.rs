@@ -731,7 +731,16 @@ impl FixEngine {
         let store: Option<Box<dyn Store + Send>> = match &settings.store.file_store_path {
             Some(dir) => {
                 let options = settings.store.options(self.settings().file_store_options);
-                Some(Box::new(FileStore::open(dir, &config.key(), options, utc)?))
+                let store =
+                    FileStore::open(dir, &config.key(), options, utc).map_err(|e| match e {
+                        // A path that cannot be used: name the settings key.
+                        fixrs_store::FileStoreError::Io { .. } => EngineError::Setting {
+                            name: "FileStorePath".into(),
+                            reason: e.to_string(),
+                        },
+                        e => e.into(),
+                    })?;
+                Some(Box::new(store))
             }
             None => None,
         };
@@ -770,6 +779,14 @@ impl FixEngine {
             }
         }
         self.create_session_with(config, options, app)
+            .map_err(|e| match e {
+                // Name the settings key, as for any other bad setting.
+                EngineError::FileLog { .. } => EngineError::Setting {
+                    name: "FileLogPath".into(),
+                    reason: e.to_string(),
+                },
+                e => e,
+            })
     }
 
     /// Creates every session of a settings file with applications from

@@ -239,11 +239,14 @@ impl TlsStream {
                 .conn
                 .peer_certificates()
                 .map(|chain| Arc::new(PeerCertificate::from_chain(chain.to_vec())));
-            log::debug!(
-                "TLS handshake with {} done: {:?} {:?}",
+            // Info: which version and suite were negotiated is what an
+            // operator checks first when a counterparty's TLS misbehaves.
+            log::info!(
+                "TLS handshake with {} done: {}, {}",
                 self.peer,
-                self.protocol_version(),
+                version_name(self.protocol_version()),
                 self.cipher_suite()
+                    .map_or_else(|| "no cipher suite".to_string(), |s| format!("{s:?}"))
             );
         }
         // Handshake replies (and, once done, any plaintext the engine
@@ -332,11 +335,7 @@ impl TlsStream {
     /// A short description for logs: protocol, cipher suite, peer, and
     /// the peer certificate's first common name.
     pub fn describe(&self) -> String {
-        let version = match self.protocol_version() {
-            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3",
-            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2",
-            _ => "TLS",
-        };
+        let version = version_name(self.protocol_version());
         let mut out = format!("{version} {}", self.peer);
         if let Some(suite) = self.cipher_suite() {
             out.push_str(&format!(" {suite:?}"));
@@ -365,5 +364,14 @@ impl TlsStream {
             self.error = Some(err.clone());
         }
         err.into()
+    }
+}
+
+/// The name of a negotiated protocol version, as OpenSSL prints it.
+fn version_name(version: Option<rustls::ProtocolVersion>) -> &'static str {
+    match version {
+        Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3",
+        Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2",
+        _ => "TLS",
     }
 }

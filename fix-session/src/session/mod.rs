@@ -725,10 +725,22 @@ impl Session {
     }
 
     /// Drops the link without Logout; ends in `NonGracefullyTerminated`
-    /// without reconnecting.
+    /// without reconnecting. A session already terminated keeps its state
+    /// (a clean logout stays `CorrectlyTerminated`); a link still open
+    /// after its Logout exchange is closed.
     pub fn disconnect(&mut self, now: Instant, utc: UtcTimestamp) {
         self.begin_input();
         self.stop_requested = true;
+        if self.state.is_terminated() {
+            if self.link_up {
+                // Lingering after a Logout exchange: close now.
+                self.link_up = false;
+                self.timers.stop(Timer::Linger);
+                self.events.push_back(QueuedEvent::CloseLink);
+            }
+            self.timers.stop(Timer::Reconnect);
+            return;
+        }
         if self.link_up {
             self.close_link(Ending::Dropped, now, utc);
             return;
