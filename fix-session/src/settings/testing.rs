@@ -106,3 +106,48 @@ fn docs(tables: &[&KeyTable]) -> Vec<KeyDoc> {
         .flat_map(|k| k.docs())
         .collect()
 }
+
+/// Values no key takes, written to trip parsers: empty, non-ASCII,
+/// signs alone, control characters, numbers too large, exponents, section
+/// headers and `=` inside values.
+pub const ODD_VALUES: &[&str] = &[
+    "",
+    "é",
+    "+é1",
+    "+aé1",
+    "-",
+    "+",
+    "\u{1}",
+    "99999999999999999999",
+    "-99999999999",
+    "1e400",
+    "inf",
+    "1.5",
+    " ",
+    "08:00:00 +é",
+    "all +",
+    "[SESSION]",
+    "=",
+    "Y=N",
+];
+
+/// Asserts that `read` neither panics nor fails without naming a line for
+/// `file(line)` with each `key=value` line of `keys` and [`ODD_VALUES`],
+/// and that it refuses files whose syntax is broken.
+pub fn check_odd_values<T, E: std::fmt::Display>(
+    keys: &[&str],
+    file: impl Fn(&str) -> String,
+    mut read: impl FnMut(&str) -> Result<T, E>,
+) {
+    for key in keys {
+        for value in ODD_VALUES {
+            if let Err(e) = read(&file(&format!("{key}={value}"))) {
+                let e = e.to_string();
+                assert!(e.starts_with("line "), "{key}={value:?}: {e}");
+            }
+        }
+    }
+    for text in ["[", "]", "[]", "[=]", "\u{feff}x", "é=é", "[SESSION]\né"] {
+        assert!(read(text).is_err(), "{text:?}");
+    }
+}
