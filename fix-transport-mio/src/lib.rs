@@ -42,7 +42,8 @@
 //! reply, and reported as a [`RefusedConnection`] to
 //! [`EngineSettings::on_refused`] if set.
 //!
-//! Settings files (QuickFIX style, parsed by `fixrs_session::settings`):
+//! Settings files (QuickFIX style: the format is `fixrs_session::settings`',
+//! the engine's own keys and [`SessionSettings`] are in [`settings`]):
 //!
 //! ```no_run
 //! # use fixrs_transport_mio::{ChannelApplication, EngineSettings, FixEngine};
@@ -105,6 +106,7 @@ mod event_loop;
 pub mod filelog;
 mod handle;
 mod refusal;
+pub mod settings;
 mod timers;
 pub mod transport;
 
@@ -117,6 +119,7 @@ pub use error::{EngineError, PutError};
 pub use fixrs_session::MessageRejection;
 pub use handle::{SessionHandle, SessionId};
 pub use refusal::{RefusalHook, RefusalReason, RefusedConnection};
+pub use settings::SessionSettings;
 pub use transport::{
     LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,
 };
