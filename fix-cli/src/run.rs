@@ -40,8 +40,9 @@ use crate::human::parse_message;
 use crate::summary::summarize_with;
 use fixrs_proto::dictionary::{Dictionary, DictionaryError};
 use fixrs_proto::{Encoder, FieldIndex, FieldWriter, Message, MessageBuilder, UtcTimestamp};
-use fixrs_session::settings::{Endpoint, SessionSettings, Settings, SettingsError};
+use fixrs_session::settings::{DictionaryLoader, Settings, SettingsError, SettingsWarning};
 use fixrs_session::{Role, SessionDictionary, SessionState};
+use fixrs_transport_mio::settings::{Endpoint, SessionSettings};
 use fixrs_transport_mio::{
     AdminRejection, Application, EngineError, EngineSettings, FixEngine, LinkError, OwnedMessage,
     RefusalHook, Rejection, SessionHandle,
@@ -168,11 +169,21 @@ pub enum RunError {
     Io(#[from] io::Error),
 }
 
-/// Reads and parses a settings file, keeping the sessions of `mode`, and
-/// loads their data dictionaries (a file that cannot be used is an error
-/// naming it and its key). The file's warnings are kept for the caller to
-/// show.
-pub fn load_settings(path: &Path, mode: Mode) -> Result<Settings, RunError> {
+/// A settings file's sessions of one kind, ready to run.
+#[derive(Debug)]
+pub struct LoadedSettings {
+    /// The sessions, with their data dictionaries loaded.
+    pub sessions: Vec<SessionSettings>,
+    /// What to show about the file (QuickFIX keys without effect, data
+    /// dictionary keys a session does not read).
+    pub warnings: Vec<SettingsWarning>,
+}
+
+/// Reads and parses a settings file (every key checked against every
+/// layer's), keeping the sessions of `mode`, and loads their data
+/// dictionaries (a file that cannot be used is an error naming it and its
+/// key).
+pub fn load_settings(path: &Path, mode: Mode) -> Result<LoadedSettings, RunError> {
     let text = std::fs::read_to_string(path).map_err(|source| RunError::Read {
         path: path.to_path_buf(),
         source,
@@ -181,18 +192,23 @@ pub fn load_settings(path: &Path, mode: Mode) -> Result<Settings, RunError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut settings = Settings::parse(&text).map_err(settings_error)?;
-    settings.sessions.retain(|s| s.config.role == mode.role());
-    if settings.sessions.is_empty() {
+    let settings = Settings::parse(&text).map_err(settings_error)?;
+    let mut sessions =
+        fixrs_transport_tls::settings::read_settings(&settings).map_err(settings_error)?;
+    let warnings = fixrs_transport_mio::settings::warnings(&settings, &sessions);
+    sessions.retain(|s| s.config.role == mode.role());
+    if sessions.is_empty() {
         return Err(RunError::NoSessions {
             path: path.to_path_buf(),
             mode: mode.name(),
         });
     }
-    settings
-        .load_dictionaries(|file| std::fs::read_to_string(file))
-        .map_err(settings_error)?;
-    Ok(settings)
+    let mut loader = DictionaryLoader::new();
+    for s in &mut sessions {
+        s.load_dictionaries(&mut loader, &mut |file| std::fs::read_to_string(file))
+            .map_err(settings_error)?;
+    }
+    Ok(LoadedSettings { sessions, warnings })
 }
 
 /// The dictionary that names a session's fields when it validates

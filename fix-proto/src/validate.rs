@@ -105,10 +105,11 @@ pub struct ValidationOptions {
     /// the dictionary does not define, or defines but not for this
     /// message (no reason 0 or 2 for them).
     pub allow_unknown_msg_fields: bool,
-    /// Members of a repeating group entry must follow the dictionary's
-    /// order, as FIX requires (default true; reason 15). When false, only
-    /// the delimiter must come first.
-    pub validate_group_field_order: bool,
+    /// `ValidateUnorderedGroupFields` (default true): members of a
+    /// repeating group entry must follow the dictionary's order, as FIX
+    /// requires (reason 15). When false, only the delimiter must come
+    /// first.
+    pub validate_unordered_group_fields: bool,
 }
 
 impl Default for ValidationOptions {
@@ -118,7 +119,7 @@ impl Default for ValidationOptions {
             validate_fields_have_values: true,
             validate_user_defined_fields: true,
             allow_unknown_msg_fields: false,
-            validate_group_field_order: true,
+            validate_unordered_group_fields: true,
         }
     }
 }
@@ -679,7 +680,7 @@ impl Validator {
         let spans = msg.spans();
         let base = self.seen.len();
         self.seen.resize(base + words(layout.len), 0);
-        let ordered = self.options.validate_group_field_order;
+        let ordered = self.options.validate_unordered_group_fields;
         let delimiter = dict.member_in(&layout, 0).tag;
         let mut last_pos = 0usize;
         let mut i = start;

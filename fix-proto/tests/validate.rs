@@ -592,9 +592,9 @@ fn option_allow_unknown_msg_fields() {
 }
 
 #[test]
-fn option_validate_group_field_order() {
+fn option_validate_unordered_group_fields() {
     let options = ValidationOptions {
-        validate_group_field_order: false,
+        validate_unordered_group_fields: false,
         ..ValidationOptions::default()
     };
     let body = nos_with(|b| b.swap(4, 5));

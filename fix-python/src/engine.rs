@@ -5,9 +5,10 @@ use crate::app::{AppSlot, Bridge};
 use crate::message::{version_arg, PyFixVersion};
 use crate::session::{PySession, PySessionId, SessionSetup};
 use crate::FixError;
-use fixrs_session::settings::{SessionSettings, Settings, SettingsError};
+use fixrs_session::settings::{Settings, SettingsError};
 use fixrs_session::Role;
-use fixrs_transport_mio::{EngineSettings, FixEngine};
+use fixrs_transport_mio::{EngineSettings, FixEngine, SessionSettings};
+use fixrs_transport_tls::settings::read_settings;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyString};
@@ -46,67 +47,33 @@ pub fn stop_all(py: Python<'_>) {
     py.detach(|| engines.iter().for_each(|e| e.stop()));
 }
 
-/// A QuickFIX-format settings file: its sessions, and its sections as
-/// written (to merge with the parameters of `create_session`).
+/// A QuickFIX-format settings file and its sessions, every key checked.
 struct SettingsFile {
     path: PathBuf,
-    settings: Settings,
-    defaults: Vec<(String, String)>,
-    /// (line of the `[SESSION]` header, its keys).
-    sessions: Vec<(usize, Vec<(String, String)>)>,
+    sessions: Vec<SessionSettings>,
 }
 
 impl SettingsFile {
     fn load(path: PathBuf) -> PyResult<SettingsFile> {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| FixError::new_err(format!("cannot read {}: {e}", path.display())))?;
-        let settings = Settings::parse(&text)
+        let sessions = Settings::parse(&text)
+            .and_then(|settings| read_settings(&settings))
             .map_err(|e| FixError::new_err(format!("{}: {e}", path.display())))?;
-        let mut defaults = Vec::new();
-        let mut sessions: Vec<(usize, Vec<(String, String)>)> = Vec::new();
-        let mut in_session = false;
-        for (index, raw) in text.lines().enumerate() {
-            let line = raw.trim();
-            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-                continue;
-            }
-            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                in_session = name.trim().eq_ignore_ascii_case("SESSION");
-                if in_session {
-                    sessions.push((index + 1, Vec::new()));
-                }
-                continue;
-            }
-            // The parse above accepted the file: every other line is a
-            // Key=Value in a section.
-            if let Some((k, v)) = line.split_once('=') {
-                let entry = (k.trim().to_string(), v.trim().to_string());
-                match (in_session, sessions.last_mut()) {
-                    (true, Some((_, keys))) => keys.push(entry),
-                    _ => defaults.push(entry),
-                }
-            }
-        }
-        Ok(SettingsFile {
-            path,
-            settings,
-            defaults,
-            sessions,
-        })
+        Ok(SettingsFile { path, sessions })
     }
 
-    /// The keys of the file's section for `settings` (defaults, then the
-    /// section's own, which win).
-    fn keys_of(&self, settings: &SessionSettings) -> Vec<(String, String)> {
-        let mut keys = self.defaults.clone();
-        if let Some((_, own)) = self
-            .sessions
+    /// The keys of the file's section for `session` (`[DEFAULT]`'s, then
+    /// the section's own, which win).
+    fn keys_of(session: &SessionSettings) -> Vec<(String, String)> {
+        let mut keys = Vec::new();
+        for e in session
+            .section
+            .inherited()
             .iter()
-            .find(|(line, _)| *line == settings.line)
+            .chain(session.section.own())
         {
-            for (k, v) in own {
-                set_key(&mut keys, k, v);
-            }
+            set_key(&mut keys, &e.key, &e.value);
         }
         keys
     }
@@ -143,9 +110,9 @@ fn parse_layers(
         for (k, v) in own {
             text.push_str(&format!("{k}={v}\n"));
         }
-        match Settings::parse(&text) {
-            Ok(mut s) => {
-                return s.sessions.pop().ok_or(SettingsError::Syntax {
+        match Settings::parse(&text).and_then(|s| read_settings(&s)) {
+            Ok(mut sessions) => {
+                return sessions.pop().ok_or(SettingsError::Syntax {
                     line: 0,
                     text: "no session".into(),
                 })
@@ -342,8 +309,8 @@ impl PyFixEngine {
         };
         let mut base: Vec<(String, String)> = Vec::new();
         if let Some(file) = &self.core.file {
-            if let Some(s) = file.settings.session(&key) {
-                base = file.keys_of(s);
+            if let Some(s) = file.sessions.iter().find(|s| s.config.key() == key) {
+                base = SettingsFile::keys_of(s);
             }
         }
         let mut own: Vec<(String, String)> = Vec::new();
@@ -429,7 +396,7 @@ impl PyFixEngine {
             ));
         };
         let mut out = Vec::new();
-        for s in &file.settings.sessions {
+        for s in &file.sessions {
             let c = &s.config;
             let id = PySessionId {
                 sender: c.sender_comp_id.clone(),

@@ -14,10 +14,11 @@
 //!
 //! What it maps to: `FixEngine` is a `fixrs_transport_mio::FixEngine`
 //! (one thread running every session); `Session` a `SessionHandle`;
-//! sessions are configured with the settings-file keys of
-//! `fixrs_session::settings` (QuickFIX's names and FIX Antenna's
-//! `Reconnect.*`), from the engine's settings file or `params`; TLS
-//! settings go through `fixrs_transport_tls`. A Python `Application`
+//! sessions are configured with the settings-file keys every layer
+//! declares (QuickFIX's names and FIX Antenna's `Reconnect.*`; the file
+//! format is `fixrs_session::settings`'), from the engine's settings file
+//! or `params`, all read and checked by
+//! `fixrs_transport_tls::settings::read_settings`. A Python `Application`
 //! receives callbacks on the engine thread, holding the GIL only for the
 //! call. Waiting calls (`disconnect`, `finalize`, `stop`) release the GIL;
 //! Ctrl-C interrupts them; engines still running are stopped (sessions log

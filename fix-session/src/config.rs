@@ -1,6 +1,7 @@
 //! A session's configuration, built in code or parsed from a settings file
 //! (see the `settings` module).
 
+use fixrs_proto::validate::ValidationOptions;
 use fixrs_proto::value::TimePrecision;
 use fixrs_proto::{FixVersion, Tag};
 use std::time::Duration;
@@ -186,8 +187,14 @@ pub struct SessionConfig {
     /// logs out, without the sequence reset a new period brings. `None`:
     /// whenever the schedule allows.
     pub logon_window: Option<crate::schedule::Schedule>,
-    /// Message validation options, used when a dictionary is given.
-    pub validation: ValidationSettings,
+    /// Validate incoming messages, the first Logon included, against the
+    /// session's data dictionary when it has one (UseDataDictionary,
+    /// default true).
+    pub use_data_dictionary: bool,
+    /// What that validation checks (QuickFIX's ValidateFieldsOutOfOrder,
+    /// ValidateFieldsHaveValues, ValidateUserDefinedFields,
+    /// AllowUnknownMsgFields, ValidateUnorderedGroupFields).
+    pub validation: ValidationOptions,
     /// Without a dictionary, answer MsgTypes the FIX standard does not
     /// define with Reject(373=11, Invalid MsgType); user-defined ones
     /// (starting with `U`) pass. Default false: any well-formed MsgType goes
@@ -197,43 +204,6 @@ pub struct SessionConfig {
     /// are answered with BusinessMessageReject(380=3, Unsupported Message
     /// Type). `None` (the default): every application message is delivered.
     pub supported_msg_types: Option<Vec<String>>,
-}
-
-/// Validation switches as QuickFIX users know them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ValidationSettings {
-    /// Validate incoming messages against the dictionary at all
-    /// (UseDataDictionary).
-    pub use_data_dictionary: bool,
-    /// Reject header/body/trailer fields out of order and group fields out
-    /// of order (ValidateFieldsOutOfOrder, default true).
-    pub validate_fields_out_of_order: bool,
-    /// Reject fields without values (ValidateFieldsHaveValues, default true).
-    pub validate_fields_have_values: bool,
-    /// Check user-defined fields (5000 and above) against the dictionary
-    /// (ValidateUserDefinedFields, default true).
-    pub validate_user_defined_fields: bool,
-    /// Accept fields not defined for the message type, letting unknown
-    /// fields pass through to the application (AllowUnknownMsgFields).
-    pub allow_unknown_msg_fields: bool,
-    /// Reject repeating group entries whose fields are not in the
-    /// dictionary's order (ValidateUnorderedGroupFields, default true);
-    /// when false only each entry's first field (the delimiter) must come
-    /// first.
-    pub validate_unordered_group_fields: bool,
-}
-
-impl Default for ValidationSettings {
-    fn default() -> Self {
-        ValidationSettings {
-            use_data_dictionary: true,
-            validate_fields_out_of_order: true,
-            validate_fields_have_values: true,
-            validate_user_defined_fields: true,
-            allow_unknown_msg_fields: false,
-            validate_unordered_group_fields: true,
-        }
-    }
 }
 
 impl SessionConfig {
@@ -283,7 +253,8 @@ impl SessionConfig {
             max_late_delivery: 100_000,
             schedule: None,
             logon_window: None,
-            validation: ValidationSettings::default(),
+            use_data_dictionary: true,
+            validation: ValidationOptions::default(),
             reject_unknown_msg_types: false,
             supported_msg_types: None,
         }

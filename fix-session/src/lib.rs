@@ -156,6 +156,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod dictionary;
 pub mod error;
 pub mod event;
 mod msg_types;
@@ -168,21 +169,18 @@ pub mod state;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
-pub mod validation;
 
-pub use config::{
-    LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey, ValidationSettings,
-};
+pub use config::{LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey};
+pub use dictionary::SessionDictionary;
 pub use error::{SendError, SessionError};
 pub use event::{Event, SessionWarning, UndeliveredReason};
 pub use reject::{MessageRejection, RejectError};
 pub use router::{AcceptRules, AcceptorTemplate, RefusalReason, Route, Router};
 pub use schedule::Schedule;
 pub use session::Session;
-pub use settings::{SessionSettings, Settings, SettingsError};
+pub use settings::{Settings, SettingsError};
 pub use state::SessionState;
 pub use store::{MemoryStore, SeqNum, Store, StoreError};
-pub use validation::SessionDictionary;
 
 /// The crate's README, compiled as doctests so that its example cannot
 /// drift from the API.

@@ -235,7 +235,7 @@ fn case_2q_msg_type_unknown_to_the_dictionary() {
 #[test]
 fn validation_can_be_switched_off() {
     let mut d = established(acceptor());
-    d.session.config_mut().validation.use_data_dictionary = false;
+    d.session.config_mut().use_data_dictionary = false;
     d.session
         .set_dictionary(Dictionary::builtin(FixVersion::Fix44));
     let msg = new_order(&mut d).remove(11).set(4999, "x");

@@ -16,6 +16,9 @@
 //! according to the durability mode. [`FileStore::list`] and
 //! [`FileStore::inspect`] read stores without changing them, for tools.
 //!
+//! [`settings`] reads a settings file's store keys (FileStorePath,
+//! FileStoreSync, FileStoreMaxMessages) into those arguments.
+//!
 //! # Files
 //!
 //! A session's files are `NAME.N.log`, where `NAME` is built injectively
@@ -101,6 +104,7 @@ mod name;
 mod options;
 mod recovery;
 mod seqnums;
+pub mod settings;
 mod store;
 
 pub use error::{FileStoreError, MissingRecords};

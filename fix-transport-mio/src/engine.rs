@@ -12,18 +12,17 @@ use crate::event_loop::{EngineCommand, EventLoop, NewSession, TemplateSpec};
 use crate::handle::{SessionHandle, SessionId};
 use crate::options::{EngineSettings, SessionOptions, TemplateOptions};
 use crate::target::ConnectTarget;
-use crate::transport::{PlainTcp, SocketOptions, TransportFactory};
+use crate::transport::{PlainTcp, TransportFactory};
 use fixrs_proto::FixVersion;
-use fixrs_session::settings::{DictionaryLoader, Endpoint, SessionSettings, StoreSync};
+use fixrs_session::settings::DictionaryLoader;
 use fixrs_session::{
     AcceptRules, AcceptorTemplate, MemoryStore, Role, Session, SessionConfig, Store,
 };
-use fixrs_store::{Durability, FileStore};
+use fixrs_store::FileStore;
 use std::net::SocketAddr;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 /// A FIX engine: one event loop thread hosting any number of initiator and
 /// acceptor sessions.
@@ -50,7 +49,7 @@ pub struct FixEngine {
     control: Sender<EngineCommand>,
     settings: EngineSettings,
     /// Dictionaries named by settings-file sessions, each file loaded once.
-    dictionaries: Mutex<DictionaryLoader>,
+    pub(crate) dictionaries: Mutex<DictionaryLoader>,
     /// Addresses listened on for settings-file sessions.
     listening: Mutex<Vec<(SocketAddr, SocketAddr)>>,
     thread: Option<JoinHandle<()>>,
@@ -265,177 +264,6 @@ impl FixEngine {
         rx.recv().map_err(|_| EngineError::Stopped)
     }
 
-    /// Creates a session from its settings-file section (see
-    /// `fixrs_session::settings`): its data dictionary (UseDataDictionary,
-    /// DataDictionary, TransportDataDictionary, AppDataDictionary: the one
-    /// [`Settings::load_dictionaries`](fixrs_session::Settings::load_dictionaries)
-    /// loaded, else loaded here, each file once per engine), its store
-    /// (FileStorePath, FileStoreSync, FileStoreMaxMessages), FileLogPath,
-    /// MaxOutgoingBytes, and endpoint. An acceptor's
-    /// SocketAcceptHost/SocketAcceptPort is listened on (once per address
-    /// for all sessions) and the session takes Logons only there; an
-    /// initiator's SocketConnectHost/Port (and alternates) are used by
-    /// [`SessionHandle::connect_configured`], which starts it.
-    ///
-    /// Sessions with TLS settings need a transport factory: use
-    /// [`create_from_settings_with`](FixEngine::create_from_settings_with).
-    pub fn create_from_settings(
-        &self,
-        settings: &SessionSettings,
-        app: impl Application,
-    ) -> Result<SessionHandle, EngineError> {
-        if settings.tls.is_some() {
-            return Err(EngineError::Setting {
-                name: "SSLProtocol".into(),
-                reason: "TLS sessions need a TLS transport factory (create_from_settings_with)"
-                    .into(),
-            });
-        }
-        self.create_from_settings_with(settings, Arc::new(PlainTcp), app)
-    }
-
-    /// [`create_from_settings`](FixEngine::create_from_settings) with a
-    /// factory wrapping the session's connections (an initiator's
-    /// connects, or the acceptor's listener).
-    pub fn create_from_settings_with(
-        &self,
-        settings: &SessionSettings,
-        factory: Arc<dyn TransportFactory>,
-        app: impl Application,
-    ) -> Result<SessionHandle, EngineError> {
-        self.not_on_loop_thread("create_from_settings")?;
-        let (_, utc) = clock();
-        let config = settings.config.clone();
-        let mut loaded = settings.clone();
-        self.load_dictionaries(&mut loaded)?;
-        let store: Option<Box<dyn Store + Send>> = match &settings.store.file_store_path {
-            Some(dir) => {
-                let mut options = self
-                    .settings
-                    .file_store_options
-                    .with_durability(match settings.store.sync {
-                        StoreSync::Never => Durability::Flush,
-                        StoreSync::Always => Durability::Fsync,
-                        StoreSync::Every(d) => Durability::FsyncEvery(d),
-                    });
-                if let Some(max) = settings.store.max_messages {
-                    options = options.with_max_messages(max);
-                }
-                let store =
-                    FileStore::open(dir, &config.key(), options, utc).map_err(|e| match e {
-                        // A path that cannot be used: name the settings key.
-                        fixrs_store::FileStoreError::Io { .. } => EngineError::Setting {
-                            name: "FileStorePath".into(),
-                            reason: e.to_string(),
-                        },
-                        e => e.into(),
-                    })?;
-                Some(Box::new(store))
-            }
-            None => None,
-        };
-        let mut options = SessionOptions {
-            dictionary: loaded.dictionary,
-            app_dictionaries: loaded.app_dictionaries,
-            store,
-            file_log_path: settings.file_log_path.clone(),
-            socket: Some(SocketOptions {
-                tcp_nodelay: settings.socket.nodelay,
-                send_buffer_size: settings.socket.send_buffer_size,
-                recv_buffer_size: settings.socket.receive_buffer_size,
-                keepalive: settings
-                    .socket
-                    .keep_alive
-                    .then_some(Duration::from_secs(60)),
-                reuse_address: settings.socket.reuse_address,
-            }),
-            max_outgoing_bytes: Some(settings.max_outgoing_bytes),
-            ..SessionOptions::default()
-        };
-        match (&settings.endpoint, config.role) {
-            (Endpoint::Connect(addrs), Role::Initiator) => {
-                options.connect_addresses = addrs.iter().map(|a| a.to_string()).collect();
-                options.connect_sources = settings
-                    .connect
-                    .source_addresses
-                    .iter()
-                    .map(|s| s.as_ref().map(|s| resolve_one(&s.to_string())).transpose())
-                    .collect::<Result<_, _>>()?;
-                options.host_selection = settings.connect.host_selection;
-                options.connect_factory = Some(factory);
-            }
-            (Endpoint::Accept(at), Role::Acceptor) => {
-                let addr = resolve_one(&at.to_string())?;
-                let bound = self.listen_shared(addr, factory, settings.socket.reuse_address)?;
-                options.accept_port = Some(bound.port());
-                options.allowed_remote_addresses = settings.allowed_remote_addresses.clone();
-            }
-            _ => {
-                return Err(EngineError::Setting {
-                    name: "ConnectionType".into(),
-                    reason: "endpoint does not match the session's role".into(),
-                })
-            }
-        }
-        self.create_session_with(config, options, app)
-            .map_err(|e| match e {
-                // Name the settings key, as for any other bad setting.
-                EngineError::FileLog { .. } => EngineError::Setting {
-                    name: "FileLogPath".into(),
-                    reason: e.to_string(),
-                },
-                e => e,
-            })
-    }
-
-    /// Creates every session of a settings file with applications from
-    /// `make_app`, and starts the initiators (as QuickFIX's
-    /// `SocketInitiator::start` and `SocketAcceptor::start` do). The
-    /// file's warnings (QuickFIX keys without effect here) are logged.
-    pub fn start_from_settings<A: Application>(
-        &self,
-        settings: &fixrs_session::Settings,
-        mut make_app: impl FnMut(&SessionSettings) -> A,
-    ) -> Result<Vec<SessionHandle>, EngineError> {
-        for warning in &settings.warnings {
-            log::warn!("settings: {warning}");
-        }
-        // Every dictionary first: a bad file leaves the engine untouched.
-        let sessions = settings
-            .sessions
-            .iter()
-            .map(|s| {
-                let mut s = s.clone();
-                self.load_dictionaries(&mut s)?;
-                Ok(s)
-            })
-            .collect::<Result<Vec<_>, EngineError>>()?;
-        let mut handles = Vec::with_capacity(sessions.len());
-        for s in &sessions {
-            let h = self.create_from_settings(s, make_app(s))?;
-            if s.config.role == Role::Initiator {
-                h.connect_configured()?;
-            }
-            handles.push(h);
-        }
-        Ok(handles)
-    }
-
-    /// Loads the data dictionaries of a settings-file session into its
-    /// `dictionary` and `app_dictionaries`, unless
-    /// [`Settings::load_dictionaries`](fixrs_session::Settings::load_dictionaries)
-    /// did: each file once per engine, shared between its sessions.
-    pub fn load_dictionaries(&self, settings: &mut SessionSettings) -> Result<(), EngineError> {
-        if settings.dictionary.is_some() {
-            return Ok(());
-        }
-        let mut loader = self.dictionaries.lock().map_err(|_| EngineError::Stopped)?;
-        let mut read = |path: &std::path::Path| std::fs::read_to_string(path);
-        settings.dictionary = loader.load(settings, &mut read)?;
-        settings.app_dictionaries = loader.load_by_appl_ver_id(settings, &mut read)?;
-        Ok(())
-    }
-
     /// The addresses this engine listens on for settings-file acceptor
     /// sessions (with the port the system chose for SocketAcceptPort=0).
     pub fn listen_addresses(&self) -> Vec<SocketAddr> {
@@ -447,7 +275,7 @@ impl FixEngine {
 
     /// Listens on `addr` unless this engine already does for another
     /// settings-file session; returns the bound address.
-    fn listen_shared(
+    pub(crate) fn listen_shared(
         &self,
         addr: SocketAddr,
         factory: Arc<dyn TransportFactory>,
@@ -517,7 +345,7 @@ impl FixEngine {
 
     /// Refuses a call that waits for the loop when made on the loop thread
     /// (from a callback), which would wait for itself.
-    fn not_on_loop_thread(&self, call: &'static str) -> Result<(), EngineError> {
+    pub(crate) fn not_on_loop_thread(&self, call: &'static str) -> Result<(), EngineError> {
         match self.shared.on_loop_thread() {
             true => Err(EngineError::OnEngineThread(call)),
             false => Ok(()),
@@ -561,7 +389,7 @@ impl Drop for FixEngine {
 }
 
 /// Resolves one `host:port`.
-fn resolve_one(address: &str) -> Result<SocketAddr, EngineError> {
+pub(crate) fn resolve_one(address: &str) -> Result<SocketAddr, EngineError> {
     use std::net::ToSocketAddrs;
     address
         .to_socket_addrs()

@@ -58,8 +58,8 @@ pub enum EngineError {
     /// The session state machine refused its configuration or store.
     #[error("session error: {0}")]
     Session(String),
-    /// A settings file's session cannot be set up: a data dictionary file
-    /// that cannot be read or used (the error names the key, its line and
+    /// A settings file is wrong, or names a data dictionary file that
+    /// cannot be read or used: the error names the line and the key (and
     /// the file).
     #[error("{0}")]
     Settings(#[from] fixrs_session::SettingsError),

@@ -46,7 +46,8 @@
 //! Logon for the counterparties a template allows (QuickFIX's
 //! `AcceptorTemplate=Y` with wildcard CompIDs).
 //!
-//! Settings files (QuickFIX style, parsed by `fixrs_session::settings`):
+//! Settings files (QuickFIX style: the format is `fixrs_session::settings`',
+//! the engine's own keys and [`SessionSettings`] are in [`settings`]):
 //!
 //! ```no_run
 //! # use fixrs_transport_mio::{ChannelApplication, EngineSettings, FixEngine};
@@ -112,6 +113,7 @@ mod handle;
 mod options;
 mod refusal;
 mod resolver;
+pub mod settings;
 mod shared;
 mod target;
 mod timers;
@@ -128,6 +130,7 @@ pub use fixrs_session::RefusalReason;
 pub use handle::{SessionHandle, SessionId};
 pub use options::{EngineSettings, SessionOptions, TemplateOptions};
 pub use refusal::{RefusalHook, RefusedConnection};
+pub use settings::SessionSettings;
 pub use transport::{
     LinkInfo, LinkSide, PlainTcp, SocketOptions, TcpTransport, Transport, TransportFactory,
 };

@@ -2,9 +2,9 @@
 //! a session is created with ([`SessionOptions`]).
 
 use crate::refusal::RefusalHook;
+use crate::settings::HostSelectionPolicy;
 use crate::transport::{SocketOptions, TransportFactory};
 use fixrs_proto::FixVersion;
-use fixrs_session::settings::HostSelectionPolicy;
 use fixrs_session::{SessionDictionary, Store};
 use fixrs_store::FileStoreOptions;
 use std::net::{IpAddr, SocketAddr};
@@ -76,7 +76,7 @@ impl Default for EngineSettings {
     fn default() -> Self {
         EngineSettings {
             socket: SocketOptions::default(),
-            max_outgoing_bytes: fixrs_session::settings::DEFAULT_MAX_OUTGOING_BYTES,
+            max_outgoing_bytes: crate::settings::DEFAULT_MAX_OUTGOING_BYTES,
             read_buffer_size: 64 << 10,
             read_budget: 1 << 20,
             logon_timeout: Duration::from_secs(10),

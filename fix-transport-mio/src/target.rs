@@ -4,8 +4,8 @@
 //! the next attempt uses (HostSelectionPolicy).
 
 use crate::error::EngineError;
+use crate::settings::HostSelectionPolicy;
 use crate::transport::{PlainTcp, TransportFactory};
-use fixrs_session::settings::HostSelectionPolicy;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use fixrs_session::Settings;
 use fixrs_transport_mio::{
-    AppEventKind, ChannelApplication, EngineSettings, FixEngine, SessionState,
+    AppEventKind, ChannelApplication, EngineError, EngineSettings, FixEngine, SessionState,
 };
 use std::time::Duration;
 
@@ -104,8 +104,9 @@ fn sessions_from_settings_files_log_on_with_file_stores_and_logs() {
     // The stores kept the sequence numbers and the logs the messages.
     let initiator = FixEngine::new(EngineSettings::default()).expect("engine");
     let settings = Settings::parse(&initiator_text).expect("settings");
+    let sessions = fixrs_transport_mio::settings::read_settings(&settings).expect("sessions");
     let again = initiator
-        .create_from_settings(&settings.sessions[0], ChannelApplication::new().0)
+        .create_from_settings(&sessions[0], ChannelApplication::new().0)
         .expect("session");
     assert_eq!(again.out_seq_num(), out);
     initiator.stop();
@@ -242,4 +243,37 @@ fn initiators_bind_their_source_address_and_pick_hosts_by_policy() {
         drop(stream);
         engine.stop_now();
     }
+}
+
+#[test]
+fn the_engine_alone_refuses_tls_sessions_and_unknown_keys_before_starting_any() {
+    let text = |lines: &str| {
+        format!(
+            "[SESSION]\nConnectionType=acceptor\nBeginString=FIX.4.4\nSenderCompID=ACC\n\
+             TargetCompID=INI\nSocketAcceptHost=127.0.0.1\nSocketAcceptPort=0\n\
+             [SESSION]\nConnectionType=acceptor\nBeginString=FIX.4.4\nSenderCompID=ACC\n\
+             TargetCompID=INI2\nSocketAcceptHost=127.0.0.1\nSocketAcceptPort=0\n{lines}\n"
+        )
+    };
+    let engine = FixEngine::new(EngineSettings::default()).expect("engine");
+    let start = |lines: &str| {
+        engine.start_from_settings(&Settings::parse(&text(lines)).expect("parses"), |_| {
+            ChannelApplication::new().0
+        })
+    };
+    // The TLS keys are the TLS crate's: the engine says so rather than
+    // calling them unknown.
+    let tls = start("SocketUseSSL=Y\nServerCertificateFile=c.pem\nServerCertificateKeyFile=k.pem")
+        .expect_err("TLS needs the TLS crate");
+    assert!(
+        matches!(&tls, EngineError::Setting { name, reason } if name == "SocketUseSSL" && reason.contains("fixrs_transport_tls")),
+        "{tls}"
+    );
+    let typo = start("SocketAcceptPrt=9000").expect_err("a typo");
+    assert_eq!(typo.to_string(), "line 15: unknown key SocketAcceptPrt");
+    assert!(
+        engine.listen_addresses().is_empty(),
+        "no session of the file was started"
+    );
+    engine.stop();
 }

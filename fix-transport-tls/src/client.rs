@@ -4,9 +4,9 @@
 
 use crate::error::{TlsConfigError, TlsError};
 use crate::pem::{load_certificates, load_private_key, mozilla_roots, root_store, Extra};
+use crate::settings::{TlsProtocols, TlsSettings};
 use crate::suites::provider_and_versions;
 use crate::{TlsErrorHandler, DEFAULT_HANDSHAKE_TIMEOUT};
-use fixrs_session::settings::{TlsProtocols, TlsSettings};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;

@@ -69,6 +69,7 @@ mod error;
 mod identity;
 pub mod pem;
 mod server;
+pub mod settings;
 mod stream;
 pub mod suites;
 mod transport;
@@ -77,6 +78,7 @@ pub use client::{TlsClientBuilder, TlsClientConfig};
 pub use error::{TlsConfigError, TlsError};
 pub use identity::PeerCertificate;
 pub use server::{ClientAuth, TlsServerBuilder, TlsServerConfig};
+pub use settings::{CertificateVerifyLevel, TlsProtocols, TlsSettings};
 pub use stream::TlsStream;
 pub use transport::{
     create_from_settings, factory_from_settings, peer_certificate, start_from_settings, SetupError,

@@ -136,7 +136,7 @@ pub(crate) struct Extra {
 
 impl Extra {
     /// CertificationAuthoritiesDirectory and the revocation list keys.
-    pub(crate) fn from_settings(settings: &fixrs_session::settings::TlsSettings) -> Extra {
+    pub(crate) fn from_settings(settings: &crate::settings::TlsSettings) -> Extra {
         Extra {
             ca_directory: settings.certification_authorities_directory.clone(),
             crl_file: settings.certificate_revocation_list_file.clone(),

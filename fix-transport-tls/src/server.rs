@@ -5,9 +5,9 @@
 
 use crate::error::TlsConfigError;
 use crate::pem::{load_certificates, load_private_key, root_store, Extra};
+use crate::settings::{CertificateVerifyLevel, TlsProtocols, TlsSettings};
 use crate::suites::provider_and_versions;
 use crate::{TlsErrorHandler, DEFAULT_HANDSHAKE_TIMEOUT};
-use fixrs_session::settings::{CertificateVerifyLevel, TlsProtocols, TlsSettings};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::ServerConfig;

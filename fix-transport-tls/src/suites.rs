@@ -15,7 +15,7 @@
 //! ignored.
 
 use crate::error::TlsConfigError;
-use fixrs_session::settings::TlsProtocols;
+use crate::settings::TlsProtocols;
 use rustls::crypto::{ring, CryptoProvider};
 use rustls::{SupportedCipherSuite, SupportedProtocolVersion};
 use std::sync::Arc;

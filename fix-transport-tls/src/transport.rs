@@ -3,12 +3,13 @@
 //! [`TransportFactory`]s, and [`peer_certificate`] to read a session's
 //! peer certificate in a logon check.
 
+use crate::settings::{read_settings, TlsSettings};
 use crate::{PeerCertificate, TlsClientConfig, TlsConfigError, TlsServerConfig, TlsStream};
-use fixrs_session::settings::{SessionSettings, Settings};
+use fixrs_session::settings::{Settings, SettingsError};
 use fixrs_session::Role;
 use fixrs_transport_mio::{
-    Application, EngineError, FixEngine, LinkInfo, LinkSide, PlainTcp, SessionHandle, Transport,
-    TransportFactory,
+    Application, EngineError, FixEngine, LinkInfo, LinkSide, PlainTcp, SessionHandle,
+    SessionSettings, Transport, TransportFactory,
 };
 use mio::net::TcpStream;
 use std::any::Any;
@@ -139,20 +140,31 @@ pub fn peer_certificate(session: &SessionHandle) -> Option<Arc<PeerCertificate>>
 /// acceptor when SocketUseSSL=Y, `None` for plain TCP.
 pub fn factory_from_settings(
     session: &SessionSettings,
-) -> Result<Option<Arc<dyn TransportFactory>>, TlsConfigError> {
-    let Some(tls) = &session.tls else {
+) -> Result<Option<Arc<dyn TransportFactory>>, SetupError> {
+    let line = session.line;
+    let Some(tls) = TlsSettings::from_settings(session)? else {
         return Ok(None);
     };
-    Ok(Some(match session.config.role {
-        Role::Initiator => Arc::new(TlsClientConfig::from_settings(tls)?),
-        Role::Acceptor => Arc::new(TlsServerConfig::from_settings(tls)?),
-    }))
+    let factory: Arc<dyn TransportFactory> = match session.config.role {
+        Role::Initiator => Arc::new(
+            TlsClientConfig::from_settings(&tls)
+                .map_err(|source| SetupError::Tls { line, source })?,
+        ),
+        Role::Acceptor => Arc::new(
+            TlsServerConfig::from_settings(&tls)
+                .map_err(|source| SetupError::Tls { line, source })?,
+        ),
+    };
+    Ok(Some(factory))
 }
 
 /// Why a session could not be created from its settings.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SetupError {
+    /// The settings file is wrong (the error names the line and key).
+    #[error("{0}")]
+    Settings(#[from] SettingsError),
     /// The TLS settings do not make a configuration.
     #[error("session at line {line}: {source}")]
     Tls {
@@ -171,7 +183,7 @@ pub enum SetupError {
     },
 }
 
-/// Creates a session from its settings-file section, over TLS when it says
+/// Creates a session from its settings, over TLS when it says
 /// SocketUseSSL=Y and over plain TCP otherwise: the counterpart of
 /// `FixEngine::create_from_settings` for settings files that use TLS.
 pub fn create_from_settings(
@@ -180,9 +192,7 @@ pub fn create_from_settings(
     app: impl Application,
 ) -> Result<SessionHandle, SetupError> {
     let line = session.line;
-    let factory = factory_from_settings(session)
-        .map_err(|source| SetupError::Tls { line, source })?
-        .unwrap_or_else(|| Arc::new(PlainTcp));
+    let factory = factory_from_settings(session)?.unwrap_or_else(|| Arc::new(PlainTcp));
     engine
         .create_from_settings_with(session, factory, app)
         .map_err(|source| SetupError::Engine { line, source })
@@ -190,7 +200,9 @@ pub fn create_from_settings(
 
 /// Creates every session of a settings file, TLS or not, with
 /// applications from `make_app`, and starts the initiators: the
-/// counterpart of `FixEngine::start_from_settings`. Every TLS
+/// counterpart of `FixEngine::start_from_settings`, for a program that
+/// loads a settings file and runs all its sessions. Every key of the file
+/// must be one of [`ALL_KEYS`](crate::settings::ALL_KEYS). Every TLS
 /// configuration and data dictionary is loaded before any session is
 /// created, so a bad certificate or dictionary file leaves the engine
 /// untouched. The file's warnings are logged.
@@ -199,32 +211,21 @@ pub fn start_from_settings<A: Application>(
     settings: &Settings,
     mut make_app: impl FnMut(&SessionSettings) -> A,
 ) -> Result<Vec<SessionHandle>, SetupError> {
-    for warning in &settings.warnings {
+    let mut sessions = read_settings(settings)?;
+    for warning in fixrs_transport_mio::settings::warnings(settings, &sessions) {
         log::warn!("settings: {warning}");
     }
-    let factories = settings
-        .sessions
+    let factories = sessions
         .iter()
-        .map(|s| {
-            factory_from_settings(s).map_err(|source| SetupError::Tls {
-                line: s.line,
-                source,
-            })
-        })
+        .map(factory_from_settings)
         .collect::<Result<Vec<_>, _>>()?;
     // Every dictionary too, before any session is created.
-    let sessions = settings
-        .sessions
-        .iter()
-        .map(|s| {
-            let mut s = s.clone();
-            let line = s.line;
-            engine
-                .load_dictionaries(&mut s)
-                .map_err(|source| SetupError::Engine { line, source })?;
-            Ok(s)
-        })
-        .collect::<Result<Vec<_>, SetupError>>()?;
+    for s in &mut sessions {
+        let line = s.line;
+        engine
+            .load_dictionaries(s)
+            .map_err(|source| SetupError::Engine { line, source })?;
+    }
     let mut handles = Vec::with_capacity(sessions.len());
     for (s, factory) in sessions.iter().zip(factories) {
         let line = s.line;

@@ -12,6 +12,7 @@ use fixrs_session::settings::Settings;
 use fixrs_session::Role;
 use fixrs_transport_mio::{FixEngine, SessionHandle, SessionOptions, SessionState};
 use fixrs_transport_tls::rustls::{AlertDescription, CertificateError};
+use fixrs_transport_tls::settings::{read_settings, TlsSettings};
 use fixrs_transport_tls::{
     factory_from_settings, ClientAuth, TlsClientConfig, TlsError, TlsServerConfig,
 };
@@ -161,10 +162,11 @@ fn tls_sessions_from_a_settings_file_log_on_trade_reconnect_and_log_out() {
         ck = client_key.display(),
     ))
     .expect("settings");
-    let server = factory_from_settings(&settings.sessions[0])
+    let sessions = read_settings(&settings).expect("sessions");
+    let server = factory_from_settings(&sessions[0])
         .expect("server config")
         .expect("tls");
-    let client = factory_from_settings(&settings.sessions[1])
+    let client = factory_from_settings(&sessions[1])
         .expect("client config")
         .expect("tls");
 
@@ -666,7 +668,10 @@ fn ca_directory_revocation_lists_and_tls13_suites_from_settings() {
     );
     let settings = Settings::parse(&text).expect("settings");
     // TLS 1.3 suites as TLSCipherSuites says, first; TLS 1.2 ones follow.
-    let tls = settings.sessions[0].tls.clone().expect("tls");
+    let sessions = read_settings(&settings).expect("sessions");
+    let tls = TlsSettings::from_settings(&sessions[0])
+        .expect("valid")
+        .expect("tls");
     let server_config = TlsServerConfig::from_settings(&tls).expect("server config");
     let suites = &server_config
         .rustls_config()

@@ -5,8 +5,9 @@
 mod common;
 
 use common::pki::{Ca, LeafSpec};
-use fixrs_session::settings::{Settings, TlsProtocols};
+use fixrs_session::settings::Settings;
 use fixrs_transport_tls::rustls::{AlertDescription, CertificateError, ProtocolVersion};
+use fixrs_transport_tls::settings::{read_settings, TlsProtocols, TlsSettings};
 use fixrs_transport_tls::{ClientAuth, TlsClientConfig, TlsError, TlsServerConfig, TlsStream};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
@@ -771,10 +772,14 @@ fn configurations_come_from_a_settings_file() {
         ck = client_key.display(),
     );
     let settings = Settings::parse(&text).expect("settings");
-    let acceptor = settings.sessions[0].tls.as_ref().expect("acceptor tls");
-    let initiator = settings.sessions[1].tls.as_ref().expect("initiator tls");
-    let server = TlsServerConfig::from_settings(acceptor).expect("server config");
-    let client = TlsClientConfig::from_settings(initiator).expect("client config");
+    let sessions = read_settings(&settings).expect("sessions");
+    let tls = |i: usize| {
+        TlsSettings::from_settings(&sessions[i])
+            .expect("valid")
+            .expect("tls")
+    };
+    let server = TlsServerConfig::from_settings(&tls(0)).expect("server config");
+    let client = TlsClientConfig::from_settings(&tls(1)).expect("client config");
     assert_eq!(server.client_auth(), ClientAuth::Required);
     let name = client
         .server_name_for("127.0.0.1", "127.0.0.1:9999".parse().expect("addr"))

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         validate_fields_have_values: false,
         validate_user_defined_fields: false,
         allow_unknown_msg_fields: true,
-        validate_group_field_order: false,
+        validate_unordered_group_fields: false,
     });
     let mut rest = data;
     while !rest.is_empty() {

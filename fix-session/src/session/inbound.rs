@@ -145,7 +145,7 @@ impl Session {
     /// UseDataDictionary is on.
     fn validate(&mut self, msg: &Message<'_>) -> Result<(), ValidationError> {
         let result = match &self.dictionary {
-            Some(dict) if self.config.validation.use_data_dictionary => {
+            Some(dict) if self.config.use_data_dictionary => {
                 // FIXT.1.1 application messages: the dictionary of the
                 // version ApplVerID(1128), else the peer's
                 // DefaultApplVerID, names, if the session has one.
@@ -423,7 +423,7 @@ impl Session {
             return false;
         }
         if let Some(dict) = &self.dictionary {
-            if self.config.validation.use_data_dictionary {
+            if self.config.use_data_dictionary {
                 return dict.is_known_msg_type(msg_type);
             }
         }

@@ -11,12 +11,12 @@ mod resend;
 mod timers;
 
 use crate::config::{LateDelivery, Role, SessionConfig, SessionKey};
+use crate::dictionary::SessionDictionary;
 use crate::error::{SendError, SessionError};
 use crate::event::{Event, QueuedEvent, RejectedMessage, UndeliveredReason};
 use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::{SeqNum, Store};
-use crate::validation::{self, SessionDictionary};
 use fixrs_proto::framing::FrameConfig;
 use fixrs_proto::validate::Validator;
 use fixrs_proto::value::{TimePrecision, TimestampCache, TimestampParser};
@@ -286,7 +286,7 @@ impl Session {
             heart_bt_int: config.heart_bt_int,
             decoder: Decoder::new(frame_config(&config)),
             encoder: Encoder::with_timestamps(TimestampCache::new(precision(&config))),
-            validator: Validator::new(validation::options(&config.validation)),
+            validator: Validator::new(config.validation),
             header_ids: outbound::header_ids(&config),
             header_ids_stale: false,
             config,
@@ -402,7 +402,7 @@ impl Session {
     }
 
     /// Validates incoming messages against `dict` from now on (when
-    /// `ValidationSettings::use_data_dictionary` is set): Rejects with the
+    /// [`SessionConfig::use_data_dictionary`] is set): Rejects with the
     /// problem's SessionRejectReason (test cases 14a-14k), Invalid MsgType
     /// for types the dictionary does not define (2q). Its custom data
     /// fields (length + data pairs) are recognised when splitting
@@ -412,8 +412,7 @@ impl Session {
     pub fn set_dictionary(&mut self, dict: impl Into<SessionDictionary>) {
         let dict = dict.into();
         self.learn_data_fields(&dict);
-        self.validator
-            .set_options(validation::options(&self.config.validation));
+        self.validator.set_options(self.config.validation);
         self.dictionary = Some(dict);
     }
 
@@ -517,8 +516,7 @@ impl Session {
         self.input_paused = false;
         self.gap_check_due = false;
         self.rejectable = None;
-        self.validator
-            .set_options(validation::options(&self.config.validation));
+        self.validator.set_options(self.config.validation);
         self.last_received = now;
         self.test_request = None;
         self.oversize = None;
