@@ -63,6 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
             }
             AppEventKind::Error(e) => println!("session error: {e}"),
+            AppEventKind::LinkFailed(e) => println!("link: {e}"),
             _ => {}
         }
     }

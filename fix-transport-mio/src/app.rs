@@ -297,6 +297,10 @@ pub enum AppEventKind {
     },
     /// An error the session or engine reported.
     Error(String),
+    /// A connection attempt failed or the link was lost (a
+    /// [`LinkError`](crate::LinkError), as text): an initiator reconnects
+    /// per its settings, an acceptor waits for the next Logon.
+    LinkFailed(String),
 }
 
 /// An owned event of one session, sent by [`ChannelApplication`].
@@ -404,7 +408,12 @@ impl Application for ChannelApplication {
     }
 
     fn on_error(&mut self, session: &SessionHandle, error: &(dyn std::error::Error + 'static)) {
-        self.send(session, AppEventKind::Error(error.to_string()));
+        let kind = if error.downcast_ref::<crate::LinkError>().is_some() {
+            AppEventKind::LinkFailed(error.to_string())
+        } else {
+            AppEventKind::Error(error.to_string())
+        };
+        self.send(session, kind);
     }
 
     fn from_admin(

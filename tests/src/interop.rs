@@ -116,6 +116,9 @@ pub enum OurEvent {
     Undelivered(String),
     /// The session or engine reported an error.
     Error(String),
+    /// A connection attempt failed or the link was lost: expected when a
+    /// test stops the counterparty, so not a problem by itself.
+    LinkFailed(String),
 }
 
 impl OurEvent {
@@ -510,6 +513,7 @@ impl OurSide {
                 String::from_utf8_lossy(message.body()).replace('\x01', "|")
             )),
             AppEventKind::Error(text) => OurEvent::Error(text),
+            AppEventKind::LinkFailed(text) => OurEvent::LinkFailed(text),
             other => OurEvent::Error(format!("unexpected event {other:?}")),
         };
         self.history.push(event.clone());
