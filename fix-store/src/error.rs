@@ -71,6 +71,24 @@ pub enum FileStoreError {
         /// The encoded identity length in bytes.
         len: usize,
     },
+    /// Another process, or another session of this process, has the store
+    /// open: a store has one opener at a time, and the second is refused
+    /// rather than let two writers damage each other's files.
+    #[error(
+        "the file store of session {session} in {} is in use by another process or another session of this one ({})",
+        store_dir(path),
+        holder(path, *pid)
+    )]
+    Locked {
+        /// The store's lock file (`NAME.lock` beside its other files).
+        path: PathBuf,
+        /// The session whose store it is.
+        session: String,
+        /// The holder's process id, as it wrote it in the lock file (absent
+        /// if that could not be read, as on Windows, where the holder keeps
+        /// the file to itself).
+        pid: Option<u32>,
+    },
     /// An earlier write failed half-way and could not be rolled back, so the
     /// store refuses further work until it is reopened.
     #[error("store file {path} is unusable after a failed write that could not be rolled back")]
@@ -149,6 +167,21 @@ fn lost_numbers(sent: Option<(SeqNum, SeqNum)>, received: Option<(SeqNum, SeqNum
     }
 }
 
+/// The directory of a store file, for messages.
+fn store_dir(path: &Path) -> std::path::Display<'_> {
+    path.parent().unwrap_or(path).display()
+}
+
+/// Who holds the lock of [`FileStoreError::Locked`], in words.
+fn holder(path: &Path, pid: Option<u32>) -> String {
+    let path = path.display();
+    match pid {
+        Some(pid) if pid == std::process::id() => format!("this process holds the lock on {path}"),
+        Some(pid) => format!("process {pid} holds the lock on {path}"),
+        None => format!("lock file {path}"),
+    }
+}
+
 /// The full identity of a session, for error messages.
 pub(crate) fn describe(key: &SessionKey) -> String {
     let mut s = format!("{}:{}", key.begin_string, key.sender_comp_id);
@@ -183,6 +216,9 @@ impl From<FileStoreError> for StoreError {
                 StoreError::Io(io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))
             }
             FileStoreError::Poisoned { .. } => StoreError::Io(io::Error::other(e.to_string())),
+            FileStoreError::Locked { .. } => {
+                StoreError::Io(io::Error::new(io::ErrorKind::ResourceBusy, e.to_string()))
+            }
             FileStoreError::BadHeader { .. }
             | FileStoreError::Corrupt { .. }
             | FileStoreError::MissingSegment { .. }

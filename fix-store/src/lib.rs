@@ -16,6 +16,23 @@
 //! according to the durability mode. [`FileStore::list`] and
 //! [`FileStore::inspect`] read stores without changing them, for tools.
 //!
+//! A store has one opener at a time. [`FileStore::open`] takes an
+//! exclusive lock on the store's `NAME.lock` file before it reads anything
+//! and holds it until the store is dropped; a second open of the same
+//! session's store in that directory, from another process or from another
+//! session of the same process (two engines on one settings file, one
+//! session started twice), fails at once with [`FileStoreError::Locked`],
+//! which names the store and the holder's process id. The lock is
+//! `flock(2)` on Unix (Linux, macOS, the BSDs, illumos), which the
+//! operating system releases when the holder dies, `kill -9` included, so
+//! a crash never leaves a stale lock; on Windows the lock file is opened
+//! without sharing, with the same effect; on other targets (Solaris among
+//! them) nothing is locked and the caller must keep to one opener.
+//! `inspect` and `list` take no lock, so a tool can look at the store of a
+//! running engine: they then see it as of some moment of its writes (a
+//! record being written shows as a torn tail; a segment a rotation deletes
+//! while they read is an I/O error: read again).
+//!
 //! [`settings`] reads a settings file's store keys (FileStorePath,
 //! FileStoreSync, FileStoreMaxMessages) into those arguments.
 //!
@@ -41,6 +58,9 @@
 //! one, give one up, or save the message sent from one and take it out of
 //! the queue in the same record; every new segment starts with the
 //! pending messages alive at that point, and a reset keeps them.
+//! `NAME.lock` is the lock file (holding the opener's process id, for the
+//! refusal's message); it is never deleted, since a second opener must
+//! lock the very file the first holds.
 //!
 //! # Guarantees
 //!
@@ -79,10 +99,10 @@
 //! segments are deleted once no kept message is in them, so disk use stays
 //! within about twice the limit plus one segment.
 //!
-//! Limits: one process may have a store open at a time (nothing locks the
-//! files); file names are case-sensitive, so on a case-insensitive file
+//! Limits: file names are case-sensitive, so on a case-insensitive file
 //! system two sessions differing only in case collide, which is reported
-//! as `WrongSession`; opening reads the whole kept history once.
+//! as `Locked` while one has its store open and as `WrongSession`
+//! otherwise; opening reads the whole kept history once.
 //!
 //! # Cost
 //!
@@ -100,6 +120,7 @@
 mod error;
 mod format;
 mod index;
+mod lock;
 mod name;
 mod options;
 mod recovery;

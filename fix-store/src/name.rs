@@ -127,6 +127,12 @@ pub(crate) fn seqnums_name(prefix: &str) -> String {
     format!("{prefix}.seqnums")
 }
 
+/// The name of the store's lock file (see `lock`): never deleted, so that
+/// every opener locks the same file.
+pub(crate) fn lock_name(prefix: &str) -> String {
+    format!("{prefix}.lock")
+}
+
 /// The temporary file name used while creating segment `number`.
 pub(crate) fn temp_name(prefix: &str, number: u64) -> String {
     format!("{prefix}.{number}.tmp")
@@ -242,5 +248,6 @@ mod tests {
         assert_eq!(parse_file_name("FIX.4.4+S+T.1.5.txt"), None);
         assert_eq!(parse_file_name(".1.log"), None);
         assert_eq!(parse_file_name(&seqnums_name(&p)), None);
+        assert_eq!(parse_file_name(&lock_name(&p)), None);
     }
 }

@@ -37,7 +37,7 @@ static FILE_STORE_PATH: Key<PathBuf> = Key {
     format: format::PATH,
     default: "none (memory store)",
     example: "FileStorePath=store",
-    meaning: "Directory of the file store (sequence numbers and outgoing messages).",
+    meaning: "Directory of the file store (sequence numbers and outgoing messages). A session's store has one opener at a time: another process or session opening it is refused.",
     also: &[],
 };
 

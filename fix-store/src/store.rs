@@ -7,6 +7,7 @@ use crate::format::{
     SegmentHeader, PENDING_ID_LEN, RECORD_HEADER_LEN,
 };
 use crate::index::{Entry, MessageIndex};
+use crate::lock::StoreLock;
 use crate::name::{file_prefix, parse_file_name, segment_name, seqnums_name, temp_name, FileKind};
 use crate::options::{Durability, FileStoreOptions};
 use crate::recovery::{list_files, recover, Recovered};
@@ -137,6 +138,8 @@ pub struct FileStore {
     seqnums: SeqNumFile,
     /// Records found missing at open, whose loss was accepted.
     lost: Option<FileStoreError>,
+    /// Held until the store is dropped (after its last write there).
+    _lock: StoreLock,
 }
 
 impl FileStore {
@@ -154,7 +157,12 @@ impl FileStore {
     /// segment file between two others is gone,
     /// [`FileStoreError::MissingRecords`] if records the store once held
     /// are gone (see [`Recovery`](crate::Recovery) for accepting either
-    /// loss).
+    /// loss), [`FileStoreError::Locked`] if another process or another
+    /// session of this one has the store open.
+    ///
+    /// The store is locked (see the crate documentation) before anything
+    /// is read, until it is dropped, or until the process ends however it
+    /// ends.
     pub fn open(
         dir: impl AsRef<Path>,
         key: &SessionKey,
@@ -164,6 +172,8 @@ impl FileStore {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(at(&dir))?;
         let prefix = file_prefix(key);
+        // Before anything is read: another opener may be writing.
+        let lock = StoreLock::acquire(&dir, &prefix, key)?;
         // Read before the segments: it is written after them, so what it
         // claims was already in the segments when they are read.
         let seqnums_path = dir.join(seqnums_name(&prefix));
@@ -196,6 +206,7 @@ impl FileStore {
                     options,
                     active,
                     seqnums,
+                    lock,
                     Recovered {
                         key: key.clone(),
                         segments: vec![(1, len)],
@@ -230,7 +241,8 @@ impl FileStore {
                     active.set_len(valid_len).map_err(at(&path))?;
                     active.sync_all().map_err(at(&path))?;
                 }
-                let mut store = FileStore::assemble(dir, prefix, options, active, seqnums, rec);
+                let mut store =
+                    FileStore::assemble(dir, prefix, options, active, seqnums, lock, rec);
                 store.drop_unneeded_segments()?;
                 store
             }
@@ -276,6 +288,7 @@ impl FileStore {
         options: FileStoreOptions,
         active: File,
         seqnums: SeqNumFile,
+        lock: StoreLock,
         rec: Recovered,
     ) -> FileStore {
         FileStore {
@@ -305,6 +318,7 @@ impl FileStore {
             next_pending_id: rec.next_pending_id,
             seqnums,
             lost: rec.lost,
+            _lock: lock,
         }
     }
 
@@ -313,6 +327,11 @@ impl FileStore {
     /// The segments are described as they are: the check against the
     /// sequence-number file for records gone missing is made by
     /// [`open`](FileStore::open).
+    ///
+    /// Takes no lock, so it works while an engine has the store open, and
+    /// then describes it as of some moment of its writes: a record being
+    /// written shows as a torn tail, and a segment deleted by a rotation
+    /// while it is read is an I/O error (read again).
     pub fn inspect(
         dir: impl AsRef<Path>,
         key: &SessionKey,
@@ -332,7 +351,7 @@ impl FileStore {
     }
 
     /// Reads every store in `dir` without changing anything, ordered by
-    /// session.
+    /// session. Takes no lock, as [`inspect`](FileStore::inspect).
     pub fn list(dir: impl AsRef<Path>) -> Result<Vec<StoreSummary>, FileStoreError> {
         let dir = dir.as_ref();
         let mut prefixes = BTreeSet::new();

@@ -1,0 +1,134 @@
+//! One opener at a time: an exclusive advisory lock on the store's
+//! `NAME.lock` file, taken before [`FileStore::open`](crate::FileStore::open)
+//! reads anything and held as long as the store lives (the crate
+//! documentation says what users see).
+//!
+//! Two writers of one store would interleave records, and one would delete
+//! a segment the other still appends to, so the second opener is refused
+//! at once rather than made to wait.
+//!
+//! - Unix: `flock(2)`, not `fcntl(2)` record locks: an `flock` lock
+//!   belongs to the open file, so a second opener in the same process is
+//!   refused as one in another process is, whereas `fcntl` locks belong to
+//!   the process (and closing any descriptor of the file drops them). The
+//!   kernel releases it when the file is closed, also by the death of the
+//!   process. Solaris has no `flock`, so nothing is locked there.
+//! - Windows: the lock file is opened without sharing; the handle is the
+//!   lock, and the system closes it with the process.
+//!
+//! The lock file is never deleted: were it removed, a later opener would
+//! create and lock a new file while another still holds the old one. It
+//! holds the holder's process id, read only for the refusal's message.
+
+use crate::error::{describe, FileStoreError};
+use crate::name::lock_name;
+use fixrs_session::SessionKey;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// The held lock of one store; dropping it (closing the file) releases it.
+#[derive(Debug)]
+pub(crate) struct StoreLock {
+    _file: File,
+}
+
+impl StoreLock {
+    /// Locks the store whose files start with `prefix` in `dir`, or says
+    /// who holds it.
+    pub(crate) fn acquire(
+        dir: &Path,
+        prefix: &str,
+        key: &SessionKey,
+    ) -> Result<StoreLock, FileStoreError> {
+        let path = dir.join(lock_name(prefix));
+        let file = match open_locked(&path) {
+            Ok(Some(file)) => file,
+            Ok(None) => {
+                return Err(FileStoreError::Locked {
+                    session: describe(key),
+                    pid: read_holder(&path),
+                    path,
+                })
+            }
+            Err(e) => return Err(FileStoreError::io(&path, e)),
+        };
+        record_holder(&file).map_err(|e| FileStoreError::io(&path, e))?;
+        Ok(StoreLock { _file: file })
+    }
+}
+
+/// How the lock file is opened (created if missing).
+fn lock_file_options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    // Never truncated on open: a refused opener must not erase the
+    // holder's process id.
+    o.read(true).write(true).create(true).truncate(false);
+    o
+}
+
+/// Opens and locks the lock file; `None` if someone else holds it.
+#[cfg(all(
+    unix,
+    not(any(
+        target_os = "solaris",
+        target_os = "espidf",
+        target_os = "horizon",
+        target_os = "vita"
+    ))
+))]
+fn open_locked(path: &Path) -> io::Result<Option<File>> {
+    use rustix::fs::{flock, FlockOperation};
+    use rustix::io::Errno;
+    let file = lock_file_options().open(path)?;
+    loop {
+        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(Some(file)),
+            Err(e) if e == Errno::WOULDBLOCK => return Ok(None),
+            Err(e) if e == Errno::INTR => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Opens the lock file without sharing; `None` if someone else has it open.
+#[cfg(windows)]
+fn open_locked(path: &Path) -> io::Result<Option<File>> {
+    use std::os::windows::fs::OpenOptionsExt;
+    /// `ERROR_SHARING_VIOLATION`: another handle has the file open.
+    const SHARING_VIOLATION: i32 = 32;
+    match lock_file_options().share_mode(0).open(path) {
+        Ok(file) => Ok(Some(file)),
+        Err(e) if e.raw_os_error() == Some(SHARING_VIOLATION) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// No file locks here (see the module documentation): the file is only
+/// opened, so a path that cannot be used still fails here.
+#[cfg(not(any(
+    windows,
+    all(
+        unix,
+        not(any(
+            target_os = "solaris",
+            target_os = "espidf",
+            target_os = "horizon",
+            target_os = "vita"
+        ))
+    )
+)))]
+fn open_locked(path: &Path) -> io::Result<Option<File>> {
+    lock_file_options().open(path).map(Some)
+}
+
+/// Writes this process's id into the held lock file.
+fn record_holder(mut file: &File) -> io::Result<()> {
+    file.set_len(0)?;
+    file.write_all(format!("{}\n", std::process::id()).as_bytes())
+}
+
+/// The process id the holder wrote, if it can be read.
+fn read_holder(path: &Path) -> Option<u32> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
