@@ -92,4 +92,4 @@ pub use fixrs_transport_mio::OwnedMessage;
 pub use initiator::{connect, connect_with_handler};
 pub use options::{SessionOptions, DEFAULT_QUEUE_CAPACITY};
 pub use session::{BoxStream, LinkStream, SessionHandle};
-pub use settings::{start_from_settings, Started, StartedSession};
+pub use settings::{start_from_settings, Started, StartedSession, StartedTemplate};

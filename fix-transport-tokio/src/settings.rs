@@ -4,17 +4,19 @@
 //! key of the four layers).
 
 use crate::acceptor::Acceptor;
+use crate::acceptor::NewSession;
 use crate::error::Error;
 use crate::event::SessionEvents;
 use crate::options::SessionOptions;
 use crate::session::SessionHandle;
 use fixrs_session::settings::{DictionaryLoader, Settings};
-use fixrs_session::{AcceptRules, Role};
+use fixrs_session::{AcceptRules, AcceptorTemplate, Role};
 use fixrs_store::FileStoreOptions;
 use fixrs_transport_mio::settings::{Endpoint, HostSelectionPolicy, SessionSettings};
 use fixrs_transport_tls::{TlsClientConfig, TlsServerConfig, TlsSettings};
 use std::collections::HashMap;
 use std::net::{SocketAddr, ToSocketAddrs};
+use tokio::sync::mpsc;
 
 /// A session started from a settings file.
 #[derive(Debug)]
@@ -28,12 +30,24 @@ pub struct StartedSession {
     pub events: SessionEvents,
 }
 
+/// An acceptor template of a settings file (AcceptorTemplate=Y).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct StartedTemplate {
+    /// Its settings, as read.
+    pub settings: SessionSettings,
+    /// The sessions it creates on their first Logon, each with its events.
+    pub sessions: mpsc::UnboundedReceiver<NewSession>,
+}
+
 /// Everything a settings file started.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Started {
     /// Every session, in file order; initiators are connecting.
     pub sessions: Vec<StartedSession>,
+    /// Every acceptor template, in file order.
+    pub templates: Vec<StartedTemplate>,
     /// The acceptor of the file's acceptor sessions, listening on each
     /// SocketAcceptHost/SocketAcceptPort; `None` without acceptor
     /// sessions. Keep it: dropping it stops the listeners.
@@ -59,37 +73,33 @@ pub async fn start_from_settings(settings: &Settings) -> Result<Started, Error> 
     // One listener per address, shared by the sessions that name it.
     let mut listening: HashMap<SocketAddr, (u16, bool)> = HashMap::new();
     let mut started = Vec::with_capacity(sessions.len());
+    let mut templates = Vec::new();
     for (s, (options, tls)) in sessions.into_iter().zip(prepared) {
         let (handle, events) = match (&s.endpoint, s.config.role) {
+            (Endpoint::Accept(at), Role::Acceptor) if s.acceptor_template => {
+                let acceptor = acceptor.get_or_insert_with(Acceptor::new);
+                let port = listen(acceptor, &mut listening, &at.to_string(), tls, &s).await?;
+                let rules = AcceptRules::default()
+                    .with_port(port)
+                    .with_allowed_remote_addresses(s.allowed_remote_addresses.clone());
+                let template = AcceptorTemplate::new(s.config.clone()).with_rules(rules);
+                // Read once already: the same settings give the same options.
+                let again = s.clone();
+                let new_sessions = acceptor.add_template(template, move |_| {
+                    prepare(&again).map(|(o, _)| o).unwrap_or_default()
+                });
+                templates.push(StartedTemplate {
+                    settings: s,
+                    sessions: new_sessions,
+                });
+                continue;
+            }
             (Endpoint::Connect(_), Role::Initiator) => {
                 crate::connect(s.config.clone(), options).await?
             }
             (Endpoint::Accept(at), Role::Acceptor) => {
-                let addr = resolve(&at.to_string())?;
                 let acceptor = acceptor.get_or_insert_with(Acceptor::new);
-                let port = match (listening.get(&addr), tls) {
-                    (Some((port, is_tls)), tls) => {
-                        if *is_tls != tls.is_some() {
-                            return Err(Error::Setting {
-                                name: "SocketUseSSL".into(),
-                                reason: format!(
-                                    "sessions listening on {addr} disagree on TLS (line {})",
-                                    s.line
-                                ),
-                            });
-                        }
-                        *port
-                    }
-                    (None, tls) => {
-                        let is_tls = tls.is_some();
-                        let bound = match tls {
-                            Some(tls) => acceptor.listen_tls(addr, tls).await?,
-                            None => acceptor.listen(addr).await?,
-                        };
-                        listening.insert(addr, (bound.port(), is_tls));
-                        bound.port()
-                    }
-                };
+                let port = listen(acceptor, &mut listening, &at.to_string(), tls, &s).await?;
                 let rules = AcceptRules::default()
                     .with_port(port)
                     .with_allowed_remote_addresses(s.allowed_remote_addresses.clone());
@@ -110,8 +120,40 @@ pub async fn start_from_settings(settings: &Settings) -> Result<Started, Error> 
     }
     Ok(Started {
         sessions: started,
+        templates,
         acceptor,
     })
+}
+
+/// Listens on a session's address unless the file's other acceptors do
+/// already (with the same TLS choice); returns the port.
+async fn listen(
+    acceptor: &Acceptor,
+    listening: &mut HashMap<SocketAddr, (u16, bool)>,
+    address: &str,
+    tls: Option<TlsServerConfig>,
+    s: &SessionSettings,
+) -> Result<u16, Error> {
+    let addr = resolve(address)?;
+    if let Some((port, is_tls)) = listening.get(&addr) {
+        if *is_tls != tls.is_some() {
+            return Err(Error::Setting {
+                name: "SocketUseSSL".into(),
+                reason: format!(
+                    "sessions listening on {addr} disagree on TLS (line {})",
+                    s.line
+                ),
+            });
+        }
+        return Ok(*port);
+    }
+    let is_tls = tls.is_some();
+    let bound = match tls {
+        Some(tls) => acceptor.listen_tls(addr, tls).await?,
+        None => acceptor.listen(addr).await?,
+    };
+    listening.insert(addr, (bound.port(), is_tls));
+    Ok(bound.port())
 }
 
 /// The options a session's settings give, and an acceptor's TLS server

@@ -314,3 +314,38 @@ async fn settings_the_engine_cannot_act_on_are_refused() {
         .expect_err("refused");
     assert!(err.to_string().contains("SocketConnectSourceHost"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acceptor_template_of_a_settings_file_creates_the_session_on_its_first_logon() {
+    let port = {
+        let l = std::net::TcpListener::bind(any_port()).expect("free port");
+        l.local_addr().expect("addr").port()
+    };
+    let text = format!(
+        "[DEFAULT]\nBeginString=FIX.4.4\nHeartBtInt=30\nUseDataDictionary=N\n\
+         [SESSION]\nConnectionType=acceptor\nAcceptorTemplate=Y\nSenderCompID=SELL\nTargetCompID=*\n\
+         SocketAcceptHost=127.0.0.1\nSocketAcceptPort={port}\n\
+         [SESSION]\nConnectionType=initiator\nSenderCompID=ANYONE\nTargetCompID=SELL\n\
+         SocketConnectHost=127.0.0.1\nSocketConnectPort={port}\n",
+    );
+    let settings = fixrs_session::Settings::parse(&text).expect("settings");
+    let mut started = fixrs_transport_tokio::start_from_settings(&settings)
+        .await
+        .expect("started");
+    assert_eq!(started.sessions.len(), 1, "a template is not a session");
+    let mut template = started.templates.pop().expect("template");
+    let (sell, mut sell_events) = tokio::time::timeout(WAIT, template.sessions.recv())
+        .await
+        .expect("created in time")
+        .expect("a session");
+    assert_eq!(sell.key().target_comp_id, "ANYONE");
+    let buy = &started.sessions[0].handle;
+    wait_state(buy, SessionState::Established).await;
+    buy.send(&order("TPL-1")).await.expect("sent");
+    let id = wait_for(&mut sell_events, |e| match e {
+        SessionEvent::Message(m) => Some(m.get_str(11).unwrap_or("").to_string()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(id, "TPL-1");
+}
