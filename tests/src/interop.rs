@@ -13,10 +13,12 @@ use fixrs_transport_mio::{
     AdminRejection, AppEvent, AppEventKind, Application, ChannelApplication, EngineSettings,
     FixEngine, LogonFields, OwnedMessage, Rejection, SessionHandle, SessionOptions,
 };
+use fixrs_transport_tls::{TlsClientConfig, TlsServerConfig};
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tempfile::TempDir;
 
@@ -498,6 +500,13 @@ fn our_event(event: AppEvent) -> OurEvent {
     }
 }
 
+/// TLS for our side of a test.
+enum Tls {
+    None,
+    Client(TlsClientConfig),
+    Server(TlsServerConfig),
+}
+
 /// Our engine with its one session, the [`OrderDesk`] behind it, and what
 /// the desk reported.
 pub struct OurSide {
@@ -522,15 +531,33 @@ impl OurSide {
         port: u16,
         heart_bt_int: u32,
     ) -> Result<OurSide, InteropError> {
+        OurSide::initiator_tls(engine, version, sender, target, port, heart_bt_int, None)
+    }
+
+    /// [`initiator`](OurSide::initiator), over TLS with this client
+    /// configuration if given.
+    pub fn initiator_tls(
+        engine: Engine,
+        version: FixVersion,
+        sender: &str,
+        target: &str,
+        port: u16,
+        heart_bt_int: u32,
+        tls: Option<TlsClientConfig>,
+    ) -> Result<OurSide, InteropError> {
         let mut config = SessionConfig::initiator(version, sender, target);
         config.heart_bt_int = heart_bt_int;
         config.reconnect_interval = Duration::from_secs(1);
         let to = format!("127.0.0.1:{port}");
-        let side = OurSide::create(engine, version, config, None, Some(&to))?;
-        if engine == Engine::Mio {
-            side.session().connect(heart_bt_int, &to)?;
-        }
-        Ok(side)
+        let tls = tls.map_or(Tls::None, Tls::Client);
+        OurSide::create(
+            engine,
+            version,
+            config,
+            None,
+            Some((&to, heart_bt_int)),
+            tls,
+        )
     }
 
     /// An acceptor session from `sender` to `target`, listening on a free
@@ -541,9 +568,22 @@ impl OurSide {
         sender: &str,
         target: &str,
     ) -> Result<OurSide, InteropError> {
+        OurSide::acceptor_tls(engine, version, sender, target, None)
+    }
+
+    /// [`acceptor`](OurSide::acceptor), listening for TLS with this server
+    /// configuration if given.
+    pub fn acceptor_tls(
+        engine: Engine,
+        version: FixVersion,
+        sender: &str,
+        target: &str,
+        tls: Option<TlsServerConfig>,
+    ) -> Result<OurSide, InteropError> {
         let config = SessionConfig::acceptor(version, sender, target);
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-        OurSide::create(engine, version, config, Some(addr), None)
+        let tls = tls.map_or(Tls::None, Tls::Server);
+        OurSide::create(engine, version, config, Some(addr), None, tls)
     }
 
     fn create(
@@ -551,7 +591,8 @@ impl OurSide {
         version: FixVersion,
         config: SessionConfig,
         listen: Option<SocketAddr>,
-        connect_to: Option<&str>,
+        connect_to: Option<(&str, u32)>,
+        tls: Tls,
     ) -> Result<OurSide, InteropError> {
         let log_dir = tempfile::Builder::new().prefix("fix-interop-").tempdir()?;
         let (running, session, events, listen_port) = match engine {
@@ -560,14 +601,29 @@ impl OurSide {
                     .with_file_log_path(log_dir.path().to_path_buf())
                     .with_stop_timeout(Duration::from_millis(500));
                 let engine = FixEngine::new(settings).map_err(engine_error)?;
-                let listen_port = match listen {
-                    Some(addr) => Some(engine.listen(addr).map_err(engine_error)?.port()),
-                    None => None,
+                let listen_port = match (listen, &tls) {
+                    (Some(addr), Tls::Server(server)) => Some(
+                        engine
+                            .listen_with(addr, Arc::new(server.clone()))
+                            .map_err(engine_error)?
+                            .port(),
+                    ),
+                    (Some(addr), _) => Some(engine.listen(addr).map_err(engine_error)?.port()),
+                    (None, _) => None,
                 };
                 let (desk, events) = OrderDesk::new(version);
                 let session = engine
                     .create_session_with(config, SessionOptions::default(), desk)
                     .map_err(engine_error)?;
+                match (connect_to, tls) {
+                    (Some((to, heart_bt_int)), Tls::Client(client)) => session
+                        .connect_with(heart_bt_int, to, Arc::new(client))
+                        .map_err(engine_error)?,
+                    (Some((to, heart_bt_int)), _) => {
+                        session.connect(heart_bt_int, to).map_err(engine_error)?
+                    }
+                    (None, _) => {}
+                }
                 (
                     Running::Mio(Box::new(engine)),
                     OurSession::Mio(session),
@@ -589,17 +645,23 @@ impl OurSide {
                 let (handle, acceptor, listen_port) = match (listen, connect_to) {
                     (Some(addr), _) => {
                         let acceptor = fixrs_transport_tokio::Acceptor::new();
-                        let port = runtime
-                            .block_on(acceptor.listen(addr))
-                            .map_err(engine_error)?
-                            .port();
+                        let bound = match tls {
+                            Tls::Server(server) => {
+                                runtime.block_on(acceptor.listen_tls(addr, server))
+                            }
+                            _ => runtime.block_on(acceptor.listen(addr)),
+                        };
+                        let port = bound.map_err(engine_error)?.port();
                         let handle = acceptor
                             .add_session_with_handler(config, options, desk)
                             .map_err(engine_error)?;
                         (handle, Some(acceptor), Some(port))
                     }
-                    (None, Some(to)) => {
+                    (None, Some((to, _))) => {
                         options = options.with_connect_address(to);
+                        if let Tls::Client(client) = tls {
+                            options = options.with_tls(client);
+                        }
                         let handle = runtime
                             .block_on(fixrs_transport_tokio::connect_with_handler(
                                 config, options, desk,
