@@ -63,6 +63,9 @@ enum Cmd {
     /// Run the acceptor sessions of a QuickFIX-style settings file.
     ///
     /// Listens on each SocketAcceptPort; otherwise as `fixctl initiator`.
+    /// A section with AcceptorTemplate=Y takes Logons from every
+    /// counterparty its CompIDs allow (`*` for any), each becoming a
+    /// session of its own, shown when it first logs on.
     /// Each refused connection (unknown CompIDs, wrong BeginString,
     /// duplicate Logon, garbage, TLS failure) is shown on one line with the
     /// peer's address and the reason, at most 10 every 10 seconds (then
