@@ -65,9 +65,8 @@ pub static ALL_KEYS: &[&KeyTable] = &[
     KEYS,
 ];
 
-/// The default of MaxOutgoingBytes: room for thousands of typical
-/// messages, small enough that a stuck counterparty costs little memory.
-pub const DEFAULT_MAX_OUTGOING_BYTES: usize = 4 << 20;
+pub use crate::options::DEFAULT_MAX_OUTGOING_BYTES;
+pub use crate::target::HostSelectionPolicy;
 
 /// How long a connection with SocketKeepAlive=Y may be quiet before the
 /// first keep-alive probe.
@@ -122,22 +121,6 @@ impl fmt::Display for SourceAddress {
             None => write!(f, "0.0.0.0:{}", self.port),
         }
     }
-}
-
-/// Which of an initiator's addresses each connection attempt uses
-/// (HostSelectionPolicy).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HostSelectionPolicy {
-    /// Each attempt takes the next address, the primary after the last
-    /// alternate (`ROUND_ROBIN`, the default).
-    #[default]
-    RoundRobin,
-    /// As round robin, but an attempt more than `start_over` after the
-    /// previous one starts again from the primary address (`PRIORITY`).
-    Priority {
-        /// HostSelectionPolicyPriorityStartOverInterval (default 120 s).
-        start_over: Duration,
-    },
 }
 
 /// How an initiator connects.
