@@ -692,16 +692,7 @@ pub fn throughput(
     }
     let elapsed = start.elapsed();
     let cpu = cpu_seconds() - cpu_start;
-    let mut per_thread = Vec::new();
-    for (name, secs) in thread_cpu() {
-        let before = threads_start
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or(0.0, |(_, s)| *s);
-        if name.starts_with("fix-") {
-            per_thread.push((name, (secs - before) * 1e6 / n as f64));
-        }
-    }
+    let per_thread = per_thread_since(&threads_start, n);
     ini.disconnect("done")?;
     ini.wait_for_state(SessionState::CorrectlyTerminated, Duration::from_secs(5));
     ini.finalize();
@@ -720,6 +711,22 @@ pub fn throughput(
         cpu_us: cpu * 1e6 / n as f64,
         per_thread,
     })
+}
+
+/// CPU per message of each engine thread (named `fix-...`) since
+/// `start` (a [`thread_cpu`] reading), in microseconds.
+pub(crate) fn per_thread_since(start: &[(String, f64)], messages: u64) -> Vec<(String, f64)> {
+    thread_cpu()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("fix-"))
+        .map(|(name, secs)| {
+            let before = start
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(0.0, |(_, s)| *s);
+            (name, (secs - before) * 1e6 / messages as f64)
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------

@@ -206,16 +206,7 @@ pub fn throughput(
         }
         let elapsed = start.elapsed();
         let cpu = cpu_seconds() - cpu_start;
-        let mut per_thread = Vec::new();
-        for (name, secs) in thread_cpu() {
-            let before = threads_start
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(0.0, |(_, s)| *s);
-            if name.starts_with("fix-") {
-                per_thread.push((name, (secs - before) * 1e6 / n as f64));
-            }
-        }
+        let per_thread = crate::engine::per_thread_since(&threads_start, n);
         ini.logout(Some("done")).await.map_err(tokio_error)?;
         let _ = tokio::time::timeout(
             Duration::from_secs(5),
