@@ -134,9 +134,15 @@ def main():
     p.add_argument("--long", type=int, default=12000)
     p.add_argument("--kinds", default="raw,mio,engine")
     p.add_argument("--top", type=int, default=25, help="functions listed by own cost")
+    p.add_argument("--bin", help="a `roundtrips` binary built otherwise (e.g. with LTO); "
+                   "default: build it with the release profile")
     a = p.parse_args()
-    run(["cargo", "build", "--release", "-q", "-p", "fixrs-benches", "--bin", "roundtrips"],
-        cwd=ROOT)
+    global BIN
+    if a.bin:
+        BIN = os.path.abspath(a.bin)
+    else:
+        run(["cargo", "build", "--release", "-q", "-p", "fixrs-benches", "--bin", "roundtrips"],
+            cwd=ROOT)
     d = a.long - a.short
     print(f"per round trip, both ends, from runs of {a.short} and {a.long} round trips")
     with tempfile.TemporaryDirectory() as out_dir:
