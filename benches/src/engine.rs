@@ -370,7 +370,9 @@ pub(crate) struct Pings {
     /// Round-trip times in nanoseconds.
     pub(crate) samples: Vec<u32>,
     /// Allocations of the whole process during the measured round trips
-    /// (zero unless `fixrs_test_support::CountingAllocator` is installed).
+    /// (zero unless `fixrs_test_support::CountingAllocator` is installed);
+    /// read by the TLS report only.
+    #[cfg_attr(not(feature = "report"), allow(dead_code))]
     pub(crate) allocations: u64,
 }
 

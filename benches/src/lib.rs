@@ -3,7 +3,8 @@
 //! bench`), and with the default `report` feature the comparisons and
 //! measurements of the README's performance section: the codec against
 //! fefix ([`codec`]), TLS against plain TCP ([`tls`]), the file store per
-//! durability mode ([`store`]) and the tables themselves ([`report`]).
+//! durability mode ([`store`]), the Python module against QuickFIX's
+//! Python bindings ([`python`]) and the tables themselves ([`report`]).
 //!
 //! One command produces every table of the README's performance section:
 //!
@@ -28,6 +29,8 @@
 pub mod codec;
 pub mod engine;
 pub mod pingpong;
+#[cfg(feature = "report")]
+pub mod python;
 #[cfg(feature = "report")]
 pub mod report;
 #[cfg(feature = "report")]
