@@ -881,7 +881,19 @@ impl Session {
     /// [`poll_transmit`](Session::poll_transmit), so that the bytes before
     /// an [`Event::CloseLink`] are written).
     #[must_use]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
+        // Drivers ask until `None`, so the empty case is as common as an
+        // event: answered inline, without building an event.
+        if self.events.is_empty() {
+            self.clear_inbox();
+            return None;
+        }
+        self.next_event()
+    }
+
+    /// The body of [`poll_event`](Session::poll_event).
+    fn next_event(&mut self) -> Option<Event<'_>> {
         let Some(event) = self.events.pop_front() else {
             self.clear_inbox();
             return None;
@@ -997,6 +1009,7 @@ impl Session {
 
     /// Empties the delivery buffer for reuse, keeping the message the
     /// application may still reject (by swapping buffers, not copying).
+    #[inline]
     fn clear_inbox(&mut self) {
         if let Some(r) = &mut self.rejectable {
             if !r.moved {
