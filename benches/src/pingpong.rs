@@ -110,6 +110,32 @@ fn read_some(
     Ok(Some(()))
 }
 
+/// One end of the bare mio ping-pong: a non-blocking socket registered
+/// for reading with its own `Poll`, and a read buffer.
+struct MioEnd {
+    s: mio::net::TcpStream,
+    poll: Poll,
+    events: Events,
+    buf: Vec<u8>,
+}
+
+impl MioEnd {
+    fn new(s: TcpStream) -> io::Result<MioEnd> {
+        s.set_nodelay(true)?;
+        s.set_nonblocking(true)?;
+        let mut s = mio::net::TcpStream::from_std(s);
+        let poll = Poll::new()?;
+        poll.registry()
+            .register(&mut s, Token(1), Interest::READABLE)?;
+        Ok(MioEnd {
+            s,
+            poll,
+            events: Events::with_capacity(64),
+            buf: vec![0u8; 64 * 1024],
+        })
+    }
+}
+
 fn bare_mio(n: u64) -> Result<(), BenchError> {
     let (nos, er) = messages();
     let (nos_len, er_len) = (nos.len(), er.len());
@@ -117,14 +143,12 @@ fn bare_mio(n: u64) -> Result<(), BenchError> {
     let addr = listener.local_addr()?;
     let server = std::thread::spawn(move || -> io::Result<()> {
         let (s, _) = listener.accept()?;
-        s.set_nodelay(true)?;
-        s.set_nonblocking(true)?;
-        let mut s = mio::net::TcpStream::from_std(s);
-        let mut poll = Poll::new()?;
-        poll.registry()
-            .register(&mut s, Token(1), Interest::READABLE)?;
-        let mut events = Events::with_capacity(64);
-        let mut buf = vec![0u8; 64 * 1024];
+        let MioEnd {
+            mut s,
+            mut poll,
+            mut events,
+            mut buf,
+        } = MioEnd::new(s)?;
         let mut have = 0;
         loop {
             poll.poll(&mut events, None)?;
@@ -138,15 +162,12 @@ fn bare_mio(n: u64) -> Result<(), BenchError> {
             }
         }
     });
-    let s = TcpStream::connect(addr)?;
-    s.set_nodelay(true)?;
-    s.set_nonblocking(true)?;
-    let mut s = mio::net::TcpStream::from_std(s);
-    let mut poll = Poll::new()?;
-    poll.registry()
-        .register(&mut s, Token(1), Interest::READABLE)?;
-    let mut events = Events::with_capacity(64);
-    let mut buf = vec![0u8; 64 * 1024];
+    let MioEnd {
+        mut s,
+        mut poll,
+        mut events,
+        mut buf,
+    } = MioEnd::new(TcpStream::connect(addr)?)?;
     for _ in 0..n {
         s.write_all(&nos)?;
         let mut have = 0;
