@@ -72,7 +72,6 @@ COMPONENTS = [
         "<fixrs_session::store::MemoryStore as fixrs_session::store::Store>::save_outgoing",
     ]),
     ("  service after input (service)", ["fixrs_transport_mio::event_loop::service::service"]),
-    ("  clock reads (command::clock)", ["fixrs_transport_mio::command::clock"]),
 ]
 
 LINE = re.compile(r"^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(.*?):(.*?)( \[.*\])?\s*$")
