@@ -93,7 +93,7 @@ pub fn execution_report(m: &mut MessageBuilder) {
 
 /// The wire form of an application message with a session header like the
 /// engine's (for the raw TCP baseline of the same size).
-fn wire(m: &MessageBuilder, sender: &str, target: &str) -> Vec<u8> {
+pub(crate) fn wire(m: &MessageBuilder, sender: &str, target: &str) -> Vec<u8> {
     let mut enc = Encoder::new();
     enc.start("FIX.4.4", m.msg_type());
     enc.push_str(tag::SENDER_COMP_ID, sender)

@@ -16,12 +16,19 @@
 //! criterion and loopback benches of this crate run the same code:
 //! `cargo bench -p fixrs-benches --bench codec`, `--bench roundtrip`,
 //! `--bench tls_roundtrip`.
+//!
+//! Instructions and system calls per round trip (raw TCP, bare mio and
+//! the engine, with the engine's components), counted under callgrind and
+//! strace rather than timed, so that a loaded machine does not change
+//! them: `python3 benches/callgrind.py` (runs the `roundtrips` binary,
+//! [`pingpong`]).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "report")]
 pub mod codec;
 pub mod engine;
+pub mod pingpong;
 #[cfg(feature = "report")]
 pub mod python;
 #[cfg(feature = "report")]
