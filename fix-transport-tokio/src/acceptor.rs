@@ -12,6 +12,7 @@ use crate::options::SessionOptions;
 use crate::session::{BoxStream, Command, LinkStream, SessionHandle};
 use fixrs_session::router::TemplateId;
 use fixrs_session::{AcceptRules, AcceptorTemplate, Role, Route, Router, SessionConfig};
+use fixrs_transport_mio::SocketOptions;
 use fixrs_transport_tls::TlsServerConfig;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -102,9 +103,9 @@ impl Acceptor {
     }
 
     /// Listens on `addr` (port 0 lets the system choose); returns the
-    /// address bound.
+    /// address bound. Accepted connections get the default socket options.
     pub async fn listen(&self, addr: SocketAddr) -> Result<SocketAddr, Error> {
-        self.listen_inner(addr, None).await
+        self.listen_with(addr, None, SocketOptions::default()).await
     }
 
     /// Listens on `addr` for TLS connections.
@@ -113,14 +114,20 @@ impl Acceptor {
         addr: SocketAddr,
         tls: TlsServerConfig,
     ) -> Result<SocketAddr, Error> {
-        self.listen_inner(addr, Some(Arc::new(tls))).await
+        self.listen_with(addr, Some(tls), SocketOptions::default())
+            .await
     }
 
-    async fn listen_inner(
+    /// Listens on `addr`, over TLS if `tls` is given, applying `socket`
+    /// (SocketNodelay, buffer sizes, keep-alive) to every accepted
+    /// connection.
+    pub async fn listen_with(
         &self,
         addr: SocketAddr,
-        tls: Option<Arc<TlsServerConfig>>,
+        tls: Option<TlsServerConfig>,
+        socket: SocketOptions,
     ) -> Result<SocketAddr, Error> {
+        let tls = tls.map(Arc::new);
         let listen_error = |source| Error::Listen {
             addr: addr.to_string(),
             source,
@@ -143,7 +150,7 @@ impl Acceptor {
                 let (shared, tls) = (shared.clone(), tls.clone());
                 tokio::spawn(async move {
                     let routed = tokio::time::timeout(logon_timeout, async {
-                        let stream = handshake(tcp, tls).await?;
+                        let stream = handshake(tcp, tls, socket).await?;
                         route(&shared, stream, bound.port(), peer).await
                     });
                     report(peer, routed.await);
@@ -289,8 +296,14 @@ fn report(peer: SocketAddr, routed: Result<Result<(), String>, tokio::time::erro
 }
 
 /// A new TCP connection as a link: TLS handshake first, if configured.
-async fn handshake(tcp: TcpStream, tls: Option<Arc<TlsServerConfig>>) -> Result<BoxStream, String> {
-    let _ = tcp.set_nodelay(true);
+async fn handshake(
+    tcp: TcpStream,
+    tls: Option<Arc<TlsServerConfig>>,
+    socket: SocketOptions,
+) -> Result<BoxStream, String> {
+    socket
+        .apply_to(socket2::SockRef::from(&tcp))
+        .map_err(|e| format!("socket options: {e}"))?;
     Ok(match tls {
         Some(tls) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(tls.rustls_config().clone());

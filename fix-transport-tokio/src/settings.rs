@@ -148,10 +148,10 @@ async fn listen(
         return Ok(*port);
     }
     let is_tls = tls.is_some();
-    let bound = match tls {
-        Some(tls) => acceptor.listen_tls(addr, tls).await?,
-        None => acceptor.listen(addr).await?,
-    };
+    // One listener serves every session at its address; its connections
+    // take the socket options of the first of them (they are applied
+    // before the Logon says which session a connection is for).
+    let bound = acceptor.listen_with(addr, tls, s.socket).await?;
     listening.insert(addr, (bound.port(), is_tls));
     Ok(bound.port())
 }
