@@ -17,15 +17,11 @@
 //! answers and logs out.
 
 use fixrs_proto::fields as f;
-use fixrs_proto::{FieldIndex, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fixrs_session::{Event, MemoryStore, MessageRejection, Session, SessionConfig};
+use fixrs_proto::{FieldIndex, FieldWriter, FixVersion, MessageBuilder};
+use fixrs_session::{Event, MemoryStore, MessageRejection, Now, Session, SessionConfig};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::time::{Duration, Instant, SystemTime};
-
-fn clock() -> (Instant, UtcTimestamp) {
-    (Instant::now(), UtcTimestamp::from(SystemTime::now()))
-}
+use std::time::{Duration, Instant};
 
 /// What the application hears about.
 enum Incoming {
@@ -42,8 +38,8 @@ fn drive(
     mut stream: TcpStream,
     mut app: impl FnMut(&mut Session, Incoming),
 ) -> std::io::Result<()> {
-    let (now, utc) = clock();
-    session.handle_link_up(now, utc);
+    let now = Now::system();
+    session.handle_link_up(now);
     let mut buf = [0u8; 4096];
     loop {
         // After every input, drain the outputs: bytes first, then events.
@@ -73,8 +69,8 @@ fn drive(
         if session.has_pending_input() {
             // The next message of the last read, now that the application
             // answered the one before.
-            let (now, utc) = clock();
-            session.handle_pending_input(now, utc);
+            let now = Now::system();
+            session.handle_pending_input(now);
             continue;
         }
         if close {
@@ -89,15 +85,15 @@ fn drive(
             .max(Duration::from_millis(1));
         stream.set_read_timeout(Some(wait))?;
         let read = stream.read(&mut buf);
-        let (now, utc) = clock();
+        let now = Now::system();
         match read {
             Ok(0) => {
-                session.handle_link_down(now, utc);
+                session.handle_link_down(now);
                 return Ok(());
             }
-            Ok(n) => session.handle_input(&buf[..n], now, utc),
+            Ok(n) => session.handle_input(&buf[..n], now),
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                session.handle_timeout(now, utc)
+                session.handle_timeout(now)
             }
             Err(e) => return Err(e),
         }
@@ -105,10 +101,10 @@ fn drive(
 }
 
 fn new_session(config: SessionConfig) -> std::io::Result<Session> {
-    let (now, utc) = clock();
-    let mut s = Session::new(config, Box::new(MemoryStore::new(utc)), now, utc)
+    let now = Now::system();
+    let mut s = Session::new(config, Box::new(MemoryStore::new(now.utc)), now)
         .map_err(std::io::Error::other)?;
-    s.connect(now, utc);
+    s.connect(now);
     Ok(s)
 }
 
@@ -129,9 +125,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let Ok(order) = index.parse(&bytes) else {
                 return;
             };
-            let (now, utc) = clock();
+            let now = Now::system();
             if order.msg_type() != b"D" {
-                if let Err(e) = s.reject(&MessageRejection::UnsupportedMessageType, now, utc) {
+                if let Err(e) = s.reject(&MessageRejection::UnsupportedMessageType, now) {
                     eprintln!("acceptor: not rejected: {e}");
                 }
                 return;
@@ -147,7 +143,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .push_str(f::LEAVES_QTY, "100")
                 .push_str(f::CUM_QTY, "0")
                 .push_str(f::AVG_PX, "0");
-            if let Err(e) = s.send(&er, now, utc) {
+            if let Err(e) = s.send(&er, now) {
                 eprintln!("acceptor: not sent: {e}");
             }
         })
@@ -160,7 +156,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut index = FieldIndex::new();
     let (mut reports, mut rejects) = (0, 0);
     drive(&mut session, stream, |s, incoming| {
-        let (now, utc) = clock();
+        let now = Now::system();
         match incoming {
             Incoming::LoggedOn => {
                 for n in 1..=3 {
@@ -171,13 +167,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         .push_char(f::SIDE, b'1')
                         .push_str(f::ORDER_QTY, "100")
                         .push_char(f::ORD_TYPE, b'1');
-                    if let Err(e) = s.send(&order, now, utc) {
+                    if let Err(e) = s.send(&order, now) {
                         eprintln!("initiator: not sent: {e}");
                     }
                 }
                 let mut quote_request = MessageBuilder::new(b"R");
                 quote_request.push_str(f::QUOTE_REQ_ID, "Q-1");
-                if let Err(e) = s.send(&quote_request, now, utc) {
+                if let Err(e) = s.send(&quote_request, now) {
                     eprintln!("initiator: not sent: {e}");
                 }
             }
@@ -195,7 +191,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     reports += 1;
                 }
                 if reports == 3 && rejects == 1 {
-                    s.logout(Some("done"), now, utc);
+                    s.logout(Some("done"), now);
                 }
             }
         }

@@ -28,7 +28,7 @@
 
 use fixrs_proto::fields as f;
 use fixrs_proto::{tag, FieldIndex, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fixrs_session::{Event, MemoryStore, Session, SessionConfig};
+use fixrs_session::{Event, MemoryStore, Now, Session, SessionConfig};
 use std::time::{Duration, Instant};
 
 /// The recording.
@@ -68,39 +68,39 @@ fn replay(lines: &[Line<'_>], split: &dyn Fn(usize, &[u8]) -> Vec<usize>) -> Vec
     let origin = Instant::now();
     let at = |utc: UtcTimestamp| {
         let nanos = utc.nanos_since(start).max(0) as u64;
-        (origin + Duration::from_nanos(nanos), utc)
+        Now::new(origin + Duration::from_nanos(nanos), utc)
     };
     let mut config = SessionConfig::acceptor(FixVersion::Fix44, "DEMO-SELL", "DEMO-BUY");
     // The recording's SendingTimes are in the past; the replay's clock is
     // the recording's, but the check stays off in case of clock skew.
     config.check_latency = false;
-    let (now, utc) = at(start);
+    let now = at(start);
     let mut session =
-        Session::new(config, Box::new(MemoryStore::new(utc)), now, utc).expect("valid config");
-    session.connect(now, utc);
+        Session::new(config, Box::new(MemoryStore::new(now.utc)), now).expect("valid config");
+    session.connect(now);
 
     let mut wire = Vec::new();
     let mut executions = 0u64;
     let mut link_up = false;
     let mut index = FieldIndex::new();
     for (i, line) in lines.iter().enumerate().filter(|(_, l)| l.inbound) {
-        let (now, utc) = at(line.utc);
+        let now = at(line.utc);
         let is_logon = index
             .parse(line.bytes)
             .map(|m| m.msg_type() == b"A")
             .unwrap_or(false);
         if is_logon {
             if link_up {
-                session.handle_link_down(now, utc);
+                session.handle_link_down(now);
                 drain(&mut session, &mut wire, &mut Vec::new());
             }
-            session.handle_link_up(now, utc);
+            session.handle_link_up(now);
             link_up = true;
         }
         let mut from = 0;
         for cut in split(i, line.bytes).into_iter().chain([line.bytes.len()]) {
             let cut = cut.clamp(from, line.bytes.len());
-            session.handle_input(&line.bytes[from..cut], now, utc);
+            session.handle_input(&line.bytes[from..cut], now);
             from = cut;
             // Drive until idle: answering an order is an input too, and
             // the session goes on with what it read after each answer.
@@ -111,13 +111,13 @@ fn replay(lines: &[Line<'_>], split: &dyn Fn(usize, &[u8]) -> Vec<usize>) -> Vec
                     if !session.has_pending_input() {
                         break;
                     }
-                    session.handle_pending_input(now, utc);
+                    session.handle_pending_input(now);
                     continue;
                 }
                 for order in orders {
                     executions += 1;
                     let report = execution_report(executions, &order);
-                    session.send(&report, now, utc).expect("established");
+                    session.send(&report, now).expect("established");
                 }
             }
         }
@@ -135,7 +135,11 @@ struct Order {
 
 /// Drains outputs into `wire`; orders received go to `orders`.
 fn drain(session: &mut Session, wire: &mut Vec<u8>, orders: &mut Vec<Order>) {
-    session.transmit_into(wire);
+    while let Some(bytes) = session.poll_transmit() {
+        let n = bytes.len();
+        wire.extend_from_slice(bytes);
+        session.transmitted(n);
+    }
     while let Some(event) = session.poll_event() {
         if let Event::AppMessage(m) = event {
             if m.msg_type() == b"D" {
@@ -149,7 +153,11 @@ fn drain(session: &mut Session, wire: &mut Vec<u8>, orders: &mut Vec<Order>) {
             }
         }
     }
-    session.transmit_into(wire);
+    while let Some(bytes) = session.poll_transmit() {
+        let n = bytes.len();
+        wire.extend_from_slice(bytes);
+        session.transmitted(n);
+    }
 }
 
 /// The demo's answer to an order (see fix_cli::demo).

@@ -139,7 +139,8 @@ impl FixEngine {
         app: impl Application,
     ) -> Result<SessionHandle, EngineError> {
         self.not_on_loop_thread("create_session")?;
-        let (now, utc) = clock();
+        let now = clock();
+        let utc = now.utc;
         let target = if options.connect_addresses.is_empty() {
             None
         } else {
@@ -161,8 +162,8 @@ impl FixEngine {
             )?),
             (None, None) => Box::new(MemoryStore::new(utc)),
         };
-        let mut session = Session::new(config, store, now, utc)
-            .map_err(|e| EngineError::Session(e.to_string()))?;
+        let mut session =
+            Session::new(config, store, now).map_err(|e| EngineError::Session(e.to_string()))?;
         if let Some(dictionary) = options.dictionary {
             session.set_dictionary(dictionary);
         }

@@ -434,7 +434,7 @@ impl FixEngine {
         factory: Arc<dyn TransportFactory>,
         app: impl Application,
     ) -> Result<SessionHandle, EngineError> {
-        let (_, utc) = crate::command::clock();
+        let utc = crate::command::clock().utc;
         let config = settings.config.clone();
         let mut loaded = settings.clone();
         self.load_dictionaries(&mut loaded)?;

@@ -907,13 +907,13 @@ impl Harness {
     /// The clock jumps (a stalled process), then timers are handled once.
     fn stall(&mut self, d: Duration) {
         self.d.clock.advance(d);
-        let (now, utc) = (self.d.clock.now(), self.d.clock.utc());
-        self.d.session.handle_timeout(now, utc);
+        let now = self.d.clock.time();
+        self.d.session.handle_timeout(now);
         let out = drain(&mut self.d.session);
         self.check(&out);
         if let Some(at) = self.d.session.poll_timeout() {
             assert!(
-                at > now,
+                at > now.instant,
                 "a timer due at {at:?} is still pending at {now:?}"
             );
         }
@@ -1163,11 +1163,11 @@ impl Harness {
                 }
             }
             Step::Reset { logon } => {
-                let (now, utc) = (self.d.clock.now(), self.d.clock.utc());
+                let now = self.d.clock.time();
                 if *logon {
-                    self.d.session.reset_seq_num_and_send_logon(now, utc);
+                    self.d.session.reset_seq_num_and_send_logon(now);
                 } else {
-                    self.d.session.reset_seq_num_local(now, utc);
+                    self.d.session.reset_seq_num_local(now);
                 }
                 let out = drain(&mut self.d.session);
                 self.check(&out);

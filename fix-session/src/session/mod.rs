@@ -17,6 +17,7 @@ use crate::event::{Event, QueuedEvent, RejectedMessage, UndeliveredReason};
 use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::{SeqNum, Store};
+use crate::time::Now;
 use fixrs_proto::framing::FrameConfig;
 use fixrs_proto::validate::Validator;
 use fixrs_proto::value::{TimePrecision, TimestampCache, TimestampParser};
@@ -108,24 +109,26 @@ const MAX_POOLED_BUFFERS: usize = 64;
 ///
 /// # Driving a session
 ///
-/// Every input takes the current monotonic time (`now`, for timers) and
-/// UTC time (`utc`, for SendingTime(52) and the schedule); the session
-/// never reads a clock, so the same inputs at the same times give the same
-/// outputs, byte for byte. After **every** input, drive it until idle:
+/// Every input takes the current time as one [`Now`]: the monotonic
+/// `instant` (for timers) and `utc` (for SendingTime(52) and the
+/// schedule); the session never reads a clock, so the same inputs at the
+/// same times give the same outputs, byte for byte. After **every** input,
+/// drive it until idle:
 ///
 /// 1. [`poll_transmit`](Session::poll_transmit) /
-///    [`transmitted`](Session::transmitted) (or
-///    [`transmit_into`](Session::transmit_into)) until nothing is pending:
+///    [`transmitted`](Session::transmitted) until nothing is pending:
 ///    write those bytes to the link, in order;
 /// 2. [`poll_event`](Session::poll_event) until `None`: act on
-///    [`Event::OpenLink`] and [`Event::CloseLink`] (after writing the
-///    pending bytes), hand messages to the application, which may answer
-///    each at once ([`send`](Session::send), [`reject`](Session::reject));
+///    [`Event::OpenLink`] and [`Event::CloseLink`] (a close is held back
+///    until the bytes before it were acknowledged), hand messages to the
+///    application, which may answer each at once ([`send`](Session::send),
+///    [`reject`](Session::reject));
 /// 3. while [`has_pending_input`](Session::has_pending_input) (a read
 ///    held several messages and the session stopped after one the
 ///    application had to see), call
 ///    [`handle_pending_input`](Session::handle_pending_input) and go back
-///    to 1; after answers, go back to 1 as well;
+///    to 1; after answers, or while [`has_event`](Session::has_event), go
+///    back to 1 as well;
 /// 4. [`poll_timeout`](Session::poll_timeout): call
 ///    [`handle_timeout`](Session::handle_timeout) once that instant passes.
 ///
@@ -259,9 +262,9 @@ impl Session {
     pub fn new(
         config: SessionConfig,
         store: Box<dyn Store + Send>,
-        now: Instant,
-        utc: UtcTimestamp,
+        now: Now,
     ) -> Result<Session, SessionError> {
+        let Now { instant: now, utc } = now;
         if config.sender_comp_id.is_empty() {
             return Err(SessionError::InvalidConfig(
                 "SenderCompID is empty".to_string(),
@@ -466,7 +469,8 @@ impl Session {
     /// `Reconnect` for the next scheduled period). Acceptor: become ready
     /// for a connection (`WaitForConnect`; `WaitForFirstLogon` follows on
     /// link up). Calling it while connected does nothing.
-    pub fn connect(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn connect(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.stop_requested = false;
         self.begin_input();
         if !matches!(
@@ -499,7 +503,8 @@ impl Session {
     /// open: send Logon and wait for the reply (`WaitForConfirmLogon`,
     /// LogonTimeout armed). Acceptor: a connection was accepted (and routed
     /// here): `WaitForFirstLogon`, LogonTimeout armed.
-    pub fn handle_link_up(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn handle_link_up(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         if self.link_up {
             self.push_error(SessionError::LinkAlreadyUp { state: self.state });
@@ -563,7 +568,8 @@ impl Session {
     /// [`handle_pending_input`](Session::handle_pending_input) goes on
     /// (bytes given to a later `handle_input` also come after it). A
     /// partial message waits for the rest. Ignored while no link is up.
-    pub fn handle_input(&mut self, bytes: &[u8], now: Instant, utc: UtcTimestamp) {
+    pub fn handle_input(&mut self, bytes: &[u8], now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         if !self.link_up {
             return;
@@ -584,8 +590,8 @@ impl Session {
     /// Goes on processing what [`handle_input`](Session::handle_input)
     /// kept, with the same rule: up to and including the next message that
     /// gives the application an event. Harmless when nothing waits.
-    pub fn handle_pending_input(&mut self, now: Instant, utc: UtcTimestamp) {
-        self.handle_input(&[], now, utc);
+    pub fn handle_pending_input(&mut self, now: Now) {
+        self.handle_input(&[], now);
     }
 
     /// The link broke, or a connect attempt failed. Initiator: `Reconnect`
@@ -593,8 +599,13 @@ impl Session {
     /// `reconnect_max_tries`. Acceptor: `NonGracefullyTerminated` (or
     /// `CorrectlyTerminated` if a Logout exchange was under way). Harmless
     /// after the session itself asked to close the link.
-    pub fn handle_link_down(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn handle_link_down(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
+        // Bytes for a link that is gone are dropped (which also releases
+        // a CloseLink held back for them).
+        self.tx.clear();
+        self.tx_start = 0;
         if !self.link_up {
             if self.config.role == Role::Initiator && self.state == SessionState::WaitForConnect {
                 // The connect attempt failed.
@@ -603,8 +614,6 @@ impl Session {
             return;
         }
         self.link_up = false;
-        self.tx.clear();
-        self.tx_start = 0;
         self.decoder.clear();
         self.input_paused = false;
         self.gap_check_due = false;
@@ -631,7 +640,8 @@ impl Session {
     /// A deadline returned by [`poll_timeout`](Session::poll_timeout)
     /// passed. Runs every timer that expired at `now`; spurious or early
     /// calls are harmless.
-    pub fn handle_timeout(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn handle_timeout(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         for timer in Timer::ALL {
             if self.timers.expire(timer, now) {
@@ -655,12 +665,8 @@ impl Session {
     /// `None`). Either way the store is flushed at once, so a crash loses
     /// no message `send` accepted. With `Reject` it is refused with
     /// [`SendError::NotEstablished`].
-    pub fn send(
-        &mut self,
-        msg: &MessageBuilder,
-        now: Instant,
-        utc: UtcTimestamp,
-    ) -> Result<Option<SeqNum>, SendError> {
+    pub fn send(&mut self, msg: &MessageBuilder, now: Now) -> Result<Option<SeqNum>, SendError> {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         let msg_type = msg.msg_type();
         if !msg_types::is_well_formed(msg_type) {
@@ -686,7 +692,8 @@ impl Session {
     /// LogoutTimeout for the reply, then asks to close the link; ends in
     /// `CorrectlyTerminated` without reconnecting. Not logged on: stops
     /// connecting (and drops a link not yet logged on).
-    pub fn logout(&mut self, text: Option<&str>, now: Instant, utc: UtcTimestamp) {
+    pub fn logout(&mut self, text: Option<&str>, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         self.stop_requested = true;
         match self.state {
@@ -728,7 +735,8 @@ impl Session {
     /// without reconnecting. A session already terminated keeps its state
     /// (a clean logout stays `CorrectlyTerminated`); a link still open
     /// after its Logout exchange is closed.
-    pub fn disconnect(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn disconnect(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         self.stop_requested = true;
         if self.state.is_terminated() {
@@ -758,7 +766,8 @@ impl Session {
     /// telling the peer. Meant for a session that is not logged on (FIX
     /// Antenna's `resetSeqNumLocal`); queued late-delivery messages are
     /// numbered again when sent.
-    pub fn reset_seq_num_local(&mut self, _now: Instant, utc: UtcTimestamp) {
+    pub fn reset_seq_num_local(&mut self, now: Now) {
+        let utc = now.utc;
         self.begin_input();
         self.reset_store(utc);
     }
@@ -767,7 +776,8 @@ impl Session {
     /// with ResetSeqNumFlag(141)=Y and MsgSeqNum 1 now (incoming numbering
     /// restarts with the peer's Logon reply); otherwise the next Logon does.
     /// Does nothing while an earlier reset still waits for that reply.
-    pub fn reset_seq_num_and_send_logon(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn reset_seq_num_and_send_logon(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         if self.state == SessionState::Established && self.link_up {
             if self.reset_sent {
@@ -839,34 +849,26 @@ impl Session {
         }
     }
 
-    /// Appends all pending bytes to `out` (after flushing the store) and
-    /// returns how many: the alternative to `poll_transmit` + `transmitted`
-    /// for a caller with its own buffer. Call it when `poll_transmit` would
-    /// be called.
-    pub fn transmit_into(&mut self, out: &mut Vec<u8>) -> usize {
-        let n = self.tx.len() - self.tx_start;
-        if n > 0 {
-            self.flush_store();
-            out.extend_from_slice(&self.tx[self.tx_start..]);
-        }
-        self.tx.clear();
-        self.tx_start = 0;
-        n
-    }
-
     /// The next event, `None` when there are no more. Received messages are
     /// zero-copy views valid until the next call to `poll_event` or to an
     /// input method.
     ///
-    /// Call it after every input until it returns `None` (after draining
-    /// [`poll_transmit`](Session::poll_transmit), so that the bytes before
-    /// an [`Event::CloseLink`] are written).
+    /// Call it after every input until it returns `None`. An
+    /// [`Event::CloseLink`] is held back (`poll_event` returns `None`)
+    /// while bytes queued before it wait in
+    /// [`poll_transmit`](Session::poll_transmit): a driver that acts on
+    /// the close at once cannot lose the Logout or Reject before it. After
+    /// writing, poll again ([`has_event`](Session::has_event) says whether
+    /// an event waits).
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
-        let Some(event) = self.events.pop_front() else {
-            self.clear_inbox();
+        if !self.has_event() {
+            if self.events.is_empty() {
+                self.clear_inbox();
+            }
             return None;
-        };
+        }
+        let event = self.events.pop_front()?;
         Some(match event {
             QueuedEvent::StateChanged { from, to } => Event::StateChanged { from, to },
             QueuedEvent::OpenLink => Event::OpenLink,
@@ -914,6 +916,30 @@ impl Session {
             QueuedEvent::Error(e) => Event::Error(e),
             QueuedEvent::Warning(w) => Event::Warning(w),
         })
+    }
+
+    /// Whether [`poll_event`](Session::poll_event) would return an event
+    /// now: `false` when none is queued, and while an [`Event::CloseLink`]
+    /// waits for the bytes before it to be written. A driver whose write
+    /// emptied [`poll_transmit`](Session::poll_transmit) checks it to
+    /// pick up the close it released.
+    #[must_use]
+    pub fn has_event(&self) -> bool {
+        match self.events.front() {
+            None => false,
+            Some(QueuedEvent::CloseLink) => self.tx_start >= self.tx.len(),
+            Some(_) => true,
+        }
+    }
+
+    /// Whether an [`Event::CloseLink`] is held back for bytes not yet
+    /// written. A peer that reads nothing would keep it back for ever: a
+    /// driver bounds the wait here (its close timeout), then drops the
+    /// link and calls [`handle_link_down`](Session::handle_link_down),
+    /// which drops the bytes and releases the close.
+    #[must_use]
+    pub fn close_pending(&self) -> bool {
+        matches!(self.events.front(), Some(QueuedEvent::CloseLink)) && self.tx_start < self.tx.len()
     }
 
     /// The earliest instant at which [`handle_timeout`](Session::handle_timeout)
