@@ -226,7 +226,7 @@ mod time;
 
 pub use config::{LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey};
 pub use dictionary::SessionDictionary;
-pub use error::{SendError, SessionError};
+pub use error::{CallerError, ConfigError, PeerError, SendError, SessionError};
 pub use event::{Event, SessionWarning, UndeliveredReason};
 pub use reject::{MessageRejection, RejectError};
 pub use router::{AcceptRules, AcceptorTemplate, RefusalReason, Route, Router};

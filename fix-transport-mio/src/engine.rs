@@ -162,8 +162,7 @@ impl FixEngine {
             )?),
             (None, None) => Box::new(MemoryStore::new(utc)),
         };
-        let mut session =
-            Session::new(config, store, now).map_err(|e| EngineError::Session(e.to_string()))?;
+        let mut session = Session::new(config, store, now).map_err(EngineError::Session)?;
         if let Some(dictionary) = options.dictionary {
             session.set_dictionary(dictionary);
         }

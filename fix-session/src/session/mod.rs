@@ -12,7 +12,7 @@ mod timers;
 
 use crate::config::{LateDelivery, Role, SessionConfig, SessionKey};
 use crate::dictionary::SessionDictionary;
-use crate::error::{SendError, SessionError};
+use crate::error::{CallerError, ConfigError, PeerError, SendError, SessionError};
 use crate::event::{Event, QueuedEvent, RejectedMessage, UndeliveredReason};
 use crate::msg_types;
 use crate::state::SessionState;
@@ -266,22 +266,18 @@ impl Session {
     ) -> Result<Session, SessionError> {
         let Now { instant: now, utc } = now;
         if config.sender_comp_id.is_empty() {
-            return Err(SessionError::InvalidConfig(
-                "SenderCompID is empty".to_string(),
-            ));
+            return Err(ConfigError::EmptySenderCompId.into());
         }
         if config.target_comp_id.is_empty() {
-            return Err(SessionError::InvalidConfig(
-                "TargetCompID is empty".to_string(),
-            ));
+            return Err(ConfigError::EmptyTargetCompId.into());
         }
         if !config.test_request_delay_multiplier.is_finite()
             || config.test_request_delay_multiplier < 0.0
         {
-            return Err(SessionError::InvalidConfig(format!(
-                "TestRequestDelayMultiplier must be a non-negative number, not {}",
-                config.test_request_delay_multiplier
-            )));
+            return Err(ConfigError::TestRequestDelayMultiplier(
+                config.test_request_delay_multiplier,
+            )
+            .into());
         }
         let next_sender = store.next_sender_seq_num().max(1);
         let next_target = store.next_target_seq_num().max(1);
@@ -507,7 +503,7 @@ impl Session {
         let Now { instant: now, utc } = now;
         self.begin_input();
         if self.link_up {
-            self.push_error(SessionError::LinkAlreadyUp { state: self.state });
+            self.push_error(CallerError::LinkAlreadyUp { state: self.state });
             return;
         }
         // A new period since the last connection resets sequence numbers
@@ -963,7 +959,7 @@ impl Session {
         match self.inbox.get(kept) {
             Some(msg) if app => Event::AppMessage(msg),
             Some(msg) => Event::AdminMessage(msg),
-            None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
+            None => Event::Error(PeerError::Unparseable(ParseError::Unterminated).into()),
         }
     }
 
@@ -1025,8 +1021,8 @@ impl Session {
         }
     }
 
-    fn push_error(&mut self, error: SessionError) {
-        self.events.push_back(QueuedEvent::Error(error));
+    fn push_error(&mut self, error: impl Into<SessionError>) {
+        self.events.push_back(QueuedEvent::Error(error.into()));
     }
 
     /// Whether the store holds changes not yet flushed: typically the
@@ -1052,7 +1048,7 @@ impl Session {
         if self.store_dirty {
             self.store_dirty = false;
             if let Err(e) = self.store.flush() {
-                self.push_error(e.into());
+                self.push_error(e);
                 return false;
             }
         }
@@ -1068,14 +1064,14 @@ impl Session {
         self.next_target = seq;
         self.store_dirty = true;
         if let Err(e) = self.store.set_next_target_seq_num(seq) {
-            self.push_error(e.into());
+            self.push_error(e);
         }
     }
 
     /// Resets the store and both sequence numbers to 1.
     fn reset_store(&mut self, utc: UtcTimestamp) {
         if let Err(e) = self.store.reset(utc) {
-            self.push_error(e.into());
+            self.push_error(e);
         }
         self.store_dirty = true;
         self.next_sender = 1;
@@ -1239,7 +1235,7 @@ impl Session {
 
     /// A protocol error that ends the session: report it, send Logout with
     /// `text`, wait for the reply (or LogoutTimeout), then close.
-    fn fatal_logout(&mut self, text: String, error: SessionError, now: Instant, utc: UtcTimestamp) {
+    fn fatal_logout(&mut self, text: String, error: PeerError, now: Instant, utc: UtcTimestamp) {
         self.push_error(error);
         match self.state {
             SessionState::Established => {
@@ -1264,7 +1260,7 @@ impl Session {
                     self.state,
                     SessionState::WaitForConfirmLogon | SessionState::WaitForFirstLogon
                 ) {
-                    self.push_error(SessionError::LogonTimeout);
+                    self.push_error(PeerError::LogonTimeout);
                     self.close_link(Ending::Failed, now, utc);
                 }
             }
@@ -1275,7 +1271,7 @@ impl Session {
                     } else {
                         Ending::LoggedOut
                     };
-                    self.push_error(SessionError::LogoutTimeout);
+                    self.push_error(PeerError::LogoutTimeout);
                     let text = self.logout_text.take();
                     self.events.push_back(QueuedEvent::LoggedOut(text));
                     self.close_link(ending, now, utc);
@@ -1290,7 +1286,7 @@ impl Session {
                 if self.state == SessionState::Established && self.link_up {
                     match self.test_request {
                         Some(pending) if self.last_received <= pending.sent_at => {
-                            self.push_error(SessionError::TestRequestTimeout {
+                            self.push_error(PeerError::TestRequestTimeout {
                                 test_req_id: pending.id,
                             });
                             self.close_link(Ending::Failed, now, utc);
@@ -1396,7 +1392,7 @@ impl Session {
                     self.start_logout(LogoutKind::Schedule, Some(text.to_string()), now, utc);
                 }
                 SessionState::WaitForConfirmLogon | SessionState::WaitForFirstLogon => {
-                    self.push_error(SessionError::OutsideSessionTime);
+                    self.push_error(PeerError::OutsideSessionTime);
                     self.close_link(Ending::Failed, now, utc);
                 }
                 SessionState::Reconnect => self.timers.stop(Timer::Reconnect),

@@ -108,7 +108,7 @@ impl Session {
         self.next_sender = seq + 1;
         self.note_sent(now);
         if let Err(e) = saved {
-            self.push_error(e.into());
+            self.push_error(e);
         }
     }
 
