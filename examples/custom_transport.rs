@@ -16,7 +16,7 @@
 //! initiator sends three orders and a quote request, waits for the
 //! answers and logs out.
 
-use fixrs_proto::fields as f;
+use fixrs_proto::tag;
 use fixrs_proto::{FieldIndex, FieldWriter, FixVersion, MessageBuilder};
 use fixrs_session::{Event, MemoryStore, MessageRejection, Now, Session, SessionConfig};
 use std::io::{ErrorKind, Read, Write};
@@ -133,16 +133,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 return;
             }
             let mut er = MessageBuilder::new(b"8");
-            er.push_str(f::ORDER_ID, "1")
-                .push_str(f::EXEC_ID, "1")
-                .push(f::CL_ORD_ID, order.get(f::CL_ORD_ID).unwrap_or(b"?"))
-                .push_char(f::EXEC_TYPE, b'0')
-                .push_char(f::ORD_STATUS, b'0')
-                .push_str(f::SYMBOL, "EUR/USD")
-                .push_char(f::SIDE, b'1')
-                .push_str(f::LEAVES_QTY, "100")
-                .push_str(f::CUM_QTY, "0")
-                .push_str(f::AVG_PX, "0");
+            er.push_str(tag::ORDER_ID, "1")
+                .push_str(tag::EXEC_ID, "1")
+                .push(tag::CL_ORD_ID, order.get(tag::CL_ORD_ID).unwrap_or(b"?"))
+                .push_char(tag::EXEC_TYPE, b'0')
+                .push_char(tag::ORD_STATUS, b'0')
+                .push_str(tag::SYMBOL, "EUR/USD")
+                .push_char(tag::SIDE, b'1')
+                .push_str(tag::LEAVES_QTY, "100")
+                .push_str(tag::CUM_QTY, "0")
+                .push_str(tag::AVG_PX, "0");
             if let Err(e) = s.send(&er, now) {
                 eprintln!("acceptor: not sent: {e}");
             }
@@ -162,17 +162,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 for n in 1..=3 {
                     let mut order = MessageBuilder::new(b"D");
                     order
-                        .push_str(f::CL_ORD_ID, &format!("ORD-{n}"))
-                        .push_str(f::SYMBOL, "EUR/USD")
-                        .push_char(f::SIDE, b'1')
-                        .push_str(f::ORDER_QTY, "100")
-                        .push_char(f::ORD_TYPE, b'1');
+                        .push_str(tag::CL_ORD_ID, &format!("ORD-{n}"))
+                        .push_str(tag::SYMBOL, "EUR/USD")
+                        .push_char(tag::SIDE, b'1')
+                        .push_str(tag::ORDER_QTY, "100")
+                        .push_char(tag::ORD_TYPE, b'1');
                     if let Err(e) = s.send(&order, now) {
                         eprintln!("initiator: not sent: {e}");
                     }
                 }
                 let mut quote_request = MessageBuilder::new(b"R");
-                quote_request.push_str(f::QUOTE_REQ_ID, "Q-1");
+                quote_request.push_str(tag::QUOTE_REQ_ID, "Q-1");
                 if let Err(e) = s.send(&quote_request, now) {
                     eprintln!("initiator: not sent: {e}");
                 }
@@ -182,11 +182,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     return;
                 };
                 if answer.msg_type() == b"j" {
-                    let text = String::from_utf8_lossy(answer.get(f::TEXT).unwrap_or(b""));
+                    let text = String::from_utf8_lossy(answer.get(tag::TEXT).unwrap_or(b""));
                     println!("rejected: {text}");
                     rejects += 1;
                 } else {
-                    let id = String::from_utf8_lossy(answer.get(f::CL_ORD_ID).unwrap_or(b""));
+                    let id = String::from_utf8_lossy(answer.get(tag::CL_ORD_ID).unwrap_or(b""));
                     println!("execution report for {id}");
                     reports += 1;
                 }

@@ -22,7 +22,7 @@
 //! 20 ms. A real program would block in epoll, mio or its GUI toolkit's
 //! loop instead of the short sleep used here.
 
-use fixrs_proto::fields as f;
+use fixrs_proto::tag;
 use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder};
 use fixrs_session::{Event, MemoryStore, Now, Session, SessionConfig};
 use std::io::{ErrorKind, Read, Write};
@@ -120,7 +120,7 @@ impl Endpoint {
         while let Some(event) = self.session.poll_event() {
             progress = true;
             let id = |m: &fixrs_proto::Message<'_>| {
-                String::from_utf8_lossy(m.get(f::CL_ORD_ID).unwrap_or(b"")).into_owned()
+                String::from_utf8_lossy(m.get(tag::CL_ORD_ID).unwrap_or(b"")).into_owned()
             };
             match event {
                 Event::LoggedOn => heard.logged_on = true,
@@ -175,11 +175,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             sent += 1;
             let mut order = MessageBuilder::new(b"D");
             order
-                .push_str(f::CL_ORD_ID, &format!("ORD-{sent}"))
-                .push_str(f::SYMBOL, "EUR/USD")
-                .push_char(f::SIDE, b'1')
-                .push_str(f::ORDER_QTY, "100")
-                .push_char(f::ORD_TYPE, b'1');
+                .push_str(tag::CL_ORD_ID, &format!("ORD-{sent}"))
+                .push_str(tag::SYMBOL, "EUR/USD")
+                .push_char(tag::SIDE, b'1')
+                .push_str(tag::ORDER_QTY, "100")
+                .push_char(tag::ORD_TYPE, b'1');
             buy.session.send(&order, now)?;
             next_order = now.instant + Duration::from_millis(20);
         }
@@ -196,16 +196,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             logged_on |= heard.logged_on;
             for id in &heard.orders {
                 let mut er = MessageBuilder::new(b"8");
-                er.push_str(f::ORDER_ID, id)
-                    .push_str(f::EXEC_ID, id)
-                    .push_str(f::CL_ORD_ID, id)
-                    .push_char(f::EXEC_TYPE, b'0')
-                    .push_char(f::ORD_STATUS, b'0')
-                    .push_str(f::SYMBOL, "EUR/USD")
-                    .push_char(f::SIDE, b'1')
-                    .push_str(f::LEAVES_QTY, "100")
-                    .push_str(f::CUM_QTY, "0")
-                    .push_str(f::AVG_PX, "0");
+                er.push_str(tag::ORDER_ID, id)
+                    .push_str(tag::EXEC_ID, id)
+                    .push_str(tag::CL_ORD_ID, id)
+                    .push_char(tag::EXEC_TYPE, b'0')
+                    .push_char(tag::ORD_STATUS, b'0')
+                    .push_str(tag::SYMBOL, "EUR/USD")
+                    .push_char(tag::SIDE, b'1')
+                    .push_str(tag::LEAVES_QTY, "100")
+                    .push_str(tag::CUM_QTY, "0")
+                    .push_str(tag::AVG_PX, "0");
                 sell.session.send(&er, now)?;
             }
             for id in &heard.reports {

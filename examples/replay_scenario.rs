@@ -26,7 +26,6 @@
 //! property, that any split of the incoming bytes gives byte-identical
 //! output: the session depends only on its inputs and their times.
 
-use fixrs_proto::fields as f;
 use fixrs_proto::{tag, FieldIndex, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
 use fixrs_session::{Event, MemoryStore, Now, Session, SessionConfig};
 use std::time::{Duration, Instant};
@@ -145,10 +144,10 @@ fn drain(session: &mut Session, wire: &mut Vec<u8>, orders: &mut Vec<Order>) {
             if m.msg_type() == b"D" {
                 let get = |t| m.get(t).unwrap_or(b"").to_vec();
                 orders.push(Order {
-                    id: get(f::CL_ORD_ID),
-                    symbol: get(f::SYMBOL),
-                    side: get(f::SIDE),
-                    qty: get(f::ORDER_QTY),
+                    id: get(tag::CL_ORD_ID),
+                    symbol: get(tag::SYMBOL),
+                    side: get(tag::SIDE),
+                    qty: get(tag::ORDER_QTY),
                 });
             }
         }
@@ -169,17 +168,17 @@ fn execution_report(n: u64, order: &Order) -> MessageBuilder {
         qty,
     } = order;
     let mut r = MessageBuilder::new(b"8");
-    r.push_str(f::ORDER_ID, &format!("SELL-{n}"))
-        .push_str(f::EXEC_ID, &format!("EXEC-{n}"))
-        .push(f::CL_ORD_ID, id)
-        .push_char(f::EXEC_TYPE, b'0')
-        .push_char(f::ORD_STATUS, b'0')
-        .push(f::SYMBOL, symbol)
-        .push(f::SIDE, side)
-        .push(f::ORDER_QTY, qty)
-        .push(f::LEAVES_QTY, qty)
-        .push_str(f::CUM_QTY, "0")
-        .push_str(f::AVG_PX, "0");
+    r.push_str(tag::ORDER_ID, &format!("SELL-{n}"))
+        .push_str(tag::EXEC_ID, &format!("EXEC-{n}"))
+        .push(tag::CL_ORD_ID, id)
+        .push_char(tag::EXEC_TYPE, b'0')
+        .push_char(tag::ORD_STATUS, b'0')
+        .push(tag::SYMBOL, symbol)
+        .push(tag::SIDE, side)
+        .push(tag::ORDER_QTY, qty)
+        .push(tag::LEAVES_QTY, qty)
+        .push_str(tag::CUM_QTY, "0")
+        .push_str(tag::AVG_PX, "0");
     r
 }
 
@@ -290,7 +289,7 @@ mod tests {
         for l in lines.iter().filter(|l| l.inbound) {
             let m = index.parse(l.bytes).expect("recorded message");
             if m.msg_type() == b"D" {
-                orders.push(m.get(f::CL_ORD_ID).unwrap_or(b"").to_vec());
+                orders.push(m.get(tag::CL_ORD_ID).unwrap_or(b"").to_vec());
             }
         }
         let mut reports: Vec<Vec<u8>> = Vec::new();
@@ -298,7 +297,7 @@ mod tests {
             let m = index.parse(frame).expect("our own message");
             // A resend of a report already sent is not a second report.
             if m.msg_type() == b"8" && m.get(tag::POSS_DUP_FLAG) != Some(b"Y") {
-                reports.push(m.get(f::CL_ORD_ID).unwrap_or(b"").to_vec());
+                reports.push(m.get(tag::CL_ORD_ID).unwrap_or(b"").to_vec());
             }
         }
         orders.sort();

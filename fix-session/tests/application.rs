@@ -7,7 +7,6 @@
 mod common;
 
 use common::*;
-use fixrs_proto::fields as f;
 use fixrs_proto::SessionRejectReason;
 use fixrs_proto::{tag, BusinessRejectReason, FieldWriter, FixVersion, MessageBuilder};
 use fixrs_session::testing::{Driver, Output, Recorded, Sent};
@@ -18,8 +17,8 @@ use fixrs_session::{MessageRejection, RejectError, Session, SessionConfig, Sessi
 fn report_for(m: &Sent) -> MessageBuilder {
     let mut er = MessageBuilder::new(b"8");
     er.push(tag::CL_ORD_ID, m.get(tag::CL_ORD_ID).unwrap_or(b"?"))
-        .push_char(f::EXEC_TYPE, b'0')
-        .push_char(f::ORD_STATUS, b'0');
+        .push_char(tag::EXEC_TYPE, b'0')
+        .push_char(tag::ORD_STATUS, b'0');
     er
 }
 
@@ -38,7 +37,7 @@ fn peer_order(d: &mut Driver, id: &str) -> Vec<u8> {
     d.peer
         .msg(b"D", utc)
         .set(tag::CL_ORD_ID, id)
-        .set(f::SYMBOL, "EUR/USD")
+        .set(tag::SYMBOL, "EUR/USD")
         .encode()
 }
 
@@ -250,8 +249,8 @@ fn field_errors_read_with_question_mark_become_the_matching_rejection() {
         .peer
         .msg(b"D", utc)
         .set(tag::CL_ORD_ID, "ORD-1")
-        .set(f::ORDER_QTY, "lots")
-        .set(f::SIDE, "")
+        .set(tag::ORDER_QTY, "lots")
+        .set(tag::SIDE, "")
         .encode();
     let mut seen = Vec::new();
     let out = d.input_with(&bytes, |s, e, now| {
@@ -261,7 +260,7 @@ fn field_errors_read_with_question_mark_become_the_matching_rejection() {
             return;
         };
         let read = |t: u32| -> Result<u64, MessageRejection> { Ok(msg.get_as::<u64>(t)?) };
-        seen = vec![read(f::PRICE), read(f::ORDER_QTY), read(f::SIDE)];
+        seen = vec![read(tag::PRICE), read(tag::ORDER_QTY), read(tag::SIDE)];
         if let Err(r) = &seen[1] {
             s.reject(r, now).expect("reject");
         }
@@ -269,18 +268,18 @@ fn field_errors_read_with_question_mark_become_the_matching_rejection() {
     assert_eq!(
         seen,
         [
-            Err(MessageRejection::FieldNotFound(f::PRICE)),
-            Err(MessageRejection::IncorrectDataFormat(f::ORDER_QTY)),
+            Err(MessageRejection::FieldNotFound(tag::PRICE)),
+            Err(MessageRejection::IncorrectDataFormat(tag::ORDER_QTY)),
             Err(MessageRejection::Session {
                 reason: SessionRejectReason::TagSpecifiedWithoutValue,
-                ref_tag: Some(f::SIDE),
+                ref_tag: Some(tag::SIDE),
                 text: None,
             }),
         ]
     );
     let reject = only(&out, b"3");
     assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(6));
-    assert_eq!(reject.num(tag::REF_TAG_ID), Some(u64::from(f::ORDER_QTY)));
+    assert_eq!(reject.num(tag::REF_TAG_ID), Some(u64::from(tag::ORDER_QTY)));
 }
 
 #[test]

@@ -1143,8 +1143,8 @@ impl Harness {
                 let msg_type: &[u8] = if s.kind % 2 == 0 { b"D" } else { b"8" };
                 let mut m = MessageBuilder::new(msg_type);
                 m.push_str(tag::CL_ORD_ID, &s.id.0)
-                    .push_str(fixrs_proto::fields::SYMBOL, "EUR/USD")
-                    .push_char(fixrs_proto::fields::SIDE, b'1');
+                    .push_str(fixrs_proto::tag::SYMBOL, "EUR/USD")
+                    .push_char(fixrs_proto::tag::SIDE, b'1');
                 let (_, out) = self.d.try_send(&m);
                 self.check(&out);
             }
