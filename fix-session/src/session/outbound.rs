@@ -265,7 +265,7 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        let request = ResendRequest::new(seq_num(begin), fixrs_proto::SeqNum::new(end));
+        let request = ResendRequest::new(seq_num(begin), (end != 0).then_some(end));
         self.send_admin(&request, now, utc);
     }
 
@@ -569,10 +569,10 @@ pub(super) fn header_ids(c: &SessionConfig) -> Vec<u8> {
     ids.body().to_vec()
 }
 
-/// A MsgSeqNum as the codec's positive SeqNum (ours and the peer's
-/// checked ones are never 0).
-fn seq_num(n: SeqNum) -> fixrs_proto::SeqNum {
-    fixrs_proto::SeqNum::new(n).unwrap_or(fixrs_proto::SeqNum::ONE)
+/// A MsgSeqNum where FIX wants a positive one (ours and the peer's
+/// checked ones are never 0; this keeps it so).
+fn seq_num(n: SeqNum) -> SeqNum {
+    n.max(1)
 }
 
 /// Writes `n` in decimal into `buf`, returning the digits.
