@@ -224,7 +224,7 @@ pub mod store;
 pub mod testing;
 mod time;
 
-pub use config::{LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey};
+pub use config::{LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionId, SessionKey};
 pub use dictionary::SessionDictionary;
 pub use error::{CallerError, ConfigError, PeerError, SendError, SessionError};
 pub use event::{Event, SessionWarning, UndeliveredReason};

@@ -487,8 +487,8 @@ impl Counterparty {
     pub fn for_session(config: &SessionConfig) -> Counterparty {
         Counterparty {
             begin_string: config.version.begin_string().to_string(),
-            sender_comp_id: config.target_comp_id.clone(),
-            target_comp_id: config.sender_comp_id.clone(),
+            sender_comp_id: config.id.target_comp_id.clone(),
+            target_comp_id: config.id.sender_comp_id.clone(),
             next_seq: 1,
             default_appl_ver_id: config
                 .version

@@ -62,8 +62,8 @@ fn fixt_logon_carries_default_appl_ver_id() {
 fn header_identity_follows_configuration_changes() {
     let mut d = Driver::new(initiator());
     // Changed after creation, before connecting: the Logon carries it.
-    d.session.config_mut().sender_sub_id = Some("DESK".to_string());
-    d.session.config_mut().target_location_id = Some("LDN".to_string());
+    d.session.config_mut().id.sender_sub_id = Some("DESK".to_string());
+    d.session.config_mut().id.target_location_id = Some("LDN".to_string());
     d.connect();
     let logon = only(&d.link_up(), b"A");
     assert_header(&logon, "INI", "ACC", 1);
@@ -583,7 +583,7 @@ fn invalid_configuration_is_refused() {
     let clock = Clock::new();
     let store = || Box::new(MemoryStore::new(clock.utc()));
     let mut config = initiator();
-    config.sender_comp_id.clear();
+    config.id.sender_comp_id.clear();
     assert!(Session::new(config, store(), clock.time()).is_err());
     let mut config = initiator();
     config.test_request_delay_multiplier = -1.0;

@@ -262,10 +262,10 @@ impl Options {
             c.late_delivery = LateDelivery::QueueFor(Duration::from_secs(5));
         }
         if more(more::SUB_IDS) {
-            c.sender_sub_id = Some("DESK".into());
-            c.target_sub_id = Some("GW".into());
-            c.sender_location_id = Some("LDN".into());
-            c.target_location_id = Some("NYC".into());
+            c.id.sender_sub_id = Some("DESK".into());
+            c.id.target_sub_id = Some("GW".into());
+            c.id.sender_location_id = Some("LDN".into());
+            c.id.target_location_id = Some("NYC".into());
         }
         if more(more::SCHEDULE) {
             let at = |t| TimeOfDay::parse(t).expect("a time of day");
@@ -847,8 +847,8 @@ impl Harness {
             max_message_size: config.max_message_size,
             verify_checksum: true,
         };
-        let sender = config.sender_comp_id.clone().into_bytes();
-        let target = config.target_comp_id.clone().into_bytes();
+        let sender = config.id.sender_comp_id.clone().into_bytes();
+        let target = config.id.target_comp_id.clone().into_bytes();
         let mut d = Driver::new(config);
         let dict = Dictionary::builtin(version);
         if options.has(flag::DICTIONARY) {

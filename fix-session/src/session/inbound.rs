@@ -458,8 +458,14 @@ impl Session {
         }
         if self.config.check_comp_id {
             let mismatch = [
-                (tag::SENDER_COMP_ID, self.config.target_comp_id.as_bytes()),
-                (tag::TARGET_COMP_ID, self.config.sender_comp_id.as_bytes()),
+                (
+                    tag::SENDER_COMP_ID,
+                    self.config.id.target_comp_id.as_bytes(),
+                ),
+                (
+                    tag::TARGET_COMP_ID,
+                    self.config.id.sender_comp_id.as_bytes(),
+                ),
             ]
             .into_iter()
             .find_map(|(t, expected)| {
@@ -936,8 +942,8 @@ impl Session {
         }
         if self.config.check_comp_id {
             for (t, expected) in [
-                (tag::SENDER_COMP_ID, self.config.target_comp_id.clone()),
-                (tag::TARGET_COMP_ID, self.config.sender_comp_id.clone()),
+                (tag::SENDER_COMP_ID, self.config.id.target_comp_id.clone()),
+                (tag::TARGET_COMP_ID, self.config.id.sender_comp_id.clone()),
             ] {
                 if msg.get(t) != Some(expected.as_bytes()) {
                     let reason = format!(

@@ -265,10 +265,10 @@ impl Session {
         now: Now,
     ) -> Result<Session, SessionError> {
         let Now { instant: now, utc } = now;
-        if config.sender_comp_id.is_empty() {
+        if config.id.sender_comp_id.is_empty() {
             return Err(ConfigError::EmptySenderCompId.into());
         }
-        if config.target_comp_id.is_empty() {
+        if config.id.target_comp_id.is_empty() {
             return Err(ConfigError::EmptyTargetCompId.into());
         }
         if !config.test_request_delay_multiplier.is_finite()

@@ -552,18 +552,18 @@ fn write_header(
 /// TargetSubID, TargetLocationID (those set), encoded once.
 pub(super) fn header_ids(c: &SessionConfig) -> Vec<u8> {
     let mut ids = MessageBuilder::new(b"");
-    ids.push_str(tag::SENDER_COMP_ID, &c.sender_comp_id);
-    if let Some(v) = &c.sender_sub_id {
+    ids.push_str(tag::SENDER_COMP_ID, &c.id.sender_comp_id);
+    if let Some(v) = &c.id.sender_sub_id {
         ids.push_str(tag::SENDER_SUB_ID, v);
     }
-    if let Some(v) = &c.sender_location_id {
+    if let Some(v) = &c.id.sender_location_id {
         ids.push_str(tag::SENDER_LOCATION_ID, v);
     }
-    ids.push_str(tag::TARGET_COMP_ID, &c.target_comp_id);
-    if let Some(v) = &c.target_sub_id {
+    ids.push_str(tag::TARGET_COMP_ID, &c.id.target_comp_id);
+    if let Some(v) = &c.id.target_sub_id {
         ids.push_str(tag::TARGET_SUB_ID, v);
     }
-    if let Some(v) = &c.target_location_id {
+    if let Some(v) = &c.id.target_location_id {
         ids.push_str(tag::TARGET_LOCATION_ID, v);
     }
     ids.body().to_vec()

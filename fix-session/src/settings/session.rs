@@ -750,11 +750,11 @@ impl SessionConfig {
         let target = s.require(&TARGET_COMP_ID, "required")?;
         let mut c = SessionConfig::new(role, version, sender, target);
 
-        c.sender_sub_id = s.get(&SENDER_SUB_ID)?;
-        c.sender_location_id = s.get(&SENDER_LOCATION_ID)?;
-        c.target_sub_id = s.get(&TARGET_SUB_ID)?;
-        c.target_location_id = s.get(&TARGET_LOCATION_ID)?;
-        c.session_qualifier = s.get(&SESSION_QUALIFIER)?;
+        c.id.sender_sub_id = s.get(&SENDER_SUB_ID)?;
+        c.id.sender_location_id = s.get(&SENDER_LOCATION_ID)?;
+        c.id.target_sub_id = s.get(&TARGET_SUB_ID)?;
+        c.id.target_location_id = s.get(&TARGET_LOCATION_ID)?;
+        c.id.qualifier = s.get(&SESSION_QUALIFIER)?;
         match s.get(&HEART_BT_INT)? {
             Some(h) => c.heart_bt_int = h,
             None if role == Role::Initiator => {
