@@ -59,16 +59,18 @@ pub enum LateDeliveryMode {
 /// let id = SessionId::new("TEST1", "TEST2").with_qualifier("primary");
 /// assert_eq!(id.target_comp_id, "TEST2");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+// Field order: ours, then the peer's, then the qualifier (the order keys
+// sort in).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId {
     /// Our SenderCompID(49).
     pub sender_comp_id: String,
-    /// The peer's CompID, our TargetCompID(56).
-    pub target_comp_id: String,
     /// Our SenderSubID(50).
     pub sender_sub_id: Option<String>,
     /// Our SenderLocationID(142).
     pub sender_location_id: Option<String>,
+    /// The peer's CompID, our TargetCompID(56).
+    pub target_comp_id: String,
     /// The peer's TargetSubID(57).
     pub target_sub_id: Option<String>,
     /// The peer's TargetLocationID(143).
@@ -130,21 +132,18 @@ impl SessionId {
 pub struct SessionKey {
     /// BeginString(8) ("FIXT.1.1" for FIX 5.0 and later).
     pub begin_string: String,
-    /// Our SenderCompID(49).
-    pub sender_comp_id: String,
-    /// Our SenderSubID(50), if any.
-    pub sender_sub_id: Option<String>,
-    /// Our SenderLocationID(142), if any.
-    pub sender_location_id: Option<String>,
-    /// The peer's TargetCompID(56).
-    pub target_comp_id: String,
-    /// The peer's TargetSubID(57), if any.
-    pub target_sub_id: Option<String>,
-    /// The peer's TargetLocationID(143), if any.
-    pub target_location_id: Option<String>,
-    /// QuickFIX's SessionQualifier, to tell apart sessions with the same
-    /// CompIDs.
-    pub qualifier: Option<String>,
+    /// The session's identity.
+    pub id: SessionId,
+}
+
+impl SessionKey {
+    /// The key of `id` under `begin_string`.
+    pub fn new(begin_string: impl Into<String>, id: SessionId) -> SessionKey {
+        SessionKey {
+            begin_string: begin_string.into(),
+            id,
+        }
+    }
 }
 
 impl std::fmt::Display for SessionKey {
@@ -152,9 +151,9 @@ impl std::fmt::Display for SessionKey {
         write!(
             f,
             "{}:{}->{}",
-            self.begin_string, self.sender_comp_id, self.target_comp_id
+            self.begin_string, self.id.sender_comp_id, self.id.target_comp_id
         )?;
-        if let Some(q) = &self.qualifier {
+        if let Some(q) = &self.id.qualifier {
             write!(f, ":{q}")?;
         }
         Ok(())
@@ -339,17 +338,7 @@ impl SessionConfig {
 
     /// The identity of this session.
     pub fn key(&self) -> SessionKey {
-        let id = &self.id;
-        SessionKey {
-            begin_string: self.version.begin_string().to_string(),
-            sender_comp_id: id.sender_comp_id.clone(),
-            sender_sub_id: id.sender_sub_id.clone(),
-            sender_location_id: id.sender_location_id.clone(),
-            target_comp_id: id.target_comp_id.clone(),
-            target_sub_id: id.target_sub_id.clone(),
-            target_location_id: id.target_location_id.clone(),
-            qualifier: id.qualifier.clone(),
-        }
+        SessionKey::new(self.version.begin_string(), self.id.clone())
     }
 
     /// A configuration for the identity `id`, with the defaults of

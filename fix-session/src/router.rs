@@ -335,8 +335,8 @@ type RouteKey = (String, String, String);
 fn route_key(key: &SessionKey) -> RouteKey {
     (
         key.begin_string.clone(),
-        key.sender_comp_id.clone(),
-        key.target_comp_id.clone(),
+        key.id.sender_comp_id.clone(),
+        key.id.target_comp_id.clone(),
     )
 }
 
@@ -521,10 +521,10 @@ impl<S: Copy + Eq + Hash> Router<S> {
         };
         let r = self.routes.get(&key)?.iter().find(|r| {
             r.rules.allows_port(port)
-                && matches(&r.key.target_sub_id, logon.sender_sub_id)
-                && matches(&r.key.sender_sub_id, logon.target_sub_id)
-                && matches(&r.key.target_location_id, logon.sender_location_id)
-                && matches(&r.key.sender_location_id, logon.target_location_id)
+                && matches(&r.key.id.target_sub_id, logon.sender_sub_id)
+                && matches(&r.key.id.sender_sub_id, logon.target_sub_id)
+                && matches(&r.key.id.target_location_id, logon.sender_location_id)
+                && matches(&r.key.id.sender_location_id, logon.target_location_id)
         })?;
         let session = r.key.to_string();
         let reason = if !r.rules.allows_peer(peer) {

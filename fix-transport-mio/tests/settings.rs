@@ -86,7 +86,7 @@ fn sessions_from_settings_files_log_on_with_file_stores_and_logs() {
     while from.len() < 2 {
         let ev = acc_events.recv_timeout(LONG).expect("orders");
         if let AppEventKind::Message(_) = ev.kind {
-            from.push(ev.session.target_comp_id.clone());
+            from.push(ev.session.id.target_comp_id.clone());
         }
     }
     from.sort();

@@ -703,7 +703,7 @@ fn ca_directory_revocation_lists_and_tls13_suites_from_settings() {
     let by_sender = |name: &str| {
         handles
             .iter()
-            .find(|h| h.key().sender_comp_id == name)
+            .find(|h| h.key().id.sender_comp_id == name)
             .expect("session")
     };
     // BANK: trusted through the directory, not revoked.

@@ -874,8 +874,8 @@ impl Settings {
 }
 
 fn describe_key(key: &SessionKey) -> String {
-    let mut text = format!("{}:{}", key.begin_string, key.sender_comp_id);
-    for part in [&key.sender_sub_id, &key.sender_location_id]
+    let mut text = format!("{}:{}", key.begin_string, key.id.sender_comp_id);
+    for part in [&key.id.sender_sub_id, &key.id.sender_location_id]
         .into_iter()
         .flatten()
     {
@@ -883,15 +883,15 @@ fn describe_key(key: &SessionKey) -> String {
         text.push_str(part);
     }
     text.push_str("->");
-    text.push_str(&key.target_comp_id);
-    for part in [&key.target_sub_id, &key.target_location_id]
+    text.push_str(&key.id.target_comp_id);
+    for part in [&key.id.target_sub_id, &key.id.target_location_id]
         .into_iter()
         .flatten()
     {
         text.push('/');
         text.push_str(part);
     }
-    if let Some(q) = &key.qualifier {
+    if let Some(q) = &key.id.qualifier {
         text.push(':');
         text.push_str(q);
     }
