@@ -54,8 +54,8 @@ pub enum BenchError {
     Timeout(String),
 }
 
-const INI: &str = "BENCH_INI";
-const ACC: &str = "BENCH_ACC";
+pub(crate) const INI: &str = "BENCH_INI";
+pub(crate) const ACC: &str = "BENCH_ACC";
 
 /// Fills `m` with the benchmark's NewOrderSingle (always the same size
 /// for ids of the same number of digits).
@@ -92,7 +92,7 @@ pub fn execution_report(m: &mut MessageBuilder) {
 
 /// The wire form of an application message with a session header like the
 /// engine's (for the raw TCP baseline of the same size).
-fn wire(m: &MessageBuilder, sender: &str, target: &str) -> Vec<u8> {
+pub(crate) fn wire(m: &MessageBuilder, sender: &str, target: &str) -> Vec<u8> {
     let mut enc = Encoder::new();
     enc.start("FIX.4.4", m.msg_type());
     enc.push_str(tag::SENDER_COMP_ID, sender)
@@ -370,7 +370,9 @@ pub(crate) struct Pings {
     /// Round-trip times in nanoseconds.
     pub(crate) samples: Vec<u32>,
     /// Allocations of the whole process during the measured round trips
-    /// (zero unless `fixrs_test_support::CountingAllocator` is installed).
+    /// (zero unless `fixrs_test_support::CountingAllocator` is installed);
+    /// read by the TLS report only.
+    #[cfg_attr(not(feature = "report"), allow(dead_code))]
     pub(crate) allocations: u64,
 }
 

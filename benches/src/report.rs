@@ -7,6 +7,7 @@
 
 use crate::codec::CodecRun;
 use crate::engine::{LatencyReport, MemoryReport, ThroughputReport};
+use crate::python::PythonRun;
 use crate::store::StoreRun;
 use crate::tls::TlsReport;
 use std::fmt::Write;
@@ -134,6 +135,12 @@ pub struct Counts {
     pub tls_warmup: u64,
     /// Calls per codec batch.
     pub codec_calls: u32,
+    /// Round trips measured per Python run.
+    pub python_round_trips: u64,
+    /// Round trips before measuring, per Python run.
+    pub python_warmup: u64,
+    /// Orders of the Python put-rate runs.
+    pub python_orders: u64,
 }
 
 /// Every figure of a report, one entry per run.
@@ -155,6 +162,8 @@ pub struct Collected {
     pub codec: Vec<CodecRun>,
     /// The file store per durability mode.
     pub store: Vec<StoreRun>,
+    /// The Python module against QuickFIX's Python bindings.
+    pub python: Vec<PythonRun>,
 }
 
 /// One markdown table row.
@@ -200,6 +209,7 @@ impl Collected {
         self.tls(&mut tables, counts);
         self.codec(&mut tables, counts);
         self.store(&mut tables);
+        self.python(&mut tables, counts);
         if !tables.is_empty() {
             out.push('\n');
             out.push_str(&tables);
@@ -340,6 +350,84 @@ impl Collected {
             m.after.saturating_sub(m.before) as f64 / 1024.0 / m.sessions.max(1) as f64
         });
         row(out, &[&count(counts.sessions), &cell(&per, "KiB")]);
+    }
+
+    fn python(&self, out: &mut String, counts: &Counts) {
+        if self.python.is_empty() {
+            return;
+        }
+        let heading = format!(
+            "from Python: round trip NewOrderSingle -> ExecutionReport, {} after {} of warm-up; {} orders put back to back",
+            count(counts.python_round_trips),
+            count(counts.python_warmup),
+            count(counts.python_orders)
+        );
+        table_head(
+            out,
+            &[
+                &heading,
+                "fixrs faster than QuickFIX by",
+                "fixrs / Rust engine",
+                "fixrs module",
+                "QuickFIX bindings",
+            ],
+        );
+        // The Rust engine of the same run, with the processes free on all
+        // CPUs as the Python ones are.
+        let engine_p50 = |i: usize| {
+            self.latency_all_cpus
+                .get(i)
+                .map_or(f64::NAN, |r| r.engine.p50)
+        };
+        let runs = &self.python;
+        let indexed: Vec<(usize, &PythonRun)> = runs.iter().enumerate().collect();
+        for (name, pick) in [
+            (
+                "round trip p50",
+                (|r: &PythonRun| r.fixrs.0) as fn(&PythonRun) -> f64,
+            ),
+            ("round trip p99", |r| r.fixrs.1),
+        ] {
+            let qf_pick: fn(&PythonRun) -> f64 = if name.ends_with("p50") {
+                |r| r.quickfix.0
+            } else {
+                |r| r.quickfix.1
+            };
+            let vs_engine = if name.ends_with("p50") {
+                ratio(&Spread::of(&indexed, |(i, r)| pick(r) / engine_p50(*i)))
+            } else {
+                String::new()
+            };
+            row(
+                out,
+                &[
+                    name,
+                    &ratio(&Spread::of(runs, |r| qf_pick(r) / pick(r))),
+                    &vs_engine,
+                    &cell(&Spread::of(runs, pick), "us"),
+                    &cell(&Spread::of(runs, qf_pick), "us"),
+                ],
+            );
+        }
+        for (name, pick, qf_pick) in [
+            (
+                "put rate until the last reply",
+                (|r: &PythonRun| r.fixrs_rate.0) as fn(&PythonRun) -> f64,
+                (|r: &PythonRun| r.quickfix_rate.0) as fn(&PythonRun) -> f64,
+            ),
+            ("puts alone", |r| r.fixrs_rate.1, |r| r.quickfix_rate.1),
+        ] {
+            row(
+                out,
+                &[
+                    name,
+                    &ratio(&Spread::of(runs, |r| pick(r) / qf_pick(r))),
+                    "",
+                    &cell(&Spread::of(runs, |r| pick(r) / 1e3), "k msg/s"),
+                    &cell(&Spread::of(runs, |r| qf_pick(r) / 1e3), "k msg/s"),
+                ],
+            );
+        }
     }
 
     fn tls(&self, out: &mut String, counts: &Counts) {

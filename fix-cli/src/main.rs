@@ -59,10 +59,13 @@ enum Cmd {
     /// Without --retry, a failed first connection or Logon ends the program
     /// with status 1 and the reason, even when the input already ended:
     /// `fixctl initiator -c FILE </dev/null` checks that a Logon works.
-    Initiator(SessionArgs),
+    Initiator(InitiatorArgs),
     /// Run the acceptor sessions of a QuickFIX-style settings file.
     ///
     /// Listens on each SocketAcceptPort; otherwise as `fixctl initiator`.
+    /// A section with AcceptorTemplate=Y takes Logons from every
+    /// counterparty its CompIDs allow (`*` for any), each becoming a
+    /// session of its own, shown when it first logs on.
     /// Each refused connection (unknown CompIDs, wrong BeginString,
     /// duplicate Logon, garbage, TLS failure) is shown on one line with the
     /// peer's address and the reason, at most 10 every 10 seconds (then
@@ -136,6 +139,12 @@ struct SessionArgs {
     /// sections of Key=Value lines).
     #[arg(short, long, value_name = "FILE")]
     config: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct InitiatorArgs {
+    #[command(flatten)]
+    session: SessionArgs,
     /// Keep reconnecting when the first connection or Logon fails (as
     /// Reconnect.Interval and Reconnect.MaxTries say) instead of exiting.
     #[arg(long)]
@@ -190,8 +199,8 @@ fn run(command: Cmd, verbose: bool) -> Result<ExitCode, String> {
     match command {
         Cmd::Decode(args) => decode(args),
         Cmd::Demo(args) => demo(args),
-        Cmd::Initiator(args) => session(args, Mode::Initiator, verbose, false),
-        Cmd::Acceptor(args) => session(args.session, Mode::Acceptor, verbose, args.echo),
+        Cmd::Initiator(args) => session(args.session, Mode::Initiator, verbose, args.retry, false),
+        Cmd::Acceptor(args) => session(args.session, Mode::Acceptor, verbose, false, args.echo),
         Cmd::Bench(args) => {
             let options = BenchOptions {
                 round_trips: args.round_trips,
@@ -296,14 +305,20 @@ fn demo(args: DemoArgs) -> Result<ExitCode, String> {
     }
 }
 
-fn session(args: SessionArgs, mode: Mode, verbose: bool, echo: bool) -> Result<ExitCode, String> {
+fn session(
+    args: SessionArgs,
+    mode: Mode,
+    verbose: bool,
+    retry: bool,
+    echo: bool,
+) -> Result<ExitCode, String> {
     let console = Console::new();
     ctrlc::set_handler(console.interrupter()).map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
     let options = RunOptions {
         config: args.config,
         mode,
         verbose,
-        retry: args.retry,
+        retry,
         echo,
     };
     let stdin = BufReader::new(io::stdin());

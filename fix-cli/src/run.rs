@@ -246,6 +246,9 @@ pub enum ConsoleEvent {
     Interrupt,
     /// A session reported something.
     Session(usize, SessionEvent),
+    /// A session created from an acceptor template (AcceptorTemplate=Y,
+    /// by its position among the file's templates) reported something.
+    FromTemplate(usize, SessionHandle, SessionEvent),
     /// The engine logged something.
     Log(log::Level, String),
     /// The engine refused a connection (the line to show).
@@ -353,9 +356,18 @@ fn remove_logger() {
 
 /// The application of each session: forwards everything to the console.
 struct ConsoleApp {
-    idx: usize,
+    of: AppOf,
     tx: Sender<ConsoleEvent>,
     echo: Option<Echo>,
+}
+
+/// Whose application a [`ConsoleApp`] is.
+#[derive(Debug, Clone, Copy)]
+enum AppOf {
+    /// The session at this index of the runner's entries.
+    Session(usize),
+    /// The sessions created from the template at this index.
+    Template(usize),
 }
 
 /// What answering orders needs: the session's dictionary (which fields an
@@ -367,22 +379,29 @@ struct Echo {
 }
 
 impl ConsoleApp {
-    fn send(&self, e: SessionEvent) {
-        let _ = self.tx.send(ConsoleEvent::Session(self.idx, e));
+    fn send(&self, session: &SessionHandle, e: SessionEvent) {
+        let event = match self.of {
+            AppOf::Session(idx) => ConsoleEvent::Session(idx, e),
+            AppOf::Template(t) => ConsoleEvent::FromTemplate(t, session.clone_handle(), e),
+        };
+        let _ = self.tx.send(event);
     }
 }
 
 impl Application for ConsoleApp {
-    fn on_logon(&mut self, _: &SessionHandle) {
-        self.send(SessionEvent::LoggedOn);
+    fn on_logon(&mut self, session: &SessionHandle) {
+        self.send(session, SessionEvent::LoggedOn);
     }
 
-    fn on_logout(&mut self, _: &SessionHandle, text: Option<&str>) {
-        self.send(SessionEvent::LoggedOut(text.map(str::to_string)));
+    fn on_logout(&mut self, session: &SessionHandle, text: Option<&str>) {
+        self.send(session, SessionEvent::LoggedOut(text.map(str::to_string)));
     }
 
     fn on_message(&mut self, session: &SessionHandle, message: &Message<'_>) {
-        self.send(SessionEvent::App(OwnedMessage::from_message(message)));
+        self.send(
+            session,
+            SessionEvent::App(OwnedMessage::from_message(message)),
+        );
         if let Some(echo) = &mut self.echo {
             if message.msg_type() == crate::echo::NEW_ORDER_SINGLE {
                 echo.count += 1;
@@ -397,16 +416,16 @@ impl Application for ConsoleApp {
                     Ok(()) => SessionEvent::Echoed(echo.report.clone()),
                     Err(e) => SessionEvent::Error(format!("echo not sent: {e}")),
                 };
-                self.send(event);
+                self.send(session, event);
             }
         }
     }
 
-    fn on_state_change(&mut self, _: &SessionHandle, from: SessionState, to: SessionState) {
-        self.send(SessionEvent::State(from, to));
+    fn on_state_change(&mut self, session: &SessionHandle, from: SessionState, to: SessionState) {
+        self.send(session, SessionEvent::State(from, to));
     }
 
-    fn on_reject(&mut self, _: &SessionHandle, rejection: &Rejection<'_>) {
+    fn on_reject(&mut self, session: &SessionHandle, rejection: &Rejection<'_>) {
         // What the Reject said, and the message itself: a rejected message
         // is shown, not lost.
         let mut said = Vec::new();
@@ -422,27 +441,33 @@ impl Application for ConsoleApp {
         if let Some(t) = rejection.ref_tag_id {
             said.push(format!("RefTagID {t}"));
         }
-        self.send(SessionEvent::Rejected(format!(
-            "{} ({}): {}",
-            rejection.text,
-            said.join(", "),
-            crate::text::escape_frame(rejection.bytes, 1000)
-        )));
+        self.send(
+            session,
+            SessionEvent::Rejected(format!(
+                "{} ({}): {}",
+                rejection.text,
+                said.join(", "),
+                crate::text::escape_frame(rejection.bytes, 1000)
+            )),
+        );
     }
 
     fn on_undelivered(
         &mut self,
-        _: &SessionHandle,
+        session: &SessionHandle,
         message: MessageBuilder,
         reason: fixrs_session::UndeliveredReason,
     ) {
-        self.send(SessionEvent::Undelivered(format!(
-            "MsgType {} not delivered: {reason:?}",
-            String::from_utf8_lossy(message.msg_type())
-        )));
+        self.send(
+            session,
+            SessionEvent::Undelivered(format!(
+                "MsgType {} not delivered: {reason:?}",
+                String::from_utf8_lossy(message.msg_type())
+            )),
+        );
     }
 
-    fn on_error(&mut self, _: &SessionHandle, error: &(dyn std::error::Error + 'static)) {
+    fn on_error(&mut self, session: &SessionHandle, error: &(dyn std::error::Error + 'static)) {
         let event = match error.downcast_ref::<LinkError>() {
             Some(LinkError::Connect { source, .. }) => SessionEvent::LinkFailed(source.to_string()),
             Some(
@@ -452,17 +477,26 @@ impl Application for ConsoleApp {
             ) => SessionEvent::LinkFailed(e.to_string()),
             _ => SessionEvent::Error(error.to_string()),
         };
-        self.send(event);
+        self.send(session, event);
     }
 
     fn from_admin(
         &mut self,
-        _: &SessionHandle,
+        session: &SessionHandle,
         message: &Message<'_>,
     ) -> Result<(), AdminRejection> {
-        self.send(SessionEvent::Admin(OwnedMessage::from_message(message)));
+        self.send(
+            session,
+            SessionEvent::Admin(OwnedMessage::from_message(message)),
+        );
         Ok(())
     }
+}
+
+/// An acceptor template (AcceptorTemplate=Y) of the settings file.
+struct Template {
+    settings: SessionSettings,
+    dictionary: Option<SessionDictionary>,
 }
 
 /// One session as the console sees it.
@@ -487,6 +521,25 @@ struct Entry {
 }
 
 impl Entry {
+    fn new(
+        handle: SessionHandle,
+        settings: SessionSettings,
+        dictionary: Option<SessionDictionary>,
+    ) -> Entry {
+        Entry {
+            label: handle.key().to_string(),
+            handle,
+            settings,
+            dictionary,
+            established: false,
+            connect_failures: 0,
+            last_error: None,
+            refusal: None,
+            peer_logout: None,
+            shown_state: SessionState::Initial,
+        }
+    }
+
     fn dict(&self) -> &Dictionary {
         self.dictionary
             .as_deref()
@@ -611,7 +664,8 @@ pub fn run(
                 })),
         )?;
         let mut entries = Vec::with_capacity(sessions.len());
-        for (idx, (s, dictionary)) in sessions.into_iter().zip(dictionaries).enumerate() {
+        let mut templates = Vec::new();
+        for (s, dictionary) in sessions.into_iter().zip(dictionaries) {
             let echo = options.echo.then(|| Echo {
                 dictionary: match &dictionary {
                     Some(d) => d.clone(),
@@ -620,31 +674,41 @@ pub fn run(
                 count: 0,
                 report: MessageBuilder::default(),
             });
+            let setup = |source| RunError::Setup {
+                path: path.clone(),
+                source,
+            };
+            if s.acceptor_template {
+                let app = ConsoleApp {
+                    of: AppOf::Template(templates.len()),
+                    tx: tx.clone(),
+                    echo,
+                };
+                let factory = fixrs_transport_tls::factory_from_settings(&s)
+                    .map_err(setup)?
+                    .unwrap_or_else(|| std::sync::Arc::new(fixrs_transport_mio::PlainTcp));
+                engine
+                    .add_template_from_settings_with(&s, factory, app)
+                    .map_err(|source| {
+                        setup(fixrs_transport_tls::SetupError::Engine {
+                            line: s.line,
+                            source,
+                        })
+                    })?;
+                templates.push(Template {
+                    settings: s,
+                    dictionary,
+                });
+                continue;
+            }
             let app = ConsoleApp {
-                idx,
+                of: AppOf::Session(entries.len()),
                 tx: tx.clone(),
                 echo,
             };
             let handle =
-                fixrs_transport_tls::create_from_settings(&engine, &s, app).map_err(|source| {
-                    RunError::Setup {
-                        path: path.clone(),
-                        source,
-                    }
-                })?;
-            let label = handle.key().to_string();
-            entries.push(Entry {
-                handle,
-                settings: s,
-                dictionary,
-                label,
-                established: false,
-                connect_failures: 0,
-                last_error: None,
-                refusal: None,
-                peer_logout: None,
-                shown_state: SessionState::Initial,
-            });
+                fixrs_transport_tls::create_from_settings(&engine, &s, app).map_err(setup)?;
+            entries.push(Entry::new(handle, s, dictionary));
         }
         // Decode the built-in dictionaries now rather than on the first
         // message, where it would delay the first lines shown.
@@ -654,6 +718,7 @@ pub fn run(
         let mut console = Runner {
             options,
             entries,
+            templates,
             out,
             index: FieldIndex::new(),
             pending: None,
@@ -696,6 +761,9 @@ fn spawn_reader(input: impl BufRead + Send + 'static, tx: Sender<ConsoleEvent>) 
 struct Runner<'a> {
     options: &'a RunOptions,
     entries: Vec<Entry>,
+    /// The file's acceptor templates, whose sessions join `entries` when
+    /// they first report.
+    templates: Vec<Template>,
     out: &'a mut dyn Write,
     index: FieldIndex,
     pending: Option<Pending>,
@@ -798,6 +866,9 @@ impl Runner<'_> {
                 Some(ConsoleEvent::Log(level, text)) => self.log_line(level, text)?,
                 Some(ConsoleEvent::Refused(text)) => self.refused(&text)?,
                 Some(ConsoleEvent::Session(idx, e)) => self.session_event(idx, e)?,
+                Some(ConsoleEvent::FromTemplate(t, handle, e)) => {
+                    self.template_event(t, handle, e)?
+                }
             }
             self.check_wait();
             if self.quitting {
@@ -894,6 +965,38 @@ impl Runner<'_> {
             self.say("engine", &text)?;
         }
         Ok(())
+    }
+
+    /// An event of a session created from template `t`: the session
+    /// becomes an entry (numbered after the others) the first time.
+    fn template_event(
+        &mut self,
+        t: usize,
+        handle: SessionHandle,
+        event: SessionEvent,
+    ) -> Result<(), RunError> {
+        let label = handle.key().to_string();
+        let idx = match self.entries.iter().position(|e| e.label == label) {
+            Some(idx) => idx,
+            None => {
+                let Some(template) = self.templates.get(t) else {
+                    return Ok(());
+                };
+                let line = template.settings.line;
+                self.entries.push(Entry::new(
+                    handle,
+                    template.settings.clone(),
+                    template.dictionary.clone(),
+                ));
+                let n = self.entries.len();
+                self.say(
+                    &label,
+                    &format!("created from the template at line {line} (session @{n})"),
+                )?;
+                n - 1
+            }
+        };
+        self.session_event(idx, event)
     }
 
     fn session_event(&mut self, idx: usize, event: SessionEvent) -> Result<(), RunError> {
@@ -1200,6 +1303,9 @@ impl Runner<'_> {
             }
             match rx.recv_timeout(left.min(Duration::from_millis(50))) {
                 Ok(ConsoleEvent::Session(idx, e)) => self.session_event(idx, e)?,
+                Ok(ConsoleEvent::FromTemplate(t, handle, e)) => {
+                    self.template_event(t, handle, e)?
+                }
                 Ok(ConsoleEvent::Log(level, text)) => self.log_line(level, text)?,
                 Ok(ConsoleEvent::Refused(text)) => self.refused(&text)?,
                 Ok(_) | Err(RecvTimeoutError::Timeout) => {}
@@ -1210,6 +1316,7 @@ impl Runner<'_> {
         while let Ok(event) = rx.try_recv() {
             match event {
                 ConsoleEvent::Session(idx, e) => self.session_event(idx, e)?,
+                ConsoleEvent::FromTemplate(t, handle, e) => self.template_event(t, handle, e)?,
                 ConsoleEvent::Log(level, text) => self.log_line(level, text)?,
                 ConsoleEvent::Refused(text) => self.refused(&text)?,
                 _ => {}

@@ -775,3 +775,64 @@ fn tls_failures_on_the_acceptor_are_shown_as_refused_connections() {
     let out = acceptor_out.join().unwrap();
     assert!(run.status.success(), "{run:?}\n{out}");
 }
+
+#[test]
+fn an_acceptor_template_section_takes_any_counterparty_and_echoes_its_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "acceptor.cfg",
+        &format!(
+            "[DEFAULT]\n\
+             ConnectionType=acceptor\n\
+             BeginString=FIX.4.4\n\
+             SenderCompID=BROKER\n\
+             SocketAcceptHost=127.0.0.1\n\
+             SocketAcceptPort=0\n\
+             FileStorePath={0}/acceptor-store\n\
+             \n\
+             [SESSION]\n\
+             AcceptorTemplate=Y\n\
+             TargetCompID=*\n",
+            dir.path().display()
+        ),
+    );
+    let mut acceptor = common::spawn(&["acceptor", "--echo", "-c", &cfg]);
+    let stdin = acceptor.stdin.take().unwrap();
+    let (lines, acceptor_out) = common::watch_stdout(&mut acceptor);
+    let port = listening_port(&lines);
+    let initiator_cfg = initiator_settings(dir.path(), port);
+    let initiator = common::run(
+        &["initiator", "-c", &initiator_cfg],
+        ":wait logon 30\n\
+         35=D|11=ORD-1|Symbol=EUR/USD|54=2|60=20250102-09:30:00|38=100|40=1\n\
+         :expect 8 30\n\
+         q\n",
+        LIMIT,
+    );
+    assert!(initiator.status.success(), "{initiator:?}");
+    assert!(
+        initiator
+            .stdout
+            .contains("<< ExecutionReport #2 ClOrdID=ORD-1 ExecType=NEW OrdStatus=NEW"),
+        "{}",
+        initiator.stdout
+    );
+    interrupt(&acceptor);
+    let run = common::finish(acceptor, LIMIT);
+    drop(stdin);
+    let out = acceptor_out.join().unwrap();
+    assert!(run.status.success(), "{run:?}\n{out}");
+    assert!(
+        out.contains("FIX.4.4:BROKER->CLIENT created from the template at line 9 (session @1)"),
+        "{out}"
+    );
+    assert!(out.contains("FIX.4.4:BROKER->CLIENT logged on"), "{out}");
+    assert!(out.contains("ClOrdID=ORD-1"), "{out}");
+    assert!(
+        std::fs::read_dir(dir.path().join("acceptor-store"))
+            .unwrap()
+            .any(|e| e.unwrap().file_name().to_string_lossy().contains("CLIENT")),
+        "the created session has its own store"
+    );
+}

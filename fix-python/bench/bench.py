@@ -46,6 +46,7 @@ INI, ACC = "BENCH_INI", "BENCH_ACC"
 
 
 def build_fixctl():
+    # Any program with fixctl's `bench-peer` command will do (perf-report has one).
     if os.environ.get("FIXCTL"):
         return os.environ["FIXCTL"]
     out = subprocess.run(
@@ -316,21 +317,29 @@ def main():
     parser.add_argument("--orders", type=int, default=100_000, help="orders of the put-rate runs")
     parser.add_argument("--runs", type=int, default=3,
                         help="runs of each measurement; the median is shown")
+    parser.add_argument("--machine", action="store_true",
+                        help="print only the Python measurements, a line `name value value` each "
+                             "(for perf-report, which measures the Rust engine and raw TCP itself)")
     args = parser.parse_args()
     fixctl = build_fixctl()
     results = {k: [] for k in ("raw", "rust", "fixrs", "qf", "fixrs_rate", "qf_rate")}
     for run in range(args.runs):
         # Interleaved, so that a change in the machine's load touches all.
-        raw, rust = rust_round_trips(fixctl, args.round_trips, args.warmup)
-        results["raw"].append(raw)
-        results["rust"].append(rust)
+        if not args.machine:
+            raw, rust = rust_round_trips(fixctl, args.round_trips, args.warmup)
+            results["raw"].append(raw)
+            results["rust"].append(rust)
         results["fixrs"].append(fixrs_round_trips(fixctl, args.round_trips, args.warmup))
         results["qf"].append(qf_round_trips(fixctl, args.round_trips, args.warmup))
         results["fixrs_rate"].append(fixrs_put_rate(fixctl, args.orders))
         results["qf_rate"].append(qf_put_rate(fixctl, args.orders))
         print("run %d of %d done" % (run + 1, args.runs), file=sys.stderr)
-
     med = lambda key, i: statistics.median(r[i] for r in results[key])
+    if args.machine:
+        for key in ("fixrs", "qf", "fixrs_rate", "qf_rate"):
+            print(key, med(key, 0), med(key, 1))
+        return
+
     print("fixrs %s, quickfix-tls %s, Python %s, %s, %d CPUs" % (
         v12.__version__, qf_version(), platform.python_version(), platform.machine(),
         os.cpu_count()))

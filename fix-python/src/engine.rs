@@ -1,9 +1,10 @@
 //! `FixEngine`: the engine thread, sessions created in code or from a
 //! QuickFIX-format settings file, and their settings.
 
-use crate::app::{AppSlot, Bridge};
+use crate::app::Bridge;
 use crate::message::{version_arg, PyFixVersion};
 use crate::session::{PySession, PySessionId, SessionSetup};
+use crate::slot::AppSlot;
 use crate::FixError;
 use fixrs_session::settings::{Settings, SettingsError};
 use fixrs_session::Role;

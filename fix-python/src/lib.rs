@@ -39,6 +39,7 @@ mod logging;
 mod message;
 mod session;
 mod signals;
+mod slot;
 mod values;
 mod wait;
 
@@ -82,7 +83,7 @@ fn _fixrs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<app::LogonEvent>()?;
     m.add_class::<app::LogoutEvent>()?;
     m.add_class::<app::NewStateEvent>()?;
-    m.add_class::<app::MsgRejectEvent>()?;
+    m.add_class::<slot::MsgRejectEvent>()?;
     m.add_class::<app::SessionLevelRejectEvent>()?;
     m.add_function(wrap_pyfunction!(message::tag_of, m)?)?;
     m.add_function(wrap_pyfunction!(message::field_name, m)?)?;

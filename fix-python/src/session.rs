@@ -1,8 +1,8 @@
 //! `SessionId`, `SessionState` and `Session`.
 
-use crate::app::{report_unsent, AppSlot};
 use crate::fields::{self, lock};
 use crate::message::{dictionary, PyFixMessage, PyFixVersion};
+use crate::slot::{report_unsent, AppSlot};
 use crate::{wait, FixError};
 use fixrs_proto::{FixVersion, MessageBuilder};
 use fixrs_session::{Role, SessionState};
@@ -347,7 +347,7 @@ impl PySession {
                 report_unsent(
                     py,
                     &this.app,
-                    slf.clone().unbind(),
+                    slf.clone().unbind().into_any(),
                     copy,
                     this.setup.version,
                     "not established",

@@ -83,6 +83,7 @@
 //!
 #![doc = include_str!("settings/reference.md")]
 
+mod check;
 mod dictionaries;
 mod error;
 mod file;
@@ -90,6 +91,7 @@ pub mod format;
 mod ignored;
 mod key;
 mod schedule;
+mod section;
 mod session;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -99,8 +101,9 @@ mod tests;
 
 pub use crate::dictionary::{DictionaryLoader, DictionarySettings};
 pub use error::{SettingsError, SettingsWarning};
-pub use file::{Entry, ParseOptions, Section, Settings};
+pub use file::{ParseOptions, Settings};
 pub use key::{
     reference, Alias, Format, Key, KeyDoc, KeyFamily, KeySpec, KeyTable, Located, QualifierError,
 };
+pub use section::{Entry, Section};
 pub use session::KEYS;

@@ -53,6 +53,15 @@ impl SessionHandle {
         }
     }
 
+    /// Another handle to the same session, to put to it or disconnect it
+    /// from another thread: how an application keeps a handle of a session
+    /// its callbacks see only as `&SessionHandle`, such as one created from
+    /// an acceptor template. [`finalize`](SessionHandle::finalize) on it
+    /// does nothing (only the handle that created the session removes it).
+    pub fn clone_handle(&self) -> SessionHandle {
+        SessionHandle::new(self.engine.clone(), self.shared.clone(), false)
+    }
+
     /// The session's identity (BeginString, CompIDs, qualifier).
     pub fn key(&self) -> &SessionKey {
         &self.shared.key

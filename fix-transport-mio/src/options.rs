@@ -2,7 +2,7 @@
 //! a session is created with ([`SessionOptions`]).
 
 use crate::refusal::RefusalHook;
-use crate::settings::HostSelectionPolicy;
+use crate::target::HostSelectionPolicy;
 use crate::transport::{SocketOptions, TransportFactory};
 use fixrs_proto::FixVersion;
 use fixrs_session::{SessionDictionary, Store};
@@ -11,6 +11,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The default of MaxOutgoingBytes ([`EngineSettings::max_outgoing_bytes`]):
+/// room for thousands of typical messages, small enough that a stuck
+/// counterparty costs little memory.
+pub const DEFAULT_MAX_OUTGOING_BYTES: usize = 4 << 20;
 
 /// Engine-wide settings: start from [`EngineSettings::default`] and change
 /// what you need with the `with_*` methods (or the public fields).
@@ -76,7 +81,7 @@ impl Default for EngineSettings {
     fn default() -> Self {
         EngineSettings {
             socket: SocketOptions::default(),
-            max_outgoing_bytes: crate::settings::DEFAULT_MAX_OUTGOING_BYTES,
+            max_outgoing_bytes: DEFAULT_MAX_OUTGOING_BYTES,
             read_buffer_size: 64 << 10,
             read_budget: 1 << 20,
             logon_timeout: Duration::from_secs(10),

@@ -32,14 +32,14 @@ use crate::app::Application;
 use crate::engine::{resolve_one, FixEngine};
 use crate::error::EngineError;
 use crate::handle::SessionHandle;
-use crate::options::SessionOptions;
+use crate::options::{SessionOptions, TemplateOptions};
 use crate::transport::{PlainTcp, SocketOptions, TransportFactory};
 use fixrs_proto::FixVersion;
 use fixrs_session::settings::{
     DictionaryLoader, DictionarySettings, KeyTable, Located, Section, Settings, SettingsError,
     SettingsWarning,
 };
-use fixrs_session::{Role, SessionConfig, SessionDictionary, Store};
+use fixrs_session::{AcceptRules, AcceptorTemplate, Role, SessionConfig, SessionDictionary, Store};
 use fixrs_store::settings::StoreSettings;
 use fixrs_store::FileStore;
 use std::collections::BTreeMap;
@@ -65,9 +65,8 @@ pub static ALL_KEYS: &[&KeyTable] = &[
     KEYS,
 ];
 
-/// The default of MaxOutgoingBytes: room for thousands of typical
-/// messages, small enough that a stuck counterparty costs little memory.
-pub const DEFAULT_MAX_OUTGOING_BYTES: usize = 4 << 20;
+pub use crate::options::DEFAULT_MAX_OUTGOING_BYTES;
+pub use crate::target::HostSelectionPolicy;
 
 /// How long a connection with SocketKeepAlive=Y may be quiet before the
 /// first keep-alive probe.
@@ -124,22 +123,6 @@ impl fmt::Display for SourceAddress {
     }
 }
 
-/// Which of an initiator's addresses each connection attempt uses
-/// (HostSelectionPolicy).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HostSelectionPolicy {
-    /// Each attempt takes the next address, the primary after the last
-    /// alternate (`ROUND_ROBIN`, the default).
-    #[default]
-    RoundRobin,
-    /// As round robin, but an attempt more than `start_over` after the
-    /// previous one starts again from the primary address (`PRIORITY`).
-    Priority {
-        /// HostSelectionPolicyPriorityStartOverInterval (default 120 s).
-        start_over: Duration,
-    },
-}
-
 /// How an initiator connects.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConnectSettings {
@@ -193,6 +176,10 @@ pub struct SessionSettings {
     pub file_log_path: Option<PathBuf>,
     /// Whether the session's connections use TLS (SocketUseSSL).
     pub use_tls: bool,
+    /// Whether the section is an acceptor template (AcceptorTemplate=Y):
+    /// sessions are created from it on their first Logon, see
+    /// [`FixEngine::add_acceptor_template`].
+    pub acceptor_template: bool,
     /// The session's section of the file, for the layers above.
     pub section: Section,
 }
@@ -217,6 +204,7 @@ impl SessionSettings {
                 .then_some(KEEPALIVE_IDLE),
             reuse_address: section.get(&SOCKET_REUSE_ADDRESS)?.unwrap_or(true),
         };
+        let acceptor_template = read_acceptor_template(section, config.role)?;
         Ok(SessionSettings {
             line: section.line(),
             config,
@@ -233,6 +221,7 @@ impl SessionSettings {
                 .unwrap_or(DEFAULT_MAX_OUTGOING_BYTES),
             file_log_path: section.get(&FILE_LOG_PATH)?,
             use_tls: section.get(&SOCKET_USE_SSL)?.unwrap_or(false),
+            acceptor_template,
             section: section.clone(),
         })
     }
@@ -292,6 +281,19 @@ fn missing(line: usize, key: &str, why: String) -> SettingsError {
         line,
         key: key.to_string(),
         why,
+    }
+}
+
+/// AcceptorTemplate, refused for initiators.
+fn read_acceptor_template(s: &Section, role: Role) -> Result<bool, SettingsError> {
+    match s.get_at(&ACCEPTOR_TEMPLATE)? {
+        Some(t) if t.value && role == Role::Initiator => Err(SettingsError::Inconsistent {
+            line: t.line,
+            key: t.key,
+            reason: "only acceptors have templates (ConnectionType=acceptor)".to_string(),
+        }),
+        Some(t) => Ok(t.value),
+        None => Ok(false),
     }
 }
 
@@ -434,6 +436,12 @@ impl FixEngine {
         factory: Arc<dyn TransportFactory>,
         app: impl Application,
     ) -> Result<SessionHandle, EngineError> {
+        if settings.acceptor_template {
+            return Err(EngineError::Setting {
+                name: "AcceptorTemplate".into(),
+                reason: "a template is not a session: add it with start_one_from_settings or add_template_from_settings_with".into(),
+            });
+        }
         let utc = crate::command::clock().utc;
         let config = settings.config.clone();
         let mut loaded = settings.clone();
@@ -528,13 +536,71 @@ impl FixEngine {
         }
         let mut handles = Vec::with_capacity(sessions.len());
         for s in &sessions {
-            let h = self.create_from_settings(s, make_app(s))?;
-            if s.config.role == Role::Initiator {
-                h.connect_configured()?;
+            if let Some(h) = self.start_one_from_settings(s, Arc::new(PlainTcp), make_app(s))? {
+                handles.push(h);
             }
-            handles.push(h);
         }
         Ok(handles)
+    }
+
+    /// Starts one session of a settings file, as
+    /// [`start_from_settings`](FixEngine::start_from_settings) does for
+    /// each: an initiator is created and connects, an acceptor is created
+    /// and its address listened on, and a template (AcceptorTemplate=Y) is
+    /// added with [`add_template_from_settings_with`](FixEngine::add_template_from_settings_with),
+    /// which makes no session yet (`None`).
+    pub fn start_one_from_settings(
+        &self,
+        settings: &SessionSettings,
+        factory: Arc<dyn TransportFactory>,
+        app: impl Application,
+    ) -> Result<Option<SessionHandle>, EngineError> {
+        if settings.acceptor_template {
+            self.add_template_from_settings_with(settings, factory, app)?;
+            return Ok(None);
+        }
+        let h = self.create_from_settings_with(settings, factory, app)?;
+        if settings.config.role == Role::Initiator {
+            h.connect_configured()?;
+        }
+        Ok(Some(h))
+    }
+
+    /// Adds an acceptor template read from a settings file
+    /// (AcceptorTemplate=Y, see [`add_acceptor_template`](FixEngine::add_acceptor_template)):
+    /// SocketAcceptHost/SocketAcceptPort is listened on (shared with the
+    /// file's other acceptors) and the template takes Logons only there,
+    /// from AllowedRemoteAddresses if set; the sessions it creates get its
+    /// dictionaries, file store (FileStorePath and the store's options),
+    /// FileLogPath and MaxOutgoingBytes. `app` serves all of them.
+    pub fn add_template_from_settings_with(
+        &self,
+        settings: &SessionSettings,
+        factory: Arc<dyn TransportFactory>,
+        app: impl Application,
+    ) -> Result<(), EngineError> {
+        let Endpoint::Accept(at) = &settings.endpoint else {
+            return Err(EngineError::Setting {
+                name: "AcceptorTemplate".into(),
+                reason: "only acceptors have templates (ConnectionType=acceptor)".into(),
+            });
+        };
+        let mut loaded = settings.clone();
+        self.load_dictionaries(&mut loaded)?;
+        let addr = resolve_one(&at.to_string())?;
+        let bound = self.listen_shared(addr, factory, settings.socket.reuse_address)?;
+        let rules = AcceptRules::default()
+            .with_port(bound.port())
+            .with_allowed_remote_addresses(settings.allowed_remote_addresses.clone());
+        let template = AcceptorTemplate::new(settings.config.clone()).with_rules(rules);
+        let mut options = TemplateOptions::default()
+            .with_file_store_options(settings.store.options(self.settings().file_store_options))
+            .with_max_outgoing_bytes(settings.max_outgoing_bytes);
+        options.dictionary = loaded.dictionary;
+        options.app_dictionaries = loaded.app_dictionaries;
+        options.file_store_path = settings.store.file_store_path.clone();
+        options.file_log_path = settings.file_log_path.clone();
+        self.add_acceptor_template(template, options, app)
     }
 
     /// Loads the data dictionaries of a session into its `dictionary` and

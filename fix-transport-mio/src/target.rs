@@ -4,11 +4,26 @@
 //! the next attempt uses (HostSelectionPolicy).
 
 use crate::error::EngineError;
-use crate::settings::HostSelectionPolicy;
 use crate::transport::{PlainTcp, TransportFactory};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Which of an initiator's addresses each connection attempt uses
+/// (HostSelectionPolicy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HostSelectionPolicy {
+    /// Each attempt takes the next address, the primary after the last
+    /// alternate (`ROUND_ROBIN`, the default).
+    #[default]
+    RoundRobin,
+    /// As round robin, but an attempt more than `start_over` after the
+    /// previous one starts again from the primary address (`PRIORITY`).
+    Priority {
+        /// HostSelectionPolicyPriorityStartOverInterval (default 120 s).
+        start_over: Duration,
+    },
+}
 
 /// One counterparty address of an initiator.
 #[derive(Debug, Clone)]

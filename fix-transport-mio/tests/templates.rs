@@ -229,3 +229,99 @@ fn a_template_must_be_for_acceptors() {
         .expect_err("an initiator template");
     assert!(err.to_string().contains("acceptor"), "{err}");
 }
+
+/// QuickFIX's `AcceptorTemplate=Y` in a settings file: the section makes
+/// no session, its wildcard CompID takes any counterparty, each of which
+/// gets a file store of its own under the template's FileStorePath; the
+/// fixed session beside it keeps its own Logons; and an initiator cannot
+/// be a template.
+#[test]
+fn acceptor_template_sections_of_a_settings_file_create_sessions_on_logon() {
+    use fixrs_session::settings::Settings;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("store");
+    let text = format!(
+        "[DEFAULT]\nConnectionType=acceptor\nBeginString=FIX.4.4\nSenderCompID=BROKER\n\
+         SocketAcceptHost=127.0.0.1\nSocketAcceptPort=0\nHeartBtInt=30\nUseDataDictionary=N\n\
+         [SESSION]\nTargetCompID=FIXED\n\
+         [SESSION]\nAcceptorTemplate=Y\nTargetCompID=*\nFileStorePath={}\n",
+        store.display()
+    );
+    let settings = Settings::parse(&text).expect("settings");
+    let (acceptor, refusals) = acceptor_engine();
+    let (tx, events) = mpsc::channel();
+    let handles = acceptor
+        .start_from_settings(&settings, |s| {
+            let (app, rx) = ChannelApplication::new();
+            let tx = tx.clone();
+            let label = s.config.id.target_comp_id.clone();
+            std::thread::spawn(move || {
+                for e in rx {
+                    if tx.send((label.clone(), e)).is_err() {
+                        break;
+                    }
+                }
+            });
+            app
+        })
+        .expect("start");
+    assert_eq!(handles.len(), 1, "the template makes no session itself");
+    let addr = acceptor.listen_addresses()[0];
+
+    let initiators = engine();
+    let connect = |target: &str| {
+        let s = initiators
+            .create_session_with(
+                config(Role::Initiator, target, "BROKER"),
+                SessionOptions::default(),
+                ChannelApplication::new().0,
+            )
+            .expect("initiator");
+        s.connect(30, &addr.to_string()).expect("connect");
+        expect_state(&s, SessionState::Established, LONG);
+        s
+    };
+    let fixed = connect("FIXED");
+    let fund = connect("FUND7");
+    fixed.put(order("O-1")).expect("put");
+    fund.put(order("O-2")).expect("put");
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let (label, event) = events.recv_timeout(LONG).expect("an event");
+        if let AppEventKind::Message(m) = event.kind {
+            got.push((label, event.session.to_string(), m.as_bytes().to_vec()));
+        }
+    }
+    got.sort();
+    // The fixed session's application, then the template's.
+    assert_eq!(got[0].0, "*");
+    assert_eq!(got[0].1, "FIX.4.4:BROKER->FUND7");
+    assert!(got[0].2.windows(8).any(|w| w == b"\x0111=O-2\x01"));
+    assert_eq!(got[1].0, "FIXED");
+    assert_eq!(got[1].1, "FIX.4.4:BROKER->FIXED");
+    let stores: Vec<String> = std::fs::read_dir(&store)
+        .expect("store dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(stores.iter().any(|n| n.contains("FUND7")), "{stores:?}");
+    assert!(refusals.try_recv().is_err());
+    initiators.stop();
+    acceptor.stop();
+
+    // Initiators have no templates; the error names the line and key.
+    let bad = "[SESSION]\nConnectionType=initiator\nBeginString=FIX.4.4\n\
+               SenderCompID=A\nTargetCompID=B\nSocketConnectHost=127.0.0.1\n\
+               SocketConnectPort=9\nHeartBtInt=30\nAcceptorTemplate=Y\n";
+    let engine = FixEngine::new(EngineSettings::default()).expect("engine");
+    let err = engine
+        .start_from_settings(&Settings::parse(bad).expect("parse"), |_| {
+            ChannelApplication::new().0
+        })
+        .expect_err("an initiator template");
+    let text = err.to_string();
+    assert!(
+        text.contains("line 9") && text.contains("AcceptorTemplate"),
+        "{text}"
+    );
+    engine.stop();
+}

@@ -230,14 +230,12 @@ pub fn start_from_settings<A: Application>(
     for (s, factory) in sessions.iter().zip(factories) {
         let line = s.line;
         let factory = factory.unwrap_or_else(|| Arc::new(PlainTcp));
-        let h = engine
-            .create_from_settings_with(s, factory, make_app(s))
-            .map_err(|source| SetupError::Engine { line, source })?;
-        if s.config.role == Role::Initiator {
-            h.connect_configured()
-                .map_err(|source| SetupError::Engine { line, source })?;
+        if let Some(h) = engine
+            .start_one_from_settings(s, factory, make_app(s))
+            .map_err(|source| SetupError::Engine { line, source })?
+        {
+            handles.push(h);
         }
-        handles.push(h);
     }
     Ok(handles)
 }

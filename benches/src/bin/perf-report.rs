@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use fixrs_benches::codec::{self, Batches};
 use fixrs_benches::engine::{self, BenchError, LatencyOptions, Peer, StoreKind};
 use fixrs_benches::report::{Collected, Counts, Header};
-use fixrs_benches::{store, sys, tls};
+use fixrs_benches::{python, store, sys, tls};
 use fixrs_test_support::CountingAllocator;
 use std::io::Write;
 use std::path::PathBuf;
@@ -60,13 +60,15 @@ enum Part {
     Tls,
     Codec,
     Store,
+    Python,
 }
 
 /// The child processes `perf-report` starts.
 #[derive(Debug, Subcommand)]
 enum Role {
-    /// The engine peer of the latency and memory runs.
-    #[command(hide = true)]
+    /// The engine peer of the latency and memory runs (also as
+    /// `bench-peer`, fixctl's name, for the Python benchmark script).
+    #[command(hide = true, alias = "bench-peer")]
     Peer {
         #[arg(long)]
         sessions: u64,
@@ -100,6 +102,9 @@ impl Plan {
                     tls_round_trips: 100,
                     tls_warmup: 10,
                     codec_calls: 10,
+                    python_round_trips: 100,
+                    python_warmup: 10,
+                    python_orders: 200,
                 },
                 3,
                 Duration::ZERO,
@@ -115,6 +120,9 @@ impl Plan {
                     tls_round_trips: 10_000,
                     tls_warmup: 1_000,
                     codec_calls: 1_000,
+                    python_round_trips: 5_000,
+                    python_warmup: 500,
+                    python_orders: 20_000,
                 },
                 31,
                 Duration::from_millis(100),
@@ -130,6 +138,9 @@ impl Plan {
                     tls_round_trips: 50_000,
                     tls_warmup: 5_000,
                     codec_calls: 2_000,
+                    python_round_trips: 20_000,
+                    python_warmup: 2_000,
+                    python_orders: 100_000,
                 },
                 101,
                 Duration::from_millis(300),
@@ -245,6 +256,13 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
     let wanted = |p: Part| cli.only.is_empty() || cli.only.contains(&p);
     let store_dir = cli.store_dir.clone().unwrap_or_else(std::env::temp_dir);
     let mut c = Collected::default();
+    // The module in release mode, built before anything is measured (with
+    // --smoke, the one installed is used as it is).
+    let python = if wanted(Part::Python) {
+        Some(python::prepare(!cli.smoke)?)
+    } else {
+        None
+    };
     let started = Instant::now();
     for r in 1..=plan.runs {
         let step = |what: &str| {
@@ -298,6 +316,16 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
         if wanted(Part::Store) {
             step("file store");
             c.store.push(store::measure(&store_dir, plan.store_budget)?);
+        }
+        if let Some(python) = &python {
+            step("Python module and QuickFIX's Python bindings");
+            c.python.push(python::measure(
+                python,
+                &std::env::current_exe()?,
+                plan.counts.python_round_trips,
+                plan.counts.python_warmup,
+                plan.counts.python_orders,
+            )?);
         }
     }
     eprintln!(

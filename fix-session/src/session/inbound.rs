@@ -3,7 +3,7 @@
 //! session-level message; application messages are delivered as events.
 
 use super::outbound::{supports_next_expected, Rejected};
-use super::{Ending, LogoutKind, ResendProgress, Session, Timer, MAX_SEQ_NUM};
+use super::{Ending, Input, LogoutKind, ResendProgress, Session, Timer, MAX_SEQ_NUM};
 use crate::config::Role;
 use crate::error::PeerError;
 use crate::event::{QueuedEvent, SessionWarning};
@@ -25,15 +25,17 @@ impl Session {
     /// when the link closes.
     pub(super) fn receive(&mut self, bytes: &[u8], now: Instant, utc: UtcTimestamp) {
         // The decoder and index are moved out so that a message borrowing
-        // them can be processed with `&mut self`; the placeholders left
-        // behind do not allocate.
-        let mut decoder = std::mem::take(&mut self.decoder);
-        let mut index = std::mem::take(&mut self.index);
+        // them can be processed with `&mut self`. Receiving does not
+        // re-enter itself, so they are always there.
+        let Some(mut input) = self.input.take() else {
+            return;
+        };
+        let Input { decoder, index } = &mut *input;
         decoder.feed(bytes);
         self.input_paused = false;
         while self.link_up {
             let events_before = self.events.len();
-            if self.release_in_sequence(&mut index, now, utc) {
+            if self.release_in_sequence(index, now, utc) {
                 self.gap_check_due = true;
             } else {
                 if std::mem::take(&mut self.gap_check_due) {
@@ -66,8 +68,7 @@ impl Session {
             decoder.clear();
             self.gap_check_due = false;
         }
-        self.decoder = decoder;
-        self.index = index;
+        self.input = Some(input);
     }
 
     /// Processes the message kept beyond a gap that is now next in
@@ -447,11 +448,19 @@ impl Session {
         // A CompID missing or empty is a malformed message, rejected like
         // any missing or empty required field; the session goes on. Only a
         // CompID present and wrong is a CompID problem (2k).
-        for t in [tag::SENDER_COMP_ID, tag::TARGET_COMP_ID] {
+        // Each looked up once (a search of the fields), for both checks.
+        let mut comp_ids: [&[u8]; 2] = [b"", b""];
+        for (i, t) in [tag::SENDER_COMP_ID, tag::TARGET_COMP_ID]
+            .into_iter()
+            .enumerate()
+        {
             let reason = match msg.get(t) {
                 None => SessionRejectReason::RequiredTagMissing,
                 Some(b"") => SessionRejectReason::TagSpecifiedWithoutValue,
-                Some(_) => continue,
+                Some(value) => {
+                    comp_ids[i] = value;
+                    continue;
+                }
             };
             self.reject_and_count(msg, seq, reason, Some(t), None, now, utc);
             return false;
@@ -461,15 +470,16 @@ impl Session {
                 (
                     tag::SENDER_COMP_ID,
                     self.config.id.target_comp_id.as_bytes(),
+                    comp_ids[0],
                 ),
                 (
                     tag::TARGET_COMP_ID,
                     self.config.id.sender_comp_id.as_bytes(),
+                    comp_ids[1],
                 ),
             ]
             .into_iter()
-            .find_map(|(t, expected)| {
-                let received = msg.get(t).unwrap_or_default();
+            .find_map(|(t, expected, received)| {
                 (received != expected).then(|| (t, String::from_utf8_lossy(received).into_owned()))
             });
             if let Some((t, received)) = mismatch {

@@ -105,6 +105,14 @@ const MAX_SEQ_NUM: SeqNum = i64::MAX as SeqNum;
 /// Bounds the number of spare receive buffers kept for reuse.
 const MAX_POOLED_BUFFERS: usize = 64;
 
+/// What receiving takes out of the session while it acts on a message:
+/// the frame decoder and the field index the message borrows.
+#[derive(Debug)]
+pub(super) struct Input {
+    pub(super) decoder: Decoder,
+    pub(super) index: FieldIndex,
+}
+
 /// One FIX session as a deterministic, sans-IO state machine.
 ///
 /// # Driving a session
@@ -149,8 +157,11 @@ pub struct Session {
     timers: TimerTable,
 
     // Receive path.
-    decoder: Decoder,
-    index: FieldIndex,
+    /// The decoder and the field index. A message being processed borrows
+    /// them while the session acts on it, so receiving takes them out of
+    /// the session: boxed, that moves a pointer rather than both
+    /// structures (on every input). `None` only while a receive holds them.
+    input: Option<Box<Input>>,
     /// Messages received beyond a gap, by MsgSeqNum; an empty buffer marks a
     /// message already acted on (Logon, ResendRequest) that only counts.
     out_of_order: BTreeMap<SeqNum, Vec<u8>>,
@@ -283,7 +294,10 @@ impl Session {
         let next_target = store.next_target_seq_num().max(1);
         let mut session = Session {
             heart_bt_int: config.heart_bt_int,
-            decoder: Decoder::new(frame_config(&config)),
+            input: Some(Box::new(Input {
+                decoder: Decoder::new(frame_config(&config)),
+                index: FieldIndex::new(),
+            })),
             encoder: Encoder::with_timestamps(TimestampCache::new(precision(&config))),
             validator: Validator::new(config.validation),
             header_ids: outbound::header_ids(&config),
@@ -295,7 +309,6 @@ impl Session {
             next_sender,
             next_target,
             timers: TimerTable::default(),
-            index: FieldIndex::new(),
             out_of_order: BTreeMap::new(),
             buffer_pool: Vec::new(),
             input_paused: false,
@@ -434,7 +447,9 @@ impl Session {
     fn learn_data_fields(&mut self, dict: &SessionDictionary) {
         for &(len_tag, data_tag) in dict.data_fields() {
             if fixrs_proto::data_fields::standard_data_tag(len_tag) != Some(data_tag) {
-                self.index.add_data_field(len_tag, data_tag);
+                if let Some(input) = &mut self.input {
+                    input.index.add_data_field(len_tag, data_tag);
+                }
                 self.resend_index.add_data_field(len_tag, data_tag);
             }
         }
@@ -512,8 +527,10 @@ impl Session {
         self.link_up = true;
         self.tx.clear();
         self.tx_start = 0;
-        self.decoder.set_config(frame_config(&self.config));
-        self.decoder.clear();
+        if let Some(input) = &mut self.input {
+            input.decoder.set_config(frame_config(&self.config));
+            input.decoder.clear();
+        }
         self.input_paused = false;
         self.gap_check_due = false;
         self.rejectable = None;
@@ -610,7 +627,9 @@ impl Session {
             return;
         }
         self.link_up = false;
-        self.decoder.clear();
+        if let Some(input) = &mut self.input {
+            input.decoder.clear();
+        }
         self.input_paused = false;
         self.gap_check_due = false;
         self.rejectable = None;
@@ -857,14 +876,27 @@ impl Session {
     /// writing, poll again ([`has_event`](Session::has_event) says whether
     /// an event waits).
     #[must_use]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
-        if !self.has_event() {
-            if self.events.is_empty() {
-                self.clear_inbox();
-            }
+        // Drivers ask until `None`, so the empty case is as common as an
+        // event: answered inline, without building an event.
+        if self.events.is_empty() {
+            self.clear_inbox();
             return None;
         }
-        let event = self.events.pop_front()?;
+        if !self.has_event() {
+            // A CloseLink waits for the bytes before it.
+            return None;
+        }
+        self.next_event()
+    }
+
+    /// The body of [`poll_event`](Session::poll_event).
+    fn next_event(&mut self) -> Option<Event<'_>> {
+        let Some(event) = self.events.pop_front() else {
+            self.clear_inbox();
+            return None;
+        };
         Some(match event {
             QueuedEvent::StateChanged { from, to } => Event::StateChanged { from, to },
             QueuedEvent::OpenLink => Event::OpenLink,
@@ -977,8 +1009,10 @@ impl Session {
             self.tx_start = 0;
             self.tx.shrink_to(keep);
         }
-        if self.decoder.capacity() > keep {
-            self.decoder.shrink_to(keep);
+        if let Some(input) = &mut self.input {
+            if input.decoder.capacity() > keep {
+                input.decoder.shrink_to(keep);
+            }
         }
         self.buffer_pool.retain(|b| b.capacity() <= keep);
         if self.resend_scratch.capacity() > keep {
@@ -998,6 +1032,7 @@ impl Session {
 
     /// Empties the delivery buffer for reuse, keeping the message the
     /// application may still reject (by swapping buffers, not copying).
+    #[inline]
     fn clear_inbox(&mut self) {
         if let Some(r) = &mut self.rejectable {
             if !r.moved {

@@ -4,10 +4,9 @@
 //! ([`Settings::check_keys`]).
 
 use super::ignored;
-use super::key::KeyTable;
+use super::section::{Entry, Section};
 use super::{SettingsError, SettingsWarning};
 use crate::schedule::TimeZone;
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -39,47 +38,8 @@ pub struct Settings {
     /// and its owner still learns what is ignored.
     pub warnings: Vec<SettingsWarning>,
     /// The `[DEFAULT]` section's entries (shared with every session).
-    defaults: Arc<[Entry]>,
+    pub(super) defaults: Arc<[Entry]>,
     options: ParseOptions,
-}
-
-/// One `Key=Value` line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// Its line (1-based).
-    pub line: usize,
-    /// The key, trimmed.
-    pub key: String,
-    /// The value, trimmed; empty to clear a value inherited from
-    /// `[DEFAULT]`.
-    pub value: String,
-}
-
-/// One `[SESSION]` of a settings file with the `[DEFAULT]` entries it
-/// inherits. The layers read their typed values from it
-/// ([`get`](Section::get), [`family`](Section::family)).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Section {
-    line: usize,
-    own: Vec<Entry>,
-    inherited: Arc<[Entry]>,
-}
-
-impl Section {
-    /// The line of the `[SESSION]` header.
-    pub fn line(&self) -> usize {
-        self.line
-    }
-
-    /// The session's own entries, in file order.
-    pub fn own(&self) -> &[Entry] {
-        &self.own
-    }
-
-    /// The `[DEFAULT]` entries, in file order.
-    pub fn inherited(&self) -> &[Entry] {
-        &self.inherited
-    }
 }
 
 impl Settings {
@@ -176,41 +136,6 @@ impl Settings {
     /// The options the file was parsed with.
     pub fn options(&self) -> &ParseOptions {
         &self.options
-    }
-
-    /// Checks that every key of the file belongs to one of `tables` (the
-    /// keys of every layer that reads the file), that its value is one the
-    /// key takes, and that no section sets a key twice (possibly under two
-    /// names). The first problem in file order is the error: an unknown
-    /// key names the known key it most resembles, if any.
-    pub fn check_keys(&self, tables: &[&KeyTable]) -> Result<(), SettingsError> {
-        // Every entry with the section it belongs to (0 for [DEFAULT]),
-        // in line order.
-        let mut entries: Vec<(usize, &Entry)> = self.defaults.iter().map(|e| (0, e)).collect();
-        for (i, s) in self.sessions.iter().enumerate() {
-            entries.extend(s.own.iter().map(|e| (i + 1, e)));
-        }
-        entries.sort_by_key(|(_, e)| e.line);
-        let specs = || tables.iter().flat_map(|t| t.iter());
-        let mut seen: HashMap<(usize, String), &Entry> = HashMap::new();
-        for (section, entry) in entries {
-            let Some(checked) = specs().find_map(|k| k.check(entry)) else {
-                return Err(SettingsError::UnknownKey {
-                    line: entry.line,
-                    key: entry.key.clone(),
-                    suggestion: specs().find_map(|k| k.suggestion(&entry.key)),
-                });
-            };
-            if let Some(first) = seen.insert((section, checked?), entry) {
-                return Err(SettingsError::DuplicateKey {
-                    line: entry.line,
-                    key: entry.key.clone(),
-                    first_line: first.line,
-                    first_key: first.key.clone(),
-                });
-            }
-        }
-        Ok(())
     }
 }
 

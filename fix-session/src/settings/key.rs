@@ -2,7 +2,7 @@
 //! ([`Key`], [`KeyFamily`]), and reading its typed value from a session's
 //! section ([`Section::get`], [`Section::family`]).
 
-use super::file::{Entry, Section};
+use super::section::{Entry, Section};
 use super::SettingsError;
 use std::collections::BTreeMap;
 use std::fmt;

@@ -190,7 +190,11 @@ fn after_service(ctx: &mut Ctx, e: &mut Entry) {
 /// socket (before a Logout or reset, which must come after it).
 pub(super) fn drain_inbox(ctx: &mut Ctx, e: &mut Entry, all: bool) {
     let now = ctx.time;
+    // Whether the records were just taken from the inbox: it holds nothing
+    // more then, and `all` need not look again (a second lock).
+    let mut taken = false;
     if e.records_pos >= e.records.len() {
+        taken = true;
         e.records.clear();
         e.records_pos = 0;
         let Ok(mut inbox) = e.handle.shared.inbox.lock() else {
@@ -205,7 +209,7 @@ pub(super) fn drain_inbox(ctx: &mut Ctx, e: &mut Entry, all: bool) {
     }
     let mut records = std::mem::take(&mut e.records);
     let mut pos = e.records_pos;
-    if all && pos < records.len() {
+    if all && !taken && pos < records.len() {
         // Held messages first, then everything put since.
         let Ok(mut inbox) = e.handle.shared.inbox.lock() else {
             e.records = records;

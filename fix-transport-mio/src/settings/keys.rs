@@ -25,6 +25,7 @@ pub static KEYS: &KeyTable = &[
     &SOCKET_ACCEPT_HOST,
     &SOCKET_ACCEPT_PORT,
     &ALLOWED_REMOTE_ADDRESSES,
+    &ACCEPTOR_TEMPLATE,
     &SOCKET_REUSE_ADDRESS,
     &SOCKET_NODELAY,
     &SOCKET_SEND_BUFFER_SIZE,
@@ -245,6 +246,16 @@ pub(super) static MAX_OUTGOING_BYTES: Key<usize> = Key {
     default: "4194304",
     example: "MaxOutgoingBytes=16777216",
     meaning: "Most bytes of outgoing messages held for a counterparty that reads slowly (put or encoded, not yet written). Beyond it the application's sends are refused as backpressure and the peer's requests are no longer read until it drains; the memory is given back when the link closes.",
+    also: &[],
+};
+
+pub(super) static ACCEPTOR_TEMPLATE: Key<bool> = Key {
+    name: "AcceptorTemplate",
+    group: CONNECTION,
+    format: format::BOOL,
+    default: "N",
+    example: "AcceptorTemplate=Y",
+    meaning: "For acceptors: the section is a template, not a session. A Logon that no configured session takes creates a session from it when its CompIDs match the template's; `*` as SenderCompID or TargetCompID (or a sub or location ID) matches any value, which the new session takes from the Logon. The new sessions keep the template's other settings (store, log, dictionaries, SocketAcceptPort, AllowedRemoteAddresses).",
     also: &[],
 };
 

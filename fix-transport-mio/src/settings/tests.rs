@@ -30,7 +30,7 @@ fn companions(key: &str) -> &'static str {
     match key {
         "SocketConnectHost<n>" => "SocketConnectPort1=9000\n",
         "SocketConnectPort<n>" => "SocketConnectHost1=backup\n",
-        "SocketAcceptHost" | "SocketAcceptPort" => "ConnectionType=acceptor\n",
+        "SocketAcceptHost" | "SocketAcceptPort" | "AcceptorTemplate" => "ConnectionType=acceptor\n",
         "SocketConnectSourceHost<n>" | "SocketConnectSourcePort<n>" => {
             "SocketConnectHost1=backup\nSocketConnectPort1=9000\n"
         }
