@@ -8,7 +8,7 @@
 //!
 //! Runs until Ctrl-C, then logs its sessions out.
 
-use fixrs_proto::{fields as f, FieldWriter, FixVersion, MessageBuilder};
+use fixrs_proto::{tag as f, FieldWriter, FixVersion, MessageBuilder};
 use fixrs_session::{SessionConfig, SessionState};
 use fixrs_transport_tokio::{Acceptor, Responder, SessionEvent, SessionOptions};
 use std::time::Duration;

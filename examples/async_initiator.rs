@@ -6,7 +6,7 @@
 //! cargo run -p fix-cli --example async_initiator -- 127.0.0.1:9878 [orders]
 //! ```
 
-use fixrs_proto::{fields as f, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
+use fixrs_proto::{tag as f, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
 use fixrs_session::{SessionConfig, SessionState};
 use fixrs_transport_tokio::{SessionEvent, SessionOptions};
 use std::time::{Duration, SystemTime};

@@ -7,7 +7,7 @@ use crate::event::SessionEvent;
 use crate::options::Dictionaries;
 use fixrs_proto::{MessageBuilder, UtcTimestamp};
 use fixrs_session::{
-    Event, MessageRejection, RejectError, SendError, Session, SessionConfig, SessionError,
+    Event, MessageRejection, Now, RejectError, SendError, Session, SessionConfig, SessionError,
     SessionKey, SessionState, Store,
 };
 use fixrs_transport_mio::filelog::FileLog;
@@ -16,8 +16,8 @@ use std::time::{Instant, SystemTime};
 
 /// The current time for the session: the monotonic clock from tokio (so
 /// that a paused test clock drives the timers) and UTC from the system.
-fn now() -> (Instant, UtcTimestamp) {
-    (
+fn now() -> Now {
+    Now::new(
         tokio::time::Instant::now().into_std(),
         UtcTimestamp::from(SystemTime::now()),
     )
@@ -55,8 +55,7 @@ impl Responder<'_> {
     /// Rejects the application message of the event being handled
     /// (Reject(3) or BusinessMessageReject(j), as the rejection says).
     pub fn reject(&mut self, rejection: &MessageRejection) -> Result<(), RejectError> {
-        let (now, utc) = now();
-        self.core.session.reject(rejection, now, utc)
+        self.core.session.reject(rejection, now())
     }
 
     /// The session's state.
@@ -74,8 +73,7 @@ impl Core {
         log: Option<FileLog>,
         admin_events: bool,
     ) -> Result<Core, SessionError> {
-        let (now, utc) = now();
-        let mut session = Session::new(config, store, now, utc)?;
+        let mut session = Session::new(config, store, now())?;
         if let Some(d) = dictionaries.dictionary {
             session.set_dictionary(d);
         }
@@ -91,7 +89,7 @@ impl Core {
 
     /// The current UTC time, for stores created by the driver.
     pub(crate) fn utc_now() -> UtcTimestamp {
-        now().1
+        now().utc
     }
 
     pub(crate) fn key(&self) -> SessionKey {
@@ -110,53 +108,43 @@ impl Core {
     }
 
     pub(crate) fn connect(&mut self) {
-        let (now, utc) = now();
-        self.session.connect(now, utc);
+        self.session.connect(now());
     }
 
     pub(crate) fn link_up(&mut self) {
-        let (now, utc) = now();
-        self.session.handle_link_up(now, utc);
+        self.session.handle_link_up(now());
     }
 
     pub(crate) fn link_down(&mut self) {
-        let (now, utc) = now();
-        self.session.handle_link_down(now, utc);
+        self.session.handle_link_down(now());
     }
 
     pub(crate) fn input(&mut self, bytes: &[u8]) {
-        let (now, utc) = now();
-        self.session.handle_input(bytes, now, utc);
+        self.session.handle_input(bytes, now());
     }
 
     pub(crate) fn timeout(&mut self) {
-        let (now, utc) = now();
-        self.session.handle_timeout(now, utc);
+        self.session.handle_timeout(now());
     }
 
     pub(crate) fn send(&mut self, msg: &MessageBuilder) -> Result<(), SendError> {
-        let (now, utc) = now();
-        self.session.send(msg, now, utc).map(|_| ())
+        self.session.send(msg, now()).map(|_| ())
     }
 
     pub(crate) fn logout(&mut self, text: Option<&str>) {
-        let (now, utc) = now();
-        self.session.logout(text, now, utc);
+        self.session.logout(text, now());
     }
 
     pub(crate) fn disconnect(&mut self) {
-        let (now, utc) = now();
-        self.session.disconnect(now, utc);
+        self.session.disconnect(now());
     }
 
     pub(crate) fn reset_seq_num_local(&mut self) {
-        let (now, utc) = now();
-        self.session.reset_seq_num_local(now, utc);
+        self.session.reset_seq_num_local(now());
     }
 
     pub(crate) fn reset_seq_num_and_send_logon(&mut self) {
-        let (now, utc) = now();
-        self.session.reset_seq_num_and_send_logon(now, utc);
+        self.session.reset_seq_num_and_send_logon(now());
     }
 
     pub(crate) fn discard_queued(&mut self) {
@@ -192,9 +180,14 @@ impl Core {
         let mut requests = LinkRequests::default();
         loop {
             let start = out.len();
-            if self.session.transmit_into(out) > 0 {
+            while let Some(bytes) = self.session.poll_transmit() {
+                let n = bytes.len();
+                out.extend_from_slice(bytes);
+                self.session.transmitted(n);
+            }
+            if out.len() > start {
                 if let Some(log) = &mut self.log {
-                    let _ = log.messages(now().1, &out[start..]);
+                    let _ = log.messages(now().utc, &out[start..]);
                 }
             }
             let mut busy = false;
@@ -203,8 +196,7 @@ impl Core {
                 deliver(event, &mut Responder { core: self });
             }
             if self.session.has_pending_input() {
-                let (now, utc) = now();
-                self.session.handle_pending_input(now, utc);
+                self.session.handle_pending_input(now());
             } else if !busy {
                 break;
             }
@@ -224,7 +216,7 @@ impl Core {
     /// unless asked for. `None` when the session has no more events.
     fn next_event(&mut self, requests: &mut LinkRequests) -> Option<SessionEvent> {
         loop {
-            let utc = self.log.as_ref().map(|_| now().1);
+            let utc = self.log.as_ref().map(|_| now().utc);
             let event = self.session.poll_event()?;
             let log = &mut self.log;
             let owned = match event {

@@ -338,7 +338,7 @@ async fn an_acceptor_template_of_a_settings_file_creates_the_session_on_its_firs
         .await
         .expect("created in time")
         .expect("a session");
-    assert_eq!(sell.key().target_comp_id, "ANYONE");
+    assert_eq!(sell.key().id.target_comp_id, "ANYONE");
     let buy = &started.sessions[0].handle;
     wait_state(buy, SessionState::Established).await;
     buy.send(&order("TPL-1")).await.expect("sent");
