@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::event::{Handler, SessionEvents, Sink};
 use crate::initiator::{new_core, spawn};
 use crate::options::SessionOptions;
-use crate::session::{BoxStream, Command, LinkStream, SessionHandle};
+use crate::session::{Command, LinkStream, SessionHandle, Stream};
 use fixrs_session::router::TemplateId;
 use fixrs_session::{AcceptRules, AcceptorTemplate, Role, Route, Router, SessionConfig};
 use fixrs_transport_mio::SocketOptions;
@@ -169,7 +169,7 @@ impl Acceptor {
         let shared = self.shared.clone();
         let logon_timeout = self.logon_timeout;
         tokio::spawn(async move {
-            let stream: BoxStream = Box::new(stream);
+            let stream = Stream::Other(Box::new(stream));
             let routed = tokio::time::timeout(logon_timeout, route(&shared, stream, 0, peer));
             report(peer, routed.await);
         });
@@ -300,16 +300,18 @@ async fn handshake(
     tcp: TcpStream,
     tls: Option<Arc<TlsServerConfig>>,
     socket: SocketOptions,
-) -> Result<BoxStream, String> {
+) -> Result<Stream, String> {
     socket
         .apply_to(socket2::SockRef::from(&tcp))
         .map_err(|e| format!("socket options: {e}"))?;
     Ok(match tls {
         Some(tls) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(tls.rustls_config().clone());
-            Box::new(acceptor.accept(tcp).await.map_err(|e| e.to_string())?)
+            Stream::Other(Box::new(
+                acceptor.accept(tcp).await.map_err(|e| e.to_string())?,
+            ))
         }
-        None => Box::new(tcp),
+        None => Stream::Tcp(tcp),
     })
 }
 
@@ -317,7 +319,7 @@ async fn handshake(
 /// its session. `Err` says why it was refused (and closed, unanswered).
 async fn route(
     arc: &Arc<Mutex<Shared>>,
-    mut stream: BoxStream,
+    mut stream: Stream,
     port: u16,
     peer: SocketAddr,
 ) -> Result<(), String> {

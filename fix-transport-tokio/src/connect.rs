@@ -2,7 +2,7 @@
 //! options, then TLS when configured, one address after the other.
 
 use crate::error::Error;
-use crate::session::BoxStream;
+use crate::session::{BoxStream, Stream};
 use fixrs_transport_mio::SocketOptions;
 use fixrs_transport_tls::TlsClientConfig;
 use std::future::Future;
@@ -13,8 +13,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 
 /// A connect attempt under way: the stream and the peer's address.
-pub(crate) type Connecting =
-    Pin<Box<dyn Future<Output = Result<(BoxStream, String), Error>> + Send>>;
+pub(crate) type Connecting = Pin<Box<dyn Future<Output = Result<(Stream, String), Error>> + Send>>;
 
 /// Opens an initiator's links in a way of the application's own
 /// ([`SessionOptions::with_connect_fn`](crate::SessionOptions::with_connect_fn)).
@@ -57,7 +56,7 @@ impl Connector {
             return Box::pin(async move {
                 attempt
                     .await
-                    .map(|s| (s, "custom link".to_string()))
+                    .map(|s| (Stream::Other(s), "custom link".to_string()))
                     .map_err(|source| Error::Link {
                         peer: "custom link".into(),
                         source,
@@ -81,7 +80,7 @@ impl Connector {
                 .map_err(link)?;
             let peer = tcp.peer_addr().map_err(link)?;
             let Some(tls) = tls else {
-                return Ok((Box::new(tcp) as BoxStream, address));
+                return Ok((Stream::Tcp(tcp), address));
             };
             let host = address
                 .rsplit_once(':')
@@ -100,7 +99,7 @@ impl Connector {
                         link(io::Error::other(e))
                     })?
                     .map_err(link)?;
-            Ok((Box::new(stream) as BoxStream, address))
+            Ok((Stream::Other(Box::new(stream)), address))
         })
     }
 }

@@ -13,9 +13,14 @@ use crate::event::{SessionEvent, Sink};
 use fixrs_proto::MessageBuilder;
 use fixrs_session::{SessionKey, SessionState};
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
@@ -33,6 +38,98 @@ const READ_SIZE: usize = 64 << 10;
 /// Buffer memory a session keeps once a link is gone.
 const KEEP_AFTER_LINK: usize = 64 << 10;
 
+/// Commands taken from the queue per wake of the task: a burst of sends
+/// costs one wake and one write instead of one each.
+const COMMAND_BATCH: usize = 256;
+
+/// A connected stream as the task gets it. Plain TCP stays a
+/// [`TcpStream`] so that its halves are split without a lock between
+/// them ([`TcpStream::into_split`]); any other stream is split with
+/// [`tokio::io::split`].
+pub(crate) enum Stream {
+    Tcp(TcpStream),
+    Other(BoxStream),
+}
+
+impl Stream {
+    /// Splits the stream into the halves the task reads and writes.
+    fn split(self) -> (Reader, Writer) {
+        match self {
+            Stream::Tcp(tcp) => {
+                let (r, w) = tcp.into_split();
+                (Reader::Tcp(r), Writer::Tcp(w))
+            }
+            Stream::Other(s) => {
+                let (r, w) = tokio::io::split(s);
+                (Reader::Other(r), Writer::Other(w))
+            }
+        }
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Other(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+/// The read half of a link.
+enum Reader {
+    Tcp(OwnedReadHalf),
+    Other(ReadHalf<BoxStream>),
+}
+
+impl Reader {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Reader::Tcp(r) => r.read(buf).await,
+            Reader::Other(r) => r.read(buf).await,
+        }
+    }
+}
+
+/// The write half of a link.
+enum Writer {
+    Tcp(OwnedWriteHalf),
+    Other(WriteHalf<BoxStream>),
+}
+
+impl Writer {
+    async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Writer::Tcp(w) => w.write(buf).await,
+            Writer::Other(w) => w.write(buf).await,
+        }
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Writer::Tcp(w) => w.flush().await,
+            Writer::Other(w) => w.flush().await,
+        }
+    }
+
+    async fn shutdown(&mut self) -> io::Result<()> {
+        match self {
+            Writer::Tcp(w) => w.shutdown().await,
+            Writer::Other(w) => w.shutdown().await,
+        }
+    }
+
+    /// Whether written bytes may wait in a buffer until a flush (TLS
+    /// records); a TCP socket has taken them once written.
+    fn buffers(&self) -> bool {
+        matches!(self, Writer::Other(_))
+    }
+}
+
 /// What a handle asks of the session's task.
 pub(crate) enum Command {
     Send(MessageBuilder),
@@ -45,7 +142,7 @@ pub(crate) enum Command {
     /// An acceptor's connection, routed to this session, with the bytes
     /// read from it so far (its Logon first).
     Attach {
-        stream: BoxStream,
+        stream: Stream,
         peer: String,
         first: Vec<u8>,
     },
@@ -231,8 +328,8 @@ impl Spawn {
 
 /// A link in use.
 struct Link {
-    reader: ReadHalf<BoxStream>,
-    writer: WriteHalf<BoxStream>,
+    reader: Reader,
+    writer: Writer,
     peer: String,
 }
 
@@ -241,7 +338,7 @@ enum Wake {
     Read(io::Result<usize>),
     Wrote(io::Result<usize>),
     Flushed(io::Result<()>),
-    Connected(Result<(BoxStream, String), Error>),
+    Connected(Result<(Stream, String), Error>),
     Command(Option<Command>),
     Timeout,
     CloseTimeout,
@@ -348,7 +445,7 @@ impl Task {
                 }
                 Wake::Wrote(Ok(n)) => {
                     self.out.drain(..n);
-                    self.flush_pending = true;
+                    self.flush_pending = self.link.as_ref().is_some_and(|l| l.writer.buffers());
                 }
                 Wake::Flushed(Ok(())) => self.flush_pending = false,
                 Wake::Connected(result) => {
@@ -361,7 +458,13 @@ impl Task {
                         }
                     }
                 }
-                Wake::Command(Some(c)) => self.command(c),
+                Wake::Command(Some(c)) => {
+                    self.command(c);
+                    if !self.more_commands() {
+                        handles_open = false;
+                        self.core.logout(None);
+                    }
+                }
                 Wake::Command(None) => {
                     // Every handle is gone: log out and end.
                     handles_open = false;
@@ -405,6 +508,19 @@ impl Task {
         requests
     }
 
+    /// Takes what else is queued, up to a batch, without waiting; false
+    /// when every handle is gone.
+    fn more_commands(&mut self) -> bool {
+        for _ in 1..COMMAND_BATCH {
+            match self.commands.try_recv() {
+                Ok(c) => self.command(c),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return false,
+            }
+        }
+        true
+    }
+
     fn command(&mut self, command: Command) {
         match command {
             Command::Send(msg) => {
@@ -438,8 +554,8 @@ impl Task {
         }
     }
 
-    fn link_up(&mut self, stream: BoxStream, peer: String) {
-        let (reader, writer) = tokio::io::split(stream);
+    fn link_up(&mut self, stream: Stream, peer: String) {
+        let (reader, writer) = stream.split();
         self.link = Some(Link {
             reader,
             writer,

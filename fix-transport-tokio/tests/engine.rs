@@ -349,3 +349,47 @@ async fn an_acceptor_template_of_a_settings_file_creates_the_session_on_its_firs
     .await;
     assert_eq!(id, "TPL-1");
 }
+
+/// A burst of orders larger than what the session takes per wake, over
+/// plain TCP, with the last handle dropped while orders are still queued:
+/// every order arrives once, in order, and then the session logs out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_orders_arrives_in_order_before_the_logout_of_a_dropped_handle() {
+    const ORDERS: usize = 2_000;
+    let acceptor = Acceptor::new();
+    let addr = acceptor.listen(any_port()).await.expect("listen");
+    let (_sell, mut sell_events) = acceptor
+        .add_session(acceptor_config(), SessionOptions::new())
+        .expect("acceptor session");
+    let (buy, _buy_events) = fixrs_transport_tokio::connect(
+        initiator(),
+        SessionOptions::new().with_connect_address(addr.to_string()),
+    )
+    .await
+    .expect("initiator");
+    wait_state(&buy, SessionState::Established).await;
+    for i in 0..ORDERS {
+        buy.send(&order(&format!("ORD-{i}"))).await.expect("sent");
+    }
+    drop(buy);
+    let mut seq_nums = Vec::with_capacity(ORDERS);
+    for i in 0..ORDERS {
+        let (id, seq) = wait_for(&mut sell_events, |e| match e {
+            SessionEvent::Message(m) if m.msg_type() == b"D" => Some((
+                m.get_str(11).unwrap_or("").to_string(),
+                m.get_str(34).and_then(|s| s.parse::<u64>().ok()),
+            )),
+            _ => None,
+        })
+        .await;
+        assert_eq!(id, format!("ORD-{i}"));
+        seq_nums.push(seq.expect("MsgSeqNum"));
+    }
+    assert!(seq_nums.windows(2).all(|w| w[1] == w[0] + 1), "gapless");
+    let text = wait_for(&mut sell_events, |e| match e {
+        SessionEvent::LoggedOut { text } => Some(text.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(text, None);
+}
