@@ -16,7 +16,8 @@ use std::time::{Instant, SystemTime};
 
 /// The current time for the session: the monotonic clock from tokio (so
 /// that a paused test clock drives the timers) and UTC from the system.
-fn now() -> Now {
+/// The task reads it once per batch of sends ([`Core::send_at`]).
+pub(crate) fn now() -> Now {
     Now::new(
         tokio::time::Instant::now().into_std(),
         UtcTimestamp::from(SystemTime::now()),
@@ -128,7 +129,12 @@ impl Core {
     }
 
     pub(crate) fn send(&mut self, msg: &MessageBuilder) -> Result<(), SendError> {
-        self.session.send(msg, now()).map(|_| ())
+        self.send_at(msg, now())
+    }
+
+    /// [`Core::send`] at a time read before (one clock read for a batch).
+    pub(crate) fn send_at(&mut self, msg: &MessageBuilder, now: Now) -> Result<(), SendError> {
+        self.session.send(msg, now).map(|_| ())
     }
 
     pub(crate) fn logout(&mut self, text: Option<&str>) {

@@ -11,7 +11,7 @@ use crate::core::{Core, LinkRequests};
 use crate::error::{Error, TrySendError};
 use crate::event::{SessionEvent, Sink};
 use fixrs_proto::MessageBuilder;
-use fixrs_session::{SessionKey, SessionState};
+use fixrs_session::{Now, SessionKey, SessionState};
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -459,8 +459,9 @@ impl Task {
                     }
                 }
                 Wake::Command(Some(c)) => {
-                    self.command(c);
-                    if !self.more_commands() {
+                    let now = crate::core::now();
+                    self.command(c, now);
+                    if !self.more_commands(now) {
                         handles_open = false;
                         self.core.logout(None);
                     }
@@ -510,10 +511,10 @@ impl Task {
 
     /// Takes what else is queued, up to a batch, without waiting; false
     /// when every handle is gone.
-    fn more_commands(&mut self) -> bool {
+    fn more_commands(&mut self, now: Now) -> bool {
         for _ in 1..COMMAND_BATCH {
             match self.commands.try_recv() {
-                Ok(c) => self.command(c),
+                Ok(c) => self.command(c, now),
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => return false,
             }
@@ -521,10 +522,11 @@ impl Task {
         true
     }
 
-    fn command(&mut self, command: Command) {
+    /// Acts on a command; sends take `now`, read once for the batch.
+    fn command(&mut self, command: Command, now: Now) {
         match command {
             Command::Send(msg) => {
-                if let Err(e) = self.core.send(&msg) {
+                if let Err(e) = self.core.send_at(&msg, now) {
                     self.report(Error::Send(e));
                 }
             }
