@@ -184,6 +184,9 @@ impl Core {
         deliver: &mut dyn FnMut(SessionEvent, &mut Responder<'_>),
     ) -> LinkRequests {
         let mut requests = LinkRequests::default();
+        // One clock reading for the pass: the input it works through was
+        // all received before it started.
+        let now = now();
         loop {
             let start = out.len();
             while let Some(bytes) = self.session.poll_transmit() {
@@ -193,16 +196,16 @@ impl Core {
             }
             if out.len() > start {
                 if let Some(log) = &mut self.log {
-                    let _ = log.messages(now().utc, &out[start..]);
+                    let _ = log.messages(now.utc, &out[start..]);
                 }
             }
             let mut busy = false;
-            while let Some(event) = self.next_event(&mut requests) {
+            while let Some(event) = self.next_event(&mut requests, now.utc) {
                 busy = true;
                 deliver(event, &mut Responder { core: self });
             }
             if self.session.has_pending_input() {
-                self.session.handle_pending_input(now());
+                self.session.handle_pending_input(now);
             } else if !busy {
                 break;
             }
@@ -219,10 +222,15 @@ impl Core {
 
     /// The next event as an owned value, after logging it; link requests
     /// go to `requests`, and session-level messages are only logged
-    /// unless asked for. `None` when the session has no more events.
-    fn next_event(&mut self, requests: &mut LinkRequests) -> Option<SessionEvent> {
+    /// unless asked for; the log says `utc`. `None` when the session has
+    /// no more events.
+    fn next_event(
+        &mut self,
+        requests: &mut LinkRequests,
+        utc: UtcTimestamp,
+    ) -> Option<SessionEvent> {
         loop {
-            let utc = self.log.as_ref().map(|_| now().utc);
+            let utc = self.log.as_ref().map(|_| utc);
             let event = self.session.poll_event()?;
             let log = &mut self.log;
             let owned = match event {
