@@ -203,7 +203,13 @@ impl SessionHandle {
     /// refuses is reported as an event ([`SessionEvent::Error`] or
     /// [`SessionEvent::Undelivered`]).
     pub async fn send(&self, message: &MessageBuilder) -> Result<(), Error> {
-        self.command(Command::Send(message.clone())).await
+        self.send_owned(message.clone()).await
+    }
+
+    /// [`send`](SessionHandle::send) for a message the caller no longer
+    /// needs: it goes to the session's task as it is, without a copy.
+    pub async fn send_owned(&self, message: MessageBuilder) -> Result<(), Error> {
+        self.command(Command::Send(message)).await
     }
 
     /// Sends an application message if the session can take it at once.

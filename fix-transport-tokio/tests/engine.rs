@@ -351,7 +351,8 @@ async fn an_acceptor_template_of_a_settings_file_creates_the_session_on_its_firs
 }
 
 /// A burst of orders larger than what the session takes per wake, over
-/// plain TCP, with the last handle dropped while orders are still queued:
+/// plain TCP, sent borrowed and owned, with the last handle dropped while
+/// orders are still queued:
 /// every order arrives once, in order, and then the session logs out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_orders_arrives_in_order_before_the_logout_of_a_dropped_handle() {
@@ -369,7 +370,13 @@ async fn a_burst_of_orders_arrives_in_order_before_the_logout_of_a_dropped_handl
     .expect("initiator");
     wait_state(&buy, SessionState::Established).await;
     for i in 0..ORDERS {
-        buy.send(&order(&format!("ORD-{i}"))).await.expect("sent");
+        let m = order(&format!("ORD-{i}"));
+        // Both ways in, borrowed and owned, in one sequence.
+        if i % 2 == 0 {
+            buy.send(&m).await.expect("sent");
+        } else {
+            buy.send_owned(m).await.expect("sent");
+        }
     }
     drop(buy);
     let mut seq_nums = Vec::with_capacity(ORDERS);
