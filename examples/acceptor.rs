@@ -7,7 +7,7 @@
 //!
 //! Runs until Ctrl-C, then logs its sessions out and stops.
 
-use fixrs_proto::fields as f;
+use fixrs_proto::tag;
 use fixrs_proto::{FieldWriter, Message, MessageBuilder};
 use fixrs_session::Settings;
 use fixrs_transport_mio::{Application, EngineSettings, FixEngine, SessionHandle, SessionState};
@@ -33,20 +33,20 @@ impl Application for OrderEcho {
             return;
         }
         self.executions += 1;
-        let qty = order.get(f::ORDER_QTY).unwrap_or(b"0");
+        let qty = order.get(tag::ORDER_QTY).unwrap_or(b"0");
         let r = &mut self.report;
         r.reset(b"8");
-        r.push_str(f::ORDER_ID, &format!("ECHO-{}", self.executions))
-            .push_str(f::EXEC_ID, &format!("EXEC-{}", self.executions))
-            .push(f::CL_ORD_ID, order.get(f::CL_ORD_ID).unwrap_or(b"?"))
-            .push_char(f::EXEC_TYPE, b'0')
-            .push_char(f::ORD_STATUS, b'0')
-            .push(f::SYMBOL, order.get(f::SYMBOL).unwrap_or(b"?"))
-            .push(f::SIDE, order.get(f::SIDE).unwrap_or(b"1"))
-            .push(f::ORDER_QTY, qty)
-            .push(f::LEAVES_QTY, qty)
-            .push_str(f::CUM_QTY, "0")
-            .push_str(f::AVG_PX, "0");
+        r.push_str(tag::ORDER_ID, &format!("ECHO-{}", self.executions))
+            .push_str(tag::EXEC_ID, &format!("EXEC-{}", self.executions))
+            .push(tag::CL_ORD_ID, order.get(tag::CL_ORD_ID).unwrap_or(b"?"))
+            .push_char(tag::EXEC_TYPE, b'0')
+            .push_char(tag::ORD_STATUS, b'0')
+            .push(tag::SYMBOL, order.get(tag::SYMBOL).unwrap_or(b"?"))
+            .push(tag::SIDE, order.get(tag::SIDE).unwrap_or(b"1"))
+            .push(tag::ORDER_QTY, qty)
+            .push(tag::LEAVES_QTY, qty)
+            .push_str(tag::CUM_QTY, "0")
+            .push_str(tag::AVG_PX, "0");
         if let Err(e) = session.put(&*r) {
             eprintln!("{}: cannot answer: {e}", session.key());
         }

@@ -16,16 +16,12 @@
 //! initiator sends three orders and a quote request, waits for the
 //! answers and logs out.
 
-use fixrs_proto::fields as f;
-use fixrs_proto::{FieldIndex, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fixrs_session::{Event, MemoryStore, MessageRejection, Session, SessionConfig};
+use fixrs_proto::tag;
+use fixrs_proto::{FieldIndex, FieldWriter, FixVersion, MessageBuilder};
+use fixrs_session::{Event, MemoryStore, MessageRejection, Now, Session, SessionConfig};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::time::{Duration, Instant, SystemTime};
-
-fn clock() -> (Instant, UtcTimestamp) {
-    (Instant::now(), UtcTimestamp::from(SystemTime::now()))
-}
+use std::time::{Duration, Instant};
 
 /// What the application hears about.
 enum Incoming {
@@ -42,8 +38,8 @@ fn drive(
     mut stream: TcpStream,
     mut app: impl FnMut(&mut Session, Incoming),
 ) -> std::io::Result<()> {
-    let (now, utc) = clock();
-    session.handle_link_up(now, utc);
+    let now = Now::system();
+    session.handle_link_up(now);
     let mut buf = [0u8; 4096];
     loop {
         // After every input, drain the outputs: bytes first, then events.
@@ -73,8 +69,8 @@ fn drive(
         if session.has_pending_input() {
             // The next message of the last read, now that the application
             // answered the one before.
-            let (now, utc) = clock();
-            session.handle_pending_input(now, utc);
+            let now = Now::system();
+            session.handle_pending_input(now);
             continue;
         }
         if close {
@@ -89,15 +85,15 @@ fn drive(
             .max(Duration::from_millis(1));
         stream.set_read_timeout(Some(wait))?;
         let read = stream.read(&mut buf);
-        let (now, utc) = clock();
+        let now = Now::system();
         match read {
             Ok(0) => {
-                session.handle_link_down(now, utc);
+                session.handle_link_down(now);
                 return Ok(());
             }
-            Ok(n) => session.handle_input(&buf[..n], now, utc),
+            Ok(n) => session.handle_input(&buf[..n], now),
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                session.handle_timeout(now, utc)
+                session.handle_timeout(now)
             }
             Err(e) => return Err(e),
         }
@@ -105,10 +101,10 @@ fn drive(
 }
 
 fn new_session(config: SessionConfig) -> std::io::Result<Session> {
-    let (now, utc) = clock();
-    let mut s = Session::new(config, Box::new(MemoryStore::new(utc)), now, utc)
+    let now = Now::system();
+    let mut s = Session::new(config, Box::new(MemoryStore::new(now.utc)), now)
         .map_err(std::io::Error::other)?;
-    s.connect(now, utc);
+    s.connect(now);
     Ok(s)
 }
 
@@ -129,25 +125,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let Ok(order) = index.parse(&bytes) else {
                 return;
             };
-            let (now, utc) = clock();
+            let now = Now::system();
             if order.msg_type() != b"D" {
-                if let Err(e) = s.reject(&MessageRejection::UnsupportedMessageType, now, utc) {
+                if let Err(e) = s.reject(&MessageRejection::UnsupportedMessageType, now) {
                     eprintln!("acceptor: not rejected: {e}");
                 }
                 return;
             }
             let mut er = MessageBuilder::new(b"8");
-            er.push_str(f::ORDER_ID, "1")
-                .push_str(f::EXEC_ID, "1")
-                .push(f::CL_ORD_ID, order.get(f::CL_ORD_ID).unwrap_or(b"?"))
-                .push_char(f::EXEC_TYPE, b'0')
-                .push_char(f::ORD_STATUS, b'0')
-                .push_str(f::SYMBOL, "EUR/USD")
-                .push_char(f::SIDE, b'1')
-                .push_str(f::LEAVES_QTY, "100")
-                .push_str(f::CUM_QTY, "0")
-                .push_str(f::AVG_PX, "0");
-            if let Err(e) = s.send(&er, now, utc) {
+            er.push_str(tag::ORDER_ID, "1")
+                .push_str(tag::EXEC_ID, "1")
+                .push(tag::CL_ORD_ID, order.get(tag::CL_ORD_ID).unwrap_or(b"?"))
+                .push_char(tag::EXEC_TYPE, b'0')
+                .push_char(tag::ORD_STATUS, b'0')
+                .push_str(tag::SYMBOL, "EUR/USD")
+                .push_char(tag::SIDE, b'1')
+                .push_str(tag::LEAVES_QTY, "100")
+                .push_str(tag::CUM_QTY, "0")
+                .push_str(tag::AVG_PX, "0");
+            if let Err(e) = s.send(&er, now) {
                 eprintln!("acceptor: not sent: {e}");
             }
         })
@@ -160,24 +156,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut index = FieldIndex::new();
     let (mut reports, mut rejects) = (0, 0);
     drive(&mut session, stream, |s, incoming| {
-        let (now, utc) = clock();
+        let now = Now::system();
         match incoming {
             Incoming::LoggedOn => {
                 for n in 1..=3 {
                     let mut order = MessageBuilder::new(b"D");
                     order
-                        .push_str(f::CL_ORD_ID, &format!("ORD-{n}"))
-                        .push_str(f::SYMBOL, "EUR/USD")
-                        .push_char(f::SIDE, b'1')
-                        .push_str(f::ORDER_QTY, "100")
-                        .push_char(f::ORD_TYPE, b'1');
-                    if let Err(e) = s.send(&order, now, utc) {
+                        .push_str(tag::CL_ORD_ID, &format!("ORD-{n}"))
+                        .push_str(tag::SYMBOL, "EUR/USD")
+                        .push_char(tag::SIDE, b'1')
+                        .push_str(tag::ORDER_QTY, "100")
+                        .push_char(tag::ORD_TYPE, b'1');
+                    if let Err(e) = s.send(&order, now) {
                         eprintln!("initiator: not sent: {e}");
                     }
                 }
                 let mut quote_request = MessageBuilder::new(b"R");
-                quote_request.push_str(f::QUOTE_REQ_ID, "Q-1");
-                if let Err(e) = s.send(&quote_request, now, utc) {
+                quote_request.push_str(tag::QUOTE_REQ_ID, "Q-1");
+                if let Err(e) = s.send(&quote_request, now) {
                     eprintln!("initiator: not sent: {e}");
                 }
             }
@@ -186,16 +182,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     return;
                 };
                 if answer.msg_type() == b"j" {
-                    let text = String::from_utf8_lossy(answer.get(f::TEXT).unwrap_or(b""));
+                    let text = String::from_utf8_lossy(answer.get(tag::TEXT).unwrap_or(b""));
                     println!("rejected: {text}");
                     rejects += 1;
                 } else {
-                    let id = String::from_utf8_lossy(answer.get(f::CL_ORD_ID).unwrap_or(b""));
+                    let id = String::from_utf8_lossy(answer.get(tag::CL_ORD_ID).unwrap_or(b""));
                     println!("execution report for {id}");
                     reports += 1;
                 }
                 if reports == 3 && rejects == 1 {
-                    s.logout(Some("done"), now, utc);
+                    s.logout(Some("done"), now);
                 }
             }
         }

@@ -22,12 +22,12 @@
 //! 20 ms. A real program would block in epoll, mio or its GUI toolkit's
 //! loop instead of the short sleep used here.
 
-use fixrs_proto::fields as f;
-use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fixrs_session::{Event, MemoryStore, Session, SessionConfig};
+use fixrs_proto::tag;
+use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder};
+use fixrs_session::{Event, MemoryStore, Now, Session, SessionConfig};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// One session and its socket.
 struct Endpoint {
@@ -55,11 +55,11 @@ impl Endpoint {
         stream: TcpStream,
     ) -> std::io::Result<Endpoint> {
         stream.set_nonblocking(true)?;
-        let (now, utc) = (Instant::now(), UtcTimestamp::from(SystemTime::now()));
-        let mut session = Session::new(config, Box::new(MemoryStore::new(utc)), now, utc)
+        let now = Now::system();
+        let mut session = Session::new(config, Box::new(MemoryStore::new(now.utc)), now)
             .map_err(std::io::Error::other)?;
-        session.connect(now, utc);
-        session.handle_link_up(now, utc);
+        session.connect(now);
+        session.handle_link_up(now);
         Ok(Endpoint {
             name,
             session,
@@ -70,7 +70,7 @@ impl Endpoint {
     }
 
     /// Step 1: inputs. Reads what the socket has, and fires due timers.
-    fn input(&mut self, now: Instant, utc: UtcTimestamp) -> std::io::Result<()> {
+    fn input(&mut self, now: Now) -> std::io::Result<()> {
         let mut buf = [0u8; 4096];
         let mut read = Vec::new();
         let mut closed = false;
@@ -86,25 +86,24 @@ impl Endpoint {
             // What the session does not process at once (it stops after
             // each message the application must see) waits in it; step 2
             // goes on with it.
-            self.session.handle_input(&read, now, utc);
+            self.session.handle_input(&read, now);
         }
         // The link goes down once the messages before the end are handled
         // (step 2).
         self.peer_closed |= closed;
-        if self.session.poll_timeout().is_some_and(|t| t <= now) {
-            self.session.handle_timeout(now, utc);
+        if self
+            .session
+            .poll_timeout()
+            .is_some_and(|t| t <= now.instant)
+        {
+            self.session.handle_timeout(now);
         }
         Ok(())
     }
 
     /// Step 2: drain the outputs once, and go on with input the session
     /// kept; returns whether anything came out.
-    fn drain(
-        &mut self,
-        heard: &mut Heard,
-        now: Instant,
-        utc: UtcTimestamp,
-    ) -> std::io::Result<bool> {
+    fn drain(&mut self, heard: &mut Heard, now: Now) -> std::io::Result<bool> {
         let mut progress = false;
         while let Some(bytes) = self.session.poll_transmit() {
             if !self.open {
@@ -121,7 +120,7 @@ impl Endpoint {
         while let Some(event) = self.session.poll_event() {
             progress = true;
             let id = |m: &fixrs_proto::Message<'_>| {
-                String::from_utf8_lossy(m.get(f::CL_ORD_ID).unwrap_or(b"")).into_owned()
+                String::from_utf8_lossy(m.get(tag::CL_ORD_ID).unwrap_or(b"")).into_owned()
             };
             match event {
                 Event::LoggedOn => heard.logged_on = true,
@@ -136,11 +135,11 @@ impl Endpoint {
             }
         }
         if self.session.has_pending_input() {
-            self.session.handle_pending_input(now, utc);
+            self.session.handle_pending_input(now);
             progress = true;
         } else if std::mem::take(&mut self.peer_closed) {
             self.open = false;
-            self.session.handle_link_down(now, utc);
+            self.session.handle_link_down(now);
             progress = true;
         }
         Ok(progress)
@@ -169,51 +168,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if Instant::now() > deadline {
             return Err("the example did not finish in 10 s".into());
         }
-        let (now, utc) = (Instant::now(), UtcTimestamp::from(SystemTime::now()));
+        let now = Now::system();
 
         // The program's own work: an order every 20 ms once logged on.
-        if logged_on && sent < 5 && now >= next_order {
+        if logged_on && sent < 5 && now.instant >= next_order {
             sent += 1;
             let mut order = MessageBuilder::new(b"D");
             order
-                .push_str(f::CL_ORD_ID, &format!("ORD-{sent}"))
-                .push_str(f::SYMBOL, "EUR/USD")
-                .push_char(f::SIDE, b'1')
-                .push_str(f::ORDER_QTY, "100")
-                .push_char(f::ORD_TYPE, b'1');
-            buy.session.send(&order, now, utc)?;
-            next_order = now + Duration::from_millis(20);
+                .push_str(tag::CL_ORD_ID, &format!("ORD-{sent}"))
+                .push_str(tag::SYMBOL, "EUR/USD")
+                .push_char(tag::SIDE, b'1')
+                .push_str(tag::ORDER_QTY, "100")
+                .push_char(tag::ORD_TYPE, b'1');
+            buy.session.send(&order, now)?;
+            next_order = now.instant + Duration::from_millis(20);
         }
 
         // 1. Inputs.
-        buy.input(now, utc)?;
-        sell.input(now, utc)?;
+        buy.input(now)?;
+        sell.input(now)?;
 
         // 2. Drive until idle: the reactions (an execution report for an
         // order, a Logout after the last report) are inputs too.
         loop {
             let mut heard = Heard::default();
-            let progress = buy.drain(&mut heard, now, utc)? | sell.drain(&mut heard, now, utc)?;
+            let progress = buy.drain(&mut heard, now)? | sell.drain(&mut heard, now)?;
             logged_on |= heard.logged_on;
             for id in &heard.orders {
                 let mut er = MessageBuilder::new(b"8");
-                er.push_str(f::ORDER_ID, id)
-                    .push_str(f::EXEC_ID, id)
-                    .push_str(f::CL_ORD_ID, id)
-                    .push_char(f::EXEC_TYPE, b'0')
-                    .push_char(f::ORD_STATUS, b'0')
-                    .push_str(f::SYMBOL, "EUR/USD")
-                    .push_char(f::SIDE, b'1')
-                    .push_str(f::LEAVES_QTY, "100")
-                    .push_str(f::CUM_QTY, "0")
-                    .push_str(f::AVG_PX, "0");
-                sell.session.send(&er, now, utc)?;
+                er.push_str(tag::ORDER_ID, id)
+                    .push_str(tag::EXEC_ID, id)
+                    .push_str(tag::CL_ORD_ID, id)
+                    .push_char(tag::EXEC_TYPE, b'0')
+                    .push_char(tag::ORD_STATUS, b'0')
+                    .push_str(tag::SYMBOL, "EUR/USD")
+                    .push_char(tag::SIDE, b'1')
+                    .push_str(tag::LEAVES_QTY, "100")
+                    .push_str(tag::CUM_QTY, "0")
+                    .push_str(tag::AVG_PX, "0");
+                sell.session.send(&er, now)?;
             }
             for id in &heard.reports {
                 answered += 1;
                 println!("buy: execution report for {id}");
                 if answered == 5 {
-                    buy.session.logout(Some("done"), now, utc);
+                    buy.session.logout(Some("done"), now);
                 }
             }
             if !progress {
@@ -232,7 +231,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .flatten()
         .min()
-        .unwrap_or(now + Duration::from_millis(1));
+        .unwrap_or(now.instant + Duration::from_millis(1));
         std::thread::sleep(
             wake.saturating_duration_since(Instant::now())
                 .min(Duration::from_millis(1)),

@@ -11,7 +11,7 @@
 //! the number of orders (default 3). Our SenderCompID is CLIENT, the
 //! counterparty's BROKER, as in examples/acceptor.cfg.
 
-use fixrs_proto::fields as f;
+use fixrs_proto::tag;
 use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder};
 use fixrs_transport_mio::{
     AppEventKind, ChannelApplication, EngineSettings, FixEngine, SessionId, SessionState,
@@ -36,11 +36,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for n in 1..=orders {
         let mut order = MessageBuilder::new(b"D");
         order
-            .push_str(f::CL_ORD_ID, &format!("ORD-{n}"))
-            .push_str(f::SYMBOL, "EUR/USD")
-            .push_char(f::SIDE, b'1')
-            .push_uint(f::ORDER_QTY, 100 * n as u64)
-            .push_char(f::ORD_TYPE, b'1');
+            .push_str(tag::CL_ORD_ID, &format!("ORD-{n}"))
+            .push_str(tag::SYMBOL, "EUR/USD")
+            .push_char(tag::SIDE, b'1')
+            .push_uint(tag::ORDER_QTY, 100 * n as u64)
+            .push_char(tag::ORD_TYPE, b'1');
         session.put(&order)?;
     }
 
@@ -58,8 +58,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 reports += 1;
                 println!(
                     "execution report for {} (OrdStatus {})",
-                    m.get_str(f::CL_ORD_ID).unwrap_or("?"),
-                    m.get_str(f::ORD_STATUS).unwrap_or("?")
+                    m.get_str(tag::CL_ORD_ID).unwrap_or("?"),
+                    m.get_str(tag::ORD_STATUS).unwrap_or("?")
                 );
             }
             AppEventKind::Error(e) => println!("session error: {e}"),

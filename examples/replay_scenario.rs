@@ -26,9 +26,8 @@
 //! property, that any split of the incoming bytes gives byte-identical
 //! output: the session depends only on its inputs and their times.
 
-use fixrs_proto::fields as f;
 use fixrs_proto::{tag, FieldIndex, FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-use fixrs_session::{Event, MemoryStore, Session, SessionConfig};
+use fixrs_session::{Event, MemoryStore, Now, Session, SessionConfig};
 use std::time::{Duration, Instant};
 
 /// The recording.
@@ -68,39 +67,39 @@ fn replay(lines: &[Line<'_>], split: &dyn Fn(usize, &[u8]) -> Vec<usize>) -> Vec
     let origin = Instant::now();
     let at = |utc: UtcTimestamp| {
         let nanos = utc.nanos_since(start).max(0) as u64;
-        (origin + Duration::from_nanos(nanos), utc)
+        Now::new(origin + Duration::from_nanos(nanos), utc)
     };
     let mut config = SessionConfig::acceptor(FixVersion::Fix44, "DEMO-SELL", "DEMO-BUY");
     // The recording's SendingTimes are in the past; the replay's clock is
     // the recording's, but the check stays off in case of clock skew.
     config.check_latency = false;
-    let (now, utc) = at(start);
+    let now = at(start);
     let mut session =
-        Session::new(config, Box::new(MemoryStore::new(utc)), now, utc).expect("valid config");
-    session.connect(now, utc);
+        Session::new(config, Box::new(MemoryStore::new(now.utc)), now).expect("valid config");
+    session.connect(now);
 
     let mut wire = Vec::new();
     let mut executions = 0u64;
     let mut link_up = false;
     let mut index = FieldIndex::new();
     for (i, line) in lines.iter().enumerate().filter(|(_, l)| l.inbound) {
-        let (now, utc) = at(line.utc);
+        let now = at(line.utc);
         let is_logon = index
             .parse(line.bytes)
             .map(|m| m.msg_type() == b"A")
             .unwrap_or(false);
         if is_logon {
             if link_up {
-                session.handle_link_down(now, utc);
+                session.handle_link_down(now);
                 drain(&mut session, &mut wire, &mut Vec::new());
             }
-            session.handle_link_up(now, utc);
+            session.handle_link_up(now);
             link_up = true;
         }
         let mut from = 0;
         for cut in split(i, line.bytes).into_iter().chain([line.bytes.len()]) {
             let cut = cut.clamp(from, line.bytes.len());
-            session.handle_input(&line.bytes[from..cut], now, utc);
+            session.handle_input(&line.bytes[from..cut], now);
             from = cut;
             // Drive until idle: answering an order is an input too, and
             // the session goes on with what it read after each answer.
@@ -111,13 +110,13 @@ fn replay(lines: &[Line<'_>], split: &dyn Fn(usize, &[u8]) -> Vec<usize>) -> Vec
                     if !session.has_pending_input() {
                         break;
                     }
-                    session.handle_pending_input(now, utc);
+                    session.handle_pending_input(now);
                     continue;
                 }
                 for order in orders {
                     executions += 1;
                     let report = execution_report(executions, &order);
-                    session.send(&report, now, utc).expect("established");
+                    session.send(&report, now).expect("established");
                 }
             }
         }
@@ -135,21 +134,29 @@ struct Order {
 
 /// Drains outputs into `wire`; orders received go to `orders`.
 fn drain(session: &mut Session, wire: &mut Vec<u8>, orders: &mut Vec<Order>) {
-    session.transmit_into(wire);
+    while let Some(bytes) = session.poll_transmit() {
+        let n = bytes.len();
+        wire.extend_from_slice(bytes);
+        session.transmitted(n);
+    }
     while let Some(event) = session.poll_event() {
         if let Event::AppMessage(m) = event {
             if m.msg_type() == b"D" {
                 let get = |t| m.get(t).unwrap_or(b"").to_vec();
                 orders.push(Order {
-                    id: get(f::CL_ORD_ID),
-                    symbol: get(f::SYMBOL),
-                    side: get(f::SIDE),
-                    qty: get(f::ORDER_QTY),
+                    id: get(tag::CL_ORD_ID),
+                    symbol: get(tag::SYMBOL),
+                    side: get(tag::SIDE),
+                    qty: get(tag::ORDER_QTY),
                 });
             }
         }
     }
-    session.transmit_into(wire);
+    while let Some(bytes) = session.poll_transmit() {
+        let n = bytes.len();
+        wire.extend_from_slice(bytes);
+        session.transmitted(n);
+    }
 }
 
 /// The demo's answer to an order (see fix_cli::demo).
@@ -161,17 +168,17 @@ fn execution_report(n: u64, order: &Order) -> MessageBuilder {
         qty,
     } = order;
     let mut r = MessageBuilder::new(b"8");
-    r.push_str(f::ORDER_ID, &format!("SELL-{n}"))
-        .push_str(f::EXEC_ID, &format!("EXEC-{n}"))
-        .push(f::CL_ORD_ID, id)
-        .push_char(f::EXEC_TYPE, b'0')
-        .push_char(f::ORD_STATUS, b'0')
-        .push(f::SYMBOL, symbol)
-        .push(f::SIDE, side)
-        .push(f::ORDER_QTY, qty)
-        .push(f::LEAVES_QTY, qty)
-        .push_str(f::CUM_QTY, "0")
-        .push_str(f::AVG_PX, "0");
+    r.push_str(tag::ORDER_ID, &format!("SELL-{n}"))
+        .push_str(tag::EXEC_ID, &format!("EXEC-{n}"))
+        .push(tag::CL_ORD_ID, id)
+        .push_char(tag::EXEC_TYPE, b'0')
+        .push_char(tag::ORD_STATUS, b'0')
+        .push(tag::SYMBOL, symbol)
+        .push(tag::SIDE, side)
+        .push(tag::ORDER_QTY, qty)
+        .push(tag::LEAVES_QTY, qty)
+        .push_str(tag::CUM_QTY, "0")
+        .push_str(tag::AVG_PX, "0");
     r
 }
 
@@ -282,7 +289,7 @@ mod tests {
         for l in lines.iter().filter(|l| l.inbound) {
             let m = index.parse(l.bytes).expect("recorded message");
             if m.msg_type() == b"D" {
-                orders.push(m.get(f::CL_ORD_ID).unwrap_or(b"").to_vec());
+                orders.push(m.get(tag::CL_ORD_ID).unwrap_or(b"").to_vec());
             }
         }
         let mut reports: Vec<Vec<u8>> = Vec::new();
@@ -290,7 +297,7 @@ mod tests {
             let m = index.parse(frame).expect("our own message");
             // A resend of a report already sent is not a second report.
             if m.msg_type() == b"8" && m.get(tag::POSS_DUP_FLAG) != Some(b"Y") {
-                reports.push(m.get(f::CL_ORD_ID).unwrap_or(b"").to_vec());
+                reports.push(m.get(tag::CL_ORD_ID).unwrap_or(b"").to_vec());
             }
         }
         orders.sort();

@@ -23,7 +23,6 @@
 use crate::proxy::{Direction, LinkProxy, WireRecord};
 use crate::summary::summarize_with;
 use fixrs_proto::dictionary::Dictionary;
-use fixrs_proto::fields as f;
 use fixrs_proto::{
     tag, FieldIndex, FieldWriter, FixVersion, Message, MessageBuilder, UtcTimestamp,
 };
@@ -192,7 +191,7 @@ impl Application for BuySide {
         if message.msg_type() != b"8" {
             return;
         }
-        let id = text(message, f::CL_ORD_ID);
+        let id = text(message, tag::CL_ORD_ID);
         let now = Instant::now();
         let mut book = self.0.lock();
         *book.reports.entry(id.clone()).or_insert(0) += 1;
@@ -236,7 +235,7 @@ impl Application for SellSide {
         if message.msg_type() != b"D" {
             return;
         }
-        let id = message.get(f::CL_ORD_ID).unwrap_or(b"");
+        let id = message.get(tag::CL_ORD_ID).unwrap_or(b"");
         *self
             .shared
             .lock()
@@ -244,20 +243,20 @@ impl Application for SellSide {
             .entry(String::from_utf8_lossy(id).into_owned())
             .or_insert(0) += 1;
         self.executions += 1;
-        let qty = message.get(f::ORDER_QTY).unwrap_or(b"0");
+        let qty = message.get(tag::ORDER_QTY).unwrap_or(b"0");
         let r = &mut self.report;
         r.reset(b"8");
-        r.push_str(f::ORDER_ID, &format!("SELL-{}", self.executions))
-            .push_str(f::EXEC_ID, &format!("EXEC-{}", self.executions))
-            .push(f::CL_ORD_ID, id)
-            .push_char(f::EXEC_TYPE, b'0')
-            .push_char(f::ORD_STATUS, b'0')
-            .push(f::SYMBOL, message.get(f::SYMBOL).unwrap_or(b"?"))
-            .push(f::SIDE, message.get(f::SIDE).unwrap_or(b"1"))
-            .push(f::ORDER_QTY, qty)
-            .push(f::LEAVES_QTY, qty)
-            .push_str(f::CUM_QTY, "0")
-            .push_str(f::AVG_PX, "0");
+        r.push_str(tag::ORDER_ID, &format!("SELL-{}", self.executions))
+            .push_str(tag::EXEC_ID, &format!("EXEC-{}", self.executions))
+            .push(tag::CL_ORD_ID, id)
+            .push_char(tag::EXEC_TYPE, b'0')
+            .push_char(tag::ORD_STATUS, b'0')
+            .push(tag::SYMBOL, message.get(tag::SYMBOL).unwrap_or(b"?"))
+            .push(tag::SIDE, message.get(tag::SIDE).unwrap_or(b"1"))
+            .push(tag::ORDER_QTY, qty)
+            .push(tag::LEAVES_QTY, qty)
+            .push_str(tag::CUM_QTY, "0")
+            .push_str(tag::AVG_PX, "0");
         if let Err(e) = session.put(&*r) {
             self.shared
                 .lock()
@@ -286,13 +285,13 @@ fn order(n: usize) -> (String, MessageBuilder) {
     let id = format!("ORD-{n}");
     let mut m = MessageBuilder::new(b"D");
     let symbols = ["EUR/USD", "USD/JPY", "GBP/USD"];
-    m.push_str(f::CL_ORD_ID, &id)
-        .push_str(f::SYMBOL, symbols[n % symbols.len()])
-        .push_char(f::SIDE, if n.is_multiple_of(2) { b'2' } else { b'1' })
-        .push_uint(f::ORDER_QTY, 100 * (1 + n as u64 % 10))
-        .push_char(f::ORD_TYPE, b'1');
+    m.push_str(tag::CL_ORD_ID, &id)
+        .push_str(tag::SYMBOL, symbols[n % symbols.len()])
+        .push_char(tag::SIDE, if n.is_multiple_of(2) { b'2' } else { b'1' })
+        .push_uint(tag::ORDER_QTY, 100 * (1 + n as u64 % 10))
+        .push_char(tag::ORD_TYPE, b'1');
     let utc = UtcTimestamp::from(SystemTime::now());
-    m.push_value(f::TRANSACT_TIME, &utc);
+    m.push_value(tag::TRANSACT_TIME, &utc);
     (id, m)
 }
 

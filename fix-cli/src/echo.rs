@@ -9,7 +9,7 @@
 //! with the order's ClOrdID, Symbol, Side and OrderQty copied.
 
 use fixrs_proto::dictionary::Dictionary;
-use fixrs_proto::fields as f;
+use fixrs_proto::tag;
 use fixrs_proto::{FieldWriter, Message, MessageBuilder, Tag};
 
 /// MsgType of NewOrderSingle.
@@ -29,39 +29,41 @@ pub fn execution_report(
     // so that the report validates at the counterparty.
     let defined = |tag: Tag| layout.is_none_or(|l| l.contains(tag));
     let required = |tag: Tag| layout.is_some_and(|l| l.required_tags().any(|t| t == tag));
-    let qty = order.get(f::ORDER_QTY).unwrap_or(b"0");
+    let qty = order.get(tag::ORDER_QTY).unwrap_or(b"0");
     report
-        .push_str(f::ORDER_ID, &format!("ECHO-{n}"))
+        .push_str(tag::ORDER_ID, &format!("ECHO-{n}"))
         // A number: FIX 4.0 defines ExecID as an integer.
-        .push_uint(f::EXEC_ID, n);
-    if defined(f::EXEC_TRANS_TYPE) {
-        report.push_char(f::EXEC_TRANS_TYPE, b'0');
+        .push_uint(tag::EXEC_ID, n);
+    if defined(tag::EXEC_TRANS_TYPE) {
+        report.push_char(tag::EXEC_TRANS_TYPE, b'0');
     }
-    if defined(f::EXEC_TYPE) {
-        report.push_char(f::EXEC_TYPE, b'0');
+    if defined(tag::EXEC_TYPE) {
+        report.push_char(tag::EXEC_TYPE, b'0');
     }
-    report.push_char(f::ORD_STATUS, b'0');
-    if let Some(id) = order.get(f::CL_ORD_ID) {
-        report.push(f::CL_ORD_ID, id);
+    report.push_char(tag::ORD_STATUS, b'0');
+    if let Some(id) = order.get(tag::CL_ORD_ID) {
+        report.push(tag::CL_ORD_ID, id);
     }
-    if let Some(symbol) = order.get(f::SYMBOL) {
-        report.push(f::SYMBOL, symbol);
-    } else if required(f::SYMBOL) {
-        report.push_str(f::SYMBOL, "N/A");
+    if let Some(symbol) = order.get(tag::SYMBOL) {
+        report.push(tag::SYMBOL, symbol);
+    } else if required(tag::SYMBOL) {
+        report.push_str(tag::SYMBOL, "N/A");
     }
-    report.push(f::SIDE, order.get(f::SIDE).unwrap_or(b"1"));
-    if order.get(f::ORDER_QTY).is_some() && defined(f::ORDER_QTY) || required(f::ORDER_QTY) {
-        report.push(f::ORDER_QTY, qty);
+    report.push(tag::SIDE, order.get(tag::SIDE).unwrap_or(b"1"));
+    if order.get(tag::ORDER_QTY).is_some() && defined(tag::ORDER_QTY) || required(tag::ORDER_QTY) {
+        report.push(tag::ORDER_QTY, qty);
     }
-    for tag in [f::LAST_QTY, f::LAST_PX] {
+    for tag in [tag::LAST_QTY, tag::LAST_PX] {
         if required(tag) {
             report.push_str(tag, "0");
         }
     }
-    if defined(f::LEAVES_QTY) {
-        report.push(f::LEAVES_QTY, qty);
+    if defined(tag::LEAVES_QTY) {
+        report.push(tag::LEAVES_QTY, qty);
     }
-    report.push_str(f::CUM_QTY, "0").push_str(f::AVG_PX, "0");
+    report
+        .push_str(tag::CUM_QTY, "0")
+        .push_str(tag::AVG_PX, "0");
 }
 
 #[cfg(test)]
@@ -87,11 +89,11 @@ mod tests {
             let dict = Dictionary::builtin(version);
             let mut order = MessageBuilder::new(b"D");
             order
-                .push_str(f::CL_ORD_ID, "ORD-1")
-                .push_str(f::SYMBOL, "EUR/USD")
-                .push_char(f::SIDE, b'2')
-                .push_str(f::ORDER_QTY, "100")
-                .push_char(f::ORD_TYPE, b'1');
+                .push_str(tag::CL_ORD_ID, "ORD-1")
+                .push_str(tag::SYMBOL, "EUR/USD")
+                .push_char(tag::SIDE, b'2')
+                .push_str(tag::ORDER_QTY, "100")
+                .push_char(tag::ORD_TYPE, b'1');
             let order_bytes = encode(version, &order);
             let mut index = FieldIndex::new();
             let order = index.parse(&order_bytes).unwrap();
@@ -105,10 +107,10 @@ mod tests {
                 .unwrap_or_else(|e| {
                     panic!("{version:?}: {e}: {}", String::from_utf8_lossy(&bytes))
                 });
-            assert_eq!(msg.get(f::CL_ORD_ID), Some(&b"ORD-1"[..]));
-            assert_eq!(msg.get(f::SIDE), Some(&b"2"[..]));
-            assert_eq!(msg.get(f::ORDER_ID), Some(&b"ECHO-7"[..]));
-            assert_eq!(msg.get(f::ORD_STATUS), Some(&b"0"[..]));
+            assert_eq!(msg.get(tag::CL_ORD_ID), Some(&b"ORD-1"[..]));
+            assert_eq!(msg.get(tag::SIDE), Some(&b"2"[..]));
+            assert_eq!(msg.get(tag::ORDER_ID), Some(&b"ECHO-7"[..]));
+            assert_eq!(msg.get(tag::ORD_STATUS), Some(&b"0"[..]));
         }
     }
 }

@@ -1220,7 +1220,7 @@ impl Runner<'_> {
                 }
                 self.entries
                     .iter()
-                    .position(|e| e.settings.config.target_comp_id == t)
+                    .position(|e| e.settings.config.id.target_comp_id == t)
                     .ok_or_else(|| format!("no session @{t}"))
             }
         }
@@ -1336,8 +1336,8 @@ fn preview(msg: &MessageBuilder, e: &Entry) -> String {
     let config = &e.settings.config;
     let mut enc = Encoder::new();
     enc.start(config.version.begin_string(), msg.msg_type());
-    enc.push_str(fixrs_proto::tag::SENDER_COMP_ID, &config.sender_comp_id)
-        .push_str(fixrs_proto::tag::TARGET_COMP_ID, &config.target_comp_id);
+    enc.push_str(fixrs_proto::tag::SENDER_COMP_ID, &config.id.sender_comp_id)
+        .push_str(fixrs_proto::tag::TARGET_COMP_ID, &config.id.target_comp_id);
     enc.push_raw(msg.header()).push_raw(msg.body());
     let bytes = enc.finish().to_vec();
     let mut index = FieldIndex::new();

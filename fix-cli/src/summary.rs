@@ -24,7 +24,6 @@
 use crate::decode::dictionary_for;
 use crate::text::escape;
 use fixrs_proto::dictionary::Dictionary;
-use fixrs_proto::fields as f;
 use fixrs_proto::{tag, FixVersion, Message, Tag};
 
 /// The fields worth showing for a MsgType, in the order shown.
@@ -51,20 +50,31 @@ pub fn key_fields(msg_type: &[u8]) -> &'static [Tag] {
             tag::BUSINESS_REJECT_REASON,
             tag::TEXT,
         ],
-        b"D" => &[f::CL_ORD_ID, f::SIDE, f::SYMBOL, f::ORDER_QTY, f::PRICE],
-        b"F" | b"G" => &[f::CL_ORD_ID, f::ORIG_CL_ORD_ID, f::SIDE, f::SYMBOL],
-        b"8" => &[
-            f::CL_ORD_ID,
-            f::EXEC_TYPE,
-            f::ORD_STATUS,
-            f::SYMBOL,
-            f::LAST_QTY,
-            f::LAST_PX,
-            f::CUM_QTY,
+        b"D" => &[
+            tag::CL_ORD_ID,
+            tag::SIDE,
+            tag::SYMBOL,
+            tag::ORDER_QTY,
+            tag::PRICE,
         ],
-        b"9" => &[f::CL_ORD_ID, f::ORIG_CL_ORD_ID, f::ORD_STATUS, tag::TEXT],
-        b"V" | b"W" | b"X" | b"Y" => &[f::MD_REQ_ID, f::SYMBOL, f::NO_MD_ENTRIES],
-        _ => &[f::CL_ORD_ID, f::SYMBOL, tag::TEXT],
+        b"F" | b"G" => &[tag::CL_ORD_ID, tag::ORIG_CL_ORD_ID, tag::SIDE, tag::SYMBOL],
+        b"8" => &[
+            tag::CL_ORD_ID,
+            tag::EXEC_TYPE,
+            tag::ORD_STATUS,
+            tag::SYMBOL,
+            tag::LAST_QTY,
+            tag::LAST_PX,
+            tag::CUM_QTY,
+        ],
+        b"9" => &[
+            tag::CL_ORD_ID,
+            tag::ORIG_CL_ORD_ID,
+            tag::ORD_STATUS,
+            tag::TEXT,
+        ],
+        b"V" | b"W" | b"X" | b"Y" => &[tag::MD_REQ_ID, tag::SYMBOL, tag::NO_MD_ENTRIES],
+        _ => &[tag::CL_ORD_ID, tag::SYMBOL, tag::TEXT],
     }
 }
 

@@ -35,7 +35,9 @@ use crate::encode::FieldWriter;
 use crate::message::Message;
 use crate::reject::{BusinessRejectReason, SessionRejectReason};
 use crate::tag::{self, msg_type};
-use crate::value::{parse_u64, FieldError, FromFixValue, SeqNum, ToFixValue, ValueError};
+use crate::value::{
+    parse_u64, FieldError, FromFixValue, PositiveSeqNum, SeqNum, ToFixValue, ValueError,
+};
 use crate::{FixVersion, Tag};
 
 /// A session-level message that can write its body fields.
@@ -233,7 +235,7 @@ impl AdminMessage for Logon<'_> {
             w.push_bool(tag::RESET_SEQ_NUM_FLAG, true);
         }
         if let Some(n) = self.next_expected_msg_seq_num {
-            w.push_uint(tag::NEXT_EXPECTED_MSG_SEQ_NUM, n.get());
+            w.push_uint(tag::NEXT_EXPECTED_MSG_SEQ_NUM, n);
         }
         if let Some(n) = self.max_message_size {
             w.push_uint(tag::MAX_MESSAGE_SIZE, n as u64);
@@ -284,7 +286,9 @@ impl<'a> LogonView<'a> {
 
     /// NextExpectedMsgSeqNum(789), if present.
     pub fn next_expected_msg_seq_num(&self) -> Result<Option<SeqNum>, FieldError> {
-        self.msg.get_opt(tag::NEXT_EXPECTED_MSG_SEQ_NUM)
+        self.msg
+            .get_opt::<PositiveSeqNum>(tag::NEXT_EXPECTED_MSG_SEQ_NUM)
+            .map(|n| n.map(PositiveSeqNum::get))
     }
 
     /// MaxMessageSize(383), if present.
@@ -439,8 +443,8 @@ impl AdminMessage for ResendRequest {
     const MSG_TYPE: &'static [u8] = msg_type::RESEND_REQUEST;
 
     fn write_body<W: FieldWriter>(&self, w: &mut W) {
-        w.push_uint(tag::BEGIN_SEQ_NO, self.begin_seq_no.get());
-        w.push_uint(tag::END_SEQ_NO, self.end_seq_no.map_or(0, SeqNum::get));
+        w.push_uint(tag::BEGIN_SEQ_NO, self.begin_seq_no);
+        w.push_uint(tag::END_SEQ_NO, self.end_seq_no.unwrap_or(0));
     }
 }
 
@@ -452,7 +456,9 @@ view! {
 impl<'a> ResendRequestView<'a> {
     /// BeginSeqNo(7), required and positive.
     pub fn begin_seq_no(&self) -> Result<SeqNum, FieldError> {
-        self.msg.get_as(tag::BEGIN_SEQ_NO)
+        self.msg
+            .get_as::<PositiveSeqNum>(tag::BEGIN_SEQ_NO)
+            .map(PositiveSeqNum::get)
     }
 
     /// EndSeqNo(16), required; `None` for 0, "no upper bound". (FIX 4.0
@@ -463,7 +469,7 @@ impl<'a> ResendRequestView<'a> {
             .get(tag::END_SEQ_NO)
             .ok_or(FieldError::Missing(tag::END_SEQ_NO))?;
         parse_u64(raw)
-            .map(SeqNum::new)
+            .map(|n| (n != 0).then_some(n))
             .map_err(|error| FieldError::Invalid {
                 tag: tag::END_SEQ_NO,
                 error,
@@ -496,7 +502,7 @@ impl<'a> Reject<'a> {
     /// A Reject of message `ref_seq_num` for `reason`.
     pub const fn new(ref_seq_num: SeqNum, reason: SessionRejectReason) -> Reject<'a> {
         Reject {
-            ref_seq_num: ref_seq_num.get(),
+            ref_seq_num,
             ref_tag_id: None,
             ref_msg_type: None,
             session_reject_reason: Some(reason),
@@ -551,7 +557,9 @@ view! {
 impl<'a> RejectView<'a> {
     /// RefSeqNum(45), required.
     pub fn ref_seq_num(&self) -> Result<SeqNum, FieldError> {
-        self.msg.get_as(tag::REF_SEQ_NUM)
+        self.msg
+            .get_as::<PositiveSeqNum>(tag::REF_SEQ_NUM)
+            .map(PositiveSeqNum::get)
     }
 
     /// RefTagID(371), if present.
@@ -621,7 +629,7 @@ impl AdminMessage for SequenceReset {
         if self.gap_fill {
             w.push_bool(tag::GAP_FILL_FLAG, true);
         }
-        w.push_uint(tag::NEW_SEQ_NO, self.new_seq_no.get());
+        w.push_uint(tag::NEW_SEQ_NO, self.new_seq_no);
     }
 }
 
@@ -638,7 +646,9 @@ impl<'a> SequenceResetView<'a> {
 
     /// NewSeqNo(36), required and positive.
     pub fn new_seq_no(&self) -> Result<SeqNum, FieldError> {
-        self.msg.get_as(tag::NEW_SEQ_NO)
+        self.msg
+            .get_as::<PositiveSeqNum>(tag::NEW_SEQ_NO)
+            .map(PositiveSeqNum::get)
     }
 }
 
@@ -759,7 +769,7 @@ impl AdminMessage for BusinessMessageReject<'_> {
 
     fn write_body<W: FieldWriter>(&self, w: &mut W) {
         if let Some(n) = self.ref_seq_num {
-            w.push_uint(tag::REF_SEQ_NUM, n.get());
+            w.push_uint(tag::REF_SEQ_NUM, n);
         }
         w.push(tag::REF_MSG_TYPE, self.ref_msg_type);
         if let Some(id) = self.business_reject_ref_id {
@@ -783,7 +793,9 @@ view! {
 impl<'a> BusinessMessageRejectView<'a> {
     /// RefSeqNum(45), if present.
     pub fn ref_seq_num(&self) -> Result<Option<SeqNum>, FieldError> {
-        self.msg.get_opt(tag::REF_SEQ_NUM)
+        self.msg
+            .get_opt::<PositiveSeqNum>(tag::REF_SEQ_NUM)
+            .map(|n| n.map(PositiveSeqNum::get))
     }
 
     /// RefMsgType(372), required and not empty.
@@ -863,7 +875,7 @@ mod tests {
     use crate::message::FieldIndex;
 
     fn seq(n: u64) -> SeqNum {
-        SeqNum::new(n).unwrap()
+        n
     }
 
     /// Encodes `m` with a minimal header and returns the bytes.

@@ -35,8 +35,9 @@ pub mod admin;
 pub mod data_fields;
 pub mod dictionary;
 pub mod encode;
+// Generated; its constants are public through `tag`.
 #[path = "dictionary/builtin/fields.rs"]
-pub mod fields;
+mod fields;
 pub mod framing;
 pub mod group;
 pub mod message;

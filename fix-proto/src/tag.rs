@@ -1,17 +1,24 @@
-//! Tags of the standard header, trailer and session-level messages, as
-//! named constants.
-//!
-//! Only the fields the session layer and the codec itself need are here;
-//! the data dictionaries know every other field by name.
+//! Tag numbers of every field of FIX 4.0 to 5.0 SP2 and FIXT 1.1, as
+//! named constants (`CL_ORD_ID` for ClOrdID(11), `MSG_SEQ_NUM` for
+//! MsgSeqNum(34)), generated from the standard dictionaries (fields
+//! renamed between versions have a constant for each name); with what
+//! the codec knows about the standard header and trailer, and the
+//! session-level MsgTypes ([`msg_type`]).
 
 use crate::Tag;
 
+pub use crate::fields::*;
+
+/// The constant's name for the tags of the header, the trailer and the
+/// session-level messages (the ones worth naming in diagnostics).
 macro_rules! tags {
     ($($(#[$doc:meta])* $name:ident = $num:expr;)*) => {
-        $($(#[$doc])* pub const $name: Tag = $num;)*
-
-        /// The name of a tag known to this module, for diagnostics.
+        /// The name of a header, trailer or session-level tag (its
+        /// constant's name), for diagnostics.
         pub fn name(tag: Tag) -> Option<&'static str> {
+            // The constants come from the generated list; a typo here
+            // would not compile.
+            $(const _: () = assert!($name == $num);)*
             match tag {
                 $($num => Some(stringify!($name)),)*
                 _ => None,

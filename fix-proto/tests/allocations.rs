@@ -85,7 +85,7 @@ fn encoding_allocates_nothing_once_warm() {
         enc.push_timestamp(tag::SENDING_TIME, now);
         enc.push_raw(app.body());
         assert!(!enc.finish().is_empty());
-        let seq = SeqNum::new(7).expect("positive");
+        let seq: SeqNum = 7;
         for body in [
             &Heartbeat::answering(b"TEST-1") as &dyn WriteBody,
             &ResendRequest::new(seq, None),

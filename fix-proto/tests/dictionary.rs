@@ -5,7 +5,7 @@ mod dict_support;
 
 use dict_support::spec_dir;
 use fixrs_proto::dictionary::{compact, Dictionary, DictionaryError, FieldType, MsgCategory};
-use fixrs_proto::{fields, FixVersion};
+use fixrs_proto::{tag, FixVersion};
 
 /// (file, version, fields, messages) of every standard dictionary.
 const STANDARD: [(&str, Option<FixVersion>, usize, usize); 9] = [
@@ -91,8 +91,8 @@ fn combined_fixt_dictionary() {
     assert_eq!(d.to_string(), "FIX.5.0SP2 over FIXT.1.1");
     // Header and session messages from FIXT11, application messages from
     // FIX50SP2.
-    assert!(d.is_header_field(fields::APPL_VER_ID));
-    assert!(d.is_trailer_field(fields::CHECK_SUM));
+    assert!(d.is_header_field(tag::APPL_VER_ID));
+    assert!(d.is_trailer_field(tag::CHECK_SUM));
     let logon = d.message(b"A").unwrap();
     assert_eq!(logon.category(), MsgCategory::Admin);
     assert!(logon.layout().member(1137).unwrap().required());
@@ -101,7 +101,7 @@ fn combined_fixt_dictionary() {
     assert_eq!(er.category(), MsgCategory::App);
     assert_eq!(d.messages().len(), 8 + 156);
     assert!(d.field_by_name("DefaultApplVerID").is_some());
-    assert!(d.field(fields::MD_ENTRY_PX).is_some());
+    assert!(d.field(tag::MD_ENTRY_PX).is_some());
     // The same, built by hand.
     let by_hand = Dictionary::combine(
         Dictionary::fixt11(),
@@ -173,12 +173,12 @@ fn layouts_expand_components_and_nest_groups() {
     assert_eq!(required, [37, 17, 150, 39, 54, 151, 14, 6]);
     // Instrument is expanded into the body; its Symbol is optional.
     assert!(!er.layout().member(55).unwrap().required());
-    let parties = er.group(fields::NO_PARTY_IDS).unwrap();
-    assert_eq!(parties.delimiter(), fields::PARTY_ID);
+    let parties = er.group(tag::NO_PARTY_IDS).unwrap();
+    assert_eq!(parties.delimiter(), tag::PARTY_ID);
     let tags: Vec<u32> = parties.layout().members().map(|m| m.tag()).collect();
     assert_eq!(tags, [448, 447, 452, 802]);
-    let subs = parties.group(fields::NO_PARTY_SUB_IDS).unwrap();
-    assert_eq!(subs.delimiter(), fields::PARTY_SUB_ID);
+    let subs = parties.group(tag::NO_PARTY_SUB_IDS).unwrap();
+    assert_eq!(subs.delimiter(), tag::PARTY_SUB_ID);
     assert!(subs.layout().contains(803));
     assert!(
         !er.layout().contains(448),
@@ -188,19 +188,19 @@ fn layouts_expand_components_and_nest_groups() {
     assert_eq!(d.header().group(627).unwrap().delimiter(), 628);
     assert!(d.is_header_field(628));
     let w = d.message(b"W").unwrap();
-    let md = w.group(fields::NO_MD_ENTRIES).unwrap();
+    let md = w.group(tag::NO_MD_ENTRIES).unwrap();
     assert!(md.layout().member(269).unwrap().required());
     assert!(w.layout().member(268).unwrap().required());
 }
 
 #[test]
 fn field_constants() {
-    assert_eq!(fields::CL_ORD_ID, 11);
-    assert_eq!(fields::NO_PARTY_IDS, 453);
-    assert_eq!(fields::MD_ENTRY_PX, 270);
-    assert_eq!(fields::SECURITY_ID_SOURCE, 22);
-    assert_eq!(fields::ID_SOURCE, 22);
-    assert_eq!(fields::HEART_BT_INT, fixrs_proto::tag::HEART_BT_INT);
+    assert_eq!(tag::CL_ORD_ID, 11);
+    assert_eq!(tag::NO_PARTY_IDS, 453);
+    assert_eq!(tag::MD_ENTRY_PX, 270);
+    assert_eq!(tag::SECURITY_ID_SOURCE, 22);
+    assert_eq!(tag::ID_SOURCE, 22);
+    assert_eq!(tag::HEART_BT_INT, fixrs_proto::tag::HEART_BT_INT);
     assert_eq!(compact::constant_name("ClOrdID"), "CL_ORD_ID");
     assert_eq!(compact::constant_name("NoMDEntries"), "NO_MD_ENTRIES");
     assert_eq!(compact::constant_name("NoPartySubIDs"), "NO_PARTY_SUB_IDS");

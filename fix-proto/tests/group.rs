@@ -6,9 +6,9 @@ mod dict_support;
 use dict_support::start;
 use fixrs_proto::dictionary::Dictionary;
 use fixrs_proto::encode::{Encoder, FieldWriter};
-use fixrs_proto::fields::*;
 use fixrs_proto::group::{GroupError, GroupLayout, GroupMember, GroupShape};
 use fixrs_proto::message::FieldIndex;
+use fixrs_proto::tag::*;
 use fixrs_proto::{FixVersion, SessionRejectReason};
 
 /// An ExecutionReport with two parties, the first with two sub-IDs.

@@ -304,8 +304,11 @@ impl PyFixEngine {
         let version_arg = version_arg(version)?;
         let (version, dictionary) = resolve_version(app_protocol, version_arg)?;
         let key = {
-            let mut config = fixrs_session::SessionConfig::initiator(version, "", "");
-            session_id.engine_id().apply_to(&mut config);
+            let config = fixrs_session::SessionConfig::for_id(
+                fixrs_session::Role::Initiator,
+                version,
+                session_id.engine_id(),
+            );
             config.key()
         };
         let mut base: Vec<(String, String)> = Vec::new();
@@ -400,13 +403,13 @@ impl PyFixEngine {
         for s in &file.sessions {
             let c = &s.config;
             let id = PySessionId {
-                sender: c.sender_comp_id.clone(),
-                target: c.target_comp_id.clone(),
-                qualifier: c.session_qualifier.clone(),
-                sender_sub_id: c.sender_sub_id.clone(),
-                target_sub_id: c.target_sub_id.clone(),
-                sender_location_id: c.sender_location_id.clone(),
-                target_location_id: c.target_location_id.clone(),
+                sender: c.id.sender_comp_id.clone(),
+                target: c.id.target_comp_id.clone(),
+                qualifier: c.id.qualifier.clone(),
+                sender_sub_id: c.id.sender_sub_id.clone(),
+                target_sub_id: c.id.target_sub_id.clone(),
+                sender_location_id: c.id.sender_location_id.clone(),
+                target_location_id: c.id.target_location_id.clone(),
             };
             out.push(self.create(py, s.clone(), id, true).map_err(|e| {
                 FixError::new_err(format!(

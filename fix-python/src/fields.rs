@@ -517,7 +517,7 @@ pub fn version_of(fields: &FieldList, fixt_default: FixVersion) -> Option<FixVer
     if begin == b"FIXT.1.1" {
         return Some(
             fields
-                .get(fixrs_proto::fields::APPL_VER_ID)
+                .get(fixrs_proto::tag::APPL_VER_ID)
                 .and_then(FixVersion::from_appl_ver_id)
                 .unwrap_or(fixt_default),
         );

@@ -472,7 +472,7 @@ field_methods!(PyFixMessage, {
             let mut l = FieldList::default();
             for s in spans
                 .iter()
-                .filter(|s| s.tag == tag::BEGIN_STRING || s.tag == fixrs_proto::fields::APPL_VER_ID)
+                .filter(|s| s.tag == tag::BEGIN_STRING || s.tag == fixrs_proto::tag::APPL_VER_ID)
             {
                 l.push(s.tag, &bytes[s.range()]);
             }

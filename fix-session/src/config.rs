@@ -48,27 +48,102 @@ pub enum LateDeliveryMode {
     Queue,
 }
 
-/// The identity of a session: BeginString, CompIDs and optional sub/location
-/// IDs and qualifier, as QuickFIX's SessionID.
+/// The identity of a session: our SenderCompID, the peer's CompID (our
+/// TargetCompID), and optional sub/location IDs and qualifier, as FIX
+/// Antenna's SessionId. The BeginString comes from the session's FIX
+/// version ([`SessionConfig::version`]); with it, the identity is
+/// QuickFIX's SessionID ([`SessionConfig::key`]).
+///
+/// ```
+/// use fixrs_session::SessionId;
+/// let id = SessionId::new("TEST1", "TEST2").with_qualifier("primary");
+/// assert_eq!(id.target_comp_id, "TEST2");
+/// ```
+// Field order: ours, then the peer's, then the qualifier (the order keys
+// sort in).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId {
+    /// Our SenderCompID(49).
+    pub sender_comp_id: String,
+    /// Our SenderSubID(50).
+    pub sender_sub_id: Option<String>,
+    /// Our SenderLocationID(142).
+    pub sender_location_id: Option<String>,
+    /// The peer's CompID, our TargetCompID(56).
+    pub target_comp_id: String,
+    /// The peer's TargetSubID(57).
+    pub target_sub_id: Option<String>,
+    /// The peer's TargetLocationID(143).
+    pub target_location_id: Option<String>,
+    /// A qualifier telling apart sessions with the same CompIDs.
+    pub qualifier: Option<String>,
+}
+
+impl SessionId {
+    /// A session from `sender_comp_id` (ours) to `target_comp_id` (the
+    /// peer's).
+    pub fn new(sender_comp_id: impl Into<String>, target_comp_id: impl Into<String>) -> SessionId {
+        SessionId {
+            sender_comp_id: sender_comp_id.into(),
+            target_comp_id: target_comp_id.into(),
+            sender_sub_id: None,
+            sender_location_id: None,
+            target_sub_id: None,
+            target_location_id: None,
+            qualifier: None,
+        }
+    }
+
+    /// Sets the session qualifier.
+    pub fn with_qualifier(mut self, qualifier: impl Into<String>) -> SessionId {
+        self.qualifier = Some(qualifier.into());
+        self
+    }
+
+    /// Sets our SenderSubID(50).
+    pub fn with_sender_sub_id(mut self, id: impl Into<String>) -> SessionId {
+        self.sender_sub_id = Some(id.into());
+        self
+    }
+
+    /// Sets the peer's TargetSubID(57).
+    pub fn with_target_sub_id(mut self, id: impl Into<String>) -> SessionId {
+        self.target_sub_id = Some(id.into());
+        self
+    }
+
+    /// Sets our SenderLocationID(142).
+    pub fn with_sender_location_id(mut self, id: impl Into<String>) -> SessionId {
+        self.sender_location_id = Some(id.into());
+        self
+    }
+
+    /// Sets the peer's TargetLocationID(143).
+    pub fn with_target_location_id(mut self, id: impl Into<String>) -> SessionId {
+        self.target_location_id = Some(id.into());
+        self
+    }
+}
+
+/// The key of a session in stores, logs and the acceptor router: its
+/// [`SessionId`] qualified by its BeginString, as QuickFIX's SessionID.
+/// Derived from a configuration with [`SessionConfig::key`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionKey {
     /// BeginString(8) ("FIXT.1.1" for FIX 5.0 and later).
     pub begin_string: String,
-    /// Our SenderCompID(49).
-    pub sender_comp_id: String,
-    /// Our SenderSubID(50), if any.
-    pub sender_sub_id: Option<String>,
-    /// Our SenderLocationID(142), if any.
-    pub sender_location_id: Option<String>,
-    /// The peer's TargetCompID(56).
-    pub target_comp_id: String,
-    /// The peer's TargetSubID(57), if any.
-    pub target_sub_id: Option<String>,
-    /// The peer's TargetLocationID(143), if any.
-    pub target_location_id: Option<String>,
-    /// QuickFIX's SessionQualifier, to tell apart sessions with the same
-    /// CompIDs.
-    pub qualifier: Option<String>,
+    /// The session's identity.
+    pub id: SessionId,
+}
+
+impl SessionKey {
+    /// The key of `id` under `begin_string`.
+    pub fn new(begin_string: impl Into<String>, id: SessionId) -> SessionKey {
+        SessionKey {
+            begin_string: begin_string.into(),
+            id,
+        }
+    }
 }
 
 impl std::fmt::Display for SessionKey {
@@ -76,9 +151,9 @@ impl std::fmt::Display for SessionKey {
         write!(
             f,
             "{}:{}->{}",
-            self.begin_string, self.sender_comp_id, self.target_comp_id
+            self.begin_string, self.id.sender_comp_id, self.id.target_comp_id
         )?;
-        if let Some(q) = &self.qualifier {
+        if let Some(q) = &self.id.qualifier {
             write!(f, ":{q}")?;
         }
         Ok(())
@@ -98,20 +173,9 @@ pub struct SessionConfig {
     /// The FIX version (FIX 5.0+ use BeginString FIXT.1.1 and send
     /// DefaultApplVerID(1137) on Logon).
     pub version: FixVersion,
-    /// Our SenderCompID(49).
-    pub sender_comp_id: String,
-    /// The peer's CompID, our TargetCompID(56).
-    pub target_comp_id: String,
-    /// Our SenderSubID(50).
-    pub sender_sub_id: Option<String>,
-    /// Our SenderLocationID(142).
-    pub sender_location_id: Option<String>,
-    /// The peer's TargetSubID(57).
-    pub target_sub_id: Option<String>,
-    /// The peer's TargetLocationID(143).
-    pub target_location_id: Option<String>,
-    /// QuickFIX's SessionQualifier.
-    pub session_qualifier: Option<String>,
+    /// Who we are and who the peer is: CompIDs, sub and location IDs,
+    /// qualifier.
+    pub id: SessionId,
     /// HeartBtInt(108) in seconds, proposed by an initiator; an acceptor
     /// adopts the peer's.
     pub heart_bt_int: u32,
@@ -218,13 +282,7 @@ impl SessionConfig {
         SessionConfig {
             role,
             version,
-            sender_comp_id: sender_comp_id.into(),
-            target_comp_id: target_comp_id.into(),
-            sender_sub_id: None,
-            sender_location_id: None,
-            target_sub_id: None,
-            target_location_id: None,
-            session_qualifier: None,
+            id: SessionId::new(sender_comp_id, target_comp_id),
             heart_bt_int: 30,
             logon_timeout: Duration::from_secs(10),
             logout_timeout: Duration::from_secs(2),
@@ -280,15 +338,15 @@ impl SessionConfig {
 
     /// The identity of this session.
     pub fn key(&self) -> SessionKey {
-        SessionKey {
-            begin_string: self.version.begin_string().to_string(),
-            sender_comp_id: self.sender_comp_id.clone(),
-            sender_sub_id: self.sender_sub_id.clone(),
-            sender_location_id: self.sender_location_id.clone(),
-            target_comp_id: self.target_comp_id.clone(),
-            target_sub_id: self.target_sub_id.clone(),
-            target_location_id: self.target_location_id.clone(),
-            qualifier: self.session_qualifier.clone(),
+        SessionKey::new(self.version.begin_string(), self.id.clone())
+    }
+
+    /// A configuration for the identity `id`, with the defaults of
+    /// [`SessionConfig::new`].
+    pub fn for_id(role: Role, version: FixVersion, id: SessionId) -> SessionConfig {
+        SessionConfig {
+            id,
+            ..SessionConfig::new(role, version, "", "")
         }
     }
 }

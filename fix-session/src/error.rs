@@ -1,21 +1,40 @@
-//! Errors of the session layer: what went wrong in a session
-//! ([`SessionError`]) and why a message could not be sent ([`SendError`]).
+//! Errors of the session layer. What went wrong in a session
+//! ([`SessionError`]) is split by whose fault it is: the peer's
+//! ([`PeerError`]), the driver's ([`CallerError`]), the configuration's
+//! ([`ConfigError`]), or the store's ([`StoreError`]). Something unusual
+//! the session accepted is not an error but a
+//! [`SessionWarning`](crate::SessionWarning). Why a message could not be
+//! sent is a [`SendError`].
 
 use crate::state::SessionState;
 use crate::store::{SeqNum, StoreError};
 use fixrs_proto::Tag;
 
 /// A problem in a session, reported as [`Event::Error`](crate::Event::Error)
-/// or returned by [`Session::new`](crate::Session::new).
+/// or returned by [`Session::new`](crate::Session::new), by whose fault.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
-    /// The configuration cannot work (empty CompID, ...).
-    #[error("invalid session configuration: {0}")]
-    InvalidConfig(String),
+    /// The counterparty broke the protocol or stopped answering; the
+    /// session has acted on it (Logout, disconnect, resend request...).
+    #[error(transparent)]
+    Peer(#[from] PeerError),
+    /// The driver called the session out of order.
+    #[error(transparent)]
+    Caller(#[from] CallerError),
+    /// The configuration cannot work.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// The store failed; the session carries on with its in-memory state.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What the counterparty did wrong (or failed to do), as
+/// [`SessionError::Peer`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PeerError {
     /// The first message on a link was not a Logon (test cases 1B e, 2S).
     #[error("first message not a logon (MsgType {msg_type})")]
     FirstMessageNotLogon {
@@ -121,12 +140,39 @@ pub enum SessionError {
         /// The configured maximum.
         max: usize,
     },
+}
+
+/// A session input the driver should not have given, as
+/// [`SessionError::Caller`]. The session ignored it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallerError {
     /// The transport reported a link while one is already up.
     #[error("link up reported while already connected (state {state})")]
     LinkAlreadyUp {
         /// The state at the time.
         state: SessionState,
     },
+}
+
+/// A configuration the session cannot work with, as
+/// [`SessionError::Config`] from [`Session::new`](crate::Session::new).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// SenderCompID(49) is empty.
+    #[error("invalid session configuration: SenderCompID is empty")]
+    EmptySenderCompId,
+    /// TargetCompID(56) is empty.
+    #[error("invalid session configuration: TargetCompID is empty")]
+    EmptyTargetCompId,
+    /// TestRequestDelayMultiplier is negative or not a number.
+    #[error("invalid session configuration: TestRequestDelayMultiplier must be a non-negative number, not {0}")]
+    TestRequestDelayMultiplier(f64),
+    /// LateDeliveryMode=queue with a store that cannot keep pending
+    /// messages.
+    #[error("invalid session configuration: LateDeliveryMode=queue needs a store that keeps pending messages")]
+    QueueNeedsPendingStore,
 }
 
 /// Why [`Session::send`](crate::Session::send) did not take a message.

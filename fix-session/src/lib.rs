@@ -2,8 +2,9 @@
 //!
 //! This crate does not open sockets, start threads or read clocks: a
 //! [`Session`] consumes bytes, link events and timer expiries, each with the
-//! current time as an argument, and emits bytes to write, [`Event`]s for
-//! the application, and the next deadline. The same inputs at the same
+//! current time as an argument (one [`Now`], carrying the monotonic and the
+//! UTC clock), and emits bytes to write, [`Event`]s for the application,
+//! and the next deadline. The same inputs at the same
 //! times give the same outputs, byte for byte. Transports (such as
 //! `fixrs-transport-mio`) only move bytes; tests drive sessions over nothing
 //! at all.
@@ -23,16 +24,39 @@
 //!
 //! # The driving loop
 //!
-//! After **every** input, drive the session until it is idle:
+//! A driver reads the clocks once per input ([`Now::system`]; a test uses a
+//! virtual clock) and passes that [`Now`] to the input: [`Session::connect`],
+//! [`Session::handle_link_up`], [`Session::handle_input`],
+//! [`Session::handle_link_down`], [`Session::handle_timeout`] when
+//! [`Session::poll_timeout`] has passed, and the application's
+//! [`Session::send`], [`Session::reject`], [`Session::logout`] and the
+//! like. After **every** input, it drives the session until it is idle:
 //!
-//! 1. write the bytes of [`Session::poll_transmit`], in order (so that the
-//!    bytes before an [`Event::CloseLink`] reach the link);
-//! 2. handle every [`Session::poll_event`]; the application answers each
-//!    received message here ([`Session::send`], [`Session::reject`]);
+//! 1. write the bytes of [`Session::poll_transmit`], in order,
+//!    acknowledging each write with [`Session::transmitted`] (a partial
+//!    write is fine: stop, and come back to step 1 when the link is
+//!    writable again);
+//! 2. handle every [`Session::poll_event`]: open the link on
+//!    [`Event::OpenLink`], close it on [`Event::CloseLink`], give messages
+//!    to the application, which answers each received message here
+//!    ([`Session::send`], [`Session::reject`]);
 //! 3. if [`Session::has_pending_input`], call
 //!    [`Session::handle_pending_input`] and start again at 1; if step 2
-//!    had events, start again at 1 (the answers wrote bytes); otherwise
-//!    the session is idle: sleep until [`Session::poll_timeout`].
+//!    had events, or [`Session::has_event`] says one waits, start again at
+//!    1 (the answers wrote bytes); otherwise the session is idle: sleep
+//!    until [`Session::poll_timeout`] or the next input.
+//!
+//! [`Event::CloseLink`] cannot overtake the bytes before it: while any
+//! wait in `poll_transmit`, `poll_event` holds the close back (and
+//! `has_event` is `false`), so a driver that takes events first still
+//! writes the last Logout before it closes. Bytes still pending when the
+//! link goes down are dropped with it.
+//!
+//! The store's I/O happens inside the session's calls: [`Session::send`]
+//! (and every input that makes the session send) writes the outgoing
+//! message to the [`Store`] before its bytes are queued, and
+//! [`Session::poll_transmit`] flushes the store before it hands bytes out
+//! (a file store may sync there, as its durability mode says).
 //!
 //! A read may carry several messages. The session processes them one at a
 //! time: it stops after each message the application sees, so that what
@@ -49,14 +73,14 @@
 //! ```
 //! use std::time::{Duration, Instant};
 //! use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder, UtcTimestamp};
-//! use fixrs_session::{Event, MemoryStore, MessageRejection, Session, SessionConfig};
+//! use fixrs_session::{Event, MemoryStore, MessageRejection, Now, Session, SessionConfig};
 //!
 //! /// Drives a session until it is idle: bytes to `wire`, events to the
 //! /// "application", which answers orders with an execution report and
 //! /// rejects other application messages. Returns the next deadline.
 //! fn drive(
 //!     s: &mut Session,
-//!     (now, utc): (Instant, UtcTimestamp),
+//!     now: Now,
 //!     wire: &mut Vec<u8>,
 //!     log: &mut Vec<String>,
 //! ) -> Option<Instant> {
@@ -81,38 +105,38 @@
 //!                 (b"D", Some(id)) => {
 //!                     let mut report = MessageBuilder::new(b"8");
 //!                     report.push(11, &id).push_char(150, b'0').push_char(39, b'0');
-//!                     s.send(&report, now, utc).unwrap();
+//!                     s.send(&report, now).unwrap();
 //!                 }
 //!                 // Execution reports and rejects are only read.
 //!                 (b"8" | b"j", _) => {}
-//!                 _ => s.reject(&MessageRejection::UnsupportedMessageType, now, utc).unwrap(),
+//!                 _ => s.reject(&MessageRejection::UnsupportedMessageType, now).unwrap(),
 //!             }
 //!         }
 //!         if s.has_pending_input() {
-//!             s.handle_pending_input(now, utc);
-//!         } else if !busy {
+//!             s.handle_pending_input(now);
+//!         } else if !busy && !s.has_event() {
 //!             return s.poll_timeout();
 //!         }
 //!     }
 //! }
 //!
-//! let (t0, utc0) = (Instant::now(), UtcTimestamp::from_unix(1_700_000_000, 0));
-//! let clock = |secs: u64| (t0 + Duration::from_secs(secs), utc0.add_nanos(secs as i128 * 1_000_000_000));
+//! let t0 = Now::new(Instant::now(), UtcTimestamp::from_unix(1_700_000_000, 0));
+//! let clock = |secs: u64| t0.advanced(Duration::from_secs(secs));
 //! let mut initiator = Session::new(
 //!     SessionConfig::initiator(FixVersion::Fix44, "BUY", "SELL"),
-//!     Box::new(MemoryStore::new(utc0)), t0, utc0).unwrap();
+//!     Box::new(MemoryStore::new(t0.utc)), t0).unwrap();
 //! let mut acceptor = Session::new(
 //!     SessionConfig::acceptor(FixVersion::Fix44, "SELL", "BUY"),
-//!     Box::new(MemoryStore::new(utc0)), t0, utc0).unwrap();
+//!     Box::new(MemoryStore::new(t0.utc)), t0).unwrap();
 //! let (mut to_acceptor, mut to_initiator) = (Vec::new(), Vec::new());
 //! let (mut buy, mut sell) = (Vec::new(), Vec::new());
 //!
 //! // Connect: the initiator asks for a link; the "transport" opens it.
-//! let (now, utc) = clock(0);
-//! initiator.connect(now, utc);
+//! let now = clock(0);
+//! initiator.connect(now);
 //! drive(&mut initiator, clock(0), &mut to_acceptor, &mut buy);
-//! initiator.handle_link_up(now, utc);
-//! acceptor.handle_link_up(now, utc);
+//! initiator.handle_link_up(now);
+//! acceptor.handle_link_up(now);
 //! drive(&mut initiator, clock(0), &mut to_acceptor, &mut buy);
 //! drive(&mut acceptor, clock(0), &mut to_initiator, &mut sell);
 //!
@@ -120,9 +144,9 @@
 //! macro_rules! pump {
 //!     () => {
 //!         while !to_acceptor.is_empty() || !to_initiator.is_empty() {
-//!             acceptor.handle_input(&std::mem::take(&mut to_acceptor), now, utc);
+//!             acceptor.handle_input(&std::mem::take(&mut to_acceptor), now);
 //!             drive(&mut acceptor, clock(0), &mut to_initiator, &mut sell);
-//!             initiator.handle_input(&std::mem::take(&mut to_initiator), now, utc);
+//!             initiator.handle_input(&std::mem::take(&mut to_initiator), now);
 //!             drive(&mut initiator, clock(0), &mut to_acceptor, &mut buy);
 //!         }
 //!     };
@@ -137,7 +161,7 @@
 //! for (msg_type, id) in [(b"D", "ORD-1"), (b"D", "ORD-2"), (b"R", "Q-1")] {
 //!     let mut m = MessageBuilder::new(msg_type);
 //!     m.push_str(11, id).push_str(55, "EUR/USD");
-//!     initiator.send(&m, now, utc).unwrap();
+//!     initiator.send(&m, now).unwrap();
 //! }
 //! drive(&mut initiator, clock(0), &mut to_acceptor, &mut buy);
 //! pump!();
@@ -147,10 +171,39 @@
 //! // Timers: call handle_timeout when the deadline passes (heartbeats here).
 //! let deadline = drive(&mut initiator, clock(0), &mut to_acceptor, &mut buy);
 //! assert!(deadline.is_some());
-//! let (later, later_utc) = clock(30);
-//! initiator.handle_timeout(later, later_utc);
+//! initiator.handle_timeout(clock(30));
 //! drive(&mut initiator, clock(30), &mut to_acceptor, &mut buy);
 //! assert!(to_acceptor.starts_with(b"8=FIX.4.4\x01")); // a Heartbeat
+//! ```
+//!
+//! The types keep a driver from some mistakes. A received message borrows
+//! the session, so the application copies what it needs before it
+//! answers:
+//!
+//! ```compile_fail
+//! # use fixrs_proto::{FixVersion, MessageBuilder, UtcTimestamp};
+//! # use fixrs_session::{Event, MemoryStore, Now, Session, SessionConfig};
+//! # let now = Now::new(std::time::Instant::now(), UtcTimestamp::UNIX_EPOCH);
+//! # let mut s = Session::new(SessionConfig::acceptor(FixVersion::Fix44, "S", "T"),
+//! #     Box::new(MemoryStore::new(now.utc)), now).unwrap();
+//! if let Some(Event::AppMessage(order)) = s.poll_event() {
+//!     let mut report = MessageBuilder::new(b"8");
+//!     report.push(11, order.get(11).unwrap_or(b""));
+//!     s.send(&report, now).unwrap(); // `order` still borrows `s`
+//!     println!("{:?}", order.msg_type());
+//! }
+//! ```
+//!
+//! and an input takes both clocks or none: a monotonic instant alone (or a
+//! UTC time alone) is not a time a session accepts.
+//!
+//! ```compile_fail
+//! # use fixrs_proto::{FixVersion, UtcTimestamp};
+//! # use fixrs_session::{MemoryStore, Now, Session, SessionConfig};
+//! # let now = Now::new(std::time::Instant::now(), UtcTimestamp::UNIX_EPOCH);
+//! # let mut s = Session::new(SessionConfig::acceptor(FixVersion::Fix44, "S", "T"),
+//! #     Box::new(MemoryStore::new(now.utc)), now).unwrap();
+//! s.handle_timeout(std::time::Instant::now());
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -169,10 +222,11 @@ pub mod state;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod time;
 
-pub use config::{LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionKey};
+pub use config::{LateDelivery, LateDeliveryMode, Role, SessionConfig, SessionId, SessionKey};
 pub use dictionary::SessionDictionary;
-pub use error::{SendError, SessionError};
+pub use error::{CallerError, ConfigError, PeerError, SendError, SessionError};
 pub use event::{Event, SessionWarning, UndeliveredReason};
 pub use reject::{MessageRejection, RejectError};
 pub use router::{AcceptRules, AcceptorTemplate, RefusalReason, Route, Router};
@@ -181,6 +235,7 @@ pub use session::Session;
 pub use settings::{Settings, SettingsError};
 pub use state::SessionState;
 pub use store::{MemoryStore, SeqNum, Store, StoreError};
+pub use time::Now;
 
 /// The crate's README, compiled as doctests so that its example cannot
 /// drift from the API.

@@ -47,7 +47,7 @@
 //! ));
 //! let Route::NewSession { config, .. } = router.route(&logon("FUND", "BROKER"), 9876, peer)
 //! else { panic!() };
-//! assert_eq!((config.target_comp_id.as_str(), config.heart_bt_int), ("FUND", 60));
+//! assert_eq!((config.id.target_comp_id.as_str(), config.heart_bt_int), ("FUND", 60));
 //! # Ok::<(), std::net::AddrParseError>(())
 //! ```
 
@@ -234,12 +234,12 @@ impl AcceptorTemplate {
         let c = &self.config;
         self.rules.allows_port(port)
             && c.version.begin_string() == logon.begin_string
-            && wildcard(&c.sender_comp_id, logon.target_comp_id)
-            && wildcard(&c.target_comp_id, logon.sender_comp_id)
-            && optional_wildcard(&c.sender_sub_id, logon.target_sub_id)
-            && optional_wildcard(&c.sender_location_id, logon.target_location_id)
-            && optional_wildcard(&c.target_sub_id, logon.sender_sub_id)
-            && optional_wildcard(&c.target_location_id, logon.sender_location_id)
+            && wildcard(&c.id.sender_comp_id, logon.target_comp_id)
+            && wildcard(&c.id.target_comp_id, logon.sender_comp_id)
+            && optional_wildcard(&c.id.sender_sub_id, logon.target_sub_id)
+            && optional_wildcard(&c.id.sender_location_id, logon.target_location_id)
+            && optional_wildcard(&c.id.target_sub_id, logon.sender_sub_id)
+            && optional_wildcard(&c.id.target_location_id, logon.sender_location_id)
     }
 
     /// The configuration of the session created for this Logon.
@@ -251,17 +251,17 @@ impl AcceptorTemplate {
                 *ours = theirs.to_string();
             }
         };
-        take(&mut c.sender_comp_id, logon.target_comp_id);
-        take(&mut c.target_comp_id, logon.sender_comp_id);
+        take(&mut c.id.sender_comp_id, logon.target_comp_id);
+        take(&mut c.id.target_comp_id, logon.sender_comp_id);
         let take_opt = |ours: &mut Option<String>, theirs: Option<&str>| {
             if ours.as_deref() == Some(WILDCARD) {
                 *ours = theirs.map(str::to_string);
             }
         };
-        take_opt(&mut c.sender_sub_id, logon.target_sub_id);
-        take_opt(&mut c.sender_location_id, logon.target_location_id);
-        take_opt(&mut c.target_sub_id, logon.sender_sub_id);
-        take_opt(&mut c.target_location_id, logon.sender_location_id);
+        take_opt(&mut c.id.sender_sub_id, logon.target_sub_id);
+        take_opt(&mut c.id.sender_location_id, logon.target_location_id);
+        take_opt(&mut c.id.target_sub_id, logon.sender_sub_id);
+        take_opt(&mut c.id.target_location_id, logon.sender_location_id);
         c
     }
 }
@@ -335,8 +335,8 @@ type RouteKey = (String, String, String);
 fn route_key(key: &SessionKey) -> RouteKey {
     (
         key.begin_string.clone(),
-        key.sender_comp_id.clone(),
-        key.target_comp_id.clone(),
+        key.id.sender_comp_id.clone(),
+        key.id.target_comp_id.clone(),
     )
 }
 
@@ -521,10 +521,10 @@ impl<S: Copy + Eq + Hash> Router<S> {
         };
         let r = self.routes.get(&key)?.iter().find(|r| {
             r.rules.allows_port(port)
-                && matches(&r.key.target_sub_id, logon.sender_sub_id)
-                && matches(&r.key.sender_sub_id, logon.target_sub_id)
-                && matches(&r.key.target_location_id, logon.sender_location_id)
-                && matches(&r.key.sender_location_id, logon.target_location_id)
+                && matches(&r.key.id.target_sub_id, logon.sender_sub_id)
+                && matches(&r.key.id.sender_sub_id, logon.target_sub_id)
+                && matches(&r.key.id.target_location_id, logon.sender_location_id)
+                && matches(&r.key.id.sender_location_id, logon.target_location_id)
         })?;
         let session = r.key.to_string();
         let reason = if !r.rules.allows_peer(peer) {

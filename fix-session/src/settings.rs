@@ -47,7 +47,7 @@
 //! assert_eq!(settings.sessions.len(), 2);
 //! let second = SessionConfig::from_settings(&settings.sessions[1], settings.options())?;
 //! assert_eq!(second.role, Role::Initiator);
-//! assert_eq!(second.target_comp_id, "BROKER2");
+//! assert_eq!(second.id.target_comp_id, "BROKER2");
 //! assert_eq!(second.reconnect_interval.as_secs(), 5);
 //! # Ok::<(), fixrs_session::settings::SettingsError>(())
 //! ```

@@ -4,8 +4,7 @@
 use fixrs_proto::UtcTimestamp;
 use std::collections::VecDeque;
 
-/// A FIX MsgSeqNum(34).
-pub type SeqNum = u64;
+pub use fixrs_proto::SeqNum;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -21,7 +21,7 @@ use crate::event::{Event, UndeliveredReason};
 use crate::reject::{MessageRejection, RejectError};
 use crate::state::SessionState;
 use crate::store::{MemoryStore, SeqNum, Store, StoreError};
-use crate::Session;
+use crate::{Now, Session};
 use fixrs_proto::framing::{scan, FrameConfig, Scan};
 use fixrs_proto::tag;
 use fixrs_proto::value::{TimePrecision, TimestampCache};
@@ -64,6 +64,11 @@ impl Clock {
     /// The current monotonic time.
     pub fn now(&self) -> Instant {
         self.origin + self.elapsed
+    }
+
+    /// Both clocks at the current time, as a session's inputs take them.
+    pub fn time(&self) -> Now {
+        Now::new(self.now(), self.utc())
     }
 
     /// The current UTC time.
@@ -358,11 +363,21 @@ impl Output {
 /// Drains everything a session has to say: bytes, then events.
 pub fn drain(session: &mut Session) -> Output {
     let mut out = Output::default();
-    session.transmit_into(&mut out.bytes);
+    transmit_all(session, &mut out.bytes);
     while let Some(e) = session.poll_event() {
         out.events.push(Recorded::from_event(e));
     }
     out
+}
+
+/// Appends every byte the session has to write to `out`, as a driver
+/// whose link takes everything at once.
+pub fn transmit_all(session: &mut Session, out: &mut Vec<u8>) {
+    while let Some(bytes) = session.poll_transmit() {
+        let n = bytes.len();
+        out.extend_from_slice(bytes);
+        session.transmitted(n);
+    }
 }
 
 // ---------------------------------------------------------- counterparty --
@@ -472,8 +487,8 @@ impl Counterparty {
     pub fn for_session(config: &SessionConfig) -> Counterparty {
         Counterparty {
             begin_string: config.version.begin_string().to_string(),
-            sender_comp_id: config.target_comp_id.clone(),
-            target_comp_id: config.sender_comp_id.clone(),
+            sender_comp_id: config.id.target_comp_id.clone(),
+            target_comp_id: config.id.sender_comp_id.clone(),
             next_seq: 1,
             default_appl_ver_id: config
                 .version
@@ -538,7 +553,7 @@ impl Driver {
     /// A session over an existing store.
     pub fn with_store(config: SessionConfig, store: SharedStore, clock: Clock) -> Driver {
         let peer = Counterparty::for_session(&config);
-        let session = Session::new(config, Box::new(store.clone()), clock.now(), clock.utc())
+        let session = Session::new(config, Box::new(store.clone()), clock.time())
             .unwrap_or_else(|e| panic!("session configuration: {e}"));
         Driver {
             session,
@@ -550,21 +565,19 @@ impl Driver {
 
     /// `connect`, then drain.
     pub fn connect(&mut self) -> Output {
-        self.session.connect(self.clock.now(), self.clock.utc());
+        self.session.connect(self.clock.time());
         drain(&mut self.session)
     }
 
     /// `handle_link_up`, then drain.
     pub fn link_up(&mut self) -> Output {
-        self.session
-            .handle_link_up(self.clock.now(), self.clock.utc());
+        self.session.handle_link_up(self.clock.time());
         drain(&mut self.session)
     }
 
     /// `handle_link_down`, then drain.
     pub fn link_down(&mut self) -> Output {
-        self.session
-            .handle_link_down(self.clock.now(), self.clock.utc());
+        self.session.handle_link_down(self.clock.time());
         drain(&mut self.session)
     }
 
@@ -572,12 +585,10 @@ impl Driver {
     /// (it stops after each message the application sees),
     /// `handle_pending_input` and drain again.
     pub fn input(&mut self, bytes: &[u8]) -> Output {
-        self.session
-            .handle_input(bytes, self.clock.now(), self.clock.utc());
+        self.session.handle_input(bytes, self.clock.time());
         let mut out = drain(&mut self.session);
         while self.session.has_pending_input() {
-            self.session
-                .handle_pending_input(self.clock.now(), self.clock.utc());
+            self.session.handle_pending_input(self.clock.time());
             out.extend(drain(&mut self.session));
         }
         out
@@ -590,22 +601,22 @@ impl Driver {
     pub fn input_with(
         &mut self,
         bytes: &[u8],
-        mut answer: impl FnMut(&mut Session, &Recorded, Instant, UtcTimestamp),
+        mut answer: impl FnMut(&mut Session, &Recorded, Now),
     ) -> Output {
-        let (now, utc) = (self.clock.now(), self.clock.utc());
-        self.session.handle_input(bytes, now, utc);
+        let now = self.clock.time();
+        self.session.handle_input(bytes, now);
         let mut out = Output::default();
         loop {
-            self.session.transmit_into(&mut out.bytes);
+            transmit_all(&mut self.session, &mut out.bytes);
             let mut busy = false;
             while let Some(e) = self.session.poll_event() {
                 busy = true;
                 let e = Recorded::from_event(e);
-                answer(&mut self.session, &e, now, utc);
+                answer(&mut self.session, &e, now);
                 out.events.push(e);
             }
             if self.session.has_pending_input() {
-                self.session.handle_pending_input(now, utc);
+                self.session.handle_pending_input(now);
             } else if !busy {
                 return out;
             }
@@ -631,14 +642,13 @@ impl Driver {
         &mut self,
         msg: &MessageBuilder,
     ) -> (Result<Option<SeqNum>, crate::SendError>, Output) {
-        let r = self.session.send(msg, self.clock.now(), self.clock.utc());
+        let r = self.session.send(msg, self.clock.time());
         (r, drain(&mut self.session))
     }
 
     /// `logout`, then drain.
     pub fn logout(&mut self, text: Option<&str>) -> Output {
-        self.session
-            .logout(text, self.clock.now(), self.clock.utc());
+        self.session.logout(text, self.clock.time());
         drain(&mut self.session)
     }
 
@@ -652,8 +662,7 @@ impl Driver {
                 break;
             }
             self.clock.advance_to(at);
-            self.session
-                .handle_timeout(self.clock.now(), self.clock.utc());
+            self.session.handle_timeout(self.clock.time());
             out.extend(drain(&mut self.session));
         }
         self.clock.advance_to(end);
@@ -1062,8 +1071,8 @@ impl Pair {
             faults_injected: 0,
             applications: [None, None],
         };
-        let (now, utc) = (pair.clock.now(), pair.clock.utc());
-        pair.sides[1].session.connect(now, utc);
+        let now = pair.clock.time();
+        pair.sides[1].session.connect(now);
         pair.collect(SideId::Acceptor);
         pair
     }
@@ -1121,8 +1130,8 @@ impl Pair {
 
     /// Starts the initiator (`connect`).
     pub fn connect(&mut self) {
-        let (now, utc) = (self.clock.now(), self.clock.utc());
-        self.sides[0].session.connect(now, utc);
+        let now = self.clock.time();
+        self.sides[0].session.connect(now);
         self.collect(SideId::Initiator);
     }
 
@@ -1132,21 +1141,17 @@ impl Pair {
         from: SideId,
         msg: &MessageBuilder,
     ) -> Result<Option<SeqNum>, crate::SendError> {
-        let (now, utc) = (self.clock.now(), self.clock.utc());
-        let r = self.sides[from.index()].session.send(msg, now, utc);
+        let now = self.clock.time();
+        let r = self.sides[from.index()].session.send(msg, now);
         self.collect(from);
         r
     }
 
     /// Runs `f` on a side's session with the current time, then collects
     /// its outputs (for logout, reset and the like).
-    pub fn with_session<R>(
-        &mut self,
-        id: SideId,
-        f: impl FnOnce(&mut Session, Instant, UtcTimestamp) -> R,
-    ) -> R {
-        let (now, utc) = (self.clock.now(), self.clock.utc());
-        let r = f(&mut self.sides[id.index()].session, now, utc);
+    pub fn with_session<R>(&mut self, id: SideId, f: impl FnOnce(&mut Session, Now) -> R) -> R {
+        let now = self.clock.time();
+        let r = f(&mut self.sides[id.index()].session, now);
         self.collect(id);
         r
     }
@@ -1154,12 +1159,12 @@ impl Pair {
     /// Breaks the link now: both sides see it go down.
     pub fn cut_link(&mut self) {
         if self.link.take().is_some() {
-            let (now, utc) = (self.clock.now(), self.clock.utc());
+            let now = self.clock.time();
             for id in [SideId::Initiator, SideId::Acceptor] {
                 let side = &mut self.sides[id.index()];
                 if side.linked {
                     side.linked = false;
-                    side.session.handle_link_down(now, utc);
+                    side.session.handle_link_down(now);
                 }
                 self.collect(id);
             }
@@ -1181,8 +1186,8 @@ impl Pair {
         fresh.requested_rejects = std::mem::take(&mut side.requested_rejects);
         fresh.restarts = side.restarts + 1;
         *side = fresh;
-        let (now, utc) = (self.clock.now(), self.clock.utc());
-        side.session.connect(now, utc);
+        let now = self.clock.time();
+        side.session.connect(now);
         self.collect(id);
     }
 
@@ -1193,42 +1198,46 @@ impl Pair {
     fn collect(&mut self, id: SideId) {
         loop {
             self.collect_once(id);
-            let (now, utc) = (self.clock.now(), self.clock.utc());
+            let now = self.clock.time();
             let session = &mut self.sides[id.index()].session;
             if !session.has_pending_input() {
                 break;
             }
-            session.handle_pending_input(now, utc);
+            session.handle_pending_input(now);
         }
     }
 
     fn collect_once(&mut self, id: SideId) {
         let elapsed = self.clock.elapsed();
-        let (now, utc) = (self.clock.now(), self.clock.utc());
+        let now = self.clock.time();
         let mut bytes = Vec::new();
         let mut events = Vec::new();
         {
             let side = &mut self.sides[id.index()];
             let app = &mut self.applications[id.index()];
             let session = &mut side.session;
-            session.transmit_into(&mut bytes);
-            while let Some(e) = session.poll_event() {
-                let e = Recorded::from_event(e);
-                if let (Recorded::App(m), Some(app)) = (&e, app.as_mut()) {
-                    if let Some(rejection) = app(m) {
-                        let result = session.reject(&rejection, now, utc);
-                        side.requested_rejects.push(RequestedReject {
-                            at: elapsed,
-                            message: m.clone(),
-                            rejection,
-                            result,
-                        });
+            transmit_all(session, &mut bytes);
+            // Until no event is left: a CloseLink waits for the bytes of
+            // the rejects written meanwhile.
+            while session.has_event() {
+                while let Some(e) = session.poll_event() {
+                    let e = Recorded::from_event(e);
+                    if let (Recorded::App(m), Some(app)) = (&e, app.as_mut()) {
+                        if let Some(rejection) = app(m) {
+                            let result = session.reject(&rejection, now);
+                            side.requested_rejects.push(RequestedReject {
+                                at: elapsed,
+                                message: m.clone(),
+                                rejection,
+                                result,
+                            });
+                        }
                     }
+                    events.push(e);
                 }
-                events.push(e);
+                // What rejects wrote.
+                transmit_all(session, &mut bytes);
             }
-            // What rejects wrote.
-            session.transmit_into(&mut bytes);
         }
         if !bytes.is_empty() && self.sides[id.index()].linked {
             self.put_on_link(id, &bytes);
@@ -1365,7 +1374,7 @@ impl Pair {
     /// anything happened.
     pub fn step(&mut self) -> bool {
         let elapsed = self.clock.elapsed();
-        let (now, utc) = (self.clock.now(), self.clock.utc());
+        let now = self.clock.time();
         let mut progress = false;
         // Deliveries due.
         while let Some(link) = self.link.as_mut() {
@@ -1379,7 +1388,7 @@ impl Pair {
             progress = true;
             let side = &mut self.sides[f.to.index()];
             if side.linked {
-                side.session.handle_input(&f.bytes, now, utc);
+                side.session.handle_input(&f.bytes, now);
                 self.collect(f.to);
             }
         }
@@ -1401,11 +1410,11 @@ impl Pair {
                 self.link = Some(Link::default());
                 for id in [SideId::Initiator, SideId::Acceptor] {
                     self.sides[id.index()].linked = true;
-                    self.sides[id.index()].session.handle_link_up(now, utc);
+                    self.sides[id.index()].session.handle_link_up(now);
                     self.collect(id);
                 }
             } else {
-                self.sides[0].session.handle_link_down(now, utc);
+                self.sides[0].session.handle_link_down(now);
                 self.collect(SideId::Initiator);
             }
         }
@@ -1414,10 +1423,10 @@ impl Pair {
             let due = self.sides[id.index()]
                 .session
                 .poll_timeout()
-                .is_some_and(|at| at <= now);
+                .is_some_and(|at| at <= now.instant);
             if due {
                 progress = true;
-                self.sides[id.index()].session.handle_timeout(now, utc);
+                self.sides[id.index()].session.handle_timeout(now);
                 self.collect(id);
             }
         }
@@ -1540,13 +1549,8 @@ fn enqueue(link: &mut Link, f: InFlight) {
 
 impl Side {
     fn start(config: SessionConfig, store: SharedStore, clock: &Clock) -> Side {
-        let session = Session::new(
-            config.clone(),
-            Box::new(store.clone()),
-            clock.now(),
-            clock.utc(),
-        )
-        .unwrap_or_else(|e| panic!("session configuration: {e}"));
+        let session = Session::new(config.clone(), Box::new(store.clone()), clock.time())
+            .unwrap_or_else(|e| panic!("session configuration: {e}"));
         Side {
             session,
             config,

@@ -7,27 +7,26 @@
 mod common;
 
 use common::*;
-use fixrs_proto::fields as f;
+use fixrs_proto::SessionRejectReason;
 use fixrs_proto::{tag, BusinessRejectReason, FieldWriter, FixVersion, MessageBuilder};
-use fixrs_proto::{SessionRejectReason, UtcTimestamp};
 use fixrs_session::testing::{Driver, Output, Recorded, Sent};
+use fixrs_session::Now;
 use fixrs_session::{MessageRejection, RejectError, Session, SessionConfig, SessionState, Store};
-use std::time::Instant;
 
 /// An execution report answering the order `m`.
 fn report_for(m: &Sent) -> MessageBuilder {
     let mut er = MessageBuilder::new(b"8");
     er.push(tag::CL_ORD_ID, m.get(tag::CL_ORD_ID).unwrap_or(b"?"))
-        .push_char(f::EXEC_TYPE, b'0')
-        .push_char(f::ORD_STATUS, b'0');
+        .push_char(tag::EXEC_TYPE, b'0')
+        .push_char(tag::ORD_STATUS, b'0');
     er
 }
 
 /// An application answering every order with an execution report.
-fn answer_orders(s: &mut Session, e: &Recorded, now: Instant, utc: UtcTimestamp) {
+fn answer_orders(s: &mut Session, e: &Recorded, now: Now) {
     if let Recorded::App(m) = e {
         if m.msg_type() == b"D" {
-            s.send(&report_for(m), now, utc).expect("send");
+            s.send(&report_for(m), now).expect("send");
         }
     }
 }
@@ -38,7 +37,7 @@ fn peer_order(d: &mut Driver, id: &str) -> Vec<u8> {
     d.peer
         .msg(b"D", utc)
         .set(tag::CL_ORD_ID, id)
-        .set(f::SYMBOL, "EUR/USD")
+        .set(tag::SYMBOL, "EUR/USD")
         .encode()
 }
 
@@ -86,8 +85,8 @@ fn messages_of_one_read_are_processed_one_at_a_time() {
     // Plus the first half of a fourth.
     let fourth = peer_order(&mut d, "ORD-4");
     bytes.extend(&fourth[..20]);
-    let (now, utc) = (d.clock.now(), d.clock.utc());
-    d.session.handle_input(&bytes, now, utc);
+    let now = d.clock.time();
+    d.session.handle_input(&bytes, now);
     for (i, id) in ["ORD-1", "ORD-2", "ORD-3"].into_iter().enumerate() {
         let out = fixrs_session::testing::drain(&mut d.session);
         let apps = out.app_messages();
@@ -96,7 +95,7 @@ fn messages_of_one_read_are_processed_one_at_a_time() {
         // Only this message was counted so far.
         assert_eq!(d.session.next_target_seq_num(), 3 + i as u64);
         assert!(d.session.has_pending_input());
-        d.session.handle_pending_input(now, utc);
+        d.session.handle_pending_input(now);
     }
     let out = fixrs_session::testing::drain(&mut d.session);
     assert!(out.events.is_empty(), "{out:?}");
@@ -119,11 +118,11 @@ fn case_2b_messages_released_after_a_gap_are_answered_one_at_a_time() {
     assert!(out.app_messages().is_empty());
     // The resend of 2 releases 3 and 4; each is answered in turn.
     let mut answered = Vec::new();
-    let out = d.input_with(&lost, |s, e, now, utc| {
+    let out = d.input_with(&lost, |s, e, now| {
         if let Recorded::App(m) = e {
             // Each message is seen alone: the next is not yet counted.
             answered.push((m.seq(), s.next_target_seq_num()));
-            answer_orders(s, e, now, utc);
+            answer_orders(s, e, now);
         }
     });
     assert_eq!(answered, [(2, 3), (3, 4), (4, 5)]);
@@ -141,10 +140,10 @@ fn case_2b_messages_released_after_a_gap_are_answered_one_at_a_time() {
 /// session wrote and the MsgSeqNum of the rejected message.
 fn reject_with(d: &mut Driver, bytes: &[u8], rejection: MessageRejection) -> (Output, Sent) {
     let mut rejected = None;
-    let out = d.input_with(bytes, |s, e, now, utc| {
+    let out = d.input_with(bytes, |s, e, now| {
         if let Recorded::App(m) | Recorded::Admin(m) = e {
             if rejected.is_none() {
-                s.reject(&rejection, now, utc).expect("reject");
+                s.reject(&rejection, now).expect("reject");
                 rejected = Some(m.clone());
             }
         }
@@ -250,37 +249,37 @@ fn field_errors_read_with_question_mark_become_the_matching_rejection() {
         .peer
         .msg(b"D", utc)
         .set(tag::CL_ORD_ID, "ORD-1")
-        .set(f::ORDER_QTY, "lots")
-        .set(f::SIDE, "")
+        .set(tag::ORDER_QTY, "lots")
+        .set(tag::SIDE, "")
         .encode();
     let mut seen = Vec::new();
-    let out = d.input_with(&bytes, |s, e, now, utc| {
+    let out = d.input_with(&bytes, |s, e, now| {
         let Recorded::App(m) = e else { return };
         let mut index = fixrs_proto::FieldIndex::new();
         let Ok(msg) = index.parse(&m.bytes) else {
             return;
         };
         let read = |t: u32| -> Result<u64, MessageRejection> { Ok(msg.get_as::<u64>(t)?) };
-        seen = vec![read(f::PRICE), read(f::ORDER_QTY), read(f::SIDE)];
+        seen = vec![read(tag::PRICE), read(tag::ORDER_QTY), read(tag::SIDE)];
         if let Err(r) = &seen[1] {
-            s.reject(r, now, utc).expect("reject");
+            s.reject(r, now).expect("reject");
         }
     });
     assert_eq!(
         seen,
         [
-            Err(MessageRejection::FieldNotFound(f::PRICE)),
-            Err(MessageRejection::IncorrectDataFormat(f::ORDER_QTY)),
+            Err(MessageRejection::FieldNotFound(tag::PRICE)),
+            Err(MessageRejection::IncorrectDataFormat(tag::ORDER_QTY)),
             Err(MessageRejection::Session {
                 reason: SessionRejectReason::TagSpecifiedWithoutValue,
-                ref_tag: Some(f::SIDE),
+                ref_tag: Some(tag::SIDE),
                 text: None,
             }),
         ]
     );
     let reject = only(&out, b"3");
     assert_eq!(reject.num(tag::SESSION_REJECT_REASON), Some(6));
-    assert_eq!(reject.num(tag::REF_TAG_ID), Some(u64::from(f::ORDER_QTY)));
+    assert_eq!(reject.num(tag::REF_TAG_ID), Some(u64::from(tag::ORDER_QTY)));
 }
 
 #[test]
@@ -382,10 +381,10 @@ fn fixt_business_reject_carries_default_appl_ver_id() {
 fn application_answers_go_out_before_its_reject() {
     let mut d = established(acceptor());
     let bytes = peer_order(&mut d, "ORD-1");
-    let out = d.input_with(&bytes, |s, e, now, utc| {
+    let out = d.input_with(&bytes, |s, e, now| {
         if let Recorded::App(m) = e {
-            s.send(&report_for(m), now, utc).expect("send");
-            s.reject(&MessageRejection::IncorrectTagValue(55), now, utc)
+            s.send(&report_for(m), now).expect("send");
+            s.reject(&MessageRejection::IncorrectTagValue(55), now)
                 .expect("reject");
         }
     });
@@ -416,11 +415,11 @@ fn case_8_requested_rejects_are_stored_and_resent_like_any_message() {
 #[test]
 fn reject_needs_a_message_that_was_handed_out() {
     let mut d = established(acceptor());
-    let (now, utc) = (d.clock.now(), d.clock.utc());
+    let now = d.clock.time();
     // The peer's Logon was the last message: refused otherwise.
     assert_eq!(
         d.session
-            .reject(&MessageRejection::UnsupportedMessageType, now, utc),
+            .reject(&MessageRejection::UnsupportedMessageType, now),
         Err(RejectError::Logon)
     );
     let bytes = peer_order(&mut d, "ORD-1");
@@ -429,7 +428,7 @@ fn reject_needs_a_message_that_was_handed_out() {
     // Once only.
     assert_eq!(
         d.session
-            .reject(&MessageRejection::UnsupportedMessageType, now, utc),
+            .reject(&MessageRejection::UnsupportedMessageType, now),
         Err(RejectError::NoMessage)
     );
     // Not after the link went down.
@@ -438,7 +437,7 @@ fn reject_needs_a_message_that_was_handed_out() {
     d.link_down();
     assert!(d
         .session
-        .reject(&MessageRejection::UnsupportedMessageType, now, utc)
+        .reject(&MessageRejection::UnsupportedMessageType, now)
         .is_err());
     assert_eq!(d.session.next_sender_seq_num(), 3);
 }
@@ -453,9 +452,9 @@ fn a_message_stays_rejectable_after_the_events_were_drained() {
     assert_eq!(out.app_messages().len(), 1);
     // More inputs that deliver nothing do not lose it.
     d.advance(std::time::Duration::from_secs(1));
-    let (now, utc) = (d.clock.now(), d.clock.utc());
+    let now = d.clock.time();
     d.session
-        .reject(&MessageRejection::FieldNotFound(54), now, utc)
+        .reject(&MessageRejection::FieldNotFound(54), now)
         .expect("reject");
     let out = fixrs_session::testing::drain(&mut d.session);
     let bmr = only(&out, b"j");

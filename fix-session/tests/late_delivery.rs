@@ -293,26 +293,21 @@ fn case_16_stores_only_see_increasing_sequence_numbers() {
     // even when it is queued, sent late as a resend, and resent again.
     let clock = fixrs_session::testing::Clock::new();
     let store = Recording::default();
-    let mut s = fixrs_session::Session::new(
-        initiator(),
-        Box::new(store.clone()),
-        clock.now(),
-        clock.utc(),
-    )
-    .unwrap();
+    let mut s =
+        fixrs_session::Session::new(initiator(), Box::new(store.clone()), clock.time()).unwrap();
     let mut peer = fixrs_session::testing::Counterparty::for_session(s.config());
-    let (now, utc) = (clock.now(), clock.utc());
-    s.send(&order(0), now, utc).unwrap();
-    s.connect(now, utc);
-    s.handle_link_up(now, utc);
-    s.handle_input(&peer.logon(30, utc).encode(), now, utc);
-    s.send(&order(1), now, utc).unwrap();
+    let (now, utc) = (clock.time(), clock.utc());
+    s.send(&order(0), now).unwrap();
+    s.connect(now);
+    s.handle_link_up(now);
+    s.handle_input(&peer.logon(30, utc).encode(), now);
+    s.send(&order(1), now).unwrap();
     for _ in 0..2 {
         let rr = peer
             .msg(b"2", utc)
             .set(tag::BEGIN_SEQ_NO, "1")
             .set(tag::END_SEQ_NO, "0");
-        s.handle_input(&rr.encode(), now, utc);
+        s.handle_input(&rr.encode(), now);
     }
     let out = fixrs_session::testing::drain(&mut s);
     // Order 1 once, then order 0 and order 1 resent twice.
@@ -523,24 +518,14 @@ fn case_16b_resend_mode_messages_waiting_for_a_reset_logon_survive_a_restart() {
 #[test]
 fn queue_mode_needs_a_store_with_a_pending_queue() {
     let clock = fixrs_session::testing::Clock::new();
-    let e = fixrs_session::Session::new(
-        queue_mode(),
-        Box::new(Recording::default()),
-        clock.now(),
-        clock.utc(),
-    )
-    .unwrap_err();
+    let e = fixrs_session::Session::new(queue_mode(), Box::new(Recording::default()), clock.time())
+        .unwrap_err();
     assert!(e.to_string().contains("LateDeliveryMode=queue"), "{e}");
     // Resend mode works with it, keeping reset-waiting messages in memory.
     let mut config = initiator();
     config.reset_on_logon = true;
-    let mut s = fixrs_session::Session::new(
-        config,
-        Box::new(Recording::default()),
-        clock.now(),
-        clock.utc(),
-    )
-    .unwrap();
-    assert_eq!(s.send(&order(1), clock.now(), clock.utc()).unwrap(), None);
+    let mut s =
+        fixrs_session::Session::new(config, Box::new(Recording::default()), clock.time()).unwrap();
+    assert_eq!(s.send(&order(1), clock.time()).unwrap(), None);
     assert_eq!(s.queued_len(), 1);
 }

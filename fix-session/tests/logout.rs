@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use fixrs_proto::tag;
-use fixrs_session::testing::{drain, Recorded};
+use fixrs_session::testing::{drain, Driver, Recorded};
 use fixrs_session::SessionState;
 use std::time::Duration;
 
@@ -61,7 +61,7 @@ fn disconnect_after_a_clean_logout_keeps_correctly_terminated() {
     let reply = d.peer.msg(b"5", utc);
     d.receive(reply);
     assert_eq!(d.session.state(), SessionState::CorrectlyTerminated);
-    d.session.disconnect(d.clock.now(), d.clock.utc());
+    d.session.disconnect(d.clock.time());
     let out = drain(&mut d.session);
     assert!(
         !out.events
@@ -81,7 +81,7 @@ fn disconnect_while_lingering_after_logout_closes_and_keeps_the_state() {
     let logout = d.peer.msg(b"5", utc);
     let out = d.receive(logout);
     assert!(!out.closed());
-    d.session.disconnect(d.clock.now(), d.clock.utc());
+    d.session.disconnect(d.clock.time());
     let out = drain(&mut d.session);
     assert!(out.closed(), "{out:?}");
     assert_eq!(d.session.state(), SessionState::CorrectlyTerminated);
@@ -134,4 +134,56 @@ fn case_12_resend_request_during_logout_is_answered() {
     assert!(msgs[0].poss_dup());
     assert!(msgs[1].is_gap_fill());
     assert_eq!(d.session.state(), SessionState::WaitForConfirmLogout);
+}
+
+#[test]
+fn close_link_waits_for_the_logout_before_it() {
+    // An invalid Logon reply (case 1B d): Logout, then close. A driver
+    // that takes events before bytes must still write the Logout first:
+    // the close is held back until the bytes are acknowledged.
+    let mut d = Driver::new(initiator());
+    d.connect();
+    d.link_up();
+    let logon = d.peer.logon(30, d.clock.utc()).remove(tag::HEART_BT_INT);
+    d.session.handle_input(&logon.encode(), d.clock.time());
+    let mut events = Vec::new();
+    while let Some(e) = d.session.poll_event() {
+        events.push(Recorded::from_event(e));
+    }
+    assert!(!events.contains(&Recorded::CloseLink), "{events:?}");
+    assert!(!d.session.has_event());
+    assert!(d.session.close_pending());
+    // A partial write does not release it either.
+    let pending = d.session.poll_transmit().expect("the Logout").to_vec();
+    assert!(pending.windows(5).any(|w| w == b"\x0135=5"));
+    d.session.transmitted(pending.len() - 1);
+    assert!(d.session.poll_event().is_none());
+    d.session.transmitted(1);
+    assert!(d.session.has_event());
+    assert!(!d.session.close_pending());
+    let mut after = Vec::new();
+    while let Some(e) = d.session.poll_event() {
+        after.push(Recorded::from_event(e));
+    }
+    assert_eq!(after.first(), Some(&Recorded::CloseLink), "{after:?}");
+}
+
+#[test]
+fn link_down_releases_a_held_close() {
+    // The link broke before the Logout could be written: its bytes are
+    // dropped and the close comes out, for the link already gone.
+    let mut d = Driver::new(initiator());
+    d.connect();
+    d.link_up();
+    let logon = d.peer.logon(30, d.clock.utc()).remove(tag::HEART_BT_INT);
+    d.session.handle_input(&logon.encode(), d.clock.time());
+    while d.session.poll_event().is_some() {}
+    assert!(d.session.poll_transmit().is_some());
+    d.session.handle_link_down(d.clock.time());
+    assert!(d.session.poll_transmit().is_none());
+    let mut after = Vec::new();
+    while let Some(e) = d.session.poll_event() {
+        after.push(Recorded::from_event(e));
+    }
+    assert!(after.contains(&Recorded::CloseLink), "{after:?}");
 }

@@ -62,8 +62,8 @@ fn fixt_logon_carries_default_appl_ver_id() {
 fn header_identity_follows_configuration_changes() {
     let mut d = Driver::new(initiator());
     // Changed after creation, before connecting: the Logon carries it.
-    d.session.config_mut().sender_sub_id = Some("DESK".to_string());
-    d.session.config_mut().target_location_id = Some("LDN".to_string());
+    d.session.config_mut().id.sender_sub_id = Some("DESK".to_string());
+    d.session.config_mut().id.target_location_id = Some("LDN".to_string());
     d.connect();
     let logon = only(&d.link_up(), b"A");
     assert_header(&logon, "INI", "ACC", 1);
@@ -382,7 +382,7 @@ fn reset_seq_num_local() {
     let mut d = established(initiator());
     d.send(&order(1));
     d.link_down();
-    d.session.reset_seq_num_local(d.clock.now(), d.clock.utc());
+    d.session.reset_seq_num_local(d.clock.time());
     assert_eq!(
         (
             d.session.next_sender_seq_num(),
@@ -396,8 +396,7 @@ fn reset_seq_num_local() {
 #[test]
 fn reset_at_next_logon_when_not_established() {
     let mut d = Driver::new(initiator());
-    d.session
-        .reset_seq_num_and_send_logon(d.clock.now(), d.clock.utc());
+    d.session.reset_seq_num_and_send_logon(d.clock.time());
     d.connect();
     let logon = only(&d.link_up(), b"A");
     assert_eq!(logon.text(tag::RESET_SEQ_NUM_FLAG).as_deref(), Some("Y"));
@@ -546,22 +545,18 @@ fn logon_window_without_a_schedule_keeps_the_sequence() {
 }
 
 #[test]
-fn partial_writes_and_transmit_into() {
+fn partial_writes() {
     let mut d = established(initiator());
     for i in 0..3 {
-        d.session
-            .send(&order(i), d.clock.now(), d.clock.utc())
-            .unwrap();
+        d.session.send(&order(i), d.clock.time()).unwrap();
     }
     let all = d.session.poll_transmit().unwrap().to_vec();
     d.session.transmitted(10);
     assert_eq!(d.session.poll_transmit().unwrap(), &all[10..]);
     d.session.transmitted(all.len() - 20);
-    let mut rest = Vec::new();
-    assert_eq!(d.session.transmit_into(&mut rest), 10);
-    assert_eq!(rest, &all[all.len() - 10..]);
+    assert_eq!(d.session.poll_transmit().unwrap(), &all[all.len() - 10..]);
+    d.session.transmitted(10);
     assert!(d.session.poll_transmit().is_none());
-    assert_eq!(d.session.transmit_into(&mut rest), 0);
 }
 
 #[test]
@@ -588,11 +583,11 @@ fn invalid_configuration_is_refused() {
     let clock = Clock::new();
     let store = || Box::new(MemoryStore::new(clock.utc()));
     let mut config = initiator();
-    config.sender_comp_id.clear();
-    assert!(Session::new(config, store(), clock.now(), clock.utc()).is_err());
+    config.id.sender_comp_id.clear();
+    assert!(Session::new(config, store(), clock.time()).is_err());
     let mut config = initiator();
     config.test_request_delay_multiplier = -1.0;
-    assert!(Session::new(config, store(), clock.now(), clock.utc()).is_err());
+    assert!(Session::new(config, store(), clock.time()).is_err());
 }
 
 /// A store that counts flushes and checks that a message is saved before
@@ -646,9 +641,9 @@ fn store_is_flushed_before_bytes_are_handed_out() {
         inner: MemoryStore::new(clock.utc()),
         flushes: flushes.clone(),
     };
-    let mut s = Session::new(initiator(), Box::new(store), clock.now(), clock.utc()).unwrap();
-    s.connect(clock.now(), clock.utc());
-    s.handle_link_up(clock.now(), clock.utc());
+    let mut s = Session::new(initiator(), Box::new(store), clock.time()).unwrap();
+    s.connect(clock.time());
+    s.handle_link_up(clock.time());
     assert_eq!(flushes.load(Ordering::SeqCst), 0);
     assert!(s.poll_transmit().is_some());
     assert_eq!(flushes.load(Ordering::SeqCst), 1);

@@ -82,9 +82,7 @@ fn pair_heartbeats_keep_an_idle_session_alive() {
 fn pair_logout() {
     let mut pair = Pair::fix44();
     pair.establish();
-    pair.with_session(SideId::Initiator, |s, now, utc| {
-        s.logout(Some("bye"), now, utc)
-    });
+    pair.with_session(SideId::Initiator, |s, now| s.logout(Some("bye"), now));
     pair.run_for(Duration::from_secs(300));
     assert_eq!(
         pair.initiator().session.state(),

@@ -192,10 +192,10 @@ fn sessions_restricted_to_a_port_take_logons_only_there() {
 fn sub_and_location_ids_tell_sessions_with_the_same_comp_ids_apart() {
     let mut router = Router::new();
     let mut desk_a = acceptor("BROKER", "BANK");
-    desk_a.target_sub_id = Some("DESK-A".into());
+    desk_a.id.target_sub_id = Some("DESK-A".into());
     let mut desk_b = acceptor("BROKER", "BANK");
-    desk_b.target_sub_id = Some("DESK-B".into());
-    desk_b.sender_location_id = Some("LDN".into());
+    desk_b.id.target_sub_id = Some("DESK-B".into());
+    desk_b.id.sender_location_id = Some("LDN".into());
     router.add_session(1u32, desk_a.key(), AcceptRules::default());
     router.add_session(2u32, desk_b.key(), AcceptRules::default());
     let route = |header: &[(u32, &str)]| {
@@ -296,7 +296,7 @@ fn a_template_creates_sessions_for_the_identities_it_allows() {
     assert_eq!(
         router
             .template(template)
-            .map(|t| t.config.target_comp_id.as_str()),
+            .map(|t| t.config.id.target_comp_id.as_str()),
         Some("*")
     );
 
@@ -327,8 +327,8 @@ fn a_template_creates_sessions_for_the_identities_it_allows() {
 fn template_sub_ids_are_matched_or_taken_from_the_logon() {
     let mut router: Router<u32> = Router::new();
     let mut config = acceptor("*", "*");
-    config.target_sub_id = Some("*".into());
-    config.sender_location_id = Some("LDN".into());
+    config.id.target_sub_id = Some("*".into());
+    config.id.sender_location_id = Some("LDN".into());
     router.add_template(AcceptorTemplate::new(config));
     let with = |header: &[(u32, &str)]| {
         router.route(
@@ -340,16 +340,16 @@ fn template_sub_ids_are_matched_or_taken_from_the_logon() {
     let (_, config, _) = new_session(with(&[(50, "TRADER-1"), (143, "LDN")]));
     assert_eq!(
         (
-            config.sender_comp_id.as_str(),
-            config.target_comp_id.as_str()
+            config.id.sender_comp_id.as_str(),
+            config.id.target_comp_id.as_str()
         ),
         ("BROKER", "FUND")
     );
-    assert_eq!(config.target_sub_id.as_deref(), Some("TRADER-1"));
-    assert_eq!(config.sender_location_id.as_deref(), Some("LDN"));
+    assert_eq!(config.id.target_sub_id.as_deref(), Some("TRADER-1"));
+    assert_eq!(config.id.sender_location_id.as_deref(), Some("LDN"));
     // `*` takes an absent ID as absent.
     let (_, config, _) = new_session(with(&[(143, "LDN")]));
-    assert_eq!(config.target_sub_id, None);
+    assert_eq!(config.id.target_sub_id, None);
     // A fixed ID must match.
     let (reason, _) = refusal(with(&[(143, "NYC")]));
     assert!(matches!(reason, RefusalReason::UnknownSession { .. }));

@@ -1217,7 +1217,7 @@ impl Runner {
     fn with_session(
         &mut self,
         side: SideId,
-        f: impl FnOnce(&mut fixrs_session::Session, std::time::Instant, fixrs_proto::UtcTimestamp),
+        f: impl FnOnce(&mut fixrs_session::Session, fixrs_session::Now),
     ) -> Check {
         self.pair.with_session(side, f);
         self.observe()
@@ -1300,25 +1300,21 @@ impl Runner {
             Op::ResetAndLogon(side) => {
                 self.reset_pending = true;
                 self.reset_asked_by[idx(*side)] = true;
-                self.with_session(*side, |s, now, utc| {
-                    s.reset_seq_num_and_send_logon(now, utc)
-                })
+                self.with_session(*side, |s, now| s.reset_seq_num_and_send_logon(now))
             }
             Op::LogoutResetBoth(side) => {
-                self.with_session(*side, |s, now, utc| s.logout(Some("reset"), now, utc))?;
+                self.with_session(*side, |s, now| s.logout(Some("reset"), now))?;
                 if self.run_until(Duration::from_secs(60), Runner::both_disconnected)? {
                     self.reset_pending = true;
                     for s in SIDES {
-                        self.with_session(s, |s, now, utc| s.reset_seq_num_local(now, utc))?;
+                        self.with_session(s, |s, now| s.reset_seq_num_local(now))?;
                     }
                 }
                 self.connect_both()
             }
-            Op::Logout(side) => {
-                self.with_session(*side, |s, now, utc| s.logout(Some("bye"), now, utc))
-            }
+            Op::Logout(side) => self.with_session(*side, |s, now| s.logout(Some("bye"), now)),
             Op::Connect => self.connect_both(),
-            Op::Discard(side) => self.with_session(*side, |s, _, _| s.discard_queued()),
+            Op::Discard(side) => self.with_session(*side, |s, _| s.discard_queued()),
             Op::Reject(side, count, kind) => {
                 let mut plan = self.reject_plan.lock().unwrap_or_else(|p| p.into_inner());
                 plan[idx(*side)].extend(std::iter::repeat_n(*kind, usize::from(*count)));
@@ -1442,7 +1438,7 @@ impl Runner {
 
     fn connect_both(&mut self) -> Check {
         for side in SIDES {
-            self.with_session(side, |s, now, utc| s.connect(now, utc))?;
+            self.with_session(side, |s, now| s.connect(now))?;
         }
         Ok(())
     }
@@ -1521,7 +1517,7 @@ impl Runner {
                         | SessionState::CorrectlyTerminated
                         | SessionState::NonGracefullyTerminated
                 ) {
-                    self.with_session(side, |s, now, utc| s.connect(now, utc))?;
+                    self.with_session(side, |s, now| s.connect(now))?;
                 }
             }
             let left = give_up_at.saturating_sub(self.pair.clock.elapsed());

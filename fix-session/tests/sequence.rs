@@ -139,8 +139,7 @@ fn case_9_reset_both_sides_with_reset_seq_num_flag() {
     let utc = d.clock.utc();
     let msg = d.peer.msg(b"D", utc).set(11, "in");
     d.receive(msg);
-    d.session
-        .reset_seq_num_and_send_logon(d.clock.now(), d.clock.utc());
+    d.session.reset_seq_num_and_send_logon(d.clock.time());
     let out = fixrs_session::testing::drain(&mut d.session);
     let logon = only(&out, b"A");
     assert_eq!(logon.seq(), 1);

@@ -340,13 +340,11 @@ fn our_session_messages_validate_in_every_version() {
             Fault::Deliver
         })));
         pair.run_for(Duration::from_secs(200));
-        pair.with_session(SideId::Acceptor, |s, now, utc| {
-            s.reset_seq_num_and_send_logon(now, utc)
+        pair.with_session(SideId::Acceptor, |s, now| {
+            s.reset_seq_num_and_send_logon(now)
         });
         pair.run_for(Duration::from_secs(10));
-        pair.with_session(SideId::Initiator, |s, now, utc| {
-            s.logout(Some("done"), now, utc)
-        });
+        pair.with_session(SideId::Initiator, |s, now| s.logout(Some("done"), now));
         pair.run_for(Duration::from_secs(10));
         for side in [SideId::Initiator, SideId::Acceptor] {
             let s = pair.side(side);

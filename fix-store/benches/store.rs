@@ -16,16 +16,7 @@ use std::time::Duration;
 const MESSAGE: &[u8] = b"8=FIX.4.4\x019=178\x0135=D\x0134=1000000\x0149=BANK\x0152=20240102-10:11:12.345\x0156=EXCH\x0111=ORD-0000000001\x011=ACCOUNT-1\x0121=1\x0155=EURUSD\x0154=1\x0160=20240102-10:11:12.345\x0138=1000000\x0140=2\x0144=1.08765\x0159=0\x01526=CLIENT-REF-1\x0110=123\x01";
 
 fn key() -> SessionKey {
-    SessionKey {
-        begin_string: "FIX.4.4".into(),
-        sender_comp_id: "BANK".into(),
-        sender_sub_id: None,
-        sender_location_id: None,
-        target_comp_id: "EXCH".into(),
-        target_sub_id: None,
-        target_location_id: None,
-        qualifier: None,
-    }
+    SessionKey::new("FIX.4.4", fixrs_session::SessionId::new("BANK", "EXCH"))
 }
 
 fn bench_dir(name: &str) -> PathBuf {

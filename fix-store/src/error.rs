@@ -184,21 +184,21 @@ fn holder(path: &Path, pid: Option<u32>) -> String {
 
 /// The full identity of a session, for error messages.
 pub(crate) fn describe(key: &SessionKey) -> String {
-    let mut s = format!("{}:{}", key.begin_string, key.sender_comp_id);
-    if let Some(v) = &key.sender_sub_id {
+    let mut s = format!("{}:{}", key.begin_string, key.id.sender_comp_id);
+    if let Some(v) = &key.id.sender_sub_id {
         s.push_str(&format!("/sub={v}"));
     }
-    if let Some(v) = &key.sender_location_id {
+    if let Some(v) = &key.id.sender_location_id {
         s.push_str(&format!("/loc={v}"));
     }
-    s.push_str(&format!("->{}", key.target_comp_id));
-    if let Some(v) = &key.target_sub_id {
+    s.push_str(&format!("->{}", key.id.target_comp_id));
+    if let Some(v) = &key.id.target_sub_id {
         s.push_str(&format!("/sub={v}"));
     }
-    if let Some(v) = &key.target_location_id {
+    if let Some(v) = &key.id.target_location_id {
         s.push_str(&format!("/loc={v}"));
     }
-    if let Some(v) = &key.qualifier {
+    if let Some(v) = &key.id.qualifier {
         s.push_str(&format!(":{v}"));
     }
     s

@@ -39,7 +39,7 @@
 //! a prefix of what was written, so a complete record header always checks.
 
 use fixrs_proto::UtcTimestamp;
-use fixrs_session::SessionKey;
+use fixrs_session::{SessionId, SessionKey};
 
 pub(crate) const MAGIC: [u8; 8] = *b"FIXSTORE";
 pub(crate) const FORMAT_VERSION: u16 = 1;
@@ -121,13 +121,13 @@ pub(crate) fn encode_header(h: &SegmentHeader) -> Result<Vec<u8>, usize> {
     let k = &h.key;
     let fields = [
         Some(k.begin_string.as_str()),
-        Some(k.sender_comp_id.as_str()),
-        k.sender_sub_id.as_deref(),
-        k.sender_location_id.as_deref(),
-        Some(k.target_comp_id.as_str()),
-        k.target_sub_id.as_deref(),
-        k.target_location_id.as_deref(),
-        k.qualifier.as_deref(),
+        Some(k.id.sender_comp_id.as_str()),
+        k.id.sender_sub_id.as_deref(),
+        k.id.sender_location_id.as_deref(),
+        Some(k.id.target_comp_id.as_str()),
+        k.id.target_sub_id.as_deref(),
+        k.id.target_location_id.as_deref(),
+        k.id.qualifier.as_deref(),
     ];
     let mut too_long = false;
     for f in fields {
@@ -210,13 +210,15 @@ pub(crate) fn decode_header(bytes: &[u8]) -> Result<SegmentHeader, &'static str>
         next_target,
         key: SessionKey {
             begin_string,
-            sender_comp_id,
-            sender_sub_id,
-            sender_location_id,
-            target_comp_id,
-            target_sub_id,
-            target_location_id,
-            qualifier,
+            id: SessionId {
+                sender_comp_id,
+                sender_sub_id,
+                sender_location_id,
+                target_comp_id,
+                target_sub_id,
+                target_location_id,
+                qualifier,
+            },
         },
     })
 }
@@ -333,16 +335,13 @@ mod tests {
             creation_time: UtcTimestamp::from_unix(1_700_000_000, 123_456_789),
             next_sender: 42,
             next_target: 17,
-            key: SessionKey {
-                begin_string: "FIXT.1.1".into(),
-                sender_comp_id: "BANK".into(),
-                sender_sub_id: Some("desk".into()),
-                sender_location_id: None,
-                target_comp_id: "EXCH".into(),
-                target_sub_id: None,
-                target_location_id: Some(String::new()),
-                qualifier: Some("q".into()),
-            },
+            key: SessionKey::new(
+                "FIXT.1.1",
+                SessionId::new("BANK", "EXCH")
+                    .with_sender_sub_id("desk")
+                    .with_target_location_id("")
+                    .with_qualifier("q"),
+            ),
         }
     }
 
@@ -370,7 +369,7 @@ mod tests {
     #[test]
     fn overlong_identity_is_refused() {
         let mut h = header();
-        h.key.qualifier = Some("x".repeat(70_000));
+        h.key.id.qualifier = Some("x".repeat(70_000));
         assert!(encode_header(&h).is_err());
     }
 

@@ -29,18 +29,18 @@ pub(crate) fn file_prefix(key: &SessionKey) -> String {
     s.push('+');
     comp_into(
         &mut s,
-        &key.sender_comp_id,
-        &key.sender_sub_id,
-        &key.sender_location_id,
+        &key.id.sender_comp_id,
+        &key.id.sender_sub_id,
+        &key.id.sender_location_id,
     );
     s.push('+');
     comp_into(
         &mut s,
-        &key.target_comp_id,
-        &key.target_sub_id,
-        &key.target_location_id,
+        &key.id.target_comp_id,
+        &key.id.target_sub_id,
+        &key.id.target_location_id,
     );
-    if let Some(q) = &key.qualifier {
+    if let Some(q) = &key.id.qualifier {
         s.push('+');
         escape_into(&mut s, q);
     }
@@ -86,13 +86,13 @@ fn identity_hash(key: &SessionKey) -> u64 {
     };
     let fields = [
         Some(&key.begin_string),
-        Some(&key.sender_comp_id),
-        key.sender_sub_id.as_ref(),
-        key.sender_location_id.as_ref(),
-        Some(&key.target_comp_id),
-        key.target_sub_id.as_ref(),
-        key.target_location_id.as_ref(),
-        key.qualifier.as_ref(),
+        Some(&key.id.sender_comp_id),
+        key.id.sender_sub_id.as_ref(),
+        key.id.sender_location_id.as_ref(),
+        Some(&key.id.target_comp_id),
+        key.id.target_sub_id.as_ref(),
+        key.id.target_location_id.as_ref(),
+        key.id.qualifier.as_ref(),
     ];
     for f in fields {
         match f {
@@ -165,16 +165,7 @@ mod tests {
     use super::*;
 
     fn key(sender: &str, target: &str) -> SessionKey {
-        SessionKey {
-            begin_string: "FIX.4.4".into(),
-            sender_comp_id: sender.into(),
-            sender_sub_id: None,
-            sender_location_id: None,
-            target_comp_id: target.into(),
-            target_sub_id: None,
-            target_location_id: None,
-            qualifier: None,
-        }
+        SessionKey::new("FIX.4.4", fixrs_session::SessionId::new(sender, target))
     }
 
     #[test]
@@ -193,9 +184,9 @@ mod tests {
     #[test]
     fn optional_fields_are_tagged() {
         let mut k = key("S", "T");
-        k.sender_sub_id = Some("desk".into());
-        k.target_location_id = Some(String::new());
-        k.qualifier = Some("2".into());
+        k.id.sender_sub_id = Some("desk".into());
+        k.id.target_location_id = Some(String::new());
+        k.id.qualifier = Some("2".into());
         assert_eq!(file_prefix(&k), "FIX.4.4+S,sdesk+T,l+2");
     }
 
@@ -213,13 +204,13 @@ mod tests {
             assert_ne!(file_prefix(a), file_prefix(b), "{a:?} vs {b:?}");
         }
         let mut with_sub = key("A", "C");
-        with_sub.sender_sub_id = Some("B".into());
+        with_sub.id.sender_sub_id = Some("B".into());
         assert_ne!(file_prefix(&with_sub), file_prefix(&key("A,sB", "C")));
         let mut empty_sub = key("A", "C");
-        empty_sub.sender_sub_id = Some(String::new());
+        empty_sub.id.sender_sub_id = Some(String::new());
         assert_ne!(file_prefix(&empty_sub), file_prefix(&key("A", "C")));
         let mut qual = key("A", "C");
-        qual.qualifier = Some("X".into());
+        qual.id.qualifier = Some("X".into());
         assert_ne!(file_prefix(&qual), file_prefix(&key("A", "C+X")));
     }
 

@@ -75,20 +75,11 @@ struct Segment {
 ///
 /// ```
 /// use fixrs_proto::UtcTimestamp;
-/// use fixrs_session::{SessionKey, Store};
+/// use fixrs_session::{SessionId, SessionKey, Store};
 /// use fixrs_store::{FileStore, FileStoreOptions};
 ///
 /// # let dir = std::env::temp_dir().join(format!("fix-store-doc-{}", std::process::id()));
-/// let key = SessionKey {
-///     begin_string: "FIX.4.4".into(),
-///     sender_comp_id: "BANK".into(),
-///     sender_sub_id: None,
-///     sender_location_id: None,
-///     target_comp_id: "EXCH".into(),
-///     target_sub_id: None,
-///     target_location_id: None,
-///     qualifier: None,
-/// };
+/// let key = SessionKey::new("FIX.4.4", SessionId::new("BANK", "EXCH"));
 /// let now = UtcTimestamp::from_unix(1_700_000_000, 0);
 /// let mut store = FileStore::open(&dir, &key, FileStoreOptions::default(), now)?;
 /// let seq = store.next_sender_seq_num();

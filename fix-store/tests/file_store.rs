@@ -578,11 +578,13 @@ fn sessions_in_one_directory_never_collide() {
         key("A/B", "C"),
         key("AB", "C"),
         key("A", "C"),
-        with(key("A", "C"), |k| k.sender_sub_id = Some("B".into())),
-        with(key("A", "C"), |k| k.sender_sub_id = Some(String::new())),
-        with(key("A", "C"), |k| k.sender_location_id = Some("B".into())),
-        with(key("A", "C"), |k| k.target_sub_id = Some("B".into())),
-        with(key("A", "C"), |k| k.qualifier = Some("B".into())),
+        with(key("A", "C"), |k| k.id.sender_sub_id = Some("B".into())),
+        with(key("A", "C"), |k| k.id.sender_sub_id = Some(String::new())),
+        with(key("A", "C"), |k| {
+            k.id.sender_location_id = Some("B".into())
+        }),
+        with(key("A", "C"), |k| k.id.target_sub_id = Some("B".into())),
+        with(key("A", "C"), |k| k.id.qualifier = Some("B".into())),
         key("A,sB", "C"),
         key("A", "C+B"),
         with(key("A", "C"), |k| k.begin_string = "FIXT.1.1".into()),
@@ -609,7 +611,7 @@ fn sessions_in_one_directory_never_collide() {
 fn list_and_inspect_read_without_changing_anything() {
     let dir = TempDir::new("list");
     let a = key("BANK", "EXCH");
-    let b = with(key("BANK", "EXCH"), |k| k.qualifier = Some("2".into()));
+    let b = with(key("BANK", "EXCH"), |k| k.id.qualifier = Some("2".into()));
     {
         let mut s = open(dir.path(), &a).unwrap();
         s.set_next_target_seq_num(3).unwrap();

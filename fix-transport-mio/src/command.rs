@@ -9,14 +9,12 @@
 use crate::error::EngineError;
 use crate::shared::SessionRef;
 use crate::target::ConnectTarget;
-use fixrs_proto::UtcTimestamp;
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::Mutex;
-use std::time::{Instant, SystemTime};
 
 /// What a session's handles ask of the loop.
 pub(crate) enum Command {
@@ -149,6 +147,6 @@ impl EngineShared {
 }
 
 /// The current time as the session layer takes it.
-pub(crate) fn clock() -> (Instant, UtcTimestamp) {
-    (Instant::now(), UtcTimestamp::from(SystemTime::now()))
+pub(crate) fn clock() -> fixrs_session::Now {
+    fixrs_session::Now::system()
 }

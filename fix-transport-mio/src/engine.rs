@@ -9,12 +9,13 @@ use crate::app::Application;
 use crate::command::{clock, EngineShared};
 use crate::error::EngineError;
 use crate::event_loop::{EngineCommand, EventLoop, NewSession, TemplateSpec};
-use crate::handle::{SessionHandle, SessionId};
+use crate::handle::SessionHandle;
 use crate::options::{EngineSettings, SessionOptions, TemplateOptions};
 use crate::target::ConnectTarget;
 use crate::transport::{PlainTcp, TransportFactory};
 use fixrs_proto::FixVersion;
 use fixrs_session::settings::DictionaryLoader;
+use fixrs_session::SessionId;
 use fixrs_session::{
     AcceptRules, AcceptorTemplate, MemoryStore, Role, Session, SessionConfig, Store,
 };
@@ -110,8 +111,7 @@ impl FixEngine {
         version: FixVersion,
         app: impl Application,
     ) -> Result<SessionHandle, EngineError> {
-        let mut config = SessionConfig::initiator(version, "", "");
-        id.apply_to(&mut config);
+        let config = SessionConfig::for_id(Role::Initiator, version, id);
         self.create_session_with(config, SessionOptions::default(), app)
     }
 
@@ -124,8 +124,7 @@ impl FixEngine {
         version: FixVersion,
         app: impl Application,
     ) -> Result<SessionHandle, EngineError> {
-        let mut config = SessionConfig::acceptor(version, "", "");
-        id.apply_to(&mut config);
+        let config = SessionConfig::for_id(Role::Acceptor, version, id);
         self.create_session_with(config, SessionOptions::default(), app)
     }
 
@@ -139,7 +138,8 @@ impl FixEngine {
         app: impl Application,
     ) -> Result<SessionHandle, EngineError> {
         self.not_on_loop_thread("create_session")?;
-        let (now, utc) = clock();
+        let now = clock();
+        let utc = now.utc;
         let target = if options.connect_addresses.is_empty() {
             None
         } else {
@@ -161,8 +161,7 @@ impl FixEngine {
             )?),
             (None, None) => Box::new(MemoryStore::new(utc)),
         };
-        let mut session = Session::new(config, store, now, utc)
-            .map_err(|e| EngineError::Session(e.to_string()))?;
+        let mut session = Session::new(config, store, now).map_err(EngineError::Session)?;
         if let Some(dictionary) = options.dictionary {
             session.set_dictionary(dictionary);
         }

@@ -55,9 +55,11 @@ pub enum EngineError {
         /// The cause.
         source: io::Error,
     },
-    /// The session state machine refused its configuration or store.
+    /// The session state machine refused its configuration or store
+    /// ([`SessionError::Config`](fixrs_session::SessionError::Config) or
+    /// [`SessionError::Store`](fixrs_session::SessionError::Store)).
     #[error("session error: {0}")]
-    Session(String),
+    Session(#[from] fixrs_session::SessionError),
     /// A settings file is wrong, or names a data dictionary file that
     /// cannot be read or used: the error names the line and the key (and
     /// the file).

@@ -24,9 +24,9 @@ const LOG_BUFFER: usize = 64 * 1024;
 pub fn file_prefix(key: &SessionKey) -> String {
     let mut p = format!(
         "{}-{}-{}",
-        key.begin_string, key.sender_comp_id, key.target_comp_id
+        key.begin_string, key.id.sender_comp_id, key.id.target_comp_id
     );
-    if let Some(q) = &key.qualifier {
+    if let Some(q) = &key.id.qualifier {
         p.push('-');
         p.push_str(q);
     }

@@ -1,5 +1,4 @@
-//! [`SessionHandle`]: one session of an engine as seen from any thread, and
-//! [`SessionId`], the identity a session is created with.
+//! [`SessionHandle`]: one session of an engine as seen from any thread.
 //!
 //! The handle forwards commands to the engine's event loop and reads the
 //! session's state and sequence numbers from atomics the loop updates, so
@@ -16,90 +15,6 @@ use std::borrow::Borrow;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// The identity of a session in engine calls: our SenderCompID, the peer's
-/// CompID (our TargetCompID), and optional sub/location IDs and qualifier.
-/// The BeginString comes from the FIX version the session is created with.
-///
-/// ```
-/// use fixrs_transport_mio::SessionId;
-/// let id = SessionId::new("TEST1", "TEST2").with_qualifier("primary");
-/// assert_eq!(id.target_comp_id, "TEST2");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SessionId {
-    /// Our SenderCompID(49).
-    pub sender_comp_id: String,
-    /// The peer's CompID, our TargetCompID(56).
-    pub target_comp_id: String,
-    /// Our SenderSubID(50).
-    pub sender_sub_id: Option<String>,
-    /// Our SenderLocationID(142).
-    pub sender_location_id: Option<String>,
-    /// The peer's TargetSubID(57).
-    pub target_sub_id: Option<String>,
-    /// The peer's TargetLocationID(143).
-    pub target_location_id: Option<String>,
-    /// A qualifier telling apart sessions with the same CompIDs.
-    pub qualifier: Option<String>,
-}
-
-impl SessionId {
-    /// A session from `sender_comp_id` (ours) to `target_comp_id` (the
-    /// peer's).
-    pub fn new(sender_comp_id: impl Into<String>, target_comp_id: impl Into<String>) -> SessionId {
-        SessionId {
-            sender_comp_id: sender_comp_id.into(),
-            target_comp_id: target_comp_id.into(),
-            sender_sub_id: None,
-            sender_location_id: None,
-            target_sub_id: None,
-            target_location_id: None,
-            qualifier: None,
-        }
-    }
-
-    /// Sets the session qualifier.
-    pub fn with_qualifier(mut self, qualifier: impl Into<String>) -> SessionId {
-        self.qualifier = Some(qualifier.into());
-        self
-    }
-
-    /// Sets our SenderSubID(50).
-    pub fn with_sender_sub_id(mut self, id: impl Into<String>) -> SessionId {
-        self.sender_sub_id = Some(id.into());
-        self
-    }
-
-    /// Sets the peer's TargetSubID(57).
-    pub fn with_target_sub_id(mut self, id: impl Into<String>) -> SessionId {
-        self.target_sub_id = Some(id.into());
-        self
-    }
-
-    /// Sets our SenderLocationID(142).
-    pub fn with_sender_location_id(mut self, id: impl Into<String>) -> SessionId {
-        self.sender_location_id = Some(id.into());
-        self
-    }
-
-    /// Sets the peer's TargetLocationID(143).
-    pub fn with_target_location_id(mut self, id: impl Into<String>) -> SessionId {
-        self.target_location_id = Some(id.into());
-        self
-    }
-
-    /// Copies the identity into a session configuration.
-    pub fn apply_to(&self, config: &mut fixrs_session::SessionConfig) {
-        config.sender_comp_id = self.sender_comp_id.clone();
-        config.target_comp_id = self.target_comp_id.clone();
-        config.sender_sub_id = self.sender_sub_id.clone();
-        config.sender_location_id = self.sender_location_id.clone();
-        config.target_sub_id = self.target_sub_id.clone();
-        config.target_location_id = self.target_location_id.clone();
-        config.session_qualifier = self.qualifier.clone();
-    }
-}
 
 /// One session of a [`FixEngine`](crate::FixEngine), usable from any
 /// thread.

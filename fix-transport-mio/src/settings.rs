@@ -442,7 +442,7 @@ impl FixEngine {
                 reason: "a template is not a session: add it with start_one_from_settings or add_template_from_settings_with".into(),
             });
         }
-        let (_, utc) = crate::command::clock();
+        let utc = crate::command::clock().utc;
         let config = settings.config.clone();
         let mut loaded = settings.clone();
         self.load_dictionaries(&mut loaded)?;

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use fixrs_proto::framing::{scan, FrameConfig, Scan};
-use fixrs_proto::{fields as f, tag, FieldIndex, FieldWriter, Message, MessageBuilder};
+use fixrs_proto::{tag, FieldIndex, FieldWriter, Message, MessageBuilder};
 use fixrs_session::Role;
 use fixrs_transport_mio::{
     AdminRejection, Application, FixEngine, MessageRejection, SessionHandle, SessionOptions,
@@ -61,9 +61,9 @@ struct Desk;
 
 fn report(order: &Message<'_>) -> MessageBuilder {
     let mut er = MessageBuilder::new(b"8");
-    er.push(f::CL_ORD_ID, order.get(f::CL_ORD_ID).unwrap_or(b"?"))
-        .push_char(f::EXEC_TYPE, b'0')
-        .push_char(f::ORD_STATUS, b'0');
+    er.push(tag::CL_ORD_ID, order.get(tag::CL_ORD_ID).unwrap_or(b"?"))
+        .push_char(tag::EXEC_TYPE, b'0')
+        .push_char(tag::ORD_STATUS, b'0');
     er
 }
 
@@ -78,13 +78,13 @@ impl Application for Desk {
         }
         // A missing Side is QuickFIX's FieldNotFound.
         message
-            .get(f::SIDE)
-            .ok_or(MessageRejection::FieldNotFound(f::SIDE))?;
-        let qty: u64 = message.get_as(f::ORDER_QTY)?;
+            .get(tag::SIDE)
+            .ok_or(MessageRejection::FieldNotFound(tag::SIDE))?;
+        let qty: u64 = message.get_as(tag::ORDER_QTY)?;
         session.put(report(message)).expect("put");
         if qty > 1_000 {
             // Answered, and rejected as well: the report goes first.
-            return Err(MessageRejection::IncorrectTagValue(f::ORDER_QTY));
+            return Err(MessageRejection::IncorrectTagValue(tag::ORDER_QTY));
         }
         Ok(())
     }
@@ -128,11 +128,11 @@ fn order(seq: u64, id: &str, qty: &str) -> Vec<u8> {
         "ACC",
         seq,
         &[
-            (f::CL_ORD_ID, id),
-            (f::SYMBOL, "EUR/USD"),
-            (f::SIDE, "1"),
-            (f::ORDER_QTY, qty),
-            (f::ORD_TYPE, "1"),
+            (tag::CL_ORD_ID, id),
+            (tag::SYMBOL, "EUR/USD"),
+            (tag::SIDE, "1"),
+            (tag::ORDER_QTY, qty),
+            (tag::ORD_TYPE, "1"),
         ],
     )
 }
@@ -164,7 +164,7 @@ fn answers_to_messages_of_one_write_precede_the_logout_the_last_one_causes() {
     peer.send(&bytes).expect("send");
     let got = read_messages(&mut peer, 4);
     assert_eq!(types(&got), ["8", "8", "8", "5"], "{got:?}");
-    let ids: Vec<_> = got[..3].iter().map(|m| m.get(f::CL_ORD_ID)).collect();
+    let ids: Vec<_> = got[..3].iter().map(|m| m.get(tag::CL_ORD_ID)).collect();
     assert_eq!(ids, [Some("ORD-1"), Some("ORD-2"), Some("ORD-3")]);
     let seqs: Vec<_> = got.iter().map(Got::seq).collect();
     assert_eq!(seqs, [2, 3, 4, 5]);
@@ -206,13 +206,13 @@ fn application_rejections_become_rejects_and_business_message_rejects() {
     // One write: a quote request (unsupported), an order without Side, an
     // order with a malformed quantity, an order answered and rejected, and
     // a TestRequest the application rejects after it was answered.
-    let mut bytes = raw_message(b"R", "RAW", "ACC", 2, &[(f::QUOTE_REQ_ID, "Q-1")]);
+    let mut bytes = raw_message(b"R", "RAW", "ACC", 2, &[(tag::QUOTE_REQ_ID, "Q-1")]);
     bytes.extend(raw_message(
         b"D",
         "RAW",
         "ACC",
         3,
-        &[(f::CL_ORD_ID, "ORD-1"), (f::ORDER_QTY, "100")],
+        &[(tag::CL_ORD_ID, "ORD-1"), (tag::ORDER_QTY, "100")],
     ));
     bytes.extend(order(4, "ORD-2", "lots"));
     bytes.extend(order(5, "ORD-3", "5000"));
@@ -248,7 +248,7 @@ fn application_rejections_become_rejects_and_business_message_rejects() {
     assert_eq!(bad_format.get(tag::REF_TAG_ID), Some("38"));
     assert_eq!(bad_format.get(tag::SESSION_REJECT_REASON), Some("6"));
 
-    assert_eq!(got[3].get(f::CL_ORD_ID), Some("ORD-3"));
+    assert_eq!(got[3].get(tag::CL_ORD_ID), Some("ORD-3"));
     let bad_value = &got[4];
     assert_eq!(bad_value.get(tag::REF_SEQ_NUM), Some("5"));
     assert_eq!(bad_value.get(tag::REF_TAG_ID), Some("38"));

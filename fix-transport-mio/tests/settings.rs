@@ -75,10 +75,10 @@ fn sessions_from_settings_files_log_on_with_file_stores_and_logs() {
     use fixrs_proto::FieldWriter;
     let mut m = fixrs_proto::MessageBuilder::new(b"D");
     m.push_str(fixrs_proto::tag::CL_ORD_ID, "X")
-        .push_str(fixrs_proto::fields::SYMBOL, "EUR/USD")
-        .push_char(fixrs_proto::fields::SIDE, b'1')
-        .push_str(fixrs_proto::fields::TRANSACT_TIME, "20240115-10:30:00.000")
-        .push_char(fixrs_proto::fields::ORD_TYPE, b'1');
+        .push_str(fixrs_proto::tag::SYMBOL, "EUR/USD")
+        .push_char(fixrs_proto::tag::SIDE, b'1')
+        .push_str(fixrs_proto::tag::TRANSACT_TIME, "20240115-10:30:00.000")
+        .push_char(fixrs_proto::tag::ORD_TYPE, b'1');
     for s in &inis {
         s.put(&m).expect("put");
     }
@@ -86,7 +86,7 @@ fn sessions_from_settings_files_log_on_with_file_stores_and_logs() {
     while from.len() < 2 {
         let ev = acc_events.recv_timeout(LONG).expect("orders");
         if let AppEventKind::Message(_) = ev.kind {
-            from.push(ev.session.target_comp_id.clone());
+            from.push(ev.session.id.target_comp_id.clone());
         }
     }
     from.sort();

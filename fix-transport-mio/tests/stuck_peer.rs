@@ -11,7 +11,7 @@ mod common;
 
 use common::*;
 use fixrs_proto::tag;
-use fixrs_session::{Role, SessionError};
+use fixrs_session::{PeerError, Role, SessionError};
 use fixrs_transport_mio::{
     Application, ChannelApplication, EngineSettings, FixEngine, SessionHandle, SessionOptions,
     SocketOptions,
@@ -29,7 +29,8 @@ struct LostAt(Arc<Mutex<Option<Instant>>>);
 
 impl Application for LostAt {
     fn on_error(&mut self, _: &SessionHandle, error: &(dyn std::error::Error + 'static)) {
-        if let Some(SessionError::TestRequestTimeout { .. }) = error.downcast_ref::<SessionError>()
+        if let Some(SessionError::Peer(PeerError::TestRequestTimeout { .. })) =
+            error.downcast_ref::<SessionError>()
         {
             if let Ok(mut at) = self.0.lock() {
                 at.get_or_insert_with(Instant::now);

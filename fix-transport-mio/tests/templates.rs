@@ -254,7 +254,7 @@ fn acceptor_template_sections_of_a_settings_file_create_sessions_on_logon() {
         .start_from_settings(&settings, |s| {
             let (app, rx) = ChannelApplication::new();
             let tx = tx.clone();
-            let label = s.config.target_comp_id.clone();
+            let label = s.config.id.target_comp_id.clone();
             std::thread::spawn(move || {
                 for e in rx {
                     if tx.send((label.clone(), e)).is_err() {

@@ -257,7 +257,7 @@ fn outcome(port: u16, events: &Receiver<AppEvent>, name: &str, bytes: &[u8], nex
             Ok(AppEvent {
                 session,
                 kind: AppEventKind::Message(_),
-            }) if session.target_comp_id == name => break true,
+            }) if session.id.target_comp_id == name => break true,
             Ok(_) => continue,
             Err(_) => break false,
         }

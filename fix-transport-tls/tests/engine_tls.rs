@@ -513,7 +513,7 @@ fn start_from_settings_runs_tls_sessions_and_checks_every_file_first() {
             Role::Initiator => LogonCheck::None,
         };
         let (app, events) = App::new(check, true);
-        tx.send((s.config.sender_comp_id.clone(), events))
+        tx.send((s.config.id.sender_comp_id.clone(), events))
             .expect("events");
         app
     })
@@ -690,7 +690,7 @@ fn ca_directory_revocation_lists_and_tls13_suites_from_settings() {
     let handles = fixrs_transport_tls::start_from_settings(&engine, &settings, |s| {
         let (app, events) = App::new(LogonCheck::None, true);
         let role = s.config.role;
-        tx.send((s.config.sender_comp_id.clone(), role, events))
+        tx.send((s.config.id.sender_comp_id.clone(), role, events))
             .expect("events");
         app
     })
@@ -703,7 +703,7 @@ fn ca_directory_revocation_lists_and_tls13_suites_from_settings() {
     let by_sender = |name: &str| {
         handles
             .iter()
-            .find(|h| h.key().sender_comp_id == name)
+            .find(|h| h.key().id.sender_comp_id == name)
             .expect("session")
     };
     // BANK: trusted through the directory, not revoked.

@@ -82,8 +82,15 @@ fn main() {
 /// failed (`regression-*`, committed by hand) stay.
 fn fresh(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).expect("create the seed directory");
-    for entry in std::fs::read_dir(dir).expect("read the seed directory").flatten() {
-        if !entry.file_name().to_string_lossy().starts_with("regression-") {
+    for entry in std::fs::read_dir(dir)
+        .expect("read the seed directory")
+        .flatten()
+    {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("regression-")
+        {
             std::fs::remove_file(entry.path()).expect("remove an old seed");
         }
     }

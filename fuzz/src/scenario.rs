@@ -262,10 +262,10 @@ impl Options {
             c.late_delivery = LateDelivery::QueueFor(Duration::from_secs(5));
         }
         if more(more::SUB_IDS) {
-            c.sender_sub_id = Some("DESK".into());
-            c.target_sub_id = Some("GW".into());
-            c.sender_location_id = Some("LDN".into());
-            c.target_location_id = Some("NYC".into());
+            c.id.sender_sub_id = Some("DESK".into());
+            c.id.target_sub_id = Some("GW".into());
+            c.id.sender_location_id = Some("LDN".into());
+            c.id.target_location_id = Some("NYC".into());
         }
         if more(more::SCHEDULE) {
             let at = |t| TimeOfDay::parse(t).expect("a time of day");
@@ -847,8 +847,8 @@ impl Harness {
             max_message_size: config.max_message_size,
             verify_checksum: true,
         };
-        let sender = config.sender_comp_id.clone().into_bytes();
-        let target = config.target_comp_id.clone().into_bytes();
+        let sender = config.id.sender_comp_id.clone().into_bytes();
+        let target = config.id.target_comp_id.clone().into_bytes();
         let mut d = Driver::new(config);
         let dict = Dictionary::builtin(version);
         if options.has(flag::DICTIONARY) {
@@ -907,13 +907,13 @@ impl Harness {
     /// The clock jumps (a stalled process), then timers are handled once.
     fn stall(&mut self, d: Duration) {
         self.d.clock.advance(d);
-        let (now, utc) = (self.d.clock.now(), self.d.clock.utc());
-        self.d.session.handle_timeout(now, utc);
+        let now = self.d.clock.time();
+        self.d.session.handle_timeout(now);
         let out = drain(&mut self.d.session);
         self.check(&out);
         if let Some(at) = self.d.session.poll_timeout() {
             assert!(
-                at > now,
+                at > now.instant,
                 "a timer due at {at:?} is still pending at {now:?}"
             );
         }
@@ -1143,8 +1143,8 @@ impl Harness {
                 let msg_type: &[u8] = if s.kind % 2 == 0 { b"D" } else { b"8" };
                 let mut m = MessageBuilder::new(msg_type);
                 m.push_str(tag::CL_ORD_ID, &s.id.0)
-                    .push_str(fixrs_proto::fields::SYMBOL, "EUR/USD")
-                    .push_char(fixrs_proto::fields::SIDE, b'1');
+                    .push_str(fixrs_proto::tag::SYMBOL, "EUR/USD")
+                    .push_char(fixrs_proto::tag::SIDE, b'1');
                 let (_, out) = self.d.try_send(&m);
                 self.check(&out);
             }
@@ -1163,11 +1163,11 @@ impl Harness {
                 }
             }
             Step::Reset { logon } => {
-                let (now, utc) = (self.d.clock.now(), self.d.clock.utc());
+                let now = self.d.clock.time();
                 if *logon {
-                    self.d.session.reset_seq_num_and_send_logon(now, utc);
+                    self.d.session.reset_seq_num_and_send_logon(now);
                 } else {
-                    self.d.session.reset_seq_num_local(now, utc);
+                    self.d.session.reset_seq_num_local(now);
                 }
                 let out = drain(&mut self.d.session);
                 self.check(&out);

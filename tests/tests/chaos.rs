@@ -11,7 +11,7 @@
 //! change the size; `CHAOS_SETTLE_SECS` bounds the wait for the last
 //! deliveries once the faults stop (45 s).
 
-use fixrs_proto::fields as f;
+use fixrs_proto::tag;
 use fixrs_proto::{FieldWriter, FixVersion, Message, MessageBuilder};
 use fixrs_session::{Role, SessionConfig};
 use fixrs_store::FileStoreOptions;
@@ -96,9 +96,9 @@ impl Application for Counter {
 
     fn on_message(&mut self, session: &SessionHandle, m: &Message<'_>) {
         let number_tag = if m.msg_type() == b"D" {
-            f::CL_ORD_ID
+            tag::CL_ORD_ID
         } else {
-            f::EXEC_ID
+            tag::EXEC_ID
         };
         let n: Option<u64> = m
             .get(number_tag)
@@ -138,26 +138,26 @@ struct Pair {
 
 fn order(n: u64, m: &mut MessageBuilder) {
     m.reset(b"D");
-    m.push_str(f::CL_ORD_ID, &n.to_string())
-        .push_char(f::HANDL_INST, b'1')
-        .push_str(f::SYMBOL, "EUR/USD")
-        .push_char(f::SIDE, b'1')
-        .push_str(f::TRANSACT_TIME, "20240115-10:30:00.000")
-        .push_uint(f::ORDER_QTY, 100)
-        .push_char(f::ORD_TYPE, b'1');
+    m.push_str(tag::CL_ORD_ID, &n.to_string())
+        .push_char(tag::HANDL_INST, b'1')
+        .push_str(tag::SYMBOL, "EUR/USD")
+        .push_char(tag::SIDE, b'1')
+        .push_str(tag::TRANSACT_TIME, "20240115-10:30:00.000")
+        .push_uint(tag::ORDER_QTY, 100)
+        .push_char(tag::ORD_TYPE, b'1');
 }
 
 fn report(n: u64, m: &mut MessageBuilder) {
     m.reset(b"8");
-    m.push_str(f::ORDER_ID, "O-1")
-        .push_str(f::EXEC_ID, &n.to_string())
-        .push_char(f::EXEC_TYPE, b'0')
-        .push_char(f::ORD_STATUS, b'0')
-        .push_str(f::SYMBOL, "EUR/USD")
-        .push_char(f::SIDE, b'1')
-        .push_str(f::LEAVES_QTY, "100")
-        .push_str(f::CUM_QTY, "0")
-        .push_str(f::AVG_PX, "0");
+    m.push_str(tag::ORDER_ID, "O-1")
+        .push_str(tag::EXEC_ID, &n.to_string())
+        .push_char(tag::EXEC_TYPE, b'0')
+        .push_char(tag::ORD_STATUS, b'0')
+        .push_str(tag::SYMBOL, "EUR/USD")
+        .push_char(tag::SIDE, b'1')
+        .push_str(tag::LEAVES_QTY, "100")
+        .push_str(tag::CUM_QTY, "0")
+        .push_str(tag::AVG_PX, "0");
 }
 
 // ---------------------------------------------------------------- proxy --

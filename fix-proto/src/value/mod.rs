@@ -8,7 +8,7 @@
 //! | FIX type | Rust type |
 //! |---|---|
 //! | int, TagNum, DayOfMonth; SeqNum where 0 means something (EndSeqNo(16)) | `i64`, `u64`, `u32`, ... |
-//! | SeqNum, Length, NumInGroup (positive) | [`SeqNum`], [`Length`], [`NumInGroup`] |
+//! | SeqNum (a `u64`; the admin views check it is positive where FIX says so), Length, NumInGroup (positive) | [`SeqNum`], [`Length`], [`NumInGroup`] |
 //! | float, Price, Qty, Amt, PriceOffset, Percentage | [`Decimal`] |
 //! | char, Boolean | `char`, `bool` |
 //! | String, Exchange, Currency, Country, data | `&str`, `&[u8]` |
@@ -32,7 +32,16 @@ pub use datetime::{
 };
 pub use decimal::{Decimal, MAX_SCALE};
 pub use multi::{Chars, MultipleCharValue, MultipleValueString, SpaceSeparated, Values};
-pub use positive::{Length, NumInGroup, SeqNum};
+pub(crate) use positive::PositiveSeqNum;
+pub use positive::{Length, NumInGroup};
+
+/// A message sequence number (MsgSeqNum(34), BeginSeqNo(7), NewSeqNo(36),
+/// RefSeqNum(45), ...), the one type for it in every crate of the
+/// workspace. A plain integer: sessions count with it, and 0 has meanings
+/// of its own where FIX gives it one (EndSeqNo(16)=0, "no upper bound").
+/// Reading a field that must be positive checks it (a zero is
+/// [`ValueError::Zero`]).
+pub type SeqNum = u64;
 pub use time::{TimePrecision, TimestampCache, TimestampParser, UtcTimestamp};
 
 use crate::{SessionRejectReason, Tag};

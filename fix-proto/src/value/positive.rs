@@ -1,4 +1,5 @@
-//! The positive-integer FIX types: SeqNum, Length and NumInGroup.
+//! The positive-integer FIX types: SeqNum (where it must be positive),
+//! Length and NumInGroup.
 //!
 //! FIX defines each as an `int` whose value must be positive. Zero is
 //! rejected with [`ValueError::Zero`] and a sign with
@@ -93,9 +94,11 @@ macro_rules! positive_int {
 }
 
 positive_int! {
-    /// A message sequence number (MsgSeqNum(34), BeginSeqNo(7),
-    /// NewSeqNo(36), RefSeqNum(45), ...): a positive integer.
-    SeqNum(NonZeroU64, u64)
+    /// A [`SeqNum`](super::SeqNum) as read where FIX says it must be
+    /// positive (MsgSeqNum(34), BeginSeqNo(7), NewSeqNo(36), ...): parsing
+    /// tells "0" ([`ValueError::Zero`]) from junk. Values are handed out as
+    /// plain `SeqNum`s.
+    PositiveSeqNum(NonZeroU64, u64)
 }
 
 positive_int! {
@@ -108,17 +111,6 @@ positive_int! {
     /// The number of entries of a repeating group (NoMDEntries(268), ...):
     /// a positive integer.
     NumInGroup(NonZeroU32, u32)
-}
-
-impl SeqNum {
-    /// The sequence number after this one; `None` at `u64::MAX`.
-    #[inline]
-    pub const fn next(self) -> Option<SeqNum> {
-        match self.0.checked_add(1) {
-            Some(n) => Some(SeqNum(n)),
-            None => None,
-        }
-    }
 }
 
 impl Length {
@@ -143,10 +135,16 @@ mod tests {
 
     #[test]
     fn positive_values_parse() {
-        assert_eq!(SeqNum::from_fix_value(b"215").map(SeqNum::get), Ok(215));
-        assert_eq!(SeqNum::from_fix_value(b"00007").map(SeqNum::get), Ok(7));
         assert_eq!(
-            SeqNum::from_fix_value(b"18446744073709551615").map(SeqNum::get),
+            PositiveSeqNum::from_fix_value(b"215").map(PositiveSeqNum::get),
+            Ok(215)
+        );
+        assert_eq!(
+            PositiveSeqNum::from_fix_value(b"00007").map(PositiveSeqNum::get),
+            Ok(7)
+        );
+        assert_eq!(
+            PositiveSeqNum::from_fix_value(b"18446744073709551615").map(PositiveSeqNum::get),
             Ok(u64::MAX)
         );
         assert_eq!(
@@ -161,16 +159,34 @@ mod tests {
 
     #[test]
     fn zero_sign_and_junk_are_typed_errors() {
-        assert_eq!(SeqNum::from_fix_value(b"0"), Err(ValueError::Zero));
-        assert_eq!(SeqNum::from_fix_value(b"000"), Err(ValueError::Zero));
-        assert_eq!(SeqNum::from_fix_value(b"-5"), Err(ValueError::Negative));
-        assert_eq!(SeqNum::from_fix_value(b"-"), Err(ValueError::NotAnInteger));
-        assert_eq!(SeqNum::from_fix_value(b"-x"), Err(ValueError::NotAnInteger));
-        assert_eq!(SeqNum::from_fix_value(b""), Err(ValueError::Empty));
-        assert_eq!(SeqNum::from_fix_value(b"+5"), Err(ValueError::NotAnInteger));
-        assert_eq!(SeqNum::from_fix_value(b"5 "), Err(ValueError::NotAnInteger));
+        assert_eq!(PositiveSeqNum::from_fix_value(b"0"), Err(ValueError::Zero));
         assert_eq!(
-            SeqNum::from_fix_value(b"18446744073709551616"),
+            PositiveSeqNum::from_fix_value(b"000"),
+            Err(ValueError::Zero)
+        );
+        assert_eq!(
+            PositiveSeqNum::from_fix_value(b"-5"),
+            Err(ValueError::Negative)
+        );
+        assert_eq!(
+            PositiveSeqNum::from_fix_value(b"-"),
+            Err(ValueError::NotAnInteger)
+        );
+        assert_eq!(
+            PositiveSeqNum::from_fix_value(b"-x"),
+            Err(ValueError::NotAnInteger)
+        );
+        assert_eq!(PositiveSeqNum::from_fix_value(b""), Err(ValueError::Empty));
+        assert_eq!(
+            PositiveSeqNum::from_fix_value(b"+5"),
+            Err(ValueError::NotAnInteger)
+        );
+        assert_eq!(
+            PositiveSeqNum::from_fix_value(b"5 "),
+            Err(ValueError::NotAnInteger)
+        );
+        assert_eq!(
+            PositiveSeqNum::from_fix_value(b"18446744073709551616"),
             Err(ValueError::Overflow)
         );
         assert_eq!(
@@ -183,11 +199,9 @@ mod tests {
     #[test]
     fn write_and_step() {
         let mut out = Vec::new();
-        SeqNum::new(42).unwrap().write_fix_value(&mut out);
+        PositiveSeqNum::new(42).unwrap().write_fix_value(&mut out);
         assert_eq!(out, b"42");
-        assert_eq!(SeqNum::ONE.next().map(SeqNum::get), Some(2));
-        assert_eq!(SeqNum::new(u64::MAX).unwrap().next(), None);
-        assert_eq!(SeqNum::new(0), None);
-        assert_eq!(SeqNum::new(9).unwrap().to_string(), "9");
+        assert_eq!(PositiveSeqNum::new(0), None);
+        assert_eq!(PositiveSeqNum::new(9).unwrap().to_string(), "9");
     }
 }

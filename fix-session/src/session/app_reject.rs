@@ -6,6 +6,7 @@ use super::outbound::Rejected;
 use super::Session;
 use crate::reject::{MessageRejection, RejectError};
 use crate::state::SessionState;
+use crate::time::Now;
 use fixrs_proto::tag::msg_type;
 use fixrs_proto::{
     BusinessRejectReason, FixVersion, Message, MessageStash, SessionRejectReason, UtcTimestamp,
@@ -30,12 +31,8 @@ impl Session {
     /// application sees it (a TestRequest is already answered), and a
     /// Logon is refused with [`logout`](Session::logout) or
     /// [`disconnect`](Session::disconnect) instead.
-    pub fn reject(
-        &mut self,
-        rejection: &MessageRejection,
-        now: Instant,
-        utc: UtcTimestamp,
-    ) -> Result<(), RejectError> {
+    pub fn reject(&mut self, rejection: &MessageRejection, now: Now) -> Result<(), RejectError> {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         let Some(r) = self.rejectable else {
             return Err(RejectError::NoMessage);

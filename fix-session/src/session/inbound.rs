@@ -5,7 +5,7 @@
 use super::outbound::{supports_next_expected, Rejected};
 use super::{Ending, Input, LogoutKind, ResendProgress, Session, Timer, MAX_SEQ_NUM};
 use crate::config::Role;
-use crate::error::SessionError;
+use crate::error::PeerError;
 use crate::event::{QueuedEvent, SessionWarning};
 use crate::msg_types;
 use crate::state::SessionState;
@@ -106,7 +106,7 @@ impl Session {
             match index.parse(&buf) {
                 Ok(msg) => self.on_message(&msg, now, utc, true),
                 Err(e) => {
-                    self.push_error(SessionError::Unparseable(e));
+                    self.push_error(PeerError::Unparseable(e));
                     self.set_next_target(self.next_target + 1);
                 }
             }
@@ -239,7 +239,7 @@ impl Session {
                 self.begin_string(),
                 received
             );
-            let error = SessionError::IncorrectBeginString {
+            let error = PeerError::IncorrectBeginString {
                 expected: self.begin_string().to_string(),
                 received,
             };
@@ -256,7 +256,7 @@ impl Session {
             _ => {
                 return self.fatal_logout(
                     "MsgSeqNum(34) missing or invalid".to_string(),
-                    SessionError::MsgSeqNumMissing,
+                    PeerError::MsgSeqNumMissing,
                     now,
                     utc,
                 );
@@ -377,7 +377,7 @@ impl Session {
             msg_type::LOGON => {
                 self.fatal_logout(
                     "Unexpected Logon received while logged on".to_string(),
-                    SessionError::UnexpectedLogon,
+                    PeerError::UnexpectedLogon,
                     now,
                     utc,
                 );
@@ -469,12 +469,12 @@ impl Session {
             let mismatch = [
                 (
                     tag::SENDER_COMP_ID,
-                    self.config.target_comp_id.as_bytes(),
+                    self.config.id.target_comp_id.as_bytes(),
                     comp_ids[0],
                 ),
                 (
                     tag::TARGET_COMP_ID,
-                    self.config.sender_comp_id.as_bytes(),
+                    self.config.id.sender_comp_id.as_bytes(),
                     comp_ids[1],
                 ),
             ]
@@ -494,7 +494,7 @@ impl Session {
                 );
                 self.fatal_logout(
                     "CompID problem".to_string(),
-                    SessionError::CompIdProblem { tag: t, received },
+                    PeerError::CompIdProblem { tag: t, received },
                     now,
                     utc,
                 );
@@ -531,7 +531,7 @@ impl Session {
                     );
                     self.fatal_logout(
                         "SendingTime accuracy problem".to_string(),
-                        SessionError::SendingTimeAccuracy,
+                        PeerError::SendingTimeAccuracy,
                         now,
                         utc,
                     );
@@ -583,7 +583,7 @@ impl Session {
                     self.fatal_logout(
                         "SendingTime accuracy problem: OrigSendingTime(122) later than SendingTime(52)"
                             .to_string(),
-                        SessionError::SendingTimeAccuracy,
+                        PeerError::SendingTimeAccuracy,
                         now,
                         utc,
                     );
@@ -600,7 +600,7 @@ impl Session {
         let text = format!("MsgSeqNum too low, expecting {expected} but received {seq}");
         self.fatal_logout(
             text,
-            SessionError::MsgSeqNumTooLow {
+            PeerError::MsgSeqNumTooLow {
                 expected,
                 received: seq,
             },
@@ -615,7 +615,7 @@ impl Session {
         if self.out_of_order.len() >= self.config.max_out_of_order
             && !self.out_of_order.contains_key(&seq)
         {
-            self.push_error(SessionError::OutOfOrderQueueFull {
+            self.push_error(PeerError::OutOfOrderQueueFull {
                 seq,
                 max: self.config.max_out_of_order,
             });
@@ -916,14 +916,14 @@ impl Session {
                 .get(tag::TEXT)
                 .map(|t| String::from_utf8_lossy(t).into_owned());
             self.deliver(msg, false);
-            self.push_error(SessionError::LogonRefused {
+            self.push_error(PeerError::LogonRefused {
                 text: text.clone().unwrap_or_default(),
             });
             self.events.push_back(QueuedEvent::LoggedOut(text));
             return self.close_link(Ending::Failed, now, utc);
         }
         // 1B e, 2S: disconnect without sending anything.
-        self.push_error(SessionError::FirstMessageNotLogon {
+        self.push_error(PeerError::FirstMessageNotLogon {
             msg_type: String::from_utf8_lossy(msg_type).into_owned(),
         });
         self.close_link(Ending::Failed, now, utc);
@@ -933,7 +933,7 @@ impl Session {
     /// the reason, then close.
     fn invalid_logon(&mut self, reason: String, now: Instant, utc: UtcTimestamp) {
         self.send_logout(Some(&reason), now, utc);
-        self.push_error(SessionError::InvalidLogon { reason });
+        self.push_error(PeerError::InvalidLogon { reason });
         self.close_link(Ending::Failed, now, utc);
     }
 
@@ -952,8 +952,8 @@ impl Session {
         }
         if self.config.check_comp_id {
             for (t, expected) in [
-                (tag::SENDER_COMP_ID, self.config.target_comp_id.clone()),
-                (tag::TARGET_COMP_ID, self.config.sender_comp_id.clone()),
+                (tag::SENDER_COMP_ID, self.config.id.target_comp_id.clone()),
+                (tag::TARGET_COMP_ID, self.config.id.sender_comp_id.clone()),
             ] {
                 if msg.get(t) != Some(expected.as_bytes()) {
                     let reason = format!(
@@ -966,7 +966,7 @@ impl Session {
             }
         }
         if acceptor && self.outside_period(utc) {
-            self.push_error(SessionError::OutsideSessionTime);
+            self.push_error(PeerError::OutsideSessionTime);
             return self.close_link(Ending::Failed, now, utc);
         }
         let seq = match msg.msg_seq_num() {
@@ -1085,7 +1085,7 @@ impl Session {
                 let expected = self.next_target;
                 let text = format!("MsgSeqNum too low, expecting {expected} but received {seq}");
                 self.send_logout(Some(&text), now, utc);
-                self.push_error(SessionError::MsgSeqNumTooLow {
+                self.push_error(PeerError::MsgSeqNumTooLow {
                     expected,
                     received: seq,
                 });
@@ -1104,7 +1104,7 @@ impl Session {
                 self.reset_store(utc);
                 self.next_sender = 2;
                 if let Err(e) = self.store.set_next_sender_seq_num(2) {
-                    self.push_error(e.into());
+                    self.push_error(e);
                 }
                 self.logon_seq = 1;
             }
@@ -1112,7 +1112,7 @@ impl Session {
                 let expected = self.next_target;
                 let text = format!("MsgSeqNum too low, expecting {expected} but received {seq}");
                 self.send_logout(Some(&text), now, utc);
-                self.push_error(SessionError::MsgSeqNumTooLow {
+                self.push_error(PeerError::MsgSeqNumTooLow {
                     expected,
                     received: seq,
                 });
@@ -1163,7 +1163,7 @@ impl Session {
     /// closes without sending anything (1S c); an initiator logs out (1B d).
     fn refuse_identity(&mut self, reason: String, now: Instant, utc: UtcTimestamp) {
         if self.config.role == Role::Acceptor {
-            self.push_error(SessionError::UnknownIdentity { reason });
+            self.push_error(PeerError::UnknownIdentity { reason });
             self.close_link(Ending::Failed, now, utc);
         } else {
             self.invalid_logon(reason, now, utc);
@@ -1185,7 +1185,7 @@ impl Session {
                 "NextExpectedMsgSeqNum(789) {next_expected} too high, next MsgSeqNum is {}",
                 self.next_sender
             );
-            let error = SessionError::NextExpectedMsgSeqNumTooHigh {
+            let error = PeerError::NextExpectedMsgSeqNumTooHigh {
                 received: next_expected,
                 next_sender: self.next_sender,
             };
@@ -1217,10 +1217,10 @@ impl Session {
                         );
                         self.set_next_target(seq + 1);
                     }
-                    None => self.push_error(SessionError::Unparseable(error)),
+                    None => self.push_error(PeerError::Unparseable(error)),
                 }
             }
-            _ => self.push_error(SessionError::Unparseable(error)),
+            _ => self.push_error(PeerError::Unparseable(error)),
         }
     }
 }

@@ -25,7 +25,7 @@
 
 use super::{late_ttl, LateMessage, Session, Timer};
 use crate::config::{LateDelivery, LateDeliveryMode};
-use crate::error::{SendError, SessionError};
+use crate::error::{ConfigError, SendError, SessionError};
 use crate::event::{QueuedEvent, UndeliveredReason};
 use crate::store::{SeqNum, Store, StoreError};
 use fixrs_proto::{FieldWriter, MessageBuilder, UtcTimestamp};
@@ -93,9 +93,7 @@ impl Session {
             Err(StoreError::Unsupported(_))
                 if self.config.late_delivery_mode == LateDeliveryMode::Resend => {}
             Err(StoreError::Unsupported(_)) => {
-                return Err(SessionError::InvalidConfig(
-                    "LateDeliveryMode=queue needs a store that keeps pending messages".into(),
-                ))
+                return Err(ConfigError::QueueNeedsPendingStore.into())
             }
             Err(e) => return Err(e.into()),
         }
@@ -128,7 +126,7 @@ impl Session {
     pub(super) fn forget_pending(&mut self, m: &LateMessage) {
         if let Some(id) = m.pending {
             if let Err(e) = self.store.remove_pending(id) {
-                self.push_error(e.into());
+                self.push_error(e);
             }
             self.store_dirty = true;
         }
@@ -193,7 +191,7 @@ impl Session {
             let seq = self.next_sender;
             self.encode_app(&m.msg, seq, false, utc);
             if let Err(e) = self.commit_new_from(seq, m.pending, now) {
-                self.push_error(e.into());
+                self.push_error(e);
             }
         }
         self.rearm_late_timer();

@@ -12,11 +12,12 @@ mod timers;
 
 use crate::config::{LateDelivery, Role, SessionConfig, SessionKey};
 use crate::dictionary::SessionDictionary;
-use crate::error::{SendError, SessionError};
+use crate::error::{CallerError, ConfigError, PeerError, SendError, SessionError};
 use crate::event::{Event, QueuedEvent, RejectedMessage, UndeliveredReason};
 use crate::msg_types;
 use crate::state::SessionState;
 use crate::store::{SeqNum, Store};
+use crate::time::Now;
 use fixrs_proto::framing::FrameConfig;
 use fixrs_proto::validate::Validator;
 use fixrs_proto::value::{TimePrecision, TimestampCache, TimestampParser};
@@ -116,24 +117,26 @@ pub(super) struct Input {
 ///
 /// # Driving a session
 ///
-/// Every input takes the current monotonic time (`now`, for timers) and
-/// UTC time (`utc`, for SendingTime(52) and the schedule); the session
-/// never reads a clock, so the same inputs at the same times give the same
-/// outputs, byte for byte. After **every** input, drive it until idle:
+/// Every input takes the current time as one [`Now`]: the monotonic
+/// `instant` (for timers) and `utc` (for SendingTime(52) and the
+/// schedule); the session never reads a clock, so the same inputs at the
+/// same times give the same outputs, byte for byte. After **every** input,
+/// drive it until idle:
 ///
 /// 1. [`poll_transmit`](Session::poll_transmit) /
-///    [`transmitted`](Session::transmitted) (or
-///    [`transmit_into`](Session::transmit_into)) until nothing is pending:
+///    [`transmitted`](Session::transmitted) until nothing is pending:
 ///    write those bytes to the link, in order;
 /// 2. [`poll_event`](Session::poll_event) until `None`: act on
-///    [`Event::OpenLink`] and [`Event::CloseLink`] (after writing the
-///    pending bytes), hand messages to the application, which may answer
-///    each at once ([`send`](Session::send), [`reject`](Session::reject));
+///    [`Event::OpenLink`] and [`Event::CloseLink`] (a close is held back
+///    until the bytes before it were acknowledged), hand messages to the
+///    application, which may answer each at once ([`send`](Session::send),
+///    [`reject`](Session::reject));
 /// 3. while [`has_pending_input`](Session::has_pending_input) (a read
 ///    held several messages and the session stopped after one the
 ///    application had to see), call
 ///    [`handle_pending_input`](Session::handle_pending_input) and go back
-///    to 1; after answers, go back to 1 as well;
+///    to 1; after answers, or while [`has_event`](Session::has_event), go
+///    back to 1 as well;
 /// 4. [`poll_timeout`](Session::poll_timeout): call
 ///    [`handle_timeout`](Session::handle_timeout) once that instant passes.
 ///
@@ -270,26 +273,22 @@ impl Session {
     pub fn new(
         config: SessionConfig,
         store: Box<dyn Store + Send>,
-        now: Instant,
-        utc: UtcTimestamp,
+        now: Now,
     ) -> Result<Session, SessionError> {
-        if config.sender_comp_id.is_empty() {
-            return Err(SessionError::InvalidConfig(
-                "SenderCompID is empty".to_string(),
-            ));
+        let Now { instant: now, utc } = now;
+        if config.id.sender_comp_id.is_empty() {
+            return Err(ConfigError::EmptySenderCompId.into());
         }
-        if config.target_comp_id.is_empty() {
-            return Err(SessionError::InvalidConfig(
-                "TargetCompID is empty".to_string(),
-            ));
+        if config.id.target_comp_id.is_empty() {
+            return Err(ConfigError::EmptyTargetCompId.into());
         }
         if !config.test_request_delay_multiplier.is_finite()
             || config.test_request_delay_multiplier < 0.0
         {
-            return Err(SessionError::InvalidConfig(format!(
-                "TestRequestDelayMultiplier must be a non-negative number, not {}",
-                config.test_request_delay_multiplier
-            )));
+            return Err(ConfigError::TestRequestDelayMultiplier(
+                config.test_request_delay_multiplier,
+            )
+            .into());
         }
         let next_sender = store.next_sender_seq_num().max(1);
         let next_target = store.next_target_seq_num().max(1);
@@ -481,7 +480,8 @@ impl Session {
     /// `Reconnect` for the next scheduled period). Acceptor: become ready
     /// for a connection (`WaitForConnect`; `WaitForFirstLogon` follows on
     /// link up). Calling it while connected does nothing.
-    pub fn connect(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn connect(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.stop_requested = false;
         self.begin_input();
         if !matches!(
@@ -514,10 +514,11 @@ impl Session {
     /// open: send Logon and wait for the reply (`WaitForConfirmLogon`,
     /// LogonTimeout armed). Acceptor: a connection was accepted (and routed
     /// here): `WaitForFirstLogon`, LogonTimeout armed.
-    pub fn handle_link_up(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn handle_link_up(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         if self.link_up {
-            self.push_error(SessionError::LinkAlreadyUp { state: self.state });
+            self.push_error(CallerError::LinkAlreadyUp { state: self.state });
             return;
         }
         // A new period since the last connection resets sequence numbers
@@ -580,7 +581,8 @@ impl Session {
     /// [`handle_pending_input`](Session::handle_pending_input) goes on
     /// (bytes given to a later `handle_input` also come after it). A
     /// partial message waits for the rest. Ignored while no link is up.
-    pub fn handle_input(&mut self, bytes: &[u8], now: Instant, utc: UtcTimestamp) {
+    pub fn handle_input(&mut self, bytes: &[u8], now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         if !self.link_up {
             return;
@@ -601,8 +603,8 @@ impl Session {
     /// Goes on processing what [`handle_input`](Session::handle_input)
     /// kept, with the same rule: up to and including the next message that
     /// gives the application an event. Harmless when nothing waits.
-    pub fn handle_pending_input(&mut self, now: Instant, utc: UtcTimestamp) {
-        self.handle_input(&[], now, utc);
+    pub fn handle_pending_input(&mut self, now: Now) {
+        self.handle_input(&[], now);
     }
 
     /// The link broke, or a connect attempt failed. Initiator: `Reconnect`
@@ -610,8 +612,13 @@ impl Session {
     /// `reconnect_max_tries`. Acceptor: `NonGracefullyTerminated` (or
     /// `CorrectlyTerminated` if a Logout exchange was under way). Harmless
     /// after the session itself asked to close the link.
-    pub fn handle_link_down(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn handle_link_down(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
+        // Bytes for a link that is gone are dropped (which also releases
+        // a CloseLink held back for them).
+        self.tx.clear();
+        self.tx_start = 0;
         if !self.link_up {
             if self.config.role == Role::Initiator && self.state == SessionState::WaitForConnect {
                 // The connect attempt failed.
@@ -620,8 +627,6 @@ impl Session {
             return;
         }
         self.link_up = false;
-        self.tx.clear();
-        self.tx_start = 0;
         if let Some(input) = &mut self.input {
             input.decoder.clear();
         }
@@ -650,7 +655,8 @@ impl Session {
     /// A deadline returned by [`poll_timeout`](Session::poll_timeout)
     /// passed. Runs every timer that expired at `now`; spurious or early
     /// calls are harmless.
-    pub fn handle_timeout(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn handle_timeout(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         for timer in Timer::ALL {
             if self.timers.expire(timer, now) {
@@ -674,12 +680,8 @@ impl Session {
     /// `None`). Either way the store is flushed at once, so a crash loses
     /// no message `send` accepted. With `Reject` it is refused with
     /// [`SendError::NotEstablished`].
-    pub fn send(
-        &mut self,
-        msg: &MessageBuilder,
-        now: Instant,
-        utc: UtcTimestamp,
-    ) -> Result<Option<SeqNum>, SendError> {
+    pub fn send(&mut self, msg: &MessageBuilder, now: Now) -> Result<Option<SeqNum>, SendError> {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         let msg_type = msg.msg_type();
         if !msg_types::is_well_formed(msg_type) {
@@ -705,7 +707,8 @@ impl Session {
     /// LogoutTimeout for the reply, then asks to close the link; ends in
     /// `CorrectlyTerminated` without reconnecting. Not logged on: stops
     /// connecting (and drops a link not yet logged on).
-    pub fn logout(&mut self, text: Option<&str>, now: Instant, utc: UtcTimestamp) {
+    pub fn logout(&mut self, text: Option<&str>, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         self.stop_requested = true;
         match self.state {
@@ -747,7 +750,8 @@ impl Session {
     /// without reconnecting. A session already terminated keeps its state
     /// (a clean logout stays `CorrectlyTerminated`); a link still open
     /// after its Logout exchange is closed.
-    pub fn disconnect(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn disconnect(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         self.stop_requested = true;
         if self.state.is_terminated() {
@@ -777,7 +781,8 @@ impl Session {
     /// telling the peer. Meant for a session that is not logged on (FIX
     /// Antenna's `resetSeqNumLocal`); queued late-delivery messages are
     /// numbered again when sent.
-    pub fn reset_seq_num_local(&mut self, _now: Instant, utc: UtcTimestamp) {
+    pub fn reset_seq_num_local(&mut self, now: Now) {
+        let utc = now.utc;
         self.begin_input();
         self.reset_store(utc);
     }
@@ -786,7 +791,8 @@ impl Session {
     /// with ResetSeqNumFlag(141)=Y and MsgSeqNum 1 now (incoming numbering
     /// restarts with the peer's Logon reply); otherwise the next Logon does.
     /// Does nothing while an earlier reset still waits for that reply.
-    pub fn reset_seq_num_and_send_logon(&mut self, now: Instant, utc: UtcTimestamp) {
+    pub fn reset_seq_num_and_send_logon(&mut self, now: Now) {
+        let Now { instant: now, utc } = now;
         self.begin_input();
         if self.state == SessionState::Established && self.link_up {
             if self.reset_sent {
@@ -858,28 +864,17 @@ impl Session {
         }
     }
 
-    /// Appends all pending bytes to `out` (after flushing the store) and
-    /// returns how many: the alternative to `poll_transmit` + `transmitted`
-    /// for a caller with its own buffer. Call it when `poll_transmit` would
-    /// be called.
-    pub fn transmit_into(&mut self, out: &mut Vec<u8>) -> usize {
-        let n = self.tx.len() - self.tx_start;
-        if n > 0 {
-            self.flush_store();
-            out.extend_from_slice(&self.tx[self.tx_start..]);
-        }
-        self.tx.clear();
-        self.tx_start = 0;
-        n
-    }
-
     /// The next event, `None` when there are no more. Received messages are
     /// zero-copy views valid until the next call to `poll_event` or to an
     /// input method.
     ///
-    /// Call it after every input until it returns `None` (after draining
-    /// [`poll_transmit`](Session::poll_transmit), so that the bytes before
-    /// an [`Event::CloseLink`] are written).
+    /// Call it after every input until it returns `None`. An
+    /// [`Event::CloseLink`] is held back (`poll_event` returns `None`)
+    /// while bytes queued before it wait in
+    /// [`poll_transmit`](Session::poll_transmit): a driver that acts on
+    /// the close at once cannot lose the Logout or Reject before it. After
+    /// writing, poll again ([`has_event`](Session::has_event) says whether
+    /// an event waits).
     #[must_use]
     #[inline]
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
@@ -887,6 +882,10 @@ impl Session {
         // event: answered inline, without building an event.
         if self.events.is_empty() {
             self.clear_inbox();
+            return None;
+        }
+        if !self.has_event() {
+            // A CloseLink waits for the bytes before it.
             return None;
         }
         self.next_event()
@@ -947,6 +946,30 @@ impl Session {
         })
     }
 
+    /// Whether [`poll_event`](Session::poll_event) would return an event
+    /// now: `false` when none is queued, and while an [`Event::CloseLink`]
+    /// waits for the bytes before it to be written. A driver whose write
+    /// emptied [`poll_transmit`](Session::poll_transmit) checks it to
+    /// pick up the close it released.
+    #[must_use]
+    pub fn has_event(&self) -> bool {
+        match self.events.front() {
+            None => false,
+            Some(QueuedEvent::CloseLink) => self.tx_start >= self.tx.len(),
+            Some(_) => true,
+        }
+    }
+
+    /// Whether an [`Event::CloseLink`] is held back for bytes not yet
+    /// written. A peer that reads nothing would keep it back for ever: a
+    /// driver bounds the wait here (its close timeout), then drops the
+    /// link and calls [`handle_link_down`](Session::handle_link_down),
+    /// which drops the bytes and releases the close.
+    #[must_use]
+    pub fn close_pending(&self) -> bool {
+        matches!(self.events.front(), Some(QueuedEvent::CloseLink)) && self.tx_start < self.tx.len()
+    }
+
     /// The earliest instant at which [`handle_timeout`](Session::handle_timeout)
     /// must be called; `None` when no timer runs.
     ///
@@ -968,7 +991,7 @@ impl Session {
         match self.inbox.get(kept) {
             Some(msg) if app => Event::AppMessage(msg),
             Some(msg) => Event::AdminMessage(msg),
-            None => Event::Error(SessionError::Unparseable(ParseError::Unterminated)),
+            None => Event::Error(PeerError::Unparseable(ParseError::Unterminated).into()),
         }
     }
 
@@ -1033,8 +1056,8 @@ impl Session {
         }
     }
 
-    fn push_error(&mut self, error: SessionError) {
-        self.events.push_back(QueuedEvent::Error(error));
+    fn push_error(&mut self, error: impl Into<SessionError>) {
+        self.events.push_back(QueuedEvent::Error(error.into()));
     }
 
     /// Whether the store holds changes not yet flushed: typically the
@@ -1060,7 +1083,7 @@ impl Session {
         if self.store_dirty {
             self.store_dirty = false;
             if let Err(e) = self.store.flush() {
-                self.push_error(e.into());
+                self.push_error(e);
                 return false;
             }
         }
@@ -1076,14 +1099,14 @@ impl Session {
         self.next_target = seq;
         self.store_dirty = true;
         if let Err(e) = self.store.set_next_target_seq_num(seq) {
-            self.push_error(e.into());
+            self.push_error(e);
         }
     }
 
     /// Resets the store and both sequence numbers to 1.
     fn reset_store(&mut self, utc: UtcTimestamp) {
         if let Err(e) = self.store.reset(utc) {
-            self.push_error(e.into());
+            self.push_error(e);
         }
         self.store_dirty = true;
         self.next_sender = 1;
@@ -1247,7 +1270,7 @@ impl Session {
 
     /// A protocol error that ends the session: report it, send Logout with
     /// `text`, wait for the reply (or LogoutTimeout), then close.
-    fn fatal_logout(&mut self, text: String, error: SessionError, now: Instant, utc: UtcTimestamp) {
+    fn fatal_logout(&mut self, text: String, error: PeerError, now: Instant, utc: UtcTimestamp) {
         self.push_error(error);
         match self.state {
             SessionState::Established => {
@@ -1272,7 +1295,7 @@ impl Session {
                     self.state,
                     SessionState::WaitForConfirmLogon | SessionState::WaitForFirstLogon
                 ) {
-                    self.push_error(SessionError::LogonTimeout);
+                    self.push_error(PeerError::LogonTimeout);
                     self.close_link(Ending::Failed, now, utc);
                 }
             }
@@ -1283,7 +1306,7 @@ impl Session {
                     } else {
                         Ending::LoggedOut
                     };
-                    self.push_error(SessionError::LogoutTimeout);
+                    self.push_error(PeerError::LogoutTimeout);
                     let text = self.logout_text.take();
                     self.events.push_back(QueuedEvent::LoggedOut(text));
                     self.close_link(ending, now, utc);
@@ -1298,7 +1321,7 @@ impl Session {
                 if self.state == SessionState::Established && self.link_up {
                     match self.test_request {
                         Some(pending) if self.last_received <= pending.sent_at => {
-                            self.push_error(SessionError::TestRequestTimeout {
+                            self.push_error(PeerError::TestRequestTimeout {
                                 test_req_id: pending.id,
                             });
                             self.close_link(Ending::Failed, now, utc);
@@ -1404,7 +1427,7 @@ impl Session {
                     self.start_logout(LogoutKind::Schedule, Some(text.to_string()), now, utc);
                 }
                 SessionState::WaitForConfirmLogon | SessionState::WaitForFirstLogon => {
-                    self.push_error(SessionError::OutsideSessionTime);
+                    self.push_error(PeerError::OutsideSessionTime);
                     self.close_link(Ending::Failed, now, utc);
                 }
                 SessionState::Reconnect => self.timers.stop(Timer::Reconnect),

@@ -108,7 +108,7 @@ impl Session {
         self.next_sender = seq + 1;
         self.note_sent(now);
         if let Err(e) = saved {
-            self.push_error(e.into());
+            self.push_error(e);
         }
     }
 
@@ -265,7 +265,7 @@ impl Session {
         now: Instant,
         utc: UtcTimestamp,
     ) {
-        let request = ResendRequest::new(seq_num(begin), fixrs_proto::SeqNum::new(end));
+        let request = ResendRequest::new(seq_num(begin), (end != 0).then_some(end));
         self.send_admin(&request, now, utc);
     }
 
@@ -552,27 +552,27 @@ fn write_header(
 /// TargetSubID, TargetLocationID (those set), encoded once.
 pub(super) fn header_ids(c: &SessionConfig) -> Vec<u8> {
     let mut ids = MessageBuilder::new(b"");
-    ids.push_str(tag::SENDER_COMP_ID, &c.sender_comp_id);
-    if let Some(v) = &c.sender_sub_id {
+    ids.push_str(tag::SENDER_COMP_ID, &c.id.sender_comp_id);
+    if let Some(v) = &c.id.sender_sub_id {
         ids.push_str(tag::SENDER_SUB_ID, v);
     }
-    if let Some(v) = &c.sender_location_id {
+    if let Some(v) = &c.id.sender_location_id {
         ids.push_str(tag::SENDER_LOCATION_ID, v);
     }
-    ids.push_str(tag::TARGET_COMP_ID, &c.target_comp_id);
-    if let Some(v) = &c.target_sub_id {
+    ids.push_str(tag::TARGET_COMP_ID, &c.id.target_comp_id);
+    if let Some(v) = &c.id.target_sub_id {
         ids.push_str(tag::TARGET_SUB_ID, v);
     }
-    if let Some(v) = &c.target_location_id {
+    if let Some(v) = &c.id.target_location_id {
         ids.push_str(tag::TARGET_LOCATION_ID, v);
     }
     ids.body().to_vec()
 }
 
-/// A MsgSeqNum as the codec's positive SeqNum (ours and the peer's
-/// checked ones are never 0).
-fn seq_num(n: SeqNum) -> fixrs_proto::SeqNum {
-    fixrs_proto::SeqNum::new(n).unwrap_or(fixrs_proto::SeqNum::ONE)
+/// A MsgSeqNum where FIX wants a positive one (ours and the peer's
+/// checked ones are never 0; this keeps it so).
+fn seq_num(n: SeqNum) -> SeqNum {
+    n.max(1)
 }
 
 /// Writes `n` in decimal into `buf`, returning the digits.

@@ -6,7 +6,7 @@
 //! ever: it is logged out with a Text saying why.
 
 use super::Session;
-use crate::error::SessionError;
+use crate::error::PeerError;
 use crate::event::QueuedEvent;
 use fixrs_proto::framing::{FrameError, Garbled};
 use fixrs_proto::UtcTimestamp;
@@ -33,7 +33,7 @@ impl Session {
             _ => 1,
         };
         self.oversize = Some((self.next_target, count));
-        let error = SessionError::MessageTooLarge { size, max };
+        let error = PeerError::MessageTooLarge { size, max };
         if count < OVERSIZE_REPEATS {
             self.push_error(error);
             return;

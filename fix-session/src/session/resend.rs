@@ -52,7 +52,7 @@ impl Session {
                         entries.push((seq, at, bytes.len()));
                     });
                 if let Err(e) = result {
-                    self.push_error(e.into());
+                    self.push_error(e);
                 }
             }
             let mut next_entry = 0;

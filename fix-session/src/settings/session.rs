@@ -750,11 +750,11 @@ impl SessionConfig {
         let target = s.require(&TARGET_COMP_ID, "required")?;
         let mut c = SessionConfig::new(role, version, sender, target);
 
-        c.sender_sub_id = s.get(&SENDER_SUB_ID)?;
-        c.sender_location_id = s.get(&SENDER_LOCATION_ID)?;
-        c.target_sub_id = s.get(&TARGET_SUB_ID)?;
-        c.target_location_id = s.get(&TARGET_LOCATION_ID)?;
-        c.session_qualifier = s.get(&SESSION_QUALIFIER)?;
+        c.id.sender_sub_id = s.get(&SENDER_SUB_ID)?;
+        c.id.sender_location_id = s.get(&SENDER_LOCATION_ID)?;
+        c.id.target_sub_id = s.get(&TARGET_SUB_ID)?;
+        c.id.target_location_id = s.get(&TARGET_LOCATION_ID)?;
+        c.id.qualifier = s.get(&SESSION_QUALIFIER)?;
         match s.get(&HEART_BT_INT)? {
             Some(h) => c.heart_bt_int = h,
             None if role == Role::Initiator => {
@@ -874,8 +874,8 @@ impl Settings {
 }
 
 fn describe_key(key: &SessionKey) -> String {
-    let mut text = format!("{}:{}", key.begin_string, key.sender_comp_id);
-    for part in [&key.sender_sub_id, &key.sender_location_id]
+    let mut text = format!("{}:{}", key.begin_string, key.id.sender_comp_id);
+    for part in [&key.id.sender_sub_id, &key.id.sender_location_id]
         .into_iter()
         .flatten()
     {
@@ -883,15 +883,15 @@ fn describe_key(key: &SessionKey) -> String {
         text.push_str(part);
     }
     text.push_str("->");
-    text.push_str(&key.target_comp_id);
-    for part in [&key.target_sub_id, &key.target_location_id]
+    text.push_str(&key.id.target_comp_id);
+    for part in [&key.id.target_sub_id, &key.id.target_location_id]
         .into_iter()
         .flatten()
     {
         text.push('/');
         text.push_str(part);
     }
-    if let Some(q) = &key.qualifier {
+    if let Some(q) = &key.id.qualifier {
         text.push(':');
         text.push_str(q);
     }

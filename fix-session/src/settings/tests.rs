@@ -223,13 +223,13 @@ fn full_file_with_default_inheritance_and_two_sessions() {
     let c = &read.configs[0];
     assert_eq!(c.role, Role::Initiator);
     assert_eq!(c.version, FixVersion::Fix44);
-    assert_eq!(c.sender_comp_id, "CLIENT");
-    assert_eq!(c.sender_sub_id.as_deref(), Some("DESK"));
-    assert_eq!(c.sender_location_id.as_deref(), Some("LDN"));
-    assert_eq!(c.target_comp_id, "BROKER");
-    assert_eq!(c.target_sub_id.as_deref(), Some("GW"));
-    assert_eq!(c.target_location_id.as_deref(), Some("NY"));
-    assert_eq!(c.session_qualifier.as_deref(), Some("main"));
+    assert_eq!(c.id.sender_comp_id, "CLIENT");
+    assert_eq!(c.id.sender_sub_id.as_deref(), Some("DESK"));
+    assert_eq!(c.id.sender_location_id.as_deref(), Some("LDN"));
+    assert_eq!(c.id.target_comp_id, "BROKER");
+    assert_eq!(c.id.target_sub_id.as_deref(), Some("GW"));
+    assert_eq!(c.id.target_location_id.as_deref(), Some("NY"));
+    assert_eq!(c.id.qualifier.as_deref(), Some("main"));
     assert_eq!(c.heart_bt_int, 20);
     assert_eq!(c.logon_timeout, Duration::from_secs(15));
     assert_eq!(c.logout_timeout, Duration::from_secs(4));
@@ -311,12 +311,15 @@ fn full_file_with_default_inheritance_and_two_sessions() {
     let c = &read.configs[1];
     assert_eq!(c.role, Role::Acceptor);
     assert_eq!(c.version, FixVersion::Fix50Sp1);
-    assert_eq!(c.sender_comp_id, "VENUE");
-    assert_eq!(c.sender_sub_id, None, "an empty value clears the default");
-    assert_eq!(c.sender_location_id.as_deref(), Some("LDN"));
-    assert_eq!(c.target_comp_id, "MEMBER");
-    assert_eq!(c.target_sub_id, None);
-    assert_eq!(c.session_qualifier, None);
+    assert_eq!(c.id.sender_comp_id, "VENUE");
+    assert_eq!(
+        c.id.sender_sub_id, None,
+        "an empty value clears the default"
+    );
+    assert_eq!(c.id.sender_location_id.as_deref(), Some("LDN"));
+    assert_eq!(c.id.target_comp_id, "MEMBER");
+    assert_eq!(c.id.target_sub_id, None);
+    assert_eq!(c.id.qualifier, None);
     assert_eq!(c.heart_bt_int, 20);
     assert_eq!(c.reconnect_interval, Duration::from_millis(1500));
     assert_eq!(c.reconnect_max_tries, 10);
@@ -433,7 +436,7 @@ fn empty_file_and_default_only_file_have_no_sessions() {
 fn default_section_applies_wherever_it_stands() {
     let text = "[SESSION]\nTargetCompID=LATE\n[DEFAULT]\nConnectionType=initiator\nBeginString=FIX.4.4\nSenderCompID=ME\nHeartBtInt=5\n";
     let read = parse(text).expect("valid");
-    assert_eq!(read.configs[0].sender_comp_id, "ME");
+    assert_eq!(read.configs[0].id.sender_comp_id, "ME");
     assert_eq!(read.configs[0].heart_bt_int, 5);
 }
 

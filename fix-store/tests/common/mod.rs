@@ -32,16 +32,7 @@ impl Drop for TempDir {
 }
 
 pub fn key(sender: &str, target: &str) -> SessionKey {
-    SessionKey {
-        begin_string: "FIX.4.4".into(),
-        sender_comp_id: sender.into(),
-        sender_sub_id: None,
-        sender_location_id: None,
-        target_comp_id: target.into(),
-        target_sub_id: None,
-        target_location_id: None,
-        qualifier: None,
-    }
+    SessionKey::new("FIX.4.4", fixrs_session::SessionId::new(sender, target))
 }
 
 pub fn t(secs: i64) -> UtcTimestamp {

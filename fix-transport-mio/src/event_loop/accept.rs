@@ -123,7 +123,7 @@ impl EventLoop {
 
     /// Registers an accepted connection and its logon timeout.
     fn add_pending(&mut self, mut transport: Box<dyn Transport>, port: u16, peer: SocketAddr) {
-        let deadline = self.ctx.now + self.ctx.settings.logon_timeout;
+        let deadline = self.ctx.time.instant + self.ctx.settings.logon_timeout;
         let transport_deadline = transport.poll_timeout();
         let registered = interest(true, transport.wants_write());
         let (idx, gen) = self.pending.next_key();
@@ -250,7 +250,7 @@ impl EventLoop {
         let peer = p.transport.describe();
         let text =
             format!("Logon from {peer} refused: not in AllowedRemoteAddresses: connection closed");
-        e.log_event(self.ctx.utc, &text);
+        e.log_event(self.ctx.time.utc, &text);
     }
 
     /// Shows the first Logon (the first `len` bytes the connection sent)
@@ -284,7 +284,7 @@ impl EventLoop {
         e.handle.shared.set_peer_identity(peer_identity);
         if let Err(refused) = e.app.from_admin(&e.handle, &msg) {
             e.handle.shared.set_peer_identity(None);
-            e.log_event(self.ctx.utc, &refused.to_string());
+            e.log_event(self.ctx.time.utc, &refused.to_string());
             let session = e.shared().key.to_string();
             let reason = refused.to_string();
             let reason = RefusalReason::RefusedByApplication { session, reason };
@@ -323,7 +323,7 @@ impl EventLoop {
     /// A waiting connection's timer fired: its transport's deadline (a TLS
     /// handshake) or the logon timeout.
     pub(super) fn pending_timer(&mut self, idx: u32, gen: u32, due: Instant) {
-        let now = self.ctx.now;
+        let now = self.ctx.time.instant;
         let Some(p) = self.pending.get_mut(idx, gen) else {
             return;
         };
@@ -356,7 +356,8 @@ impl EventLoop {
 /// Makes a routed connection the session's link and hands the session its
 /// first bytes (the Logon, and what came with it).
 fn bind(ctx: &mut super::Ctx, e: &mut Entry, mut p: PendingConn, buf: Vec<u8>) {
-    let (now, utc) = (ctx.now, ctx.utc);
+    let now = ctx.time;
+    let utc = now.utc;
     let sref: SessionRef = e.sref();
     let serial = ctx.next_serial();
     let l = LinkRef {
@@ -382,14 +383,14 @@ fn bind(ctx: &mut super::Ctx, e: &mut Entry, mut p: PendingConn, buf: Vec<u8>) {
             | SessionState::CorrectlyTerminated
             | SessionState::NonGracefullyTerminated
     ) {
-        e.session.connect(now, utc);
+        e.session.connect(now);
     }
     e.discard_transmit();
     e.apply_to_admin();
     e.log_event(utc, &format!("Accepted connection from {peer}"));
     log::info!("session {}: Logon from {peer}", e.shared().key);
-    e.session.handle_link_up(now, utc);
-    e.session.handle_input(&buf, now, utc);
+    e.session.handle_link_up(now);
+    e.session.handle_input(&buf, now);
     finish_input(ctx, e);
     // Bytes may have arrived after the Logon in the same segment burst.
     if e.has_link(serial) {

@@ -143,7 +143,7 @@ impl EventLoop {
             return;
         };
         let ctx = &mut self.ctx;
-        let (now, utc) = (ctx.now, ctx.utc);
+        let now = ctx.time;
         match command {
             Command::Connect {
                 heart_bt_int,
@@ -165,7 +165,7 @@ impl EventLoop {
                     }
                     e.apply_to_admin();
                 }
-                e.session.connect(now, utc);
+                e.session.connect(now);
             }
             Command::Drain(_) => {
                 if inbox_ready(e) {
@@ -174,17 +174,17 @@ impl EventLoop {
             }
             Command::Logout { text, .. } => {
                 drain_inbox(ctx, e, true);
-                e.session.logout(text.as_deref(), now, utc);
+                e.session.logout(text.as_deref(), now);
             }
             Command::Disconnect(_) => {
                 drain_inbox(ctx, e, true);
-                e.session.disconnect(now, utc);
+                e.session.disconnect(now);
             }
-            Command::ResetLocal(_) => e.session.reset_seq_num_local(now, utc),
+            Command::ResetLocal(_) => e.session.reset_seq_num_local(now),
             Command::ResetAndLogon(_) => {
                 drain_inbox(ctx, e, true);
                 e.apply_to_admin();
-                e.session.reset_seq_num_and_send_logon(now, utc);
+                e.session.reset_seq_num_and_send_logon(now);
             }
             Command::Finalize { .. } | Command::Resolved { .. } => return,
         }
@@ -195,7 +195,7 @@ impl EventLoop {
     /// out (within the stop timeout).
     fn stop(&mut self, graceful: bool) {
         let ctx = &mut self.ctx;
-        let (now, utc) = (ctx.now, ctx.utc);
+        let now = ctx.time;
         if !graceful {
             self.stop = true;
             return;
@@ -203,14 +203,14 @@ impl EventLoop {
         if self.stopping.is_some() {
             return;
         }
-        self.stopping = Some(now + ctx.settings.stop_timeout);
+        self.stopping = Some(now.instant + ctx.settings.stop_timeout);
         for e in self.sessions.iter_mut() {
             match e.session.state() {
                 SessionState::Established | SessionState::WaitForConfirmLogon => {
                     // What was put before the stop goes out before the
                     // Logout.
                     drain_inbox(ctx, e, true);
-                    e.session.logout(None, now, utc);
+                    e.session.logout(None, now);
                     service(ctx, e);
                 }
                 SessionState::WaitForConfirmLogout => {}
@@ -287,7 +287,7 @@ impl EventLoop {
             return Err(EngineError::Stopped);
         };
         if role == Role::Acceptor {
-            e.session.connect(self.ctx.now, self.ctx.utc);
+            e.session.connect(self.ctx.time);
         }
         service(&mut self.ctx, e);
         Ok(e.handle.shared.clone())
@@ -298,7 +298,7 @@ impl EventLoop {
             return;
         };
         let ctx = &mut self.ctx;
-        e.session.disconnect(ctx.now, ctx.utc);
+        e.session.disconnect(ctx.time);
         service(ctx, e);
         close_link(ctx, e);
         let Some(mut e) = self.sessions.remove(sref.idx, sref.gen) else {
@@ -307,7 +307,7 @@ impl EventLoop {
         let key = e.shared().key.clone();
         self.ctx.router.remove_session(sref);
         if let Some(log) = &mut e.log {
-            let _ = log.event(self.ctx.utc, "session finalized");
+            let _ = log.event(self.ctx.time.utc, "session finalized");
             let _ = log.flush();
         }
         e.shared().close();

@@ -20,13 +20,13 @@ use std::net::SocketAddr;
 /// it may still have). Returns false when it failed at once: the failure
 /// was reported and the session knows.
 pub(super) fn open_link(ctx: &mut Ctx, e: &mut Entry) -> bool {
-    let now = ctx.now;
+    let now = ctx.time.instant;
     close_link(ctx, e);
     let Some(target) = &mut e.target else {
         let err = EngineError::BadAddress("no counterparty configured".into());
         log::info!("session {}: {err}", e.shared().key);
         e.app.on_error(&e.handle, &err);
-        e.session.handle_link_down(now, ctx.utc);
+        e.session.handle_link_down(ctx.time);
         return false;
     };
     let attempt = target.pick(now);
@@ -105,7 +105,7 @@ pub(super) fn resolved(
 /// Starts the TCP connect of the session's new link to `addr`. Returns
 /// false when it failed at once (reported).
 fn start_connect(ctx: &mut Ctx, e: &mut Entry, addr: SocketAddr) -> bool {
-    let now = ctx.now;
+    let now = ctx.time.instant;
     let idx = e.sref().idx;
     let (Some(target), Some(link)) = (&e.target, &mut e.link) else {
         return false;
@@ -148,7 +148,7 @@ fn start_connect(ctx: &mut Ctx, e: &mut Entry, addr: SocketAddr) -> bool {
     link.deadline = Some(now + ctx.settings.connect_timeout);
     schedule_timer(ctx, idx, link);
     log::debug!("session {}: connecting to {addr}", e.shared().key);
-    e.log_event(ctx.utc, &format!("Connecting to {addr}"));
+    e.log_event(ctx.time.utc, &format!("Connecting to {addr}"));
     true
 }
 
@@ -165,7 +165,8 @@ pub(super) enum Connected {
 
 /// The connecting socket became writable: connected or failed.
 pub(super) fn connected(ctx: &mut Ctx, e: &mut Entry) -> Connected {
-    let (now, utc) = (ctx.now, ctx.utc);
+    let now = ctx.time;
+    let utc = now.utc;
     let Some(Link {
         io: LinkIo::Connecting { stream, addr, .. },
         ..
@@ -196,7 +197,7 @@ pub(super) fn connected(ctx: &mut Ctx, e: &mut Entry) -> Connected {
     e.discard_transmit();
     e.peer_identity_pending = true;
     e.log_event(utc, "Connected");
-    e.session.handle_link_up(now, utc);
+    e.session.handle_link_up(now);
     Connected::Up
 }
 
@@ -256,7 +257,7 @@ pub(super) fn connect_timed_out(ctx: &mut Ctx, e: &mut Entry) {
 fn link_failed(ctx: &mut Ctx, e: &mut Entry, err: LinkError) {
     close_link(ctx, e);
     log::info!("session {}: {err}", e.shared().key);
-    e.log_event(ctx.utc, &format!("Connection failed: {err}"));
+    e.log_event(ctx.time.utc, &format!("Connection failed: {err}"));
     e.app.on_error(&e.handle, &err);
-    e.session.handle_link_down(ctx.now, ctx.utc);
+    e.session.handle_link_down(ctx.time);
 }

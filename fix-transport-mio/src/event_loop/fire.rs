@@ -13,7 +13,7 @@ use std::time::Instant;
 
 impl EventLoop {
     pub(super) fn fire_timers(&mut self) {
-        let now = self.ctx.now;
+        let now = self.ctx.time.instant;
         // Take the due entries first: deadlines that firing sets at `now`
         // or earlier wait for the next iteration, so sockets and commands
         // are served in between whatever the timers do.
@@ -31,7 +31,7 @@ impl EventLoop {
                         continue;
                     }
                     e.timer_queued = None;
-                    e.session.handle_timeout(now, self.ctx.utc);
+                    e.session.handle_timeout(self.ctx.time);
                     service(&mut self.ctx, e);
                 }
                 TimerOwner::Link { idx, serial } => {
@@ -50,7 +50,7 @@ impl EventLoop {
 /// A link's timer fired: its transport's deadline (a TLS handshake), the
 /// connect timeout or the close timeout.
 fn link_timer(ctx: &mut Ctx, e: &mut Entry, l: LinkRef, due: Instant) {
-    let now = ctx.now;
+    let now = ctx.time.instant;
     let Some(link) = e.link_mut(l.serial) else {
         return;
     };

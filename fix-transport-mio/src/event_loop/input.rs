@@ -157,7 +157,7 @@ fn feed(ctx: &mut Ctx, e: &mut Entry, serial: u32, bytes: &[u8]) -> Fed {
             return Fed::Gone;
         }
         let end = (off + FEED_SLICE).min(bytes.len());
-        e.session.handle_input(&bytes[off..end], ctx.now, ctx.utc);
+        e.session.handle_input(&bytes[off..end], ctx.time);
         off = end;
         finish_input(ctx, e);
         if off < bytes.len() && e.handle.shared.unsent.load(Ordering::Relaxed) > limit {

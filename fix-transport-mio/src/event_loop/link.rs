@@ -59,7 +59,7 @@ pub(super) fn reregister(
 
 /// Writes what the session has pending, as far as the socket takes it.
 pub(super) fn write_out(ctx: &mut Ctx, e: &mut Entry) -> io::Result<()> {
-    let utc = ctx.utc;
+    let utc = ctx.time.utc;
     let Some(Link {
         io: LinkIo::Open(t),
         ..
@@ -154,7 +154,7 @@ pub(super) fn settle(ctx: &mut Ctx, e: &mut Entry) {
 /// that a peer that reads nothing cannot hold it open (nor keep the
 /// session from taking the counterparty's next Logon).
 pub(super) fn start_closing(ctx: &mut Ctx, e: &mut Entry) {
-    let deadline = ctx.now + ctx.settings.close_timeout;
+    let deadline = ctx.time.instant + ctx.settings.close_timeout;
     let idx = e.sref().idx;
     let Some(link) = &mut e.link else {
         return;
@@ -192,9 +192,9 @@ pub(super) fn link_broken(ctx: &mut Ctx, e: &mut Entry, err: Option<io::Error>) 
         // A TLS transport's error is a typed error inside the io::Error.
         e.app.on_error(&e.handle, err);
     }
-    e.log_event(ctx.utc, "Disconnected");
+    e.log_event(ctx.time.utc, "Disconnected");
     close_link(ctx, e);
-    e.session.handle_link_down(ctx.now, ctx.utc);
+    e.session.handle_link_down(ctx.time);
 }
 
 /// Closes a link whose close timeout passed with bytes still unwritten:

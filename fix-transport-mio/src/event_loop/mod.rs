@@ -44,7 +44,8 @@ use crate::shared::SessionRef;
 use crate::timers::{TimerOwner, Timers};
 use accept::{Listener, PendingConn};
 use entry::{Entry, LinkRef};
-use fixrs_proto::{MessageBuilder, UtcTimestamp};
+use fixrs_proto::MessageBuilder;
+use fixrs_session::Now;
 use fixrs_session::Router;
 use mio::{Events, Poll, Token};
 use slab::Slab;
@@ -86,8 +87,7 @@ struct Ctx {
     /// The serial the next link gets.
     next_serial: u32,
     /// The clock, read once per iteration.
-    now: Instant,
-    utc: UtcTimestamp,
+    time: Now,
 }
 
 pub(crate) struct EventLoop {
@@ -166,7 +166,6 @@ impl EventLoop {
         control: Receiver<EngineCommand>,
         settings: EngineSettings,
     ) -> EventLoop {
-        let (now, utc) = clock();
         let deadline_timer = DeadlineTimer::new(poll.registry()).ok();
         let router = Router::new().with_max_logon_size(settings.max_logon_size);
         EventLoop {
@@ -184,8 +183,7 @@ impl EventLoop {
                 links: 0,
                 resolver: None,
                 next_serial: 0,
-                now,
-                utc,
+                time: clock(),
             },
             sessions: Slab::new(),
             pending: Slab::new(),
@@ -210,7 +208,7 @@ impl EventLoop {
             if self.stop
                 || self
                     .stopping
-                    .is_some_and(|end| self.ctx.now >= end || !self.any_link())
+                    .is_some_and(|end| self.ctx.time.instant >= end || !self.any_link())
             {
                 break;
             }
@@ -224,7 +222,7 @@ impl EventLoop {
                 }
             }
             self.ctx.shared.sleeping.store(false, Ordering::SeqCst);
-            (self.ctx.now, self.ctx.utc) = clock();
+            self.ctx.time = clock();
             for ev in events.iter() {
                 let closed = ev.is_read_closed() || ev.is_error();
                 let readable = ev.is_readable() || closed;
@@ -293,7 +291,7 @@ impl EventLoop {
         }
         // The clock read once per iteration, after the last poll: a timeout
         // computed from it ends at most this iteration's work late.
-        let now = ctx.now;
+        let now = ctx.time.instant;
         if deadline.is_some_and(|d| d <= now) {
             return Some(Duration::ZERO);
         }
@@ -353,7 +351,7 @@ impl EventLoop {
         for (idx, gen) in self.pending.refs() {
             self.close_pending(idx, gen);
         }
-        let utc = self.ctx.utc;
+        let utc = self.ctx.time.utc;
         for e in self.sessions.iter_mut() {
             link::close_link(&mut self.ctx, e);
             if let Some(log) = &mut e.log {

@@ -33,7 +33,8 @@ const DRAIN_PAUSE: usize = 1 << 20;
 /// message of the input. Writing, timers and interest wait for the end of
 /// the input (or for what a callback asked).
 pub(super) fn finish_input(ctx: &mut Ctx, e: &mut Entry) {
-    let (now, utc) = (ctx.now, ctx.utc);
+    let now = ctx.time;
+    let utc = now.utc;
     while e.session.has_pending_input() {
         let shared = &e.handle.shared;
         shared.answered.store(false, Ordering::Relaxed);
@@ -55,7 +56,7 @@ pub(super) fn finish_input(ctx: &mut Ctx, e: &mut Entry) {
             // for the socket as usual.
             drain_inbox(ctx, e, true);
         }
-        e.session.handle_pending_input(now, utc);
+        e.session.handle_pending_input(now);
     }
     service(ctx, e);
 }
@@ -90,19 +91,20 @@ fn schedule_drain(ctx: &mut Ctx, e: &mut Entry) {
 /// The body of [`service`]: events, links, writes and put messages until
 /// nothing is left to do (or the batch limit).
 fn service_loop(ctx: &mut Ctx, e: &mut Entry) {
-    let (now, utc) = (ctx.now, ctx.utc);
+    let now = ctx.time;
+    let utc = now.utc;
     let mut todo = std::mem::take(&mut e.outcome);
     let mut drains = 0;
     loop {
         todo.merge(drain_events(e, utc));
         if std::mem::take(&mut todo.refuse) {
-            e.session.disconnect(now, utc);
+            e.session.disconnect(now);
             continue;
         }
         if let Some(rejection) = todo.reject.take() {
             // What the callback put goes out before its reject.
             drain_inbox(ctx, e, true);
-            if let Err(err) = e.session.reject(&rejection, now, utc) {
+            if let Err(err) = e.session.reject(&rejection, now) {
                 log::warn!("session {}: {rejection}: {err}", e.shared().key);
                 e.app.on_error(&e.handle, &err);
             }
@@ -128,6 +130,16 @@ fn service_loop(ctx: &mut Ctx, e: &mut Entry) {
         if let Err(err) = write_out(ctx, e) {
             link_broken(ctx, e, Some(err));
             continue;
+        }
+        if e.session.has_event() {
+            // The session held a CloseLink back until the bytes before it
+            // were written: they are.
+            continue;
+        }
+        if e.session.close_pending() {
+            // Held back for bytes the peer does not take: the close
+            // timeout bounds the wait.
+            start_closing(ctx, e);
         }
         // Writing may have made room for messages held back.
         if drains < MAX_DRAINS_PER_SERVICE && inbox_ready(e) {
@@ -177,7 +189,7 @@ fn after_service(ctx: &mut Ctx, e: &mut Entry) {
 /// With `all`, everything put so far is given to the session whatever the
 /// socket (before a Logout or reset, which must come after it).
 pub(super) fn drain_inbox(ctx: &mut Ctx, e: &mut Entry, all: bool) {
-    let (now, utc) = (ctx.now, ctx.utc);
+    let now = ctx.time;
     // Whether the records were just taken from the inbox: it holds nothing
     // more then, and `all` need not look again (a second lock).
     let mut taken = false;
@@ -213,7 +225,7 @@ pub(super) fn drain_inbox(ctx: &mut Ctx, e: &mut Entry, all: bool) {
     }
     let mut since_write = 0;
     while next_record(&records, &mut pos, &mut ctx.builder) {
-        if let Err(err) = e.session.send(&ctx.builder, now, utc) {
+        if let Err(err) = e.session.send(&ctx.builder, now) {
             log::warn!("session {}: message not sent: {err}", e.shared().key);
             e.app.on_error(&e.handle, &err);
         }

@@ -6,7 +6,7 @@
 use super::commands::NewSession;
 use super::EventLoop;
 use crate::app::{Application, SharedApplication};
-use fixrs_proto::{FixVersion, UtcTimestamp};
+use fixrs_proto::FixVersion;
 use fixrs_session::router::TemplateId;
 use fixrs_session::{
     AcceptRules, AcceptorTemplate, MemoryStore, RefusalReason, Session, SessionConfig,
@@ -15,7 +15,6 @@ use fixrs_session::{
 use fixrs_store::{FileStore, FileStoreOptions};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 /// What the loop needs to create a template's sessions, with the engine's
 /// defaults already applied.
@@ -37,16 +36,16 @@ impl TemplateSpec {
         &self,
         config: SessionConfig,
         accept: AcceptRules,
-        now: Instant,
-        utc: UtcTimestamp,
+        now: fixrs_session::Now,
     ) -> Result<NewSession, String> {
+        let utc = now.utc;
         let store: Box<dyn Store + Send> = match &self.store {
             Some((dir, options)) => Box::new(
                 FileStore::open(dir, &config.key(), *options, utc).map_err(|e| e.to_string())?,
             ),
             None => Box::new(MemoryStore::new(utc)),
         };
-        let mut session = Session::new(config, store, now, utc).map_err(|e| e.to_string())?;
+        let mut session = Session::new(config, store, now).map_err(|e| e.to_string())?;
         if let Some(d) = &self.dictionary {
             session.set_dictionary(d.clone());
         }
@@ -92,7 +91,7 @@ impl EventLoop {
         ) else {
             return self.close_pending(pidx, pgen);
         };
-        let new = spec.new_session(config, t.rules.clone(), self.ctx.now, self.ctx.utc);
+        let new = spec.new_session(config, t.rules.clone(), self.ctx.time);
         match new.and_then(|new| self.create(new).map_err(|e| e.to_string())) {
             Ok(shared) => {
                 log::info!("session {session} created from a template");

@@ -124,7 +124,7 @@ fn connection_keys_with_default_inheritance_and_two_sessions() {
     let sessions = parse(CONNECTIONS).expect("valid file");
     let init = &sessions[0];
     assert_eq!(init.line, 30);
-    assert_eq!(init.config.target_comp_id, "BROKER");
+    assert_eq!(init.config.id.target_comp_id, "BROKER");
     assert_eq!(
         init.connect,
         ConnectSettings {

@@ -158,7 +158,7 @@ fn tls_keys_with_default_inheritance_and_two_sessions() {
     );
 
     let acc = &sessions[1];
-    assert_eq!(acc.config.sender_comp_id, "VENUE");
+    assert_eq!(acc.config.id.sender_comp_id, "VENUE");
     assert_eq!(
         TlsSettings::from_settings(acc).expect("valid"),
         None,
