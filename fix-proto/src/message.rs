@@ -88,8 +88,6 @@ pub struct FieldIndex {
     /// keeps the splitting loop free of a vector's bookkeeping.
     fields: Vec<FieldSpan>,
     count: usize,
-    header_len: usize,
-    trailer_start: usize,
     /// Length/data tag pairs beyond the standard ones (from a dictionary
     /// with custom data fields).
     extra_data_fields: Vec<(Tag, Tag)>,
@@ -135,8 +133,6 @@ impl FieldIndex {
         Ok(Message {
             bytes,
             fields: &self.fields[..self.count],
-            header_len: self.header_len,
-            trailer_start: self.trailer_start,
         })
     }
 
@@ -249,19 +245,9 @@ impl FieldIndex {
         if bytes.last() != Some(&SOH) {
             return Err(ParseError::Unterminated);
         }
-        self.split(bytes)?;
-        let fields = &self.fields[..self.count];
-        self.header_len = fields
-            .iter()
-            .position(|f| !tag::is_standard_header(f.tag))
-            .unwrap_or(fields.len());
-        let trailer_len = fields
-            .iter()
-            .rev()
-            .take_while(|f| tag::is_standard_trailer(f.tag))
-            .count();
-        self.trailer_start = (fields.len() - trailer_len).max(self.header_len);
-        Ok(())
+        // The header and trailer boundaries are found when asked for:
+        // the session's hot path never asks.
+        self.split(bytes)
     }
 }
 
@@ -434,8 +420,6 @@ pub struct Field<'a> {
 pub struct Message<'a> {
     bytes: &'a [u8],
     fields: &'a [FieldSpan],
-    header_len: usize,
-    trailer_start: usize,
 }
 
 impl<'a> Message<'a> {
@@ -556,32 +540,40 @@ impl<'a> Message<'a> {
     /// (8, 9, 35 and the other standard header fields).
     #[inline]
     pub fn header(&self) -> &'a [FieldSpan] {
-        &self.fields[..self.header_len]
+        &self.fields[..self.body_start()]
     }
 
     /// The body: the fields between header and trailer.
     #[inline]
     pub fn body(&self) -> &'a [FieldSpan] {
-        &self.fields[self.header_len..self.trailer_start]
+        &self.fields[self.body_start()..self.trailer_start()]
     }
 
     /// The trailer: the closing run of SignatureLength(93), Signature(89)
     /// and CheckSum(10).
     #[inline]
     pub fn trailer(&self) -> &'a [FieldSpan] {
-        &self.fields[self.trailer_start..]
+        &self.fields[self.trailer_start()..]
     }
 
-    /// Index of the first body field.
-    #[inline]
+    /// Index of the first body field (found by walking the header).
     pub fn body_start(&self) -> usize {
-        self.header_len
+        self.fields
+            .iter()
+            .position(|f| !tag::is_standard_header(f.tag))
+            .unwrap_or(self.fields.len())
     }
 
-    /// Index of the first trailer field.
-    #[inline]
+    /// Index of the first trailer field (found by walking back over the
+    /// trailer; never before the body's start).
     pub fn trailer_start(&self) -> usize {
-        self.trailer_start
+        let trailer_len = self
+            .fields
+            .iter()
+            .rev()
+            .take_while(|f| tag::is_standard_trailer(f.tag))
+            .count();
+        (self.fields.len() - trailer_len).max(self.body_start())
     }
 
     /// The bytes of the body fields (from the first body field's tag to the
@@ -625,8 +617,6 @@ pub struct Stashed {
     bytes_len: usize,
     fields_start: usize,
     fields_len: usize,
-    header_len: usize,
-    trailer_start: usize,
 }
 
 impl MessageStash {
@@ -642,8 +632,6 @@ impl MessageStash {
             bytes_len: msg.bytes.len(),
             fields_start: self.fields.len(),
             fields_len: msg.fields.len(),
-            header_len: msg.header_len,
-            trailer_start: msg.trailer_start,
         };
         // Field positions are relative to the message's first byte, so
         // they stay valid wherever its bytes land.
@@ -669,15 +657,7 @@ impl MessageStash {
                 return None;
             }
         }
-        if kept.header_len > kept.trailer_start || kept.trailer_start > fields.len() {
-            return None;
-        }
-        Some(Message {
-            bytes,
-            fields,
-            header_len: kept.header_len,
-            trailer_start: kept.trailer_start,
-        })
+        Some(Message { bytes, fields })
     }
 
     /// Whether no message is kept.
