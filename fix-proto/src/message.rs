@@ -379,7 +379,10 @@ fn tag_error(bytes: &[u8], field_start: usize, after: Option<Tag>) -> ParseError
 /// a data field's size).
 #[inline(always)]
 fn is_standard_length_tag(t: Tag) -> bool {
-    (t as usize) < LENGTH_TAG_BITMAP_BITS
+    // Every standard length tag is at least 90: most common tags are
+    // answered without the bitmap.
+    t >= 90
+        && (t as usize) < LENGTH_TAG_BITMAP_BITS
         && LENGTH_TAG_BITMAP[t as usize / 64] & (1 << (t % 64)) != 0
 }
 
@@ -392,6 +395,8 @@ static LENGTH_TAG_BITMAP: [u64; LENGTH_TAG_BITMAP_BITS / 64] = {
     let mut i = 0;
     while i < STANDARD_DATA_FIELDS.len() {
         let t = STANDARD_DATA_FIELDS[i].0 as usize;
+        // `is_standard_length_tag` skips the map below 90.
+        assert!(t >= 90, "a standard length tag below 90");
         if t < LENGTH_TAG_BITMAP_BITS {
             map[t / 64] |= 1 << (t % 64);
         }
