@@ -314,7 +314,7 @@ fn split_common<const CUSTOM: bool>(
 /// zero byte). A value takes one or two words instead of a loop iteration
 /// per byte.
 #[inline]
-fn find_soh(bytes: &[u8], mut from: usize) -> Option<usize> {
+pub(crate) fn find_soh(bytes: &[u8], mut from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = bytes.get(from..from + 8) {
