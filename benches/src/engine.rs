@@ -17,6 +17,7 @@
 //! not exist.
 
 use crate::sys::{cpu_seconds, rss, thread_cpu};
+use crate::tokio::Flavor;
 use fixrs_proto::{tag, Encoder, FieldWriter, FixVersion, Message, MessageBuilder, UtcTimestamp};
 use fixrs_session::{Role, SessionConfig};
 use fixrs_transport_mio::{
@@ -328,6 +329,14 @@ pub struct LatencyReport {
     pub raw_cpu_us: f64,
     /// Client CPU per engine round trip, in microseconds.
     pub engine_cpu_us: f64,
+    /// The tokio engine on a current-thread runtime.
+    pub tokio_current: Percentiles,
+    /// The tokio engine on a multi-thread runtime.
+    pub tokio_multi: Percentiles,
+    /// Client CPU per tokio round trip (current-thread), in microseconds.
+    pub tokio_current_cpu_us: f64,
+    /// Client CPU per tokio round trip (multi-thread), in microseconds.
+    pub tokio_multi_cpu_us: f64,
     /// The CPUs the process may run on.
     pub cpus: String,
 }
@@ -357,6 +366,19 @@ impl fmt::Display for LatencyReport {
             e.p99 / r.p99.max(1e-9),
             e.p999 / r.p999.max(1e-9)
         )?;
+        for (name, t) in [
+            ("tokio 1t ", self.tokio_current),
+            ("tokio mt ", self.tokio_multi),
+        ] {
+            writeln!(
+                f,
+                "  {name} p50 {:8.2} us  p99 {:8.2} us  p99.9 {:8.2} us  ({:.2}x the engine at p50)",
+                t.p50,
+                t.p99,
+                t.p999,
+                t.p50 / e.p50.max(1e-9)
+            )?;
+        }
         write!(
             f,
             "  client CPU per round trip: raw TCP {:.2} us, engine {:.2} us",
@@ -503,7 +525,19 @@ pub fn latency(peer: &Peer, options: LatencyOptions) -> Result<LatencyReport, Be
     session.finalize();
     engine.stop();
 
+    // The tokio engine against the same peer, in the same run.
+    let mut order = MessageBuilder::default();
+    new_order_single(&mut order, 0);
+    let [current, multi] = [Flavor::CurrentThread, Flavor::MultiThread].map(|flavor| {
+        crate::tokio::latency(peer.engine, &order, warmup, n, flavor, options.deadline)
+    });
+    let (current, multi) = (current?, multi?);
+
     Ok(LatencyReport {
+        tokio_current: current.percentiles,
+        tokio_multi: multi.percentiles,
+        tokio_current_cpu_us: current.cpu_us,
+        tokio_multi_cpu_us: multi.cpu_us,
         nos_bytes: nos_wire.len(),
         er_bytes: er_len,
         samples: n,
@@ -658,16 +692,7 @@ pub fn throughput(
     }
     let elapsed = start.elapsed();
     let cpu = cpu_seconds() - cpu_start;
-    let mut per_thread = Vec::new();
-    for (name, secs) in thread_cpu() {
-        let before = threads_start
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or(0.0, |(_, s)| *s);
-        if name.starts_with("fix-") {
-            per_thread.push((name, (secs - before) * 1e6 / n as f64));
-        }
-    }
+    let per_thread = per_thread_since(&threads_start, n);
     ini.disconnect("done")?;
     ini.wait_for_state(SessionState::CorrectlyTerminated, Duration::from_secs(5));
     ini.finalize();
@@ -686,6 +711,22 @@ pub fn throughput(
         cpu_us: cpu * 1e6 / n as f64,
         per_thread,
     })
+}
+
+/// CPU per message of each engine thread (named `fix-...`) since
+/// `start` (a [`thread_cpu`] reading), in microseconds.
+pub(crate) fn per_thread_since(start: &[(String, f64)], messages: u64) -> Vec<(String, f64)> {
+    thread_cpu()
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("fix-"))
+        .map(|(name, secs)| {
+            let before = start
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(0.0, |(_, s)| *s);
+            (name, (secs - before) * 1e6 / messages as f64)
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------

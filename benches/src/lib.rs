@@ -38,3 +38,4 @@ pub mod store;
 pub mod sys;
 #[cfg(feature = "report")]
 pub mod tls;
+pub mod tokio;

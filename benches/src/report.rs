@@ -154,6 +154,12 @@ pub struct Collected {
     pub flood_one_cpu: [Vec<ThroughputReport>; 2],
     /// Flood on every CPU: memory store, file store.
     pub flood_all_cpus: [Vec<ThroughputReport>; 2],
+    /// Flood of the tokio engine on a current-thread runtime on one CPU:
+    /// memory store, file store.
+    pub tokio_flood_one_cpu: [Vec<ThroughputReport>; 2],
+    /// Flood of the tokio engine on a multi-thread runtime on every CPU:
+    /// memory store, file store.
+    pub tokio_flood_all_cpus: [Vec<ThroughputReport>; 2],
     /// Memory per idle session.
     pub memory: Vec<MemoryReport>,
     /// TLS against plain TCP.
@@ -204,7 +210,9 @@ impl Collected {
         let cores = header.cores;
         let mut tables = String::new();
         self.latency(&mut tables, counts, cores);
+        self.tokio_latency(&mut tables, counts, cores);
         self.flood(&mut tables, counts, cores);
+        self.tokio_flood(&mut tables, counts, cores);
         self.memory(&mut tables, counts);
         self.tls(&mut tables, counts);
         self.codec(&mut tables, counts);
@@ -331,6 +339,125 @@ impl Collected {
                     &per(&self.flood_one_cpu[0]),
                     &per(&self.flood_one_cpu[1]),
                 ],
+            );
+        }
+    }
+
+    /// The tokio engine's round trips, measured in the same runs as the
+    /// mio engine's, against the same peer.
+    fn tokio_latency(&self, out: &mut String, counts: &Counts, cores: usize) {
+        if self.latency_one_cpu.is_empty() && self.latency_all_cpus.is_empty() {
+            return;
+        }
+        let heading = format!(
+            "tokio engine: the same round trips, {} after {} of warm-up, in the same runs",
+            count(counts.round_trips),
+            count(counts.warmup)
+        );
+        table_head(
+            out,
+            &[
+                &heading,
+                "tokio current-thread / mio engine",
+                "mio engine",
+                "tokio current-thread",
+                "tokio multi-thread",
+            ],
+        );
+        let all = format!("processes free on all {cores} CPUs");
+        for (runs, place) in [
+            (&self.latency_one_cpu, "both processes on one CPU"),
+            (&self.latency_all_cpus, all.as_str()),
+        ] {
+            if runs.is_empty() {
+                continue;
+            }
+            for (name, pick) in [
+                (
+                    "p50",
+                    (|p: &crate::engine::Percentiles| p.p50) as fn(&_) -> f64,
+                ),
+                ("p99", |p| p.p99),
+            ] {
+                let engine = Spread::of(runs, |r| pick(&r.engine));
+                let current = Spread::of(runs, |r| pick(&r.tokio_current));
+                let multi = Spread::of(runs, |r| pick(&r.tokio_multi));
+                let ratios = Spread::of(runs, |r| pick(&r.tokio_current) / pick(&r.engine));
+                row(
+                    out,
+                    &[
+                        &format!("{name}, {place}"),
+                        &ratio(&ratios),
+                        &cell(&engine, "us"),
+                        &cell(&current, "us"),
+                        &cell(&multi, "us"),
+                    ],
+                );
+            }
+            let engine = Spread::of(runs, |r| r.engine_cpu_us);
+            let current = Spread::of(runs, |r| r.tokio_current_cpu_us);
+            let multi = Spread::of(runs, |r| r.tokio_multi_cpu_us);
+            let ratios = Spread::of(runs, |r| r.tokio_current_cpu_us / r.engine_cpu_us);
+            row(
+                out,
+                &[
+                    &format!("client CPU per round trip (kernel included), {place}"),
+                    &ratio(&ratios),
+                    &cell(&engine, "us"),
+                    &cell(&current, "us"),
+                    &cell(&multi, "us"),
+                ],
+            );
+        }
+    }
+
+    /// The tokio engine's flood beside the mio engine's of the same runs.
+    fn tokio_flood(&self, out: &mut String, counts: &Counts, cores: usize) {
+        if self
+            .tokio_flood_one_cpu
+            .iter()
+            .chain(&self.tokio_flood_all_cpus)
+            .all(Vec::is_empty)
+        {
+            return;
+        }
+        let heading = format!(
+            "tokio engine: one session, {} NewOrderSingle one way, two sessions on one runtime",
+            count(counts.messages)
+        );
+        table_head(
+            out,
+            &[
+                &heading,
+                "memory store",
+                "file store",
+                "mio engine / tokio, memory store",
+            ],
+        );
+        let rate = |runs: &[ThroughputReport]| cell(&Spread::of(runs, |r| r.rate / 1e6), "M msg/s");
+        let all = format!("multi-thread runtime on all {cores} CPUs");
+        for (tokio, mio, place) in [
+            (
+                &self.tokio_flood_one_cpu,
+                &self.flood_one_cpu,
+                "current-thread runtime on one CPU",
+            ),
+            (
+                &self.tokio_flood_all_cpus,
+                &self.flood_all_cpus,
+                all.as_str(),
+            ),
+        ] {
+            let ratios = Spread(
+                tokio[0]
+                    .iter()
+                    .zip(&mio[0])
+                    .map(|(t, m)| m.rate / t.rate)
+                    .collect(),
+            );
+            row(
+                out,
+                &[place, &rate(&tokio[0]), &rate(&tokio[1]), &ratio(&ratios)],
             );
         }
     }

@@ -325,8 +325,13 @@ impl Default for SocketOptions {
 impl SocketOptions {
     /// Applies the options to a stream.
     pub fn apply(&self, stream: &TcpStream) -> io::Result<()> {
-        stream.set_nodelay(self.tcp_nodelay)?;
-        let sock = socket2::SockRef::from(stream);
+        self.apply_to(socket2::SockRef::from(stream))
+    }
+
+    /// Applies the options to any TCP socket (such as another runtime's
+    /// stream).
+    pub fn apply_to(&self, sock: socket2::SockRef<'_>) -> io::Result<()> {
+        sock.set_tcp_nodelay(self.tcp_nodelay)?;
         if let Some(n) = self.send_buffer_size {
             sock.set_send_buffer_size(n)?;
         }

@@ -13,10 +13,12 @@ use fixrs_transport_mio::{
     AdminRejection, AppEvent, AppEventKind, Application, ChannelApplication, EngineSettings,
     FixEngine, LogonFields, OwnedMessage, Rejection, SessionHandle, SessionOptions,
 };
+use fixrs_transport_tls::{TlsClientConfig, TlsServerConfig};
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tempfile::TempDir;
 
@@ -275,12 +277,242 @@ impl Application for OrderDesk {
     }
 }
 
+/// Which of our engines a test runs: the same scenarios run against
+/// QuickFIX with each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// `fixrs-transport-mio`'s event loop.
+    Mio,
+    /// `fixrs-transport-tokio`'s tasks, on a runtime of the test's own.
+    Tokio,
+}
+
+/// Our session, on either engine, with the calls the scenarios make in
+/// the mio engine's terms (blocking, from the test's thread).
+pub enum OurSession {
+    /// A session of the mio engine.
+    Mio(SessionHandle),
+    /// A session of the tokio engine and the runtime it runs on.
+    Tokio {
+        /// The session.
+        handle: fixrs_transport_tokio::SessionHandle,
+        /// Its runtime.
+        runtime: tokio::runtime::Handle,
+    },
+}
+
+impl OurSession {
+    /// The session's state.
+    pub fn state(&self) -> SessionState {
+        match self {
+            OurSession::Mio(s) => s.state(),
+            OurSession::Tokio { handle, .. } => handle.state(),
+        }
+    }
+
+    /// The next MsgSeqNum expected.
+    pub fn in_seq_num(&self) -> u64 {
+        match self {
+            OurSession::Mio(s) => s.in_seq_num(),
+            OurSession::Tokio { handle, .. } => handle.next_target_seq_num(),
+        }
+    }
+
+    /// The next MsgSeqNum sent.
+    pub fn out_seq_num(&self) -> u64 {
+        match self {
+            OurSession::Mio(s) => s.out_seq_num(),
+            OurSession::Tokio { handle, .. } => handle.next_sender_seq_num(),
+        }
+    }
+
+    /// Waits at most `timeout` for `state`; whether it came.
+    pub fn wait_for_state(&self, state: SessionState, timeout: Duration) -> bool {
+        match self {
+            OurSession::Mio(s) => s.wait_for_state(state, timeout),
+            OurSession::Tokio { handle, runtime } => runtime
+                // The timer is made on the runtime, which it needs.
+                .block_on(async {
+                    tokio::time::timeout(timeout, handle.wait_for_state(state)).await
+                })
+                .is_ok_and(|r| r.is_ok()),
+        }
+    }
+
+    /// Logs out gracefully with this Text(58).
+    pub fn disconnect(&self, text: &str) -> Result<(), InteropError> {
+        match self {
+            OurSession::Mio(s) => s.disconnect(text).map_err(engine_error),
+            OurSession::Tokio { handle, runtime } => runtime
+                .block_on(handle.logout(Some(text)))
+                .map_err(engine_error),
+        }
+    }
+
+    /// Drops the link without Logout.
+    pub fn disconnect_non_gracefully(&self) -> Result<(), InteropError> {
+        match self {
+            OurSession::Mio(s) => s.disconnect_non_gracefully().map_err(engine_error),
+            OurSession::Tokio { handle, runtime } => {
+                runtime.block_on(handle.disconnect()).map_err(engine_error)
+            }
+        }
+    }
+
+    /// Resets sequence numbers with a Logon carrying ResetSeqNumFlag=Y.
+    pub fn reset_seq_num_and_send_logon(&self) -> Result<(), InteropError> {
+        match self {
+            OurSession::Mio(s) => s.reset_seq_num_and_send_logon().map_err(engine_error),
+            OurSession::Tokio { handle, runtime } => runtime
+                .block_on(handle.reset_seq_num_and_send_logon())
+                .map_err(engine_error),
+        }
+    }
+
+    /// Connects again (an initiator, to `counterparty`; the tokio
+    /// session to the address it was created with, which must be it).
+    pub fn connect(&self, heart_bt_int: u32, counterparty: &str) -> Result<(), InteropError> {
+        match self {
+            OurSession::Mio(s) => s.connect(heart_bt_int, counterparty).map_err(engine_error),
+            OurSession::Tokio { handle, runtime } => {
+                runtime.block_on(handle.connect()).map_err(engine_error)
+            }
+        }
+    }
+
+    /// Sends an application message.
+    pub fn put(&self, message: &MessageBuilder) -> Result<(), InteropError> {
+        match self {
+            OurSession::Mio(s) => s.put(message).map_err(engine_error),
+            OurSession::Tokio { handle, runtime } => {
+                runtime.block_on(handle.send(message)).map_err(engine_error)
+            }
+        }
+    }
+}
+
+fn engine_error(e: impl std::fmt::Display) -> InteropError {
+    InteropError::Engine(e.to_string())
+}
+
+/// Where our events come from.
+enum Events {
+    Mio(Receiver<AppEvent>),
+    Tokio(Receiver<OurEvent>),
+}
+
+impl Events {
+    fn recv_timeout(&self, timeout: Duration) -> Result<OurEvent, RecvTimeoutError> {
+        match self {
+            Events::Mio(rx) => rx.recv_timeout(timeout).map(our_event),
+            Events::Tokio(rx) => rx.recv_timeout(timeout),
+        }
+    }
+
+    fn try_recv(&self) -> Option<OurEvent> {
+        match self {
+            Events::Mio(rx) => rx.try_recv().ok().map(our_event),
+            Events::Tokio(rx) => rx.try_recv().ok(),
+        }
+    }
+}
+
+/// What keeps our engine running.
+enum Running {
+    Mio(Box<FixEngine>),
+    Tokio {
+        runtime: tokio::runtime::Runtime,
+        acceptor: Option<fixrs_transport_tokio::Acceptor>,
+    },
+}
+
+/// The [`OrderDesk`] of the tokio engine: answers orders on the
+/// session's task and forwards every event.
+fn tokio_desk(
+    version: FixVersion,
+    events: std::sync::mpsc::Sender<OurEvent>,
+) -> impl fixrs_transport_tokio::Handler {
+    use fixrs_transport_tokio::{Error, Responder, SessionEvent};
+    let mut reports = 0;
+    let mut index = fixrs_proto::FieldIndex::new();
+    move |event: SessionEvent, session: &mut Responder<'_>| {
+        let ours = match event {
+            SessionEvent::StateChanged { from, to } => OurEvent::StateChanged { from, to },
+            SessionEvent::LoggedOn => OurEvent::LoggedOn,
+            SessionEvent::LoggedOut { text } => OurEvent::LoggedOut(text),
+            SessionEvent::Message(m) => {
+                if m.msg_type() == b"D" {
+                    reports += 1;
+                    let sent = match index.parse(m.as_bytes()) {
+                        Ok(order) => session
+                            .send(&execution_report(version, &order, reports))
+                            .map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    if let Err(e) = sent {
+                        let _ = events.send(OurEvent::Error(e));
+                    }
+                }
+                OurEvent::Message(m)
+            }
+            SessionEvent::Admin(m) => OurEvent::Admin(m),
+            SessionEvent::Rejected {
+                ref_seq_num,
+                reason,
+                text,
+                ..
+            } => OurEvent::Rejected(format!("{ref_seq_num:?} {reason:?} {text}")),
+            SessionEvent::Undelivered { msg, reason } => OurEvent::Undelivered(format!(
+                "{reason:?} {}",
+                String::from_utf8_lossy(msg.body()).replace('\x01', "|")
+            )),
+            SessionEvent::Error(Error::Link { peer, source }) => {
+                OurEvent::LinkFailed(format!("{peer}: {source}"))
+            }
+            SessionEvent::Error(e) => OurEvent::Error(e.to_string()),
+            other => OurEvent::Error(format!("unexpected event {other:?}")),
+        };
+        let _ = events.send(ours);
+    }
+}
+
+/// An event of the mio engine's application as the tests see it.
+fn our_event(event: AppEvent) -> OurEvent {
+    match event.kind {
+        AppEventKind::StateChanged { from, to } => OurEvent::StateChanged { from, to },
+        AppEventKind::LoggedOn => OurEvent::LoggedOn,
+        AppEventKind::LoggedOut { text } => OurEvent::LoggedOut(text),
+        AppEventKind::Message(m) => OurEvent::Message(m),
+        AppEventKind::AdminMessage(m) => OurEvent::Admin(m),
+        AppEventKind::Rejected {
+            ref_seq_num,
+            reason,
+            text,
+            ..
+        } => OurEvent::Rejected(format!("{ref_seq_num:?} {reason:?} {text}")),
+        AppEventKind::Undelivered { message, reason } => OurEvent::Undelivered(format!(
+            "{reason:?} {}",
+            String::from_utf8_lossy(message.body()).replace('\x01', "|")
+        )),
+        AppEventKind::Error(text) => OurEvent::Error(text),
+        AppEventKind::LinkFailed(text) => OurEvent::LinkFailed(text),
+        other => OurEvent::Error(format!("unexpected event {other:?}")),
+    }
+}
+
+/// TLS for our side of a test.
+enum Tls {
+    None,
+    Client(TlsClientConfig),
+    Server(TlsServerConfig),
+}
+
 /// Our engine with its one session, the [`OrderDesk`] behind it, and what
 /// the desk reported.
 pub struct OurSide {
-    engine: Option<FixEngine>,
-    session: SessionHandle,
-    events: Receiver<AppEvent>,
+    running: Option<Running>,
+    session: OurSession,
+    events: Events,
     pending: VecDeque<OurEvent>,
     history: Vec<OurEvent>,
     listen_port: Option<u16>,
@@ -292,59 +524,168 @@ impl OurSide {
     /// An initiator session from `sender` to `target` that connects to
     /// 127.0.0.1:`port` with this HeartBtInt, reconnecting every second.
     pub fn initiator(
+        engine: Engine,
         version: FixVersion,
         sender: &str,
         target: &str,
         port: u16,
         heart_bt_int: u32,
     ) -> Result<OurSide, InteropError> {
+        OurSide::initiator_tls(engine, version, sender, target, port, heart_bt_int, None)
+    }
+
+    /// [`initiator`](OurSide::initiator), over TLS with this client
+    /// configuration if given.
+    pub fn initiator_tls(
+        engine: Engine,
+        version: FixVersion,
+        sender: &str,
+        target: &str,
+        port: u16,
+        heart_bt_int: u32,
+        tls: Option<TlsClientConfig>,
+    ) -> Result<OurSide, InteropError> {
         let mut config = SessionConfig::initiator(version, sender, target);
         config.heart_bt_int = heart_bt_int;
         config.reconnect_interval = Duration::from_secs(1);
-        let side = OurSide::create(version, config, None)?;
-        side.session()
-            .connect(heart_bt_int, &format!("127.0.0.1:{port}"))
-            .map_err(|e| InteropError::Engine(e.to_string()))?;
-        Ok(side)
+        let to = format!("127.0.0.1:{port}");
+        let tls = tls.map_or(Tls::None, Tls::Client);
+        OurSide::create(
+            engine,
+            version,
+            config,
+            None,
+            Some((&to, heart_bt_int)),
+            tls,
+        )
     }
 
     /// An acceptor session from `sender` to `target`, listening on a free
     /// port of 127.0.0.1 (see [`listen_port`](OurSide::listen_port)).
     pub fn acceptor(
+        engine: Engine,
         version: FixVersion,
         sender: &str,
         target: &str,
     ) -> Result<OurSide, InteropError> {
+        OurSide::acceptor_tls(engine, version, sender, target, None)
+    }
+
+    /// [`acceptor`](OurSide::acceptor), listening for TLS with this server
+    /// configuration if given.
+    pub fn acceptor_tls(
+        engine: Engine,
+        version: FixVersion,
+        sender: &str,
+        target: &str,
+        tls: Option<TlsServerConfig>,
+    ) -> Result<OurSide, InteropError> {
         let config = SessionConfig::acceptor(version, sender, target);
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-        OurSide::create(version, config, Some(addr))
+        let tls = tls.map_or(Tls::None, Tls::Server);
+        OurSide::create(engine, version, config, Some(addr), None, tls)
     }
 
     fn create(
+        engine: Engine,
         version: FixVersion,
         config: SessionConfig,
         listen: Option<SocketAddr>,
+        connect_to: Option<(&str, u32)>,
+        tls: Tls,
     ) -> Result<OurSide, InteropError> {
         let log_dir = tempfile::Builder::new().prefix("fix-interop-").tempdir()?;
-        let settings = EngineSettings::default()
-            .with_file_log_path(log_dir.path().to_path_buf())
-            .with_stop_timeout(Duration::from_millis(500));
-        let engine = FixEngine::new(settings).map_err(|e| InteropError::Engine(e.to_string()))?;
-        let listen_port = match listen {
-            Some(addr) => Some(
-                engine
-                    .listen(addr)
-                    .map_err(|e| InteropError::Engine(e.to_string()))?
-                    .port(),
-            ),
-            None => None,
+        let (running, session, events, listen_port) = match engine {
+            Engine::Mio => {
+                let settings = EngineSettings::default()
+                    .with_file_log_path(log_dir.path().to_path_buf())
+                    .with_stop_timeout(Duration::from_millis(500));
+                let engine = FixEngine::new(settings).map_err(engine_error)?;
+                let listen_port = match (listen, &tls) {
+                    (Some(addr), Tls::Server(server)) => Some(
+                        engine
+                            .listen_with(addr, Arc::new(server.clone()))
+                            .map_err(engine_error)?
+                            .port(),
+                    ),
+                    (Some(addr), _) => Some(engine.listen(addr).map_err(engine_error)?.port()),
+                    (None, _) => None,
+                };
+                let (desk, events) = OrderDesk::new(version);
+                let session = engine
+                    .create_session_with(config, SessionOptions::default(), desk)
+                    .map_err(engine_error)?;
+                match (connect_to, tls) {
+                    (Some((to, heart_bt_int)), Tls::Client(client)) => session
+                        .connect_with(heart_bt_int, to, Arc::new(client))
+                        .map_err(engine_error)?,
+                    (Some((to, heart_bt_int)), _) => {
+                        session.connect(heart_bt_int, to).map_err(engine_error)?
+                    }
+                    (None, _) => {}
+                }
+                (
+                    Running::Mio(Box::new(engine)),
+                    OurSession::Mio(session),
+                    Events::Mio(events),
+                    listen_port,
+                )
+            }
+            Engine::Tokio => {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()?;
+                let (tx, rx) = std::sync::mpsc::channel();
+                let desk = tokio_desk(version, tx);
+                let mut options = fixrs_transport_tokio::SessionOptions::new()
+                    .with_file_log_path(log_dir.path())
+                    .with_admin_events();
+                let _in_runtime = runtime.enter();
+                let (handle, acceptor, listen_port) = match (listen, connect_to) {
+                    (Some(addr), _) => {
+                        let acceptor = fixrs_transport_tokio::Acceptor::new();
+                        let bound = match tls {
+                            Tls::Server(server) => {
+                                runtime.block_on(acceptor.listen_tls(addr, server))
+                            }
+                            _ => runtime.block_on(acceptor.listen(addr)),
+                        };
+                        let port = bound.map_err(engine_error)?.port();
+                        let handle = acceptor
+                            .add_session_with_handler(config, options, desk)
+                            .map_err(engine_error)?;
+                        (handle, Some(acceptor), Some(port))
+                    }
+                    (None, Some((to, _))) => {
+                        options = options.with_connect_address(to);
+                        if let Tls::Client(client) = tls {
+                            options = options.with_tls(client);
+                        }
+                        let handle = runtime
+                            .block_on(fixrs_transport_tokio::connect_with_handler(
+                                config, options, desk,
+                            ))
+                            .map_err(engine_error)?;
+                        (handle, None, None)
+                    }
+                    (None, None) => return Err(engine_error("neither listen nor connect")),
+                };
+                let session = OurSession::Tokio {
+                    handle,
+                    runtime: runtime.handle().clone(),
+                };
+                drop(_in_runtime);
+                (
+                    Running::Tokio { runtime, acceptor },
+                    session,
+                    Events::Tokio(rx),
+                    listen_port,
+                )
+            }
         };
-        let (desk, events) = OrderDesk::new(version);
-        let session = engine
-            .create_session_with(config, SessionOptions::default(), desk)
-            .map_err(|e| InteropError::Engine(e.to_string()))?;
         Ok(OurSide {
-            engine: Some(engine),
+            running: Some(running),
             session,
             events,
             pending: VecDeque::new(),
@@ -356,7 +697,7 @@ impl OurSide {
     }
 
     /// The session.
-    pub fn session(&self) -> &SessionHandle {
+    pub fn session(&self) -> &OurSession {
         &self.session
     }
 
@@ -368,8 +709,7 @@ impl OurSide {
     /// Puts a NewOrderSingle with this ClOrdID.
     pub fn put_order(&self, cl_ord_id: &str) -> Result<(), InteropError> {
         self.session()
-            .put(new_order_single(self.version, cl_ord_id))
-            .map_err(|e| InteropError::Engine(e.to_string()))
+            .put(&new_order_single(self.version, cl_ord_id))
     }
 
     /// Takes out and returns the oldest pending event that matches, waiting
@@ -463,7 +803,7 @@ impl OurSide {
 
     /// Drops the pending events (they stay in the history).
     pub fn discard_pending(&mut self) {
-        while let Ok(event) = self.events.try_recv() {
+        while let Some(event) = self.events.try_recv() {
             self.accept(event);
         }
         self.pending.clear();
@@ -471,7 +811,7 @@ impl OurSide {
 
     /// Every event so far, taken out or not, oldest first.
     pub fn history(&mut self) -> &[OurEvent] {
-        while let Ok(event) = self.events.try_recv() {
+        while let Some(event) = self.events.try_recv() {
             self.accept(event);
         }
         &self.history
@@ -495,27 +835,7 @@ impl OurSide {
             .collect()
     }
 
-    fn accept(&mut self, event: AppEvent) {
-        let event = match event.kind {
-            AppEventKind::StateChanged { from, to } => OurEvent::StateChanged { from, to },
-            AppEventKind::LoggedOn => OurEvent::LoggedOn,
-            AppEventKind::LoggedOut { text } => OurEvent::LoggedOut(text),
-            AppEventKind::Message(m) => OurEvent::Message(m),
-            AppEventKind::AdminMessage(m) => OurEvent::Admin(m),
-            AppEventKind::Rejected {
-                ref_seq_num,
-                reason,
-                text,
-                ..
-            } => OurEvent::Rejected(format!("{ref_seq_num:?} {reason:?} {text}")),
-            AppEventKind::Undelivered { message, reason } => OurEvent::Undelivered(format!(
-                "{reason:?} {}",
-                String::from_utf8_lossy(message.body()).replace('\x01', "|")
-            )),
-            AppEventKind::Error(text) => OurEvent::Error(text),
-            AppEventKind::LinkFailed(text) => OurEvent::LinkFailed(text),
-            other => OurEvent::Error(format!("unexpected event {other:?}")),
-        };
+    fn accept(&mut self, event: OurEvent) {
         self.history.push(event.clone());
         self.pending.push_back(event);
     }
@@ -572,10 +892,15 @@ impl Drop for OurSide {
         // panic or by returning an error), which is when this is wanted.
         let _ = self.history();
         eprintln!("{}", self.diagnostics());
-        // Stopping the engine drops every link and ends its thread; the
+        // Stopping the engine drops every link and ends its threads; the
         // session goes with it.
-        if let Some(engine) = self.engine.take() {
-            engine.stop_now();
+        match self.running.take() {
+            Some(Running::Mio(engine)) => engine.stop_now(),
+            Some(Running::Tokio { runtime, acceptor }) => {
+                drop(acceptor);
+                runtime.shutdown_background();
+            }
+            None => {}
         }
     }
 }

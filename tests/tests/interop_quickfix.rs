@@ -4,14 +4,15 @@
 //! directions: our initiator against a QuickFIX acceptor, a QuickFIX
 //! initiator against our acceptor.
 //!
-//! Each scenario is one function below, run for each version by the
+//! Each scenario is one function below, run for each version and for each
+//! of our engines (mio, and tokio in the `tokio_*` modules) by the
 //! `interop_tests!` modules at the end: logon and orders answered by
 //! execution reports both ways, heartbeats and TestRequest with a short
 //! HeartBtInt, a lost link followed by reconnect and recovery of every
 //! message sent meanwhile, a sequence reset by Logon with
 //! ResetSeqNumFlag(141)=Y, and Logout from either side.
 
-use fix_tests::interop::{is_poss_dup, seq_of, OurEvent, OurSide};
+use fix_tests::interop::{is_poss_dup, seq_of, Engine, OurEvent, OurSide};
 use fix_tests::quickfix::{PeerConfig, PeerEvent, QuickFixPeer};
 use fixrs_proto::tag::{HEART_BT_INT, RESET_SEQ_NUM_FLAG, TEST_REQ_ID, TEXT};
 use fixrs_proto::FixVersion;
@@ -32,12 +33,13 @@ const CL_ORD_ID: u32 = 11;
 
 /// QuickFIX acceptor and our initiator, both logged on.
 fn our_initiator(
+    engine: Engine,
     version: FixVersion,
     heart_bt_int: u32,
 ) -> Result<(QuickFixPeer, OurSide), Box<dyn std::error::Error>> {
     let mut peer =
         QuickFixPeer::start(PeerConfig::acceptor(version, QF, US).heart_bt_int(heart_bt_int))?;
-    let mut ours = OurSide::initiator(version, US, QF, peer.port(), heart_bt_int)?;
+    let mut ours = OurSide::initiator(engine, version, US, QF, peer.port(), heart_bt_int)?;
     ours.wait_logged_on(WAIT)?;
     peer.wait_for_event("logon", WAIT)?;
     Ok((peer, ours))
@@ -45,10 +47,11 @@ fn our_initiator(
 
 /// Our acceptor and a QuickFIX initiator, both logged on.
 fn our_acceptor(
+    engine: Engine,
     version: FixVersion,
     heart_bt_int: u32,
 ) -> Result<(QuickFixPeer, OurSide), Box<dyn std::error::Error>> {
-    let mut ours = OurSide::acceptor(version, US, QF)?;
+    let mut ours = OurSide::acceptor(engine, version, US, QF)?;
     let port = ours.listen_port().ok_or("our acceptor has no port")?;
     let mut peer = QuickFixPeer::start(
         PeerConfig::initiator(version, QF, US, port).heart_bt_int(heart_bt_int),
@@ -299,8 +302,8 @@ fn after_reset(peer: &mut QuickFixPeer, ours: &mut OurSide) -> TestResult {
 // ---------------------------------------------------------------------
 // Our initiator against a QuickFIX acceptor.
 
-fn our_initiator_order_roundtrip(version: FixVersion) -> TestResult {
-    let (mut peer, mut ours) = our_initiator(version, 30)?;
+fn our_initiator_order_roundtrip(engine: Engine, version: FixVersion) -> TestResult {
+    let (mut peer, mut ours) = our_initiator(engine, version, 30)?;
     let logon = peer
         .history()?
         .iter()
@@ -312,13 +315,13 @@ fn our_initiator_order_roundtrip(version: FixVersion) -> TestResult {
     order_roundtrip(&mut peer, &mut ours)
 }
 
-fn our_initiator_heartbeats(version: FixVersion) -> TestResult {
-    let (mut peer, mut ours) = our_initiator(version, 1)?;
+fn our_initiator_heartbeats(engine: Engine, version: FixVersion) -> TestResult {
+    let (mut peer, mut ours) = our_initiator(engine, version, 1)?;
     heartbeats(&mut peer, &mut ours)
 }
 
-fn our_initiator_reconnect_resend(version: FixVersion) -> TestResult {
-    let (mut peer, mut ours) = our_initiator(version, 30)?;
+fn our_initiator_reconnect_resend(engine: Engine, version: FixVersion) -> TestResult {
+    let (mut peer, mut ours) = our_initiator(engine, version, 30)?;
     ours.put_order("US-0")?;
     peer_app_in(&mut peer, "D", "US-0")?;
     ours.wait_app("8", "US-0", WAIT)?;
@@ -352,8 +355,8 @@ fn our_initiator_reconnect_resend(version: FixVersion) -> TestResult {
     assert_no_problems(&mut peer, &mut ours)
 }
 
-fn our_initiator_reset_by_logon(version: FixVersion) -> TestResult {
-    let (mut peer, mut ours) = our_initiator(version, 30)?;
+fn our_initiator_reset_by_logon(engine: Engine, version: FixVersion) -> TestResult {
+    let (mut peer, mut ours) = our_initiator(engine, version, 30)?;
     for id in ["US-1", "US-2"] {
         ours.put_order(id)?;
         peer_app_in(&mut peer, "D", id)?;
@@ -379,8 +382,8 @@ fn our_initiator_reset_by_logon(version: FixVersion) -> TestResult {
     after_reset(&mut peer, &mut ours)
 }
 
-fn our_initiator_logout(version: FixVersion) -> TestResult {
-    let (mut peer, mut ours) = our_initiator(version, 30)?;
+fn our_initiator_logout(engine: Engine, version: FixVersion) -> TestResult {
+    let (mut peer, mut ours) = our_initiator(engine, version, 30)?;
     ours.put_order("US-1")?;
     peer_app_in(&mut peer, "D", "US-1")?;
     ours.wait_app("8", "US-1", WAIT)?;
@@ -422,8 +425,8 @@ fn our_initiator_logout(version: FixVersion) -> TestResult {
 // ---------------------------------------------------------------------
 // A QuickFIX initiator against our acceptor.
 
-fn our_acceptor_order_roundtrip(version: FixVersion) -> TestResult {
-    let (mut peer, mut ours) = our_acceptor(version, 30)?;
+fn our_acceptor_order_roundtrip(engine: Engine, version: FixVersion) -> TestResult {
+    let (mut peer, mut ours) = our_acceptor(engine, version, 30)?;
     let answer = peer
         .history()?
         .iter()
@@ -435,13 +438,13 @@ fn our_acceptor_order_roundtrip(version: FixVersion) -> TestResult {
     order_roundtrip(&mut peer, &mut ours)
 }
 
-fn our_acceptor_heartbeats(version: FixVersion) -> TestResult {
-    let (mut peer, mut ours) = our_acceptor(version, 1)?;
+fn our_acceptor_heartbeats(engine: Engine, version: FixVersion) -> TestResult {
+    let (mut peer, mut ours) = our_acceptor(engine, version, 1)?;
     heartbeats(&mut peer, &mut ours)
 }
 
-fn our_acceptor_reconnect_resend(version: FixVersion) -> TestResult {
-    let (mut peer, mut ours) = our_acceptor(version, 30)?;
+fn our_acceptor_reconnect_resend(engine: Engine, version: FixVersion) -> TestResult {
+    let (mut peer, mut ours) = our_acceptor(engine, version, 30)?;
     peer.command("orders 1 QF-0")?;
     ours.wait_app("D", "QF-0-1", WAIT)?;
     peer_app_in(&mut peer, "8", "QF-0-1")?;
@@ -459,8 +462,8 @@ fn our_acceptor_reconnect_resend(version: FixVersion) -> TestResult {
     assert_no_problems(&mut peer, &mut ours)
 }
 
-fn our_acceptor_reset_by_logon(version: FixVersion) -> TestResult {
-    let (mut peer, mut ours) = our_acceptor(version, 30)?;
+fn our_acceptor_reset_by_logon(engine: Engine, version: FixVersion) -> TestResult {
+    let (mut peer, mut ours) = our_acceptor(engine, version, 30)?;
     peer.command("orders 2 QF")?;
     for id in ["QF-1", "QF-2"] {
         ours.wait_app("D", id, WAIT)?;
@@ -494,8 +497,8 @@ fn our_acceptor_reset_by_logon(version: FixVersion) -> TestResult {
     after_reset(&mut peer, &mut ours)
 }
 
-fn our_acceptor_logout(version: FixVersion) -> TestResult {
-    let (mut peer, mut ours) = our_acceptor(version, 30)?;
+fn our_acceptor_logout(engine: Engine, version: FixVersion) -> TestResult {
+    let (mut peer, mut ours) = our_acceptor(engine, version, 30)?;
 
     // QuickFIX logs out; we answer.
     peer.command("logout client done")?;
@@ -536,65 +539,68 @@ fn our_acceptor_logout(version: FixVersion) -> TestResult {
 }
 
 macro_rules! interop_tests {
-    ($($module:ident => $version:expr;)*) => {$(
+    ($($module:ident => $engine:expr, $version:expr;)*) => {$(
         mod $module {
             use super::*;
 
             #[test]
             fn our_initiator_vs_quickfix_acceptor_order_roundtrip() -> TestResult {
-                our_initiator_order_roundtrip($version)
+                our_initiator_order_roundtrip($engine, $version)
             }
 
             #[test]
             fn our_initiator_vs_quickfix_acceptor_heartbeats() -> TestResult {
-                our_initiator_heartbeats($version)
+                our_initiator_heartbeats($engine, $version)
             }
 
             #[test]
             fn our_initiator_vs_quickfix_acceptor_reconnect_resends_missed_messages() -> TestResult {
-                our_initiator_reconnect_resend($version)
+                our_initiator_reconnect_resend($engine, $version)
             }
 
             #[test]
             fn our_initiator_vs_quickfix_acceptor_reset_seq_num_by_logon() -> TestResult {
-                our_initiator_reset_by_logon($version)
+                our_initiator_reset_by_logon($engine, $version)
             }
 
             #[test]
             fn our_initiator_vs_quickfix_acceptor_logout_both_ways() -> TestResult {
-                our_initiator_logout($version)
+                our_initiator_logout($engine, $version)
             }
 
             #[test]
             fn quickfix_initiator_vs_our_acceptor_order_roundtrip() -> TestResult {
-                our_acceptor_order_roundtrip($version)
+                our_acceptor_order_roundtrip($engine, $version)
             }
 
             #[test]
             fn quickfix_initiator_vs_our_acceptor_heartbeats() -> TestResult {
-                our_acceptor_heartbeats($version)
+                our_acceptor_heartbeats($engine, $version)
             }
 
             #[test]
             fn quickfix_initiator_vs_our_acceptor_reconnect_resends_missed_messages() -> TestResult {
-                our_acceptor_reconnect_resend($version)
+                our_acceptor_reconnect_resend($engine, $version)
             }
 
             #[test]
             fn quickfix_initiator_vs_our_acceptor_reset_seq_num_by_logon() -> TestResult {
-                our_acceptor_reset_by_logon($version)
+                our_acceptor_reset_by_logon($engine, $version)
             }
 
             #[test]
             fn quickfix_initiator_vs_our_acceptor_logout_both_ways() -> TestResult {
-                our_acceptor_logout($version)
+                our_acceptor_logout($engine, $version)
             }
         }
     )*};
 }
 
 interop_tests! {
-    fix42 => FixVersion::Fix42;
-    fix44 => FixVersion::Fix44;
-    fix50sp2 => FixVersion::Fix50Sp2;
+    fix42 => Engine::Mio, FixVersion::Fix42;
+    fix44 => Engine::Mio, FixVersion::Fix44;
+    fix50sp2 => Engine::Mio, FixVersion::Fix50Sp2;
+    tokio_fix42 => Engine::Tokio, FixVersion::Fix42;
+    tokio_fix44 => Engine::Tokio, FixVersion::Fix44;
+    tokio_fix50sp2 => Engine::Tokio, FixVersion::Fix50Sp2;
 }

@@ -2,13 +2,16 @@
 //! initiator with a QuickFIX SSLSocketAcceptor, and a QuickFIX
 //! SSLSocketInitiator with our TLS acceptor, both with mutual TLS, each
 //! logging on and exchanging NewOrderSingle and ExecutionReport both ways.
-//! Certificates are generated per test; QuickFIX reads them as PEM files.
+//! The trade in both roles also runs against the tokio engine, from the
+//! same test body (`tls_trade`). Certificates are generated per test;
+//! QuickFIX reads them as PEM files.
 
 #[path = "../../fix-transport-tls/tests/common/mod.rs"]
 mod common;
 
 use common::pki::Ca;
 use common::*;
+use fix_tests::interop::{Engine, OurSide};
 use fix_tests::quickfix::{PeerConfig, PeerError, PeerTls, QuickFixPeer};
 use fixrs_proto::{tag, FixVersion};
 use fixrs_session::Role;
@@ -208,4 +211,99 @@ fn our_tls_acceptor_refuses_a_quickfix_logon_whose_certificate_names_another_com
     );
     assert_ne!(us.state(), SessionState::Established);
     Ok(())
+}
+
+/// Orders both ways between our side and QuickFIX, both logged on over
+/// mutual TLS, then our Logout: the same body for each engine.
+fn tls_trade(qf: &mut QuickFixPeer, ours: &mut OurSide) -> Result<(), Box<dyn std::error::Error>> {
+    ours.wait_logged_on(WAIT)?;
+    qf.wait_for_event("logon", WAIT)?;
+    ours.put_order("US-1")?;
+    ours.wait_app("8", "US-1", WAIT)?;
+    qf.wait_for("our order", WAIT, |e| {
+        e.is_message("app_in", "D") && e.field(tag::CL_ORD_ID) == Some("US-1")
+    })?;
+    qf.send("orders 2 QF")?;
+    for id in ["QF-1", "QF-2"] {
+        ours.wait_app("D", id, WAIT)?;
+        qf.wait_for(&format!("execution of {id}"), WAIT, |e| {
+            e.is_message("app_in", "8") && e.field(tag::CL_ORD_ID) == Some(id)
+        })?;
+    }
+    ours.session().disconnect("done")?;
+    qf.wait_for_event("logout", WAIT)?;
+    assert!(ours
+        .session()
+        .wait_for_state(SessionState::CorrectlyTerminated, WAIT));
+    Ok(())
+}
+
+fn our_tls_initiator_trades(engine: Engine) -> Result<(), Box<dyn std::error::Error>> {
+    let f = files("US");
+    let mut qf = QuickFixPeer::start(PeerConfig::acceptor(FixVersion::Fix44, "QF", "US").tls(
+        PeerTls {
+            cert: Some(f.server.0.clone()),
+            key: Some(f.server.1.clone()),
+            ca: Some(f.ca_file.clone()),
+            verify_peer: true,
+        },
+    ))?;
+    let tls = TlsClientConfig::builder()
+        .ca_file(&f.ca_file)
+        .client_certificate_files(&f.client.0, &f.client.1)
+        .build()?;
+    let mut ours = OurSide::initiator_tls(
+        engine,
+        FixVersion::Fix44,
+        "US",
+        "QF",
+        qf.port(),
+        30,
+        Some(tls),
+    )?;
+    tls_trade(&mut qf, &mut ours)
+}
+
+fn our_tls_acceptor_trades(engine: Engine) -> Result<(), Box<dyn std::error::Error>> {
+    let f = files("QF");
+    let tls = TlsServerConfig::builder()
+        .certificate_files(&f.server.0, &f.server.1)
+        .client_auth(ClientAuth::Required)
+        .ca_file(&f.ca_file)
+        .build()?;
+    let mut ours = OurSide::acceptor_tls(engine, FixVersion::Fix44, "US", "QF", Some(tls))?;
+    let port = ours.listen_port().ok_or("our acceptor has no port")?;
+    let mut qf = QuickFixPeer::start(
+        PeerConfig::initiator(FixVersion::Fix44, "QF", "US", port).tls(PeerTls {
+            cert: Some(f.client.0.clone()),
+            key: Some(f.client.1.clone()),
+            ca: Some(f.ca_file.clone()),
+            verify_peer: true,
+        }),
+    )?;
+    tls_trade(&mut qf, &mut ours)
+}
+
+#[test]
+fn mio_tls_initiator_and_quickfix_ssl_acceptor_trade_both_ways(
+) -> Result<(), Box<dyn std::error::Error>> {
+    our_tls_initiator_trades(Engine::Mio)
+}
+
+#[test]
+fn tokio_tls_initiator_and_quickfix_ssl_acceptor_trade_both_ways(
+) -> Result<(), Box<dyn std::error::Error>> {
+    our_tls_initiator_trades(Engine::Tokio)
+}
+
+#[test]
+fn quickfix_ssl_initiator_and_mio_tls_acceptor_trade_both_ways(
+) -> Result<(), Box<dyn std::error::Error>> {
+    our_tls_acceptor_trades(Engine::Mio)
+}
+
+#[test]
+fn quickfix_ssl_initiator_and_tokio_tls_acceptor_trade_both_ways(
+) -> Result<(), Box<dyn std::error::Error>> {
+    our_tls_acceptor_trades(Engine::Tokio)
 }

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use fixrs_benches::codec::{self, Batches};
 use fixrs_benches::engine::{self, BenchError, LatencyOptions, Peer, StoreKind};
 use fixrs_benches::report::{Collected, Counts, Header};
+use fixrs_benches::tokio::Flavor;
 use fixrs_benches::{python, store, sys, tls};
 use fixrs_test_support::CountingAllocator;
 use std::io::Write;
@@ -211,6 +212,30 @@ fn flood(
     Ok(report)
 }
 
+/// [`flood`] with the tokio engine.
+fn tokio_flood(
+    plan: &Plan,
+    file: bool,
+    dir: &std::path::Path,
+    flavor: Flavor,
+) -> Result<engine::ThroughputReport, BenchError> {
+    let n = plan.counts.messages;
+    let report = if file {
+        let d = tempfile::tempdir_in(dir)?;
+        fixrs_benches::tokio::throughput(StoreKind::File(d.path().into()), n, flavor, deadline())?
+    } else {
+        let max_messages = n as usize;
+        fixrs_benches::tokio::throughput(StoreKind::Memory { max_messages }, n, flavor, deadline())?
+    };
+    if report.resent > 0 || !report.errors.is_empty() {
+        return Err(BenchError::Peer(format!(
+            "tokio flood: {} resends, errors {:?}",
+            report.resent, report.errors
+        )));
+    }
+    Ok(report)
+}
+
 /// The memory measurement in a fresh process, so that memory freed by the
 /// other measurements does not hide what the sessions take.
 fn memory(plan: &Plan) -> Result<engine::MemoryReport, BenchError> {
@@ -287,6 +312,15 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
                 });
                 c.flood_one_cpu[i].push(on_one_cpu(|| flood(&plan, file, &store_dir))?);
                 c.flood_all_cpus[i].push(flood(&plan, file, &store_dir)?);
+                c.tokio_flood_one_cpu[i].push(on_one_cpu(|| {
+                    tokio_flood(&plan, file, &store_dir, Flavor::CurrentThread)
+                })?);
+                c.tokio_flood_all_cpus[i].push(tokio_flood(
+                    &plan,
+                    file,
+                    &store_dir,
+                    Flavor::MultiThread,
+                )?);
             }
         }
         if wanted(Part::Memory) {

@@ -1,0 +1,495 @@
+//! One session as one tokio task, and the [`SessionHandle`] other tasks
+//! use to talk to it.
+//!
+//! The task owns the session, its link and its timer. Each turn of its
+//! loop drives the session until idle ([`Core::drive`]), then waits for
+//! whichever comes first: bytes from the link, room to write, a finished
+//! connect attempt, a command from a handle, or the session's deadline.
+
+use crate::connect::{Connecting, Connector};
+use crate::core::{Core, LinkRequests};
+use crate::error::{Error, TrySendError};
+use crate::event::{SessionEvent, Sink};
+use fixrs_proto::MessageBuilder;
+use fixrs_session::{SessionKey, SessionState};
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+/// A byte stream a session can run over: TCP, TLS over TCP, or anything
+/// else that reads and writes (a Unix socket, an in-memory pipe).
+pub trait LinkStream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> LinkStream for T {}
+
+/// A connected stream, boxed so that every kind of link is one type.
+pub type BoxStream = Box<dyn LinkStream>;
+
+/// Bytes read from the link per read call.
+const READ_SIZE: usize = 64 << 10;
+
+/// Buffer memory a session keeps once a link is gone.
+const KEEP_AFTER_LINK: usize = 64 << 10;
+
+/// What a handle asks of the session's task.
+pub(crate) enum Command {
+    Send(MessageBuilder),
+    Logout(Option<String>),
+    Disconnect,
+    Connect,
+    ResetSeqNumLocal,
+    ResetSeqNumAndSendLogon,
+    DiscardQueued,
+    /// An acceptor's connection, routed to this session, with the bytes
+    /// read from it so far (its Logon first).
+    Attach {
+        stream: BoxStream,
+        peer: String,
+        first: Vec<u8>,
+    },
+}
+
+/// What other tasks can see of a session without asking it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Status {
+    state: SessionState,
+    next_sender: u64,
+    next_target: u64,
+}
+
+/// A handle to a running session, cheap to clone and usable from any
+/// task. When the last handle is dropped (and, for an acceptor session,
+/// its [`Acceptor`](crate::Acceptor) too), the session logs out and its
+/// task ends.
+#[derive(Clone)]
+pub struct SessionHandle {
+    commands: mpsc::Sender<Command>,
+    status: watch::Receiver<Status>,
+    key: Arc<SessionKey>,
+}
+
+impl std::fmt::Debug for SessionHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionHandle")
+            .field("key", &self.key)
+            .field("status", &*self.status.borrow())
+            .finish()
+    }
+}
+
+impl SessionHandle {
+    /// The session's identity.
+    pub fn key(&self) -> &SessionKey {
+        &self.key
+    }
+
+    /// The session's state, as of its task's last turn.
+    pub fn state(&self) -> SessionState {
+        self.status.borrow().state
+    }
+
+    /// The next MsgSeqNum(34) the session sends.
+    pub fn next_sender_seq_num(&self) -> u64 {
+        self.status.borrow().next_sender
+    }
+
+    /// The next MsgSeqNum(34) the session expects.
+    pub fn next_target_seq_num(&self) -> u64 {
+        self.status.borrow().next_target
+    }
+
+    /// Sends an application message. Waits while the session's outgoing
+    /// bound is reached (backpressure). Before logon the session keeps it
+    /// for late delivery, as its configuration says; what the session
+    /// refuses is reported as an event ([`SessionEvent::Error`] or
+    /// [`SessionEvent::Undelivered`]).
+    pub async fn send(&self, message: &MessageBuilder) -> Result<(), Error> {
+        self.command(Command::Send(message.clone())).await
+    }
+
+    /// Sends an application message if the session can take it at once.
+    pub fn try_send(&self, message: &MessageBuilder) -> Result<(), TrySendError> {
+        self.commands
+            .try_send(Command::Send(message.clone()))
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => TrySendError::Full,
+                mpsc::error::TrySendError::Closed(_) => TrySendError::Closed,
+            })
+    }
+
+    /// Logs out gracefully (Logout with Text(58) if given) and stays
+    /// logged out until [`connect`](SessionHandle::connect).
+    pub async fn logout(&self, text: Option<&str>) -> Result<(), Error> {
+        self.command(Command::Logout(text.map(str::to_string)))
+            .await
+    }
+
+    /// Drops the link without Logout; no reconnect.
+    pub async fn disconnect(&self) -> Result<(), Error> {
+        self.command(Command::Disconnect).await
+    }
+
+    /// Starts the session again after a logout or disconnect (an
+    /// initiator connects; an acceptor takes Logons again).
+    pub async fn connect(&self) -> Result<(), Error> {
+        self.command(Command::Connect).await
+    }
+
+    /// Resets both sequence numbers to 1 locally, without telling the
+    /// peer (for a session that is not logged on).
+    pub async fn reset_seq_num_local(&self) -> Result<(), Error> {
+        self.command(Command::ResetSeqNumLocal).await
+    }
+
+    /// Resets sequence numbers on both sides with a Logon carrying
+    /// ResetSeqNumFlag(141)=Y (now if established, else at the next Logon).
+    pub async fn reset_seq_num_and_send_logon(&self) -> Result<(), Error> {
+        self.command(Command::ResetSeqNumAndSendLogon).await
+    }
+
+    /// Gives up the messages kept for late delivery (each reported as
+    /// [`SessionEvent::Undelivered`]).
+    pub async fn discard_queued(&self) -> Result<(), Error> {
+        self.command(Command::DiscardQueued).await
+    }
+
+    /// Waits until the session is in `state`; [`Error::Closed`] if its task
+    /// ends first.
+    pub async fn wait_for_state(&self, state: SessionState) -> Result<(), Error> {
+        let mut status = self.status.clone();
+        status
+            .wait_for(|s| s.state == state)
+            .await
+            .map(|_| ())
+            .map_err(|_| Error::Closed)
+    }
+
+    /// Waits until the session's task has ended.
+    pub async fn closed(&self) {
+        let mut status = self.status.clone();
+        while status.changed().await.is_ok() {}
+    }
+
+    /// The session's command queue.
+    pub(crate) fn commands(&self) -> mpsc::Sender<Command> {
+        self.commands.clone()
+    }
+
+    async fn command(&self, command: Command) -> Result<(), Error> {
+        self.commands.send(command).await.map_err(|_| Error::Closed)
+    }
+}
+
+/// The parts of a new session's task, before it is spawned.
+pub(crate) struct Spawn {
+    pub(crate) core: Core,
+    pub(crate) sink: Sink,
+    pub(crate) connector: Option<Connector>,
+    pub(crate) max_outgoing_bytes: usize,
+    pub(crate) queue_capacity: usize,
+    pub(crate) close_timeout: Duration,
+    /// Told when an accepted link ends (the acceptor's router).
+    pub(crate) on_link_down: Option<Box<dyn FnMut() + Send>>,
+}
+
+impl Spawn {
+    /// Spawns the session's task; returns its handle and its command
+    /// sender.
+    pub(crate) fn spawn(self) -> SessionHandle {
+        let (tx, rx) = mpsc::channel(self.queue_capacity);
+        let (next_sender, next_target) = self.core.seq_nums();
+        let (status_tx, status_rx) = watch::channel(Status {
+            state: self.core.state(),
+            next_sender,
+            next_target,
+        });
+        let key = Arc::new(self.core.key());
+        let task = Task {
+            core: self.core,
+            sink: self.sink,
+            commands: rx,
+            status: status_tx,
+            connector: self.connector,
+            max_outgoing_bytes: self.max_outgoing_bytes,
+            close_timeout: self.close_timeout,
+            on_link_down: self.on_link_down,
+            link: None,
+            out: Vec::new(),
+            closing: None,
+            flush_pending: false,
+        };
+        tokio::spawn(task.run());
+        SessionHandle {
+            commands: tx,
+            status: status_rx,
+            key,
+        }
+    }
+}
+
+/// A link in use.
+struct Link {
+    reader: ReadHalf<BoxStream>,
+    writer: WriteHalf<BoxStream>,
+    peer: String,
+}
+
+/// What woke the task.
+enum Wake {
+    Read(io::Result<usize>),
+    Wrote(io::Result<usize>),
+    Flushed(io::Result<()>),
+    Connected(Result<(BoxStream, String), Error>),
+    Command(Option<Command>),
+    Timeout,
+    CloseTimeout,
+}
+
+struct Task {
+    core: Core,
+    sink: Sink,
+    commands: mpsc::Receiver<Command>,
+    status: watch::Sender<Status>,
+    connector: Option<Connector>,
+    max_outgoing_bytes: usize,
+    close_timeout: Duration,
+    on_link_down: Option<Box<dyn FnMut() + Send>>,
+    link: Option<Link>,
+    /// Bytes the session handed out, not yet written.
+    out: Vec<u8>,
+    /// The session asked to close the link: when to drop it even if its
+    /// last bytes are not written.
+    closing: Option<Instant>,
+    /// Bytes were written and not yet flushed (TLS buffers records).
+    flush_pending: bool,
+}
+
+impl Task {
+    async fn run(mut self) {
+        // An initiator connects; an acceptor waits for its first link.
+        self.core.connect();
+        let mut buf = vec![0u8; READ_SIZE];
+        let mut connecting: Option<Connecting> = None;
+        let mut handles_open = true;
+        let timer = tokio::time::sleep_until(Instant::now());
+        tokio::pin!(timer);
+        let mut armed: Option<std::time::Instant> = None;
+        loop {
+            let requests = self.drive();
+            if requests.open {
+                match &mut self.connector {
+                    Some(c) => connecting = Some(c.connect()),
+                    None => {
+                        // An acceptor never asks to open a link; fail the
+                        // request as a connect would.
+                        self.core.link_down();
+                        continue;
+                    }
+                }
+            }
+            if requests.close {
+                connecting = None;
+                if self.link.is_some() && self.closing.is_none() {
+                    self.closing = Some(Instant::now() + self.close_timeout);
+                }
+            }
+            if self.closing.is_some() && self.out.is_empty() && !self.flush_pending {
+                self.close_link().await;
+                continue;
+            }
+            if !handles_open
+                && self.link.is_none()
+                && connecting.is_none()
+                && (self.core.state().is_terminated() || self.core.state() == SessionState::Initial)
+            {
+                break;
+            }
+            let deadline = self.core.deadline();
+            if deadline != armed {
+                armed = deadline;
+                if let Some(at) = deadline {
+                    timer.as_mut().reset(Instant::from_std(at));
+                }
+            }
+            let can_read = self.link.is_some() && self.closing.is_none();
+            let can_write = self.link.is_some() && !self.out.is_empty();
+            let can_flush = self.link.is_some() && self.out.is_empty() && self.flush_pending;
+            let take_commands = handles_open && self.out.len() < self.max_outgoing_bytes;
+            let closing_at = self.closing.unwrap_or_else(Instant::now);
+            let wake = {
+                let (reader, writer) = match &mut self.link {
+                    Some(l) => (Some(&mut l.reader), Some(&mut l.writer)),
+                    None => (None, None),
+                };
+                let out = &self.out;
+                tokio::select! {
+                    r = async { reader.expect("link").read(&mut buf).await }, if can_read => Wake::Read(r),
+                    w = async {
+                        let writer = writer.expect("link");
+                        if out.is_empty() {
+                            Wake::Flushed(writer.flush().await)
+                        } else {
+                            Wake::Wrote(writer.write(out).await)
+                        }
+                    }, if can_write || can_flush => w,
+                    c = async { connecting.as_mut().expect("connecting").await }, if connecting.is_some() => Wake::Connected(c),
+                    c = self.commands.recv(), if take_commands => Wake::Command(c),
+                    _ = timer.as_mut(), if armed.is_some() => Wake::Timeout,
+                    _ = tokio::time::sleep_until(closing_at), if self.closing.is_some() => Wake::CloseTimeout,
+                }
+            };
+            match wake {
+                Wake::Read(Ok(0)) => self.link_lost(None),
+                Wake::Read(Ok(n)) => self.core.input(&buf[..n]),
+                Wake::Read(Err(e)) | Wake::Wrote(Err(e)) | Wake::Flushed(Err(e)) => {
+                    self.link_lost(Some(e))
+                }
+                Wake::Wrote(Ok(n)) => {
+                    self.out.drain(..n);
+                    self.flush_pending = true;
+                }
+                Wake::Flushed(Ok(())) => self.flush_pending = false,
+                Wake::Connected(result) => {
+                    connecting = None;
+                    match result {
+                        Ok((stream, peer)) => self.link_up(stream, peer),
+                        Err(e) => {
+                            self.report(e);
+                            self.core.link_down();
+                        }
+                    }
+                }
+                Wake::Command(Some(c)) => self.command(c),
+                Wake::Command(None) => {
+                    // Every handle is gone: log out and end.
+                    handles_open = false;
+                    self.core.logout(None);
+                }
+                Wake::Timeout => {
+                    armed = None;
+                    self.core.timeout();
+                }
+                Wake::CloseTimeout => {
+                    log::debug!(
+                        "session {}: link closed with {} bytes unwritten",
+                        self.core.key(),
+                        self.out.len()
+                    );
+                    self.out.clear();
+                    self.flush_pending = false;
+                    self.close_link().await;
+                }
+            }
+        }
+    }
+
+    /// Drives the session until idle and publishes its status.
+    fn drive(&mut self) -> LinkRequests {
+        let sink = &mut self.sink;
+        let requests = self.core.drive(&mut self.out, &mut |event, responder| {
+            sink.deliver(event, responder)
+        });
+        let (next_sender, next_target) = self.core.seq_nums();
+        let status = Status {
+            state: self.core.state(),
+            next_sender,
+            next_target,
+        };
+        self.status.send_if_modified(|s| {
+            let changed = *s != status;
+            *s = status;
+            changed
+        });
+        requests
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Send(msg) => {
+                if let Err(e) = self.core.send(&msg) {
+                    self.report(Error::Send(e));
+                }
+            }
+            Command::Logout(text) => self.core.logout(text.as_deref()),
+            Command::Disconnect => self.core.disconnect(),
+            Command::Connect => self.core.connect(),
+            Command::ResetSeqNumLocal => self.core.reset_seq_num_local(),
+            Command::ResetSeqNumAndSendLogon => self.core.reset_seq_num_and_send_logon(),
+            Command::DiscardQueued => self.core.discard_queued(),
+            Command::Attach {
+                stream,
+                peer,
+                first,
+            } => {
+                if self.link.is_some() {
+                    // The router lets one connection per session through;
+                    // a second is dropped unread.
+                    log::warn!(
+                        "session {}: second link from {peer} dropped",
+                        self.core.key()
+                    );
+                    return;
+                }
+                self.link_up(stream, peer);
+                self.core.input(&first);
+            }
+        }
+    }
+
+    fn link_up(&mut self, stream: BoxStream, peer: String) {
+        let (reader, writer) = tokio::io::split(stream);
+        self.link = Some(Link {
+            reader,
+            writer,
+            peer,
+        });
+        self.out.clear();
+        self.flush_pending = false;
+        self.closing = None;
+        self.core.link_up();
+    }
+
+    /// The link broke or the peer closed it.
+    fn link_lost(&mut self, error: Option<io::Error>) {
+        let Some(link) = self.link.take() else {
+            return;
+        };
+        if let Some(source) = error {
+            self.report(Error::Link {
+                peer: link.peer,
+                source,
+            });
+        }
+        self.after_link();
+        self.core.link_down();
+    }
+
+    /// The session asked to close the link, and its last bytes are
+    /// written (or the close timeout passed).
+    async fn close_link(&mut self) {
+        self.closing = None;
+        if let Some(mut link) = self.link.take() {
+            // A TLS link sends close_notify; a peer that does not read is
+            // not waited for.
+            let _ = tokio::time::timeout(self.close_timeout, link.writer.shutdown()).await;
+        }
+        self.after_link();
+    }
+
+    fn after_link(&mut self) {
+        self.out.clear();
+        self.flush_pending = false;
+        self.core.shrink(KEEP_AFTER_LINK);
+        if let Some(f) = &mut self.on_link_down {
+            f();
+        }
+    }
+
+    /// An error of the link or of a command, as an event.
+    fn report(&mut self, error: Error) {
+        log::warn!("session {}: {error}", self.core.key());
+        self.core.report(SessionEvent::Error(error), &mut self.sink);
+    }
+}
