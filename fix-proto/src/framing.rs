@@ -12,6 +12,7 @@
 //! `8=FIX` after a garbled frame (FIX session test cases 2d, 2m, 2t, 3b-3e);
 //! a frame declaring more than the maximum size is skipped whole.
 
+use crate::message::find_soh;
 use crate::SOH;
 
 /// Default bound on the size of one message (1 MiB).
@@ -119,9 +120,9 @@ pub fn scan(buf: &[u8], config: &FrameConfig) -> Scan {
         return Scan::Incomplete(None);
     }
     let limit = buf.len().min(MAX_BEGIN_STRING_FIELD);
-    let begin_end = match buf[2..limit].iter().position(|&b| b == SOH) {
-        Some(0) => return Scan::Garbled(FrameError::BeginStringMissing),
-        Some(p) => 2 + p,
+    let begin_end = match find_soh(&buf[..limit], 2) {
+        Some(2) => return Scan::Garbled(FrameError::BeginStringMissing),
+        Some(p) => p,
         None if buf.len() >= MAX_BEGIN_STRING_FIELD => {
             return Scan::Garbled(FrameError::BeginStringMissing)
         }
@@ -178,12 +179,8 @@ pub fn scan(buf: &[u8], config: &FrameConfig) -> Scan {
     // 10=NNN<SOH> exactly where the body ends.
     let mut body_end = body_start + body_len;
     let mut total = total;
-    if body_len < 4
-        || buf[body_end - 1] != SOH
-        || buf[body_end] != b'1'
-        || buf[body_end + 1] != b'0'
-        || buf[body_end + 2] != b'='
-    {
+    // (`total` bytes are there: the four compared are.)
+    if body_len < 4 || buf[body_end - 1..body_end + 3] != *b"\x0110=" {
         if config.verify_checksum {
             return Scan::Garbled(FrameError::CheckSumMissing);
         }

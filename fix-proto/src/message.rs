@@ -83,9 +83,11 @@ pub enum ParseError {
 /// A reusable index of the fields of one message.
 #[derive(Debug, Clone, Default)]
 pub struct FieldIndex {
+    /// Slots for spans, all initialised: the first `count` hold the
+    /// message's fields. Writing into a slice (growing it only when full)
+    /// keeps the splitting loop free of a vector's bookkeeping.
     fields: Vec<FieldSpan>,
-    header_len: usize,
-    trailer_start: usize,
+    count: usize,
     /// Length/data tag pairs beyond the standard ones (from a dictionary
     /// with custom data fields).
     extra_data_fields: Vec<(Tag, Tag)>,
@@ -130,121 +132,177 @@ impl FieldIndex {
         self.index(bytes)?;
         Ok(Message {
             bytes,
-            fields: &self.fields,
-            header_len: self.header_len,
-            trailer_start: self.trailer_start,
+            fields: &self.fields[..self.count],
         })
     }
 
-    /// Splits `bytes`, which ends with SOH, into `fields`.
-    #[inline(always)]
-    fn split(&self, bytes: &[u8], fields: &mut Vec<FieldSpan>) -> Result<(), ParseError> {
-        // Only a dictionary's custom data fields need the slow lookup.
+    /// Splits `bytes`, which ends with SOH, into `self.fields`, setting
+    /// `self.count`.
+    fn split(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
         let custom_data = !self.extra_data_fields.is_empty();
-        let mut pos = 0usize;
-        // The data field announced by the last length field (0: none) and
-        // its length.
-        let mut data_tag: Tag = 0;
-        let mut data_len = 0usize;
-        while pos < bytes.len() {
-            // Tag: ASCII digits up to '='.
-            let field_start = pos;
-            let mut t: u32 = 0;
-            loop {
-                let Some(&b) = bytes.get(pos) else {
-                    return Err(malformed(field_start, fields.last().map(|f| f.tag)));
-                };
-                let d = b.wrapping_sub(b'0');
-                if d <= 9 {
-                    // Nine digits cannot overflow a u32.
-                    if pos - field_start >= 9 {
-                        return Err(malformed(field_start, fields.last().map(|f| f.tag)));
-                    }
-                    t = t * 10 + d as u32;
-                    pos += 1;
-                } else if b == b'=' && pos > field_start {
-                    if t == 0 {
-                        return Err(ParseError::InvalidTagNumber {
-                            offset: field_start,
-                            tag: 0,
-                        });
-                    }
-                    pos += 1;
-                    break;
-                } else {
-                    return Err(malformed(field_start, fields.last().map(|f| f.tag)));
-                }
-            }
-            let value_start = pos;
-            let value_end = if data_tag != 0 && data_tag == t {
-                let end = value_start.saturating_add(data_len);
-                // A data field cannot be the last field: CheckSum(10) is.
-                // One that ends at the message's last SOH has swallowed the
-                // trailer (a frame cut at a `10=` inside its data).
-                if bytes.get(end) != Some(&SOH) || end + 1 == bytes.len() {
-                    return Err(ParseError::DataLengthMismatch { tag: t });
-                }
-                end
+        let mut pos = 0;
+        let mut n = 0;
+        loop {
+            let (next_pos, next_n, stop) = if custom_data {
+                split_common::<true>(bytes, &mut self.fields, pos, n)
             } else {
-                match find_soh(bytes, value_start) {
-                    Some(end) => end,
-                    None => return Err(ParseError::Unterminated),
-                }
+                split_common::<false>(bytes, &mut self.fields, pos, n)
             };
-            data_tag = 0;
-            let is_length = if (t as usize) < LENGTH_TAG_BITMAP_BITS && !custom_data {
-                LENGTH_TAG_BITMAP[t as usize / 64] & (1 << (t % 64)) != 0
-            } else {
-                true
-            };
-            if is_length {
-                if let Some(announced) = self.data_tag_for(t) {
-                    // A length we cannot read leaves the data field to be
-                    // delimited by SOH; validation reports the bad length.
-                    if let Ok(len) = usize::from_fix_value(&bytes[value_start..value_end]) {
-                        data_tag = announced;
-                        data_len = len;
-                    }
+            (pos, n) = (next_pos, next_n);
+            self.count = n;
+            match stop {
+                Stop::End => return Ok(()),
+                Stop::Full => self.grow(),
+                Stop::Length(len_tag, len_value) => {
+                    pos = self.data_field(bytes, len_tag, len_value, pos)?;
+                    n = self.count;
                 }
+                Stop::BadTag => {
+                    let after = n.checked_sub(1).map(|i| self.fields[i].tag);
+                    return Err(tag_error(bytes, pos, after));
+                }
+                Stop::Unterminated => return Err(ParseError::Unterminated),
             }
-            fields.push(FieldSpan {
+        }
+    }
+
+    /// Makes room for more spans.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        let more = self.fields.len().max(16);
+        let blank = FieldSpan {
+            tag: 0,
+            start: 0,
+            len: 0,
+        };
+        self.fields.resize(self.fields.len() + more, blank);
+    }
+
+    /// Appends `span` after the first `self.count` spans.
+    fn put(&mut self, span: FieldSpan) {
+        if self.count == self.fields.len() {
+            self.grow();
+        }
+        self.fields[self.count] = span;
+        self.count += 1;
+    }
+
+    /// After length field `len_tag` (value at `len_value`), indexes the
+    /// data field it announces if that is the field at `pos`, taking its
+    /// extent from the length; answers where the next field starts (`pos`
+    /// itself when the next field is not that data field: the common loop
+    /// then reads it as any other).
+    #[cold]
+    #[inline(never)]
+    fn data_field(
+        &mut self,
+        bytes: &[u8],
+        mut len_tag: Tag,
+        mut len_value: std::ops::Range<usize>,
+        mut pos: usize,
+    ) -> Result<usize, ParseError> {
+        // A loop, not recursion: with custom pairs a data field may itself
+        // be a length field.
+        loop {
+            let Some(data_tag) = self.data_tag_for(len_tag) else {
+                return Ok(pos);
+            };
+            // A length we cannot read leaves the data field to be delimited
+            // by SOH; validation reports the bad length.
+            let Ok(data_len) = usize::from_fix_value(&bytes[len_value]) else {
+                return Ok(pos);
+            };
+            let Some((t, value_start)) = parse_tag(bytes, pos).filter(|&(t, _)| t == data_tag)
+            else {
+                return Ok(pos);
+            };
+            let end = value_start.saturating_add(data_len);
+            // A data field cannot be the last field: CheckSum(10) is. One
+            // that ends at the message's last SOH has swallowed the trailer
+            // (a frame cut at a `10=` inside its data).
+            if bytes.get(end) != Some(&SOH) || end + 1 == bytes.len() {
+                return Err(ParseError::DataLengthMismatch { tag: t });
+            }
+            self.put(FieldSpan {
                 tag: t,
                 start: value_start as u32,
-                len: (value_end - value_start) as u32,
+                len: (end - value_start) as u32,
             });
-            pos = value_end + 1;
+            pos = end + 1;
+            if self.extra_data_fields.is_empty() && !is_standard_length_tag(t) {
+                return Ok(pos);
+            }
+            (len_tag, len_value) = (t, value_start..end);
         }
-        Ok(())
     }
 
     fn index(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
-        self.fields.clear();
+        self.count = 0;
         if bytes.len() > u32::MAX as usize {
             return Err(ParseError::TooManyFields);
         }
         if bytes.last() != Some(&SOH) {
             return Err(ParseError::Unterminated);
         }
-        // The spans go into a local vector, whose length and capacity the
-        // compiler keeps in registers; it is put back afterwards, also on
-        // an error.
-        let mut fields = std::mem::take(&mut self.fields);
-        let split = self.split(bytes, &mut fields);
-        self.fields = fields;
-        split?;
-        self.header_len = self
-            .fields
-            .iter()
-            .position(|f| !tag::is_standard_header(f.tag))
-            .unwrap_or(self.fields.len());
-        let trailer_len = self
-            .fields
-            .iter()
-            .rev()
-            .take_while(|f| tag::is_standard_trailer(f.tag))
-            .count();
-        self.trailer_start = (self.fields.len() - trailer_len).max(self.header_len);
-        Ok(())
+        // The header and trailer boundaries are found when asked for:
+        // the session's hot path never asks.
+        self.split(bytes)
+    }
+}
+
+/// Why [`split_common`] stopped.
+enum Stop {
+    /// At the end of the message.
+    End,
+    /// Out of slots for spans.
+    Full,
+    /// After a length field (tag, value range) that may announce a data
+    /// field.
+    Length(Tag, std::ops::Range<usize>),
+    /// At a field whose tag cannot be read.
+    BadTag,
+    /// At a value with no SOH after it.
+    Unterminated,
+}
+
+/// Splits the common fields of `bytes` from `pos` into `spans` from slot
+/// `n`, up to the end or to anything else (see [`Stop`]); answers where it
+/// stopped. `CUSTOM`: the dictionary has custom data fields, so any tag may
+/// be a length field.
+///
+/// The loop keeps to the common field (a short tag, a value up to the
+/// next SOH), with few live values, so that they all stay in registers.
+#[inline(always)]
+fn split_common<const CUSTOM: bool>(
+    bytes: &[u8],
+    spans: &mut [FieldSpan],
+    mut pos: usize,
+    mut n: usize,
+) -> (usize, usize, Stop) {
+    loop {
+        if pos >= bytes.len() {
+            return (pos, n, Stop::End);
+        }
+        let Some(slot) = spans.get_mut(n) else {
+            return (pos, n, Stop::Full);
+        };
+        let Some((t, value_start)) = parse_tag(bytes, pos) else {
+            return (pos, n, Stop::BadTag);
+        };
+        let Some(value_end) = find_soh(bytes, value_start) else {
+            return (pos, n, Stop::Unterminated);
+        };
+        *slot = FieldSpan {
+            tag: t,
+            start: value_start as u32,
+            len: (value_end - value_start) as u32,
+        };
+        n += 1;
+        pos = value_end + 1;
+        if CUSTOM || is_standard_length_tag(t) {
+            return (pos, n, Stop::Length(t, value_start..value_end));
+        }
     }
 }
 
@@ -256,7 +314,7 @@ impl FieldIndex {
 /// zero byte). A value takes one or two words instead of a loop iteration
 /// per byte.
 #[inline]
-fn find_soh(bytes: &[u8], mut from: usize) -> Option<usize> {
+pub(crate) fn find_soh(bytes: &[u8], mut from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = bytes.get(from..from + 8) {
@@ -273,6 +331,61 @@ fn find_soh(bytes: &[u8], mut from: usize) -> Option<usize> {
     tail.iter().position(|&b| b == SOH).map(|p| from + p)
 }
 
+/// The tag of the field at `pos` and where its value starts, when the
+/// field starts with one to nine digits, not all zero, followed by `=`;
+/// `None` otherwise ([`tag_error`] then says why).
+#[inline(always)]
+fn parse_tag(bytes: &[u8], pos: usize) -> Option<(Tag, usize)> {
+    let mut t: u32 = 0;
+    let mut i = pos;
+    loop {
+        let b = *bytes.get(i)?;
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return (b == b'=' && t != 0).then_some((t, i + 1));
+        }
+        // Nine digits cannot overflow a u32; the bound also lets the
+        // compiler unroll the loop (faster, measured, than reading the tag
+        // a word at a time).
+        if i - pos >= 9 {
+            return None;
+        }
+        t = t * 10 + d as u32;
+        i += 1;
+    }
+}
+
+/// Why the field at `field_start` has no readable tag (see
+/// [`parse_tag`]); `after` is the tag of the field before it.
+#[cold]
+#[inline(never)]
+fn tag_error(bytes: &[u8], field_start: usize, after: Option<Tag>) -> ParseError {
+    let digits = bytes[field_start..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let well_formed = (1..=9).contains(&digits) && bytes.get(field_start + digits) == Some(&b'=');
+    match well_formed {
+        // All digits zero: a number FIX never assigns.
+        true => ParseError::InvalidTagNumber {
+            offset: field_start,
+            tag: 0,
+        },
+        false => malformed(field_start, after),
+    }
+}
+
+/// Whether `tag` is one of the standard length fields (one that announces
+/// a data field's size).
+#[inline(always)]
+fn is_standard_length_tag(t: Tag) -> bool {
+    // Every standard length tag is at least 90: most common tags are
+    // answered without the bitmap.
+    t >= 90
+        && (t as usize) < LENGTH_TAG_BITMAP_BITS
+        && LENGTH_TAG_BITMAP[t as usize / 64] & (1 << (t % 64)) != 0
+}
+
 /// Bits in [`LENGTH_TAG_BITMAP`]: tags below this are looked up there.
 const LENGTH_TAG_BITMAP_BITS: usize = 4096;
 
@@ -282,6 +395,8 @@ static LENGTH_TAG_BITMAP: [u64; LENGTH_TAG_BITMAP_BITS / 64] = {
     let mut i = 0;
     while i < STANDARD_DATA_FIELDS.len() {
         let t = STANDARD_DATA_FIELDS[i].0 as usize;
+        // `is_standard_length_tag` skips the map below 90.
+        assert!(t >= 90, "a standard length tag below 90");
         if t < LENGTH_TAG_BITMAP_BITS {
             map[t / 64] |= 1 << (t % 64);
         }
@@ -310,8 +425,6 @@ pub struct Field<'a> {
 pub struct Message<'a> {
     bytes: &'a [u8],
     fields: &'a [FieldSpan],
-    header_len: usize,
-    trailer_start: usize,
 }
 
 impl<'a> Message<'a> {
@@ -432,32 +545,40 @@ impl<'a> Message<'a> {
     /// (8, 9, 35 and the other standard header fields).
     #[inline]
     pub fn header(&self) -> &'a [FieldSpan] {
-        &self.fields[..self.header_len]
+        &self.fields[..self.body_start()]
     }
 
     /// The body: the fields between header and trailer.
     #[inline]
     pub fn body(&self) -> &'a [FieldSpan] {
-        &self.fields[self.header_len..self.trailer_start]
+        &self.fields[self.body_start()..self.trailer_start()]
     }
 
     /// The trailer: the closing run of SignatureLength(93), Signature(89)
     /// and CheckSum(10).
     #[inline]
     pub fn trailer(&self) -> &'a [FieldSpan] {
-        &self.fields[self.trailer_start..]
+        &self.fields[self.trailer_start()..]
     }
 
-    /// Index of the first body field.
-    #[inline]
+    /// Index of the first body field (found by walking the header).
     pub fn body_start(&self) -> usize {
-        self.header_len
+        self.fields
+            .iter()
+            .position(|f| !tag::is_standard_header(f.tag))
+            .unwrap_or(self.fields.len())
     }
 
-    /// Index of the first trailer field.
-    #[inline]
+    /// Index of the first trailer field (found by walking back over the
+    /// trailer; never before the body's start).
     pub fn trailer_start(&self) -> usize {
-        self.trailer_start
+        let trailer_len = self
+            .fields
+            .iter()
+            .rev()
+            .take_while(|f| tag::is_standard_trailer(f.tag))
+            .count();
+        (self.fields.len() - trailer_len).max(self.body_start())
     }
 
     /// The bytes of the body fields (from the first body field's tag to the
@@ -501,8 +622,6 @@ pub struct Stashed {
     bytes_len: usize,
     fields_start: usize,
     fields_len: usize,
-    header_len: usize,
-    trailer_start: usize,
 }
 
 impl MessageStash {
@@ -518,8 +637,6 @@ impl MessageStash {
             bytes_len: msg.bytes.len(),
             fields_start: self.fields.len(),
             fields_len: msg.fields.len(),
-            header_len: msg.header_len,
-            trailer_start: msg.trailer_start,
         };
         // Field positions are relative to the message's first byte, so
         // they stay valid wherever its bytes land.
@@ -545,15 +662,7 @@ impl MessageStash {
                 return None;
             }
         }
-        if kept.header_len > kept.trailer_start || kept.trailer_start > fields.len() {
-            return None;
-        }
-        Some(Message {
-            bytes,
-            fields,
-            header_len: kept.header_len,
-            trailer_start: kept.trailer_start,
-        })
+        Some(Message { bytes, fields })
     }
 
     /// Whether no message is kept.

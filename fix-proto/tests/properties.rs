@@ -9,7 +9,7 @@ use fixrs_proto::admin::AdminView;
 use fixrs_proto::data_fields::{is_standard_data_tag, standard_data_tag};
 use fixrs_proto::encode::{Encoder, FieldWriter};
 use fixrs_proto::framing::Decoder;
-use fixrs_proto::message::FieldIndex;
+use fixrs_proto::message::{FieldIndex, ParseError};
 use fixrs_proto::value::{Decimal, UtcTimestamp};
 use fixrs_proto::{tag, FromFixValue, Tag, ToFixValue};
 use proptest::prelude::*;
@@ -420,5 +420,138 @@ proptest! {
         t.write(TimePrecision::Nanos, &mut text);
         prop_assert_eq!(UtcTimestamp::parse(&text), Ok(t));
         prop_assert_eq!(fixrs_proto::value::grammar::parse_utc_timestamp(&text), Ok(t));
+    }
+}
+
+/// An index as plain values: (tag, start, len) of every field, the header's
+/// length and where the trailer starts.
+type PlainIndex = (Vec<(Tag, usize, usize)>, usize, usize);
+
+/// What [`FieldIndex::parse`] must answer, written the plain way, a byte at
+/// a time: the spans, header length and trailer start, or the error.
+fn reference_split(bytes: &[u8], custom: &[(Tag, Tag)]) -> Result<PlainIndex, ParseError> {
+    if bytes.last() != Some(&1) {
+        return Err(ParseError::Unterminated);
+    }
+    let data_tag_for =
+        |t: Tag| standard_data_tag(t).or_else(|| custom.iter().find(|p| p.0 == t).map(|p| p.1));
+    let mut fields: Vec<(Tag, usize, usize)> = Vec::new();
+    let mut pos = 0;
+    let mut announced: Option<(Tag, usize)> = None;
+    while pos < bytes.len() {
+        let digits = bytes[pos..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let malformed = ParseError::MalformedField {
+            offset: pos,
+            after: fields.last().map(|f| f.0),
+        };
+        if digits == 0 || digits > 9 || bytes.get(pos + digits) != Some(&b'=') {
+            return Err(malformed);
+        }
+        let t: Tag = std::str::from_utf8(&bytes[pos..pos + digits])
+            .unwrap()
+            .parse()
+            .unwrap();
+        if t == 0 {
+            return Err(ParseError::InvalidTagNumber {
+                offset: pos,
+                tag: 0,
+            });
+        }
+        let start = pos + digits + 1;
+        let end = match announced.take() {
+            Some((data_tag, len)) if data_tag == t => {
+                let end = start.saturating_add(len);
+                if bytes.get(end) != Some(&1) || end + 1 == bytes.len() {
+                    return Err(ParseError::DataLengthMismatch { tag: t });
+                }
+                end
+            }
+            _ => match bytes[start..].iter().position(|&b| b == 1) {
+                Some(p) => start + p,
+                None => return Err(ParseError::Unterminated),
+            },
+        };
+        if let Some(data_tag) = data_tag_for(t) {
+            if let Ok(len) = usize::from_fix_value(&bytes[start..end]) {
+                announced = Some((data_tag, len));
+            }
+        }
+        fields.push((t, start, end - start));
+        pos = end + 1;
+    }
+    let header = fields
+        .iter()
+        .position(|f| !tag::is_standard_header(f.0))
+        .unwrap_or(fields.len());
+    let trailer = fields.len()
+        - fields
+            .iter()
+            .rev()
+            .take_while(|f| tag::is_standard_trailer(f.0))
+            .count();
+    Ok((fields, header, trailer.max(header)))
+}
+
+/// Bytes that look like FIX often enough to reach every branch of the
+/// splitter: tags (short and long), `=`, SOH, data fields and their
+/// lengths, letters.
+fn field_soup() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        3 => (1u32..200).prop_map(|t| format!("{t}=").into_bytes()),
+        1 => "[0-9]{0,11}=".prop_map(String::into_bytes),
+        2 => "[A-Za-z0-9.=]{0,12}".prop_map(String::into_bytes),
+        3 => Just(vec![1u8]),
+        1 => (prop::sample::select(vec![90u32, 93, 95, 212, 354, 700]), 0usize..12)
+            .prop_map(|(t, n)| format!("{t}={n}\x01").into_bytes()),
+        1 => prop::sample::select(vec![91u32, 89, 96, 213, 355, 701])
+            .prop_map(|t| format!("{t}=").into_bytes()),
+        1 => any::<u8>().prop_map(|b| vec![b]),
+        // A whole length/data pair whose data holds SOH and `=`, its length
+        // sometimes wrong.
+        2 => (
+            prop::sample::select(vec![(95u32, 96u32), (212, 213), (700, 701), (96, 355)]),
+            prop::collection::vec(prop_oneof![Just(1u8), Just(b'='), Just(b'x')], 0..8),
+            -1i64..=1,
+        )
+            .prop_map(|((l, d), data, off)| {
+                let len = (data.len() as i64 + off).max(0);
+                let mut v = format!("{l}={len}\x01{d}=").into_bytes();
+                v.extend_from_slice(&data);
+                v.push(1);
+                v
+            }),
+    ];
+    (prop::collection::vec(piece, 0..40), any::<bool>()).prop_map(|(pieces, end)| {
+        let mut v = pieces.concat();
+        if end {
+            v.push(1);
+        }
+        v
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    /// The index agrees with a plain byte-at-a-time splitter on anything,
+    /// with and without custom data fields.
+    #[test]
+    fn parse_agrees_with_a_plain_splitter(bytes in field_soup(), custom in any::<bool>()) {
+        let pairs: &[(Tag, Tag)] = if custom { &[(700, 701), (96, 355)] } else { &[] };
+        let mut idx = FieldIndex::new();
+        for &(l, d) in pairs {
+            idx.add_data_field(l, d);
+        }
+        // Twice: the second parse reuses the first one's storage.
+        for _ in 0..2 {
+            let got = idx.parse(&bytes).map(|m| {
+                let spans = m.spans().iter().map(|s| (s.tag, s.start as usize, s.len as usize));
+                (spans.collect::<Vec<_>>(), m.header().len(), m.len() - m.trailer().len())
+            });
+            prop_assert_eq!(got, reference_split(&bytes, pairs));
+        }
     }
 }
