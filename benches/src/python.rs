@@ -45,6 +45,8 @@ pub fn prepare(rebuild: bool) -> Result<PathBuf, BenchError> {
             .arg(root.join("fix-python/Cargo.toml"))
             .env("VIRTUAL_ENV", root.join(".venv"))
             .current_dir(&root)
+            // Its progress lines would land in the report.
+            .stdout(std::process::Stdio::null())
             .status()?;
         if !status.success() {
             return Err(BenchError::Peer(

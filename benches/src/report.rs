@@ -484,7 +484,7 @@ impl Collected {
             return;
         }
         let heading = format!(
-            "from Python: round trip NewOrderSingle -> ExecutionReport, {} after {} of warm-up; {} orders put back to back",
+            "from Python, Python and the counterparty on one CPU: round trip NewOrderSingle -> ExecutionReport, {} after {} of warm-up; {} orders put back to back",
             count(counts.python_round_trips),
             count(counts.python_warmup),
             count(counts.python_orders)
@@ -499,10 +499,10 @@ impl Collected {
                 "QuickFIX bindings",
             ],
         );
-        // The Rust engine of the same run, with the processes free on all
-        // CPUs as the Python ones are.
+        // The Rust engine of the same run, with both processes on one CPU
+        // as the Python ones are.
         let engine_p50 = |i: usize| {
-            self.latency_all_cpus
+            self.latency_one_cpu
                 .get(i)
                 .map_or(f64::NAN, |r| r.engine.p50)
         };
