@@ -1,6 +1,6 @@
 //! The tokio engine in the loopback benchmarks, measured in the same runs
 //! as the mio engine and raw TCP: round trips against the same peer
-//! process ([`latency`]) and the one-way flood ([`throughput`]), each on a
+//! process (`latency`) and the one-way flood (`throughput`), each on a
 //! current-thread or a multi-thread runtime.
 
 use crate::engine::{
