@@ -6,7 +6,7 @@
 //! ([`shape`]).
 
 use crate::codec::CodecRun;
-use crate::engine::{LatencyReport, MemoryReport, ThroughputReport};
+use crate::engine::{LatencyReport, MemoryReport, Percentiles, ThroughputReport};
 use crate::python::PythonRun;
 use crate::store::StoreRun;
 use crate::tls::TlsReport;
@@ -197,6 +197,13 @@ fn thread_cpu(r: &ThroughputReport, name: &str) -> f64 {
         .map_or(f64::NAN, |(_, us)| *us)
 }
 
+/// One measured column of a round-trip table: its times and its client
+/// CPU per round trip.
+struct Column {
+    times: fn(&LatencyReport) -> &Percentiles,
+    cpu_us: fn(&LatencyReport) -> f64,
+}
+
 impl Collected {
     /// The report: the header line, then one table per measurement that
     /// has runs, separated by blank lines.
@@ -244,6 +251,26 @@ impl Collected {
             out,
             &[&heading, "engine / raw TCP", "raw TCP", "this engine"],
         );
+        self.latency_rows(
+            out,
+            cores,
+            &[
+                Column {
+                    times: |r| &r.raw,
+                    cpu_us: |r| r.raw_cpu_us,
+                },
+                Column {
+                    times: |r| &r.engine,
+                    cpu_us: |r| r.engine_cpu_us,
+                },
+            ],
+        );
+    }
+
+    /// The p50, p99 and client-CPU rows of a round-trip table, for each
+    /// placement of the processes measured: the ratio of the second column
+    /// over the first, then each column.
+    fn latency_rows(&self, out: &mut String, cores: usize, columns: &[Column]) {
         let all = format!("processes free on all {cores} CPUs");
         for (runs, place) in [
             (&self.latency_one_cpu, "both processes on one CPU"),
@@ -252,38 +279,30 @@ impl Collected {
             if runs.is_empty() {
                 continue;
             }
+            let p50 = |c: &Column, r: &LatencyReport| (c.times)(r).p50;
+            let p99 = |c: &Column, r: &LatencyReport| (c.times)(r).p99;
+            let cpu = |c: &Column, r: &LatencyReport| (c.cpu_us)(r);
             for (name, pick) in [
                 (
-                    "p50",
-                    (|p: &crate::engine::Percentiles| p.p50) as fn(&_) -> f64,
+                    "p50".to_string(),
+                    &p50 as &dyn Fn(&Column, &LatencyReport) -> f64,
                 ),
-                ("p99", |p| p.p99),
+                ("p99".to_string(), &p99),
+                (
+                    "client CPU per round trip (kernel included)".to_string(),
+                    &cpu,
+                ),
             ] {
-                let raw = Spread::of(runs, |r| pick(&r.raw));
-                let engine = Spread::of(runs, |r| pick(&r.engine));
-                let ratios = Spread::of(runs, |r| pick(&r.engine) / pick(&r.raw));
-                row(
-                    out,
-                    &[
-                        &format!("{name}, {place}"),
-                        &ratio(&ratios),
-                        &cell(&raw, "us"),
-                        &cell(&engine, "us"),
-                    ],
+                let ratios = Spread::of(runs, |r| pick(&columns[1], r) / pick(&columns[0], r));
+                let mut cells = vec![format!("{name}, {place}"), ratio(&ratios)];
+                cells.extend(
+                    columns
+                        .iter()
+                        .map(|c| cell(&Spread::of(runs, |r| pick(c, r)), "us")),
                 );
+                let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+                row(out, &cells);
             }
-            let raw = Spread::of(runs, |r| r.raw_cpu_us);
-            let engine = Spread::of(runs, |r| r.engine_cpu_us);
-            let ratios = Spread::of(runs, |r| r.engine_cpu_us / r.raw_cpu_us);
-            row(
-                out,
-                &[
-                    &format!("client CPU per round trip (kernel included), {place}"),
-                    &ratio(&ratios),
-                    &cell(&raw, "us"),
-                    &cell(&engine, "us"),
-                ],
-            );
         }
     }
 
@@ -364,51 +383,24 @@ impl Collected {
                 "tokio multi-thread",
             ],
         );
-        let all = format!("processes free on all {cores} CPUs");
-        for (runs, place) in [
-            (&self.latency_one_cpu, "both processes on one CPU"),
-            (&self.latency_all_cpus, all.as_str()),
-        ] {
-            if runs.is_empty() {
-                continue;
-            }
-            for (name, pick) in [
-                (
-                    "p50",
-                    (|p: &crate::engine::Percentiles| p.p50) as fn(&_) -> f64,
-                ),
-                ("p99", |p| p.p99),
-            ] {
-                let engine = Spread::of(runs, |r| pick(&r.engine));
-                let current = Spread::of(runs, |r| pick(&r.tokio_current));
-                let multi = Spread::of(runs, |r| pick(&r.tokio_multi));
-                let ratios = Spread::of(runs, |r| pick(&r.tokio_current) / pick(&r.engine));
-                row(
-                    out,
-                    &[
-                        &format!("{name}, {place}"),
-                        &ratio(&ratios),
-                        &cell(&engine, "us"),
-                        &cell(&current, "us"),
-                        &cell(&multi, "us"),
-                    ],
-                );
-            }
-            let engine = Spread::of(runs, |r| r.engine_cpu_us);
-            let current = Spread::of(runs, |r| r.tokio_current_cpu_us);
-            let multi = Spread::of(runs, |r| r.tokio_multi_cpu_us);
-            let ratios = Spread::of(runs, |r| r.tokio_current_cpu_us / r.engine_cpu_us);
-            row(
-                out,
-                &[
-                    &format!("client CPU per round trip (kernel included), {place}"),
-                    &ratio(&ratios),
-                    &cell(&engine, "us"),
-                    &cell(&current, "us"),
-                    &cell(&multi, "us"),
-                ],
-            );
-        }
+        self.latency_rows(
+            out,
+            cores,
+            &[
+                Column {
+                    times: |r| &r.engine,
+                    cpu_us: |r| r.engine_cpu_us,
+                },
+                Column {
+                    times: |r| &r.tokio_current,
+                    cpu_us: |r| r.tokio_current_cpu_us,
+                },
+                Column {
+                    times: |r| &r.tokio_multi,
+                    cpu_us: |r| r.tokio_multi_cpu_us,
+                },
+            ],
+        );
     }
 
     /// The tokio engine's flood beside the mio engine's of the same runs.
