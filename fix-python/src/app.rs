@@ -8,7 +8,7 @@
 //! Python code is logged (logger ``fixrs``, with its traceback) and the
 //! session goes on.
 
-use crate::fields;
+use crate::fields::{self, FieldList};
 use crate::message::{dictionary, PyFixMessage};
 use crate::session::{PySession, PySessionState};
 use crate::slot::{call_app, log_exception, report_unsent, AppSlot, Callback};
@@ -52,7 +52,13 @@ impl Bridge {
     }
 
     fn message(&self, m: &Message<'_>) -> PyFixMessage {
-        let list = fields::from_spans(m.as_bytes(), m.spans(), dictionary(self.version));
+        // Gathered into fields and groups only if the application reads
+        // more than the header: most look at MsgType and a few fields.
+        let list = FieldList::received(
+            m.as_bytes().to_vec(),
+            m.spans().to_vec(),
+            dictionary(self.version),
+        );
         PyFixMessage::from_list(list, self.version)
     }
 }

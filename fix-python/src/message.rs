@@ -479,7 +479,7 @@ field_methods!(PyFixMessage, {
             l
         };
         let version = fields::version_of(&probe, fallback).unwrap_or(fallback);
-        let list = fields::from_spans(&bytes, &spans, dictionary(version));
+        let list = FieldList::received(bytes, spans, dictionary(version));
         Ok(PyFixMessage::from_list(list, version))
     }
 
