@@ -43,6 +43,11 @@ pub enum Item {
         start: u32,
         /// Length of the value.
         len: u32,
+        /// Length of the `tag=` the buffer holds before the value, with
+        /// SOH after it, for a field stored whole (set, push, insert);
+        /// 0 when only the value is known to be there (a received
+        /// message's fields, whose tag text may differ).
+        key: u8,
     },
     /// A repeating group, written as its NumInGroup field then its entries.
     Group(SharedGroup),
@@ -170,10 +175,28 @@ impl FieldList {
         &self.buf[start as usize..(start + len) as usize]
     }
 
-    fn store(&mut self, value: &[u8]) -> (u32, u32) {
-        let start = self.buf.len() as u32;
-        self.buf.extend_from_slice(value);
-        (start, value.len() as u32)
+    /// Stores `tag=value<SOH>` (so that it is copied whole when sent)
+    /// and returns its item.
+    fn store(&mut self, tag: Tag, value: &[u8]) -> Item {
+        let before = self.buf.len();
+        write_field(&mut self.buf, tag, value);
+        let start = self.buf.len() - 1 - value.len();
+        Item::Field {
+            tag,
+            start: start as u32,
+            len: value.len() as u32,
+            key: (start - before) as u8,
+        }
+    }
+
+    /// The whole field `tag=value<SOH>` of an item stored whole.
+    fn whole(&self, item: &Item) -> Option<std::ops::Range<usize>> {
+        match *item {
+            Item::Field {
+                start, len, key, ..
+            } if key > 0 => Some(start as usize - key as usize..(start + len) as usize + 1),
+            _ => None,
+        }
     }
 
     /// The value of the first field with `tag` (groups are not looked into).
@@ -182,7 +205,9 @@ impl FieldList {
             return found;
         }
         self.items().iter().find_map(|i| match i {
-            Item::Field { tag: t, start, len } if *t == tag => Some(self.value(*start, *len)),
+            Item::Field {
+                tag: t, start, len, ..
+            } if *t == tag => Some(self.value(*start, *len)),
             _ => None,
         })
     }
@@ -206,8 +231,7 @@ impl FieldList {
     /// Sets the first field with `tag` to `value`, or appends it. A group
     /// with this count tag is replaced by the plain field.
     pub fn set(&mut self, tag: Tag, value: &[u8]) {
-        let (start, len) = self.store(value);
-        let new = Item::Field { tag, start, len };
+        let new = self.store(tag, value);
         let items = self.items_mut();
         match items.iter().position(|i| item_tag(i) == tag) {
             Some(pos) => items[pos] = new,
@@ -218,16 +242,16 @@ impl FieldList {
 
     /// Appends a field even if one with the same tag exists.
     pub fn push(&mut self, tag: Tag, value: &[u8]) {
-        let (start, len) = self.store(value);
-        self.items_mut().push(Item::Field { tag, start, len });
+        let new = self.store(tag, value);
+        self.items_mut().push(new);
     }
 
     /// Inserts a field at `index` (clamped to the end).
     pub fn insert(&mut self, index: usize, tag: Tag, value: &[u8]) {
-        let (start, len) = self.store(value);
+        let new = self.store(tag, value);
         let items = self.items_mut();
         let index = index.min(items.len());
-        items.insert(index, Item::Field { tag, start, len });
+        items.insert(index, new);
     }
 
     /// Removes every field and group with `tag`; returns whether any was.
@@ -299,7 +323,7 @@ impl FieldList {
         let live: usize = items
             .iter()
             .map(|i| match i {
-                Item::Field { len, .. } => *len as usize,
+                Item::Field { len, key, .. } => *len as usize + *key as usize + 1,
                 Item::Group(_) => 0,
             })
             .sum();
@@ -308,10 +332,16 @@ impl FieldList {
         }
         let mut buf = Vec::with_capacity(live * 2);
         for item in items.iter_mut() {
-            if let Item::Field { start, len, .. } = item {
-                let new_start = buf.len() as u32;
-                buf.extend_from_slice(&self.buf[*start as usize..(*start + *len) as usize]);
-                *start = new_start;
+            if let Item::Field {
+                start, len, key, ..
+            } = item
+            {
+                // The stored `tag=` and SOH go along.
+                let from = *start as usize - *key as usize;
+                let to = (*start + *len) as usize + usize::from(*key > 0);
+                let new_start = buf.len() + *key as usize;
+                buf.extend_from_slice(&self.buf[from..to]);
+                *start = new_start as u32;
             }
         }
         self.buf = buf;
@@ -323,7 +353,9 @@ impl FieldList {
     pub fn write(&self, out: &mut Vec<u8>, skip: &dyn Fn(Tag) -> bool) {
         for item in self.items() {
             match item {
-                Item::Field { tag, start, len } => {
+                Item::Field {
+                    tag, start, len, ..
+                } => {
                     if !skip(*tag) {
                         write_field(out, *tag, self.value(*start, *len));
                     }
@@ -346,9 +378,9 @@ impl FieldList {
     pub fn flatten(&self, out: &mut Vec<(Tag, Vec<u8>)>) {
         for item in self.items() {
             match item {
-                Item::Field { tag, start, len } => {
-                    out.push((*tag, self.value(*start, *len).to_vec()))
-                }
+                Item::Field {
+                    tag, start, len, ..
+                } => out.push((*tag, self.value(*start, *len).to_vec())),
                 Item::Group(g) => {
                     let g = lock(g);
                     out.push((g.count_tag, g.entries.len().to_string().into_bytes()));
@@ -412,9 +444,19 @@ pub fn written_by_session(tag: Tag) -> bool {
 pub fn to_builder(fields: &FieldList, dict: &Dictionary, out: &mut MessageBuilder) {
     let msg_type = fields.get(tag::MSG_TYPE).unwrap_or(b"");
     out.reset(msg_type);
+    // Body fields stored whole and next to each other in the buffer (a
+    // message built field by field) are copied with one copy.
+    let mut run: Option<std::ops::Range<usize>> = None;
+    let flush = |run: &mut Option<std::ops::Range<usize>>, out: &mut MessageBuilder| {
+        if let Some(r) = run.take() {
+            out.push_raw(&fields.buf[r]);
+        }
+    };
     for item in fields.items() {
         match item {
-            Item::Field { tag, start, len } => {
+            Item::Field {
+                tag, start, len, ..
+            } => {
                 let tag = *tag;
                 if written_by_session(tag) {
                     continue;
@@ -422,11 +464,21 @@ pub fn to_builder(fields: &FieldList, dict: &Dictionary, out: &mut MessageBuilde
                 let value = fields.value(*start, *len);
                 if dict.is_header_field(tag) {
                     out.header_mut().push(tag, value);
+                } else if let Some(whole) = fields.whole(item) {
+                    match &mut run {
+                        Some(r) if r.end == whole.start => r.end = whole.end,
+                        _ => {
+                            flush(&mut run, out);
+                            run = Some(whole);
+                        }
+                    }
                 } else {
+                    flush(&mut run, out);
                     out.push(tag, value);
                 }
             }
             Item::Group(g) => {
+                flush(&mut run, out);
                 let g = lock(g);
                 let mut bytes = Vec::with_capacity(64);
                 write_field(
@@ -445,6 +497,7 @@ pub fn to_builder(fields: &FieldList, dict: &Dictionary, out: &mut MessageBuilde
             }
         }
     }
+    flush(&mut run, out);
 }
 
 /// The complete wire form of a message: BeginString(8) (from field 8, else
@@ -556,6 +609,7 @@ fn gather(bytes: &[u8], spans: &[FieldSpan], dict: &Dictionary) -> Vec<Item> {
             tag: span.tag,
             start: span.start,
             len: span.len,
+            key: 0,
         });
         i += 1;
     }
@@ -879,6 +933,96 @@ mod tests {
         assert_eq!(list.get(11), Some(&b"ORDER-00009999"[..]));
         assert_eq!(list.len(), 1);
         assert!(list.buf.len() < 4096, "{}", list.buf.len());
+    }
+
+    /// What `to_builder` writes, field by field.
+    fn builder_field_by_field(fields: &FieldList, dict: &Dictionary) -> MessageBuilder {
+        let mut out = MessageBuilder::default();
+        out.reset(fields.get(tag::MSG_TYPE).unwrap_or(b""));
+        for item in fields.items() {
+            match item {
+                Item::Field {
+                    tag, start, len, ..
+                } if !written_by_session(*tag) => {
+                    let value = fields.value(*start, *len);
+                    if dict.is_header_field(*tag) {
+                        out.header_mut().push(*tag, value);
+                    } else {
+                        out.push(*tag, value);
+                    }
+                }
+                Item::Field { .. } => {}
+                Item::Group(g) => {
+                    let mut bytes = Vec::new();
+                    FieldList {
+                        items: OnceCell::from(vec![Item::Group(g.clone())]),
+                        ..FieldList::default()
+                    }
+                    .write(&mut bytes, &|_| false);
+                    if dict.is_header_field(lock(g).count_tag) {
+                        out.header_mut().push_raw(&bytes);
+                    } else {
+                        out.push_raw(&bytes);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fields_stored_whole_are_sent_as_field_by_field() {
+        let dict = Dictionary::builtin(FixVersion::Fix44);
+        let check = |list: &FieldList| {
+            let mut b = MessageBuilder::default();
+            to_builder(list, dict, &mut b);
+            let expected = builder_field_by_field(list, dict);
+            assert_eq!(b.header(), expected.header());
+            assert_eq!(b.body(), expected.body());
+            assert_eq!(b.msg_type(), expected.msg_type());
+        };
+        // Built field by field, a field set again, a header field and the
+        // session's own fields in between, a group, an insert, a removal.
+        let mut list = order_built_field_by_field();
+        check(&list);
+        list.set(11, b"ORDER-2");
+        list.set(115, b"ON-BEHALF");
+        list.insert(3, 34, b"9");
+        check(&list);
+        list.remove(55);
+        let g = list.add_group(453);
+        lock(&lock(&g).add_entry()).push(448, b"P");
+        list.push(58, b"after the group");
+        check(&list);
+        // Many sets: the buffer is compacted and the fields stay whole.
+        for i in 0..500 {
+            list.set(11, format!("ORDER-{i}").as_bytes());
+            list.set(44, format!("1.{i}").as_bytes());
+            check(&list);
+        }
+        assert!(list.buf.len() < 2048, "{}", list.buf.len());
+        // A received message (values only), then changed.
+        let (bytes, spans) = parse_text(&nos_with_parties()).unwrap();
+        let mut received = FieldList::received(bytes, spans, dict);
+        check(&received);
+        received.set(55, b"GBP/USD");
+        received.push(59, b"0");
+        check(&received);
+    }
+
+    /// A NewOrderSingle built field by field, SendingTime among them.
+    fn order_built_field_by_field() -> FieldList {
+        let mut list = FieldList::with_capacity(16, 128);
+        list.push(8, b"FIX.4.4");
+        list.push(35, b"D");
+        for (t, v) in [(11, "ORDER-1"), (1, "ACC"), (55, "EUR/USD"), (54, "1")] {
+            list.set(t, v.as_bytes());
+        }
+        list.set(52, b"20240101-00:00:00");
+        for (t, v) in [(38, "100"), (40, "2"), (44, "1.5"), (59, "0")] {
+            list.set(t, v.as_bytes());
+        }
+        list
     }
 
     #[test]
