@@ -403,18 +403,8 @@ pub fn item_tag(item: &Item) -> Tag {
 
 /// Appends `tag=value<SOH>`.
 pub fn write_field(out: &mut Vec<u8>, tag: Tag, value: &[u8]) {
-    let mut text = [0u8; 10];
-    let mut i = text.len();
-    let mut t = tag;
-    loop {
-        i -= 1;
-        text[i] = b'0' + (t % 10) as u8;
-        t /= 10;
-        if t == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&text[i..]);
+    let mut digits = [0u8; 20];
+    out.extend_from_slice(crate::values::write_i64(i64::from(tag), &mut digits));
     out.push(b'=');
     out.extend_from_slice(value);
     out.push(SOH);
@@ -1008,6 +998,13 @@ mod tests {
         received.set(55, b"GBP/USD");
         received.push(59, b"0");
         check(&received);
+        // Compacted with received values (stored without their tags).
+        for i in 0..300 {
+            received.set(11, format!("ORDER-{i}").as_bytes());
+            check(&received);
+        }
+        assert_eq!(received.get(49), Some(&b"A"[..]));
+        assert!(received.buf.len() < 2048, "{}", received.buf.len());
     }
 
     /// A NewOrderSingle built field by field, SendingTime among them.

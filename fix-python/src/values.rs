@@ -91,7 +91,7 @@ pub fn with_fix<R>(value: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyRe
 }
 
 /// The decimal digits of `n` (with its sign) at the end of `buf`.
-fn write_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+pub(crate) fn write_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     let mut m = n.unsigned_abs();
     loop {
