@@ -80,6 +80,7 @@ mod error;
 mod event;
 mod initiator;
 mod options;
+mod pool;
 mod session;
 mod settings;
 

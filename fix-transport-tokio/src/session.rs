@@ -10,6 +10,7 @@ use crate::connect::{Connecting, Connector};
 use crate::core::{Core, LinkRequests};
 use crate::error::{Error, TrySendError};
 use crate::event::{SessionEvent, Sink};
+use crate::pool::BuilderPool;
 use fixrs_proto::MessageBuilder;
 use fixrs_session::{Now, SessionKey, SessionState};
 use std::io;
@@ -132,7 +133,12 @@ impl Writer {
 
 /// What a handle asks of the session's task.
 pub(crate) enum Command {
-    Send(MessageBuilder),
+    /// A message to send; `pooled` when the buffer is the session's own
+    /// copy, to be given back to the pool once sent.
+    Send {
+        msg: MessageBuilder,
+        pooled: bool,
+    },
     Logout(Option<String>),
     Disconnect,
     Connect,
@@ -165,6 +171,7 @@ pub struct SessionHandle {
     commands: mpsc::Sender<Command>,
     status: watch::Receiver<Status>,
     key: Arc<SessionKey>,
+    pool: Arc<BuilderPool>,
 }
 
 impl std::fmt::Debug for SessionHandle {
@@ -203,19 +210,30 @@ impl SessionHandle {
     /// refuses is reported as an event ([`SessionEvent::Error`] or
     /// [`SessionEvent::Undelivered`]).
     pub async fn send(&self, message: &MessageBuilder) -> Result<(), Error> {
-        self.send_owned(message.clone()).await
+        self.command(Command::Send {
+            msg: self.pool.copy(message),
+            pooled: true,
+        })
+        .await
     }
 
     /// [`send`](SessionHandle::send) for a message the caller no longer
     /// needs: it goes to the session's task as it is, without a copy.
     pub async fn send_owned(&self, message: MessageBuilder) -> Result<(), Error> {
-        self.command(Command::Send(message)).await
+        self.command(Command::Send {
+            msg: message,
+            pooled: false,
+        })
+        .await
     }
 
     /// Sends an application message if the session can take it at once.
     pub fn try_send(&self, message: &MessageBuilder) -> Result<(), TrySendError> {
         self.commands
-            .try_send(Command::Send(message.clone()))
+            .try_send(Command::Send {
+                msg: self.pool.copy(message),
+                pooled: true,
+            })
             .map_err(|e| match e {
                 mpsc::error::TrySendError::Full(_) => TrySendError::Full,
                 mpsc::error::TrySendError::Closed(_) => TrySendError::Closed,
@@ -309,7 +327,10 @@ impl Spawn {
             next_target,
         });
         let key = Arc::new(self.core.key());
+        let pool = Arc::new(BuilderPool::default());
         let task = Task {
+            pool: pool.clone(),
+            spent: Vec::new(),
             core: self.core,
             sink: self.sink,
             commands: rx,
@@ -328,6 +349,7 @@ impl Spawn {
             commands: tx,
             status: status_rx,
             key,
+            pool,
         }
     }
 }
@@ -367,6 +389,10 @@ struct Task {
     closing: Option<Instant>,
     /// Bytes were written and not yet flushed (TLS buffers records).
     flush_pending: bool,
+    /// Where the copies of sent messages go back to.
+    pool: Arc<BuilderPool>,
+    /// Copies sent in the current batch of commands, for the pool.
+    spent: Vec<MessageBuilder>,
 }
 
 impl Task {
@@ -467,7 +493,9 @@ impl Task {
                 Wake::Command(Some(c)) => {
                     let now = crate::core::now();
                     self.command(c, now);
-                    if !self.more_commands(now) {
+                    let open = self.more_commands(now);
+                    self.pool.give_back(&mut self.spent);
+                    if !open {
                         handles_open = false;
                         self.core.logout(None);
                     }
@@ -531,9 +559,12 @@ impl Task {
     /// Acts on a command; sends take `now`, read once for the batch.
     fn command(&mut self, command: Command, now: Now) {
         match command {
-            Command::Send(msg) => {
+            Command::Send { msg, pooled } => {
                 if let Err(e) = self.core.send_at(&msg, now) {
                     self.report(Error::Send(e));
+                }
+                if pooled {
+                    self.spent.push(msg);
                 }
             }
             Command::Logout(text) => self.core.logout(text.as_deref()),
