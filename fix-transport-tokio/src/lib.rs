@@ -81,6 +81,7 @@ mod event;
 mod initiator;
 mod options;
 mod pool;
+mod queue;
 mod session;
 mod settings;
 

@@ -11,6 +11,7 @@ use crate::core::{Core, LinkRequests};
 use crate::error::{Error, TrySendError};
 use crate::event::{SessionEvent, Sink};
 use crate::pool::BuilderPool;
+use crate::queue::{self, CommandReceiver, CommandSender, QueueError};
 use fixrs_proto::MessageBuilder;
 use fixrs_session::{Now, SessionKey, SessionState};
 use std::io;
@@ -22,7 +23,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf, Rea
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::error::TryRecvError;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 /// A byte stream a session can run over: TCP, TLS over TCP, or anything
@@ -168,7 +169,7 @@ pub(crate) struct Status {
 /// task ends.
 #[derive(Clone)]
 pub struct SessionHandle {
-    commands: mpsc::Sender<Command>,
+    commands: CommandSender<Command>,
     status: watch::Receiver<Status>,
     key: Arc<SessionKey>,
     pool: Arc<BuilderPool>,
@@ -235,8 +236,8 @@ impl SessionHandle {
                 pooled: true,
             })
             .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => TrySendError::Full,
-                mpsc::error::TrySendError::Closed(_) => TrySendError::Closed,
+                QueueError::Full(_) => TrySendError::Full,
+                QueueError::Closed(_) => TrySendError::Closed,
             })
     }
 
@@ -294,7 +295,7 @@ impl SessionHandle {
     }
 
     /// The session's command queue.
-    pub(crate) fn commands(&self) -> mpsc::Sender<Command> {
+    pub(crate) fn commands(&self) -> CommandSender<Command> {
         self.commands.clone()
     }
 
@@ -319,7 +320,7 @@ impl Spawn {
     /// Spawns the session's task; returns its handle and its command
     /// sender.
     pub(crate) fn spawn(self) -> SessionHandle {
-        let (tx, rx) = mpsc::channel(self.queue_capacity);
+        let (tx, rx) = queue::channel(self.queue_capacity);
         let (next_sender, next_target) = self.core.seq_nums();
         let (status_tx, status_rx) = watch::channel(Status {
             state: self.core.state(),
@@ -375,7 +376,7 @@ enum Wake {
 struct Task {
     core: Core,
     sink: Sink,
-    commands: mpsc::Receiver<Command>,
+    commands: CommandReceiver<Command>,
     status: watch::Sender<Status>,
     connector: Option<Connector>,
     max_outgoing_bytes: usize,
@@ -494,6 +495,7 @@ impl Task {
                     let now = crate::core::now();
                     self.command(c, now);
                     let open = self.more_commands(now);
+                    self.commands.release();
                     self.pool.give_back(&mut self.spent);
                     if !open {
                         handles_open = false;
