@@ -210,6 +210,10 @@ impl SessionHandle {
     /// for late delivery, as its configuration says; what the session
     /// refuses is reported as an event ([`SessionEvent::Error`] or
     /// [`SessionEvent::Undelivered`]).
+    ///
+    /// The message is copied for the session's task, into a buffer the
+    /// task gave back after sending an earlier one: steady sending does
+    /// not allocate a copy per message.
     pub async fn send(&self, message: &MessageBuilder) -> Result<(), Error> {
         self.command(Command::Send {
             msg: self.pool.copy(message),
