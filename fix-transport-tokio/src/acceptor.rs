@@ -357,7 +357,7 @@ async fn route(
             first,
         };
         return commands
-            .send(attach)
+            .send_with(|| attach)
             .await
             .map_err(|_| "session ended".to_string());
     }

@@ -12,11 +12,12 @@ use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, Semaphore, TryAcquireError};
 
 /// Why a command was not queued.
-pub(crate) enum QueueError<T> {
-    /// The queue is full (only from [`CommandSender::try_send`]).
-    Full(T),
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum QueueError {
+    /// The queue is full (only from [`CommandSender::try_send_with`]).
+    Full,
     /// The session's task has ended.
-    Closed(T),
+    Closed,
 }
 
 /// A queue of at most `capacity` items not yet taken by the receiver.
@@ -49,25 +50,27 @@ impl<T> Clone for CommandSender<T> {
 }
 
 impl<T> CommandSender<T> {
-    /// Queues `item`, waiting for room.
-    pub(crate) async fn send(&self, item: T) -> Result<(), QueueError<T>> {
+    /// Waits for room, then queues the item `make` returns (made only
+    /// once there is room, so that a waiting or refused sender holds no
+    /// copy).
+    pub(crate) async fn send_with(&self, make: impl FnOnce() -> T) -> Result<(), QueueError> {
         match self.room.acquire().await {
             // The slot is the receiver's to give back once it takes the
             // item.
             Ok(permit) => permit.forget(),
-            Err(_) => return Err(QueueError::Closed(item)),
+            Err(_) => return Err(QueueError::Closed),
         }
-        self.tx.send(item).map_err(|e| QueueError::Closed(e.0))
+        self.tx.send(make()).map_err(|_| QueueError::Closed)
     }
 
-    /// Queues `item` if there is room now.
-    pub(crate) fn try_send(&self, item: T) -> Result<(), QueueError<T>> {
+    /// [`send_with`](CommandSender::send_with) if there is room now.
+    pub(crate) fn try_send_with(&self, make: impl FnOnce() -> T) -> Result<(), QueueError> {
         match self.room.try_acquire() {
             Ok(permit) => permit.forget(),
-            Err(TryAcquireError::NoPermits) => return Err(QueueError::Full(item)),
-            Err(TryAcquireError::Closed) => return Err(QueueError::Closed(item)),
+            Err(TryAcquireError::NoPermits) => return Err(QueueError::Full),
+            Err(TryAcquireError::Closed) => return Err(QueueError::Closed),
         }
-        self.tx.send(item).map_err(|e| QueueError::Closed(e.0))
+        self.tx.send(make()).map_err(|_| QueueError::Closed)
     }
 }
 
@@ -117,26 +120,29 @@ mod tests {
     #[tokio::test]
     async fn a_full_queue_refuses_until_the_batch_is_given_back() {
         let (tx, mut rx) = channel::<u32>(2);
-        assert!(tx.try_send(1).is_ok());
-        assert!(tx.send(2).await.is_ok());
-        assert!(matches!(tx.try_send(3), Err(QueueError::Full(3))));
+        assert_eq!(tx.try_send_with(|| 1), Ok(()));
+        assert_eq!(tx.send_with(|| 2).await, Ok(()));
+        let refused = || -> u32 { panic!("made without room") };
+        assert_eq!(tx.try_send_with(refused), Err(QueueError::Full));
         assert_eq!(rx.recv().await, Some(1));
         assert_eq!(rx.try_recv().ok(), Some(2));
         // Taken but not given back: still full.
-        assert!(matches!(tx.try_send(3), Err(QueueError::Full(3))));
+        assert_eq!(tx.try_send_with(refused), Err(QueueError::Full));
         rx.release();
-        assert!(tx.try_send(3).is_ok());
-        assert!(tx.try_send(4).is_ok());
-        assert!(matches!(tx.try_send(5), Err(QueueError::Full(5))));
+        assert_eq!(tx.try_send_with(|| 3), Ok(()));
+        assert_eq!(tx.try_send_with(|| 4), Ok(()));
+        assert_eq!(tx.try_send_with(refused), Err(QueueError::Full));
+        assert_eq!(rx.recv().await, Some(3));
+        assert_eq!(rx.recv().await, Some(4));
     }
 
     #[tokio::test]
     async fn a_waiting_sender_goes_on_when_room_is_given_back() {
         let (tx, mut rx) = channel::<u32>(1);
-        tx.send(1).await.ok();
+        assert_eq!(tx.send_with(|| 1).await, Ok(()));
         let waiting = tokio::spawn({
             let tx = tx.clone();
-            async move { tx.send(2).await.is_ok() }
+            async move { tx.send_with(|| 2).await.is_ok() }
         });
         tokio::task::yield_now().await;
         assert!(!waiting.is_finished());
@@ -149,21 +155,21 @@ mod tests {
     #[tokio::test]
     async fn senders_learn_that_the_receiver_is_gone() {
         let (tx, rx) = channel::<u32>(1);
-        tx.send(1).await.ok();
+        assert_eq!(tx.send_with(|| 1).await, Ok(()));
         let waiting = tokio::spawn({
             let tx = tx.clone();
-            async move { matches!(tx.send(2).await, Err(QueueError::Closed(2))) }
+            async move { tx.send_with(|| 2).await }
         });
         tokio::task::yield_now().await;
         drop(rx);
-        assert!(waiting.await.unwrap());
-        assert!(matches!(tx.try_send(3), Err(QueueError::Closed(3))));
+        assert_eq!(waiting.await.unwrap(), Err(QueueError::Closed));
+        assert_eq!(tx.try_send_with(|| 3), Err(QueueError::Closed));
     }
 
     #[tokio::test]
     async fn the_receiver_ends_when_every_sender_is_gone() {
         let (tx, mut rx) = channel::<u32>(4);
-        tx.send(1).await.ok();
+        assert_eq!(tx.send_with(|| 1).await, Ok(()));
         drop(tx);
         assert_eq!(rx.recv().await, Some(1));
         assert_eq!(rx.recv().await, None);

@@ -215,11 +215,13 @@ impl SessionHandle {
     /// task gave back after sending an earlier one: steady sending does
     /// not allocate a copy per message.
     pub async fn send(&self, message: &MessageBuilder) -> Result<(), Error> {
-        self.command(Command::Send {
-            msg: self.pool.copy(message),
-            pooled: true,
-        })
-        .await
+        self.commands
+            .send_with(|| Command::Send {
+                msg: self.pool.copy(message),
+                pooled: true,
+            })
+            .await
+            .map_err(|_| Error::Closed)
     }
 
     /// [`send`](SessionHandle::send) for a message the caller no longer
@@ -235,13 +237,13 @@ impl SessionHandle {
     /// Sends an application message if the session can take it at once.
     pub fn try_send(&self, message: &MessageBuilder) -> Result<(), TrySendError> {
         self.commands
-            .try_send(Command::Send {
+            .try_send_with(|| Command::Send {
                 msg: self.pool.copy(message),
                 pooled: true,
             })
             .map_err(|e| match e {
-                QueueError::Full(_) => TrySendError::Full,
-                QueueError::Closed(_) => TrySendError::Closed,
+                QueueError::Full => TrySendError::Full,
+                QueueError::Closed => TrySendError::Closed,
             })
     }
 
@@ -304,7 +306,10 @@ impl SessionHandle {
     }
 
     async fn command(&self, command: Command) -> Result<(), Error> {
-        self.commands.send(command).await.map_err(|_| Error::Closed)
+        self.commands
+            .send_with(|| command)
+            .await
+            .map_err(|_| Error::Closed)
     }
 }
 
