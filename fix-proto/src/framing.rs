@@ -233,11 +233,14 @@ pub fn scan(buf: &[u8], config: &FrameConfig) -> Scan {
 }
 
 /// Whether `buf` and `prefix` agree on their common length.
-#[inline]
-fn starts_with_partial(buf: &[u8], prefix: &[u8]) -> bool {
-    // Byte by byte: the prefixes are two or three bytes, for which a call
-    // to memcmp costs more than the comparison.
-    buf.iter().zip(prefix).all(|(a, b)| a == b)
+#[inline(always)]
+fn starts_with_partial<const N: usize>(buf: &[u8], prefix: &[u8; N]) -> bool {
+    match buf.first_chunk::<N>() {
+        // The common case, a whole prefix: one comparison of N bytes as a
+        // word (no call to memcmp, no loop).
+        Some(head) => head == prefix,
+        None => buf.iter().zip(prefix).all(|(a, b)| a == b),
+    }
 }
 
 /// Where the next frame may start after a garbled one at the start of
@@ -246,7 +249,7 @@ fn starts_with_partial(buf: &[u8], prefix: &[u8]) -> bool {
 /// there is none, the length of `buf` less a tail that could be the start
 /// of one.
 pub fn resync_offset(buf: &[u8]) -> usize {
-    const MARK: &[u8] = b"8=FIX";
+    const MARK: &[u8; 5] = b"8=FIX";
     let mut from = 1;
     while from < buf.len() {
         match buf[from..].iter().position(|&b| b == b'8') {
@@ -474,5 +477,39 @@ impl Decoder {
                 Some(Err(Garbled { error, dropped }))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_prefixes_match_on_their_common_length() {
+        assert!(starts_with_partial(b"", b"35="));
+        assert!(starts_with_partial(b"3", b"35="));
+        assert!(starts_with_partial(b"35", b"35="));
+        assert!(starts_with_partial(b"35=D", b"35="));
+        assert!(!starts_with_partial(b"4", b"35="));
+        assert!(!starts_with_partial(b"36", b"35="));
+        assert!(!starts_with_partial(b"35.D", b"35="));
+    }
+
+    #[test]
+    fn a_frame_cut_anywhere_in_its_header_is_incomplete() {
+        let msg = b"8=FIX.4.4\x019=5\x0135=0\x0110=163\x01";
+        for cut in 0..msg.len() {
+            assert!(
+                matches!(
+                    scan(&msg[..cut], &FrameConfig::default()),
+                    Scan::Incomplete(_)
+                ),
+                "cut at {cut}"
+            );
+        }
+        assert_eq!(
+            scan(msg, &FrameConfig::default()),
+            Scan::Complete(msg.len())
+        );
     }
 }

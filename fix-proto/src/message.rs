@@ -528,6 +528,7 @@ impl<'a> Message<'a> {
         self.first_value(2, tag::MSG_TYPE)
     }
 
+    #[inline]
     fn first_value(&self, expected_pos: usize, tag: Tag) -> &'a [u8] {
         match self.fields.get(expected_pos) {
             Some(f) if f.tag == tag => &self.bytes[f.range()],

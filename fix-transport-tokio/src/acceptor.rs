@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::event::{Handler, SessionEvents, Sink};
 use crate::initiator::{new_core, spawn};
 use crate::options::SessionOptions;
+use crate::queue::CommandSender;
 use crate::session::{Command, LinkStream, SessionHandle, Stream};
 use fixrs_session::router::TemplateId;
 use fixrs_session::{AcceptRules, AcceptorTemplate, Role, Route, Router, SessionConfig};
@@ -37,7 +38,7 @@ pub type NewSession = (SessionHandle, SessionEvents);
 struct Shared {
     router: Router<u64>,
     /// Each registered session's command queue.
-    sessions: HashMap<u64, mpsc::Sender<Command>>,
+    sessions: HashMap<u64, CommandSender<Command>>,
     /// Per template: the options of its sessions and where they go.
     templates: Vec<(OptionsFactory, mpsc::UnboundedSender<NewSession>)>,
     /// The router's id of the next session.
@@ -356,7 +357,7 @@ async fn route(
             first,
         };
         return commands
-            .send(attach)
+            .send_with(|| attach)
             .await
             .map_err(|_| "session ended".to_string());
     }
@@ -367,7 +368,7 @@ fn new_from_template(
     arc: &Arc<Mutex<Shared>>,
     template: TemplateId,
     config: SessionConfig,
-) -> Result<mpsc::Sender<Command>, String> {
+) -> Result<CommandSender<Command>, String> {
     let name = config.key().to_string();
     let mut shared = lock(arc);
     let rules = shared

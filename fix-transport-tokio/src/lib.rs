@@ -80,6 +80,8 @@ mod error;
 mod event;
 mod initiator;
 mod options;
+mod pool;
+mod queue;
 mod session;
 mod settings;
 

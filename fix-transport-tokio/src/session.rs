@@ -10,6 +10,8 @@ use crate::connect::{Connecting, Connector};
 use crate::core::{Core, LinkRequests};
 use crate::error::{Error, TrySendError};
 use crate::event::{SessionEvent, Sink};
+use crate::pool::BuilderPool;
+use crate::queue::{self, CommandReceiver, CommandSender, QueueError};
 use fixrs_proto::MessageBuilder;
 use fixrs_session::{Now, SessionKey, SessionState};
 use std::io;
@@ -21,7 +23,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf, Rea
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::error::TryRecvError;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 /// A byte stream a session can run over: TCP, TLS over TCP, or anything
@@ -132,7 +134,12 @@ impl Writer {
 
 /// What a handle asks of the session's task.
 pub(crate) enum Command {
-    Send(MessageBuilder),
+    /// A message to send; `pooled` when the buffer is the session's own
+    /// copy, to be given back to the pool once sent.
+    Send {
+        msg: MessageBuilder,
+        pooled: bool,
+    },
     Logout(Option<String>),
     Disconnect,
     Connect,
@@ -162,9 +169,10 @@ pub(crate) struct Status {
 /// task ends.
 #[derive(Clone)]
 pub struct SessionHandle {
-    commands: mpsc::Sender<Command>,
+    commands: CommandSender<Command>,
     status: watch::Receiver<Status>,
     key: Arc<SessionKey>,
+    pool: Arc<BuilderPool>,
 }
 
 impl std::fmt::Debug for SessionHandle {
@@ -202,23 +210,40 @@ impl SessionHandle {
     /// for late delivery, as its configuration says; what the session
     /// refuses is reported as an event ([`SessionEvent::Error`] or
     /// [`SessionEvent::Undelivered`]).
+    ///
+    /// The message is copied for the session's task, into a buffer the
+    /// task gave back after sending an earlier one: steady sending does
+    /// not allocate a copy per message.
     pub async fn send(&self, message: &MessageBuilder) -> Result<(), Error> {
-        self.send_owned(message.clone()).await
+        self.commands
+            .send_with(|| Command::Send {
+                msg: self.pool.copy(message),
+                pooled: true,
+            })
+            .await
+            .map_err(|_| Error::Closed)
     }
 
     /// [`send`](SessionHandle::send) for a message the caller no longer
     /// needs: it goes to the session's task as it is, without a copy.
     pub async fn send_owned(&self, message: MessageBuilder) -> Result<(), Error> {
-        self.command(Command::Send(message)).await
+        self.command(Command::Send {
+            msg: message,
+            pooled: false,
+        })
+        .await
     }
 
     /// Sends an application message if the session can take it at once.
     pub fn try_send(&self, message: &MessageBuilder) -> Result<(), TrySendError> {
         self.commands
-            .try_send(Command::Send(message.clone()))
+            .try_send_with(|| Command::Send {
+                msg: self.pool.copy(message),
+                pooled: true,
+            })
             .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => TrySendError::Full,
-                mpsc::error::TrySendError::Closed(_) => TrySendError::Closed,
+                QueueError::Full => TrySendError::Full,
+                QueueError::Closed => TrySendError::Closed,
             })
     }
 
@@ -276,12 +301,15 @@ impl SessionHandle {
     }
 
     /// The session's command queue.
-    pub(crate) fn commands(&self) -> mpsc::Sender<Command> {
+    pub(crate) fn commands(&self) -> CommandSender<Command> {
         self.commands.clone()
     }
 
     async fn command(&self, command: Command) -> Result<(), Error> {
-        self.commands.send(command).await.map_err(|_| Error::Closed)
+        self.commands
+            .send_with(|| command)
+            .await
+            .map_err(|_| Error::Closed)
     }
 }
 
@@ -301,7 +329,7 @@ impl Spawn {
     /// Spawns the session's task; returns its handle and its command
     /// sender.
     pub(crate) fn spawn(self) -> SessionHandle {
-        let (tx, rx) = mpsc::channel(self.queue_capacity);
+        let (tx, rx) = queue::channel(self.queue_capacity);
         let (next_sender, next_target) = self.core.seq_nums();
         let (status_tx, status_rx) = watch::channel(Status {
             state: self.core.state(),
@@ -309,7 +337,10 @@ impl Spawn {
             next_target,
         });
         let key = Arc::new(self.core.key());
+        let pool = Arc::new(BuilderPool::default());
         let task = Task {
+            pool: pool.clone(),
+            spent: Vec::new(),
             core: self.core,
             sink: self.sink,
             commands: rx,
@@ -328,6 +359,7 @@ impl Spawn {
             commands: tx,
             status: status_rx,
             key,
+            pool,
         }
     }
 }
@@ -353,7 +385,7 @@ enum Wake {
 struct Task {
     core: Core,
     sink: Sink,
-    commands: mpsc::Receiver<Command>,
+    commands: CommandReceiver<Command>,
     status: watch::Sender<Status>,
     connector: Option<Connector>,
     max_outgoing_bytes: usize,
@@ -367,6 +399,10 @@ struct Task {
     closing: Option<Instant>,
     /// Bytes were written and not yet flushed (TLS buffers records).
     flush_pending: bool,
+    /// Where the copies of sent messages go back to.
+    pool: Arc<BuilderPool>,
+    /// Copies sent in the current batch of commands, for the pool.
+    spent: Vec<MessageBuilder>,
 }
 
 impl Task {
@@ -467,7 +503,10 @@ impl Task {
                 Wake::Command(Some(c)) => {
                     let now = crate::core::now();
                     self.command(c, now);
-                    if !self.more_commands(now) {
+                    let open = self.more_commands(now);
+                    self.commands.release();
+                    self.pool.give_back(&mut self.spent);
+                    if !open {
                         handles_open = false;
                         self.core.logout(None);
                     }
@@ -531,9 +570,12 @@ impl Task {
     /// Acts on a command; sends take `now`, read once for the batch.
     fn command(&mut self, command: Command, now: Now) {
         match command {
-            Command::Send(msg) => {
+            Command::Send { msg, pooled } => {
                 if let Err(e) = self.core.send_at(&msg, now) {
                     self.report(Error::Send(e));
+                }
+                if pooled {
+                    self.spent.push(msg);
                 }
             }
             Command::Logout(text) => self.core.logout(text.as_deref()),

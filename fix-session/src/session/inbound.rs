@@ -13,8 +13,8 @@ use crate::store::SeqNum;
 use fixrs_proto::tag::{self, msg_type};
 use fixrs_proto::validate::ValidationError;
 use fixrs_proto::{
-    BusinessRejectReason, FieldError, FieldIndex, Message, ParseError, SessionRejectReason,
-    UtcTimestamp, SOH,
+    BusinessRejectReason, FieldError, FieldIndex, FromFixValue, Message, ParseError,
+    SessionRejectReason, UtcTimestamp, SOH,
 };
 use std::time::Instant;
 
@@ -31,7 +31,10 @@ impl Session {
             return;
         };
         let Input { decoder, index } = &mut *input;
-        decoder.feed(bytes);
+        if !bytes.is_empty() {
+            // (Going on with what is buffered feeds nothing.)
+            decoder.feed(bytes);
+        }
         self.input_paused = false;
         while self.link_up {
             let events_before = self.events.len();
@@ -249,9 +252,10 @@ impl Session {
         // even 0 or none: its Reject refers to the number it carried.
         let reset =
             msg_type == msg_type::SEQUENCE_RESET && msg.get(tag::GAP_FILL_FLAG) != Some(b"Y");
-        let seq = match msg.msg_seq_num() {
-            Ok(seq) if (1..=MAX_SEQ_NUM).contains(&seq) => seq,
-            Ok(seq) if reset && seq <= MAX_SEQ_NUM => seq,
+        let header = HeaderFields::of(msg);
+        let seq = match header.seq_num.map(u64::from_fix_value) {
+            Some(Ok(seq)) if (1..=MAX_SEQ_NUM).contains(&seq) => seq,
+            Some(Ok(seq)) if reset && seq <= MAX_SEQ_NUM => seq,
             _ if reset => 0,
             _ => {
                 return self.fatal_logout(
@@ -262,13 +266,13 @@ impl Session {
                 );
             }
         };
-        if !from_queue && !self.check_header(msg, seq, now, utc) {
+        if !from_queue && !self.check_header(msg, &header, seq, now, utc) {
             return;
         }
         if reset {
             return self.on_sequence_reset(msg, seq, now, utc);
         }
-        let poss_dup = msg.get(tag::POSS_DUP_FLAG) == Some(b"Y");
+        let poss_dup = header.poss_dup == Some(b"Y");
         let acted_on_at_once = match msg_type {
             msg_type::SEQUENCE_RESET => msg.get(tag::GAP_FILL_FLAG) != Some(b"Y"),
             msg_type::LOGON => msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y"),
@@ -441,6 +445,7 @@ impl Session {
     fn check_header(
         &mut self,
         msg: &Message<'_>,
+        header: &HeaderFields<'_>,
         seq: SeqNum,
         now: Instant,
         utc: UtcTimestamp,
@@ -448,13 +453,15 @@ impl Session {
         // A CompID missing or empty is a malformed message, rejected like
         // any missing or empty required field; the session goes on. Only a
         // CompID present and wrong is a CompID problem (2k).
-        // Each looked up once (a search of the fields), for both checks.
         let mut comp_ids: [&[u8]; 2] = [b"", b""];
-        for (i, t) in [tag::SENDER_COMP_ID, tag::TARGET_COMP_ID]
-            .into_iter()
-            .enumerate()
+        for (i, (t, value)) in [
+            (tag::SENDER_COMP_ID, header.sender_comp_id),
+            (tag::TARGET_COMP_ID, header.target_comp_id),
+        ]
+        .into_iter()
+        .enumerate()
         {
-            let reason = match msg.get(t) {
+            let reason = match value {
                 None => SessionRejectReason::RequiredTagMissing,
                 Some(b"") => SessionRejectReason::TagSpecifiedWithoutValue,
                 Some(value) => {
@@ -501,7 +508,7 @@ impl Session {
                 return false;
             }
         }
-        match msg.get(tag::SENDING_TIME) {
+        match header.sending_time {
             None => {
                 self.reject_and_count(
                     msg,
@@ -1246,4 +1253,97 @@ fn parse_seq(raw: &[u8]) -> Option<SeqNum> {
     SeqNum::from_fix_value(raw)
         .ok()
         .filter(|s| (1..=MAX_SEQ_NUM).contains(s))
+}
+
+/// The header fields every message in a session is checked for, each the
+/// first field with its tag (as [`Message::get`] answers), found in one
+/// pass over the fields rather than a search per tag: an absent tag (as
+/// PossDupFlag(43) usually is) costs a search of the whole message.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct HeaderFields<'a> {
+    /// MsgSeqNum(34).
+    seq_num: Option<&'a [u8]>,
+    /// PossDupFlag(43).
+    poss_dup: Option<&'a [u8]>,
+    /// SenderCompID(49).
+    sender_comp_id: Option<&'a [u8]>,
+    /// SendingTime(52).
+    sending_time: Option<&'a [u8]>,
+    /// TargetCompID(56).
+    target_comp_id: Option<&'a [u8]>,
+}
+
+impl<'a> HeaderFields<'a> {
+    /// The fields of `msg`.
+    pub(super) fn of(msg: &Message<'a>) -> HeaderFields<'a> {
+        const WANTED: u64 = 1 << tag::MSG_SEQ_NUM
+            | 1 << tag::POSS_DUP_FLAG
+            | 1 << tag::SENDER_COMP_ID
+            | 1 << tag::SENDING_TIME
+            | 1 << tag::TARGET_COMP_ID;
+        let mut h = HeaderFields::default();
+        for span in msg.spans() {
+            // Most fields are none of these: one bit test skips them.
+            if span.tag >= 64 || WANTED & (1 << span.tag) == 0 {
+                continue;
+            }
+            let slot = match span.tag {
+                tag::MSG_SEQ_NUM => &mut h.seq_num,
+                tag::POSS_DUP_FLAG => &mut h.poss_dup,
+                tag::SENDER_COMP_ID => &mut h.sender_comp_id,
+                tag::SENDING_TIME => &mut h.sending_time,
+                _ => &mut h.target_comp_id,
+            };
+            if slot.is_none() {
+                *slot = Some(msg.value_of(span));
+            }
+        }
+        h
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HeaderFields;
+    use fixrs_proto::FieldIndex;
+
+    fn soh(s: &str) -> Vec<u8> {
+        s.replace('|', "\x01").into_bytes()
+    }
+
+    #[test]
+    fn header_fields_are_the_first_of_each_tag_anywhere() {
+        // PossDupFlag(43) after the body and a second SenderCompID: each is
+        // what `Message::get` answers, the first field with the tag.
+        let m =
+            soh("8=FIX.4.4|9=1|35=D|49=A|56=B|34=7|52=20240101-00:00:00|11=X|49=Z|43=Y|10=000|");
+        let mut index = FieldIndex::new();
+        let msg = index.parse(&m).unwrap();
+        let h = HeaderFields::of(&msg);
+        for (value, tag) in [
+            (h.seq_num, 34),
+            (h.poss_dup, 43),
+            (h.sender_comp_id, 49),
+            (h.sending_time, 52),
+            (h.target_comp_id, 56),
+        ] {
+            assert_eq!(value, msg.get(tag), "tag {tag}");
+        }
+        assert_eq!(h.sender_comp_id, Some(&b"A"[..]));
+        assert_eq!(h.poss_dup, Some(&b"Y"[..]));
+    }
+
+    #[test]
+    fn absent_header_fields_are_none() {
+        let m = soh("8=FIX.4.4|9=1|35=0|56=|10=000|");
+        let mut index = FieldIndex::new();
+        let msg = index.parse(&m).unwrap();
+        let h = HeaderFields::of(&msg);
+        assert_eq!(h.seq_num, None);
+        assert_eq!(h.poss_dup, None);
+        assert_eq!(h.sender_comp_id, None);
+        assert_eq!(h.sending_time, None);
+        // Present and empty is not absent.
+        assert_eq!(h.target_comp_id, Some(&b""[..]));
+    }
 }
