@@ -53,6 +53,7 @@ COMPONENTS = [
     ]),
     ("  events to callbacks (drain_events)", [
         "fixrs_transport_mio::event_loop::callbacks::drain_events",
+        "fixrs_transport_mio::event_loop::callbacks::deliver_events",
     ]),
     ("    application callbacks (Pinger/Echo on_message)", [
         "<fixrs_benches::engine::Pinger as fixrs_transport_mio::app::Application>::on_message",
@@ -62,7 +63,10 @@ COMPONENTS = [
     ("  put messages to the session (drain_inbox)", [
         "fixrs_transport_mio::event_loop::service::drain_inbox",
     ]),
-    ("    session outbound (Session::send)", ["fixrs_session::session::Session::send"]),
+    ("    session outbound (Session::send, send_fields)", [
+        "fixrs_session::session::Session::send",
+        "fixrs_session::session::Session::send_fields",
+    ]),
     ("      encode (Encoder::start + finish, write_header)", [
         "fixrs_proto::encode::Encoder::start",
         "fixrs_proto::encode::Encoder::finish",

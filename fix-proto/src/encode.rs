@@ -13,7 +13,9 @@
 //! setters.
 
 use crate::framing::checksum;
-use crate::value::{format_u64, write_int, write_uint, TimestampCache, ToFixValue, UtcTimestamp};
+use crate::value::{
+    format_u64, format_u64_before, write_int, TimestampCache, ToFixValue, UtcTimestamp,
+};
 use crate::{Tag, SOH};
 
 /// Typed field setters shared by [`Encoder`] and [`MessageBuilder`].
@@ -60,10 +62,16 @@ pub trait FieldWriter {
     /// Appends an unsigned integer field (SeqNum, Length, NumInGroup, ...).
     #[inline]
     fn push_uint(&mut self, tag: Tag, value: u64) -> &mut Self {
-        let buf = self.field_buf();
-        write_tag(buf, tag);
-        write_uint(buf, value);
-        buf.push(SOH);
+        // Formatted backwards into one stack buffer (SOH, value, '=',
+        // tag) and appended with one copy: MsgSeqNum(34) is written into
+        // every message.
+        let mut tmp = [0u8; 32];
+        let end = tmp.len() - 1;
+        tmp[end] = SOH;
+        let value_at = format_u64_before(value, &mut tmp, end);
+        tmp[value_at - 1] = b'=';
+        let tag_at = format_u64_before(tag.into(), &mut tmp, value_at - 1);
+        self.field_buf().extend_from_slice(&tmp[tag_at..]);
         self
     }
 
@@ -98,19 +106,12 @@ pub trait FieldWriter {
 #[inline]
 fn write_tag(buf: &mut Vec<u8>, tag: Tag) {
     // Tags are short; a fixed-size stack buffer beats a generic formatter.
+    // A u32 has at most 10 digits.
     let mut tmp = [0u8; 11];
-    let mut i = tmp.len() - 1;
-    tmp[i] = b'=';
-    let mut t = tag;
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (t % 10) as u8;
-        t /= 10;
-        if t == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&tmp[i..]);
+    let end = tmp.len() - 1;
+    tmp[end] = b'=';
+    let at = format_u64_before(tag.into(), &mut tmp, end);
+    buf.extend_from_slice(&tmp[at..]);
 }
 
 /// Bytes reserved before the body for `8=<BeginString><SOH>9=<len><SOH>`
@@ -178,21 +179,36 @@ impl Encoder {
             self.begin_string.extend_from_slice(begin_string.as_bytes());
         }
         let reserve = self.begin_string.len() + PREFIX_OVERHEAD;
-        self.buf.clear();
-        self.buf.resize(reserve, 0);
+        // The gap's old bytes may stay: finish overwrites the part of it
+        // that is sent, and the rest is never read.
+        if self.buf.len() >= reserve {
+            self.buf.truncate(reserve);
+        } else {
+            self.buf.clear();
+            self.buf.resize(reserve, 0);
+        }
         self.body_start = reserve;
         self.msg_start = 0;
         self.finished = false;
-        self.push(crate::tag::MSG_TYPE, msg_type)
+        self.buf.extend_from_slice(b"35=");
+        self.buf.extend_from_slice(msg_type);
+        self.buf.push(SOH);
+        self
     }
 
     /// Appends a UTCTimestamp field written through the cached formatter
     /// (SendingTime(52), OrigSendingTime(122), ...).
     #[inline]
     pub fn push_timestamp(&mut self, tag: Tag, t: UtcTimestamp) -> &mut Self {
-        write_tag(&mut self.buf, tag);
-        self.timestamps.write(t, &mut self.buf);
-        self.buf.push(SOH);
+        // "tag=" right-aligned before position 11, the text after it, SOH:
+        // put together on the stack, appended with one copy (SendingTime
+        // is written into every message).
+        let mut tmp = [0u8; 11 + 27 + 1];
+        tmp[10] = b'=';
+        let tag_at = format_u64_before(tag.into(), &mut tmp, 10);
+        let len = self.timestamps.format(t, &mut tmp[11..38]);
+        tmp[11 + len] = SOH;
+        self.buf.extend_from_slice(&tmp[tag_at..12 + len]);
         self
     }
 
@@ -360,6 +376,57 @@ mod tests {
             scan(out, &FrameConfig::default()),
             Scan::Complete(out.len())
         );
+    }
+
+    #[test]
+    fn uint_and_timestamp_fields_are_written_whole() {
+        let mut enc = Encoder::new();
+        enc.start("FIX.4.2", b"0");
+        enc.push_uint(34, 0)
+            .push_uint(1, u64::MAX)
+            .push_uint(u32::MAX, 10)
+            .push_uint(369, 99)
+            .push_uint(9999, 100);
+        let t = UtcTimestamp::parse(b"20240115-10:30:00.123456789").unwrap();
+        enc.push_timestamp(52, t);
+        *enc.timestamps_mut() = TimestampCache::new(crate::value::TimePrecision::Nanos);
+        enc.push_timestamp(4_294_967_295, t);
+        *enc.timestamps_mut() = TimestampCache::new(crate::value::TimePrecision::Seconds);
+        enc.push_timestamp(60, t);
+        *enc.timestamps_mut() = TimestampCache::new(crate::value::TimePrecision::Micros);
+        enc.push_timestamp(122, t);
+        let expected = "34=0|1=18446744073709551615|4294967295=10|369=99|9999=100|\
+                        52=20240115-10:30:00.123|4294967295=20240115-10:30:00.123456789|\
+                        60=20240115-10:30:00|122=20240115-10:30:00.123456|"
+            .replace('|', "\x01");
+        assert_eq!(enc.body_so_far(), format!("35=0\x01{expected}").as_bytes());
+        let out = enc.finish().to_vec();
+        assert_eq!(
+            scan(&out, &FrameConfig::default()),
+            Scan::Complete(out.len())
+        );
+    }
+
+    #[test]
+    fn a_reused_encoder_writes_each_message_as_a_fresh_one() {
+        let mut reused = Encoder::new();
+        reused
+            .start("FIXT.1.1", b"AE")
+            .push_str(571, &"X".repeat(300));
+        reused.finish();
+        for (begin, msg_type) in [
+            ("FIX.4.4", &b"D"[..]),
+            ("FIX.4.0", b"8"),
+            ("FIXT.1.1", b"AE"),
+        ] {
+            let mut fresh = Encoder::new();
+            for enc in [&mut reused, &mut fresh] {
+                enc.start(begin, msg_type)
+                    .push_uint(34, 7)
+                    .push_str(58, "hi");
+            }
+            assert_eq!(reused.finish(), fresh.finish());
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use fixrs_proto::SessionRejectReason;
 use fixrs_proto::{tag, BusinessRejectReason, FieldWriter, FixVersion, MessageBuilder};
-use fixrs_session::testing::{Driver, Output, Recorded, Sent};
+use fixrs_session::testing::{drain, Driver, Output, Recorded, Sent};
 use fixrs_session::Now;
 use fixrs_session::{MessageRejection, RejectError, Session, SessionConfig, SessionState, Store};
 
@@ -459,4 +459,43 @@ fn a_message_stays_rejectable_after_the_events_were_drained() {
     let out = fixrs_session::testing::drain(&mut d.session);
     let bmr = only(&out, b"j");
     assert_eq!(bmr.num(tag::REF_SEQ_NUM), Some(2));
+}
+
+/// A message handed over as its encoded parts (as the engine keeps the
+/// messages put on it) is sent, or kept for late delivery, exactly as the
+/// same message given as a builder.
+#[test]
+fn send_fields_is_send_of_the_same_message() {
+    let mut msg = order(1);
+    msg.header_mut().push_str(tag::ON_BEHALF_OF_COMP_ID, "DESK");
+    for logged_on in [true, false] {
+        let start = || {
+            if logged_on {
+                established(initiator())
+            } else {
+                Driver::new(initiator())
+            }
+        };
+        let (mut a, mut b) = (start(), start());
+        let by_builder = a.session.send(&msg, a.clock.time()).expect("send");
+        let by_fields = b
+            .session
+            .send_fields(msg.msg_type(), msg.header(), msg.body(), b.clock.time())
+            .expect("send_fields");
+        assert_eq!(by_builder, by_fields);
+        let (out_a, out_b) = (drain(&mut a.session), drain(&mut b.session));
+        assert_eq!(out_a.bytes, out_b.bytes);
+        if logged_on {
+            let sent = only(&out_b, b"D");
+            assert_eq!(
+                sent.text(tag::ON_BEHALF_OF_COMP_ID).as_deref(),
+                Some("DESK")
+            );
+        }
+    }
+    // What send refuses, send_fields refuses.
+    let mut d = established(initiator());
+    let now = d.clock.time();
+    assert!(d.session.send_fields(b"A", b"", b"98=0\x01", now).is_err());
+    assert!(d.session.send_fields(b"", b"", b"", now).is_err());
 }

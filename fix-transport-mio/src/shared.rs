@@ -33,23 +33,33 @@ impl Inbox {
     pub(crate) fn push(&mut self, msg: &MessageBuilder) {
         let (t, h, b) = (msg.msg_type(), msg.header(), msg.body());
         self.buf.reserve(12 + t.len() + h.len() + b.len());
-        for part in [t, h, b] {
-            self.buf
-                .extend_from_slice(&(part.len() as u32).to_le_bytes());
+        // The three lengths in one copy.
+        let mut lens = [0u8; 12];
+        for (i, part) in [t, h, b].iter().enumerate() {
+            lens[i * 4..i * 4 + 4].copy_from_slice(&(part.len() as u32).to_le_bytes());
         }
+        self.buf.extend_from_slice(&lens);
         self.buf.extend_from_slice(t);
-        self.buf.extend_from_slice(h);
+        // Most messages have no extra header fields: skip the empty copy.
+        if !h.is_empty() {
+            self.buf.extend_from_slice(h);
+        }
         self.buf.extend_from_slice(b);
     }
 }
 
-/// Reads the records of an inbox buffer back, one message at a time, into a
-/// reused builder.
-pub(crate) fn next_record(buf: &[u8], pos: &mut usize, out: &mut MessageBuilder) -> bool {
-    use fixrs_proto::FieldWriter;
-    let Some(head) = buf.get(*pos..*pos + 12) else {
-        return false;
-    };
+/// One message read back from an inbox record: MsgType, extra header
+/// fields and body fields, encoded as put.
+pub(crate) struct Record<'a> {
+    pub(crate) msg_type: &'a [u8],
+    pub(crate) header: &'a [u8],
+    pub(crate) body: &'a [u8],
+}
+
+/// Reads the record at `*pos` of an inbox buffer back (borrowing its
+/// bytes: the session encodes straight from them) and moves `pos` past it.
+pub(crate) fn next_record<'a>(buf: &'a [u8], pos: &mut usize) -> Option<Record<'a>> {
+    let head = buf.get(*pos..*pos + 12)?;
     let len = |i: usize| {
         let mut b = [0u8; 4];
         b.copy_from_slice(&head[i * 4..i * 4 + 4]);
@@ -57,18 +67,13 @@ pub(crate) fn next_record(buf: &[u8], pos: &mut usize, out: &mut MessageBuilder)
     };
     let (t, h, b) = (len(0), len(1), len(2));
     let start = *pos + 12;
-    let (Some(msg_type), Some(header), Some(body)) = (
-        buf.get(start..start + t),
-        buf.get(start + t..start + t + h),
-        buf.get(start + t + h..start + t + h + b),
-    ) else {
-        return false;
+    let record = Record {
+        msg_type: buf.get(start..start + t)?,
+        header: buf.get(start + t..start + t + h)?,
+        body: buf.get(start + t + h..start + t + h + b)?,
     };
-    out.reset(msg_type);
-    out.header_mut().push_raw(header);
-    out.push_raw(body);
     *pos = start + t + h + b;
-    true
+    Some(record)
 }
 
 /// State of a session shared between the event loop and handles.
@@ -278,16 +283,20 @@ mod tests {
         b.push_str(571, "R1");
         inbox.push(&a);
         inbox.push(&b);
-        let mut out = MessageBuilder::default();
         let mut pos = 0;
-        assert!(next_record(&inbox.buf, &mut pos, &mut out));
-        assert_eq!(out, a);
-        assert!(next_record(&inbox.buf, &mut pos, &mut out));
-        assert_eq!(out, b);
-        assert!(!next_record(&inbox.buf, &mut pos, &mut out));
+        for want in [&a, &b] {
+            let got = next_record(&inbox.buf, &mut pos).expect("a record");
+            assert_eq!(got.msg_type, want.msg_type());
+            assert_eq!(got.header, want.header());
+            assert_eq!(got.body, want.body());
+        }
+        assert!(next_record(&inbox.buf, &mut pos).is_none());
         // A truncated record is not read.
         let mut pos = 0;
-        assert!(!next_record(&inbox.buf[..10], &mut pos, &mut out));
+        assert!(next_record(&inbox.buf[..10], &mut pos).is_none());
+        let mut pos = 0;
+        assert!(next_record(&inbox.buf[..inbox.buf.len() - 1], &mut pos).is_some());
+        assert!(next_record(&inbox.buf[..inbox.buf.len() - 1], &mut pos).is_none());
     }
 
     #[test]

@@ -291,8 +291,16 @@ pub(crate) fn write_uint(out: &mut Vec<u8>, n: u64) {
 
 /// Writes `n` right-aligned at the end of `buf`, returning its length.
 #[inline]
-pub(crate) fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> usize {
-    let mut i = buf.len();
+pub(crate) fn format_u64(n: u64, buf: &mut [u8; 20]) -> usize {
+    buf.len() - format_u64_before(n, buf, 20)
+}
+
+/// Writes `n` in decimal so that its last digit is at `buf[end - 1]`,
+/// returning where its first digit is: fields can be formatted backwards
+/// into one stack buffer and appended with one copy.
+#[inline]
+pub(crate) fn format_u64_before(mut n: u64, buf: &mut [u8], end: usize) -> usize {
+    let mut i = end;
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
         n /= 100;
@@ -307,7 +315,7 @@ pub(crate) fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> usize {
         i -= 1;
         buf[i] = b'0' + n as u8;
     }
-    buf.len() - i
+    i
 }
 
 impl ToFixValue for bool {

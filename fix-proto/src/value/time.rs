@@ -285,6 +285,31 @@ impl TimestampCache {
         out.extend_from_slice(&self.text);
         write_fraction(t.nanos, self.precision, out);
     }
+
+    /// Writes the text of `t` at the start of `out`, which has room for
+    /// the longest (27 bytes, with nanoseconds), returning its length: lets
+    /// an encoder put a whole field together on the stack and append it
+    /// with one copy.
+    #[inline]
+    pub(crate) fn format(&mut self, t: UtcTimestamp, out: &mut [u8]) -> usize {
+        if t.secs != self.secs {
+            format_second(t.secs, &mut self.text);
+            self.secs = t.secs;
+        }
+        out[..17].copy_from_slice(&self.text);
+        let (digits, mut value) = match self.precision {
+            TimePrecision::Seconds => return 17,
+            TimePrecision::Millis => (3, t.nanos / 1_000_000),
+            TimePrecision::Micros => (6, t.nanos / 1_000),
+            TimePrecision::Nanos => (9, t.nanos),
+        };
+        out[17] = b'.';
+        for i in (18..18 + digits).rev() {
+            out[i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        18 + digits
+    }
 }
 
 impl Default for TimestampCache {

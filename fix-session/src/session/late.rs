@@ -36,7 +36,7 @@ impl Session {
     /// it, per the late-delivery setting.
     pub(super) fn queue_late(
         &mut self,
-        msg: &MessageBuilder,
+        msg: MessageBuilder,
         now: Instant,
         utc: UtcTimestamp,
     ) -> Result<Option<SeqNum>, SendError> {
@@ -53,11 +53,12 @@ impl Session {
             || self.reset_on_next_logon
             || self.late.back().is_some_and(|m| m.seq.is_none());
         let (seq, pending) = if unnumbered {
-            let pending = keep_pending(&mut *self.store, self.config.late_delivery_mode, msg, utc)?;
+            let pending =
+                keep_pending(&mut *self.store, self.config.late_delivery_mode, &msg, utc)?;
             (None, pending)
         } else {
             let seq = self.next_sender;
-            self.encode_app(msg, seq, false, utc);
+            self.encode_app(&msg, seq, false, utc);
             self.store_new(seq)?;
             (Some(seq), None)
         };
@@ -69,7 +70,7 @@ impl Session {
         self.late.push_back(LateMessage {
             seq,
             pending,
-            msg: msg.clone(),
+            msg,
             expires,
             queued_at: utc,
         });

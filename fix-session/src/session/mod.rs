@@ -22,8 +22,8 @@ use fixrs_proto::framing::FrameConfig;
 use fixrs_proto::validate::Validator;
 use fixrs_proto::value::{TimePrecision, TimestampCache, TimestampParser};
 use fixrs_proto::{
-    Decoder, Encoder, FieldIndex, FixVersion, MessageBuilder, MessageStash, ParseError, Stashed,
-    UtcTimestamp,
+    Decoder, Encoder, FieldIndex, FieldWriter, FixVersion, MessageBuilder, MessageStash,
+    ParseError, Stashed, UtcTimestamp,
 };
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
@@ -681,9 +681,24 @@ impl Session {
     /// no message `send` accepted. With `Reject` it is refused with
     /// [`SendError::NotEstablished`].
     pub fn send(&mut self, msg: &MessageBuilder, now: Now) -> Result<Option<SeqNum>, SendError> {
+        self.send_fields(msg.msg_type(), msg.header(), msg.body(), now)
+    }
+
+    /// [`send`](Session::send) for a message given as its MsgType(35) and
+    /// its already-encoded extra header fields and body fields (what
+    /// [`MessageBuilder::msg_type`], [`MessageBuilder::header`] and
+    /// [`MessageBuilder::body`] return): a driver that keeps the messages
+    /// put on it encoded hands them over without rebuilding a
+    /// `MessageBuilder` for each.
+    pub fn send_fields(
+        &mut self,
+        msg_type: &[u8],
+        header: &[u8],
+        body: &[u8],
+        now: Now,
+    ) -> Result<Option<SeqNum>, SendError> {
         let Now { instant: now, utc } = now;
         self.begin_input();
-        let msg_type = msg.msg_type();
         if !msg_types::is_well_formed(msg_type) {
             return Err(SendError::InvalidMsgType {
                 msg_type: String::from_utf8_lossy(msg_type).into_owned(),
@@ -696,10 +711,13 @@ impl Session {
         }
         if self.state == SessionState::Established && self.link_up {
             let seq = self.next_sender;
-            self.encode_app(msg, seq, false, utc);
+            self.encode_fields(msg_type, header, body, seq, false, utc);
             self.commit_new(seq, now)?;
             return Ok(Some(seq));
         }
+        // Kept for later: the late queue holds its own copy.
+        let mut msg = MessageBuilder::from_body(msg_type, body);
+        msg.header_mut().push_raw(header);
         self.queue_late(msg, now, utc)
     }
 

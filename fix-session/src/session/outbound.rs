@@ -145,12 +145,30 @@ impl Session {
         poss_dup: bool,
         utc: UtcTimestamp,
     ) {
+        self.encode_fields(msg.msg_type(), msg.header(), msg.body(), seq, poss_dup, utc);
+    }
+
+    /// [`encode_app`](Session::encode_app) for a message given as its
+    /// MsgType and encoded extra header and body fields.
+    pub(super) fn encode_fields(
+        &mut self,
+        msg_type: &[u8],
+        header: &[u8],
+        body: &[u8],
+        seq: SeqNum,
+        poss_dup: bool,
+        utc: UtcTimestamp,
+    ) {
         if poss_dup {
-            self.start_poss_dup(msg.msg_type(), seq, utc, utc);
+            self.start_poss_dup(msg_type, seq, utc, utc);
         } else {
-            self.start_message(msg.msg_type(), seq, utc);
+            self.start_message(msg_type, seq, utc);
         }
-        self.encoder.push_raw(msg.header()).push_raw(msg.body());
+        // Most messages have no extra header fields: skip the empty copy.
+        if !header.is_empty() {
+            self.encoder.push_raw(header);
+        }
+        self.encoder.push_raw(body);
     }
 
     /// Sends Logon: EncryptMethod 0, HeartBtInt, ResetSeqNumFlag when

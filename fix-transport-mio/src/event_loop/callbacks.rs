@@ -11,14 +11,29 @@ use std::ops::ControlFlow;
 
 /// Hands a session's queued events to its application; stops after an
 /// event the session must act on before any later one (a rejection).
-pub(super) fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
-    let mut out = EventOutcome::default();
+/// What the callbacks asked for is added to the entry's `outcome` (in
+/// place: the outcome is large, and most calls find no event).
+#[inline]
+pub(super) fn drain_events(e: &mut Entry, utc: UtcTimestamp) {
+    if e.session.has_event() {
+        deliver_events(e, utc);
+    } else {
+        // The usual case after the input's own events were handed out:
+        // polling (as the session asks) finds nothing.
+        let none = e.session.poll_event();
+        debug_assert!(none.is_none());
+    }
+}
+
+/// The body of [`drain_events`], for a session with an event to hand out.
+fn deliver_events(e: &mut Entry, utc: UtcTimestamp) {
     let Entry {
         session,
         app,
         handle,
         log,
         logon_already_checked,
+        outcome: out,
         ..
     } = e;
     let mut to = Callbacks {
@@ -38,11 +53,10 @@ pub(super) fn drain_events(e: &mut Entry, utc: UtcTimestamp) -> EventOutcome {
             to.state_changed(from, state);
             continue;
         }
-        if to.deliver(ev, &mut out).is_break() {
+        if to.deliver(ev, out).is_break() {
             break;
         }
     }
-    out
 }
 
 /// The parts of a session its events go to.

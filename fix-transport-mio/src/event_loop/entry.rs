@@ -210,13 +210,4 @@ impl EventOutcome {
     pub(super) fn is_empty(&self) -> bool {
         !self.open && !self.close && !self.refuse && self.reject.is_none()
     }
-
-    pub(super) fn merge(&mut self, other: EventOutcome) {
-        self.open |= other.open;
-        self.close |= other.close;
-        self.refuse |= other.refuse;
-        if other.reject.is_some() {
-            self.reject = other.reject;
-        }
-    }
 }

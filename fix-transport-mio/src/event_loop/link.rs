@@ -42,6 +42,7 @@ pub(super) fn interest(read: bool, write: bool) -> Interest {
 }
 
 /// Registers `source` for `interest` unless it already is.
+#[inline]
 pub(super) fn reregister(
     registry: &Registry,
     source: &mut dyn mio::event::Source,

@@ -44,7 +44,6 @@ use crate::shared::SessionRef;
 use crate::timers::{TimerOwner, Timers};
 use accept::{Listener, PendingConn};
 use entry::{Entry, LinkRef};
-use fixrs_proto::MessageBuilder;
 use fixrs_session::Now;
 use fixrs_session::Router;
 use mio::{Events, Poll, Token};
@@ -71,8 +70,6 @@ struct Ctx {
     router: Router<SessionRef>,
     /// The buffer every socket is read into.
     read_buf: Vec<u8>,
-    /// The message put messages are decoded into, one at a time.
-    builder: MessageBuilder,
     /// Links whose read budget ran out with bytes still waiting.
     read_again: Vec<LinkRef>,
     /// Sessions whose file log has unflushed lines.
@@ -176,7 +173,6 @@ impl EventLoop {
                 settings,
                 timers: Timers::default(),
                 router,
-                builder: MessageBuilder::default(),
                 read_again: Vec::new(),
                 dirty_logs: Vec::new(),
                 unflushed_stores: Vec::new(),

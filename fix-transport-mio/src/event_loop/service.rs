@@ -39,14 +39,13 @@ pub(super) fn finish_input(ctx: &mut Ctx, e: &mut Entry) {
         let shared = &e.handle.shared;
         shared.answered.store(false, Ordering::Relaxed);
         let outer = shared.in_service.swap(true, Ordering::Relaxed);
-        let outcome = drain_events(e, utc);
+        drain_events(e, utc);
         let shared = &e.handle.shared;
         shared.in_service.store(outer, Ordering::Relaxed);
         let answered = shared.answered.swap(false, Ordering::Relaxed);
-        if !outcome.is_empty() {
+        if !e.outcome.is_empty() {
             // A link to open or close, a refusal, a reject: the full
             // service acts on it.
-            e.outcome.merge(outcome);
             service(ctx, e);
         }
         if answered {
@@ -93,15 +92,16 @@ fn schedule_drain(ctx: &mut Ctx, e: &mut Entry) {
 fn service_loop(ctx: &mut Ctx, e: &mut Entry) {
     let now = ctx.time;
     let utc = now.utc;
-    let mut todo = std::mem::take(&mut e.outcome);
     let mut drains = 0;
     loop {
-        todo.merge(drain_events(e, utc));
-        if std::mem::take(&mut todo.refuse) {
+        // What earlier callbacks asked for is in `e.outcome` already; each
+        // request is taken from it as it is acted on.
+        drain_events(e, utc);
+        if std::mem::take(&mut e.outcome.refuse) {
             e.session.disconnect(now);
             continue;
         }
-        if let Some(rejection) = todo.reject.take() {
+        if let Some(rejection) = e.outcome.reject.take() {
             // What the callback put goes out before its reject.
             drain_inbox(ctx, e, true);
             if let Err(err) = e.session.reject(&rejection, now) {
@@ -110,10 +110,10 @@ fn service_loop(ctx: &mut Ctx, e: &mut Entry) {
             }
             continue;
         }
-        if std::mem::take(&mut todo.close) {
+        if std::mem::take(&mut e.outcome.close) {
             start_closing(ctx, e);
         }
-        if std::mem::take(&mut todo.open) && !open_link(ctx, e) {
+        if std::mem::take(&mut e.outcome.open) && !open_link(ctx, e) {
             // Reported; the session knows the link is down.
             continue;
         }
@@ -202,10 +202,11 @@ pub(super) fn drain_inbox(ctx: &mut Ctx, e: &mut Entry, all: bool) {
         };
         std::mem::swap(&mut inbox.buf, &mut e.records);
         inbox.scheduled = false;
-        e.handle
-            .shared
-            .inbox_pending
-            .store(false, Ordering::Release);
+        let shared = &e.handle.shared;
+        shared.inbox_pending.store(false, Ordering::Release);
+        // Counted as held before the lock is released: the backlog a
+        // handle reads never misses messages on their way to the session.
+        shared.held.store(e.records.len(), Ordering::Release);
     }
     let mut records = std::mem::take(&mut e.records);
     let mut pos = e.records_pos;
@@ -218,14 +219,13 @@ pub(super) fn drain_inbox(ctx: &mut Ctx, e: &mut Entry, all: bool) {
         records.extend_from_slice(&inbox.buf);
         inbox.buf.clear();
         inbox.scheduled = false;
-        e.handle
-            .shared
-            .inbox_pending
-            .store(false, Ordering::Release);
+        let shared = &e.handle.shared;
+        shared.inbox_pending.store(false, Ordering::Release);
+        shared.held.store(records.len() - pos, Ordering::Release);
     }
     let mut since_write = 0;
-    while next_record(&records, &mut pos, &mut ctx.builder) {
-        if let Err(err) = e.session.send(&ctx.builder, now) {
+    while let Some(r) = next_record(&records, &mut pos) {
+        if let Err(err) = e.session.send_fields(r.msg_type, r.header, r.body, now) {
             log::warn!("session {}: message not sent: {err}", e.shared().key);
             e.app.on_error(&e.handle, &err);
         }
@@ -242,8 +242,15 @@ pub(super) fn drain_inbox(ctx: &mut Ctx, e: &mut Entry, all: bool) {
             }
         }
     }
-    e.handle
-        .shared
+    let shared = &e.handle.shared;
+    // The sequence numbers first: once the backlog a handle reads drops,
+    // the next MsgSeqNum it reads counts every message given to the
+    // session.
+    shared.publish_seq_nums(
+        e.session.next_target_seq_num(),
+        e.session.next_sender_seq_num(),
+    );
+    shared
         .held
         .store(records.len() - pos.min(records.len()), Ordering::Release);
     e.records = records;
