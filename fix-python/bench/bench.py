@@ -11,6 +11,10 @@ Measured from Python:
 - put rate: orders put back to back from the main thread, timed from the
   first put until the counterparty's reply to the last one arrived.
 
+Both engines run with the same settings: no validation of incoming
+messages against a data dictionary (``UseDataDictionary=N``), as the Rust
+engine's benchmark (``fixctl bench``) runs too.
+
 The counterparty is ``fixctl bench-peer`` (the Rust engine's benchmark
 peer, a FIX 4.4 acceptor answering each order), one fresh process per
 measurement. ``fixctl bench`` measures the Rust engine and raw TCP against
@@ -126,8 +130,14 @@ class FixrsPinger(v12.Application):
         return True
 
 
+# The settings of both engines' sessions that differ from the defaults:
+# QuickFIX's below in qf_settings.
+FIXRS_PARAMS = {"UseDataDictionary": "N"}
+
+
 def fixrs_session(engine, port, app=None):
-    ssn = engine.create_session(v12.SessionId(INI, ACC), "FIX44", v12.FIXVersion.FIX44)
+    ssn = engine.create_session(v12.SessionId(INI, ACC), "FIX44", v12.FIXVersion.FIX44,
+                                FIXRS_PARAMS)
     if app is not None:
         ssn.register_application(app)
     ssn.connect(30, "127.0.0.1", port)

@@ -8,7 +8,7 @@
 //! Python code is logged (logger ``fixrs``, with its traceback) and the
 //! session goes on.
 
-use crate::fields;
+use crate::fields::{self, FieldList};
 use crate::message::{dictionary, PyFixMessage};
 use crate::session::{PySession, PySessionState};
 use crate::slot::{call_app, log_exception, report_unsent, AppSlot, Callback};
@@ -16,7 +16,6 @@ use fixrs_proto::{FixVersion, Message, MessageBuilder};
 use fixrs_session::{SessionState, UndeliveredReason};
 use fixrs_transport_mio::{Application, SessionHandle};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
 use std::sync::{Arc, OnceLock};
 
 /// The engine-side application of one session.
@@ -33,7 +32,7 @@ impl Bridge {
     fn with_app(
         &self,
         cb: Callback,
-        f: impl for<'py> FnOnce(Python<'py>, &Py<PyAny>, Py<PySession>),
+        f: impl for<'py> FnOnce(Python<'py>, &Py<PyAny>, &Bound<'py, PyAny>),
     ) {
         if !self.slot.wants(cb) {
             return;
@@ -46,13 +45,19 @@ impl Bridge {
         // engines are stopped before that (atexit), so this is a guard.
         let _ = Python::try_attach(|py| {
             if let Some(app) = self.slot.get(py) {
-                f(py, &app, session.clone_ref(py));
+                f(py, &app, session.bind(py).as_any());
             }
         });
     }
 
     fn message(&self, m: &Message<'_>) -> PyFixMessage {
-        let list = fields::from_spans(m.as_bytes(), m.spans(), dictionary(self.version));
+        // Gathered into fields and groups only if the application reads
+        // more than the header: most look at MsgType and a few fields.
+        let list = FieldList::received(
+            m.as_bytes().to_vec(),
+            m.spans().to_vec(),
+            dictionary(self.version),
+        );
         PyFixMessage::from_list(list, self.version)
     }
 }
@@ -149,18 +154,17 @@ impl NewStateEvent {
 impl Application for Bridge {
     fn on_logon(&mut self, session: &SessionHandle) {
         let _ = session;
+        let hbi = self.session.get().and_then(|s| s.get().heart_bt_int());
         self.with_app(Callback::Logon, |py, app, ssn| {
-            let hbi = ssn.get().heart_bt_int();
-            let args = Py::new(
+            let event = Bound::new(
                 py,
                 LogonEvent {
                     heartbeat_interval: hbi,
                 },
-            )
-            .and_then(|e| PyTuple::new(py, [e.into_any(), ssn.into_any()]));
-            match args {
-                Ok(args) => {
-                    call_app(py, app, Callback::Logon, args);
+            );
+            match event {
+                Ok(event) => {
+                    call_app(py, app, Callback::Logon, event.as_any(), ssn);
                 }
                 Err(e) => log_exception(py, "cannot build a LogonEvent", e),
             }
@@ -169,16 +173,15 @@ impl Application for Bridge {
 
     fn on_logout(&mut self, _session: &SessionHandle, text: Option<&str>) {
         self.with_app(Callback::Logout, |py, app, ssn| {
-            let args = Py::new(
+            let event = Bound::new(
                 py,
                 LogoutEvent {
                     text: text.map(str::to_string),
                 },
-            )
-            .and_then(|e| PyTuple::new(py, [e.into_any(), ssn.into_any()]));
-            match args {
-                Ok(args) => {
-                    call_app(py, app, Callback::Logout, args);
+            );
+            match event {
+                Ok(event) => {
+                    call_app(py, app, Callback::Logout, event.as_any(), ssn);
                 }
                 Err(e) => log_exception(py, "cannot build a LogoutEvent", e),
             }
@@ -191,11 +194,9 @@ impl Application for Bridge {
         }
         let msg = self.message(message);
         self.with_app(Callback::Process, |py, app, ssn| {
-            let args =
-                Py::new(py, msg).and_then(|m| PyTuple::new(py, [m.into_any(), ssn.into_any()]));
-            match args {
-                Ok(args) => {
-                    if let Some(result) = call_app(py, app, Callback::Process, args) {
+            match Bound::new(py, msg) {
+                Ok(msg) => {
+                    if let Some(result) = call_app(py, app, Callback::Process, msg.as_any(), ssn) {
                         // FIX Antenna's contract: True when the message
                         // was processed.
                         if matches!(result.is_truthy(), Ok(false)) {
@@ -213,17 +214,16 @@ impl Application for Bridge {
 
     fn on_state_change(&mut self, _session: &SessionHandle, from: SessionState, to: SessionState) {
         self.with_app(Callback::NewState, |py, app, ssn| {
-            let args = Py::new(
+            let event = Bound::new(
                 py,
                 NewStateEvent {
                     old_state: PySessionState::of(from),
                     new_state: PySessionState::of(to),
                 },
-            )
-            .and_then(|e| PyTuple::new(py, [e.into_any(), ssn.into_any()]));
-            match args {
-                Ok(args) => {
-                    call_app(py, app, Callback::NewState, args);
+            );
+            match event {
+                Ok(event) => {
+                    call_app(py, app, Callback::NewState, event.as_any(), ssn);
                 }
                 Err(e) => log_exception(py, "cannot build a NewStateEvent", e),
             }
@@ -274,22 +274,20 @@ impl Application for Bridge {
             .get(fixrs_proto::tag::TEXT)
             .map(|t| String::from_utf8_lossy(t).into_owned());
         self.with_app(Callback::SessionLevelReject, |py, app, ssn| {
-            let args = Py::new(py, msg)
-                .and_then(|m| {
-                    Py::new(
-                        py,
-                        SessionLevelRejectEvent {
-                            message: m,
-                            ref_seq_num,
-                            reason,
-                            text,
-                        },
-                    )
-                })
-                .and_then(|e| PyTuple::new(py, [e.into_any(), ssn.into_any()]));
-            match args {
-                Ok(args) => {
-                    call_app(py, app, Callback::SessionLevelReject, args);
+            let event = Py::new(py, msg).and_then(|m| {
+                Bound::new(
+                    py,
+                    SessionLevelRejectEvent {
+                        message: m,
+                        ref_seq_num,
+                        reason,
+                        text,
+                    },
+                )
+            });
+            match event {
+                Ok(event) => {
+                    call_app(py, app, Callback::SessionLevelReject, event.as_any(), ssn);
                 }
                 Err(e) => log_exception(py, "cannot build a SessionLevelRejectEvent", e),
             }

@@ -5,7 +5,9 @@
 //!
 //! Values live in one byte buffer per list (a received message is copied
 //! once and indexed); a field set again gets its new value appended to the
-//! buffer. A repeating group is one item holding its entries, each a list
+//! buffer. A received message keeps its field positions and is gathered
+//! into items (groups looked up in the dictionary) on the first access
+//! that needs them: reading MsgType or a header field does not. A repeating group is one item holding its entries, each a list
 //! of its own, shared (`Arc<Mutex<..>>`) with the Python objects that view
 //! it, so that `msg.get_group(453)[0].set(448, "X")` changes the message.
 
@@ -15,6 +17,7 @@ use fixrs_proto::framing::checksum;
 use fixrs_proto::group::{GroupMember, GroupShape};
 use fixrs_proto::message::FieldSpan;
 use fixrs_proto::{tag, FixVersion, MessageBuilder, Tag, SOH};
+use std::cell::OnceCell;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A shared list of fields (a message's, or a group entry's).
@@ -40,6 +43,11 @@ pub enum Item {
         start: u32,
         /// Length of the value.
         len: u32,
+        /// Length of the `tag=` the buffer holds before the value, with
+        /// SOH after it, for a field stored whole (set, push, insert);
+        /// 0 when only the value is known to be there (a received
+        /// message's fields, whose tag text may differ).
+        key: u8,
     },
     /// A repeating group, written as its NumInGroup field then its entries.
     Group(SharedGroup),
@@ -87,7 +95,43 @@ impl GroupData {
 #[derive(Debug, Default, Clone)]
 pub struct FieldList {
     buf: Vec<u8>,
-    items: Vec<Item>,
+    /// The items; those of a received message are gathered from
+    /// `received` when first needed.
+    items: OnceCell<Vec<Item>>,
+    /// A received message whose items are not gathered yet.
+    received: Option<Received>,
+}
+
+/// The fields of a received message as parsed: positions in the list's
+/// buffer, and the dictionary whose groups gather them.
+#[derive(Debug, Clone)]
+struct Received {
+    spans: Vec<FieldSpan>,
+    dict: &'static Dictionary,
+}
+
+impl Received {
+    /// The value of the first field with `tag`, answered from the spans
+    /// alone when neither it nor a field before it may start a repeating
+    /// group (so that gathering would leave it a plain field at the top
+    /// level, first of its tag):
+    /// `Some(None)` when absent and no field may start a group; `None`
+    /// when the answer needs the gathered items.
+    fn leading<'b>(&self, buf: &'b [u8], tag: Tag) -> Option<Option<&'b [u8]>> {
+        let mut top = None;
+        for span in &self.spans {
+            if counts(self.dict, span.tag) {
+                let top = top.get_or_insert_with(|| TopLevel::of(self.dict, buf, &self.spans));
+                if top.group(span.tag).is_some() {
+                    return None;
+                }
+            }
+            if span.tag == tag {
+                return Some(Some(&buf[span.range()]));
+            }
+        }
+        Some(None)
+    }
 }
 
 impl FieldList {
@@ -95,13 +139,35 @@ impl FieldList {
     pub fn with_capacity(fields: usize, bytes: usize) -> FieldList {
         FieldList {
             buf: Vec::with_capacity(bytes),
-            items: Vec::with_capacity(fields),
+            items: OnceCell::from(Vec::with_capacity(fields)),
+            received: None,
+        }
+    }
+
+    /// The list of a received message (`bytes`, its fields at `spans`),
+    /// its repeating groups gathered by `dict` when first needed: as
+    /// [`from_spans`], without the cost of gathering until then.
+    pub fn received(bytes: Vec<u8>, spans: Vec<FieldSpan>, dict: &'static Dictionary) -> FieldList {
+        FieldList {
+            buf: bytes,
+            items: OnceCell::new(),
+            received: Some(Received { spans, dict }),
         }
     }
 
     /// The items in order.
     pub fn items(&self) -> &[Item] {
-        &self.items
+        self.items.get_or_init(|| match &self.received {
+            Some(r) => gather(&self.buf, &r.spans, r.dict),
+            None => Vec::new(),
+        })
+    }
+
+    /// The items, to change them.
+    fn items_mut(&mut self) -> &mut Vec<Item> {
+        self.items();
+        self.received = None;
+        self.items.get_mut().expect("the items were gathered above")
     }
 
     /// The value of a field item.
@@ -109,60 +175,96 @@ impl FieldList {
         &self.buf[start as usize..(start + len) as usize]
     }
 
-    fn store(&mut self, value: &[u8]) -> (u32, u32) {
-        let start = self.buf.len() as u32;
-        self.buf.extend_from_slice(value);
-        (start, value.len() as u32)
+    /// Stores `tag=value<SOH>` (so that it is copied whole when sent)
+    /// and returns its item.
+    fn store(&mut self, tag: Tag, value: &[u8]) -> Item {
+        let before = self.buf.len();
+        write_field(&mut self.buf, tag, value);
+        let start = self.buf.len() - 1 - value.len();
+        Item::Field {
+            tag,
+            start: start as u32,
+            len: value.len() as u32,
+            key: (start - before) as u8,
+        }
+    }
+
+    /// The whole field `tag=value<SOH>` of an item stored whole.
+    fn whole(&self, item: &Item) -> Option<std::ops::Range<usize>> {
+        match *item {
+            Item::Field {
+                start, len, key, ..
+            } if key > 0 => Some(start as usize - key as usize..(start + len) as usize + 1),
+            _ => None,
+        }
     }
 
     /// The value of the first field with `tag` (groups are not looked into).
     pub fn get(&self, tag: Tag) -> Option<&[u8]> {
-        self.items.iter().find_map(|i| match i {
-            Item::Field { tag: t, start, len } if *t == tag => Some(self.value(*start, *len)),
+        if let Some(found) = self.leading(tag) {
+            return found;
+        }
+        self.items().iter().find_map(|i| match i {
+            Item::Field {
+                tag: t, start, len, ..
+            } if *t == tag => Some(self.value(*start, *len)),
             _ => None,
         })
     }
 
     /// Whether a field or group with `tag` is present.
     pub fn contains(&self, tag: Tag) -> bool {
-        self.items.iter().any(|i| item_tag(i) == tag)
+        if let Some(found) = self.leading(tag) {
+            return found.is_some();
+        }
+        self.items().iter().any(|i| item_tag(i) == tag)
+    }
+
+    /// [`Received::leading`] of a received message not gathered yet.
+    fn leading(&self, tag: Tag) -> Option<Option<&[u8]>> {
+        match (&self.received, self.items.get()) {
+            (Some(r), None) => r.leading(&self.buf, tag),
+            _ => None,
+        }
     }
 
     /// Sets the first field with `tag` to `value`, or appends it. A group
     /// with this count tag is replaced by the plain field.
     pub fn set(&mut self, tag: Tag, value: &[u8]) {
-        let (start, len) = self.store(value);
-        let new = Item::Field { tag, start, len };
-        match self.items.iter().position(|i| item_tag(i) == tag) {
-            Some(pos) => self.items[pos] = new,
-            None => self.items.push(new),
+        let new = self.store(tag, value);
+        let items = self.items_mut();
+        match items.iter().position(|i| item_tag(i) == tag) {
+            Some(pos) => items[pos] = new,
+            None => items.push(new),
         }
         self.compact_if_wasteful();
     }
 
     /// Appends a field even if one with the same tag exists.
     pub fn push(&mut self, tag: Tag, value: &[u8]) {
-        let (start, len) = self.store(value);
-        self.items.push(Item::Field { tag, start, len });
+        let new = self.store(tag, value);
+        self.items_mut().push(new);
     }
 
     /// Inserts a field at `index` (clamped to the end).
     pub fn insert(&mut self, index: usize, tag: Tag, value: &[u8]) {
-        let (start, len) = self.store(value);
-        let index = index.min(self.items.len());
-        self.items.insert(index, Item::Field { tag, start, len });
+        let new = self.store(tag, value);
+        let items = self.items_mut();
+        let index = index.min(items.len());
+        items.insert(index, new);
     }
 
     /// Removes every field and group with `tag`; returns whether any was.
     pub fn remove(&mut self, tag: Tag) -> bool {
-        let before = self.items.len();
-        self.items.retain(|i| item_tag(i) != tag);
-        before != self.items.len()
+        let items = self.items_mut();
+        let before = items.len();
+        items.retain(|i| item_tag(i) != tag);
+        before != items.len()
     }
 
     /// The group counted by `count_tag`, if present as a group.
     pub fn group(&self, count_tag: Tag) -> Option<SharedGroup> {
-        self.items.iter().find_map(|i| match i {
+        self.items().iter().find_map(|i| match i {
             Item::Group(g) if lock(g).count_tag == count_tag => Some(g.clone()),
             _ => None,
         })
@@ -173,49 +275,55 @@ impl FieldList {
     pub fn add_group(&mut self, count_tag: Tag) -> SharedGroup {
         let group = Arc::new(Mutex::new(GroupData::new(count_tag)));
         let item = Item::Group(group.clone());
-        match self.items.iter().position(|i| item_tag(i) == count_tag) {
-            Some(pos) => self.items[pos] = item,
-            None => self.items.push(item),
+        let items = self.items_mut();
+        match items.iter().position(|i| item_tag(i) == count_tag) {
+            Some(pos) => items[pos] = item,
+            None => items.push(item),
         }
         group
     }
 
     /// Number of items (fields and groups) at this level.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.items().len()
     }
 
     /// Whether the list is empty.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.items().is_empty()
     }
 
     /// A deep copy: groups are copied, not shared.
     pub fn deep_copy(&self) -> FieldList {
+        let items = self
+            .items()
+            .iter()
+            .map(|i| match i {
+                Item::Group(g) => Item::Group(Arc::new(Mutex::new(lock(g).deep_copy()))),
+                field => field.clone(),
+            })
+            .collect::<Vec<_>>();
         FieldList {
             buf: self.buf.clone(),
-            items: self
-                .items
-                .iter()
-                .map(|i| match i {
-                    Item::Group(g) => Item::Group(Arc::new(Mutex::new(lock(g).deep_copy()))),
-                    field => field.clone(),
-                })
-                .collect(),
+            items: OnceCell::from(items),
+            received: None,
         }
     }
 
     /// Drops values no field refers to any more once they are most of the
     /// buffer (a message reused with `set` in a loop stays small).
     fn compact_if_wasteful(&mut self) {
+        // Called after a change: the items are gathered.
+        let Some(items) = self.items.get_mut() else {
+            return;
+        };
         if self.buf.len() < 1024 {
             return;
         }
-        let live: usize = self
-            .items
+        let live: usize = items
             .iter()
             .map(|i| match i {
-                Item::Field { len, .. } => *len as usize,
+                Item::Field { len, key, .. } => *len as usize + *key as usize + 1,
                 Item::Group(_) => 0,
             })
             .sum();
@@ -223,11 +331,17 @@ impl FieldList {
             return;
         }
         let mut buf = Vec::with_capacity(live * 2);
-        for item in &mut self.items {
-            if let Item::Field { start, len, .. } = item {
-                let new_start = buf.len() as u32;
-                buf.extend_from_slice(&self.buf[*start as usize..(*start + *len) as usize]);
-                *start = new_start;
+        for item in items.iter_mut() {
+            if let Item::Field {
+                start, len, key, ..
+            } = item
+            {
+                // The stored `tag=` and SOH go along.
+                let from = *start as usize - *key as usize;
+                let to = (*start + *len) as usize + usize::from(*key > 0);
+                let new_start = buf.len() + *key as usize;
+                buf.extend_from_slice(&self.buf[from..to]);
+                *start = new_start as u32;
             }
         }
         self.buf = buf;
@@ -237,9 +351,11 @@ impl FieldList {
     /// field followed by their entries; `skip` says which top-level tags to
     /// leave out.
     pub fn write(&self, out: &mut Vec<u8>, skip: &dyn Fn(Tag) -> bool) {
-        for item in &self.items {
+        for item in self.items() {
             match item {
-                Item::Field { tag, start, len } => {
+                Item::Field {
+                    tag, start, len, ..
+                } => {
                     if !skip(*tag) {
                         write_field(out, *tag, self.value(*start, *len));
                     }
@@ -260,11 +376,11 @@ impl FieldList {
 
     /// Every field as (tag, value), groups flattened in wire order.
     pub fn flatten(&self, out: &mut Vec<(Tag, Vec<u8>)>) {
-        for item in &self.items {
+        for item in self.items() {
             match item {
-                Item::Field { tag, start, len } => {
-                    out.push((*tag, self.value(*start, *len).to_vec()))
-                }
+                Item::Field {
+                    tag, start, len, ..
+                } => out.push((*tag, self.value(*start, *len).to_vec())),
                 Item::Group(g) => {
                     let g = lock(g);
                     out.push((g.count_tag, g.entries.len().to_string().into_bytes()));
@@ -287,18 +403,8 @@ pub fn item_tag(item: &Item) -> Tag {
 
 /// Appends `tag=value<SOH>`.
 pub fn write_field(out: &mut Vec<u8>, tag: Tag, value: &[u8]) {
-    let mut text = [0u8; 10];
-    let mut i = text.len();
-    let mut t = tag;
-    loop {
-        i -= 1;
-        text[i] = b'0' + (t % 10) as u8;
-        t /= 10;
-        if t == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&text[i..]);
+    let mut digits = [0u8; 20];
+    out.extend_from_slice(crate::values::write_i64(i64::from(tag), &mut digits));
     out.push(b'=');
     out.extend_from_slice(value);
     out.push(SOH);
@@ -328,9 +434,19 @@ pub fn written_by_session(tag: Tag) -> bool {
 pub fn to_builder(fields: &FieldList, dict: &Dictionary, out: &mut MessageBuilder) {
     let msg_type = fields.get(tag::MSG_TYPE).unwrap_or(b"");
     out.reset(msg_type);
+    // Body fields stored whole and next to each other in the buffer (a
+    // message built field by field) are copied with one copy.
+    let mut run: Option<std::ops::Range<usize>> = None;
+    let flush = |run: &mut Option<std::ops::Range<usize>>, out: &mut MessageBuilder| {
+        if let Some(r) = run.take() {
+            out.push_raw(&fields.buf[r]);
+        }
+    };
     for item in fields.items() {
         match item {
-            Item::Field { tag, start, len } => {
+            Item::Field {
+                tag, start, len, ..
+            } => {
                 let tag = *tag;
                 if written_by_session(tag) {
                     continue;
@@ -338,11 +454,21 @@ pub fn to_builder(fields: &FieldList, dict: &Dictionary, out: &mut MessageBuilde
                 let value = fields.value(*start, *len);
                 if dict.is_header_field(tag) {
                     out.header_mut().push(tag, value);
+                } else if let Some(whole) = fields.whole(item) {
+                    match &mut run {
+                        Some(r) if r.end == whole.start => r.end = whole.end,
+                        _ => {
+                            flush(&mut run, out);
+                            run = Some(whole);
+                        }
+                    }
                 } else {
+                    flush(&mut run, out);
                     out.push(tag, value);
                 }
             }
             Item::Group(g) => {
+                flush(&mut run, out);
                 let g = lock(g);
                 let mut bytes = Vec::with_capacity(64);
                 write_field(
@@ -361,6 +487,7 @@ pub fn to_builder(fields: &FieldList, dict: &Dictionary, out: &mut MessageBuilde
             }
         }
     }
+    flush(&mut run, out);
 }
 
 /// The complete wire form of a message: BeginString(8) (from field 8, else
@@ -406,6 +533,22 @@ struct TopLevel<'d> {
     message: Option<fixrs_proto::dictionary::MessageDef<'d>>,
 }
 
+impl<'d> TopLevel<'d> {
+    /// The top level of the message whose fields are `spans` of `bytes`
+    /// (its type from MsgType(35)).
+    fn of(dict: &'d Dictionary, bytes: &[u8], spans: &[FieldSpan]) -> TopLevel<'d> {
+        let msg_type = spans
+            .iter()
+            .find(|s| s.tag == tag::MSG_TYPE)
+            .map(|s| &bytes[s.range()])
+            .unwrap_or(b"");
+        TopLevel {
+            dict,
+            message: dict.message(msg_type),
+        }
+    }
+}
+
 impl Level for TopLevel<'_> {
     fn group(&self, tag: Tag) -> Option<fixrs_proto::dictionary::GroupDef<'_>> {
         self.message
@@ -415,49 +558,52 @@ impl Level for TopLevel<'_> {
     }
 }
 
+/// Whether a field with `tag` may count a repeating group: only integer
+/// fields can (NUMINGROUP, or INT in the FIX 4.0 to 4.2 dictionaries), so
+/// others skip the layout lookups.
+fn counts(dict: &Dictionary, tag: Tag) -> bool {
+    use fixrs_proto::dictionary::FieldType;
+    dict.field(tag)
+        .is_some_and(|f| matches!(f.field_type(), FieldType::NumInGroup | FieldType::Int))
+}
+
 /// Builds the list of a parsed message: fields in order, repeating groups
 /// the dictionary defines for its MsgType gathered into groups. A group
 /// whose entries do not match its NumInGroup stays as plain fields, as
 /// received.
-pub fn from_spans(bytes: &[u8], spans: &[FieldSpan], dict: &Dictionary) -> FieldList {
-    let mut list = FieldList {
-        buf: bytes.to_vec(),
-        items: Vec::with_capacity(spans.len()),
-    };
-    let msg_type = spans
-        .iter()
-        .find(|s| s.tag == tag::MSG_TYPE)
-        .map(|s| &bytes[s.range()])
-        .unwrap_or(b"");
-    let top = TopLevel {
-        dict,
-        message: dict.message(msg_type),
-    };
-    // Only integer fields can start a group (NUMINGROUP, or INT in the FIX
-    // 4.0 to 4.2 dictionaries): others skip the layout lookups.
-    let counts = |tag: Tag| {
-        use fixrs_proto::dictionary::FieldType;
-        dict.field(tag)
-            .is_some_and(|f| matches!(f.field_type(), FieldType::NumInGroup | FieldType::Int))
-    };
+pub fn from_spans(bytes: &[u8], spans: &[FieldSpan], dict: &'static Dictionary) -> FieldList {
+    let list = FieldList::received(bytes.to_vec(), spans.to_vec(), dict);
+    list.items();
+    list
+}
+
+/// The items of a parsed message (see [`from_spans`]), values at their
+/// places in `bytes`.
+fn gather(bytes: &[u8], spans: &[FieldSpan], dict: &Dictionary) -> Vec<Item> {
+    let mut items = Vec::with_capacity(spans.len());
+    let top = TopLevel::of(dict, bytes, spans);
     let mut i = 0;
     while i < spans.len() {
         let span = spans[i];
-        if let Some(def) = counts(span.tag).then(|| top.group(span.tag)).flatten() {
+        if let Some(def) = counts(dict, span.tag)
+            .then(|| top.group(span.tag))
+            .flatten()
+        {
             if let Some((group, next)) = read_group(bytes, spans, i, def) {
-                list.items.push(Item::Group(Arc::new(Mutex::new(group))));
+                items.push(Item::Group(Arc::new(Mutex::new(group))));
                 i = next;
                 continue;
             }
         }
-        list.items.push(Item::Field {
+        items.push(Item::Field {
             tag: span.tag,
             start: span.start,
             len: span.len,
+            key: 0,
         });
         i += 1;
     }
-    list
+    items
 }
 
 /// Reads the group whose NumInGroup field is at `count_pos`; returns it
@@ -495,7 +641,7 @@ fn read_group<S: GroupShape>(
                 }
                 GroupMember::Group(nested) => match read_group(bytes, spans, i, nested) {
                     Some((g, next)) => {
-                        entry.items.push(Item::Group(Arc::new(Mutex::new(g))));
+                        entry.items_mut().push(Item::Group(Arc::new(Mutex::new(g))));
                         i = next;
                     }
                     None => {
@@ -556,7 +702,7 @@ pub fn from_builder(message: &MessageBuilder, version: FixVersion) -> FieldList 
         }
         pos = end + 1;
     }
-    from_spans(&bytes, &spans, Dictionary::builtin(version))
+    FieldList::received(bytes, spans, Dictionary::builtin(version))
 }
 
 /// Why a text could not be read as a FIX message.
@@ -719,6 +865,36 @@ mod tests {
     }
 
     #[test]
+    fn a_received_message_answers_as_its_gathered_fields_and_gathers_late() {
+        let dict = Dictionary::builtin(FixVersion::Fix44);
+        let wire = nos_with_parties();
+        let (bytes, spans) = parse_text(&wire).unwrap();
+        let gathered = from_spans(&bytes, &spans, dict);
+        let tags: Vec<Tag> = spans.iter().map(|s| s.tag).chain([9999, 627]).collect();
+        for &t in &tags {
+            let lazy = FieldList::received(bytes.clone(), spans.clone(), dict);
+            assert_eq!(lazy.get(t), gathered.get(t), "get({t})");
+            assert_eq!(lazy.contains(t), gathered.contains(t), "contains({t})");
+        }
+        // Header fields are read without gathering the groups ...
+        let lazy = FieldList::received(bytes.clone(), spans.clone(), dict);
+        assert_eq!(lazy.get(tag::MSG_TYPE), Some(&b"D"[..]));
+        assert_eq!(lazy.get(tag::SENDER_COMP_ID), Some(&b"A"[..]));
+        assert!(lazy.items.get().is_none());
+        // ... a member of a group or a field after one needs them.
+        assert_eq!(lazy.get(448), None);
+        assert!(lazy.items.get().is_some());
+        assert_eq!(lazy.len(), gathered.len());
+        // Changes apply to the gathered items.
+        let mut lazy = FieldList::received(bytes.clone(), spans.clone(), dict);
+        lazy.set(55, b"GBP/USD");
+        assert!(lazy.group(453).is_some());
+        let mut expected = gathered.deep_copy();
+        expected.set(55, b"GBP/USD");
+        assert_eq!(to_wire(&lazy, "FIX.4.4"), to_wire(&expected, "FIX.4.4"));
+    }
+
+    #[test]
     fn groups_of_fix42_whose_counts_are_typed_int() {
         let (bytes, spans) =
             parse_text(b"8=FIX.4.2|35=D|11=A|21=1|78=2|79=ACC1|80=10|79=ACC2|80=20|55=X").unwrap();
@@ -747,6 +923,103 @@ mod tests {
         assert_eq!(list.get(11), Some(&b"ORDER-00009999"[..]));
         assert_eq!(list.len(), 1);
         assert!(list.buf.len() < 4096, "{}", list.buf.len());
+    }
+
+    /// What `to_builder` writes, field by field.
+    fn builder_field_by_field(fields: &FieldList, dict: &Dictionary) -> MessageBuilder {
+        let mut out = MessageBuilder::default();
+        out.reset(fields.get(tag::MSG_TYPE).unwrap_or(b""));
+        for item in fields.items() {
+            match item {
+                Item::Field {
+                    tag, start, len, ..
+                } if !written_by_session(*tag) => {
+                    let value = fields.value(*start, *len);
+                    if dict.is_header_field(*tag) {
+                        out.header_mut().push(*tag, value);
+                    } else {
+                        out.push(*tag, value);
+                    }
+                }
+                Item::Field { .. } => {}
+                Item::Group(g) => {
+                    let mut bytes = Vec::new();
+                    FieldList {
+                        items: OnceCell::from(vec![Item::Group(g.clone())]),
+                        ..FieldList::default()
+                    }
+                    .write(&mut bytes, &|_| false);
+                    if dict.is_header_field(lock(g).count_tag) {
+                        out.header_mut().push_raw(&bytes);
+                    } else {
+                        out.push_raw(&bytes);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fields_stored_whole_are_sent_as_field_by_field() {
+        let dict = Dictionary::builtin(FixVersion::Fix44);
+        let check = |list: &FieldList| {
+            let mut b = MessageBuilder::default();
+            to_builder(list, dict, &mut b);
+            let expected = builder_field_by_field(list, dict);
+            assert_eq!(b.header(), expected.header());
+            assert_eq!(b.body(), expected.body());
+            assert_eq!(b.msg_type(), expected.msg_type());
+        };
+        // Built field by field, a field set again, a header field and the
+        // session's own fields in between, a group, an insert, a removal.
+        let mut list = order_built_field_by_field();
+        check(&list);
+        list.set(11, b"ORDER-2");
+        list.set(115, b"ON-BEHALF");
+        list.insert(3, 34, b"9");
+        check(&list);
+        list.remove(55);
+        let g = list.add_group(453);
+        lock(&lock(&g).add_entry()).push(448, b"P");
+        list.push(58, b"after the group");
+        check(&list);
+        // Many sets: the buffer is compacted and the fields stay whole.
+        for i in 0..500 {
+            list.set(11, format!("ORDER-{i}").as_bytes());
+            list.set(44, format!("1.{i}").as_bytes());
+            check(&list);
+        }
+        assert!(list.buf.len() < 2048, "{}", list.buf.len());
+        // A received message (values only), then changed.
+        let (bytes, spans) = parse_text(&nos_with_parties()).unwrap();
+        let mut received = FieldList::received(bytes, spans, dict);
+        check(&received);
+        received.set(55, b"GBP/USD");
+        received.push(59, b"0");
+        check(&received);
+        // Compacted with received values (stored without their tags).
+        for i in 0..300 {
+            received.set(11, format!("ORDER-{i}").as_bytes());
+            check(&received);
+        }
+        assert_eq!(received.get(49), Some(&b"A"[..]));
+        assert!(received.buf.len() < 2048, "{}", received.buf.len());
+    }
+
+    /// A NewOrderSingle built field by field, SendingTime among them.
+    fn order_built_field_by_field() -> FieldList {
+        let mut list = FieldList::with_capacity(16, 128);
+        list.push(8, b"FIX.4.4");
+        list.push(35, b"D");
+        for (t, v) in [(11, "ORDER-1"), (1, "ACC"), (55, "EUR/USD"), (54, "1")] {
+            list.set(t, v.as_bytes());
+        }
+        list.set(52, b"20240101-00:00:00");
+        for (t, v) in [(38, "100"), (40, "2"), (44, "1.5"), (59, "0")] {
+            list.set(t, v.as_bytes());
+        }
+        list
     }
 
     #[test]

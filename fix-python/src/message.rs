@@ -234,9 +234,7 @@ macro_rules! field_methods {
             ) -> PyResult<Bound<'py, Self>> {
                 let this = slf.get();
                 let tag = values::tag_of(tag, dictionary(this.version))?;
-                let mut text = Vec::with_capacity(16);
-                values::to_fix(value, &mut text)?;
-                lock(&this.fields).set(tag, &text);
+                values::with_fix(value, |text| lock(&this.fields).set(tag, text))?;
                 Ok(slf)
             }
 
@@ -479,7 +477,7 @@ field_methods!(PyFixMessage, {
             l
         };
         let version = fields::version_of(&probe, fallback).unwrap_or(fallback);
-        let list = fields::from_spans(&bytes, &spans, dictionary(version));
+        let list = FieldList::received(bytes, spans, dictionary(version));
         Ok(PyFixMessage::from_list(list, version))
     }
 
@@ -503,8 +501,10 @@ field_methods!(PyFixMessage, {
 
     /// MsgType(35).
     #[getter]
-    fn r#type(&self) -> String {
-        values::text(lock(&self.fields).get(tag::MSG_TYPE).unwrap_or(b""))
+    fn r#type<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        let fields = lock(&self.fields);
+        let t = fields.get(tag::MSG_TYPE).unwrap_or(b"");
+        PyString::new(py, &String::from_utf8_lossy(t))
     }
 
     /// MsgSeqNum(34) of a received message, or ``None``.

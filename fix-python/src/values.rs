@@ -72,6 +72,43 @@ pub fn tag_of(tag: &Bound<'_, PyAny>, dict: &Dictionary) -> PyResult<Tag> {
     )))
 }
 
+/// Calls `f` with the FIX text of a Python value (as [`to_fix`] writes
+/// it); a `str` or an `int` is not copied into a buffer first.
+pub fn with_fix<R>(value: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    if let Ok(s) = value.cast_exact::<PyString>() {
+        return Ok(f(s.to_cow()?.as_bytes()));
+    }
+    // Exactly int: bool, a subclass, is written Y/N.
+    if let Ok(i) = value.cast_exact::<PyInt>() {
+        if let Ok(n) = i.extract::<i64>() {
+            let mut digits = [0u8; 20];
+            return Ok(f(write_i64(n, &mut digits)));
+        }
+    }
+    let mut text = Vec::with_capacity(16);
+    to_fix(value, &mut text)?;
+    Ok(f(&text))
+}
+
+/// The decimal digits of `n` (with its sign) at the end of `buf`.
+pub(crate) fn write_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
 /// The FIX text of a Python value.
 pub fn to_fix(value: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<()> {
     let py = value.py();
@@ -164,11 +201,6 @@ fn utc_timestamp(value: &Bound<'_, PyAny>) -> PyResult<UtcTimestamp> {
         get("microsecond")? * 1000,
     )
     .ok_or_else(|| PyValueError::new_err("datetime out of the range of FIX timestamps"))
-}
-
-/// A value as text (FIX text is ASCII; other bytes are replaced).
-pub fn text(value: &[u8]) -> String {
-    String::from_utf8_lossy(value).into_owned()
 }
 
 fn bad(tag: Tag, value: &[u8], what: &str) -> PyErr {
@@ -268,4 +300,17 @@ pub fn to_time<'py>(py: Python<'py>, tag: Tag, value: &[u8]) -> PyResult<Bound<'
     let t = TimeOfDay::parse(value).map_err(|_| bad(tag, value, "a time of day"))?;
     let secs = t.seconds_of_day();
     time_type(py)?.call1((secs / 3600, secs / 60 % 60, secs % 60, t.nanos() / 1000))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_are_written_as_rust_formats_them() {
+        let mut buf = [0u8; 20];
+        for n in [0, 7, -7, 10, 999, -1000, 1_000_000_001, i64::MAX, i64::MIN] {
+            assert_eq!(write_i64(n, &mut buf), n.to_string().as_bytes());
+        }
+    }
 }
