@@ -579,38 +579,50 @@ fn session_line(cfg: &str) -> usize {
 fn acceptor_echo_answers_each_order_with_an_execution_report() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = acceptor_settings(dir.path());
-    let mut acceptor = common::spawn(&["acceptor", "--echo", "-c", &cfg]);
-    let stdin = acceptor.stdin.take().unwrap();
-    let (lines, acceptor_out) = common::watch_stdout(&mut acceptor);
-    let port = listening_port(&lines);
-    let initiator_cfg = initiator_settings(dir.path(), port);
-    let initiator = common::run(
-        &["initiator", "-c", &initiator_cfg],
+    let (initiator, out) = with_echo_acceptor(
+        dir.path(),
+        &cfg,
         ":wait logon 30\n\
          35=D|11=ORD-1|Symbol=EUR/USD|54=2|60=20250102-09:30:00|38=100|40=1\n\
          35=D|11=ORD-2|Symbol=USD/JPY|54=1|60=20250102-09:30:00|38=5|40=1\n\
          :expect 8 30\n\
          :expect 8 30\n\
          q\n",
-        LIMIT,
     );
-    assert!(initiator.status.success(), "{initiator:?}");
-    let out = &initiator.stdout;
     for expected in [
         "<< ExecutionReport #2 ClOrdID=ORD-1 ExecType=NEW OrdStatus=NEW Symbol=EUR/USD",
         "<< ExecutionReport #3 ClOrdID=ORD-2 ExecType=NEW OrdStatus=NEW Symbol=USD/JPY",
     ] {
-        assert!(out.contains(expected), "{out}");
+        assert!(initiator.stdout.contains(expected), "{}", initiator.stdout);
     }
+    assert!(
+        out.contains("FIX.4.4:BROKER->CLIENT >> ExecutionReport ClOrdID=ORD-1 ExecType=NEW OrdStatus=NEW Symbol=EUR/USD CumQty=0 (echo)"),
+        "{out}"
+    );
+}
+
+/// Runs `fixctl acceptor --echo -c acceptor_cfg`, then `fixctl initiator`
+/// (settings from `initiator_settings`) with `script` on its stdin, then
+/// stops the acceptor with Ctrl-C. Both must exit with success; returns
+/// the initiator's run and the acceptor's output.
+fn with_echo_acceptor(
+    dir: &std::path::Path,
+    acceptor_cfg: &str,
+    script: &str,
+) -> (common::Run, String) {
+    let mut acceptor = common::spawn(&["acceptor", "--echo", "-c", acceptor_cfg]);
+    let stdin = acceptor.stdin.take().unwrap();
+    let (lines, acceptor_out) = common::watch_stdout(&mut acceptor);
+    let port = listening_port(&lines);
+    let initiator_cfg = initiator_settings(dir, port);
+    let initiator = common::run(&["initiator", "-c", &initiator_cfg], script, LIMIT);
+    assert!(initiator.status.success(), "{initiator:?}");
     interrupt(&acceptor);
     let run = common::finish(acceptor, LIMIT);
     drop(stdin);
     let out = acceptor_out.join().unwrap();
     assert!(run.status.success(), "{run:?}\n{out}");
-    assert!(
-        out.contains("FIX.4.4:BROKER->CLIENT >> ExecutionReport ClOrdID=ORD-1 ExecType=NEW OrdStatus=NEW Symbol=EUR/USD CumQty=0 (echo)"),
-        "{out}"
-    );
+    (initiator, out)
 }
 
 /// Ctrl-C for a running fixctl.
@@ -797,20 +809,14 @@ fn an_acceptor_template_section_takes_any_counterparty_and_echoes_its_orders() {
             dir.path().display()
         ),
     );
-    let mut acceptor = common::spawn(&["acceptor", "--echo", "-c", &cfg]);
-    let stdin = acceptor.stdin.take().unwrap();
-    let (lines, acceptor_out) = common::watch_stdout(&mut acceptor);
-    let port = listening_port(&lines);
-    let initiator_cfg = initiator_settings(dir.path(), port);
-    let initiator = common::run(
-        &["initiator", "-c", &initiator_cfg],
+    let (initiator, out) = with_echo_acceptor(
+        dir.path(),
+        &cfg,
         ":wait logon 30\n\
          35=D|11=ORD-1|Symbol=EUR/USD|54=2|60=20250102-09:30:00|38=100|40=1\n\
          :expect 8 30\n\
          q\n",
-        LIMIT,
     );
-    assert!(initiator.status.success(), "{initiator:?}");
     assert!(
         initiator
             .stdout
@@ -818,11 +824,6 @@ fn an_acceptor_template_section_takes_any_counterparty_and_echoes_its_orders() {
         "{}",
         initiator.stdout
     );
-    interrupt(&acceptor);
-    let run = common::finish(acceptor, LIMIT);
-    drop(stdin);
-    let out = acceptor_out.join().unwrap();
-    assert!(run.status.success(), "{run:?}\n{out}");
     assert!(
         out.contains("FIX.4.4:BROKER->CLIENT created from the template at line 9 (session @1)"),
         "{out}"
