@@ -48,22 +48,49 @@ fn files(client_comp_id: &str) -> Files {
     }
 }
 
+impl Files {
+    /// QuickFIX's TLS settings: its certificate (the server's when it
+    /// accepts, the client's when it initiates), verifying ours.
+    fn peer_tls(&self, accepting: bool) -> PeerTls {
+        let (cert, key) = if accepting {
+            &self.server
+        } else {
+            &self.client
+        };
+        PeerTls {
+            cert: Some(cert.clone()),
+            key: Some(key.clone()),
+            ca: Some(self.ca_file.clone()),
+            verify_peer: true,
+        }
+    }
+
+    /// Our initiator's TLS: the CA, and the client certificate.
+    fn client_config(&self) -> Result<TlsClientConfig, fixrs_transport_tls::TlsConfigError> {
+        TlsClientConfig::builder()
+            .ca_file(&self.ca_file)
+            .client_certificate_files(&self.client.0, &self.client.1)
+            .build()
+    }
+
+    /// Our acceptor's TLS: the server certificate, client certificates
+    /// required.
+    fn server_config(&self) -> Result<TlsServerConfig, fixrs_transport_tls::TlsConfigError> {
+        TlsServerConfig::builder()
+            .certificate_files(&self.server.0, &self.server.1)
+            .client_auth(ClientAuth::Required)
+            .ca_file(&self.ca_file)
+            .build()
+    }
+}
+
 #[test]
 fn our_tls_initiator_trades_with_a_quickfix_ssl_acceptor() -> Result<(), PeerError> {
     let f = files("US");
-    let mut qf = QuickFixPeer::start(PeerConfig::acceptor(FixVersion::Fix44, "QF", "US").tls(
-        PeerTls {
-            cert: Some(f.server.0.clone()),
-            key: Some(f.server.1.clone()),
-            ca: Some(f.ca_file.clone()),
-            verify_peer: true,
-        },
-    ))?;
-    let tls = TlsClientConfig::builder()
-        .ca_file(&f.ca_file)
-        .client_certificate_files(&f.client.0, &f.client.1)
-        .build()
-        .expect("client config");
+    let mut qf = QuickFixPeer::start(
+        PeerConfig::acceptor(FixVersion::Fix44, "QF", "US").tls(f.peer_tls(true)),
+    )?;
+    let tls = f.client_config().expect("client config");
     let engine = engine();
     let (app, rx) = App::new(LogonCheck::None, true);
     let us = engine
@@ -106,12 +133,7 @@ fn our_tls_initiator_trades_with_a_quickfix_ssl_acceptor() -> Result<(), PeerErr
 #[test]
 fn a_quickfix_ssl_initiator_trades_with_our_tls_acceptor() -> Result<(), PeerError> {
     let f = files("QF");
-    let tls = TlsServerConfig::builder()
-        .certificate_files(&f.server.0, &f.server.1)
-        .client_auth(ClientAuth::Required)
-        .ca_file(&f.ca_file)
-        .build()
-        .expect("server config");
+    let tls = f.server_config().expect("server config");
     let engine = engine();
     let addr = engine
         .listen_with(any_port(), Arc::new(tls))
@@ -125,12 +147,7 @@ fn a_quickfix_ssl_initiator_trades_with_our_tls_acceptor() -> Result<(), PeerErr
         )
         .expect("session");
     let mut qf = QuickFixPeer::start(
-        PeerConfig::initiator(FixVersion::Fix44, "QF", "US", addr.port()).tls(PeerTls {
-            cert: Some(f.client.0.clone()),
-            key: Some(f.client.1.clone()),
-            ca: Some(f.ca_file.clone()),
-            verify_peer: true,
-        }),
+        PeerConfig::initiator(FixVersion::Fix44, "QF", "US", addr.port()).tls(f.peer_tls(false)),
     )?;
     qf.wait_for_event("logon", WAIT)?;
     expect_state(&us, SessionState::Established);
@@ -172,12 +189,7 @@ fn our_tls_acceptor_refuses_a_quickfix_logon_whose_certificate_names_another_com
 ) -> Result<(), PeerError> {
     // The certificate is valid (our CA) but names OTHER, not QF.
     let f = files("OTHER");
-    let tls = TlsServerConfig::builder()
-        .certificate_files(&f.server.0, &f.server.1)
-        .client_auth(ClientAuth::Required)
-        .ca_file(&f.ca_file)
-        .build()
-        .expect("server config");
+    let tls = f.server_config().expect("server config");
     let engine = engine();
     let addr = engine
         .listen_with(any_port(), Arc::new(tls))
@@ -191,12 +203,7 @@ fn our_tls_acceptor_refuses_a_quickfix_logon_whose_certificate_names_another_com
         )
         .expect("session");
     let mut qf = QuickFixPeer::start(
-        PeerConfig::initiator(FixVersion::Fix44, "QF", "US", addr.port()).tls(PeerTls {
-            cert: Some(f.client.0.clone()),
-            key: Some(f.client.1.clone()),
-            ca: Some(f.ca_file.clone()),
-            verify_peer: true,
-        }),
+        PeerConfig::initiator(FixVersion::Fix44, "QF", "US", addr.port()).tls(f.peer_tls(false)),
     )?;
     let why = wait_for(&rx, WAIT, |seen| match seen {
         Seen::Refused(why) => Some(why),
@@ -240,18 +247,10 @@ fn tls_trade(qf: &mut QuickFixPeer, ours: &mut OurSide) -> Result<(), Box<dyn st
 
 fn our_tls_initiator_trades(engine: Engine) -> Result<(), Box<dyn std::error::Error>> {
     let f = files("US");
-    let mut qf = QuickFixPeer::start(PeerConfig::acceptor(FixVersion::Fix44, "QF", "US").tls(
-        PeerTls {
-            cert: Some(f.server.0.clone()),
-            key: Some(f.server.1.clone()),
-            ca: Some(f.ca_file.clone()),
-            verify_peer: true,
-        },
-    ))?;
-    let tls = TlsClientConfig::builder()
-        .ca_file(&f.ca_file)
-        .client_certificate_files(&f.client.0, &f.client.1)
-        .build()?;
+    let mut qf = QuickFixPeer::start(
+        PeerConfig::acceptor(FixVersion::Fix44, "QF", "US").tls(f.peer_tls(true)),
+    )?;
+    let tls = f.client_config()?;
     let mut ours = OurSide::initiator_tls(
         engine,
         FixVersion::Fix44,
@@ -266,20 +265,11 @@ fn our_tls_initiator_trades(engine: Engine) -> Result<(), Box<dyn std::error::Er
 
 fn our_tls_acceptor_trades(engine: Engine) -> Result<(), Box<dyn std::error::Error>> {
     let f = files("QF");
-    let tls = TlsServerConfig::builder()
-        .certificate_files(&f.server.0, &f.server.1)
-        .client_auth(ClientAuth::Required)
-        .ca_file(&f.ca_file)
-        .build()?;
+    let tls = f.server_config()?;
     let mut ours = OurSide::acceptor_tls(engine, FixVersion::Fix44, "US", "QF", Some(tls))?;
     let port = ours.listen_port().ok_or("our acceptor has no port")?;
     let mut qf = QuickFixPeer::start(
-        PeerConfig::initiator(FixVersion::Fix44, "QF", "US", port).tls(PeerTls {
-            cert: Some(f.client.0.clone()),
-            key: Some(f.client.1.clone()),
-            ca: Some(f.ca_file.clone()),
-            verify_peer: true,
-        }),
+        PeerConfig::initiator(FixVersion::Fix44, "QF", "US", port).tls(f.peer_tls(false)),
     )?;
     tls_trade(&mut qf, &mut ours)
 }
