@@ -124,6 +124,12 @@ impl Core {
         self.session.handle_input(bytes, now());
     }
 
+    /// Bytes the session holds for the link that [`Core::drive`] has not
+    /// handed out yet (sends since the last drive).
+    pub(crate) fn unsent_len(&mut self) -> usize {
+        self.session.poll_transmit().map_or(0, <[u8]>::len)
+    }
+
     pub(crate) fn timeout(&mut self) {
         self.session.handle_timeout(now());
     }

@@ -59,8 +59,11 @@
 //! [`SessionHandle::send`] queues a message for the session's task,
 //! waiting while the queue is full
 //! ([`SessionOptions::with_queue_capacity`]); the task stops taking
-//! messages while more than MaxOutgoingBytes
-//! ([`SessionOptions::with_max_outgoing_bytes`]) wait for the link.
+//! messages while MaxOutgoingBytes
+//! ([`SessionOptions::with_max_outgoing_bytes`]) or more wait for the
+//! link, checked after each message: the unwritten bytes
+//! ([`SessionHandle::unsent_bytes`]) stay under the bound plus one
+//! message.
 //! [`SessionHandle::try_send`] refuses instead of waiting. Messages sent
 //! before logon are kept for late delivery as the session's
 //! configuration says.

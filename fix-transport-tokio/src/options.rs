@@ -164,8 +164,10 @@ impl SessionOptions {
     }
 
     /// Most bytes written to the session and not yet taken by the link
-    /// (MaxOutgoingBytes): over it the session stops taking messages, and
-    /// [`send`](crate::SessionHandle::send) waits.
+    /// (MaxOutgoingBytes): at it the session stops taking messages (so
+    /// [`send`](crate::SessionHandle::send) waits once the queue is full).
+    /// The bound is checked after each message, so it is passed by at
+    /// most one message.
     pub fn with_max_outgoing_bytes(mut self, bytes: usize) -> Self {
         self.max_outgoing_bytes = bytes.max(1);
         self

@@ -16,6 +16,7 @@ use fixrs_proto::MessageBuilder;
 use fixrs_session::{Now, SessionKey, SessionState};
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -40,8 +41,9 @@ const READ_SIZE: usize = 64 << 10;
 /// Buffer memory a session keeps once a link is gone.
 const KEEP_AFTER_LINK: usize = 64 << 10;
 
-/// Commands taken from the queue per wake of the task: a burst of sends
-/// costs one wake and one write instead of one each.
+/// Most commands taken from the queue per wake of the task: a burst of
+/// sends costs one wake and one write instead of one each. The outgoing
+/// bound ends a batch earlier.
 const COMMAND_BATCH: usize = 256;
 
 /// A connected stream as the task gets it. Plain TCP stays a
@@ -173,6 +175,9 @@ pub struct SessionHandle {
     status: watch::Receiver<Status>,
     key: Arc<SessionKey>,
     pool: Arc<BuilderPool>,
+    /// The task's unwritten bytes, as of its last turn.
+    unsent: Arc<AtomicUsize>,
+    max_outgoing_bytes: usize,
 }
 
 impl std::fmt::Debug for SessionHandle {
@@ -203,6 +208,22 @@ impl SessionHandle {
     /// The next MsgSeqNum(34) the session expects.
     pub fn next_target_seq_num(&self) -> u64 {
         self.status.borrow().next_target
+    }
+
+    /// Bytes the session has encoded for its link and not yet written to
+    /// it, as of its task's last turn (messages still in the queue are not
+    /// counted: they are not encoded yet). The task takes no more messages
+    /// while this is at
+    /// [`max_outgoing_bytes`](SessionHandle::max_outgoing_bytes) or over,
+    /// so it stays under that bound plus one message.
+    pub fn unsent_bytes(&self) -> usize {
+        self.unsent.load(Ordering::Relaxed)
+    }
+
+    /// The session's MaxOutgoingBytes
+    /// ([`SessionOptions::with_max_outgoing_bytes`](crate::SessionOptions::with_max_outgoing_bytes)).
+    pub fn max_outgoing_bytes(&self) -> usize {
+        self.max_outgoing_bytes
     }
 
     /// Sends an application message. Waits while the session's outgoing
@@ -338,8 +359,10 @@ impl Spawn {
         });
         let key = Arc::new(self.core.key());
         let pool = Arc::new(BuilderPool::default());
+        let unsent = Arc::new(AtomicUsize::new(0));
         let task = Task {
             pool: pool.clone(),
+            unsent: unsent.clone(),
             spent: Vec::new(),
             core: self.core,
             sink: self.sink,
@@ -360,6 +383,8 @@ impl Spawn {
             status: status_rx,
             key,
             pool,
+            unsent,
+            max_outgoing_bytes: self.max_outgoing_bytes,
         }
     }
 }
@@ -394,6 +419,8 @@ struct Task {
     link: Option<Link>,
     /// Bytes the session handed out, not yet written.
     out: Vec<u8>,
+    /// `out`'s length for the handles, stored after each drive.
+    unsent: Arc<AtomicUsize>,
     /// The session asked to close the link: when to drop it even if its
     /// last bytes are not written.
     closing: Option<Instant>,
@@ -540,6 +567,7 @@ impl Task {
         let requests = self.core.drive(&mut self.out, &mut |event, responder| {
             sink.deliver(event, responder)
         });
+        self.unsent.store(self.out.len(), Ordering::Relaxed);
         let (next_sender, next_target) = self.core.seq_nums();
         let status = Status {
             state: self.core.state(),
@@ -554,10 +582,14 @@ impl Task {
         requests
     }
 
-    /// Takes what else is queued, up to a batch, without waiting; false
-    /// when every handle is gone.
+    /// Takes what else is queued, up to a batch and while the unwritten
+    /// bytes are under the bound, without waiting; false when every handle
+    /// is gone. What is not taken stays queued, in order.
     fn more_commands(&mut self, now: Now) -> bool {
         for _ in 1..COMMAND_BATCH {
+            if self.out.len() + self.core.unsent_len() >= self.max_outgoing_bytes {
+                break;
+            }
             match self.commands.try_recv() {
                 Ok(c) => self.command(c, now),
                 Err(TryRecvError::Empty) => break,
