@@ -124,6 +124,12 @@ impl Core {
         self.session.handle_input(bytes, now());
     }
 
+    /// Whether received messages wait for the unwritten bytes to drop
+    /// under the bound ([`Core::drive`]); nothing more is read meanwhile.
+    pub(crate) fn has_pending_input(&self) -> bool {
+        self.session.has_pending_input()
+    }
+
     /// Bytes the session holds for the link that [`Core::drive`] has not
     /// handed out yet (sends since the last drive).
     pub(crate) fn unsent_len(&mut self) -> usize {
@@ -182,11 +188,17 @@ impl Core {
     /// Drives the session until it is idle: appends the bytes to write to
     /// `out` (logging them), hands every event to `deliver` (which may
     /// answer at once through the [`Responder`]), goes on with input kept
-    /// for later, and flushes the store and the log. Returns what the link
-    /// must do.
+    /// for later while `out` holds less than `limit` bytes, and flushes
+    /// the store and the log. Returns what the link must do.
+    ///
+    /// Received messages are taken one at a time (the session stops after
+    /// each one the application sees), so `out` passes `limit` by at most
+    /// what one message caused: a peer asking for resends it does not
+    /// read gets one resend beyond the bound, not one per request read.
     pub(crate) fn drive(
         &mut self,
         out: &mut Vec<u8>,
+        limit: usize,
         deliver: &mut dyn FnMut(SessionEvent, &mut Responder<'_>),
     ) -> LinkRequests {
         let mut requests = LinkRequests::default();
@@ -210,11 +222,15 @@ impl Core {
                 busy = true;
                 deliver(event, &mut Responder { core: self });
             }
-            if self.session.has_pending_input() {
-                self.session.handle_pending_input(now);
-            } else if !busy {
+            if busy {
+                // The answers first, so that `out` counts them before the
+                // next message is taken.
+                continue;
+            }
+            if !self.session.has_pending_input() || out.len() >= limit {
                 break;
             }
+            self.session.handle_pending_input(now);
         }
         if self.session.store_needs_flush() {
             // Errors come back as events, delivered on the next pass.

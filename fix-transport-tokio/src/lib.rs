@@ -61,9 +61,10 @@
 //! ([`SessionOptions::with_queue_capacity`]); the task stops taking
 //! messages while MaxOutgoingBytes
 //! ([`SessionOptions::with_max_outgoing_bytes`]) or more wait for the
-//! link, checked after each message: the unwritten bytes
-//! ([`SessionHandle::unsent_bytes`]) stay under the bound plus one
-//! message.
+//! link, and stops reading from the peer too (the ResendRequests of a
+//! counterparty that does not read its resends are taken one at a time
+//! as it reads): the unwritten bytes ([`SessionHandle::unsent_bytes`])
+//! stay under the bound plus the output of one message.
 //! [`SessionHandle::try_send`] refuses instead of waiting. Messages sent
 //! before logon are kept for late delivery as the session's
 //! configuration says.

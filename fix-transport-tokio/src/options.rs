@@ -165,9 +165,10 @@ impl SessionOptions {
 
     /// Most bytes written to the session and not yet taken by the link
     /// (MaxOutgoingBytes): at it the session stops taking messages (so
-    /// [`send`](crate::SessionHandle::send) waits once the queue is full).
-    /// The bound is checked after each message, so it is passed by at
-    /// most one message.
+    /// [`send`](crate::SessionHandle::send) waits once the queue is full)
+    /// and stops reading from the peer until the link takes enough. The
+    /// bound is checked after each message, so it is passed by at most
+    /// one message's output (one resend, for a ResendRequest).
     pub fn with_max_outgoing_bytes(mut self, bytes: usize) -> Self {
         self.max_outgoing_bytes = bytes.max(1);
         self

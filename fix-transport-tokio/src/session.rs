@@ -213,9 +213,10 @@ impl SessionHandle {
     /// Bytes the session has encoded for its link and not yet written to
     /// it, as of its task's last turn (messages still in the queue are not
     /// counted: they are not encoded yet). The task takes no more messages
-    /// while this is at
+    /// and reads nothing more from the peer while this is at
     /// [`max_outgoing_bytes`](SessionHandle::max_outgoing_bytes) or over,
-    /// so it stays under that bound plus one message.
+    /// so it stays under that bound plus the output of one message (one
+    /// resend, for a ResendRequest).
     pub fn unsent_bytes(&self) -> usize {
         self.unsent.load(Ordering::Relaxed)
     }
@@ -479,7 +480,12 @@ impl Task {
                     timer.as_mut().reset(Instant::from_std(at));
                 }
             }
-            let can_read = self.link.is_some() && self.closing.is_none();
+            // Backpressure on the peer: while what we owe it is over the
+            // bound, what it sent stays unread (a read's worth of requests
+            // waits in the session; the rest in the socket).
+            let input_held =
+                self.core.has_pending_input() || self.out.len() >= self.max_outgoing_bytes;
+            let can_read = self.link.is_some() && self.closing.is_none() && !input_held;
             let can_write = self.link.is_some() && !self.out.is_empty();
             let can_flush = self.link.is_some() && self.out.is_empty() && self.flush_pending;
             let take_commands = handles_open && self.out.len() < self.max_outgoing_bytes;
@@ -561,12 +567,15 @@ impl Task {
         }
     }
 
-    /// Drives the session until idle and publishes its status.
+    /// Drives the session until idle (received messages wait while its
+    /// unwritten bytes are over the bound) and publishes its status.
     fn drive(&mut self) -> LinkRequests {
         let sink = &mut self.sink;
-        let requests = self.core.drive(&mut self.out, &mut |event, responder| {
-            sink.deliver(event, responder)
-        });
+        let requests = self.core.drive(
+            &mut self.out,
+            self.max_outgoing_bytes,
+            &mut |event, responder| sink.deliver(event, responder),
+        );
         self.unsent.store(self.out.len(), Ordering::Relaxed);
         let (next_sender, next_target) = self.core.seq_nums();
         let status = Status {

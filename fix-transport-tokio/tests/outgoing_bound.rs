@@ -1,7 +1,9 @@
 //! MaxOutgoingBytes against a counterparty that reads nothing, over real
 //! sockets with small buffers: the session's unwritten bytes stay under
-//! the bound plus one message's output under a flood of sends from many
-//! tasks; once the counterparty reads, everything arrives, in order.
+//! the bound plus one message's output, whether the output comes from a
+//! flood of sends from many tasks or from a flood of ResendRequests each
+//! asking for the whole history; once the counterparty reads, everything
+//! arrives, in order.
 
 #[path = "../../fix-transport-mio/tests/common/mod.rs"]
 mod raw;
@@ -223,6 +225,98 @@ fn sends_from_many_tasks_stop_one_message_past_the_bound_while_the_peer_reads_no
             s.await.expect("sender");
         }
     });
+    assert_eq!(session.state(), SessionState::Established);
+    drop(peer);
+    rt.shutdown_timeout(Duration::from_secs(1));
+}
+
+#[test]
+fn a_flood_of_resend_requests_is_taken_one_resend_at_a_time_while_the_peer_reads_nothing() {
+    const HISTORY: usize = 20;
+    const REQUESTS: usize = 200;
+    let rt = runtime();
+    let (_acceptor, session, mut peer) = stuck_peer_session(&rt, "RESEND");
+    // A history of about 20 KB, read by the peer.
+    rt.block_on(async {
+        for n in 0..HISTORY {
+            session
+                .send(&news(&n.to_string(), 1000))
+                .await
+                .expect("send");
+        }
+    });
+    read_frames(&mut peer, |f| f.len() == HISTORY);
+
+    // Hundreds of requests for all of it in one write (one read for the
+    // session), none of the resends read.
+    let requests: Vec<u8> = (0..REQUESTS as u64)
+        .flat_map(|i| {
+            raw_message(
+                b"2",
+                "RESEND",
+                "ACC",
+                i + 2,
+                &[(tag::BEGIN_SEQ_NO, "1"), (tag::END_SEQ_NO, "0")],
+            )
+        })
+        .collect();
+    peer.stream
+        .set_write_timeout(Some(WAIT))
+        .expect("write timeout");
+    peer.send(&requests).expect("resend requests");
+    let most = most_unsent_until_stalled(&session);
+    // The requests beyond the bound wait unprocessed.
+    let taken = session.next_target_seq_num() - 2;
+    assert!(
+        taken < REQUESTS as u64,
+        "all {REQUESTS} requests were processed at once"
+    );
+
+    // Now the peer reads: each request's resend arrives whole and in
+    // order (a gap fill over our Logon, then the history as possible
+    // duplicates), nothing else in between.
+    let per_resend = HISTORY + 1;
+    let frames = read_frames(&mut peer, |f| f.len() == REQUESTS * per_resend);
+    let mut largest = 0;
+    for (r, resend) in frames.chunks(per_resend).enumerate() {
+        largest = largest.max(resend.iter().map(Vec::len).sum::<usize>());
+        let gap_fill = &resend[0];
+        assert_eq!(
+            field(gap_fill, tag::MSG_TYPE),
+            Some(&b"4"[..]),
+            "resend {r}"
+        );
+        assert_eq!(seq_num(gap_fill), 1, "resend {r}");
+        assert_eq!(
+            field(gap_fill, tag::NEW_SEQ_NO),
+            Some(&b"2"[..]),
+            "resend {r}"
+        );
+        for (n, frame) in resend[1..].iter().enumerate() {
+            assert_eq!(field(frame, tag::MSG_TYPE), Some(&b"B"[..]), "resend {r}");
+            assert_eq!(seq_num(frame), n as u64 + 2, "resend {r}");
+            assert_eq!(field(frame, tag::POSS_DUP_FLAG), Some(&b"Y"[..]));
+            assert_eq!(news_id(frame), n.to_string(), "resend {r}");
+        }
+    }
+    println!(
+        "unwritten bytes at most {most} with a bound of {BOUND} and resends of {largest} bytes; \
+         {taken} of {REQUESTS} requests taken at the stall"
+    );
+    assert!(
+        most < BOUND + largest,
+        "{most} unwritten bytes: over the bound of {BOUND} by more than a resend of {largest}"
+    );
+    // Every request was processed.
+    let end = Instant::now() + WAIT;
+    while session.next_target_seq_num() != REQUESTS as u64 + 2 {
+        assert!(
+            Instant::now() < end,
+            "next target {}",
+            session.next_target_seq_num()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert_eq!(session.state(), SessionState::Established);
     drop(peer);
     rt.shutdown_timeout(Duration::from_secs(1));
