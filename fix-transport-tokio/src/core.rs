@@ -131,7 +131,8 @@ impl Core {
     }
 
     /// Bytes the session holds for the link that [`Core::drive`] has not
-    /// handed out yet (sends since the last drive).
+    /// handed out yet (sends since the last drive). Flushes the store
+    /// first when there are some, as handing them out would.
     pub(crate) fn unsent_len(&mut self) -> usize {
         self.session.poll_transmit().map_or(0, <[u8]>::len)
     }
@@ -141,12 +142,14 @@ impl Core {
     }
 
     pub(crate) fn send(&mut self, msg: &MessageBuilder) -> Result<(), SendError> {
-        self.send_at(msg, now())
+        self.send_at(msg, now()).map(|_| ())
     }
 
-    /// [`Core::send`] at a time read before (one clock read for a batch).
-    pub(crate) fn send_at(&mut self, msg: &MessageBuilder, now: Now) -> Result<(), SendError> {
-        self.session.send(msg, now).map(|_| ())
+    /// [`Core::send`] at a time read before (one clock read for a batch);
+    /// whether the message went out now (rather than being kept for late
+    /// delivery).
+    pub(crate) fn send_at(&mut self, msg: &MessageBuilder, now: Now) -> Result<bool, SendError> {
+        self.session.send(msg, now).map(|seq| seq.is_some())
     }
 
     pub(crate) fn logout(&mut self, text: Option<&str>) {

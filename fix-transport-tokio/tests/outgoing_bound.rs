@@ -176,15 +176,16 @@ fn sends_from_many_tasks_stop_one_message_past_the_bound_while_the_peer_reads_no
     const PER_TASK: usize = 250;
     let rt = runtime();
     let (_acceptor, session, mut peer) = stuck_peer_session(&rt, "FLOOD");
-    // Many more 4 KB messages than the bound, the socket buffers and the
-    // queue hold together.
+    // Many more messages than the bound, the socket buffers and the queue
+    // hold together, of sizes from 100 bytes to 6 KB mixed (the bound is
+    // kept from each message's size).
     let senders: Vec<_> = (0..TASKS)
         .map(|t| {
             let session = session.clone();
             rt.spawn(async move {
                 for n in 0..PER_TASK {
                     session
-                        .send(&news(&format!("{t}-{n}"), 4000))
+                        .send(&news(&format!("{t}-{n}"), 100 + (t * 997 + n * 131) % 6000))
                         .await
                         .expect("send");
                 }
