@@ -10,7 +10,7 @@ mod pki;
 use common::*;
 use fixrs_proto::{FieldWriter, FixVersion};
 use fixrs_session::{AcceptorTemplate, RefusalReason, SessionConfig, SessionState};
-use fixrs_transport_tls::{ClientAuth, TlsClientConfig, TlsServerConfig};
+use fixrs_transport_tls::TlsClientConfig;
 use fixrs_transport_tokio::{Acceptor, LogonRequest, RefusedConnection, SessionOptions};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -187,13 +187,7 @@ async fn a_template_creates_no_session_for_a_logon_the_check_refuses() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_check_sees_the_certificate_a_tls_client_presented() {
     let ca = pki::Ca::new("test ca");
-    let server = ca.server();
-    let tls = TlsServerConfig::builder()
-        .certificate(server.chain(), server.key())
-        .client_auth(ClientAuth::Required)
-        .ca_certificates(vec![ca.cert()])
-        .build()
-        .expect("server config");
+    let tls = ca.mutual_tls_server();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let acceptor = {
         let seen = seen.clone();
