@@ -124,6 +124,13 @@ pub enum RefusalReason {
         /// Why.
         reason: String,
     },
+    /// The session the Logon is for has stopped (its handles were
+    /// dropped) and takes no more connections.
+    #[error("session {session} has stopped")]
+    SessionStopped {
+        /// The session.
+        session: String,
+    },
     /// The first message is a well-formed frame but not a Logon.
     #[error("first message is not a Logon (MsgType {msg_type})")]
     NotLogon {
@@ -434,6 +441,11 @@ impl<S: Copy + Eq + Hash> Router<S> {
     /// Whether session `id` has a link, as the driver said.
     pub fn is_connected(&self, id: S) -> bool {
         self.registered(id).is_some_and(|r| r.connected)
+    }
+
+    /// The identity session `id` was registered with.
+    pub fn session_key(&self, id: S) -> Option<&SessionKey> {
+        self.registered(id).map(|r| &r.key)
     }
 
     fn registered(&self, id: S) -> Option<&Registered<S>> {

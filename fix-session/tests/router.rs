@@ -92,6 +92,12 @@ fn case_1s_a_a_logon_goes_to_its_session_once_complete() {
         Route::Session { session, len: l } => assert_eq!((session, l), (1, len)),
         other => panic!("{other:?}"),
     }
+    // The driver can name the session it routed to.
+    assert_eq!(
+        router.session_key(1),
+        Some(&acceptor("BROKER", "BANK").key())
+    );
+    assert_eq!(router.session_key(2), None);
 }
 
 #[test]

@@ -383,13 +383,7 @@ fn shutdown_sends_close_notify_and_the_peer_reads_a_clean_end() {
 #[test]
 fn mutual_tls_exposes_the_client_certificate_identity() {
     let ca = Ca::new("Test CA");
-    let leaf = ca.server();
-    let server = TlsServerConfig::builder()
-        .certificate(leaf.chain(), leaf.key())
-        .client_auth(ClientAuth::Required)
-        .ca_certificates(vec![ca.cert()])
-        .build()
-        .expect("server");
+    let server = ca.mutual_tls_server();
     let me = ca.issue(LeafSpec {
         common_name: "CLIENT1",
         alt_names: &["client1.example.com"],

@@ -1,8 +1,9 @@
 //! Sessions that accept: an [`Acceptor`] listens, reads each new
 //! connection's first message and lets the session layer's
 //! [`Router`](fixrs_session::Router) say which session it is for (or
-//! which template creates one); the connection then joins that session's
-//! task.
+//! which template creates one); the application's logon check, if any,
+//! may still refuse it; the connection then joins that session's task.
+//! Refused connections go to the refusal hook, if any, else to the log.
 
 use crate::core::Core;
 use crate::error::Error;
@@ -11,11 +12,15 @@ use crate::initiator::{new_core, spawn};
 use crate::options::SessionOptions;
 use crate::queue::CommandSender;
 use crate::session::{Command, LinkStream, SessionHandle, Stream};
+use fixrs_proto::{FieldIndex, Message};
 use fixrs_session::router::TemplateId;
-use fixrs_session::{AcceptRules, AcceptorTemplate, Role, Route, Router, SessionConfig};
-use fixrs_transport_mio::SocketOptions;
-use fixrs_transport_tls::TlsServerConfig;
+use fixrs_session::{
+    AcceptRules, AcceptorTemplate, RefusalReason, Role, Route, Router, SessionConfig, SessionKey,
+};
+use fixrs_transport_mio::{RefusedConnection, SocketOptions};
+use fixrs_transport_tls::{PeerCertificate, TlsServerConfig};
 use std::collections::HashMap;
+use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -34,6 +39,41 @@ type OptionsFactory = Box<dyn Fn(&SessionConfig) -> SessionOptions + Send>;
 /// its events.
 pub type NewSession = (SessionHandle, SessionEvents);
 
+/// A Logon shown to an acceptor's logon check
+/// ([`Acceptor::with_logon_check`]) before its session takes it: the
+/// place for what QuickFIX applications do in `fromAdmin` with
+/// `RejectLogon` (a password in Password(554), a certificate that must
+/// name the CompID).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct LogonRequest<'a> {
+    /// The session the Logon is for: a registered one, or the one a
+    /// template is about to create.
+    pub session: &'a SessionKey,
+    /// The Logon.
+    pub logon: &'a Message<'a>,
+    /// Where the connection comes from.
+    pub peer: SocketAddr,
+    /// The certificate the peer presented, on a TLS listener that asks for
+    /// one.
+    pub peer_certificate: Option<&'a PeerCertificate>,
+}
+
+/// An acceptor's logon check: `Err` refuses the Logon with that reason.
+type LogonCheck = Arc<dyn Fn(&LogonRequest<'_>) -> Result<(), String> + Send + Sync>;
+
+/// Where an acceptor reports the connections it refuses.
+type RefusalHook = Arc<dyn Fn(&RefusedConnection) + Send + Sync>;
+
+/// What every connection of an acceptor is routed with.
+#[derive(Clone)]
+struct Routing {
+    shared: Arc<Mutex<Shared>>,
+    logon_timeout: Duration,
+    logon_check: Option<LogonCheck>,
+    on_refused: Option<RefusalHook>,
+}
+
 /// What the listeners and the sessions share.
 struct Shared {
     router: Router<u64>,
@@ -51,6 +91,8 @@ struct Shared {
 pub struct Acceptor {
     shared: Arc<Mutex<Shared>>,
     logon_timeout: Duration,
+    logon_check: Option<LogonCheck>,
+    on_refused: Option<RefusalHook>,
     listeners: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -93,6 +135,8 @@ impl Acceptor {
                 next_id: 0,
             })),
             logon_timeout: DEFAULT_LOGON_TIMEOUT,
+            logon_check: None,
+            on_refused: None,
             listeners: Mutex::new(Vec::new()),
         }
     }
@@ -101,6 +145,43 @@ impl Acceptor {
     pub fn with_logon_timeout(mut self, timeout: Duration) -> Acceptor {
         self.logon_timeout = timeout;
         self
+    }
+
+    /// Shows every Logon the router accepts to `check` before its session
+    /// takes it; `Err(reason)` refuses it: the connection is closed
+    /// without a reply (FIX session test case 1S c), reported as
+    /// [`RefusalReason::RefusedByApplication`], and the session stays free
+    /// for the counterparty's next Logon. For a template, the session is
+    /// created only once the check passes. The check runs on the
+    /// connection's task and should return quickly.
+    pub fn with_logon_check(
+        mut self,
+        check: impl Fn(&LogonRequest<'_>) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Acceptor {
+        self.logon_check = Some(Arc::new(check));
+        self
+    }
+
+    /// Reports every connection the acceptor closes before it reaches a
+    /// session (unknown CompIDs, a duplicate Logon, no Logon in time, a
+    /// failed TLS handshake, a Logon the check refused) to `hook` instead
+    /// of the log, as the mio engine's `EngineSettings::on_refused` does.
+    pub fn with_on_refused(
+        mut self,
+        hook: impl Fn(&RefusedConnection) + Send + Sync + 'static,
+    ) -> Acceptor {
+        self.on_refused = Some(Arc::new(hook));
+        self
+    }
+
+    /// What each new connection is routed with.
+    fn routing(&self) -> Routing {
+        Routing {
+            shared: self.shared.clone(),
+            logon_timeout: self.logon_timeout,
+            logon_check: self.logon_check.clone(),
+            on_refused: self.on_refused.clone(),
+        }
     }
 
     /// Listens on `addr` (port 0 lets the system choose); returns the
@@ -135,8 +216,7 @@ impl Acceptor {
         };
         let listener = TcpListener::bind(addr).await.map_err(listen_error)?;
         let bound = listener.local_addr().map_err(listen_error)?;
-        let shared = self.shared.clone();
-        let logon_timeout = self.logon_timeout;
+        let routing = self.routing();
         let task = tokio::spawn(async move {
             loop {
                 let (tcp, peer) = match listener.accept().await {
@@ -148,13 +228,13 @@ impl Acceptor {
                         continue;
                     }
                 };
-                let (shared, tls) = (shared.clone(), tls.clone());
+                let (routing, tls) = (routing.clone(), tls.clone());
                 tokio::spawn(async move {
-                    let routed = tokio::time::timeout(logon_timeout, async {
-                        let stream = handshake(tcp, tls, socket).await?;
-                        route(&shared, stream, bound.port(), peer).await
+                    let routed = tokio::time::timeout(routing.logon_timeout, async {
+                        let (stream, cert) = handshake(tcp, tls, socket).await?;
+                        route(&routing, stream, cert, bound.port(), peer).await
                     });
-                    report(peer, routed.await);
+                    routing.report(peer, routed.await);
                 });
             }
         });
@@ -167,12 +247,14 @@ impl Acceptor {
     /// `peer`: its Logon decides its session. Sessions restricted to a
     /// listener port do not take it.
     pub fn accept_stream(&self, stream: impl LinkStream, peer: SocketAddr) {
-        let shared = self.shared.clone();
-        let logon_timeout = self.logon_timeout;
+        let routing = self.routing();
         tokio::spawn(async move {
             let stream = Stream::Other(Box::new(stream));
-            let routed = tokio::time::timeout(logon_timeout, route(&shared, stream, 0, peer));
-            report(peer, routed.await);
+            let routed = tokio::time::timeout(
+                routing.logon_timeout,
+                route(&routing, stream, None, 0, peer),
+            );
+            routing.report(peer, routed.await);
         });
     }
 
@@ -287,79 +369,159 @@ fn register(
     handle
 }
 
-/// Logs what became of a new connection.
-fn report(peer: SocketAddr, routed: Result<Result<(), String>, tokio::time::error::Elapsed>) {
-    match routed {
-        Ok(Ok(())) => {}
-        Ok(Err(reason)) => log::info!("connection from {peer} refused: {reason}"),
-        Err(_) => log::info!("connection from {peer} refused: no Logon in time"),
+impl Routing {
+    /// Reports a refused connection to the hook, or logs it.
+    fn report(
+        &self,
+        peer: SocketAddr,
+        routed: Result<Result<(), RefusalReason>, tokio::time::error::Elapsed>,
+    ) {
+        let reason = match routed {
+            Ok(Ok(())) => return,
+            Ok(Err(reason)) => reason,
+            Err(_) => RefusalReason::LogonTimeout,
+        };
+        let refused = RefusedConnection { peer, reason };
+        match &self.on_refused {
+            Some(hook) => {
+                log::debug!("{refused}");
+                hook(&refused);
+            }
+            None => log::info!("{refused}"),
+        }
+    }
+
+    /// Shows the Logon (the first `len` bytes of `first`) for `session` to
+    /// the logon check, if there is one.
+    fn check_logon(
+        &self,
+        session: &SessionKey,
+        first: &[u8],
+        peer: SocketAddr,
+        peer_certificate: Option<&PeerCertificate>,
+    ) -> Result<(), RefusalReason> {
+        let Some(check) = &self.logon_check else {
+            return Ok(());
+        };
+        let mut index = FieldIndex::new();
+        // The router parsed it already: this cannot fail.
+        let logon = index.parse(first).map_err(RefusalReason::Unparsable)?;
+        let request = LogonRequest {
+            session,
+            logon: &logon,
+            peer,
+            peer_certificate,
+        };
+        check(&request).map_err(|reason| RefusalReason::RefusedByApplication {
+            session: session.to_string(),
+            reason,
+        })
     }
 }
 
-/// A new TCP connection as a link: TLS handshake first, if configured.
+/// A new TCP connection as a link: TLS handshake first, if configured;
+/// with the certificate the peer presented, if any.
 async fn handshake(
     tcp: TcpStream,
     tls: Option<Arc<TlsServerConfig>>,
     socket: SocketOptions,
-) -> Result<Stream, String> {
+) -> Result<(Stream, Option<PeerCertificate>), RefusalReason> {
     socket
         .apply_to(socket2::SockRef::from(&tcp))
-        .map_err(|e| format!("socket options: {e}"))?;
+        .map_err(RefusalReason::Transport)?;
     Ok(match tls {
         Some(tls) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(tls.rustls_config().clone());
-            Stream::Other(Box::new(
-                acceptor.accept(tcp).await.map_err(|e| e.to_string())?,
-            ))
+            let stream = acceptor
+                .accept(tcp)
+                .await
+                .map_err(RefusalReason::Transport)?;
+            let cert = stream
+                .get_ref()
+                .1
+                .peer_certificates()
+                .map(|chain| PeerCertificate::from_chain(chain.to_vec()));
+            (Stream::Other(Box::new(stream)), cert)
         }
-        None => Stream::Tcp(tcp),
+        None => (Stream::Tcp(tcp), None),
     })
 }
 
 /// Reads a new connection's first message and hands the connection to
 /// its session. `Err` says why it was refused (and closed, unanswered).
 async fn route(
-    arc: &Arc<Mutex<Shared>>,
+    routing: &Routing,
     mut stream: Stream,
+    cert: Option<PeerCertificate>,
     port: u16,
     peer: SocketAddr,
-) -> Result<(), String> {
+) -> Result<(), RefusalReason> {
+    let arc = &routing.shared;
     let mut first = Vec::with_capacity(1024);
     let mut buf = [0u8; 4096];
     loop {
-        let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+        let n = stream
+            .read(&mut buf)
+            .await
+            .map_err(RefusalReason::Transport)?;
         if n == 0 {
-            return Err("closed before its Logon".into());
+            return Err(RefusalReason::Transport(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "closed before its Logon",
+            )));
         }
         first.extend_from_slice(&buf[..n]);
-        let (commands, template) = {
-            let mut shared = lock(arc);
-            match shared.router.route(&first, port, peer) {
-                Route::Incomplete => continue,
-                Route::Refuse { reason, .. } => return Err(reason.to_string()),
-                Route::Session { session, .. } => {
+        let routed = lock(arc).router.route(&first, port, peer);
+        let (commands, name, registered) = match routed {
+            Route::Incomplete => continue,
+            Route::Refuse { reason, .. } => return Err(reason),
+            Route::Session { session, len } => {
+                // Marked connected before the check, so that a second
+                // Logon meanwhile is refused as a duplicate.
+                let (commands, key) = {
+                    let mut shared = lock(arc);
                     shared.router.connected(session);
-                    (shared.sessions.get(&session).cloned(), None)
+                    let commands = shared.sessions.get(&session).cloned();
+                    (commands, shared.router.session_key(session).cloned())
+                };
+                let checked = match &key {
+                    Some(key) => routing.check_logon(key, &first[..len], peer, cert.as_ref()),
+                    None => Ok(()),
+                };
+                let name = key.map(|k| k.to_string()).unwrap_or_default();
+                match (checked, commands) {
+                    (Ok(()), Some(commands)) => (commands, name, Some(session)),
+                    (checked, _) => {
+                        lock(arc).router.disconnected(session);
+                        checked?;
+                        return Err(RefusalReason::SessionStopped { session: name });
+                    }
                 }
-                Route::NewSession {
-                    template, config, ..
-                } => (None, Some((template, config))),
             }
-        };
-        let commands = match (commands, template) {
-            (Some(c), _) => c,
-            (None, Some((template, config))) => new_from_template(arc, template, *config)?,
-            (None, None) => return Err("session removed".into()),
+            Route::NewSession {
+                template,
+                config,
+                len,
+            } => {
+                let key = config.key();
+                routing.check_logon(&key, &first[..len], peer, cert.as_ref())?;
+                let commands = new_from_template(arc, template, *config)?;
+                (commands, key.to_string(), None)
+            }
         };
         let attach = Command::Attach {
             stream,
             peer: peer.to_string(),
             first,
         };
-        return commands
-            .send_with(|| attach)
-            .await
-            .map_err(|_| "session ended".to_string());
+        if commands.send_with(|| attach).await.is_err() {
+            // The session's handles were all dropped meanwhile.
+            if let Some(session) = registered {
+                lock(arc).router.disconnected(session);
+            }
+            return Err(RefusalReason::SessionStopped { session: name });
+        }
+        return Ok(());
     }
 }
 
@@ -368,19 +530,23 @@ fn new_from_template(
     arc: &Arc<Mutex<Shared>>,
     template: TemplateId,
     config: SessionConfig,
-) -> Result<CommandSender<Command>, String> {
+) -> Result<CommandSender<Command>, RefusalReason> {
     let name = config.key().to_string();
+    let not_created = |reason: String| RefusalReason::SessionNotCreated {
+        session: name.clone(),
+        reason,
+    };
     let mut shared = lock(arc);
     let rules = shared
         .router
         .template(template)
         .map(|t| t.rules.clone())
-        .ok_or("no such template")?;
+        .ok_or_else(|| not_created("no such template".into()))?;
     let Some((make_options, _)) = shared.templates.get(template.0) else {
-        return Err("no such template".into());
+        return Err(not_created("no such template".into()));
     };
     let mut options = make_options(&config);
-    let core = new_core(config, &mut options).map_err(|e| format!("{name}: {e}"))?;
+    let core = new_core(config, &mut options).map_err(|e| not_created(e.to_string()))?;
     let (tx, rx) = mpsc::unbounded_channel();
     let handle = register(arc, &mut shared, core, Sink::Channel(tx), &options, rules);
     let id = shared.next_id - 1;

@@ -38,7 +38,9 @@
 //! ```
 //!
 //! An [`Acceptor`] listens (plain or TLS) and takes Logons for the
-//! sessions added to it, and for the counterparties its templates allow;
+//! sessions added to it, and for the counterparties its templates allow,
+//! once its logon check ([`Acceptor::with_logon_check`]: a password, the
+//! peer's certificate) passes;
 //! [`start_from_settings`] runs every session of a QuickFIX-style
 //! settings file.
 //!
@@ -90,12 +92,14 @@ mod session;
 mod settings;
 
 pub use crate::core::Responder;
-pub use acceptor::{Acceptor, NewSession, DEFAULT_LOGON_TIMEOUT};
+pub use acceptor::{Acceptor, LogonRequest, NewSession, DEFAULT_LOGON_TIMEOUT};
 pub use connect::ConnectFn;
 pub use error::{Error, TrySendError};
 pub use event::{Handler, SessionEvent, SessionEvents};
-pub use fixrs_transport_mio::OwnedMessage;
+pub use fixrs_transport_mio::{OwnedMessage, RefusedConnection};
 pub use initiator::{connect, connect_with_handler};
 pub use options::{SessionOptions, DEFAULT_QUEUE_CAPACITY};
 pub use session::{BoxStream, LinkStream, SessionHandle};
-pub use settings::{start_from_settings, Started, StartedSession, StartedTemplate};
+pub use settings::{
+    start_from_settings, start_from_settings_with, Started, StartedSession, StartedTemplate,
+};

@@ -50,7 +50,9 @@ pub struct Started {
     pub templates: Vec<StartedTemplate>,
     /// The acceptor of the file's acceptor sessions, listening on each
     /// SocketAcceptHost/SocketAcceptPort; `None` without acceptor
-    /// sessions. Keep it: dropping it stops the listeners.
+    /// sessions (the one given to [`start_from_settings_with`] is
+    /// returned whatever the file). Keep it: dropping it stops the
+    /// listeners.
     pub acceptor: Option<Acceptor>,
 }
 
@@ -59,6 +61,22 @@ pub struct Started {
 /// `SocketAcceptor::start` do. Every data dictionary is loaded and every
 /// TLS configuration built before any session starts.
 pub async fn start_from_settings(settings: &Settings) -> Result<Started, Error> {
+    start(settings, None).await
+}
+
+/// [`start_from_settings`] with the file's acceptor sessions and templates
+/// on `acceptor`, so that its logon check
+/// ([`Acceptor::with_logon_check`]) and refusal hook
+/// ([`Acceptor::with_on_refused`]) are in place before the first
+/// connection is taken. It is returned in [`Started::acceptor`].
+pub async fn start_from_settings_with(
+    settings: &Settings,
+    acceptor: Acceptor,
+) -> Result<Started, Error> {
+    start(settings, Some(acceptor)).await
+}
+
+async fn start(settings: &Settings, mut given: Option<Acceptor>) -> Result<Started, Error> {
     let mut sessions = fixrs_transport_tls::settings::read_settings(settings)?;
     for warning in fixrs_transport_mio::settings::warnings(settings, &sessions) {
         log::warn!("settings: {warning}");
@@ -77,7 +95,7 @@ pub async fn start_from_settings(settings: &Settings) -> Result<Started, Error> 
     for (s, (options, tls)) in sessions.into_iter().zip(prepared) {
         let (handle, events) = match (&s.endpoint, s.config.role) {
             (Endpoint::Accept(at), Role::Acceptor) if s.acceptor_template => {
-                let acceptor = acceptor.get_or_insert_with(Acceptor::new);
+                let acceptor = acceptor.get_or_insert_with(|| given.take().unwrap_or_default());
                 let port = listen(acceptor, &mut listening, &at.to_string(), tls, &s).await?;
                 let rules = AcceptRules::default()
                     .with_port(port)
@@ -98,7 +116,7 @@ pub async fn start_from_settings(settings: &Settings) -> Result<Started, Error> 
                 crate::connect(s.config.clone(), options).await?
             }
             (Endpoint::Accept(at), Role::Acceptor) => {
-                let acceptor = acceptor.get_or_insert_with(Acceptor::new);
+                let acceptor = acceptor.get_or_insert_with(|| given.take().unwrap_or_default());
                 let port = listen(acceptor, &mut listening, &at.to_string(), tls, &s).await?;
                 let rules = AcceptRules::default()
                     .with_port(port)
@@ -121,7 +139,7 @@ pub async fn start_from_settings(settings: &Settings) -> Result<Started, Error> 
     Ok(Started {
         sessions: started,
         templates,
-        acceptor,
+        acceptor: acceptor.or(given),
     })
 }
 

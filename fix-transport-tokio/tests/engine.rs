@@ -9,7 +9,7 @@ mod pki;
 use common::*;
 use fixrs_session::{Role, SessionState};
 use fixrs_transport_mio::{AppEventKind, ChannelApplication, EngineSettings, FixEngine, SessionId};
-use fixrs_transport_tls::{ClientAuth, TlsClientConfig, TlsServerConfig};
+use fixrs_transport_tls::TlsClientConfig;
 use fixrs_transport_tokio::{Acceptor, SessionEvent, SessionEvents, SessionOptions};
 use std::time::Duration;
 
@@ -87,14 +87,8 @@ fn acceptor_config() -> fixrs_session::SessionConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutual_tls_sessions_log_on_and_trade() {
     let ca = pki::Ca::new("test ca");
-    let server = ca.server();
     let client = ca.client("BUY");
-    let tls = TlsServerConfig::builder()
-        .certificate(server.chain(), server.key())
-        .client_auth(ClientAuth::Required)
-        .ca_certificates(vec![ca.cert()])
-        .build()
-        .expect("server config");
+    let tls = ca.mutual_tls_server();
     let acceptor = Acceptor::new();
     let addr = acceptor.listen_tls(any_port(), tls).await.expect("listen");
     let _sell = acceptor
@@ -121,13 +115,7 @@ async fn mutual_tls_sessions_log_on_and_trade() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tls_client_without_a_certificate_is_refused_and_keeps_reconnecting() {
     let ca = pki::Ca::new("test ca");
-    let server = ca.server();
-    let tls = TlsServerConfig::builder()
-        .certificate(server.chain(), server.key())
-        .client_auth(ClientAuth::Required)
-        .ca_certificates(vec![ca.cert()])
-        .build()
-        .expect("server config");
+    let tls = ca.mutual_tls_server();
     let acceptor = Acceptor::new();
     let addr = acceptor.listen_tls(any_port(), tls).await.expect("listen");
     let _sell = acceptor

@@ -136,6 +136,18 @@ impl Ca {
         })
     }
 
+    /// A server configuration with a certificate from [`server`](Ca::server)
+    /// that requires clients to present a certificate this authority issued.
+    pub fn mutual_tls_server(&self) -> fixrs_transport_tls::TlsServerConfig {
+        let server = self.server();
+        fixrs_transport_tls::TlsServerConfig::builder()
+            .certificate(server.chain(), server.key())
+            .client_auth(fixrs_transport_tls::ClientAuth::Required)
+            .ca_certificates(vec![self.cert()])
+            .build()
+            .expect("server config")
+    }
+
     /// A client certificate naming `comp_id` as its common name.
     pub fn client(&self, comp_id: &str) -> Leaf {
         self.issue(LeafSpec {
