@@ -131,10 +131,9 @@ impl Core {
     }
 
     /// Bytes the session holds for the link that [`Core::drive`] has not
-    /// handed out yet (sends since the last drive). Flushes the store
-    /// first when there are some, as handing them out would.
-    pub(crate) fn unsent_len(&mut self) -> usize {
-        self.session.poll_transmit().map_or(0, <[u8]>::len)
+    /// handed out yet (sends since the last drive).
+    pub(crate) fn unsent_len(&self) -> usize {
+        self.session.pending_transmit_len()
     }
 
     pub(crate) fn timeout(&mut self) {
@@ -142,14 +141,12 @@ impl Core {
     }
 
     pub(crate) fn send(&mut self, msg: &MessageBuilder) -> Result<(), SendError> {
-        self.send_at(msg, now()).map(|_| ())
+        self.send_at(msg, now())
     }
 
-    /// [`Core::send`] at a time read before (one clock read for a batch);
-    /// whether the message went out now (rather than being kept for late
-    /// delivery).
-    pub(crate) fn send_at(&mut self, msg: &MessageBuilder, now: Now) -> Result<bool, SendError> {
-        self.session.send(msg, now).map(|seq| seq.is_some())
+    /// [`Core::send`] at a time read before (one clock read for a batch).
+    pub(crate) fn send_at(&mut self, msg: &MessageBuilder, now: Now) -> Result<(), SendError> {
+        self.session.send(msg, now).map(|_| ())
     }
 
     pub(crate) fn logout(&mut self, text: Option<&str>) {
@@ -191,8 +188,9 @@ impl Core {
     /// Drives the session until it is idle: appends the bytes to write to
     /// `out` (logging them), hands every event to `deliver` (which may
     /// answer at once through the [`Responder`]), goes on with input kept
-    /// for later while `out` holds less than `limit` bytes, and flushes
-    /// the store and the log. Returns what the link must do.
+    /// for later while the unwritten bytes (`out` and what the session
+    /// still holds) are under `limit`, and flushes the store and the log.
+    /// Returns what the link must do.
     ///
     /// Received messages are taken one at a time (the session stops after
     /// each one the application sees), so `out` passes `limit` by at most
@@ -225,15 +223,13 @@ impl Core {
                 busy = true;
                 deliver(event, &mut Responder { core: self });
             }
-            if busy {
-                // The answers first, so that `out` counts them before the
-                // next message is taken.
-                continue;
-            }
-            if !self.session.has_pending_input() || out.len() >= limit {
+            if self.session.has_pending_input()
+                && out.len() + self.session.pending_transmit_len() < limit
+            {
+                self.session.handle_pending_input(now);
+            } else if !busy {
                 break;
             }
-            self.session.handle_pending_input(now);
         }
         if self.session.store_needs_flush() {
             // Errors come back as events, delivered on the next pass.

@@ -46,22 +46,6 @@ const KEEP_AFTER_LINK: usize = 64 << 10;
 /// bound ends a batch earlier.
 const COMMAND_BATCH: usize = 256;
 
-/// How much more than the first message a message's header may take
-/// beyond its own fields ([`Task::send_overhead`]): BodyLength(9) and
-/// MsgSeqNum(34) with more digits.
-const OVERHEAD_SLACK: usize = 32;
-
-/// What a command added to the bytes for the link, as the task accounts
-/// for them against the outgoing bound.
-#[derive(Debug, Clone, Copy)]
-enum Output {
-    /// A message went out: its own fields (MsgType, header and body
-    /// fields) take this many bytes; the session added its header.
-    Sent(usize),
-    /// Not known without asking the session.
-    Unknown,
-}
-
 /// A connected stream as the task gets it. Plain TCP stays a
 /// [`TcpStream`] so that its halves are split without a lock between
 /// them ([`TcpStream::into_split`]); any other stream is split with
@@ -393,7 +377,6 @@ impl Spawn {
             out: Vec::new(),
             closing: None,
             flush_pending: false,
-            send_overhead: None,
         };
         tokio::spawn(task.run());
         SessionHandle {
@@ -448,12 +431,6 @@ struct Task {
     pool: Arc<BuilderPool>,
     /// Copies sent in the current batch of commands, for the pool.
     spent: Vec<MessageBuilder>,
-    /// Bytes the session adds to a message's own fields (its standard
-    /// header and trailer), learned from one message on this link: a
-    /// batch of sends is held to the outgoing bound from the messages'
-    /// sizes, without asking the session for its bytes after each (which
-    /// would flush the store per message).
-    send_overhead: Option<usize>,
 }
 
 impl Task {
@@ -558,10 +535,8 @@ impl Task {
                 }
                 Wake::Command(Some(c)) => {
                     let now = crate::core::now();
-                    // Exact: the session's own bytes were all handed out.
-                    let unsent = self.out.len();
-                    let output = self.command(c, now);
-                    let open = self.more_commands(now, unsent, output);
+                    self.command(c, now);
+                    let open = self.more_commands(now);
                     self.commands.release();
                     self.pool.give_back(&mut self.spent);
                     if !open {
@@ -619,62 +594,30 @@ impl Task {
     /// Takes what else is queued, up to a batch and while the unwritten
     /// bytes are under the bound, without waiting; false when every handle
     /// is gone. What is not taken stays queued, in order.
-    ///
-    /// `unsent` is the unwritten bytes before the command just taken,
-    /// whose `output` is given. Each next command is taken only while
-    /// they are under the bound: an upper estimate after a message sent
-    /// (its fields plus the session's header, learned once per link),
-    /// the session's exact count after anything else.
-    fn more_commands(&mut self, now: Now, mut unsent: usize, mut output: Output) -> bool {
+    fn more_commands(&mut self, now: Now) -> bool {
         for _ in 1..COMMAND_BATCH {
-            unsent = match (output, self.send_overhead) {
-                (Output::Sent(fields), Some(overhead)) => {
-                    unsent + fields + overhead + OVERHEAD_SLACK
-                }
-                (output, _) => {
-                    let exact = self.out.len() + self.core.unsent_len();
-                    if let Output::Sent(fields) = output {
-                        // Without an overhead known yet, `unsent` was
-                        // exact: the difference is this one message.
-                        self.send_overhead =
-                            Some(exact.saturating_sub(unsent).saturating_sub(fields));
-                    }
-                    exact
-                }
-            };
-            if unsent >= self.max_outgoing_bytes {
+            if self.out.len() + self.core.unsent_len() >= self.max_outgoing_bytes {
                 break;
             }
-            output = match self.commands.try_recv() {
+            match self.commands.try_recv() {
                 Ok(c) => self.command(c, now),
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => return false,
-            };
+            }
         }
         true
     }
 
-    /// Acts on a command (sends take `now`, read once for the batch);
-    /// returns what it added to the bytes for the link.
-    fn command(&mut self, command: Command, now: Now) -> Output {
+    /// Acts on a command; sends take `now`, read once for the batch.
+    fn command(&mut self, command: Command, now: Now) {
         match command {
             Command::Send { msg, pooled } => {
-                let output = match self.core.send_at(&msg, now) {
-                    Ok(true) => {
-                        Output::Sent(msg.msg_type().len() + msg.header().len() + msg.body().len())
-                    }
-                    // Kept for late delivery: nothing written.
-                    Ok(false) => Output::Unknown,
-                    Err(e) => {
-                        // The application may answer the error event.
-                        self.report(Error::Send(e));
-                        Output::Unknown
-                    }
-                };
+                if let Err(e) = self.core.send_at(&msg, now) {
+                    self.report(Error::Send(e));
+                }
                 if pooled {
                     self.spent.push(msg);
                 }
-                return output;
             }
             Command::Logout(text) => self.core.logout(text.as_deref()),
             Command::Disconnect => self.core.disconnect(),
@@ -694,13 +637,12 @@ impl Task {
                         "session {}: second link from {peer} dropped",
                         self.core.key()
                     );
-                    return Output::Unknown;
+                    return;
                 }
                 self.link_up(stream, peer);
                 self.core.input(&first);
             }
         }
-        Output::Unknown
     }
 
     fn link_up(&mut self, stream: Stream, peer: String) {
@@ -713,8 +655,6 @@ impl Task {
         self.out.clear();
         self.flush_pending = false;
         self.closing = None;
-        // The header may differ on this link (settings changed meanwhile).
-        self.send_overhead = None;
         self.core.link_up();
     }
 
