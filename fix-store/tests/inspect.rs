@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{key, message, t, TempDir};
+use common::{key, message, rotating_store, store_with_boundaries, t, TempDir};
 use fixrs_session::{SessionKey, Store};
 use fixrs_store::{
     FileStore, FileStoreError, FileStoreOptions, RecordedSeqNums, Recovery, StoreSummary,
@@ -51,22 +51,6 @@ fn inspect_and_list(dir: &Path, k: &SessionKey) -> (StoreSummary, StoreSummary) 
     (inspected, listed)
 }
 
-/// A store of `k` with outgoing messages 1..=MESSAGES and the peer's
-/// 2..=MESSAGES+1 processed, one flush per message. Returns its segment
-/// and the segment's length after each flush (record boundaries).
-fn store_with_boundaries(dir: &Path, k: &SessionKey) -> (PathBuf, Vec<u64>) {
-    let mut s = FileStore::open(dir, k, FileStoreOptions::default(), t(1)).unwrap();
-    let path = s.segment_paths()[0].clone();
-    let mut lengths = vec![fs::metadata(&path).unwrap().len()];
-    for seq in 1..=MESSAGES {
-        s.save_outgoing(seq, &message("a", seq)).unwrap();
-        s.set_next_target_seq_num(seq + 2).unwrap();
-        s.flush().unwrap();
-        lengths.push(fs::metadata(&path).unwrap().len());
-    }
-    (path, lengths)
-}
-
 fn seqnums_path(dir: &Path) -> PathBuf {
     dir.join("FIX.4.4+BANK+EXCH.seqnums")
 }
@@ -81,7 +65,7 @@ fn recorded(s: &StoreSummary) -> Option<(u64, u64, bool)> {
 fn a_store_matching_its_sequence_number_file_is_reported_whole() {
     let dir = TempDir::new("inspect-match");
     let k = key("BANK", "EXCH");
-    store_with_boundaries(dir.path(), &k);
+    store_with_boundaries(dir.path(), &k, MESSAGES);
     let (inspected, listed) = inspect_and_list(dir.path(), &k);
     assert_eq!(inspected, listed);
     assert_eq!(inspected.next_sender_seq_num, MESSAGES + 1);
@@ -105,7 +89,7 @@ fn a_store_matching_its_sequence_number_file_is_reported_whole() {
 fn records_cut_behind_the_sequence_number_file_are_reported_as_open_would_refuse_them() {
     let dir = TempDir::new("inspect-cut");
     let k = key("BANK", "EXCH");
-    let (path, lengths) = store_with_boundaries(dir.path(), &k);
+    let (path, lengths) = store_with_boundaries(dir.path(), &k, MESSAGES);
     // Cut at a record boundary: what is left reads as a clean, shorter log.
     let kept = MESSAGES - 12;
     let bytes = fs::read(&path).unwrap();
@@ -153,18 +137,7 @@ fn a_closed_segment_cut_short_is_reported() {
     let dir = TempDir::new("inspect-closed");
     let k = key("BANK", "EXCH");
     let opts = FileStoreOptions::default().with_segment_bytes(4096);
-    let mut boundaries: Vec<(PathBuf, u64, u64)> = Vec::new();
-    let paths = {
-        let mut s = FileStore::open(dir.path(), &k, opts, t(1)).unwrap();
-        for seq in 1..=200 {
-            s.save_outgoing(seq, &message("a", seq)).unwrap();
-            s.flush().unwrap();
-            let last = s.segment_paths().last().unwrap().clone();
-            let len = fs::metadata(&last).unwrap().len();
-            boundaries.push((last, len, seq));
-        }
-        s.segment_paths()
-    };
+    let (paths, boundaries) = rotating_store(dir.path(), &k, opts, 200);
     assert!(paths.len() >= 3, "{paths:?}");
     let first = &paths[0];
     let in_first: Vec<_> = boundaries.iter().filter(|(p, _, _)| p == first).collect();
@@ -189,7 +162,7 @@ fn a_closed_segment_cut_short_is_reported() {
 fn without_a_sequence_number_file_the_segments_are_reported_and_none_is_created() {
     let dir = TempDir::new("inspect-none");
     let k = key("BANK", "EXCH");
-    store_with_boundaries(dir.path(), &k);
+    store_with_boundaries(dir.path(), &k, MESSAGES);
     fs::remove_file(seqnums_path(dir.path())).unwrap();
     let (inspected, listed) = inspect_and_list(dir.path(), &k);
     assert_eq!(inspected, listed);
@@ -206,7 +179,7 @@ fn without_a_sequence_number_file_the_segments_are_reported_and_none_is_created(
 fn a_sequence_number_file_of_an_earlier_sequence_is_reported_as_not_current() {
     let dir = TempDir::new("inspect-stale");
     let k = key("BANK", "EXCH");
-    store_with_boundaries(dir.path(), &k);
+    store_with_boundaries(dir.path(), &k, MESSAGES);
     let old = fs::read(seqnums_path(dir.path())).unwrap();
     {
         let mut s = FileStore::open(dir.path(), &k, FileStoreOptions::default(), t(2)).unwrap();
@@ -240,7 +213,7 @@ fn a_listing_shows_a_bad_store_as_bad_and_the_others_normally() {
         s.save_outgoing(1, &message("x", 1)).unwrap();
         s.flush().unwrap();
     }
-    let (path, lengths) = store_with_boundaries(dir.path(), &cut);
+    let (path, lengths) = store_with_boundaries(dir.path(), &cut, MESSAGES);
     let bytes = fs::read(&path).unwrap();
     fs::write(&path, &bytes[..lengths[10] as usize]).unwrap();
     // An unreadable header: opening fails on it, and so does reading it.
