@@ -551,12 +551,15 @@ fn partial_writes() {
         d.session.send(&order(i), d.clock.time()).unwrap();
     }
     let all = d.session.poll_transmit().unwrap().to_vec();
+    assert_eq!(d.session.pending_transmit_len(), all.len());
     d.session.transmitted(10);
     assert_eq!(d.session.poll_transmit().unwrap(), &all[10..]);
+    assert_eq!(d.session.pending_transmit_len(), all.len() - 10);
     d.session.transmitted(all.len() - 20);
     assert_eq!(d.session.poll_transmit().unwrap(), &all[all.len() - 10..]);
     d.session.transmitted(10);
     assert!(d.session.poll_transmit().is_none());
+    assert_eq!(d.session.pending_transmit_len(), 0);
 }
 
 #[test]

@@ -70,7 +70,8 @@
 //! [`EngineSettings::max_outgoing_bytes`]; over it
 //! [`PutError::Backpressure`]), and a peer that asks for more than it
 //! reads (a ResendRequest flood) is not read from until its backlog
-//! drains. A link the session closes is closed once its last bytes are
+//! drains: the bound is checked after each message received, so it is
+//! passed by at most one message's answer (one resend). A link the session closes is closed once its last bytes are
 //! written or, for a peer that does not read them,
 //! [`EngineSettings::close_timeout`] later (the connection is then reset);
 //! the memory its backlog took is given back.

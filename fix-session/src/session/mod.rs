@@ -871,6 +871,15 @@ impl Session {
         Some(&self.tx[self.tx_start..])
     }
 
+    /// How many bytes [`poll_transmit`](Session::poll_transmit) would hand
+    /// out now: what the session produced and the link has not taken yet.
+    /// A driver bounding its memory stops feeding input while this is over
+    /// its bound (a burst of ResendRequests can produce a lot).
+    #[must_use]
+    pub fn pending_transmit_len(&self) -> usize {
+        self.tx.len().saturating_sub(self.tx_start)
+    }
+
     /// Acknowledges that the first `n` bytes of what
     /// [`poll_transmit`](Session::poll_transmit) returned were written
     /// (partial writes are fine).

@@ -5,7 +5,7 @@
 use super::connect::{connected, Connected};
 use super::entry::{Entry, LinkIo, LinkRef};
 use super::link::{close_link, link_broken};
-use super::service::{finish_input, service};
+use super::service::{finish_input, service, Finished};
 use super::Ctx;
 use std::io;
 use std::sync::atomic::Ordering;
@@ -102,6 +102,17 @@ pub(super) fn read(ctx: &mut Ctx, e: &mut Entry, serial: u32, short_reads: bool)
             return ReadEnd::Drained;
         }
         link.paused = false;
+        if e.session.has_pending_input() {
+            // Messages kept in the session when its backlog passed the
+            // bound come before anything held or read.
+            match finish_input(ctx, e) {
+                Finished::All => continue,
+                Finished::OverBound => return ReadEnd::Drained,
+            }
+        }
+        let Some(link) = e.link.as_mut().filter(|l| l.serial == serial) else {
+            return ReadEnd::Gone;
+        };
         if !link.held.is_empty() {
             let held = std::mem::take(&mut link.held);
             match feed(ctx, e, serial, &held) {
@@ -159,8 +170,11 @@ fn feed(ctx: &mut Ctx, e: &mut Entry, serial: u32, bytes: &[u8]) -> Fed {
         let end = (off + FEED_SLICE).min(bytes.len());
         e.session.handle_input(&bytes[off..end], ctx.time);
         off = end;
-        finish_input(ctx, e);
-        if off < bytes.len() && e.handle.shared.unsent.load(Ordering::Relaxed) > limit {
+        let finished = finish_input(ctx, e);
+        if off < bytes.len()
+            && (finished == Finished::OverBound
+                || e.handle.shared.unsent.load(Ordering::Relaxed) > limit)
+        {
             let Some(link) = e.link_mut(serial) else {
                 return Fed::Gone;
             };

@@ -134,11 +134,17 @@ pub(super) fn settle(ctx: &mut Ctx, e: &mut Entry) {
         ),
         LinkIo::Resolving { .. } | LinkIo::Detached => return,
     };
-    let token = LinkRef {
+    let l = LinkRef {
         idx,
         serial: link.serial,
+    };
+    if read && link.paused && !ctx.read_again.contains(&l) {
+        // The backlog drained without a write readiness event (a timer's
+        // service wrote it): what was kept back is read on the next pass,
+        // not when the peer next sends.
+        ctx.read_again.push(l);
     }
-    .token();
+    let token = l.token();
     if let Some(src) = link.io.source() {
         reregister(
             ctx.poll.registry(),

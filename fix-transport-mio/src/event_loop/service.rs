@@ -27,14 +27,28 @@ const MAX_DRAINS_PER_SERVICE: usize = 16;
 /// messages until the socket drains.
 const DRAIN_PAUSE: usize = 1 << 20;
 
+/// What [`finish_input`] ended with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Finished {
+    /// Every message received was processed.
+    All,
+    /// The session's unwritten bytes passed the outgoing bound (a
+    /// ResendRequest's resends, say) and the socket does not take them:
+    /// the messages after it wait in the session, the link is paused, and
+    /// reading resumes them once the backlog drains.
+    OverBound,
+}
+
 /// Services a session after input, message by message: the session stops
 /// after each message its application sees; the callbacks run, what they
 /// put is given to the session, and only then does it process the next
 /// message of the input. Writing, timers and interest wait for the end of
-/// the input (or for what a callback asked).
-pub(super) fn finish_input(ctx: &mut Ctx, e: &mut Entry) {
+/// the input (or for what a callback asked, or for a message whose output
+/// passed the outgoing bound: then the rest of the input waits).
+pub(super) fn finish_input(ctx: &mut Ctx, e: &mut Entry) -> Finished {
     let now = ctx.time;
     let utc = now.utc;
+    let limit = e.handle.shared.max_outgoing_bytes;
     while e.session.has_pending_input() {
         let shared = &e.handle.shared;
         shared.answered.store(false, Ordering::Relaxed);
@@ -55,9 +69,23 @@ pub(super) fn finish_input(ctx: &mut Ctx, e: &mut Entry) {
             // for the socket as usual.
             drain_inbox(ctx, e, true);
         }
+        if e.session.pending_transmit_len() > limit {
+            // Checked per message, not per read: one read can hold hundreds
+            // of ResendRequests, each asking for the whole history.
+            service(ctx, e);
+            if e.handle.shared.unsent.load(Ordering::Relaxed) > limit
+                && e.session.has_pending_input()
+            {
+                if let Some(link) = &mut e.link {
+                    link.paused = true;
+                }
+                return Finished::OverBound;
+            }
+        }
         e.session.handle_pending_input(now);
     }
     service(ctx, e);
+    Finished::All
 }
 
 /// Drains a session's outputs: events to callbacks, link requests, bytes
