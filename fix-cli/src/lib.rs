@@ -2,8 +2,8 @@
 //! decoding FIX logs ([`decode`]), one-line message summaries
 //! ([`summary`]), messages typed by hand ([`human`]), running sessions from
 //! a settings file ([`run`], with [`echo`] answering orders), the
-//! self-contained demonstration ([`demo`]) and loopback benchmarks
-//! ([`bench`](mod@bench)).
+//! self-contained demonstration ([`demo`]), loopback benchmarks
+//! ([`bench`](mod@bench)) and the file stores in a directory ([`store`]).
 //!
 //! The binary (`src/main.rs`) only parses arguments and maps errors to exit
 //! codes; everything it does is here so that tests and other programs can
@@ -19,6 +19,7 @@ pub mod human;
 pub mod json;
 pub mod proxy;
 pub mod run;
+pub mod store;
 pub mod summary;
 pub mod text;
 

@@ -14,7 +14,8 @@
 //! trait: `save_outgoing` buffers a record, `flush` (called before bytes go
 //! to the socket) writes all buffered records with one `write(2)` and syncs
 //! according to the durability mode. [`FileStore::list`] and
-//! [`FileStore::inspect`] read stores without changing them, for tools.
+//! [`FileStore::inspect`] read stores without changing them, for tools,
+//! and report what opening would find, records gone missing included.
 //!
 //! A store has one opener at a time. [`FileStore::open`] takes an
 //! exclusive lock on the store's `NAME.lock` file before it reads anything
@@ -130,7 +131,7 @@ mod store;
 
 pub use error::{FileStoreError, MissingRecords};
 pub use options::{Durability, FileStoreOptions, HistoryLimit, Recovery};
-pub use store::{FileStore, StoreSummary};
+pub use store::{FileStore, ListedStore, RecordedSeqNums, StoreSummary};
 
 /// The crate's README, compiled as doctests so that its example cannot
 /// drift from the API.

@@ -126,12 +126,12 @@ fn span(from: SeqNum, to: SeqNum) -> Option<(SeqNum, SeqNum)> {
 /// if the store has no segment yet.
 ///
 /// `checkpoint` is the store's sequence-number record and its file, when
-/// the caller checks against it (opening does; inspection does not):
-/// records it shows were written and are gone are a
-/// [`FileStoreError::MissingRecords`] error, or with
-/// [`Recovery::TruncateCorruptTail`] an accepted loss. So is a closed
-/// segment that ends before the state the next segment's header starts
-/// from.
+/// there is one: records it shows were written and are gone are a
+/// [`FileStoreError::MissingRecords`] error, or an accepted loss when
+/// `accept_missing` (opening with [`Recovery::TruncateCorruptTail`], and
+/// inspection, which reports the loss rather than failing on it). So is a
+/// closed segment that ends before the state the next segment's header
+/// starts from.
 pub(crate) fn recover(
     dir: &Path,
     prefix: &str,
@@ -139,6 +139,7 @@ pub(crate) fn recover(
     options: &FileStoreOptions,
     segments: &[u64],
     checkpoint: Option<(&Checkpoint, &Path)>,
+    accept_missing: bool,
 ) -> Result<Option<Recovered>, FileStoreError> {
     let Some(&last) = segments.last() else {
         return Ok(None);
@@ -199,7 +200,6 @@ pub(crate) fn recover(
     let mut pending = BTreeMap::new();
     let mut next_pending_id = 1;
     let mut lost = None;
-    let accept_loss = options.recovery == Recovery::TruncateCorruptTail;
     for (i, (number, file, header, hlen)) in chain.iter().enumerate() {
         let path = path_of(*number);
         let is_last = *number == last;
@@ -213,7 +213,7 @@ pub(crate) fn recover(
                 span(state.0, header.next_sender),
                 span(state.1, header.next_target),
             );
-            if !accept_loss {
+            if !accept_missing {
                 return Err(missing);
             }
             lost.get_or_insert(missing);
@@ -271,7 +271,7 @@ pub(crate) fn recover(
     let (mut next_sender, mut next_target, creation_time) = state;
     if let Some((c, evidence)) = checkpoint {
         if let Some(missing) = check_checkpoint(c, evidence, &kept, state, &path_of) {
-            if !accept_loss {
+            if !accept_missing {
                 return Err(missing);
             }
             // The loss is accepted; the numbers already used stay used.
@@ -297,6 +297,20 @@ pub(crate) fn recover(
     }))
 }
 
+/// Whether the sequence-number record `c` describes the segments read
+/// (`kept`), whose sequence began at `creation_time`. A record of an
+/// earlier sequence (a reset a crash interrupted, a store deleted and
+/// created again), or of segments since deleted by the history limit,
+/// says nothing about these.
+pub(crate) fn checkpoint_applies(
+    c: &Checkpoint,
+    kept: &[(u64, u64)],
+    creation_time: UtcTimestamp,
+) -> bool {
+    kept.first()
+        .is_some_and(|&(first, _)| c.creation_time == creation_time && c.segment >= first)
+}
+
 /// Compares the segments read (`kept`: number and valid length) and the
 /// state they end in with the sequence-number record: the error when the
 /// segment it describes is now shorter, or gone.
@@ -307,13 +321,8 @@ fn check_checkpoint(
     (next_sender, next_target, creation_time): (SeqNum, SeqNum, UtcTimestamp),
     path_of: &dyn Fn(u64) -> PathBuf,
 ) -> Option<FileStoreError> {
-    let (Some(&(first, _)), Some(&(last, _))) = (kept.first(), kept.last()) else {
-        return None;
-    };
-    // A record of an earlier sequence (a reset a crash interrupted, a
-    // store deleted and created again), or of segments since deleted by
-    // the history limit, says nothing about these.
-    if c.creation_time != creation_time || c.segment < first {
+    let &(last, _) = kept.last()?;
+    if !checkpoint_applies(c, kept, creation_time) {
         return None;
     }
     let short = match kept.iter().find(|(n, _)| *n == c.segment) {

@@ -118,6 +118,8 @@ pub(crate) struct SeqNumFile {
     file: File,
     path: PathBuf,
     generation: u64,
+    /// The last record written.
+    last: Option<Checkpoint>,
 }
 
 impl SeqNumFile {
@@ -134,7 +136,13 @@ impl SeqNumFile {
             file,
             path,
             generation,
+            last: None,
         })
+    }
+
+    /// The last record written through this handle.
+    pub(crate) fn last(&self) -> Option<&Checkpoint> {
+        self.last.as_ref()
     }
 
     /// Records `c` in the slot after the last one written.
@@ -144,6 +152,7 @@ impl SeqNumFile {
         let offset = (generation % 2) * SLOT as u64;
         write_at(&self.file, &slot, offset).map_err(at(&self.path))?;
         self.generation = generation;
+        self.last = Some(*c);
         Ok(())
     }
 }

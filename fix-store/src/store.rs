@@ -1,7 +1,7 @@
 //! The file store itself: [`FileStore`], its `Store` implementation, and
 //! read-only inspection of store directories.
 
-use crate::error::{at, FileStoreError};
+use crate::error::{at, FileStoreError, MissingRecords};
 use crate::format::{
     decode_record_header, encode_header, encode_record, encode_record_parts, RecordKind,
     SegmentHeader, PENDING_ID_LEN, RECORD_HEADER_LEN,
@@ -9,8 +9,8 @@ use crate::format::{
 use crate::index::{Entry, MessageIndex};
 use crate::lock::StoreLock;
 use crate::name::{file_prefix, parse_file_name, segment_name, seqnums_name, temp_name, FileKind};
-use crate::options::{Durability, FileStoreOptions};
-use crate::recovery::{list_files, recover, Recovered};
+use crate::options::{Durability, FileStoreOptions, Recovery};
+use crate::recovery::{checkpoint_applies, list_files, recover, Recovered};
 use crate::seqnums::{self, Checkpoint, SeqNumFile};
 use fixrs_proto::UtcTimestamp;
 use fixrs_session::{SeqNum, SessionKey, Store, StoreError};
@@ -28,14 +28,25 @@ const RESEND_BUFFER: usize = 64 * 1024;
 
 /// What [`FileStore::summary`], [`FileStore::inspect`] and
 /// [`FileStore::list`] report about a store.
+///
+/// A store read by `inspect` or `list` is described as
+/// [`FileStore::open`] would find it: if [`missing_records`](Self::missing_records)
+/// is set, opening refuses it ([`FileStoreError::MissingRecords`]) unless
+/// the loss is accepted with
+/// [`Recovery::TruncateCorruptTail`](crate::Recovery::TruncateCorruptTail),
+/// and the sequence numbers here are those it then resumes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StoreSummary {
     /// The session the store belongs to.
     pub key: SessionKey,
-    /// The MsgSeqNum the next outgoing message will carry.
+    /// The MsgSeqNum the next outgoing message will carry. When records
+    /// are missing, the highest the store had reached (the segments'
+    /// or the sequence-number file's): numbers already used are never
+    /// used again.
     pub next_sender_seq_num: SeqNum,
-    /// The MsgSeqNum expected on the next incoming message.
+    /// The MsgSeqNum expected on the next incoming message (when records
+    /// are missing, as for the sender's).
     pub next_target_seq_num: SeqNum,
     /// When the current sequence began.
     pub creation_time: UtcTimestamp,
@@ -54,6 +65,51 @@ pub struct StoreSummary {
     pub torn_tail_bytes: u64,
     /// Messages waiting unnumbered for late delivery (the pending queue).
     pub pending_messages: u64,
+    /// What the sequence-number file (`NAME.seqnums`) records; `None`
+    /// when there is none (a store written before the file existed) or
+    /// neither of its slots is readable, so that opening has nothing to
+    /// check the segments against.
+    pub recorded: Option<RecordedSeqNums>,
+    /// Records the store once held and no longer has (a segment shorter
+    /// than the sequence-number file or the next segment's header shows
+    /// it was): what [`FileStore::open`] refuses with
+    /// [`FileStoreError::MissingRecords`], and what
+    /// [`Recovery::TruncateCorruptTail`](crate::Recovery::TruncateCorruptTail)
+    /// accepts losing. For an open store's [`FileStore::summary`]: the
+    /// loss accepted when it was opened, as
+    /// [`FileStore::lost_on_open`].
+    pub missing_records: Option<MissingRecords>,
+}
+
+/// The sequence numbers a store's sequence-number file records: where
+/// its log had got at the last flush (see the crate documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordedSeqNums {
+    /// The next outgoing MsgSeqNum recorded.
+    pub next_sender_seq_num: SeqNum,
+    /// The next incoming MsgSeqNum recorded.
+    pub next_target_seq_num: SeqNum,
+    /// Whether the record describes the segments present, so that opening
+    /// checks them against it. `false` for a record of an earlier
+    /// sequence (a reset that a crash interrupted, a store deleted and
+    /// created again) or of segments since deleted by the history limit,
+    /// which opening ignores (and rewrites).
+    pub current: bool,
+}
+
+/// One store found by [`FileStore::list`]: its summary, or why it cannot
+/// be read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ListedStore {
+    /// The name the store's files share (`NAME` in `NAME.N.log`), built
+    /// from the session identity (see the crate documentation).
+    pub name: String,
+    /// What reading it found, as [`FileStore::inspect`] reports it; an
+    /// error (a corrupt or missing segment, a bad header, an I/O error) is
+    /// what [`FileStore::open`] would fail with too.
+    pub summary: Result<StoreSummary, FileStoreError>,
 }
 
 /// A segment file and its length.
@@ -177,7 +233,16 @@ impl FileStore {
         let checked = checkpoint
             .as_ref()
             .map(|(c, _)| (c, seqnums_path.as_path()));
-        let recovered = recover(&dir, &prefix, Some(key), &options, &files.segments, checked)?;
+        let accept_missing = options.recovery == Recovery::TruncateCorruptTail;
+        let recovered = recover(
+            &dir,
+            &prefix,
+            Some(key),
+            &options,
+            &files.segments,
+            checked,
+            accept_missing,
+        )?;
         let generation = checkpoint.map_or(0, |(_, g)| g);
         let seqnums = SeqNumFile::open(seqnums_path, generation)?;
         let mut store = match recovered {
@@ -313,37 +378,34 @@ impl FileStore {
         }
     }
 
-    /// Reads the store of session `key` in `dir` without changing anything
-    /// (a torn tail is reported, not truncated). `None` if there is none.
-    /// The segments are described as they are: the check against the
-    /// sequence-number file for records gone missing is made by
-    /// [`open`](FileStore::open).
+    /// Reads the store of session `key` in `dir` without changing anything,
+    /// and reports what [`open`](FileStore::open) would find (a torn tail
+    /// is reported, not truncated). `None` if there is none.
     ///
-    /// Takes no lock, so it works while an engine has the store open, and
-    /// then describes it as of some moment of its writes: a record being
-    /// written shows as a torn tail, and a segment deleted by a rotation
-    /// while it is read is an I/O error (read again).
+    /// The segments are checked against the sequence-number file as
+    /// opening checks them, but records found missing are reported in
+    /// [`StoreSummary::missing_records`] rather than as an error; the other
+    /// errors are those opening would fail with.
+    ///
+    /// Takes no lock and creates or writes no file, so it works while an
+    /// engine has the store open, and then describes it as of some moment
+    /// of its writes: a record being written shows as a torn tail, and a
+    /// segment deleted by a rotation while it is read is an I/O error
+    /// (read again).
     pub fn inspect(
         dir: impl AsRef<Path>,
         key: &SessionKey,
     ) -> Result<Option<StoreSummary>, FileStoreError> {
-        let dir = dir.as_ref();
-        let prefix = file_prefix(key);
-        let files = list_files(dir, &prefix)?;
-        let rec = recover(
-            dir,
-            &prefix,
-            Some(key),
-            &FileStoreOptions::default(),
-            &files.segments,
-            None,
-        )?;
-        Ok(rec.map(|r| summarize(&r)))
+        read_store(dir.as_ref(), &file_prefix(key), Some(key))
     }
 
     /// Reads every store in `dir` without changing anything, ordered by
-    /// session. Takes no lock, as [`inspect`](FileStore::inspect).
-    pub fn list(dir: impl AsRef<Path>) -> Result<Vec<StoreSummary>, FileStoreError> {
+    /// name (so by BeginString, then SenderCompID, then TargetCompID, as
+    /// far as escaping allows). A store that cannot be read is listed with
+    /// its error; the others are read all the same. Takes no lock, as
+    /// [`inspect`](FileStore::inspect); the error is only for `dir`
+    /// itself.
+    pub fn list(dir: impl AsRef<Path>) -> Result<Vec<ListedStore>, FileStoreError> {
         let dir = dir.as_ref();
         let mut prefixes = BTreeSet::new();
         for entry in fs::read_dir(dir).map_err(at(dir))? {
@@ -354,20 +416,16 @@ impl FileStore {
             }
         }
         let mut out = Vec::with_capacity(prefixes.len());
-        for prefix in prefixes {
-            let files = list_files(dir, &prefix)?;
-            if let Some(r) = recover(
-                dir,
-                &prefix,
-                None,
-                &FileStoreOptions::default(),
-                &files.segments,
-                None,
-            )? {
-                out.push(summarize(&r));
-            }
+        for name in prefixes {
+            let summary = match read_store(dir, &name, None) {
+                Ok(Some(summary)) => Ok(summary),
+                // Its segments were deleted since the directory was read
+                // (a store of a running engine being reset): none left.
+                Ok(None) => continue,
+                Err(e) => Err(e),
+            };
+            out.push(ListedStore { name, summary });
         }
-        out.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(out)
     }
 
@@ -386,6 +444,12 @@ impl FileStore {
                 + self.pending.len() as u64,
             torn_tail_bytes: 0,
             pending_messages: self.queued.len() as u64,
+            recorded: self.seqnums.last().map(|c| RecordedSeqNums {
+                next_sender_seq_num: c.next_sender,
+                next_target_seq_num: c.next_target,
+                current: true,
+            }),
+            missing_records: self.lost.as_ref().and_then(missing_records),
         }
     }
 
@@ -774,7 +838,42 @@ fn read_message(
     Ok(())
 }
 
-fn summarize(r: &Recovered) -> StoreSummary {
+/// Reads the store named `prefix` in `dir` as [`FileStore::open`] would,
+/// changing nothing and accepting records found missing (reported in the
+/// summary).
+fn read_store(
+    dir: &Path,
+    prefix: &str,
+    expected: Option<&SessionKey>,
+) -> Result<Option<StoreSummary>, FileStoreError> {
+    // Read before the segments, as open reads it: it is written after
+    // them, so what it claims was already there when they are read, even
+    // while an engine writes.
+    let seqnums_path = dir.join(seqnums_name(prefix));
+    let checkpoint = seqnums::read(&seqnums_path)?.map(|(c, _)| c);
+    let files = list_files(dir, prefix)?;
+    let checked = checkpoint.as_ref().map(|c| (c, seqnums_path.as_path()));
+    let rec = recover(
+        dir,
+        prefix,
+        expected,
+        &FileStoreOptions::default(),
+        &files.segments,
+        checked,
+        true,
+    )?;
+    Ok(rec.map(|r| summarize(&r, checkpoint.as_ref())))
+}
+
+/// The [`MissingRecords`] of a [`FileStoreError::MissingRecords`].
+fn missing_records(e: &FileStoreError) -> Option<MissingRecords> {
+    match e {
+        FileStoreError::MissingRecords(m) => Some(MissingRecords::clone(m)),
+        _ => None,
+    }
+}
+
+fn summarize(r: &Recovered, checkpoint: Option<&Checkpoint>) -> StoreSummary {
     StoreSummary {
         key: r.key.clone(),
         next_sender_seq_num: r.next_sender,
@@ -787,6 +886,12 @@ fn summarize(r: &Recovered) -> StoreSummary {
         disk_bytes: r.segments.iter().map(|s| s.1).sum::<u64>() + r.torn_tail_bytes,
         torn_tail_bytes: r.torn_tail_bytes,
         pending_messages: r.pending.len() as u64,
+        recorded: checkpoint.map(|c| RecordedSeqNums {
+            next_sender_seq_num: c.next_sender,
+            next_target_seq_num: c.next_target,
+            current: checkpoint_applies(c, &r.segments, r.creation_time),
+        }),
+        missing_records: r.lost.as_ref().and_then(missing_records),
     }
 }
 

@@ -6,36 +6,19 @@
 
 mod common;
 
-use common::{collect, key, message, t, TempDir};
-use fixrs_session::{SessionKey, Store, StoreError};
+use common::{collect, key, message, rotating_store, store_with_boundaries, t, TempDir};
+use fixrs_session::{Store, StoreError};
 use fixrs_store::{FileStore, FileStoreError, FileStoreOptions, Recovery};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const MESSAGES: u64 = 200;
-
-/// A store with outgoing messages 1..=200, the peer's 2..=201 processed,
-/// one flush per message. Returns the segment and its length after each
-/// flush (record boundaries).
-fn store_with_boundaries(dir: &Path, k: &SessionKey) -> (PathBuf, Vec<u64>) {
-    let mut s = FileStore::open(dir, k, FileStoreOptions::default(), t(1)).unwrap();
-    let path = s.segment_paths()[0].clone();
-    let mut lengths = vec![fs::metadata(&path).unwrap().len()];
-    for seq in 1..=MESSAGES {
-        s.save_outgoing(seq, &message("a", seq)).unwrap();
-        s.set_next_target_seq_num(seq + 2).unwrap();
-        s.flush().unwrap();
-        lengths.push(fs::metadata(&path).unwrap().len());
-    }
-    assert_eq!(s.segment_paths(), vec![path.clone()]);
-    (path, lengths)
-}
 
 #[test]
 fn a_cut_at_a_record_boundary_deep_in_a_segment_is_reported_with_file_and_numbers() {
     let dir = TempDir::new("deepcut");
     let k = key("BANK", "EXCH");
-    let (path, lengths) = store_with_boundaries(dir.path(), &k);
+    let (path, lengths) = store_with_boundaries(dir.path(), &k, MESSAGES);
     let original = fs::read(&path).unwrap();
     for back in [12u64, 30, 55, 87] {
         let kept = MESSAGES - back;
@@ -70,7 +53,7 @@ fn a_cut_at_a_record_boundary_deep_in_a_segment_is_reported_with_file_and_number
 fn an_operator_may_accept_the_loss_and_no_sequence_number_is_reused() {
     let dir = TempDir::new("deepcut-accept");
     let k = key("BANK", "EXCH");
-    let (path, lengths) = store_with_boundaries(dir.path(), &k);
+    let (path, lengths) = store_with_boundaries(dir.path(), &k, MESSAGES);
     let kept = MESSAGES - 40;
     let bytes = fs::read(&path).unwrap();
     fs::write(&path, &bytes[..lengths[kept as usize] as usize]).unwrap();
@@ -97,18 +80,7 @@ fn a_closed_segment_cut_at_a_record_boundary_is_reported() {
     let dir = TempDir::new("deepcut-closed");
     let k = key("BANK", "EXCH");
     let opts = FileStoreOptions::default().with_segment_bytes(4096);
-    let mut boundaries: Vec<(PathBuf, u64, u64)> = Vec::new();
-    let paths = {
-        let mut s = FileStore::open(dir.path(), &k, opts, t(1)).unwrap();
-        for seq in 1..=400 {
-            s.save_outgoing(seq, &message("a", seq)).unwrap();
-            s.flush().unwrap();
-            let last = s.segment_paths().last().unwrap().clone();
-            let len = fs::metadata(&last).unwrap().len();
-            boundaries.push((last, len, seq));
-        }
-        s.segment_paths()
-    };
+    let (paths, boundaries) = rotating_store(dir.path(), &k, opts, 400);
     assert!(paths.len() >= 3);
     let middle = &paths[1];
     // Keep the middle segment up to 12 messages before its end.
@@ -130,7 +102,7 @@ fn a_closed_segment_cut_at_a_record_boundary_is_reported() {
 fn a_store_written_before_the_sequence_number_file_existed_opens() {
     let dir = TempDir::new("deepcut-old");
     let k = key("BANK", "EXCH");
-    let (_, _) = store_with_boundaries(dir.path(), &k);
+    let (_, _) = store_with_boundaries(dir.path(), &k, MESSAGES);
     for entry in fs::read_dir(dir.path()).unwrap() {
         let p = entry.unwrap().path();
         if p.extension().is_some_and(|e| e == "seqnums") {

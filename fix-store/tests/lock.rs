@@ -113,6 +113,7 @@ fn a_second_open_in_the_same_process_is_refused_until_the_first_is_dropped() {
     drop((second, other));
     let listed = FileStore::list(dir.path()).unwrap();
     assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().all(|l| l.summary.is_ok()), "{listed:?}");
 }
 
 /// The child: opens the store, saves and flushes message 1, says so, and
