@@ -110,9 +110,6 @@ pub(super) fn read(ctx: &mut Ctx, e: &mut Entry, serial: u32, short_reads: bool)
                 Finished::OverBound => return ReadEnd::Drained,
             }
         }
-        let Some(link) = e.link.as_mut().filter(|l| l.serial == serial) else {
-            return ReadEnd::Gone;
-        };
         if !link.held.is_empty() {
             let held = std::mem::take(&mut link.held);
             match feed(ctx, e, serial, &held) {
