@@ -471,19 +471,25 @@ async fn route(
             )));
         }
         first.extend_from_slice(&buf[..n]);
-        let routed = lock(arc).router.route(&first, port, peer);
+        // Routed and marked connected under one lock, so that a second
+        // Logon for the same session meanwhile is refused as a duplicate.
+        let (routed, commands, key) = {
+            let mut shared = lock(arc);
+            let routed = shared.router.route(&first, port, peer);
+            match routed {
+                Route::Session { session, .. } => {
+                    shared.router.connected(session);
+                    let commands = shared.sessions.get(&session).cloned();
+                    let key = shared.router.session_key(session).cloned();
+                    (routed, commands, key)
+                }
+                _ => (routed, None, None),
+            }
+        };
         let (commands, name, registered) = match routed {
             Route::Incomplete => continue,
             Route::Refuse { reason, .. } => return Err(reason),
             Route::Session { session, len } => {
-                // Marked connected before the check, so that a second
-                // Logon meanwhile is refused as a duplicate.
-                let (commands, key) = {
-                    let mut shared = lock(arc);
-                    shared.router.connected(session);
-                    let commands = shared.sessions.get(&session).cloned();
-                    (commands, shared.router.session_key(session).cloned())
-                };
                 let checked = match &key {
                     Some(key) => routing.check_logon(key, &first[..len], peer, cert.as_ref()),
                     None => Ok(()),
