@@ -163,14 +163,7 @@ fn write_summary(out: &mut dyn Write, store: &ListedStore, s: &StoreSummary) -> 
         )?,
     }
     writeln!(out, "  created:       {}", s.creation_time)?;
-    match (s.first_seq_num, s.last_seq_num) {
-        (Some(first), Some(last)) => writeln!(
-            out,
-            "  messages:      {} (MsgSeqNum {first} to {last})",
-            s.message_count
-        )?,
-        _ => writeln!(out, "  messages:      {}", s.message_count)?,
-    }
+    writeln!(out, "  messages:      {}", messages(s, ""))?;
     writeln!(out, "  pending:       {}", s.pending_messages)?;
     writeln!(
         out,
@@ -185,6 +178,16 @@ fn write_summary(out: &mut dyn Write, store: &ListedStore, s: &StoreSummary) -> 
         )?;
     }
     Ok(())
+}
+
+/// The messages a store keeps, as "12`what` (MsgSeqNum 1 to 12)".
+fn messages(s: &StoreSummary, what: &str) -> String {
+    match (s.first_seq_num, s.last_seq_num) {
+        (Some(first), Some(last)) => {
+            format!("{}{what} (MsgSeqNum {first} to {last})", s.message_count)
+        }
+        _ => format!("{}{what}", s.message_count),
+    }
 }
 
 /// `value` as text safe for a terminal: CompIDs and paths come from
@@ -328,14 +331,7 @@ fn write_repair(out: &mut dyn Write, done: &StoreRepair) -> io::Result<()> {
         }
     }
     let after = &done.after;
-    match (after.first_seq_num, after.last_seq_num) {
-        (Some(first), Some(last)) => writeln!(
-            out,
-            "  messages:      {} kept (MsgSeqNum {first} to {last})",
-            after.message_count
-        )?,
-        _ => writeln!(out, "  messages:      {} kept", after.message_count)?,
-    }
+    writeln!(out, "  messages:      {}", messages(after, " kept"))?;
     writeln!(out, "  next sender:   {}", after.next_sender_seq_num)?;
     writeln!(out, "  next target:   {}", after.next_target_seq_num)
 }
