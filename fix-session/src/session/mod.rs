@@ -45,11 +45,24 @@ enum Ending {
 enum LogoutKind {
     /// The application asked to log out.
     Requested,
-    /// A protocol error (sequence too low, CompID, SendingTime...): the
-    /// peer's messages are no longer processed, only its Logout.
+    /// A protocol error after which the peer's messages can no longer be
+    /// trusted (sequence too low, missing MsgSeqNum...): only its Logout is
+    /// processed.
     Error,
+    /// A problem in one message's header (BeginString, CompID, SendingTime,
+    /// OrigSendingTime): the session ends as after an error, but the
+    /// peer's other messages are still processed until its Logout reply,
+    /// as QuickFIX does, so that it can still have resends and gap fills.
+    HeaderError,
     /// The session period ended or a new one began.
     Schedule,
+}
+
+impl LogoutKind {
+    /// Whether the session ends in failure (an error of either kind).
+    fn is_error(self) -> bool {
+        matches!(self, LogoutKind::Error | LogoutKind::HeaderError)
+    }
 }
 
 /// A TestRequest we sent and whose Heartbeat we wait for.
@@ -639,7 +652,7 @@ impl Session {
                 self.timers.stop(Timer::Linger);
             }
             SessionState::WaitForConfirmLogout => {
-                let ending = if self.logout_kind == Some(LogoutKind::Error) {
+                let ending = if self.logout_kind.is_some_and(LogoutKind::is_error) {
                     Ending::Failed
                 } else {
                     Ending::LoggedOut
@@ -1296,15 +1309,45 @@ impl Session {
     }
 
     /// A protocol error that ends the session: report it, send Logout with
-    /// `text`, wait for the reply (or LogoutTimeout), then close.
+    /// `text`, wait for the reply (or LogoutTimeout), then close; only the
+    /// peer's Logout is processed meanwhile.
     fn fatal_logout(&mut self, text: String, error: PeerError, now: Instant, utc: UtcTimestamp) {
+        self.error_logout(LogoutKind::Error, text, error, now, utc);
+    }
+
+    /// As [`fatal_logout`](Session::fatal_logout) for a problem in one
+    /// message's header: the peer's other messages are still processed
+    /// while the Logout reply is awaited.
+    fn header_error_logout(
+        &mut self,
+        text: String,
+        error: PeerError,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
+        self.error_logout(LogoutKind::HeaderError, text, error, now, utc);
+    }
+
+    /// Ends the session for an error of `kind` ([`LogoutKind::Error`] or
+    /// [`LogoutKind::HeaderError`]).
+    fn error_logout(
+        &mut self,
+        kind: LogoutKind,
+        text: String,
+        error: PeerError,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
         self.push_error(error);
         match self.state {
             SessionState::Established => {
-                self.start_logout(LogoutKind::Error, Some(text), now, utc);
+                self.start_logout(kind, Some(text), now, utc);
             }
             SessionState::WaitForConfirmLogout => {
-                self.logout_kind = Some(LogoutKind::Error);
+                // The stricter kind wins: once input is ignored, it stays so.
+                if self.logout_kind != Some(LogoutKind::Error) {
+                    self.logout_kind = Some(kind);
+                }
             }
             _ => {
                 if self.link_up {
@@ -1328,7 +1371,7 @@ impl Session {
             }
             Timer::Logout => {
                 if self.state == SessionState::WaitForConfirmLogout {
-                    let ending = if self.logout_kind == Some(LogoutKind::Error) {
+                    let ending = if self.logout_kind.is_some_and(LogoutKind::is_error) {
                         Ending::Failed
                     } else {
                         Ending::LoggedOut
