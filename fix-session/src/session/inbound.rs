@@ -881,6 +881,7 @@ impl Session {
     /// (13b) is answered, then the link is closed after LogoutTimeout
     /// unless the peer closes it first.
     fn on_logout(&mut self, msg: &Message<'_>, seq: SeqNum, now: Instant, utc: UtcTimestamp) {
+        self.logout_received = true;
         self.deliver(msg, false);
         self.count_if_expected(seq);
         let peer_text = msg

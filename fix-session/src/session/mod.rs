@@ -264,6 +264,9 @@ pub struct Session {
     /// Reset sequence numbers when the current connection ends (a new
     /// session period began while logged on).
     reset_after_close: bool,
+    /// The peer's Logout was received on this connection: ResetOnLogout
+    /// applies when the connection ends.
+    logout_received: bool,
     reconnect_attempts: u32,
 }
 
@@ -358,6 +361,7 @@ impl Session {
             reset_sent: false,
             reset_unconfirmed: false,
             reset_after_close: false,
+            logout_received: false,
             reconnect_attempts: 0,
         };
         // Messages put before a restart that still wait for a number.
@@ -1258,10 +1262,12 @@ impl Session {
             self.reset_on_next_logon = true;
         }
         self.clear_gap_state();
-        if self.config.reset_on_disconnect
-            || (ending == Ending::LoggedOut && self.config.reset_on_logout)
-            || std::mem::take(&mut self.reset_after_close)
-        {
+        // ResetOnLogout, as QuickFIX: after the peer's Logout, whether it
+        // answered ours (even one for an error) or began the exchange; not
+        // when our Logout went unanswered.
+        let logged_out = std::mem::take(&mut self.logout_received) && self.config.reset_on_logout;
+        let period_changed = std::mem::take(&mut self.reset_after_close);
+        if self.config.reset_on_disconnect || logged_out || period_changed {
             self.reset_store(utc);
         }
         let reconnect = self.config.role == Role::Initiator
