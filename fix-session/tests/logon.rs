@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use fixrs_proto::tag;
-use fixrs_session::testing::{Clock, Driver, Recorded, SharedStore};
+use fixrs_session::testing::{Clock, Driver, Output, PeerMessage, Recorded, SharedStore};
 use fixrs_session::{MemoryStore, SessionState, Store};
 use std::time::Duration;
 
@@ -235,16 +235,23 @@ fn case_1s_d_invalid_logon() {
     assert!(!out.has(&Recorded::LoggedOn));
 }
 
-#[test]
-fn case_1s_d_logon_with_seqnum_too_low() {
+/// A session whose store expects the peer's MsgSeqNum 10, receiving the
+/// peer's Logon (or Logon reply) 1.
+fn logon_1_when_expecting_10(config: fixrs_session::SessionConfig) -> (Driver, Output) {
     let clock = Clock::new();
     let mut store = MemoryStore::new(clock.utc());
     store.set_next_target_seq_num(10).unwrap();
-    let mut d = Driver::with_store(acceptor(), SharedStore::new(store), clock);
+    let mut d = Driver::with_store(config, SharedStore::new(store), clock);
     d.connect();
     d.link_up();
     let logon = d.peer.logon(30, d.clock.utc());
     let out = d.receive(logon);
+    (d, out)
+}
+
+#[test]
+fn case_1s_d_logon_with_seqnum_too_low() {
+    let (_, out) = logon_1_when_expecting_10(acceptor());
     let logout = only(&out, b"5");
     assert_eq!(
         logout.text(tag::TEXT).as_deref(),
@@ -304,4 +311,92 @@ fn second_logon_while_logged_on_closes_without_a_word() {
         assert_eq!(d.session.next_target_seq_num(), 2);
         assert_eq!(d.session.state(), SessionState::NonGracefullyTerminated);
     }
+}
+
+/// A fresh session, connected, that receives the peer's Logon (or Logon
+/// reply) 1 as `edit` changes it.
+fn receive_logon(
+    config: fixrs_session::SessionConfig,
+    edit: impl FnOnce(PeerMessage) -> PeerMessage,
+) -> (Driver, Output) {
+    let mut d = Driver::new(config);
+    d.connect();
+    d.link_up();
+    let logon = edit(d.peer.logon(30, d.clock.utc()));
+    let out = d.receive(logon);
+    (d, out)
+}
+
+/// A Logon refused for one of its fields (1S d, 1B d): Logout with
+/// `text`, then the link closes and the session does not log on.
+fn assert_logon_refused(out: &Output, text: &str) {
+    let logout = only(out, b"5");
+    assert_eq!(logout.text(tag::TEXT).as_deref(), Some(text), "{logout:?}");
+    assert!(out.closed());
+    assert!(!out.has(&Recorded::LoggedOn));
+}
+
+#[test]
+fn case_1s_c_logon_with_another_begin_string_closes_without_a_word() {
+    let (d, out) = receive_logon(acceptor(), |m| m.begin_string("FIX.4.2"));
+    assert!(out.bytes.is_empty(), "nothing sent: {:?}", out.messages());
+    assert!(out.closed());
+    assert!(
+        out.errors()
+            .iter()
+            .any(|e| e.contains("Incorrect BeginString")),
+        "{:?}",
+        out.errors()
+    );
+    assert_eq!(d.session.state(), SessionState::NonGracefullyTerminated);
+}
+
+#[test]
+fn case_1b_d_logon_reply_with_another_begin_string_is_logged_out() {
+    let (_, out) = receive_logon(initiator(), |m| m.begin_string("FIX.4.2"));
+    assert_logon_refused(
+        &out,
+        "Incorrect BeginString: expected FIX.4.4, received FIX.4.2",
+    );
+    assert_header(&only(&out, b"5"), "INI", "ACC", 2);
+}
+
+#[test]
+fn case_1s_d_logon_without_a_usable_encrypt_method() {
+    let (_, out) = receive_logon(acceptor(), |m| m.remove(tag::ENCRYPT_METHOD));
+    assert_logon_refused(&out, "EncryptMethod(98) missing");
+    let (_, out) = receive_logon(acceptor(), |m| m.set(tag::ENCRYPT_METHOD, "1"));
+    assert_logon_refused(&out, "Unsupported EncryptMethod(98)");
+}
+
+#[test]
+fn case_1s_d_logon_with_an_invalid_next_expected_msg_seq_num() {
+    let mut config = acceptor();
+    config.send_next_expected_msg_seq_num = true;
+    let (_, out) = receive_logon(config, |m| m.set(tag::NEXT_EXPECTED_MSG_SEQ_NUM, "two"));
+    assert_logon_refused(&out, "NextExpectedMsgSeqNum(789) invalid");
+}
+
+#[test]
+fn case_1s_d_fixt_logon_with_an_empty_default_appl_ver_id() {
+    let config =
+        fixrs_session::SessionConfig::acceptor(fixrs_proto::FixVersion::Fix50Sp2, "ACC", "INI");
+    let (_, out) = receive_logon(config, |m| m.set(tag::DEFAULT_APPL_VER_ID, ""));
+    let messages = out.messages();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(messages[0].msg_type(), b"3");
+    // TagSpecifiedWithoutValue(4).
+    assert_eq!(messages[0].num(tag::SESSION_REJECT_REASON), Some(4));
+    assert_eq!(messages[0].num(tag::REF_TAG_ID), Some(1137));
+    assert_eq!(messages[1].msg_type(), b"5");
+    assert!(out.closed());
+    assert!(!out.has(&Recorded::LoggedOn));
+}
+
+#[test]
+fn case_1b_d_logon_reply_with_seqnum_too_low() {
+    let (d, out) = logon_1_when_expecting_10(initiator());
+    assert_logon_refused(&out, "MsgSeqNum too low, expecting 10 but received 1");
+    assert_header(&only(&out, b"5"), "INI", "ACC", 2);
+    assert_eq!(d.session.next_target_seq_num(), 10);
 }

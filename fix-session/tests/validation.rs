@@ -760,3 +760,31 @@ fn fixt_peer_default_appl_ver_id_chooses_the_dictionary() {
     let out = d.receive(msg);
     assert_eq!(only(&out, b"3").num(tag::REF_TAG_ID), Some(21));
 }
+
+#[test]
+fn messages_acted_on_whatever_their_seqnum_are_validated_first() {
+    // A ResendRequest and a Logout with an undefined tag: rejected (and
+    // counted) instead of being acted on.
+    for msg_type in [&b"2"[..], b"5"] {
+        let mut d = validating();
+        let utc = d.clock.utc();
+        let msg = d
+            .peer
+            .msg(msg_type, utc)
+            .set(tag::BEGIN_SEQ_NO, "1")
+            .set(tag::END_SEQ_NO, "0")
+            .set(9999, "X");
+        let msg = if msg_type == b"5" {
+            msg.remove(tag::BEGIN_SEQ_NO).remove(tag::END_SEQ_NO)
+        } else {
+            msg
+        };
+        let out = d.receive(msg);
+        let reject = assert_rejected(&d, &out, 0, 9999);
+        assert_eq!(
+            reject.text(tag::REF_MSG_TYPE).as_deref(),
+            Some(std::str::from_utf8(msg_type).unwrap())
+        );
+        assert!(!out.closed());
+    }
+}

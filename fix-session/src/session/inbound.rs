@@ -215,6 +215,12 @@ impl Session {
 
     /// Processes one message (`from_queue`: released from the out-of-order
     /// queue, its header already checked on arrival).
+    ///
+    /// The steps, in this order, are the session's conformance rules:
+    /// BeginString, MsgSeqNum present, header (CompIDs, SendingTime), the
+    /// messages acted on whatever their MsgSeqNum, the sequence check, then
+    /// OrigSendingTime, MsgType and the dictionary, and only then the
+    /// message itself.
     pub(super) fn on_message(
         &mut self,
         msg: &Message<'_>,
@@ -238,44 +244,16 @@ impl Session {
             return;
         }
         if msg.begin_string() != self.begin_string().as_bytes() {
-            if msg_type == msg_type::LOGOUT {
-                // A Logout is acted on whatever its BeginString, as QuickFIX
-                // does: the peer is leaving anyway.
-                let seq = msg.msg_seq_num().unwrap_or(0);
-                return self.on_logout(msg, seq, now, utc);
-            }
-            let received = String::from_utf8_lossy(msg.begin_string()).into_owned();
-            let text = format!(
-                "Incorrect BeginString: expected {}, received {}",
-                self.begin_string(),
-                received
-            );
-            let error = PeerError::IncorrectBeginString {
-                expected: self.begin_string().to_string(),
-                received,
-            };
-            return self.header_error_logout(text, error, now, utc);
+            return self.on_incorrect_begin_string(msg, now, utc);
         }
         if msg_type == msg_type::LOGON && msg.get(tag::RESET_SEQ_NUM_FLAG) != Some(b"Y") {
             return self.unexpected_logon(now, utc);
         }
-        // SequenceReset-Reset is processed whatever its MsgSeqNum (11a),
-        // even 0 or none: its Reject refers to the number it carried.
         let reset =
             msg_type == msg_type::SEQUENCE_RESET && msg.get(tag::GAP_FILL_FLAG) != Some(b"Y");
         let header = HeaderFields::of(msg);
-        let seq = match header.seq_num.map(u64::from_fix_value) {
-            Some(Ok(seq)) if (1..=MAX_SEQ_NUM).contains(&seq) => seq,
-            Some(Ok(seq)) if reset && seq <= MAX_SEQ_NUM => seq,
-            _ if reset => 0,
-            _ => {
-                return self.fatal_logout(
-                    "MsgSeqNum(34) missing or invalid".to_string(),
-                    PeerError::MsgSeqNumMissing,
-                    now,
-                    utc,
-                );
-            }
+        let Some(seq) = self.received_seq_num(&header, reset, now, utc) else {
+            return;
         };
         if !from_queue && !self.check_header(msg, &header, seq, now, utc) {
             return;
@@ -284,63 +262,146 @@ impl Session {
             return self.on_sequence_reset(msg, seq, now, utc);
         }
         let poss_dup = header.poss_dup == Some(b"Y");
-        let acted_on_at_once = match msg_type {
-            msg_type::SEQUENCE_RESET => msg.get(tag::GAP_FILL_FLAG) != Some(b"Y"),
-            msg_type::LOGON => msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y"),
-            msg_type::RESEND_REQUEST | msg_type::LOGOUT => true,
-            _ => false,
+        if self.act_on_at_once(msg, seq, poss_dup, now, utc)
+            || !self.is_next_in_sequence(msg, seq, poss_dup, now, utc)
+            || !self.passes_checks(msg, seq, poss_dup, now, utc)
+        {
+            return;
+        }
+        self.on_in_sequence(msg, seq, now, utc);
+    }
+
+    /// A message whose BeginString is not the session's: a Logout is acted
+    /// on whatever its BeginString, as QuickFIX does (the peer is leaving
+    /// anyway); anything else ends the session with a Logout.
+    fn on_incorrect_begin_string(&mut self, msg: &Message<'_>, now: Instant, utc: UtcTimestamp) {
+        if msg.msg_type() == msg_type::LOGOUT {
+            let seq = msg.msg_seq_num().unwrap_or(0);
+            return self.on_logout(msg, seq, now, utc);
+        }
+        let received = String::from_utf8_lossy(msg.begin_string()).into_owned();
+        let text = format!(
+            "Incorrect BeginString: expected {}, received {}",
+            self.begin_string(),
+            received
+        );
+        let error = PeerError::IncorrectBeginString {
+            expected: self.begin_string().to_string(),
+            received,
         };
-        if acted_on_at_once {
-            // Acted on whatever their MsgSeqNum; validated first, as
-            // QuickFIX validates every message before acting on it.
-            if let Err(e) = self.validate(msg) {
-                let text = e.text();
-                return self.reject_and_count(
-                    msg,
-                    seq,
-                    e.reason(),
-                    e.ref_tag_id(),
-                    Some(text),
+        self.header_error_logout(text, error, now, utc);
+    }
+
+    /// The MsgSeqNum(34) of a message on a logged-on link. Missing or
+    /// invalid, it ends the session (None), except on a
+    /// SequenceReset-Reset (`reset`): that is processed whatever its
+    /// MsgSeqNum (11a), even 0 or none, and its Reject refers to the
+    /// number it carried.
+    fn received_seq_num(
+        &mut self,
+        header: &HeaderFields<'_>,
+        reset: bool,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> Option<SeqNum> {
+        match header.seq_num.map(u64::from_fix_value) {
+            Some(Ok(seq)) if (1..=MAX_SEQ_NUM).contains(&seq) => Some(seq),
+            Some(Ok(seq)) if reset && seq <= MAX_SEQ_NUM => Some(seq),
+            _ if reset => Some(0),
+            _ => {
+                self.fatal_logout(
+                    "MsgSeqNum(34) missing or invalid".to_string(),
+                    PeerError::MsgSeqNumMissing,
                     now,
                     utc,
                 );
+                None
             }
+        }
+    }
+
+    /// The messages acted on whatever their MsgSeqNum (a Logon with
+    /// ResetSeqNumFlag=Y, the only Logon [`Session::on_message`] lets
+    /// through; ResendRequest; Logout): validated first, as QuickFIX
+    /// validates every message before acting on it, then handled. Returns
+    /// whether `msg` was one of them (and is done with).
+    fn act_on_at_once(
+        &mut self,
+        msg: &Message<'_>,
+        seq: SeqNum,
+        poss_dup: bool,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> bool {
+        let msg_type = msg.msg_type();
+        if !matches!(
+            msg_type,
+            msg_type::LOGON | msg_type::RESEND_REQUEST | msg_type::LOGOUT
+        ) {
+            return false;
+        }
+        if !self.validated(msg, seq, now, utc) {
+            return true;
         }
         match msg_type {
-            msg_type::LOGON if msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y") => {
-                return self.on_reset_logon(msg, seq, now, utc);
-            }
-            msg_type::RESEND_REQUEST => {
-                return self.on_resend_request(msg, seq, poss_dup, now, utc)
-            }
-            msg_type::LOGOUT => return self.on_logout(msg, seq, now, utc),
-            _ => {}
+            msg_type::LOGON => self.on_reset_logon(msg, seq, now, utc),
+            msg_type::RESEND_REQUEST => self.on_resend_request(msg, seq, poss_dup, now, utc),
+            _ => self.on_logout(msg, seq, now, utc),
         }
+        true
+    }
+
+    /// Checks `seq` against NextNumIn; returns whether `msg` is the one
+    /// expected. One beyond a gap is kept and the gap asked for (2b, 10a);
+    /// one below ends the session without PossDupFlag (2c), and with it is
+    /// a duplicate of something already processed (2e, 10c), dropped once
+    /// its OrigSendingTime passed the checks of 2f and 2g, as QuickFIX
+    /// does.
+    fn is_next_in_sequence(
+        &mut self,
+        msg: &Message<'_>,
+        seq: SeqNum,
+        poss_dup: bool,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> bool {
         if seq > self.next_target {
             self.queue_out_of_order(seq, msg.as_bytes());
             self.request_resend(seq, now, utc);
-            return;
+            return false;
         }
         if seq < self.next_target {
             if !poss_dup {
-                return self.seq_too_low(seq, now, utc);
-            }
-            // A duplicate of something already processed (2e, 10c), dropped
-            // once its OrigSendingTime passed the checks of 2f and 2g, as
-            // QuickFIX does.
-            if msg_type != msg_type::SEQUENCE_RESET {
+                self.seq_too_low(seq, now, utc);
+            } else if msg.msg_type() != msg_type::SEQUENCE_RESET {
                 self.check_orig_sending_time(msg, seq, now, utc);
             }
-            return;
+            return false;
         }
+        true
+    }
+
+    /// The checks of a message in sequence before it is acted on:
+    /// OrigSendingTime of a PossDup (2f, 2g), MsgType (2q), then the
+    /// dictionary. A problem is rejected (the message counted); returns
+    /// whether there was none.
+    fn passes_checks(
+        &mut self,
+        msg: &Message<'_>,
+        seq: SeqNum,
+        poss_dup: bool,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> bool {
+        let msg_type = msg.msg_type();
         if poss_dup
             && msg_type != msg_type::SEQUENCE_RESET
             && !self.check_orig_sending_time(msg, seq, now, utc)
         {
-            return;
+            return false;
         }
         if !self.msg_type_valid(msg_type) {
-            return self.reject_and_count(
+            self.reject_and_count(
                 msg,
                 seq,
                 SessionRejectReason::InvalidMsgType,
@@ -350,51 +411,82 @@ impl Session {
                 now,
                 utc,
             );
+            return false;
         }
-        if let Err(e) = self.validate(msg) {
-            return self.reject_and_count(
-                msg,
-                seq,
-                e.reason(),
-                e.ref_tag_id(),
-                Some(e.text()),
-                now,
-                utc,
-            );
-        }
-        match msg_type {
-            msg_type::HEARTBEAT => {
-                if let Some(pending) = self.test_request {
-                    if msg.get_opt::<u64>(tag::TEST_REQ_ID) == Ok(Some(pending.id)) {
-                        self.test_request = None;
-                    }
-                }
-                self.deliver(msg, false);
-                self.count_if_expected(seq);
-            }
-            msg_type::TEST_REQUEST => match msg.get(tag::TEST_REQ_ID) {
-                None => self.reject_and_count(
+        self.validated(msg, seq, now, utc)
+    }
+
+    /// Validates `msg` (see [`Session::validate`]); a problem is rejected
+    /// (the message counted). Returns whether there was none.
+    fn validated(
+        &mut self,
+        msg: &Message<'_>,
+        seq: SeqNum,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> bool {
+        match self.validate(msg) {
+            Ok(()) => true,
+            Err(e) => {
+                self.reject_and_count(
                     msg,
                     seq,
-                    SessionRejectReason::RequiredTagMissing,
-                    Some(tag::TEST_REQ_ID),
-                    None,
+                    e.reason(),
+                    e.ref_tag_id(),
+                    Some(e.text()),
                     now,
                     utc,
-                ),
-                Some(id) => {
-                    self.deliver(msg, false);
-                    self.count_if_expected(seq);
-                    self.send_heartbeat(Some(id), now, utc);
-                }
-            },
+                );
+                false
+            }
+        }
+    }
+
+    /// Acts on a checked message that is the one expected (a Logon never
+    /// gets here: see [`Session::act_on_at_once`]).
+    fn on_in_sequence(&mut self, msg: &Message<'_>, seq: SeqNum, now: Instant, utc: UtcTimestamp) {
+        match msg.msg_type() {
+            msg_type::HEARTBEAT => self.on_heartbeat(msg, seq),
+            msg_type::TEST_REQUEST => self.on_test_request(msg, seq, now, utc),
             msg_type::SEQUENCE_RESET => self.on_gap_fill(msg, seq, now, utc),
-            msg_type::LOGON => self.unexpected_logon(now, utc),
             msg_type::REJECT => {
                 self.deliver(msg, false);
                 self.count_if_expected(seq);
             }
             _ => self.on_app_message(msg, seq, now, utc),
+        }
+    }
+
+    /// Heartbeat in sequence: it answers our TestRequest if it carries
+    /// its TestReqID.
+    fn on_heartbeat(&mut self, msg: &Message<'_>, seq: SeqNum) {
+        if let Some(pending) = self.test_request {
+            if msg.get_opt::<u64>(tag::TEST_REQ_ID) == Ok(Some(pending.id)) {
+                self.test_request = None;
+            }
+        }
+        self.deliver(msg, false);
+        self.count_if_expected(seq);
+    }
+
+    /// TestRequest in sequence: answered with a Heartbeat carrying its
+    /// TestReqID(112), rejected without one.
+    fn on_test_request(&mut self, msg: &Message<'_>, seq: SeqNum, now: Instant, utc: UtcTimestamp) {
+        match msg.get(tag::TEST_REQ_ID) {
+            None => self.reject_and_count(
+                msg,
+                seq,
+                SessionRejectReason::RequiredTagMissing,
+                Some(tag::TEST_REQ_ID),
+                None,
+                now,
+                utc,
+            ),
+            Some(id) => {
+                self.deliver(msg, false);
+                self.count_if_expected(seq);
+                self.send_heartbeat(Some(id), now, utc);
+            }
         }
     }
 
@@ -961,32 +1053,18 @@ impl Session {
     }
 
     /// The peer's Logon (acceptor) or Logon reply (initiator).
+    ///
+    /// The checks, in this order: identity (BeginString, CompIDs), session
+    /// time, MsgSeqNum present, the message (dictionary, DefaultApplVerID),
+    /// its fields (SendingTime, HeartBtInt, EncryptMethod,
+    /// NextExpectedMsgSeqNum); then the reset it asks for or we decide, the
+    /// MsgSeqNum too low, and the session is established.
     fn on_logon(&mut self, msg: &Message<'_>, now: Instant, utc: UtcTimestamp) {
         let acceptor = self.config.role == Role::Acceptor;
         // Identity: for an acceptor a mismatch is an unknown peer (1S c),
         // answered by closing without a word.
-        if msg.begin_string() != self.begin_string().as_bytes() {
-            let reason = format!(
-                "Incorrect BeginString: expected {}, received {}",
-                self.begin_string(),
-                String::from_utf8_lossy(msg.begin_string())
-            );
+        if let Err(reason) = self.check_logon_identity(msg) {
             return self.refuse_identity(reason, now, utc);
-        }
-        if self.config.check_comp_id {
-            for (t, expected) in [
-                (tag::SENDER_COMP_ID, self.config.id.target_comp_id.clone()),
-                (tag::TARGET_COMP_ID, self.config.id.sender_comp_id.clone()),
-            ] {
-                if msg.get(t) != Some(expected.as_bytes()) {
-                    let reason = format!(
-                        "CompID problem: {}({t}) is {:?}, expected {expected:?}",
-                        tag::name(t).unwrap_or("tag"),
-                        String::from_utf8_lossy(msg.get(t).unwrap_or_default())
-                    );
-                    return self.refuse_identity(reason, now, utc);
-                }
-            }
         }
         if acceptor && self.outside_period(utc) {
             self.push_error(PeerError::OutsideSessionTime);
@@ -998,11 +1076,93 @@ impl Session {
                 return self.invalid_logon("MsgSeqNum(34) missing or invalid".to_string(), now, utc)
             }
         };
-        // The Logon is validated like any message, before it is acted on
-        // (as QuickFIX does); a FIXT.1.1 Logon must name the peer's
-        // application version even without a dictionary. A problem is
-        // answered with Reject, then Logout (1S d, 1B d).
-        let problem = match self.validate(msg) {
+        if !self.check_logon_message(msg, seq, now, utc) {
+            return;
+        }
+        let fields = match self.logon_fields(msg, utc) {
+            Ok(fields) => fields,
+            Err(reason) => return self.invalid_logon(reason, now, utc),
+        };
+        let reset = self.logon_reset(fields.reset_flag);
+        let (seq, next_expected) = reset.numbers(seq, fields.next_expected);
+        self.peer_sent_next_expected = next_expected.is_some();
+        let accepted = if acceptor {
+            self.answer_logon(fields.heart_bt_int, reset, seq, now, utc)
+        } else {
+            self.accept_logon_reply(fields.reset_flag, seq, now, utc)
+        };
+        if accepted {
+            self.establish(msg, seq, next_expected, now, utc);
+        }
+    }
+
+    /// The Logon's BeginString and (with CheckCompID) CompIDs against the
+    /// session's; the reason of a mismatch.
+    fn check_logon_identity(&self, msg: &Message<'_>) -> Result<(), String> {
+        if msg.begin_string() != self.begin_string().as_bytes() {
+            return Err(format!(
+                "Incorrect BeginString: expected {}, received {}",
+                self.begin_string(),
+                String::from_utf8_lossy(msg.begin_string())
+            ));
+        }
+        if self.config.check_comp_id {
+            for (t, expected) in [
+                (tag::SENDER_COMP_ID, &self.config.id.target_comp_id),
+                (tag::TARGET_COMP_ID, &self.config.id.sender_comp_id),
+            ] {
+                if msg.get(t) != Some(expected.as_bytes()) {
+                    return Err(format!(
+                        "CompID problem: {}({t}) is {:?}, expected {expected:?}",
+                        tag::name(t).unwrap_or("tag"),
+                        String::from_utf8_lossy(msg.get(t).unwrap_or_default())
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The Logon is validated like any message, before it is acted on (as
+    /// QuickFIX does); a FIXT.1.1 Logon must name the peer's application
+    /// version even without a dictionary, which is kept for the
+    /// application messages. A problem is answered with Reject, then
+    /// Logout (1S d, 1B d); returns whether there was none.
+    fn check_logon_message(
+        &mut self,
+        msg: &Message<'_>,
+        seq: SeqNum,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> bool {
+        let problem = self.logon_problem(msg);
+        if self.config.version.is_fixt() {
+            self.peer_appl_ver_id = msg
+                .get(tag::DEFAULT_APPL_VER_ID)
+                .and_then(fixrs_proto::FixVersion::from_appl_ver_id);
+        }
+        let Some((reason, ref_tag, text)) = problem else {
+            return true;
+        };
+        self.send_reject(
+            &Rejected::of(msg, seq),
+            reason,
+            ref_tag,
+            Some(reason.description()),
+            now,
+            utc,
+        );
+        self.invalid_logon(format!("Invalid Logon: {text}"), now, utc);
+        false
+    }
+
+    /// What is wrong with a Logon as a message, if anything: its
+    /// validation, then (FIXT.1.1) DefaultApplVerID(1137).
+    fn logon_problem(
+        &mut self,
+        msg: &Message<'_>,
+    ) -> Option<(SessionRejectReason, Option<fixrs_proto::Tag>, String)> {
+        match self.validate(msg) {
             Err(e) => Some((e.reason(), e.ref_tag_id(), e.to_string())),
             Ok(()) if self.config.version.is_fixt() => match msg.get(tag::DEFAULT_APPL_VER_ID) {
                 None => Some((
@@ -1018,69 +1178,61 @@ impl Session {
                 Some(_) => None,
             },
             Ok(()) => None,
-        };
-        if self.config.version.is_fixt() {
-            self.peer_appl_ver_id = msg
-                .get(tag::DEFAULT_APPL_VER_ID)
-                .and_then(fixrs_proto::FixVersion::from_appl_ver_id);
         }
-        if let Some((reason, ref_tag, text)) = problem {
-            self.send_reject(
-                &Rejected::of(msg, seq),
-                reason,
-                ref_tag,
-                Some(reason.description()),
-                now,
-                utc,
-            );
-            return self.invalid_logon(format!("Invalid Logon: {text}"), now, utc);
-        }
+    }
+
+    /// The Logon fields the session runs on, checked in this order:
+    /// SendingTime (present, parsable, and with CheckLatency accurate),
+    /// HeartBtInt, EncryptMethod (none), NextExpectedMsgSeqNum (when both
+    /// the configuration and the version use it); the reason of the first
+    /// problem.
+    fn logon_fields(&self, msg: &Message<'_>, utc: UtcTimestamp) -> Result<LogonFields, String> {
         let sending_time_ok = match msg.get_as::<UtcTimestamp>(tag::SENDING_TIME) {
             Ok(t) => !self.config.check_latency || self.within_latency(t, utc),
             Err(_) => false,
         };
         if !sending_time_ok {
-            return self.invalid_logon("SendingTime accuracy problem".to_string(), now, utc);
+            return Err("SendingTime accuracy problem".to_string());
         }
         let heart_bt_int = match msg.get_as::<i64>(tag::HEART_BT_INT) {
             Ok(h) if (0..=i64::from(u32::MAX)).contains(&h) => h as u32,
             Ok(_) | Err(FieldError::Invalid { .. }) => {
-                return self.invalid_logon("HeartBtInt(108) invalid".to_string(), now, utc)
+                return Err("HeartBtInt(108) invalid".to_string())
             }
-            Err(FieldError::Missing(_)) => {
-                return self.invalid_logon("HeartBtInt(108) missing".to_string(), now, utc)
-            }
+            Err(FieldError::Missing(_)) => return Err("HeartBtInt(108) missing".to_string()),
         };
         match msg.get(tag::ENCRYPT_METHOD) {
-            None => return self.invalid_logon("EncryptMethod(98) missing".to_string(), now, utc),
+            None => return Err("EncryptMethod(98) missing".to_string()),
             Some(b"0") => {}
-            Some(_) => {
-                return self.invalid_logon("Unsupported EncryptMethod(98)".to_string(), now, utc)
-            }
+            Some(_) => return Err("Unsupported EncryptMethod(98)".to_string()),
         }
         let reset_flag = msg.get(tag::RESET_SEQ_NUM_FLAG) == Some(b"Y");
         let next_expected = if self.config.send_next_expected_msg_seq_num
             && supports_next_expected(self.config.version)
         {
-            match msg.get_opt::<SeqNum>(tag::NEXT_EXPECTED_MSG_SEQ_NUM) {
-                Ok(v) => v,
-                Err(_) => {
-                    return self.invalid_logon(
-                        "NextExpectedMsgSeqNum(789) invalid".to_string(),
-                        now,
-                        utc,
-                    )
-                }
-            }
+            msg.get_opt::<SeqNum>(tag::NEXT_EXPECTED_MSG_SEQ_NUM)
+                .map_err(|_| "NextExpectedMsgSeqNum(789) invalid".to_string())?
         } else {
             None
         };
+        Ok(LogonFields {
+            heart_bt_int,
+            reset_flag,
+            next_expected,
+        })
+    }
+
+    /// Whether this Logon resets our sequence numbers (only an acceptor
+    /// decides; an initiator follows the reply, see
+    /// [`Session::accept_logon_reply`]).
+    fn logon_reset(&self, reset_flag: bool) -> LogonReset {
+        let acceptor = self.config.role == Role::Acceptor;
         // An acceptor asked to reset both sides (reset_seq_num_and_send_logon
         // while logged off) answers with ResetSeqNumFlag=Y although the
         // Logon did not ask for it, and the initiator then counts its Logon
-        // as MsgSeqNum 1 (below): so must the acceptor, or the initiator's
-        // next messages look like a gap whose fill later skips its real
-        // message of that number.
+        // as MsgSeqNum 1 (see `LogonReset::numbers`): so must the acceptor,
+        // or the initiator's next messages look like a gap whose fill later
+        // skips its real message of that number.
         let tell_peer = acceptor && !reset_flag && self.reset_on_next_logon;
         // ResetOnLogon (QuickFIX semantics) resets both local numbers on
         // every Logon of a new connection, without telling the peer: the
@@ -1088,61 +1240,93 @@ impl Session {
         // Logon's MsgSeqNum is checked against the reset numbers like any
         // other (too high: ResendRequest after the reply).
         let reset = acceptor && (reset_flag || tell_peer || self.config.reset_on_logon);
-        // After a reset the peer did not ask for, its NextExpectedMsgSeqNum
-        // refers to numbers that are gone.
-        let (seq, next_expected) = if tell_peer {
-            (1, None)
-        } else if reset && !reset_flag {
-            (seq, None)
-        } else {
-            (seq, next_expected)
-        };
-        self.peer_sent_next_expected = next_expected.is_some();
-
-        if acceptor {
-            self.heart_bt_int = heart_bt_int;
-            if reset {
-                self.reset_store(utc);
-            }
-            if !reset_flag && seq < self.next_target {
-                let expected = self.next_target;
-                let text = format!("MsgSeqNum too low, expecting {expected} but received {seq}");
-                self.send_logout(Some(&text), now, utc);
-                self.push_error(PeerError::MsgSeqNumTooLow {
-                    expected,
-                    received: seq,
-                });
-                return self.close_link(Ending::Failed, now, utc);
-            }
-            let our_next_expected = if seq > self.next_target {
-                self.next_target
-            } else {
-                seq + 1
-            };
-            self.send_logon(reset_flag || tell_peer, our_next_expected, now, utc);
-            self.reset_unconfirmed = tell_peer;
-        } else {
-            if reset_flag && !self.reset_sent {
-                // The acceptor reset on this logon: our Logon counts as 1.
-                self.reset_store(utc);
-                self.next_sender = 2;
-                if let Err(e) = self.store.set_next_sender_seq_num(2) {
-                    self.push_error(e);
-                }
-                self.logon_seq = 1;
-            }
-            if !reset_flag && seq < self.next_target {
-                let expected = self.next_target;
-                let text = format!("MsgSeqNum too low, expecting {expected} but received {seq}");
-                self.send_logout(Some(&text), now, utc);
-                self.push_error(PeerError::MsgSeqNumTooLow {
-                    expected,
-                    received: seq,
-                });
-                return self.close_link(Ending::Failed, now, utc);
-            }
+        LogonReset {
+            asked: reset_flag,
+            tell_peer,
+            reset,
         }
+    }
 
+    /// Acceptor: adopts the peer's HeartBtInt, resets if decided, logs out
+    /// a Logon whose MsgSeqNum is too low, else answers with our Logon;
+    /// returns whether the session goes on.
+    fn answer_logon(
+        &mut self,
+        heart_bt_int: u32,
+        reset: LogonReset,
+        seq: SeqNum,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> bool {
+        self.heart_bt_int = heart_bt_int;
+        if reset.reset {
+            self.reset_store(utc);
+        }
+        if !reset.asked && seq < self.next_target {
+            self.logon_seq_too_low(seq, now, utc);
+            return false;
+        }
+        let our_next_expected = if seq > self.next_target {
+            self.next_target
+        } else {
+            seq + 1
+        };
+        self.send_logon(reset.asked || reset.tell_peer, our_next_expected, now, utc);
+        self.reset_unconfirmed = reset.tell_peer;
+        true
+    }
+
+    /// Initiator: follows a reset the acceptor made on this Logon, and
+    /// logs out a reply whose MsgSeqNum is too low; returns whether the
+    /// session goes on.
+    fn accept_logon_reply(
+        &mut self,
+        reset_flag: bool,
+        seq: SeqNum,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) -> bool {
+        if reset_flag && !self.reset_sent {
+            // The acceptor reset on this logon: our Logon counts as 1.
+            self.reset_store(utc);
+            self.next_sender = 2;
+            if let Err(e) = self.store.set_next_sender_seq_num(2) {
+                self.push_error(e);
+            }
+            self.logon_seq = 1;
+        }
+        if !reset_flag && seq < self.next_target {
+            self.logon_seq_too_low(seq, now, utc);
+            return false;
+        }
+        true
+    }
+
+    /// A Logon (or its reply) with MsgSeqNum below NextNumIn and no
+    /// ResetSeqNumFlag (2c for a Logon): Logout with the standard text,
+    /// then close without waiting.
+    fn logon_seq_too_low(&mut self, seq: SeqNum, now: Instant, utc: UtcTimestamp) {
+        let expected = self.next_target;
+        let text = format!("MsgSeqNum too low, expecting {expected} but received {seq}");
+        self.send_logout(Some(&text), now, utc);
+        self.push_error(PeerError::MsgSeqNumTooLow {
+            expected,
+            received: seq,
+        });
+        self.close_link(Ending::Failed, now, utc);
+    }
+
+    /// The Logon accepted: the session is established, the Logon delivered
+    /// and counted, the peer's NextExpectedMsgSeqNum acted on, and, if the
+    /// session is still up, the application told and late messages sent.
+    fn establish(
+        &mut self,
+        msg: &Message<'_>,
+        seq: SeqNum,
+        next_expected: Option<SeqNum>,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
         self.timers.stop(Timer::Logon);
         self.reset_sent = false;
         self.reset_on_next_logon = false;
@@ -1150,28 +1334,7 @@ impl Session {
         self.set_state(SessionState::Established);
         self.deliver(msg, false);
         self.start_heartbeats(now);
-
-        if seq > self.next_target {
-            // 1S a, 1B c: the Logon counts once the gap before it is filled.
-            self.queue_out_of_order(seq, &[]);
-            if self.config.send_next_expected_msg_seq_num && self.peer_sent_next_expected {
-                // Both sides use NextExpectedMsgSeqNum: the peer resends
-                // what we told it we expect without being asked.
-                self.resend_requested = Some(ResendProgress {
-                    end_target: seq - 1,
-                    chunk_end: 0,
-                    mark: self.next_target,
-                });
-                self.timers.set(
-                    Timer::Resend,
-                    super::timers::deadline(now, self.resend_timeout()),
-                );
-            } else {
-                self.request_resend(seq, now, utc);
-            }
-        } else {
-            self.set_next_target(seq + 1);
-        }
+        self.count_logon(seq, now, utc);
         if let Some(next_expected) = next_expected {
             self.on_next_expected(next_expected, now, utc);
             if self.state != SessionState::Established {
@@ -1180,6 +1343,31 @@ impl Session {
         }
         self.events.push_back(QueuedEvent::LoggedOn);
         self.after_logon_late_delivery(now, utc);
+    }
+
+    /// Counts the accepted Logon `seq`, or, beyond a gap (1S a, 1B c),
+    /// keeps it to count once the gap is filled, and waits for the gap.
+    fn count_logon(&mut self, seq: SeqNum, now: Instant, utc: UtcTimestamp) {
+        if seq <= self.next_target {
+            self.set_next_target(seq + 1);
+            return;
+        }
+        self.queue_out_of_order(seq, &[]);
+        if self.config.send_next_expected_msg_seq_num && self.peer_sent_next_expected {
+            // Both sides use NextExpectedMsgSeqNum: the peer resends
+            // what we told it we expect without being asked.
+            self.resend_requested = Some(ResendProgress {
+                end_target: seq - 1,
+                chunk_end: 0,
+                mark: self.next_target,
+            });
+            self.timers.set(
+                Timer::Resend,
+                super::timers::deadline(now, self.resend_timeout()),
+            );
+        } else {
+            self.request_resend(seq, now, utc);
+        }
     }
 
     /// A Logon from an identity that is not this session's: an acceptor
@@ -1269,6 +1457,45 @@ fn parse_seq(raw: &[u8]) -> Option<SeqNum> {
     SeqNum::from_fix_value(raw)
         .ok()
         .filter(|s| (1..=MAX_SEQ_NUM).contains(s))
+}
+
+/// The fields of a Logon the session runs on, once checked.
+#[derive(Debug, Clone, Copy)]
+struct LogonFields {
+    /// HeartBtInt(108).
+    heart_bt_int: u32,
+    /// ResetSeqNumFlag(141)=Y.
+    reset_flag: bool,
+    /// NextExpectedMsgSeqNum(789), if used and present.
+    next_expected: Option<SeqNum>,
+}
+
+/// What a received Logon does to the sequence numbers.
+#[derive(Debug, Clone, Copy)]
+struct LogonReset {
+    /// The Logon carried ResetSeqNumFlag(141)=Y.
+    asked: bool,
+    /// An acceptor resets although the Logon did not ask, and says so with
+    /// ResetSeqNumFlag=Y in its reply.
+    tell_peer: bool,
+    /// An acceptor resets its numbers on this Logon.
+    reset: bool,
+}
+
+impl LogonReset {
+    /// The Logon's MsgSeqNum and NextExpectedMsgSeqNum as they count after
+    /// the reset: a peer told of a reset in our reply counts its Logon as
+    /// 1, and after any reset the peer did not ask for, its
+    /// NextExpectedMsgSeqNum refers to numbers that are gone.
+    fn numbers(self, seq: SeqNum, next_expected: Option<SeqNum>) -> (SeqNum, Option<SeqNum>) {
+        if self.tell_peer {
+            (1, None)
+        } else if self.reset && !self.asked {
+            (seq, None)
+        } else {
+            (seq, next_expected)
+        }
+    }
 }
 
 /// The header fields every message in a session is checked for, each the
