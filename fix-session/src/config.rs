@@ -190,9 +190,14 @@ pub struct SessionConfig {
     /// reset numbers like any other (too high: ResendRequest after the
     /// reply), as QuickFIX does.
     pub reset_on_logon: bool,
-    /// Reset sequence numbers after a Logout (ResetOnLogout).
+    /// Reset both sequence numbers when the peer's Logout is received
+    /// (ResetOnLogout): its own Logout, or its reply to ours (even to ours
+    /// for an error), as QuickFIX does. Not when our Logout goes unanswered
+    /// and the link is closed after `logout_timeout`: `reset_on_disconnect`
+    /// covers that.
     pub reset_on_logout: bool,
-    /// Reset sequence numbers when the link drops (ResetOnDisconnect).
+    /// Reset sequence numbers whenever the connection ends, however it
+    /// ends (ResetOnDisconnect).
     pub reset_on_disconnect: bool,
     /// Send NextExpectedMsgSeqNum(789) on Logon and act on the peer's
     /// (EnableNextExpectedMsgSeqNum).

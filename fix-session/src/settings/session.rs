@@ -330,7 +330,7 @@ static RESET_ON_LOGOUT: Key<bool> = Key {
     format: format::BOOL,
     default: "N",
     example: "ResetOnLogout=Y",
-    meaning: "Reset sequence numbers after a Logout.",
+    meaning: "Reset both sequence numbers when the counterparty's Logout is received: its own Logout, or its reply to ours (as QuickFIX). Not when our Logout goes unanswered and the link is closed after LogoutTimeout: ResetOnDisconnect covers that.",
     also: &[],
 };
 
