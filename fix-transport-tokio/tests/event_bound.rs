@@ -10,7 +10,7 @@ mod common;
 mod raw;
 
 use common::{wait_state, PipePair, WAIT};
-use fixrs_proto::{tag, FieldWriter, FixVersion, MessageBuilder};
+use fixrs_proto::{tag, FixVersion, MessageBuilder};
 use fixrs_session::{SessionConfig, SessionState};
 use fixrs_transport_tokio::SessionHandle;
 use fixrs_transport_tokio::{Acceptor, SessionEvent, SessionEvents, SessionOptions};
@@ -223,18 +223,7 @@ fn answer_orders(
     tokio::spawn(async move {
         while let Some(event) = sell_events.recv().await {
             if let SessionEvent::Message(m) = event {
-                let mut report = MessageBuilder::new(b"8");
-                report
-                    .push(11, m.get(11).unwrap_or(b"?"))
-                    .push_str(37, "1")
-                    .push_str(17, "1")
-                    .push_char(150, b'2')
-                    .push_char(39, b'2')
-                    .push_str(55, "EUR/USD")
-                    .push_char(54, b'1')
-                    .push_str(151, "0")
-                    .push_str(14, "100")
-                    .push_str(6, "1");
+                let report = common::fill_report(&m);
                 if sell.send_owned(report).await.is_err() {
                     return;
                 }

@@ -12,7 +12,9 @@ use common::*;
 use fixrs_proto::{FieldWriter, FixVersion};
 use fixrs_session::{AcceptorTemplate, RefusalReason, SessionConfig, SessionState};
 use fixrs_transport_tls::TlsClientConfig;
-use fixrs_transport_tokio::{Acceptor, LogonRequest, RefusedConnection, SessionOptions};
+use fixrs_transport_tokio::{
+    Acceptor, LogonRequest, RefusedConnection, SessionEvents, SessionHandle, SessionOptions,
+};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -65,6 +67,27 @@ async fn wait_until_some<T>(mut f: impl FnMut() -> Option<T>) -> T {
     })
     .await
     .expect("in time")
+}
+
+/// The initiator BUY -> SELL over TLS to `addr`, presenting `client`.
+async fn connect_with_certificate(
+    ca: &pki::Ca,
+    client: &pki::Leaf,
+    addr: std::net::SocketAddr,
+) -> (SessionHandle, SessionEvents) {
+    let client_tls = TlsClientConfig::builder()
+        .ca_certificates(vec![ca.cert()])
+        .client_certificate(client.chain(), client.key())
+        .build()
+        .expect("client config");
+    fixrs_transport_tokio::connect(
+        initiator(),
+        SessionOptions::new()
+            .with_connect_address(addr.to_string())
+            .with_tls(client_tls),
+    )
+    .await
+    .expect("initiator")
 }
 
 /// Refuses Logons without Password(554) "secret".
@@ -209,19 +232,7 @@ async fn the_check_sees_the_certificate_a_tls_client_presented() {
         .add_session(common::acceptor(), SessionOptions::new())
         .expect("acceptor session");
     let client = ca.client("BUY");
-    let client_tls = TlsClientConfig::builder()
-        .ca_certificates(vec![ca.cert()])
-        .client_certificate(client.chain(), client.key())
-        .build()
-        .expect("client config");
-    let (buy, _events) = fixrs_transport_tokio::connect(
-        initiator(),
-        SessionOptions::new()
-            .with_connect_address(addr.to_string())
-            .with_tls(client_tls),
-    )
-    .await
-    .expect("initiator");
+    let (buy, _events) = connect_with_certificate(&ca, &client, addr).await;
     wait_state(&buy, SessionState::Established).await;
     wait_state(&sell, SessionState::Established).await;
     assert_eq!(*seen.lock().expect("lock"), vec![vec!["BUY".to_string()]]);
@@ -240,19 +251,7 @@ async fn handles_show_the_certificate_of_the_current_link() {
         .expect("acceptor session");
     assert!(sell.peer_certificate().is_none(), "no link yet");
     let client = ca.client("BUY");
-    let client_tls = TlsClientConfig::builder()
-        .ca_certificates(vec![ca.cert()])
-        .client_certificate(client.chain(), client.key())
-        .build()
-        .expect("client config");
-    let (buy, _events) = fixrs_transport_tokio::connect(
-        initiator(),
-        SessionOptions::new()
-            .with_connect_address(addr.to_string())
-            .with_tls(client_tls),
-    )
-    .await
-    .expect("initiator");
+    let (buy, _events) = connect_with_certificate(&ca, &client, addr).await;
     wait_state(&buy, SessionState::Established).await;
     wait_state(&sell, SessionState::Established).await;
     // The acceptor sees the client's certificate, the initiator the
