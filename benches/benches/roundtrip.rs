@@ -17,7 +17,8 @@
 //! FIX_BENCH_MESSAGES (500000), FIX_BENCH_SESSIONS (1000), and
 //! FIX_BENCH_ONLY=latency|throughput|memory to run one part.
 
-use fixrs_benches::engine::{self as bench, LatencyOptions, Peer, StoreKind};
+use fixrs_benches::engine::{self as bench, Peer, StoreKind};
+use fixrs_benches::latency::LatencyOptions;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -42,7 +43,7 @@ fn deadline() -> Instant {
 
 fn latency() {
     let peer = peer(0);
-    let report = bench::latency(
+    let report = fixrs_benches::latency::latency(
         &peer,
         LatencyOptions {
             round_trips: env_count("FIX_BENCH_ROUNDTRIPS", 100_000),

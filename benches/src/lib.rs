@@ -28,6 +28,7 @@
 #[cfg(feature = "report")]
 pub mod codec;
 pub mod engine;
+pub mod latency;
 pub mod pingpong;
 #[cfg(feature = "report")]
 pub mod python;

@@ -6,7 +6,8 @@
 //! ([`shape`]).
 
 use crate::codec::CodecRun;
-use crate::engine::{LatencyReport, MemoryReport, Percentiles, ThroughputReport};
+use crate::engine::{MemoryReport, Percentiles, ThroughputReport};
+use crate::latency::LatencyReport;
 use crate::python::PythonRun;
 use crate::store::StoreRun;
 use crate::tls::TlsReport;

@@ -5,7 +5,8 @@
 //! The latency run needs a peer process: `fixctl` starts itself with the
 //! hidden `bench-peer` command (see [`peer_command`]).
 
-use fixrs_benches::engine::{self as bench, BenchError, LatencyOptions, Peer, StoreKind};
+use fixrs_benches::engine::{self as bench, BenchError, Peer, StoreKind};
+use fixrs_benches::latency::{self, LatencyOptions};
 use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -59,7 +60,7 @@ pub fn run(options: &BenchOptions, out: &mut dyn Write) -> Result<(), BenchError
     if options.round_trips > 0 {
         writeln!(out, "latency: starting the peer process")?;
         let peer = Peer::spawn(peer_command(0)?)?;
-        let report = bench::latency(
+        let report = latency::latency(
             &peer,
             LatencyOptions {
                 round_trips: options.round_trips,

@@ -13,7 +13,8 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use fixrs_benches::codec::{self, Batches};
-use fixrs_benches::engine::{self, BenchError, LatencyOptions, Peer, StoreKind};
+use fixrs_benches::engine::{self, BenchError, Peer, StoreKind};
+use fixrs_benches::latency::{self, LatencyOptions, LatencyReport};
 use fixrs_benches::report::{Collected, Counts, Header};
 use fixrs_benches::tokio::Flavor;
 use fixrs_benches::{python, store, sys, tls};
@@ -178,9 +179,9 @@ fn on_one_cpu<T>(f: impl FnOnce() -> Result<T, BenchError>) -> Result<T, BenchEr
     result
 }
 
-fn latency(plan: &Plan) -> Result<engine::LatencyReport, BenchError> {
+fn latency(plan: &Plan) -> Result<LatencyReport, BenchError> {
     let peer = peer(0)?;
-    engine::latency(
+    latency::latency(
         &peer,
         LatencyOptions {
             round_trips: plan.counts.round_trips,
