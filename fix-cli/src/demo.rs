@@ -295,6 +295,9 @@ fn order(n: usize) -> (String, MessageBuilder) {
     (id, m)
 }
 
+/// The steps the demo announces.
+const STEPS: usize = 6;
+
 /// Runs the demo, writing progress to `progress` and the timeline and
 /// summary to `out`.
 pub fn run(
@@ -315,161 +318,263 @@ pub fn run(
     };
     let clock = (Instant::now(), SystemTime::now());
     let shared = Arc::new(Shared::default());
-    let steps = 6;
+    let mut demo = Demo::log_on(dir, &shared, progress)?;
+    let (latency_start, latency_end) = demo.orders_one_at_a_time(options, progress)?;
+    demo.cut_a_burst(options, progress)?;
+    demo.queue_while_disconnected(options, progress)?;
+    demo.recover(progress)?;
+    let total = demo.next;
+    let (records, link_events) = demo.log_out(progress)?;
 
-    // 1. The two engines and the proxy between them.
-    let acceptor = FixEngine::new(
-        EngineSettings::default()
-            .with_file_store_path(dir.join("sell-side-store"))
-            .with_file_log_path(dir.join("sell-side-log"))
-            .with_thread_name("demo-sell-side"),
-    )?;
-    let listen: SocketAddr = ([127, 0, 0, 1], 0).into();
-    let acceptor_addr = acceptor.listen(listen)?;
-    let sell = acceptor.create_session_with(
-        SessionConfig::acceptor(FixVersion::Fix44, SELL_SIDE, BUY_SIDE),
-        SessionOptions::default(),
-        SellSide {
+    let book = shared.lock();
+    let report = tally(&book, total, &records);
+    if options.timeline {
+        let timeline = Timeline {
+            clock,
+            records: &records,
+            link_events: &link_events,
+            book: &book,
+            collapse: (latency_start, latency_end),
+            collapsed: options.latency_samples,
+        };
+        timeline.write(out)?;
+    }
+    write_summary(out, &report, &book)?;
+    Ok(report)
+}
+
+/// The two engines, their sessions and the proxy between them. Fields
+/// drop in this order (the initiator's side first), as the steps stop
+/// them.
+struct Demo {
+    buy: SessionHandle,
+    initiator: FixEngine,
+    proxy: LinkProxy,
+    sell: SessionHandle,
+    acceptor: FixEngine,
+    shared: Arc<Shared>,
+    /// Orders sent so far (the last ClOrdID's number).
+    next: usize,
+}
+
+impl Demo {
+    /// Step 1: the two engines and the proxy between them, logged on.
+    fn log_on(
+        dir: &Path,
+        shared: &Arc<Shared>,
+        progress: &mut dyn Write,
+    ) -> Result<Demo, DemoError> {
+        let acceptor = FixEngine::new(
+            EngineSettings::default()
+                .with_file_store_path(dir.join("sell-side-store"))
+                .with_file_log_path(dir.join("sell-side-log"))
+                .with_thread_name("demo-sell-side"),
+        )?;
+        let listen: SocketAddr = ([127, 0, 0, 1], 0).into();
+        let acceptor_addr = acceptor.listen(listen)?;
+        let sell = acceptor.create_session_with(
+            SessionConfig::acceptor(FixVersion::Fix44, SELL_SIDE, BUY_SIDE),
+            SessionOptions::default(),
+            SellSide {
+                shared: shared.clone(),
+                report: MessageBuilder::default(),
+                executions: 0,
+            },
+        )?;
+        let proxy = LinkProxy::start(acceptor_addr)?;
+        let initiator = FixEngine::new(
+            EngineSettings::default()
+                .with_file_store_path(dir.join("buy-side-store"))
+                .with_file_log_path(dir.join("buy-side-log"))
+                .with_thread_name("demo-buy-side"),
+        )?;
+        let mut config = SessionConfig::initiator(FixVersion::Fix44, BUY_SIDE, SELL_SIDE);
+        config.reconnect_interval = Duration::from_millis(250);
+        let buy = initiator.create_session_with(
+            config,
+            SessionOptions::default(),
+            BuySide(shared.clone()),
+        )?;
+        writeln!(
+            progress,
+            "[1/{STEPS}] acceptor {SELL_SIDE} on {acceptor_addr}, initiator {BUY_SIDE} connecting through a link proxy on {}; file stores in {}",
+            proxy.addr(),
+            dir.display()
+        )?;
+        buy.connect(30, &proxy.addr().to_string())?;
+        if !buy.wait_for_state(SessionState::Established, Duration::from_secs(10)) {
+            return Err(DemoError::Timeout(format!(
+                "waiting for the Logon (initiator is {})",
+                buy.state().name()
+            )));
+        }
+        Ok(Demo {
+            buy,
+            initiator,
+            proxy,
+            sell,
+            acceptor,
             shared: shared.clone(),
-            report: MessageBuilder::default(),
-            executions: 0,
-        },
-    )?;
-    let proxy = LinkProxy::start(acceptor_addr)?;
-    let initiator = FixEngine::new(
-        EngineSettings::default()
-            .with_file_store_path(dir.join("buy-side-store"))
-            .with_file_log_path(dir.join("buy-side-log"))
-            .with_thread_name("demo-buy-side"),
-    )?;
-    let mut config = SessionConfig::initiator(FixVersion::Fix44, BUY_SIDE, SELL_SIDE);
-    config.reconnect_interval = Duration::from_millis(250);
-    let buy = initiator.create_session_with(
-        config,
-        SessionOptions::default(),
-        BuySide(shared.clone()),
-    )?;
-    writeln!(
-        progress,
-        "[1/{steps}] acceptor {SELL_SIDE} on {acceptor_addr}, initiator {BUY_SIDE} connecting through a link proxy on {}; file stores in {}",
-        proxy.addr(),
-        dir.display()
-    )?;
-    buy.connect(30, &proxy.addr().to_string())?;
-    if !buy.wait_for_state(SessionState::Established, Duration::from_secs(10)) {
-        return Err(DemoError::Timeout(format!(
-            "waiting for the Logon (initiator is {})",
-            buy.state().name()
-        )));
+            next: 0,
+        })
     }
 
-    // 2. Orders one at a time, then the latency run.
-    let mut next = 0usize;
-    let mut send = |timed: bool, wait: bool| -> Result<String, DemoError> {
-        next += 1;
-        let (id, msg) = order(next);
+    /// Sends the next order (`timed`: counted in the latency figures);
+    /// with `wait`, waits for its ExecutionReport. Returns its ClOrdID.
+    fn send(&mut self, timed: bool, wait: bool) -> Result<String, DemoError> {
+        self.next += 1;
+        let (id, msg) = order(self.next);
         {
-            let mut book = shared.lock();
+            let mut book = self.shared.lock();
             book.sent_at.insert(id.clone(), Instant::now());
             book.timed.insert(id.clone(), timed);
         }
-        buy.put(&msg)?;
-        if wait && !shared.wait(Duration::from_secs(10), |b| b.reports.contains_key(&id)) {
+        self.buy.put(&msg)?;
+        if wait
+            && !self
+                .shared
+                .wait(Duration::from_secs(10), |b| b.reports.contains_key(&id))
+        {
             return Err(DemoError::Timeout(format!(
                 "waiting for the ExecutionReport of {id}"
             )));
         }
         Ok(id)
-    };
-    for _ in 0..options.orders {
-        send(true, true)?;
     }
-    let latency_start = Instant::now();
-    for _ in 0..options.latency_samples {
-        send(true, true)?;
-    }
-    let latency_end = Instant::now();
-    writeln!(
-        progress,
-        "[2/{steps}] logged on; {} orders answered one at a time",
-        options.orders + options.latency_samples
-    )?;
 
-    // 3. A burst cut off in flight.
-    let forward = (options.burst / 2).max(1).min(options.burst);
-    proxy.arm_cut(forward);
-    for _ in 0..options.burst {
-        send(false, false)?;
-    }
-    if options.burst > forward {
-        proxy.wait_for_losses(
-            Direction::ToAcceptor,
-            options.burst - forward,
-            Duration::from_secs(5),
-        );
-    }
-    // Let the replies to the orders that got through come back into the cut.
-    std::thread::sleep(Duration::from_millis(50));
-    proxy.cut();
-    let lost_now = proxy.records().iter().filter(|r| r.lost).count();
-    writeln!(
-        progress,
-        "[3/{steps}] burst of {} orders sent; link cut with {lost_now} messages in flight (lost)",
-        options.burst
-    )?;
-
-    // 4. Orders while disconnected.
-    let end = Instant::now() + Duration::from_secs(5);
-    while buy.state() == SessionState::Established && Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    for _ in 0..options.queued {
-        send(false, false)?;
-    }
-    writeln!(
-        progress,
-        "[4/{steps}] initiator is {}; {} orders queued for delivery after the next Logon",
-        buy.state().name(),
-        options.queued
-    )?;
-
-    // 5. Reconnect and recovery.
-    let total = next;
-    let recovered = shared.wait(Duration::from_secs(20), |b| {
-        (1..=total).all(|n| b.reports.contains_key(&format!("ORD-{n}")))
-    });
-    writeln!(
-        progress,
-        "[5/{steps}] reconnected; {}",
-        if recovered {
-            "every order has its ExecutionReport"
-        } else {
-            "some orders are still without an ExecutionReport"
+    /// Step 2: orders one at a time, then the latency run, whose start
+    /// and end are returned.
+    fn orders_one_at_a_time(
+        &mut self,
+        options: &DemoOptions,
+        progress: &mut dyn Write,
+    ) -> Result<(Instant, Instant), DemoError> {
+        for _ in 0..options.orders {
+            self.send(true, true)?;
         }
-    )?;
-    // Give late duplicates, if there were any, the time to show.
-    std::thread::sleep(Duration::from_millis(20));
+        let latency_start = Instant::now();
+        for _ in 0..options.latency_samples {
+            self.send(true, true)?;
+        }
+        let latency_end = Instant::now();
+        writeln!(
+            progress,
+            "[2/{STEPS}] logged on; {} orders answered one at a time",
+            options.orders + options.latency_samples
+        )?;
+        Ok((latency_start, latency_end))
+    }
 
-    // 6. Logout and report.
-    buy.disconnect("demo finished")?;
-    buy.wait_for_state(SessionState::CorrectlyTerminated, Duration::from_secs(5));
-    sell.wait_for_state(SessionState::CorrectlyTerminated, Duration::from_secs(5));
-    let final_state = buy.state();
-    shared.lock().finalizing = true;
-    buy.finalize();
-    sell.finalize();
-    initiator.stop();
-    acceptor.stop();
-    let records = proxy.records();
-    let link_events = proxy.events();
-    proxy.stop();
-    writeln!(
-        progress,
-        "[6/{steps}] logged out (initiator {})",
-        final_state.name()
-    )?;
+    /// Step 3: a burst cut off in flight.
+    fn cut_a_burst(
+        &mut self,
+        options: &DemoOptions,
+        progress: &mut dyn Write,
+    ) -> Result<(), DemoError> {
+        let forward = (options.burst / 2).max(1).min(options.burst);
+        self.proxy.arm_cut(forward);
+        for _ in 0..options.burst {
+            self.send(false, false)?;
+        }
+        if options.burst > forward {
+            self.proxy.wait_for_losses(
+                Direction::ToAcceptor,
+                options.burst - forward,
+                Duration::from_secs(5),
+            );
+        }
+        // Let the replies to the orders that got through come back into the cut.
+        std::thread::sleep(Duration::from_millis(50));
+        self.proxy.cut();
+        let lost_now = self.proxy.records().iter().filter(|r| r.lost).count();
+        writeln!(
+            progress,
+            "[3/{STEPS}] burst of {} orders sent; link cut with {lost_now} messages in flight (lost)",
+            options.burst
+        )?;
+        Ok(())
+    }
 
-    let book = shared.lock();
+    /// Step 4: orders while disconnected.
+    fn queue_while_disconnected(
+        &mut self,
+        options: &DemoOptions,
+        progress: &mut dyn Write,
+    ) -> Result<(), DemoError> {
+        let end = Instant::now() + Duration::from_secs(5);
+        while self.buy.state() == SessionState::Established && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        for _ in 0..options.queued {
+            self.send(false, false)?;
+        }
+        writeln!(
+            progress,
+            "[4/{STEPS}] initiator is {}; {} orders queued for delivery after the next Logon",
+            self.buy.state().name(),
+            options.queued
+        )?;
+        Ok(())
+    }
+
+    /// Step 5: reconnect and recovery.
+    fn recover(&mut self, progress: &mut dyn Write) -> Result<(), DemoError> {
+        let total = self.next;
+        let recovered = self.shared.wait(Duration::from_secs(20), |b| {
+            (1..=total).all(|n| b.reports.contains_key(&format!("ORD-{n}")))
+        });
+        writeln!(
+            progress,
+            "[5/{STEPS}] reconnected; {}",
+            if recovered {
+                "every order has its ExecutionReport"
+            } else {
+                "some orders are still without an ExecutionReport"
+            }
+        )?;
+        // Give late duplicates, if there were any, the time to show.
+        std::thread::sleep(Duration::from_millis(20));
+        Ok(())
+    }
+
+    /// Step 6: logout; everything stopped. Returns what the proxy saw.
+    fn log_out(
+        self,
+        progress: &mut dyn Write,
+    ) -> Result<(Vec<WireRecord>, Vec<crate::proxy::LinkEvent>), DemoError> {
+        let Demo {
+            buy,
+            initiator,
+            proxy,
+            sell,
+            acceptor,
+            shared,
+            ..
+        } = self;
+        buy.disconnect("demo finished")?;
+        buy.wait_for_state(SessionState::CorrectlyTerminated, Duration::from_secs(5));
+        sell.wait_for_state(SessionState::CorrectlyTerminated, Duration::from_secs(5));
+        let final_state = buy.state();
+        shared.lock().finalizing = true;
+        buy.finalize();
+        sell.finalize();
+        initiator.stop();
+        acceptor.stop();
+        let records = proxy.records();
+        let link_events = proxy.events();
+        proxy.stop();
+        writeln!(
+            progress,
+            "[6/{STEPS}] logged out (initiator {})",
+            final_state.name()
+        )?;
+        Ok((records, link_events))
+    }
+}
+
+/// The report of a run that sent orders 1..=`total`: orders lost or
+/// duplicated, messages on the wire by kind, round-trip times.
+fn tally(book: &Book, total: usize, records: &[WireRecord]) -> DemoReport {
     let mut report = DemoReport {
         orders: total,
         ..DemoReport::default()
@@ -485,7 +590,7 @@ pub fn run(
         }
     }
     let mut index = FieldIndex::new();
-    for r in &records {
+    for r in records {
         if r.lost {
             report.lost_in_cut += 1;
             continue;
@@ -511,20 +616,7 @@ pub fn run(
     report
         .round_trips_us
         .sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-
-    if options.timeline {
-        let timeline = Timeline {
-            clock,
-            records: &records,
-            link_events: &link_events,
-            book: &book,
-            collapse: (latency_start, latency_end),
-            collapsed: options.latency_samples,
-        };
-        timeline.write(out)?;
-    }
-    write_summary(out, &report, &book)?;
-    Ok(report)
+    report
 }
 
 /// The timeline's ingredients.

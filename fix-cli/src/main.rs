@@ -85,12 +85,16 @@ enum Cmd {
     /// MsgSeqNums a session would resume from, what the store's
     /// sequence-number file records, records gone missing (a segment
     /// shorter than that file shows it was: opening refuses the store, and
-    /// Recovery::TruncateCorruptTail accepts the loss), creation time,
+    /// `fixctl store repair` accepts the loss), creation time,
     /// messages kept, pending messages, segments and a torn last record;
     /// a store that cannot be read is shown with the reason, the others
     /// all the same. Nothing is changed or locked, so it is safe on the
     /// stores of a running engine. Exits with status 1 if any store has
     /// records missing or cannot be read.
+    ///
+    /// `fixctl store repair DIR` accepts the loss of records gone missing,
+    /// so that an engine opens the store again (a directory named `repair`
+    /// is `./repair`).
     Store(StoreArgs),
     /// The peer process of `fixctl bench` (started by it).
     #[command(hide = true)]
@@ -125,9 +129,43 @@ struct DecodeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct StoreArgs {
     /// The directory (FileStorePath of the settings file).
+    #[arg(required = true)]
+    dir: Option<PathBuf>,
+    #[command(subcommand)]
+    action: Option<StoreCmd>,
+}
+
+#[derive(Debug, Subcommand)]
+enum StoreCmd {
+    /// Accept the loss of records a store's sequence-number file shows it
+    /// once held, so that the engine opens it again.
+    ///
+    /// For each store in DIR (or each --session), under the store's lock:
+    /// a store with records missing is opened as
+    /// Recovery::TruncateCorruptTail opens it, which drops what the loss
+    /// leaves behind, keeps the sequence numbers already used (lost
+    /// outgoing messages are answered with a SequenceReset-GapFill when
+    /// asked for) and records that, synced. What was dropped and the next
+    /// sender and target MsgSeqNums the session resumes from are printed.
+    /// A store with nothing missing is left untouched, byte for byte.
+    /// Stop the engine first: a store it has open is refused. Other damage
+    /// (a corrupt record, a bad header) is shown and not repaired. Exits
+    /// with status 1 if any store was refused or cannot be read.
+    Repair(RepairArgs),
+}
+
+#[derive(Debug, Args)]
+struct RepairArgs {
+    /// The directory (FileStorePath of the settings file).
     dir: PathBuf,
+    /// Repair only this session's store: its name as `fixctl store DIR`
+    /// shows it (`FIX.4.4:BANK->EXCH`) or the name its files share
+    /// (`FIX.4.4+BANK+EXCH`). May be repeated.
+    #[arg(long = "session", value_name = "ID")]
+    sessions: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -235,16 +273,7 @@ fn run(command: Cmd, verbose: bool) -> Result<ExitCode, String> {
             fix_cli::bench::run(&options, &mut out).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Store(args) => {
-            let mut out = io::stdout().lock();
-            let counts = fix_cli::store::list(&args.dir, &mut out).map_err(|e| e.to_string())?;
-            out.flush().map_err(|e| e.to_string())?;
-            Ok(if counts.all_ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+        Cmd::Store(args) => store(args),
         Cmd::BenchPeer { sessions } => {
             fixrs_benches::engine::run_peer(sessions).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
@@ -259,6 +288,28 @@ fn run(command: Cmd, verbose: bool) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn store(args: StoreArgs) -> Result<ExitCode, String> {
+    let mut out = io::stdout().lock();
+    let all_ok = match (args.action, args.dir) {
+        (Some(StoreCmd::Repair(repair)), _) => {
+            fix_cli::store::repair(&repair.dir, &repair.sessions, &mut out)
+                .map_err(|e| e.to_string())?
+                .all_ok()
+        }
+        (None, Some(dir)) => fix_cli::store::list(&dir, &mut out)
+            .map_err(|e| e.to_string())?
+            .all_ok(),
+        // clap requires one or the other.
+        (None, None) => return Err("a directory is required".to_string()),
+    };
+    out.flush().map_err(|e| e.to_string())?;
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn decode(args: DecodeArgs) -> Result<ExitCode, String> {

@@ -102,7 +102,7 @@ FIX.4.4:BANK->EXCH
   files:         FIX.4.4+BANK+EXCH.*
   state:         records missing: opening refuses the store
   missing:       store file {cut_path} lost the outgoing messages MsgSeqNum 13 to 20 and the count of incoming MsgSeqNum 14 to 21 (already processed) it once held, as {seqnums} shows
-                 (Recovery::TruncateCorruptTail accepts the loss and resumes at the numbers below)
+                 (`fixctl store repair` accepts the loss and resumes at the numbers below)
   next sender:   21
   next target:   22
   seqnums file:  sender 21, target 22
@@ -179,4 +179,202 @@ fn healthy_stores_exit_zero_and_a_torn_tail_is_shown() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("fixctl: error: I/O error on "), "{err}");
+}
+
+fn fixctl_repair(dir: &Path, sessions: &[&str]) -> (String, Output) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fixctl"));
+    cmd.args(["store", "repair"]).arg(dir);
+    for s in sessions {
+        cmd.args(["--session", s]);
+    }
+    let out = cmd.output().expect("run fixctl");
+    (
+        String::from_utf8(out.stdout.clone()).expect("UTF-8 output"),
+        out,
+    )
+}
+
+/// The files of the store named `name` in `dir`, as `snapshot` has them.
+fn files_of(dir: &Path, name: &str) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
+    snapshot(dir)
+        .into_iter()
+        .filter(|(p, _)| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{name}.")))
+        })
+        .collect()
+}
+
+/// BANK's segment cut at a record boundary after message `keep`: a clean,
+/// shorter log that only the sequence-number file shows was longer.
+fn cut(path: &Path, lengths: &[u64], keep: usize) {
+    let bytes = fs::read(path).unwrap();
+    fs::write(path, &bytes[..lengths[keep] as usize]).unwrap();
+}
+
+#[test]
+fn repair_accepts_a_lost_tail_and_opening_resumes_from_the_numbers_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    store(dir, &key("AAA", "EXCH"), 5);
+    let bank = key("BANK", "EXCH");
+    let (cut_path, lengths) = store(dir, &bank, 20);
+    cut(&cut_path, &lengths, 12);
+    // Another damaged store, not asked for: left as it is.
+    let (other_path, other) = store(dir, &key("CCC", "EXCH"), 4);
+    cut(&other_path, &other, 2);
+    let healthy = files_of(dir, "FIX.4.4+AAA+EXCH");
+    let ccc = files_of(dir, "FIX.4.4+CCC+EXCH");
+
+    // A name matching no store: refused before anything is touched.
+    let before = snapshot(dir);
+    let (_, out) = fixctl_repair(dir, &["FIX.4.4:BANK->EXCH", "FIX.4.4:NOPE->EXCH"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no file store of session FIX.4.4:NOPE->EXCH in "),
+        "{err}"
+    );
+    assert_eq!(snapshot(dir), before);
+
+    let (text, out) = fixctl_repair(dir, &["FIX.4.4:AAA->EXCH", "FIX.4.4+BANK+EXCH"]);
+    assert!(out.status.success(), "{out:?}");
+    let expected = format!(
+        "\
+FIX.4.4:AAA->EXCH
+  files:         FIX.4.4+AAA+EXCH.*
+  state:         ok, nothing missing: left untouched
+  messages:      5 kept (MsgSeqNum 1 to 5)
+  next sender:   6
+  next target:   7
+
+FIX.4.4:BANK->EXCH
+  files:         FIX.4.4+BANK+EXCH.*
+  state:         repaired: the loss below is accepted
+  missing from:  {cut_path}
+  shown by:      {seqnums}
+  sent lost:     MsgSeqNum 13 to 20 (8 messages; a ResendRequest for them gets a SequenceReset-GapFill)
+  received lost: MsgSeqNum 14 to 21 (8 messages already processed; still counted as received)
+  messages:      12 kept (MsgSeqNum 1 to 12)
+  next sender:   21
+  next target:   22
+
+2 stores: 1 repaired, 1 left as they were, 0 not repaired
+",
+        cut_path = cut_path.display(),
+        seqnums = dir.join("FIX.4.4+BANK+EXCH.seqnums").display(),
+    );
+    assert_eq!(text, expected);
+    assert_eq!(files_of(dir, "FIX.4.4+AAA+EXCH"), healthy);
+    assert_eq!(files_of(dir, "FIX.4.4+CCC+EXCH"), ccc);
+
+    // The engine's open, with the default (strict) recovery, now succeeds
+    // and resumes from the numbers shown; the kept messages are intact.
+    let mut s = FileStore::open(dir, &bank, FileStoreOptions::default(), created()).unwrap();
+    assert!(s.lost_on_open().is_none());
+    assert_eq!(s.next_sender_seq_num(), 21);
+    assert_eq!(s.next_target_seq_num(), 22);
+    let mut resent = Vec::new();
+    s.outgoing(1, 20, &mut |seq, _| resent.push(seq)).unwrap();
+    assert_eq!(resent, (1..=12).collect::<Vec<_>>());
+    drop(s);
+
+    // And the listing no longer shows it missing anything (CCC still does).
+    let (text, out) = fixctl_store(dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text.ends_with("3 stores: 2 ok, 1 with records missing, 0 unreadable\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn repair_leaves_healthy_stores_byte_for_byte_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    store(dir, &key("AAA", "EXCH"), 3);
+    // A torn last record is not a loss a repair accepts: opening drops it.
+    let (path, lengths) = store(dir, &key("BANK", "EXCH"), 2);
+    fs::remove_file(dir.join("FIX.4.4+BANK+EXCH.seqnums")).unwrap();
+    let bytes = fs::read(&path).unwrap();
+    fs::write(&path, &bytes[..lengths[1] as usize + 5]).unwrap();
+    let before = snapshot(dir);
+    let (text, out) = fixctl_repair(dir, &[]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(snapshot(dir), before, "a healthy store was changed");
+    assert_eq!(
+        text.matches("  state:         ok, nothing missing: left untouched\n")
+            .count(),
+        2,
+        "{text}"
+    );
+    assert!(
+        text.ends_with("2 stores: 0 repaired, 2 left as they were, 0 not repaired\n"),
+        "{text}"
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    let (text, out) = fixctl_repair(empty.path(), &[]);
+    assert!(out.status.success());
+    assert_eq!(
+        text,
+        format!("no file store in {}\n", empty.path().display())
+    );
+}
+
+#[test]
+fn repair_is_refused_while_the_store_is_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bank = key("BANK", "EXCH");
+    let (path, lengths) = store(dir, &bank, 6);
+    // An engine has the store open, and its segment loses records
+    // underneath it.
+    let held = FileStore::open(dir, &bank, FileStoreOptions::default(), created()).unwrap();
+    cut(&path, &lengths, 3);
+    // An unreadable store beside it is reported, not repaired.
+    let (ddd, _) = store(dir, &key("DDD", "EXCH"), 1);
+    let mut b = fs::read(&ddd).unwrap();
+    b[3] ^= 0xff;
+    fs::write(&ddd, b).unwrap();
+
+    let before = snapshot(dir);
+    let (text, out) = fixctl_repair(dir, &[]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(snapshot(dir), before, "a refused repair changed a file");
+    let lock = dir.join("FIX.4.4+BANK+EXCH.lock");
+    let expected = format!(
+        "\
+FIX.4.4:BANK->EXCH
+  files:         FIX.4.4+BANK+EXCH.*
+  state:         not repaired: the file store of session FIX.4.4:BANK->EXCH in {dir} is in use by another process or another session of this one (process {pid} holds the lock on {lock})
+                 (stop the engine that has it open first)
+
+FIX.4.4+DDD+EXCH
+  files:         FIX.4.4+DDD+EXCH.*
+  state:         not repaired: unreadable store header in {ddd}: not a FIX store file (bad magic)
+                 (opening fails the same way)
+
+2 stores: 0 repaired, 0 left as they were, 2 not repaired
+",
+        dir = dir.display(),
+        pid = std::process::id(),
+        lock = lock.display(),
+        ddd = ddd.display(),
+    );
+    assert_eq!(text, expected);
+
+    // Once the engine is gone, the same command repairs it.
+    drop(held);
+    let (text, out) = fixctl_repair(dir, &["FIX.4.4:BANK->EXCH"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        text.contains("  sent lost:     MsgSeqNum 4 to 6 (3 messages;"),
+        "{text}"
+    );
+    assert!(text.contains("  next sender:   7\n"), "{text}");
+    let s = FileStore::open(dir, &bank, FileStoreOptions::default(), created()).unwrap();
+    assert_eq!(s.next_sender_seq_num(), 7);
+    assert_eq!(s.next_target_seq_num(), 8);
 }

@@ -490,3 +490,61 @@ fn compact_form_round_trips_a_fixture() {
     let d = compact::load(&compact::generate(&tricky, "t.xml").unwrap()).unwrap();
     assert_eq!(d.value_description(624, b"1"), Some("a\tb\\c"));
 }
+
+#[test]
+fn compact_form_errors_name_the_line_and_the_reason() {
+    let head = "fixdict 1\nfix\tFIX\t4\t4\t0\n";
+    let cases: &[(&str, u32, &str)] = &[
+        ("# comment\n\nnot it\n", 3, "not a compact dictionary"),
+        ("F\t1\tA\tINT\t1\t2\t3\n", 3, "too many columns"),
+        ("fix\tFIX\t4\t4\t0\n", 3, "unrecognised line"),
+        ("F\t1\tA\tNOPE\n", 3, "bad type"),
+        ("F\tx\tA\tINT\n", 3, "bad tag"),
+        ("V\t1\tONE\n", 3, "value before any field"),
+        ("H\ng\t1\tN\nT\n", 5, "unterminated group"),
+        ("H\ng\t1\tN\nC\tX\n", 5, "unterminated group"),
+        ("H\ng\t1\tN\nM\tD\tX\tapp\n", 5, "unterminated group"),
+        ("M\tD\tX\tbiz\n", 3, "bad msgcat"),
+        ("f\t1\tY\n", 3, "item outside a section"),
+        ("c\tX\tY\n", 3, "item outside a section"),
+        ("g\t1\tY\n", 3, "item outside a section"),
+        ("H\nf\t1\tMaybe\n", 4, "bad required flag"),
+        ("H\ne\n", 4, "group end without group"),
+        ("H\nq\n", 4, "unrecognised line"),
+        ("H\ng\t1\tN\nf\t2\tY\n", 5, "unterminated group"),
+    ];
+    for &(body, line, reason) in cases {
+        let text = if body.starts_with('#') {
+            body.to_string()
+        } else {
+            format!("{head}{body}")
+        };
+        let e = compact::load(&text).unwrap_err();
+        assert!(
+            matches!(e, DictionaryError::Compact { line: l, reason: r } if l == line && r == reason),
+            "{body:?}: {e}"
+        );
+    }
+    let e = compact::load("fixdict 1\nH\n").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DictionaryError::Compact {
+                line: 1,
+                reason: "no fix line"
+            }
+        ),
+        "{e}"
+    );
+    let e = compact::load(&format!("{head}M\tD\tX\tbad\\q\tapp\n")).unwrap_err();
+    assert!(matches!(e, DictionaryError::Compact { line: 3, .. }), "{e}");
+    // Every item kind lands in its section and group.
+    let d = compact::load(&format!(
+        "{head}F\t1\tA\tINT\nV\t1\tONE\nF\t2\tB\tNUMINGROUP\nF\t8\tBeginString\tSTRING\n\
+         F\t9\tBodyLength\tLENGTH\nF\t35\tMsgType\tSTRING\nF\t10\tCheckSum\tSTRING\n\
+         H\nf\t8\tY\nf\t9\tY\nf\t35\tY\nT\nf\t10\tY\nC\tComp\nf\t1\tN\n\
+         M\tD\tOrder\tapp\nc\tComp\tY\ng\t2\tN\nf\t1\tY\ne\n"
+    ))
+    .unwrap();
+    assert_eq!(d.value_description(1, b"1"), Some("ONE"));
+}

@@ -298,6 +298,22 @@ fn case_2i_wrong_begin_string() {
 }
 
 #[test]
+fn case_2i_logout_with_a_wrong_begin_string_is_answered_as_a_logout() {
+    // QuickFIX acts on a Logout whatever its BeginString: the peer is
+    // leaving, so it gets the plain Logout reply, not an error Logout.
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    let logout = d.peer.msg(b"5", utc).begin_string("FIX.4.2");
+    let out = d.receive(logout);
+    let reply = only(&out, b"5");
+    assert_header(&reply, "ACC", "INI", 2);
+    assert_eq!(reply.text(tag::TEXT), None);
+    assert!(out.errors().is_empty(), "{:?}", out.errors());
+    assert_eq!(d.session.next_target_seq_num(), 3);
+    assert_eq!(d.session.state(), SessionState::CorrectlyTerminated);
+}
+
+#[test]
 fn case_2j_comp_ids_as_expected_are_accepted() {
     let mut d = established(acceptor());
     let utc = d.clock.utc();
@@ -333,6 +349,74 @@ fn case_2k_wrong_comp_id() {
     let out = d.receive(logout);
     assert!(out.closed());
     assert_eq!(d.session.state(), SessionState::NonGracefullyTerminated);
+}
+
+#[test]
+fn case_2k_messages_after_the_comp_id_logout_are_still_processed() {
+    // As QuickFIX: after the Reject and Logout for a CompID problem, the
+    // peer's next messages are processed until its Logout reply; it may
+    // need resends to log out cleanly.
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    let msg = d.peer.msg(b"D", utc).set(tag::SENDER_COMP_ID, "OTHER");
+    d.receive(msg);
+    assert_eq!(d.session.state(), SessionState::WaitForConfirmLogout);
+    let rr = d
+        .peer
+        .msg(b"2", utc)
+        .set(tag::BEGIN_SEQ_NO, "1")
+        .set(tag::END_SEQ_NO, "0");
+    // Logon and Logout gap-filled, the Reject resent.
+    let resent = d.receive(rr).messages();
+    let summary: Vec<_> = resent
+        .iter()
+        .map(|m| (m.msg_type().to_vec(), m.seq(), m.num(tag::NEW_SEQ_NO)))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (b"4".to_vec(), 1, Some(2)),
+            (b"3".to_vec(), 2, None),
+            (b"4".to_vec(), 3, Some(4)),
+        ]
+    );
+    let test_request = d.peer.msg(b"1", utc).set(tag::TEST_REQ_ID, "T1");
+    let heartbeat = only(&d.receive(test_request), b"0");
+    assert_eq!(heartbeat.text(tag::TEST_REQ_ID).as_deref(), Some("T1"));
+    let msg = d.peer.msg(b"D", utc).set(11, "late");
+    assert_eq!(d.receive(msg).app_messages().len(), 1);
+    assert_eq!(d.session.next_target_seq_num(), 6);
+    let logout = d.peer.msg(b"5", utc);
+    let out = d.receive(logout);
+    assert!(out.closed());
+    assert!(out.bytes.is_empty());
+    assert_eq!(d.session.state(), SessionState::NonGracefullyTerminated);
+}
+
+#[test]
+fn sending_time_is_checked_before_comp_ids_as_quickfix_does() {
+    // Wrong in both: rejected for its SendingTime (QuickFIX's verify()
+    // checks the time first).
+    let mut d = established(acceptor());
+    let utc = d.clock.utc();
+    let msg = d
+        .peer
+        .msg(b"D", utc)
+        .set(tag::SENDER_COMP_ID, "OTHER")
+        .set_time(tag::SENDING_TIME, utc.add_nanos(-121_000_000_000))
+        .set(11, "A");
+    let out = d.receive(msg);
+    let msgs = out.messages();
+    assert_eq!(msgs.len(), 2, "{msgs:?}");
+    assert_eq!(msgs[0].msg_type(), b"3");
+    assert_eq!(msgs[0].num(tag::SESSION_REJECT_REASON), Some(10));
+    assert_eq!(msgs[0].num(tag::REF_TAG_ID), Some(52));
+    assert_eq!(msgs[1].msg_type(), b"5");
+    assert_eq!(
+        msgs[1].text(tag::TEXT).as_deref(),
+        Some("SendingTime accuracy problem")
+    );
+    assert_eq!(d.session.next_target_seq_num(), 3);
 }
 
 #[test]

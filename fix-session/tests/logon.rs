@@ -280,3 +280,28 @@ fn case_2s_first_message_not_a_logon() {
         .any(|e| e.contains("first message not a logon")));
     assert!(out.app_messages().is_empty());
 }
+
+#[test]
+fn second_logon_while_logged_on_closes_without_a_word() {
+    // QuickFIX: "Logon state is not valid for message", disconnect; nothing
+    // is sent and the Logon is not counted, whatever its MsgSeqNum.
+    for seq in [2, 5] {
+        let mut d = established(acceptor());
+        let utc = d.clock.utc();
+        let logon = d
+            .peer
+            .msg_with_seq(b"A", seq, utc)
+            .set(tag::HEART_BT_INT, "30")
+            .set(tag::ENCRYPT_METHOD, "0");
+        let out = d.receive(logon);
+        assert!(out.closed(), "{:?}", out.events);
+        assert!(out.bytes.is_empty(), "{:?}", out.messages());
+        assert!(
+            out.errors().iter().any(|e| e.contains("unexpected Logon")),
+            "{:?}",
+            out.errors()
+        );
+        assert_eq!(d.session.next_target_seq_num(), 2);
+        assert_eq!(d.session.state(), SessionState::NonGracefullyTerminated);
+    }
+}

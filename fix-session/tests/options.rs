@@ -378,6 +378,47 @@ fn reset_on_logout_and_on_disconnect() {
 }
 
 #[test]
+fn reset_on_logout_follows_the_peers_logout_as_quickfix_does() {
+    let seqs = |d: &Driver| {
+        (
+            d.session.next_sender_seq_num(),
+            d.session.next_target_seq_num(),
+        )
+    };
+    // Our Logout unanswered (LogoutTimeout): no Logout received, no reset.
+    let mut config = initiator();
+    config.reset_on_logout = true;
+    let mut d = established(config);
+    d.send(&order(1));
+    d.logout(None);
+    let out = d.advance(Duration::from_secs(10));
+    assert!(out.closed());
+    assert_eq!(seqs(&d), (4, 2));
+    assert_eq!(d.store.lock().next_sender_seq_num(), 4);
+
+    // Our Logout for an error, answered: reset.
+    let mut config = acceptor();
+    config.reset_on_logout = true;
+    let mut d = established(config);
+    let utc = d.clock.utc();
+    let msg = d.peer.msg(b"D", utc).set(tag::SENDER_COMP_ID, "OTHER");
+    d.receive(msg);
+    let reply = d.peer.msg(b"5", utc);
+    let out = d.receive(reply);
+    assert!(out.closed());
+    assert_eq!(seqs(&d), (1, 1));
+
+    // The peer's own Logout: reset.
+    let mut config = acceptor();
+    config.reset_on_logout = true;
+    let mut d = established(config);
+    let utc = d.clock.utc();
+    let logout = d.peer.msg(b"5", utc);
+    d.receive(logout);
+    assert_eq!(seqs(&d), (1, 1));
+}
+
+#[test]
 fn reset_seq_num_local() {
     let mut d = established(initiator());
     d.send(&order(1));

@@ -15,7 +15,9 @@
 //! to the socket) writes all buffered records with one `write(2)` and syncs
 //! according to the durability mode. [`FileStore::list`] and
 //! [`FileStore::inspect`] read stores without changing them, for tools,
-//! and report what opening would find, records gone missing included.
+//! and report what opening would find, records gone missing included;
+//! [`FileStore::repair`] accepts such a loss, under the store's lock, for
+//! an operator (`fixctl store repair`).
 //!
 //! A store has one opener at a time. [`FileStore::open`] takes an
 //! exclusive lock on the store's `NAME.lock` file before it reads anything
@@ -131,7 +133,7 @@ mod store;
 
 pub use error::{FileStoreError, MissingRecords};
 pub use options::{Durability, FileStoreOptions, HistoryLimit, Recovery};
-pub use store::{FileStore, ListedStore, RecordedSeqNums, StoreSummary};
+pub use store::{FileStore, ListedStore, RecordedSeqNums, StoreRepair, StoreSummary};
 
 /// The crate's README, compiled as doctests so that its example cannot
 /// drift from the API.

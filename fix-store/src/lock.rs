@@ -30,31 +30,47 @@ use std::path::Path;
 /// The held lock of one store; dropping it (closing the file) releases it.
 #[derive(Debug)]
 pub(crate) struct StoreLock {
-    _file: File,
+    file: File,
+    path: std::path::PathBuf,
 }
 
 impl StoreLock {
     /// Locks the store whose files start with `prefix` in `dir`, or says
-    /// who holds it.
+    /// who holds it, and writes this process's id in the lock file.
     pub(crate) fn acquire(
         dir: &Path,
         prefix: &str,
         key: &SessionKey,
     ) -> Result<StoreLock, FileStoreError> {
+        let lock = StoreLock::take(dir, prefix, key)?;
+        lock.record_holder()?;
+        Ok(lock)
+    }
+
+    /// Locks the store as [`acquire`](StoreLock::acquire) does but leaves
+    /// an existing lock file's contents alone, so that a store found
+    /// healthy under the lock is left exactly as it was.
+    pub(crate) fn take(
+        dir: &Path,
+        prefix: &str,
+        key: &SessionKey,
+    ) -> Result<StoreLock, FileStoreError> {
         let path = dir.join(lock_name(prefix));
-        let file = match open_locked(&path) {
-            Ok(Some(file)) => file,
-            Ok(None) => {
-                return Err(FileStoreError::Locked {
-                    session: describe(key),
-                    pid: read_holder(&path),
-                    path,
-                })
-            }
-            Err(e) => return Err(FileStoreError::io(&path, e)),
-        };
-        record_holder(&file).map_err(|e| FileStoreError::io(&path, e))?;
-        Ok(StoreLock { _file: file })
+        match open_locked(&path) {
+            Ok(Some(file)) => Ok(StoreLock { file, path }),
+            Ok(None) => Err(FileStoreError::Locked {
+                session: describe(key),
+                pid: read_holder(&path),
+                path,
+            }),
+            Err(e) => Err(FileStoreError::io(&path, e)),
+        }
+    }
+
+    /// Writes this process's id into the held lock file, for the message
+    /// of an opener it refuses.
+    pub(crate) fn record_holder(&self) -> Result<(), FileStoreError> {
+        record_holder(&self.file).map_err(|e| FileStoreError::io(&self.path, e))
     }
 }
 

@@ -145,10 +145,64 @@ pub(crate) fn recover(
         return Ok(None);
     };
     let path_of = |n: u64| dir.join(segment_name(prefix, n));
+    let (chain, first, key) = read_chain(segments, expected, &path_of)?;
+    let obsolete = segments[..first].to_vec();
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    let mut replay = Replay::new(options, last);
+    for (i, link) in chain.iter().enumerate() {
+        replay.segment(i, link, options, accept_missing, &path_of)?;
+    }
+    let (mut next_sender, mut next_target, creation_time) = replay.state;
+    if let Some((c, evidence)) = checkpoint {
+        if let Some(missing) = check_checkpoint(c, evidence, &replay.kept, replay.state, &path_of) {
+            if !accept_missing {
+                return Err(missing);
+            }
+            // The loss is accepted; the numbers already used stay used.
+            next_sender = next_sender.max(c.next_sender);
+            next_target = next_target.max(c.next_target);
+            replay.lost.get_or_insert(missing);
+        }
+    }
+    Ok(Some(Recovered {
+        key,
+        segments: replay.kept,
+        obsolete,
+        index: replay.index,
+        next_sender,
+        next_target,
+        creation_time,
+        active_messages: replay.active_messages,
+        active_message_bytes: replay.active_message_bytes,
+        torn_tail_bytes: replay.torn_tail_bytes,
+        pending: replay.pending,
+        next_pending_id: replay.next_pending_id,
+        lost: replay.lost,
+    }))
+}
 
-    // Walk back from the newest segment to the one that starts the current
-    // sequence (or the oldest present, when history trims removed it).
-    let mut chain: Vec<(u64, File, SegmentHeader, u64)> = Vec::new();
+/// A segment of the current sequence, opened, with its header and the
+/// header's length.
+struct Link {
+    number: u64,
+    file: File,
+    header: SegmentHeader,
+    header_len: u64,
+}
+
+/// Walks back from the newest of `segments` to the one that starts the
+/// current sequence (or the oldest present, when history trims removed
+/// it), checking each header. Returns that chain oldest first, the index
+/// in `segments` where it begins (those before are obsolete), and the
+/// session the files name (`expected`, when given).
+fn read_chain(
+    segments: &[u64],
+    expected: Option<&SessionKey>,
+    path_of: &dyn Fn(u64) -> PathBuf,
+) -> Result<(Vec<Link>, usize, Option<SessionKey>), FileStoreError> {
+    let mut chain = Vec::new();
     let mut expected_key = expected.cloned();
     let mut i = segments.len();
     while i > 0 {
@@ -156,7 +210,7 @@ pub(crate) fn recover(
         let number = segments[i];
         let path = path_of(number);
         let file = File::open(&path).map_err(at(&path))?;
-        let (header, hlen) = read_header(&path, &file)?;
+        let (header, header_len) = read_header(&path, &file)?;
         if header.number != number {
             return Err(FileStoreError::BadHeader {
                 path,
@@ -175,7 +229,12 @@ pub(crate) fn recover(
             None => expected_key = Some(header.key.clone()),
         }
         let starts = header.starts_sequence;
-        chain.push((number, file, header, hlen));
+        chain.push(Link {
+            number,
+            file,
+            header,
+            header_len,
+        });
         if starts {
             break;
         }
@@ -186,115 +245,136 @@ pub(crate) fn recover(
         }
     }
     chain.reverse();
-    let obsolete = segments[..i].to_vec();
-    let Some(key) = expected_key else {
-        return Ok(None);
-    };
+    Ok((chain, i, expected_key))
+}
 
-    let mut index = MessageIndex::new(options.history);
-    let mut state = (1, 1, UtcTimestamp::UNIX_EPOCH);
-    let mut kept = Vec::with_capacity(chain.len());
-    let mut active_messages = 0;
-    let mut active_message_bytes = 0;
-    let mut torn_tail_bytes = 0;
-    let mut pending = BTreeMap::new();
-    let mut next_pending_id = 1;
-    let mut lost = None;
-    for (i, (number, file, header, hlen)) in chain.iter().enumerate() {
-        let path = path_of(*number);
-        let is_last = *number == last;
-        let file_len = file.metadata().map_err(at(&path))?.len();
-        if i > 0 && (state.0 < header.next_sender || state.1 < header.next_target) {
+/// What replaying a chain's records has built so far.
+struct Replay {
+    /// The newest segment's number.
+    last: u64,
+    index: MessageIndex,
+    /// Next sender and target MsgSeqNum, and the sequence's creation time.
+    state: (SeqNum, SeqNum, UtcTimestamp),
+    /// Segments read: number and valid length.
+    kept: Vec<(u64, u64)>,
+    active_messages: u64,
+    active_message_bytes: u64,
+    torn_tail_bytes: u64,
+    pending: BTreeMap<u64, Vec<u8>>,
+    next_pending_id: u64,
+    lost: Option<FileStoreError>,
+}
+
+impl Replay {
+    fn new(options: &FileStoreOptions, last: u64) -> Replay {
+        Replay {
+            last,
+            index: MessageIndex::new(options.history),
+            state: (1, 1, UtcTimestamp::UNIX_EPOCH),
+            kept: Vec::new(),
+            active_messages: 0,
+            active_message_bytes: 0,
+            torn_tail_bytes: 0,
+            pending: BTreeMap::new(),
+            next_pending_id: 1,
+            lost: None,
+        }
+    }
+
+    /// Replays the `i`th segment of the chain.
+    fn segment(
+        &mut self,
+        i: usize,
+        link: &Link,
+        options: &FileStoreOptions,
+        accept_missing: bool,
+        path_of: &dyn Fn(u64) -> PathBuf,
+    ) -> Result<(), FileStoreError> {
+        let path = path_of(link.number);
+        let header = &link.header;
+        let is_last = link.number == self.last;
+        let file_len = link.file.metadata().map_err(at(&path))?.len();
+        if i > 0 && (self.state.0 < header.next_sender || self.state.1 < header.next_target) {
             // The closed segment before ends short of where this one
             // starts: records were cut from its end.
             let missing = FileStoreError::missing_records(
-                path_of(*number - 1),
+                path_of(link.number - 1),
                 path.clone(),
-                span(state.0, header.next_sender),
-                span(state.1, header.next_target),
+                span(self.state.0, header.next_sender),
+                span(self.state.1, header.next_target),
             );
             if !accept_missing {
                 return Err(missing);
             }
-            lost.get_or_insert(missing);
+            self.lost.get_or_insert(missing);
         }
-        state = (header.next_sender, header.next_target, header.creation_time);
+        self.state = (header.next_sender, header.next_target, header.creation_time);
         if is_last {
-            active_messages = 0;
-            active_message_bytes = 0;
+            self.active_messages = 0;
+            self.active_message_bytes = 0;
         }
         let valid = scan_records(
             &path,
-            file,
-            *hlen,
+            &link.file,
+            link.header_len,
             file_len,
             is_last,
             options.recovery,
-            |kind, value, offset, len, payload| match kind {
-                RecordKind::Message | RecordKind::MessageFromPending => {
-                    index.push(Entry {
-                        seq: value,
-                        offset,
-                        segment: *number,
-                        len,
-                    });
-                    state.0 = value.saturating_add(1);
-                    if is_last {
-                        active_messages += 1;
-                        active_message_bytes += u64::from(len);
-                    }
-                    if kind == RecordKind::MessageFromPending {
-                        let mut id = [0u8; PENDING_ID_LEN];
-                        id.copy_from_slice(&payload[..PENDING_ID_LEN]);
-                        let id = u64::from_le_bytes(id);
-                        pending.remove(&id);
-                        next_pending_id = next_pending_id.max(id.saturating_add(1));
-                    }
-                }
-                RecordKind::NextSenderSeqNum => state.0 = value,
-                RecordKind::NextTargetSeqNum => state.1 = value,
-                RecordKind::Pending => {
-                    pending.insert(value, payload.to_vec());
-                    next_pending_id = next_pending_id.max(value.saturating_add(1));
-                }
-                RecordKind::PendingDone => {
-                    pending.remove(&value);
-                    next_pending_id = next_pending_id.max(value.saturating_add(1));
-                }
+            |kind, value, offset, len, payload| {
+                self.record(link.number, kind, value, offset, len, payload)
             },
         )?;
         if is_last {
-            torn_tail_bytes = file_len - valid;
+            self.torn_tail_bytes = file_len - valid;
         }
-        kept.push((*number, valid));
+        self.kept.push((link.number, valid));
+        Ok(())
     }
-    let (mut next_sender, mut next_target, creation_time) = state;
-    if let Some((c, evidence)) = checkpoint {
-        if let Some(missing) = check_checkpoint(c, evidence, &kept, state, &path_of) {
-            if !accept_missing {
-                return Err(missing);
+
+    /// Applies one valid record of segment `segment`.
+    fn record(
+        &mut self,
+        segment: u64,
+        kind: RecordKind,
+        value: u64,
+        offset: u64,
+        len: u32,
+        payload: &[u8],
+    ) {
+        match kind {
+            RecordKind::Message | RecordKind::MessageFromPending => {
+                self.index.push(Entry {
+                    seq: value,
+                    offset,
+                    segment,
+                    len,
+                });
+                self.state.0 = value.saturating_add(1);
+                if segment == self.last {
+                    self.active_messages += 1;
+                    self.active_message_bytes += u64::from(len);
+                }
+                if kind == RecordKind::MessageFromPending {
+                    let mut id = [0u8; PENDING_ID_LEN];
+                    id.copy_from_slice(&payload[..PENDING_ID_LEN]);
+                    self.pending_done(u64::from_le_bytes(id));
+                }
             }
-            // The loss is accepted; the numbers already used stay used.
-            next_sender = next_sender.max(c.next_sender);
-            next_target = next_target.max(c.next_target);
-            lost.get_or_insert(missing);
+            RecordKind::NextSenderSeqNum => self.state.0 = value,
+            RecordKind::NextTargetSeqNum => self.state.1 = value,
+            RecordKind::Pending => {
+                self.pending.insert(value, payload.to_vec());
+                self.next_pending_id = self.next_pending_id.max(value.saturating_add(1));
+            }
+            RecordKind::PendingDone => self.pending_done(value),
         }
     }
-    Ok(Some(Recovered {
-        key,
-        segments: kept,
-        obsolete,
-        index,
-        next_sender,
-        next_target,
-        creation_time,
-        active_messages,
-        active_message_bytes,
-        torn_tail_bytes,
-        pending,
-        next_pending_id,
-        lost,
-    }))
+
+    /// Pending message `id` was sent or given up.
+    fn pending_done(&mut self, id: u64) {
+        self.pending.remove(&id);
+        self.next_pending_id = self.next_pending_id.max(id.saturating_add(1));
+    }
 }
 
 /// Whether the sequence-number record `c` describes the segments read

@@ -112,6 +112,21 @@ pub struct ListedStore {
     pub summary: Result<StoreSummary, FileStoreError>,
 }
 
+/// What [`FileStore::repair`] found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreRepair {
+    /// The store as it was read before anything changed (its sequence
+    /// numbers are those it resumes from, as [`StoreSummary`] says).
+    pub before: StoreSummary,
+    /// The loss accepted; `None` when nothing was missing, and then no
+    /// file was changed.
+    pub dropped: Option<MissingRecords>,
+    /// The store as it is now: the sequence numbers a session opening it
+    /// resumes from, the messages it keeps.
+    pub after: StoreSummary,
+}
+
 /// A segment file and its length.
 #[derive(Debug, Clone, Copy)]
 struct Segment {
@@ -221,6 +236,18 @@ impl FileStore {
         let prefix = file_prefix(key);
         // Before anything is read: another opener may be writing.
         let lock = StoreLock::acquire(&dir, &prefix, key)?;
+        FileStore::open_locked(dir, prefix, key, options, now, lock)
+    }
+
+    /// [`open`](FileStore::open) once the store's lock is held.
+    fn open_locked(
+        dir: PathBuf,
+        prefix: String,
+        key: &SessionKey,
+        options: FileStoreOptions,
+        now: UtcTimestamp,
+        lock: StoreLock,
+    ) -> Result<FileStore, FileStoreError> {
         // Read before the segments: it is written after them, so what it
         // claims was already in the segments when they are read.
         let seqnums_path = dir.join(seqnums_name(&prefix));
@@ -314,6 +341,58 @@ impl FileStore {
         // Start (or refresh) the record the next open checks against.
         store.write_checkpoint()?;
         Ok(store)
+    }
+
+    /// Accepts the loss of records the store of session `key` in `dir` is
+    /// found missing ([`FileStoreError::MissingRecords`]), for an operator
+    /// whose engine refuses to open it. `None` if there is no store.
+    ///
+    /// Under the store's lock (so [`FileStoreError::Locked`] while an
+    /// engine has it open), the store is read as [`inspect`](FileStore::inspect)
+    /// reads it. A store with no records missing is left as it is, byte
+    /// for byte (the lock file included, when it exists). One with records
+    /// missing is opened with [`Recovery::TruncateCorruptTail`], which
+    /// drops what the loss leaves behind (and a torn last record), keeps
+    /// the sequence numbers already used and writes that down, synced, so
+    /// that a later [`open`](FileStore::open) with the default recovery
+    /// succeeds and resumes from [`StoreRepair::after`]'s numbers. Other
+    /// damage (a corrupt record, a bad header) is returned as the error
+    /// opening fails with, and nothing is changed.
+    pub fn repair(
+        dir: impl AsRef<Path>,
+        key: &SessionKey,
+        now: UtcTimestamp,
+    ) -> Result<Option<StoreRepair>, FileStoreError> {
+        let dir = dir.as_ref();
+        let prefix = file_prefix(key);
+        // No segment, no store: nothing to lock or create.
+        if list_files(dir, &prefix)?.segments.is_empty() {
+            return Ok(None);
+        }
+        let lock = StoreLock::take(dir, &prefix, key)?;
+        let Some(before) = read_store(dir, &prefix, Some(key))? else {
+            return Ok(None);
+        };
+        let Some(dropped) = before.missing_records.clone() else {
+            let after = before.clone();
+            return Ok(Some(StoreRepair {
+                before,
+                dropped: None,
+                after,
+            }));
+        };
+        lock.record_holder()?;
+        let options = FileStoreOptions::default()
+            .with_durability(Durability::Fsync)
+            .with_recovery(Recovery::TruncateCorruptTail);
+        let mut store = FileStore::open_locked(dir.to_path_buf(), prefix, key, options, now, lock)?;
+        store.sync()?;
+        let after = store.summary();
+        Ok(Some(StoreRepair {
+            before,
+            dropped: Some(dropped),
+            after,
+        }))
     }
 
     /// When opening found records missing and the [`Recovery`](crate::Recovery)

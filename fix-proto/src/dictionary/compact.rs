@@ -202,7 +202,9 @@ fn unescape(s: &str, line: u32) -> Result<String, DictionaryError> {
 }
 
 /// Where items read next go.
+#[derive(Default)]
 enum Target {
+    #[default]
     None,
     Header,
     Trailer,
@@ -210,158 +212,208 @@ enum Target {
     Message(usize),
 }
 
+/// A group being read: count tag, required, line, items so far.
+type OpenGroup = (Tag, bool, u32, Vec<RawItem>);
+
 /// Reads the compact form.
 pub fn load(text: &str) -> Result<Dictionary, DictionaryError> {
     raw::build(&parse(text)?)
 }
 
 fn parse(text: &str) -> Result<RawDictionary, DictionaryError> {
-    let mut d = RawDictionary::default();
-    let mut target = Target::None;
-    // Open groups: (count tag, required, line, items so far), innermost last.
-    let mut open: Vec<(Tag, bool, u32, Vec<RawItem>)> = Vec::new();
-    let mut seen_magic = false;
-    let mut seen_fix = false;
+    let mut parser = Parser::default();
     for (n, line) in text.lines().enumerate() {
-        let ln = n as u32 + 1;
-        let bad = |reason: &'static str| DictionaryError::Compact { line: ln, reason };
+        parser.line(n as u32 + 1, line)?;
+    }
+    parser.finish(text.lines().count() as u32)
+}
+
+/// The error for line `line`.
+fn bad(line: u32, reason: &'static str) -> DictionaryError {
+    DictionaryError::Compact { line, reason }
+}
+
+fn number(s: &str, ln: u32) -> Result<u32, DictionaryError> {
+    s.parse::<u32>().map_err(|_| bad(ln, "bad number"))
+}
+
+fn tag(s: &str, ln: u32) -> Result<Tag, DictionaryError> {
+    match s.parse::<u32>() {
+        Ok(t) if t > 0 => Ok(t),
+        _ => Err(bad(ln, "bad tag")),
+    }
+}
+
+fn flag(s: &str, ln: u32) -> Result<bool, DictionaryError> {
+    match s {
+        "Y" => Ok(true),
+        "N" => Ok(false),
+        _ => Err(bad(ln, "bad required flag")),
+    }
+}
+
+/// The tab-separated columns of `line` in `buf`; at most five, so a longer
+/// line is unrecognised by the caller.
+fn columns<'a>(line: &'a str, buf: &'a mut [&'a str; 6]) -> Result<&'a [&'a str], ()> {
+    let mut n = 0;
+    for col in line.split('\t') {
+        if n == buf.len() {
+            return Err(());
+        }
+        buf[n] = col;
+        n += 1;
+    }
+    Ok(&buf[..n])
+}
+
+/// The state of a read, line by line.
+#[derive(Default)]
+struct Parser {
+    d: RawDictionary,
+    target: Target,
+    /// Open groups, innermost last.
+    open: Vec<OpenGroup>,
+    seen_magic: bool,
+    seen_fix: bool,
+}
+
+impl Parser {
+    /// Reads line number `ln`.
+    fn line(&mut self, ln: u32, line: &str) -> Result<(), DictionaryError> {
         if line.starts_with('#') || line.is_empty() {
-            continue;
+            return Ok(());
         }
-        if !seen_magic {
+        if !self.seen_magic {
             if line != MAGIC {
-                return Err(bad("not a compact dictionary"));
+                return Err(bad(ln, "not a compact dictionary"));
             }
-            seen_magic = true;
-            continue;
+            self.seen_magic = true;
+            return Ok(());
         }
-        // At most five columns; a longer line is unrecognised below.
         let mut buf = [""; 6];
-        let mut n_cols = 0;
-        for col in line.split('\t') {
-            if n_cols == buf.len() {
-                return Err(bad("too many columns"));
+        let cols = columns(line, &mut buf).map_err(|()| bad(ln, "too many columns"))?;
+        match *cols {
+            ["fix", t, major, minor, sp] if !self.seen_fix => {
+                self.d.fix_type = unescape(t, ln)?;
+                self.d.major = number(major, ln)?;
+                self.d.minor = number(minor, ln)?;
+                self.d.service_pack = number(sp, ln)?;
+                self.seen_fix = true;
             }
-            buf[n_cols] = col;
-            n_cols += 1;
-        }
-        let cols = &buf[..n_cols];
-        let num = |s: &str| s.parse::<u32>().map_err(|_| bad("bad number"));
-        let tag = |s: &str| match s.parse::<u32>() {
-            Ok(t) if t > 0 => Ok(t),
-            _ => Err(bad("bad tag")),
-        };
-        let flag = |s: &str| match s {
-            "Y" => Ok(true),
-            "N" => Ok(false),
-            _ => Err(bad("bad required flag")),
-        };
-        match cols {
-            ["fix", t, major, minor, sp] if !seen_fix => {
-                d.fix_type = unescape(t, ln)?;
-                d.major = num(major)?;
-                d.minor = num(minor)?;
-                d.service_pack = num(sp)?;
-                seen_fix = true;
-            }
-            ["F", t, name, ty] => d.fields.push(RawField {
-                tag: tag(t)?,
+            ["F", t, name, ty] => self.d.fields.push(RawField {
+                tag: tag(t, ln)?,
                 name: unescape(name, ln)?,
-                field_type: FieldType::from_name(ty).ok_or_else(|| bad("bad type"))?,
+                field_type: FieldType::from_name(ty).ok_or_else(|| bad(ln, "bad type"))?,
                 values: Vec::new(),
                 line: ln,
             }),
-            ["V", value, description] => d
+            ["V", value, description] => self
+                .d
                 .fields
                 .last_mut()
-                .ok_or_else(|| bad("value before any field"))?
+                .ok_or_else(|| bad(ln, "value before any field"))?
                 .values
                 .push((unescape(value, ln)?, unescape(description, ln)?)),
-            ["H"] | ["T"] | ["C", _] | ["M", _, _, _] if !open.is_empty() => {
-                return Err(bad("unterminated group"))
+            ["H"] | ["T"] | ["C", _] | ["M", _, _, _] if !self.open.is_empty() => {
+                return Err(bad(ln, "unterminated group"))
             }
-            ["H"] => target = Target::Header,
-            ["T"] => target = Target::Trailer,
-            ["C", name] => {
-                d.components.push(RawComponent {
+            ["H"] => self.target = Target::Header,
+            ["T"] => self.target = Target::Trailer,
+            ["C", name] => self.component(ln, name)?,
+            ["M", mt, name, cat] => self.message(ln, mt, name, cat)?,
+            ["f", t, req] => self.push(
+                ln,
+                RawItem::Field {
+                    field: FieldRef::Tag(tag(t, ln)?),
+                    required: flag(req, ln)?,
+                    line: ln,
+                },
+            )?,
+            ["c", name, req] => self.push(
+                ln,
+                RawItem::Component {
                     name: unescape(name, ln)?,
-                    items: Vec::new(),
+                    required: flag(req, ln)?,
                     line: ln,
-                });
-                target = Target::Component(d.components.len() - 1);
-            }
-            ["M", mt, name, cat] => {
-                d.messages.push(RawMessage {
-                    name: unescape(name, ln)?,
-                    msg_type: unescape(mt, ln)?,
-                    category: match *cat {
-                        "admin" => MsgCategory::Admin,
-                        "app" => MsgCategory::App,
-                        _ => return Err(bad("bad msgcat")),
-                    },
-                    items: Vec::new(),
-                    line: ln,
-                });
-                target = Target::Message(d.messages.len() - 1);
-            }
-            ["f", t, req] => {
-                let item = RawItem::Field {
-                    field: FieldRef::Tag(tag(t)?),
-                    required: flag(req)?,
-                    line: ln,
-                };
-                push_item(&mut d, &target, &mut open, item)
-                    .map_err(|_| bad("item outside a section"))?;
-            }
-            ["c", name, req] => {
-                let item = RawItem::Component {
-                    name: unescape(name, ln)?,
-                    required: flag(req)?,
-                    line: ln,
-                };
-                push_item(&mut d, &target, &mut open, item)
-                    .map_err(|_| bad("item outside a section"))?;
-            }
+                },
+            )?,
             ["g", t, req] => {
-                if matches!(target, Target::None) {
-                    return Err(bad("item outside a section"));
+                if matches!(self.target, Target::None) {
+                    return Err(bad(ln, "item outside a section"));
                 }
-                open.push((tag(t)?, flag(req)?, ln, Vec::new()));
+                self.open
+                    .push((tag(t, ln)?, flag(req, ln)?, ln, Vec::new()));
             }
-            ["e"] => {
-                let (tag, required, gl, items) =
-                    open.pop().ok_or_else(|| bad("group end without group"))?;
-                let item = RawItem::Group {
-                    field: FieldRef::Tag(tag),
-                    required,
-                    items,
-                    line: gl,
-                };
-                push_item(&mut d, &target, &mut open, item)
-                    .map_err(|_| bad("item outside a section"))?;
-            }
-            _ => return Err(bad("unrecognised line")),
+            ["e"] => self.close_group(ln)?,
+            _ => return Err(bad(ln, "unrecognised line")),
         }
+        Ok(())
     }
-    if !open.is_empty() {
-        return Err(DictionaryError::Compact {
-            line: text.lines().count() as u32,
-            reason: "unterminated group",
+
+    /// A `C` line: a component starts.
+    fn component(&mut self, ln: u32, name: &str) -> Result<(), DictionaryError> {
+        self.d.components.push(RawComponent {
+            name: unescape(name, ln)?,
+            items: Vec::new(),
+            line: ln,
         });
+        self.target = Target::Component(self.d.components.len() - 1);
+        Ok(())
     }
-    if !seen_fix {
-        return Err(DictionaryError::Compact {
-            line: 1,
-            reason: "no fix line",
+
+    /// An `M` line: a message starts.
+    fn message(&mut self, ln: u32, mt: &str, name: &str, cat: &str) -> Result<(), DictionaryError> {
+        self.d.messages.push(RawMessage {
+            name: unescape(name, ln)?,
+            msg_type: unescape(mt, ln)?,
+            category: match cat {
+                "admin" => MsgCategory::Admin,
+                "app" => MsgCategory::App,
+                _ => return Err(bad(ln, "bad msgcat")),
+            },
+            items: Vec::new(),
+            line: ln,
         });
+        self.target = Target::Message(self.d.messages.len() - 1);
+        Ok(())
     }
-    Ok(d)
+
+    /// An `e` line: the innermost group ends and becomes an item.
+    fn close_group(&mut self, ln: u32) -> Result<(), DictionaryError> {
+        let (tag, required, gl, items) = self
+            .open
+            .pop()
+            .ok_or_else(|| bad(ln, "group end without group"))?;
+        let item = RawItem::Group {
+            field: FieldRef::Tag(tag),
+            required,
+            items,
+            line: gl,
+        };
+        self.push(ln, item)
+    }
+
+    fn push(&mut self, ln: u32, item: RawItem) -> Result<(), DictionaryError> {
+        push_item(&mut self.d, &self.target, &mut self.open, item)
+            .map_err(|_| bad(ln, "item outside a section"))
+    }
+
+    /// The dictionary read, once every line (`lines` of them) was.
+    fn finish(self, lines: u32) -> Result<RawDictionary, DictionaryError> {
+        if !self.open.is_empty() {
+            return Err(bad(lines, "unterminated group"));
+        }
+        if !self.seen_fix {
+            return Err(bad(1, "no fix line"));
+        }
+        Ok(self.d)
+    }
 }
 
 fn push_item(
     d: &mut RawDictionary,
     target: &Target,
-    open: &mut [(Tag, bool, u32, Vec<RawItem>)],
+    open: &mut [OpenGroup],
     item: RawItem,
 ) -> Result<(), ()> {
     if let Some(last) = open.last_mut() {

@@ -232,10 +232,18 @@ impl Session {
         }
         let msg_type = msg.msg_type();
         if self.logout_kind == Some(LogoutKind::Error) && msg_type != msg_type::LOGOUT {
-            // After a fatal error only the peer's Logout matters.
+            // After a fatal error only the peer's Logout matters. (After a
+            // header error its messages are still processed: it may need
+            // resends or gap fills to log out cleanly.)
             return;
         }
         if msg.begin_string() != self.begin_string().as_bytes() {
+            if msg_type == msg_type::LOGOUT {
+                // A Logout is acted on whatever its BeginString, as QuickFIX
+                // does: the peer is leaving anyway.
+                let seq = msg.msg_seq_num().unwrap_or(0);
+                return self.on_logout(msg, seq, now, utc);
+            }
             let received = String::from_utf8_lossy(msg.begin_string()).into_owned();
             let text = format!(
                 "Incorrect BeginString: expected {}, received {}",
@@ -246,7 +254,10 @@ impl Session {
                 expected: self.begin_string().to_string(),
                 received,
             };
-            return self.fatal_logout(text, error, now, utc);
+            return self.header_error_logout(text, error, now, utc);
+        }
+        if msg_type == msg_type::LOGON && msg.get(tag::RESET_SEQ_NUM_FLAG) != Some(b"Y") {
+            return self.unexpected_logon(now, utc);
         }
         // SequenceReset-Reset is processed whatever its MsgSeqNum (11a),
         // even 0 or none: its Reject refers to the number it carried.
@@ -378,20 +389,23 @@ impl Session {
                 }
             },
             msg_type::SEQUENCE_RESET => self.on_gap_fill(msg, seq, now, utc),
-            msg_type::LOGON => {
-                self.fatal_logout(
-                    "Unexpected Logon received while logged on".to_string(),
-                    PeerError::UnexpectedLogon,
-                    now,
-                    utc,
-                );
-            }
+            msg_type::LOGON => self.unexpected_logon(now, utc),
             msg_type::REJECT => {
                 self.deliver(msg, false);
                 self.count_if_expected(seq);
             }
             _ => self.on_app_message(msg, seq, now, utc),
         }
+    }
+
+    /// A Logon without ResetSeqNumFlag=Y on a logged-on link: whatever its
+    /// MsgSeqNum, the link is closed without a word and the message not
+    /// counted, as QuickFIX does ("Logon state is not valid for message"):
+    /// a peer that logs on twice has lost track of the session, and a
+    /// Logout would only consume a sequence number it may not expect.
+    fn unexpected_logon(&mut self, now: Instant, utc: UtcTimestamp) {
+        self.push_error(PeerError::UnexpectedLogon);
+        self.close_link(Ending::Failed, now, utc);
     }
 
     /// An application message in sequence: delivered, or refused with
@@ -472,6 +486,44 @@ impl Session {
             self.reject_and_count(msg, seq, reason, Some(t), None, now, utc);
             return false;
         }
+        // SendingTime before the CompIDs, in QuickFIX's order: a message
+        // wrong in both is rejected for its SendingTime.
+        let accurate = match header.sending_time {
+            None => {
+                self.reject_and_count(
+                    msg,
+                    seq,
+                    SessionRejectReason::RequiredTagMissing,
+                    Some(tag::SENDING_TIME),
+                    None,
+                    now,
+                    utc,
+                );
+                return false;
+            }
+            Some(raw) => match self.sending_times.parse(raw) {
+                Err(_) => false,
+                Ok(t) => !self.config.check_latency || self.within_latency(t, utc),
+            },
+        };
+        if !accurate {
+            self.reject_and_count(
+                msg,
+                seq,
+                SessionRejectReason::SendingTimeAccuracyProblem,
+                Some(tag::SENDING_TIME),
+                None,
+                now,
+                utc,
+            );
+            self.header_error_logout(
+                "SendingTime accuracy problem".to_string(),
+                PeerError::SendingTimeAccuracy,
+                now,
+                utc,
+            );
+            return false;
+        }
         if self.config.check_comp_id {
             let mismatch = [
                 (
@@ -499,7 +551,7 @@ impl Session {
                     now,
                     utc,
                 );
-                self.fatal_logout(
+                self.header_error_logout(
                     "CompID problem".to_string(),
                     PeerError::CompIdProblem { tag: t, received },
                     now,
@@ -508,44 +560,7 @@ impl Session {
                 return false;
             }
         }
-        match header.sending_time {
-            None => {
-                self.reject_and_count(
-                    msg,
-                    seq,
-                    SessionRejectReason::RequiredTagMissing,
-                    Some(tag::SENDING_TIME),
-                    None,
-                    now,
-                    utc,
-                );
-                false
-            }
-            Some(raw) => {
-                let accurate = match self.sending_times.parse(raw) {
-                    Err(_) => false,
-                    Ok(t) => !self.config.check_latency || self.within_latency(t, utc),
-                };
-                if !accurate {
-                    self.reject_and_count(
-                        msg,
-                        seq,
-                        SessionRejectReason::SendingTimeAccuracyProblem,
-                        Some(tag::SENDING_TIME),
-                        None,
-                        now,
-                        utc,
-                    );
-                    self.fatal_logout(
-                        "SendingTime accuracy problem".to_string(),
-                        PeerError::SendingTimeAccuracy,
-                        now,
-                        utc,
-                    );
-                }
-                accurate
-            }
-        }
+        true
     }
 
     fn within_latency(&self, sending_time: UtcTimestamp, utc: UtcTimestamp) -> bool {
@@ -587,7 +602,7 @@ impl Session {
                     utc,
                 );
                 if reason == SessionRejectReason::SendingTimeAccuracyProblem {
-                    self.fatal_logout(
+                    self.header_error_logout(
                         "SendingTime accuracy problem: OrigSendingTime(122) later than SendingTime(52)"
                             .to_string(),
                         PeerError::SendingTimeAccuracy,
@@ -866,13 +881,14 @@ impl Session {
     /// (13b) is answered, then the link is closed after LogoutTimeout
     /// unless the peer closes it first.
     fn on_logout(&mut self, msg: &Message<'_>, seq: SeqNum, now: Instant, utc: UtcTimestamp) {
+        self.logout_received = true;
         self.deliver(msg, false);
         self.count_if_expected(seq);
         let peer_text = msg
             .get(tag::TEXT)
             .map(|t| String::from_utf8_lossy(t).into_owned());
         if self.state == SessionState::WaitForConfirmLogout {
-            let ending = if self.logout_kind == Some(LogoutKind::Error) {
+            let ending = if self.logout_kind.is_some_and(LogoutKind::is_error) {
                 Ending::Failed
             } else {
                 Ending::LoggedOut

@@ -45,11 +45,24 @@ enum Ending {
 enum LogoutKind {
     /// The application asked to log out.
     Requested,
-    /// A protocol error (sequence too low, CompID, SendingTime...): the
-    /// peer's messages are no longer processed, only its Logout.
+    /// A protocol error after which the peer's messages can no longer be
+    /// trusted (sequence too low, missing MsgSeqNum...): only its Logout is
+    /// processed.
     Error,
+    /// A problem in one message's header (BeginString, CompID, SendingTime,
+    /// OrigSendingTime): the session ends as after an error, but the
+    /// peer's other messages are still processed until its Logout reply,
+    /// as QuickFIX does, so that it can still have resends and gap fills.
+    HeaderError,
     /// The session period ended or a new one began.
     Schedule,
+}
+
+impl LogoutKind {
+    /// Whether the session ends in failure (an error of either kind).
+    fn is_error(self) -> bool {
+        matches!(self, LogoutKind::Error | LogoutKind::HeaderError)
+    }
 }
 
 /// A TestRequest we sent and whose Heartbeat we wait for.
@@ -251,6 +264,9 @@ pub struct Session {
     /// Reset sequence numbers when the current connection ends (a new
     /// session period began while logged on).
     reset_after_close: bool,
+    /// The peer's Logout was received on this connection: ResetOnLogout
+    /// applies when the connection ends.
+    logout_received: bool,
     reconnect_attempts: u32,
 }
 
@@ -345,6 +361,7 @@ impl Session {
             reset_sent: false,
             reset_unconfirmed: false,
             reset_after_close: false,
+            logout_received: false,
             reconnect_attempts: 0,
         };
         // Messages put before a restart that still wait for a number.
@@ -639,7 +656,7 @@ impl Session {
                 self.timers.stop(Timer::Linger);
             }
             SessionState::WaitForConfirmLogout => {
-                let ending = if self.logout_kind == Some(LogoutKind::Error) {
+                let ending = if self.logout_kind.is_some_and(LogoutKind::is_error) {
                     Ending::Failed
                 } else {
                     Ending::LoggedOut
@@ -1245,10 +1262,12 @@ impl Session {
             self.reset_on_next_logon = true;
         }
         self.clear_gap_state();
-        if self.config.reset_on_disconnect
-            || (ending == Ending::LoggedOut && self.config.reset_on_logout)
-            || std::mem::take(&mut self.reset_after_close)
-        {
+        // ResetOnLogout, as QuickFIX: after the peer's Logout, whether it
+        // answered ours (even one for an error) or began the exchange; not
+        // when our Logout went unanswered.
+        let logged_out = std::mem::take(&mut self.logout_received) && self.config.reset_on_logout;
+        let period_changed = std::mem::take(&mut self.reset_after_close);
+        if self.config.reset_on_disconnect || logged_out || period_changed {
             self.reset_store(utc);
         }
         let reconnect = self.config.role == Role::Initiator
@@ -1296,15 +1315,45 @@ impl Session {
     }
 
     /// A protocol error that ends the session: report it, send Logout with
-    /// `text`, wait for the reply (or LogoutTimeout), then close.
+    /// `text`, wait for the reply (or LogoutTimeout), then close; only the
+    /// peer's Logout is processed meanwhile.
     fn fatal_logout(&mut self, text: String, error: PeerError, now: Instant, utc: UtcTimestamp) {
+        self.error_logout(LogoutKind::Error, text, error, now, utc);
+    }
+
+    /// As [`fatal_logout`](Session::fatal_logout) for a problem in one
+    /// message's header: the peer's other messages are still processed
+    /// while the Logout reply is awaited.
+    fn header_error_logout(
+        &mut self,
+        text: String,
+        error: PeerError,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
+        self.error_logout(LogoutKind::HeaderError, text, error, now, utc);
+    }
+
+    /// Ends the session for an error of `kind` ([`LogoutKind::Error`] or
+    /// [`LogoutKind::HeaderError`]).
+    fn error_logout(
+        &mut self,
+        kind: LogoutKind,
+        text: String,
+        error: PeerError,
+        now: Instant,
+        utc: UtcTimestamp,
+    ) {
         self.push_error(error);
         match self.state {
             SessionState::Established => {
-                self.start_logout(LogoutKind::Error, Some(text), now, utc);
+                self.start_logout(kind, Some(text), now, utc);
             }
             SessionState::WaitForConfirmLogout => {
-                self.logout_kind = Some(LogoutKind::Error);
+                // The stricter kind wins: once input is ignored, it stays so.
+                if self.logout_kind != Some(LogoutKind::Error) {
+                    self.logout_kind = Some(kind);
+                }
             }
             _ => {
                 if self.link_up {
@@ -1328,7 +1377,7 @@ impl Session {
             }
             Timer::Logout => {
                 if self.state == SessionState::WaitForConfirmLogout {
-                    let ending = if self.logout_kind == Some(LogoutKind::Error) {
+                    let ending = if self.logout_kind.is_some_and(LogoutKind::is_error) {
                         Ending::Failed
                     } else {
                         Ending::LoggedOut

@@ -173,6 +173,9 @@ fn place<T>(at: &Located<T>) -> (usize, &str) {
     (at.line, at.key.as_str())
 }
 
+/// A period's StartTime and EndTime as read.
+type Period = (Located<ClockTime>, Located<ClockTime>);
+
 /// The session's schedule (StartTime, EndTime, days) and its logon window
 /// (LogonTime, LogoutTime, LogonDay, LogoutDay), in one time zone.
 pub(super) fn read(
@@ -180,58 +183,65 @@ pub(super) fn read(
     options: &ParseOptions,
 ) -> Result<(Option<Schedule>, Option<Schedule>), SettingsError> {
     let non_stop = s.get(&NON_STOP_SESSION)?.unwrap_or(false);
-    let start_day = s.get_at(&START_DAY)?;
-    let end_day = s.get_at(&END_DAY)?;
-    let weekdays = s.get_at(&WEEKDAYS)?;
-    let period = match (s.get_at(&START_TIME)?, s.get_at(&END_TIME)?) {
-        _ if non_stop => None,
-        (Some(start), Some(end)) => Some((start, end)),
-        (Some(start), None) => {
-            return Err(missing(
-                start.line,
-                "EndTime",
-                format!("required with {}", start.key),
-            ))
-        }
-        (None, Some(end)) => {
-            return Err(missing(
-                end.line,
-                "StartTime",
-                format!("required with {}", end.key),
-            ))
-        }
-        (None, None) => {
-            let day_keys = [
-                start_day.as_ref().map(place),
-                end_day.as_ref().map(place),
-                weekdays.as_ref().map(place),
-            ];
-            if let Some((at, key)) = day_keys.into_iter().flatten().next() {
-                return Err(missing(at, "StartTime", format!("required with {key}")));
-            }
-            None
-        }
+    let days = PeriodDays {
+        start: s.get_at(&START_DAY)?,
+        end: s.get_at(&END_DAY)?,
+        weekdays: s.get_at(&WEEKDAYS)?,
     };
-    let logon_time = s.get_at(&LOGON_TIME)?;
-    let logout_time = s.get_at(&LOGOUT_TIME)?;
-    let logon_day = s.get_at(&LOGON_DAY)?;
-    let logout_day = s.get_at(&LOGOUT_DAY)?;
-    let window_key = [
-        logon_time.as_ref().map(place),
-        logout_time.as_ref().map(place),
-        logon_day.as_ref().map(place),
-        logout_day.as_ref().map(place),
-    ]
-    .into_iter()
-    .flatten()
-    .next();
+    let period = read_period(s, non_stop, &days)?;
+    let window = WindowKeys::read(s)?;
+    let window_key = window.first();
     if period.is_none() && window_key.is_none() {
         return Ok((None, None));
     }
+    let zone = read_zone(s, options, period.as_ref())?;
+    let recurrence = days.recurrence()?;
+    let period_times = period
+        .as_ref()
+        .map(|(start, end)| (start.value.0, end.value.0));
+    let schedule = period_times.map(|(start, end)| make(recurrence, start, end, zone));
+    let Some(window_key) = window_key else {
+        return Ok((schedule, None));
+    };
+    let window = window.schedule(window_key, period_times, recurrence, zone)?;
+    Ok((schedule, Some(window)))
+}
 
-    // The zone: StartTime's or EndTime's own, else TimeZone, else the
-    // machine's with UseLocalTime=Y, else UTC.
-    let (start_zone, end_zone) = match &period {
+/// StartTime and EndTime, both or neither (then no day key either); none
+/// for a NonStopSession.
+fn read_period(
+    s: &Section,
+    non_stop: bool,
+    days: &PeriodDays,
+) -> Result<Option<Period>, SettingsError> {
+    match (s.get_at(&START_TIME)?, s.get_at(&END_TIME)?) {
+        _ if non_stop => Ok(None),
+        (Some(start), Some(end)) => Ok(Some((start, end))),
+        (Some(start), None) => Err(missing(
+            start.line,
+            "EndTime",
+            format!("required with {}", start.key),
+        )),
+        (None, Some(end)) => Err(missing(
+            end.line,
+            "StartTime",
+            format!("required with {}", end.key),
+        )),
+        (None, None) => match days.first() {
+            Some((at, key)) => Err(missing(at, "StartTime", format!("required with {key}"))),
+            None => Ok(None),
+        },
+    }
+}
+
+/// The time zone of the period and the window: StartTime's or EndTime's
+/// own, else TimeZone, else the machine's with UseLocalTime=Y, else UTC.
+fn read_zone(
+    s: &Section,
+    options: &ParseOptions,
+    period: Option<&Period>,
+) -> Result<TimeZone, SettingsError> {
+    let (start_zone, end_zone) = match period {
         Some((start, end)) => {
             if let (Some(a), Some(b)) = (start.value.1, end.value.1) {
                 if a != b {
@@ -247,19 +257,17 @@ pub(super) fn read(
         None => (None, None),
     };
     let use_local = s.get_at(&USE_LOCAL_TIME)?.filter(|at| at.value);
-    let zone = match (start_zone.or(end_zone), s.get(&TIME_ZONE)?, use_local) {
-        (Some(zone), _, _) => zone,
-        (None, Some(_), Some(at)) => {
-            return Err(SettingsError::Inconsistent {
-                line: at.line,
-                key: at.key,
-                reason: "UseLocalTime=Y conflicts with TimeZone".to_string(),
-            })
-        }
-        (None, Some(zone), None) => zone,
+    match (start_zone.or(end_zone), s.get(&TIME_ZONE)?, use_local) {
+        (Some(zone), _, _) => Ok(zone),
+        (None, Some(_), Some(at)) => Err(SettingsError::Inconsistent {
+            line: at.line,
+            key: at.key,
+            reason: "UseLocalTime=Y conflicts with TimeZone".to_string(),
+        }),
+        (None, Some(zone), None) => Ok(zone),
         (None, None, Some(at)) => match options.local_time_zone {
-            Some(zone) => zone,
-            None => return Err(SettingsError::Inconsistent {
+            Some(zone) => Ok(zone),
+            None => Err(SettingsError::Inconsistent {
                 line: at.line,
                 key: at.key,
                 reason:
@@ -267,99 +275,168 @@ pub(super) fn read(
                         .to_string(),
             }),
         },
-        (None, None, None) => TimeZone::UTC,
-    };
+        (None, None, None) => Ok(TimeZone::UTC),
+    }
+}
 
-    let recurrence = match (&start_day, &end_day, &weekdays) {
-        (Some(_), Some(_), Some(at)) => return Err(SettingsError::Inconsistent {
-            line: at.line,
-            key: at.key.clone(),
-            reason:
-                "Weekdays (a daily session) conflicts with StartDay and EndDay (a weekly session)"
-                    .to_string(),
-        }),
-        (Some(start), Some(end), None) => Recurrence::Weekly {
-            start_day: start.value,
-            end_day: end.value,
-        },
-        (Some(at), None, _) => {
-            return Err(missing(
+/// A schedule of `recurrence` from `start` to `end` in `zone`.
+fn make(recurrence: Recurrence, start: TimeOfDay, end: TimeOfDay, zone: TimeZone) -> Schedule {
+    let schedule = match recurrence {
+        Recurrence::Daily(days) => Schedule::daily_on(days, start, end),
+        Recurrence::Weekly { start_day, end_day } => {
+            Schedule::weekly(start_day, start, end_day, end)
+        }
+    };
+    schedule.in_time_zone(zone)
+}
+
+/// The period's day keys as read: StartDay and EndDay (weekly), or
+/// Weekdays (daily).
+struct PeriodDays {
+    start: Option<Located<Weekday>>,
+    end: Option<Located<Weekday>>,
+    weekdays: Option<Located<Weekdays>>,
+}
+
+impl PeriodDays {
+    /// The place of the first day key set, if any.
+    fn first(&self) -> Option<(usize, &str)> {
+        [
+            self.start.as_ref().map(place),
+            self.end.as_ref().map(place),
+            self.weekdays.as_ref().map(place),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+
+    /// Which days the period starts on.
+    fn recurrence(&self) -> Result<Recurrence, SettingsError> {
+        match (&self.start, &self.end, &self.weekdays) {
+            (Some(_), Some(_), Some(at)) => Err(SettingsError::Inconsistent {
+                line: at.line,
+                key: at.key.clone(),
+                reason:
+                    "Weekdays (a daily session) conflicts with StartDay and EndDay (a weekly session)"
+                        .to_string(),
+            }),
+            (Some(start), Some(end), None) => Ok(Recurrence::Weekly {
+                start_day: start.value,
+                end_day: end.value,
+            }),
+            (Some(at), None, _) => Err(missing(
                 at.line,
                 "EndDay",
                 format!("required with {}", at.key),
-            ))
-        }
-        (None, Some(at), _) => {
-            return Err(missing(
+            )),
+            (None, Some(at), _) => Err(missing(
                 at.line,
                 "StartDay",
                 format!("required with {}", at.key),
-            ))
+            )),
+            (None, None, Some(days)) => Ok(Recurrence::Daily(days.value)),
+            (None, None, None) => Ok(Recurrence::Daily(Weekdays::ALL)),
         }
-        (None, None, Some(days)) => Recurrence::Daily(days.value),
-        (None, None, None) => Recurrence::Daily(Weekdays::ALL),
-    };
-    let make = |recurrence: Recurrence, start: TimeOfDay, end: TimeOfDay| {
-        let schedule = match recurrence {
-            Recurrence::Daily(days) => Schedule::daily_on(days, start, end),
-            Recurrence::Weekly { start_day, end_day } => {
-                Schedule::weekly(start_day, start, end_day, end)
+    }
+}
+
+/// The logon window's keys as read.
+struct WindowKeys {
+    logon_time: Option<Located<TimeOfDay>>,
+    logout_time: Option<Located<TimeOfDay>>,
+    logon_day: Option<Located<Weekday>>,
+    logout_day: Option<Located<Weekday>>,
+}
+
+impl WindowKeys {
+    fn read(s: &Section) -> Result<WindowKeys, SettingsError> {
+        Ok(WindowKeys {
+            logon_time: s.get_at(&LOGON_TIME)?,
+            logout_time: s.get_at(&LOGOUT_TIME)?,
+            logon_day: s.get_at(&LOGON_DAY)?,
+            logout_day: s.get_at(&LOGOUT_DAY)?,
+        })
+    }
+
+    /// The place of the first window key set; none means no window.
+    fn first(&self) -> Option<(usize, &str)> {
+        [
+            self.logon_time.as_ref().map(place),
+            self.logout_time.as_ref().map(place),
+            self.logon_day.as_ref().map(place),
+            self.logout_day.as_ref().map(place),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+
+    /// The window's schedule; its times and days default to the period's
+    /// (`period_times`, `recurrence`), as QuickFIX's do. `(line, key)` is
+    /// the first window key, named when one it needs is missing.
+    fn schedule(
+        &self,
+        (window_line, window_key): (usize, &str),
+        period_times: Option<(TimeOfDay, TimeOfDay)>,
+        recurrence: Recurrence,
+        zone: TimeZone,
+    ) -> Result<Schedule, SettingsError> {
+        let logon = self
+            .logon_time
+            .as_ref()
+            .map(|at| at.value)
+            .or(period_times.map(|t| t.0));
+        let logout = self
+            .logout_time
+            .as_ref()
+            .map(|at| at.value)
+            .or(period_times.map(|t| t.1));
+        let (logon, logout) = match (logon, logout) {
+            (Some(a), Some(b)) => (a, b),
+            (None, _) => {
+                return Err(missing(
+                    window_line,
+                    "LogonTime",
+                    format!("required with {window_key} when there is no StartTime"),
+                ))
+            }
+            (_, None) => {
+                return Err(missing(
+                    window_line,
+                    "LogoutTime",
+                    format!("required with {window_key} when there is no EndTime"),
+                ))
             }
         };
-        schedule.in_time_zone(zone)
-    };
-    let period_times = period
-        .as_ref()
-        .map(|(start, end)| (start.value.0, end.value.0));
-    let schedule = period_times.map(|(start, end)| make(recurrence, start, end));
-
-    let Some((window_line, window_key)) = window_key else {
-        return Ok((schedule, None));
-    };
-    // The window's times and days default to the period's (QuickFIX).
-    let logon = logon_time
-        .as_ref()
-        .map(|at| at.value)
-        .or(period_times.map(|t| t.0));
-    let logout = logout_time
-        .as_ref()
-        .map(|at| at.value)
-        .or(period_times.map(|t| t.1));
-    let (logon, logout) = match (logon, logout) {
-        (Some(a), Some(b)) => (a, b),
-        (None, _) => {
-            return Err(missing(
-                window_line,
-                "LogonTime",
-                format!("required with {window_key} when there is no StartTime"),
-            ))
-        }
-        (_, None) => {
-            return Err(missing(
-                window_line,
-                "LogoutTime",
-                format!("required with {window_key} when there is no EndTime"),
-            ))
-        }
-    };
-    let period_days = match recurrence {
-        Recurrence::Weekly { start_day, end_day } => (Some(start_day), Some(end_day)),
-        Recurrence::Daily(_) => (None, None),
-    };
-    let window_recurrence = match (
-        logon_day.as_ref().map(|at| at.value).or(period_days.0),
-        logout_day.as_ref().map(|at| at.value).or(period_days.1),
-    ) {
-        (Some(start_day), Some(end_day)) => Recurrence::Weekly { start_day, end_day },
-        (None, None) => recurrence,
-        (Some(_), None) => {
-            let (at, key) = logon_day.as_ref().map_or((window_line, window_key), place);
-            return Err(missing(at, "LogoutDay", format!("required with {key}")));
-        }
-        (None, Some(_)) => {
-            let (at, key) = logout_day.as_ref().map_or((window_line, window_key), place);
-            return Err(missing(at, "LogonDay", format!("required with {key}")));
-        }
-    };
-    Ok((schedule, Some(make(window_recurrence, logon, logout))))
+        let period_days = match recurrence {
+            Recurrence::Weekly { start_day, end_day } => (Some(start_day), Some(end_day)),
+            Recurrence::Daily(_) => (None, None),
+        };
+        let window_recurrence = match (
+            self.logon_day.as_ref().map(|at| at.value).or(period_days.0),
+            self.logout_day
+                .as_ref()
+                .map(|at| at.value)
+                .or(period_days.1),
+        ) {
+            (Some(start_day), Some(end_day)) => Recurrence::Weekly { start_day, end_day },
+            (None, None) => recurrence,
+            (Some(_), None) => {
+                let (at, key) = self
+                    .logon_day
+                    .as_ref()
+                    .map_or((window_line, window_key), place);
+                return Err(missing(at, "LogoutDay", format!("required with {key}")));
+            }
+            (None, Some(_)) => {
+                let (at, key) = self
+                    .logout_day
+                    .as_ref()
+                    .map_or((window_line, window_key), place);
+                return Err(missing(at, "LogonDay", format!("required with {key}")));
+            }
+        };
+        Ok(make(window_recurrence, logon, logout, zone))
+    }
 }
