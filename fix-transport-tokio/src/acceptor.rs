@@ -6,12 +6,13 @@
 //! Refused connections go to the refusal hook, if any, else to the log.
 
 use crate::core::Core;
+use crate::delivery::{Handler, SessionEvents, Sink};
 use crate::error::Error;
-use crate::event::{Handler, SessionEvents, Sink};
 use crate::initiator::{new_core, spawn};
+use crate::link::{LinkStream, Stream};
 use crate::options::SessionOptions;
 use crate::queue::CommandSender;
-use crate::session::{Command, LinkStream, SessionHandle, Stream};
+use crate::session::{Command, SessionHandle};
 use fixrs_proto::{FieldIndex, Message};
 use fixrs_session::router::TemplateId;
 use fixrs_session::{
@@ -276,7 +277,7 @@ impl Acceptor {
         options: SessionOptions,
         rules: AcceptRules,
     ) -> Result<(SessionHandle, SessionEvents), Error> {
-        let (sink, events) = crate::event::channel(options.event_capacity);
+        let (sink, events) = crate::delivery::channel(options.event_capacity);
         let handle = self.add(config, options, rules, sink)?;
         Ok((handle, events))
     }
@@ -554,7 +555,7 @@ fn new_from_template(
     };
     let mut options = make_options(&config);
     let core = new_core(config, &mut options).map_err(|e| not_created(e.to_string()))?;
-    let (sink, events) = crate::event::channel(options.event_capacity);
+    let (sink, events) = crate::delivery::channel(options.event_capacity);
     let handle = register(arc, &mut shared, core, sink, &options, rules);
     let id = shared.next_id - 1;
     shared.router.connected(id);

@@ -2,7 +2,7 @@
 //! options, then TLS when configured, one address after the other.
 
 use crate::error::Error;
-use crate::session::{BoxStream, Stream};
+use crate::link::{BoxStream, Stream};
 use fixrs_transport_mio::SocketOptions;
 use fixrs_transport_tls::{PeerCertificate, TlsClientConfig};
 use std::future::Future;

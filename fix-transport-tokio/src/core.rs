@@ -3,7 +3,7 @@
 //! bytes, events and the next deadline until idle), with the clock read
 //! here and nowhere else.
 
-use crate::event::{SessionEvent, Sink};
+use crate::event::SessionEvent;
 use crate::options::Dictionaries;
 use fixrs_proto::{MessageBuilder, UtcTimestamp};
 use fixrs_session::{
@@ -39,6 +39,18 @@ pub(crate) struct Core {
     log: Option<FileLog>,
     /// Whether session-level messages are reported as events.
     admin_events: bool,
+}
+
+/// Where [`Core`] hands the events it produces: the session task's sink
+/// (a stream or a handler), which implements it in the delivery module.
+pub(crate) trait Deliver {
+    /// Hands one event over; a handler may answer it through `session`
+    /// before the session goes on.
+    fn deliver(&mut self, event: SessionEvent, session: &mut Responder<'_>);
+
+    /// Whether the application can take the events of another received
+    /// message now.
+    fn has_room(&self) -> bool;
 }
 
 /// Lets the receiver of an event answer it before the session goes on
@@ -171,7 +183,7 @@ impl Core {
 
     /// Delivers an event of the driver's own (a link error) as the
     /// session's are delivered.
-    pub(crate) fn report(&mut self, event: SessionEvent, sink: &mut Sink) {
+    pub(crate) fn report(&mut self, event: SessionEvent, sink: &mut impl Deliver) {
         sink.deliver(event, &mut Responder { core: self });
     }
 
@@ -201,7 +213,7 @@ impl Core {
         &mut self,
         out: &mut Vec<u8>,
         limit: usize,
-        sink: &mut Sink,
+        sink: &mut impl Deliver,
     ) -> LinkRequests {
         let mut requests = LinkRequests::default();
         // One clock reading for the pass: the input it works through was

@@ -2,8 +2,8 @@
 
 use crate::connect::Connector;
 use crate::core::Core;
+use crate::delivery::{Handler, SessionEvents, Sink};
 use crate::error::Error;
-use crate::event::{Handler, SessionEvents, Sink};
 use crate::options::{SessionOptions, StoreChoice};
 use crate::session::{SessionHandle, Spawn};
 use fixrs_session::{MemoryStore, Role, SessionConfig, Store};
@@ -20,7 +20,7 @@ pub async fn connect(
     config: SessionConfig,
     options: SessionOptions,
 ) -> Result<(SessionHandle, SessionEvents), Error> {
-    let (sink, events) = crate::event::channel(options.event_capacity);
+    let (sink, events) = crate::delivery::channel(options.event_capacity);
     let handle = start_initiator(config, options, sink)?;
     Ok((handle, events))
 }

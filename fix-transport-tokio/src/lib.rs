@@ -104,9 +104,11 @@
 mod acceptor;
 mod connect;
 mod core;
+mod delivery;
 mod error;
 mod event;
 mod initiator;
+mod link;
 mod options;
 mod pool;
 mod queue;
@@ -116,13 +118,15 @@ mod settings;
 pub use crate::core::Responder;
 pub use acceptor::{Acceptor, LogonRequest, NewSession, DEFAULT_LOGON_TIMEOUT};
 pub use connect::ConnectFn;
+pub use delivery::{Handler, SessionEvents};
 pub use error::{Error, TrySendError};
-pub use event::{Handler, SessionEvent, SessionEvents};
+pub use event::SessionEvent;
 pub use fixrs_transport_mio::{OwnedMessage, RefusedConnection};
 pub use fixrs_transport_tls::PeerCertificate;
 pub use initiator::{connect, connect_with_handler};
+pub use link::{BoxStream, LinkStream};
 pub use options::{SessionOptions, DEFAULT_EVENT_CAPACITY, DEFAULT_QUEUE_CAPACITY};
-pub use session::{BoxStream, LinkStream, SessionHandle};
+pub use session::SessionHandle;
 pub use settings::{
     start_from_settings, start_from_settings_with, Started, StartedSession, StartedTemplate,
 };

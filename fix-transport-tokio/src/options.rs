@@ -1,7 +1,7 @@
 //! How a session runs: its store, dictionaries, log, link and bounds.
 
 use crate::connect::ConnectFn;
-use crate::session::{BoxStream, LinkStream};
+use crate::link::{BoxStream, LinkStream};
 use fixrs_proto::FixVersion;
 use fixrs_session::{SessionDictionary, Store};
 use fixrs_store::FileStoreOptions;
