@@ -13,6 +13,12 @@
 //!   the process (and closing any descriptor of the file drops them). The
 //!   kernel releases it when the file is closed, also by the death of the
 //!   process. Solaris has no `flock`, so nothing is locked there.
+//!   Dropping the lock unlocks the file explicitly before closing it: a
+//!   process that another thread starts (`fork` then `exec`) gets a copy
+//!   of every descriptor, shares the open file and so the lock, and keeps
+//!   it until its `exec` closes the copy; closing ours alone would leave
+//!   the store locked that long, and an immediate reopen, by this process
+//!   or the next engine, refused.
 //! - Windows: the lock file is opened without sharing; the handle is the
 //!   lock, and the system closes it with the process.
 //!
@@ -74,6 +80,14 @@ impl StoreLock {
     }
 }
 
+impl Drop for StoreLock {
+    /// Releases the lock at once (see the module documentation), then
+    /// the file is closed.
+    fn drop(&mut self) {
+        unlock(&self.file);
+    }
+}
+
 /// How the lock file is opened (created if missing).
 fn lock_file_options() -> OpenOptions {
     let mut o = OpenOptions::new();
@@ -106,6 +120,37 @@ fn open_locked(path: &Path) -> io::Result<Option<File>> {
         }
     }
 }
+
+/// Releases the lock of the open file, also for copies of its descriptor
+/// in processes forked meanwhile. A failure is ignored: closing the file
+/// still releases the lock once the copies are closed.
+#[cfg(all(
+    unix,
+    not(any(
+        target_os = "solaris",
+        target_os = "espidf",
+        target_os = "horizon",
+        target_os = "vita"
+    ))
+))]
+fn unlock(file: &File) {
+    use rustix::fs::{flock, FlockOperation};
+    use rustix::io::Errno;
+    while let Err(Errno::INTR) = flock(file, FlockOperation::Unlock) {}
+}
+
+/// Nothing to release but the file itself, which closing it does (Windows
+/// handles are not inherited by the processes started meanwhile).
+#[cfg(not(all(
+    unix,
+    not(any(
+        target_os = "solaris",
+        target_os = "espidf",
+        target_os = "horizon",
+        target_os = "vita"
+    ))
+)))]
+fn unlock(_file: &File) {}
 
 /// Opens the lock file without sharing; `None` if someone else has it open.
 #[cfg(windows)]
