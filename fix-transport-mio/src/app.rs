@@ -316,6 +316,16 @@ pub struct AppEvent {
 /// channel, for programs that prefer to receive on their own thread.
 /// Several sessions may share one channel; events carry the session's key.
 ///
+/// The channel is unbounded: the engine's event loop thread serves every
+/// session and must never block, so it cannot wait for a slow receiver,
+/// and it goes on reading what the counterparties send. A receiver that
+/// falls behind a counterparty for long keeps every message received
+/// meanwhile in memory, without limit. Receive promptly, or implement
+/// [`Application`] and act in the callbacks (they run on the engine
+/// thread and must return quickly); the tokio engine
+/// (`fixrs-transport-tokio`) has a bounded event stream that stops
+/// reading from the peer while it is full.
+///
 /// ```
 /// let (app, events) = fixrs_transport_mio::ChannelApplication::new();
 /// # drop((app, events));

@@ -6,12 +6,13 @@
 //! Refused connections go to the refusal hook, if any, else to the log.
 
 use crate::core::Core;
+use crate::delivery::{Handler, SessionEvents, Sink};
 use crate::error::Error;
-use crate::event::{Handler, SessionEvents, Sink};
 use crate::initiator::{new_core, spawn};
+use crate::link::{LinkStream, Stream};
 use crate::options::SessionOptions;
 use crate::queue::CommandSender;
-use crate::session::{Command, LinkStream, SessionHandle, Stream};
+use crate::session::{Command, SessionHandle};
 use fixrs_proto::{FieldIndex, Message};
 use fixrs_session::router::TemplateId;
 use fixrs_session::{
@@ -276,9 +277,9 @@ impl Acceptor {
         options: SessionOptions,
         rules: AcceptRules,
     ) -> Result<(SessionHandle, SessionEvents), Error> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let handle = self.add(config, options, rules, Sink::Channel(tx))?;
-        Ok((handle, SessionEvents::new(rx)))
+        let (sink, events) = crate::delivery::channel(options.event_capacity);
+        let handle = self.add(config, options, rules, sink)?;
+        Ok((handle, events))
     }
 
     /// [`add_session`](Acceptor::add_session) with the events handed to
@@ -425,7 +426,7 @@ async fn handshake(
     tcp: TcpStream,
     tls: Option<Arc<TlsServerConfig>>,
     socket: SocketOptions,
-) -> Result<(Stream, Option<PeerCertificate>), RefusalReason> {
+) -> Result<(Stream, Option<Arc<PeerCertificate>>), RefusalReason> {
     socket
         .apply_to(socket2::SockRef::from(&tcp))
         .map_err(RefusalReason::Transport)?;
@@ -440,7 +441,7 @@ async fn handshake(
                 .get_ref()
                 .1
                 .peer_certificates()
-                .map(|chain| PeerCertificate::from_chain(chain.to_vec()));
+                .map(|chain| Arc::new(PeerCertificate::from_chain(chain.to_vec())));
             (Stream::Other(Box::new(stream)), cert)
         }
         None => (Stream::Tcp(tcp), None),
@@ -452,7 +453,7 @@ async fn handshake(
 async fn route(
     routing: &Routing,
     mut stream: Stream,
-    cert: Option<PeerCertificate>,
+    cert: Option<Arc<PeerCertificate>>,
     port: u16,
     peer: SocketAddr,
 ) -> Result<(), RefusalReason> {
@@ -491,7 +492,7 @@ async fn route(
             Route::Refuse { reason, .. } => return Err(reason),
             Route::Session { session, len } => {
                 let checked = match &key {
-                    Some(key) => routing.check_logon(key, &first[..len], peer, cert.as_ref()),
+                    Some(key) => routing.check_logon(key, &first[..len], peer, cert.as_deref()),
                     None => Ok(()),
                 };
                 let name = key.map(|k| k.to_string()).unwrap_or_default();
@@ -510,7 +511,7 @@ async fn route(
                 len,
             } => {
                 let key = config.key();
-                routing.check_logon(&key, &first[..len], peer, cert.as_ref())?;
+                routing.check_logon(&key, &first[..len], peer, cert.as_deref())?;
                 let commands = new_from_template(arc, template, *config)?;
                 (commands, key.to_string(), None)
             }
@@ -518,6 +519,7 @@ async fn route(
         let attach = Command::Attach {
             stream,
             peer: peer.to_string(),
+            certificate: cert,
             first,
         };
         if commands.send_with(|| attach).await.is_err() {
@@ -553,13 +555,13 @@ fn new_from_template(
     };
     let mut options = make_options(&config);
     let core = new_core(config, &mut options).map_err(|e| not_created(e.to_string()))?;
-    let (tx, rx) = mpsc::unbounded_channel();
-    let handle = register(arc, &mut shared, core, Sink::Channel(tx), &options, rules);
+    let (sink, events) = crate::delivery::channel(options.event_capacity);
+    let handle = register(arc, &mut shared, core, sink, &options, rules);
     let id = shared.next_id - 1;
     shared.router.connected(id);
     let commands = handle.commands();
     if let Some((_, new_sessions)) = shared.templates.get(template.0) {
-        let _ = new_sessions.send((handle, SessionEvents::new(rx)));
+        let _ = new_sessions.send((handle, events));
     }
     log::info!("session {name} created from a template");
     Ok(commands)

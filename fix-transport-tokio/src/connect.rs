@@ -2,9 +2,9 @@
 //! options, then TLS when configured, one address after the other.
 
 use crate::error::Error;
-use crate::session::{BoxStream, Stream};
+use crate::link::{BoxStream, Stream};
 use fixrs_transport_mio::SocketOptions;
-use fixrs_transport_tls::TlsClientConfig;
+use fixrs_transport_tls::{PeerCertificate, TlsClientConfig};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -12,8 +12,16 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
 
-/// A connect attempt under way: the stream and the peer's address.
-pub(crate) type Connecting = Pin<Box<dyn Future<Output = Result<(Stream, String), Error>> + Send>>;
+/// A link just opened: the stream, the peer's address and, over TLS,
+/// the certificate the peer presented.
+pub(crate) struct Connected {
+    pub(crate) stream: Stream,
+    pub(crate) peer: String,
+    pub(crate) certificate: Option<Arc<PeerCertificate>>,
+}
+
+/// A connect attempt under way.
+pub(crate) type Connecting = Pin<Box<dyn Future<Output = Result<Connected, Error>> + Send>>;
 
 /// Opens an initiator's links in a way of the application's own
 /// ([`SessionOptions::with_connect_fn`](crate::SessionOptions::with_connect_fn)).
@@ -56,7 +64,11 @@ impl Connector {
             return Box::pin(async move {
                 attempt
                     .await
-                    .map(|s| (Stream::Other(s), "custom link".to_string()))
+                    .map(|s| Connected {
+                        stream: Stream::Other(s),
+                        peer: "custom link".to_string(),
+                        certificate: None,
+                    })
                     .map_err(|source| Error::Link {
                         peer: "custom link".into(),
                         source,
@@ -80,7 +92,11 @@ impl Connector {
                 .map_err(link)?;
             let peer = tcp.peer_addr().map_err(link)?;
             let Some(tls) = tls else {
-                return Ok((Stream::Tcp(tcp), address));
+                return Ok(Connected {
+                    stream: Stream::Tcp(tcp),
+                    peer: address,
+                    certificate: None,
+                });
             };
             let host = address
                 .rsplit_once(':')
@@ -99,7 +115,16 @@ impl Connector {
                         link(io::Error::other(e))
                     })?
                     .map_err(link)?;
-            Ok((Stream::Other(Box::new(stream)), address))
+            let certificate = stream
+                .get_ref()
+                .1
+                .peer_certificates()
+                .map(|chain| Arc::new(PeerCertificate::from_chain(chain.to_vec())));
+            Ok(Connected {
+                stream: Stream::Other(Box::new(stream)),
+                peer: address,
+                certificate,
+            })
         })
     }
 }

@@ -41,6 +41,18 @@ pub(crate) struct Core {
     admin_events: bool,
 }
 
+/// Where [`Core`] hands the events it produces: the session task's sink
+/// (a stream or a handler), which implements it in the delivery module.
+pub(crate) trait Deliver {
+    /// Hands one event over; a handler may answer it through `session`
+    /// before the session goes on.
+    fn deliver(&mut self, event: SessionEvent, session: &mut Responder<'_>);
+
+    /// Whether the application can take the events of another received
+    /// message now.
+    fn has_room(&self) -> bool;
+}
+
 /// Lets the receiver of an event answer it before the session goes on
 /// with the next message (the ordering rule of the session layer).
 pub struct Responder<'a> {
@@ -171,7 +183,7 @@ impl Core {
 
     /// Delivers an event of the driver's own (a link error) as the
     /// session's are delivered.
-    pub(crate) fn report(&mut self, event: SessionEvent, sink: &mut crate::event::Sink) {
+    pub(crate) fn report(&mut self, event: SessionEvent, sink: &mut impl Deliver) {
         sink.deliver(event, &mut Responder { core: self });
     }
 
@@ -186,11 +198,12 @@ impl Core {
     }
 
     /// Drives the session until it is idle: appends the bytes to write to
-    /// `out` (logging them), hands every event to `deliver` (which may
+    /// `out` (logging them), hands every event to `sink` (a handler may
     /// answer at once through the [`Responder`]), goes on with input kept
     /// for later while the unwritten bytes (`out` and what the session
-    /// still holds) are under `limit`, and flushes the store and the log.
-    /// Returns what the link must do.
+    /// still holds) are under `limit` and the sink has room for more
+    /// events, and flushes the store and the log. Returns what the link
+    /// must do.
     ///
     /// Received messages are taken one at a time (the session stops after
     /// each one the application sees), so `out` passes `limit` by at most
@@ -200,7 +213,7 @@ impl Core {
         &mut self,
         out: &mut Vec<u8>,
         limit: usize,
-        deliver: &mut dyn FnMut(SessionEvent, &mut Responder<'_>),
+        sink: &mut impl Deliver,
     ) -> LinkRequests {
         let mut requests = LinkRequests::default();
         // One clock reading for the pass: the input it works through was
@@ -221,10 +234,11 @@ impl Core {
             let mut busy = false;
             while let Some(event) = self.next_event(&mut requests, now.utc) {
                 busy = true;
-                deliver(event, &mut Responder { core: self });
+                sink.deliver(event, &mut Responder { core: self });
             }
             if self.session.has_pending_input()
                 && out.len() + self.session.pending_transmit_len() < limit
+                && sink.has_room()
             {
                 self.session.handle_pending_input(now);
             } else if !busy {

@@ -1,14 +1,10 @@
-//! What a session reports to its application: owned [`SessionEvent`]s,
-//! through a [`SessionEvents`] stream or a [`Handler`].
+//! What a session reports to its application: owned [`SessionEvent`]s
+//! (delivered through a [`SessionEvents`](crate::SessionEvents) stream or
+//! a [`Handler`](crate::Handler), see the delivery module).
 
-use crate::core::Responder;
 use fixrs_proto::{BusinessRejectReason, FrameError, MessageBuilder, SessionRejectReason, Tag};
 use fixrs_session::{SessionState, SessionWarning, UndeliveredReason};
 use fixrs_transport_mio::OwnedMessage;
-use futures_core::Stream;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use tokio::sync::mpsc;
 
 /// Something that happened to a session, owned so that it can travel
 /// through a channel to another task.
@@ -72,72 +68,4 @@ pub enum SessionEvent {
     Error(crate::Error),
     /// Something unusual the session accepted and carried on from.
     Warning(SessionWarning),
-}
-
-/// The callback form of [`SessionEvents`]: called on the session's task
-/// for each event, in order. What it sends through the [`Responder`]
-/// goes out before the session acts on the next message it received.
-/// It must not block: it runs on the session's task.
-pub trait Handler: Send + 'static {
-    /// One event of the session.
-    fn on_event(&mut self, event: SessionEvent, session: &mut Responder<'_>);
-}
-
-impl<F> Handler for F
-where
-    F: FnMut(SessionEvent, &mut Responder<'_>) + Send + 'static,
-{
-    fn on_event(&mut self, event: SessionEvent, session: &mut Responder<'_>) {
-        self(event, session)
-    }
-}
-
-/// The events of one session, as a [`Stream`] (or with
-/// [`recv`](SessionEvents::recv)). It ends when the session's task ends.
-///
-/// Events are queued without a bound, so that a session never stops
-/// reading its link because its application is slow to look: read them.
-#[derive(Debug)]
-pub struct SessionEvents {
-    rx: mpsc::UnboundedReceiver<SessionEvent>,
-}
-
-impl SessionEvents {
-    pub(crate) fn new(rx: mpsc::UnboundedReceiver<SessionEvent>) -> SessionEvents {
-        SessionEvents { rx }
-    }
-
-    /// The next event; `None` once the session's task ended.
-    pub async fn recv(&mut self) -> Option<SessionEvent> {
-        self.rx.recv().await
-    }
-
-    /// The next event if one is queued, without waiting.
-    pub fn try_recv(&mut self) -> Option<SessionEvent> {
-        self.rx.try_recv().ok()
-    }
-}
-
-impl Stream for SessionEvents {
-    type Item = SessionEvent;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SessionEvent>> {
-        self.rx.poll_recv(cx)
-    }
-}
-
-/// Where a session's events go.
-pub(crate) enum Sink {
-    Channel(mpsc::UnboundedSender<SessionEvent>),
-    Handler(Box<dyn Handler>),
-}
-
-impl Sink {
-    pub(crate) fn deliver(&mut self, event: SessionEvent, session: &mut Responder<'_>) {
-        match self {
-            // A receiver that was dropped no longer wants events.
-            Sink::Channel(tx) => drop(tx.send(event)),
-            Sink::Handler(h) => h.on_event(event, session),
-        }
-    }
 }

@@ -2,14 +2,13 @@
 
 use crate::connect::Connector;
 use crate::core::Core;
+use crate::delivery::{Handler, SessionEvents, Sink};
 use crate::error::Error;
-use crate::event::{Handler, SessionEvents, Sink};
 use crate::options::{SessionOptions, StoreChoice};
 use crate::session::{SessionHandle, Spawn};
 use fixrs_session::{MemoryStore, Role, SessionConfig, Store};
 use fixrs_store::FileStore;
 use fixrs_transport_mio::filelog::FileLog;
-use tokio::sync::mpsc;
 
 /// Starts an initiator session on the current tokio runtime: it connects
 /// to the options' address, logs on, reconnects per its configuration's
@@ -21,9 +20,9 @@ pub async fn connect(
     config: SessionConfig,
     options: SessionOptions,
 ) -> Result<(SessionHandle, SessionEvents), Error> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let handle = start_initiator(config, options, Sink::Channel(tx))?;
-    Ok((handle, SessionEvents::new(rx)))
+    let (sink, events) = crate::delivery::channel(options.event_capacity);
+    let handle = start_initiator(config, options, sink)?;
+    Ok((handle, events))
 }
 
 /// [`connect`] with the events handed to `handler` on the session's task

@@ -1,6 +1,6 @@
 //! FIX sessions as async Rust on tokio: initiators that connect and
 //! reconnect, acceptors that route Logons to their sessions, sending with
-//! backpressure, and a [`Stream`](futures_core::Stream) of events, from
+//! backpressure, and a bounded [`Stream`](futures_core::Stream) of events, from
 //! the same sans-IO core as the mio engine.
 //!
 //! This crate has no FIX logic of its own. Each session is a
@@ -73,18 +73,42 @@
 //!
 //! # Events
 //!
-//! Either a [`SessionEvents`] stream per session (unbounded: read it), or
-//! a [`Handler`] called on the session's task, whose [`Responder`] sends
-//! answers before the session goes on to the next received message.
+//! Either a [`SessionEvents`] stream per session, or a [`Handler`] called
+//! on the session's task, whose [`Responder`] sends answers before the
+//! session goes on to the next received message.
+//!
+//! The stream is bounded ([`SessionOptions::with_event_capacity`],
+//! [`DEFAULT_EVENT_CAPACITY`]): an application slower than its
+//! counterparty holds the counterparty back instead of keeping what it
+//! sends in memory. While the stream is full the session's task reads
+//! nothing more from the peer, and goes on with everything else (sends
+//! from its handles, writing, heartbeats, test requests, logout
+//! timeouts): it never waits for the stream, so a task that sends on the
+//! handle and reads the events later cannot deadlock with it. The events
+//! of the message read last, and those the session produces on its own
+//! meanwhile (state changes, errors of sends and timers), wait in the
+//! task and come out first as room appears; nothing is dropped or
+//! reordered. An application that stops reading for longer than the
+//! TestRequest timeout loses the link, since the peer's answers wait
+//! unread: read steadily. A dropped stream means no more events are
+//! wanted; the session goes on without them.
+//!
+//! # Peer certificates
+//!
+//! [`SessionHandle::peer_certificate`] shows the certificate the peer of
+//! a TLS link presented (the client's to a mutual-TLS acceptor, the
+//! server's to an initiator), the one the acceptor's logon check saw.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod acceptor;
 mod connect;
 mod core;
+mod delivery;
 mod error;
 mod event;
 mod initiator;
+mod link;
 mod options;
 mod pool;
 mod queue;
@@ -94,12 +118,15 @@ mod settings;
 pub use crate::core::Responder;
 pub use acceptor::{Acceptor, LogonRequest, NewSession, DEFAULT_LOGON_TIMEOUT};
 pub use connect::ConnectFn;
+pub use delivery::{Handler, SessionEvents};
 pub use error::{Error, TrySendError};
-pub use event::{Handler, SessionEvent, SessionEvents};
+pub use event::SessionEvent;
 pub use fixrs_transport_mio::{OwnedMessage, RefusedConnection};
+pub use fixrs_transport_tls::PeerCertificate;
 pub use initiator::{connect, connect_with_handler};
-pub use options::{SessionOptions, DEFAULT_QUEUE_CAPACITY};
-pub use session::{BoxStream, LinkStream, SessionHandle};
+pub use link::{BoxStream, LinkStream};
+pub use options::{SessionOptions, DEFAULT_EVENT_CAPACITY, DEFAULT_QUEUE_CAPACITY};
+pub use session::SessionHandle;
 pub use settings::{
     start_from_settings, start_from_settings_with, Started, StartedSession, StartedTemplate,
 };

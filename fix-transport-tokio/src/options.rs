@@ -1,7 +1,7 @@
 //! How a session runs: its store, dictionaries, log, link and bounds.
 
 use crate::connect::ConnectFn;
-use crate::session::{BoxStream, LinkStream};
+use crate::link::{BoxStream, LinkStream};
 use fixrs_proto::FixVersion;
 use fixrs_session::{SessionDictionary, Store};
 use fixrs_store::FileStoreOptions;
@@ -14,6 +14,11 @@ use std::time::Duration;
 /// The default bound of messages handed to a session and not yet taken by
 /// its task ([`SessionOptions::with_queue_capacity`]).
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
+
+/// The default bound of events waiting in a session's
+/// [`SessionEvents`](crate::SessionEvents) stream
+/// ([`SessionOptions::with_event_capacity`]).
+pub const DEFAULT_EVENT_CAPACITY: usize = 1024;
 
 /// The data dictionaries a session validates incoming messages against.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +52,7 @@ pub struct SessionOptions {
     pub(crate) socket: SocketOptions,
     pub(crate) max_outgoing_bytes: usize,
     pub(crate) queue_capacity: usize,
+    pub(crate) event_capacity: usize,
     pub(crate) connect_timeout: Duration,
     pub(crate) close_timeout: Duration,
     pub(crate) admin_events: bool,
@@ -66,6 +72,7 @@ impl std::fmt::Debug for SessionOptions {
             .field("tls", &self.tls.is_some())
             .field("max_outgoing_bytes", &self.max_outgoing_bytes)
             .field("queue_capacity", &self.queue_capacity)
+            .field("event_capacity", &self.event_capacity)
             .finish_non_exhaustive()
     }
 }
@@ -84,6 +91,7 @@ impl SessionOptions {
             socket: SocketOptions::default(),
             max_outgoing_bytes: fixrs_transport_mio::settings::DEFAULT_MAX_OUTGOING_BYTES,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            event_capacity: DEFAULT_EVENT_CAPACITY,
             connect_timeout: Duration::from_secs(10),
             close_timeout: Duration::from_secs(2),
             admin_events: false,
@@ -179,6 +187,21 @@ impl SessionOptions {
     /// [`try_send`](crate::SessionHandle::try_send) refuses.
     pub fn with_queue_capacity(mut self, messages: usize) -> Self {
         self.queue_capacity = messages.max(1);
+        self
+    }
+
+    /// Most events waiting in the session's
+    /// [`SessionEvents`](crate::SessionEvents) stream for the application
+    /// to read ([`DEFAULT_EVENT_CAPACITY`] by default). While the stream
+    /// is full the session reads nothing more from its peer (the peer's
+    /// messages wait in the socket, and then in the peer: backpressure)
+    /// but goes on taking sends, writing and running its timers. Nothing
+    /// is dropped: an event that finds the stream full waits in the
+    /// session's task and comes out first, in order. Sessions whose
+    /// events go to a [`Handler`](crate::Handler) have no stream; the
+    /// setting does not apply to them.
+    pub fn with_event_capacity(mut self, events: usize) -> Self {
+        self.event_capacity = events.max(1);
         self
     }
 

@@ -6,34 +6,24 @@
 //! whichever comes first: bytes from the link, room to write, a finished
 //! connect attempt, a command from a handle, or the session's deadline.
 
-use crate::connect::{Connecting, Connector};
-use crate::core::{Core, LinkRequests};
+use crate::connect::{Connected, Connecting, Connector};
+use crate::core::{Core, Deliver, LinkRequests};
+use crate::delivery::Sink;
 use crate::error::{Error, TrySendError};
-use crate::event::{SessionEvent, Sink};
+use crate::event::SessionEvent;
+use crate::link::{Reader, Stream, Writer};
 use crate::pool::BuilderPool;
 use crate::queue::{self, CommandReceiver, CommandSender, QueueError};
 use fixrs_proto::MessageBuilder;
 use fixrs_session::{Now, SessionKey, SessionState};
+use fixrs_transport_tls::PeerCertificate;
 use std::io;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::watch;
 use tokio::time::Instant;
-
-/// A byte stream a session can run over: TCP, TLS over TCP, or anything
-/// else that reads and writes (a Unix socket, an in-memory pipe).
-pub trait LinkStream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> LinkStream for T {}
-
-/// A connected stream, boxed so that every kind of link is one type.
-pub type BoxStream = Box<dyn LinkStream>;
 
 /// Bytes read from the link per read call.
 const READ_SIZE: usize = 64 << 10;
@@ -45,94 +35,6 @@ const KEEP_AFTER_LINK: usize = 64 << 10;
 /// sends costs one wake and one write instead of one each. The outgoing
 /// bound ends a batch earlier.
 const COMMAND_BATCH: usize = 256;
-
-/// A connected stream as the task gets it. Plain TCP stays a
-/// [`TcpStream`] so that its halves are split without a lock between
-/// them ([`TcpStream::into_split`]); any other stream is split with
-/// [`tokio::io::split`].
-pub(crate) enum Stream {
-    Tcp(TcpStream),
-    Other(BoxStream),
-}
-
-impl Stream {
-    /// Splits the stream into the halves the task reads and writes.
-    fn split(self) -> (Reader, Writer) {
-        match self {
-            Stream::Tcp(tcp) => {
-                let (r, w) = tcp.into_split();
-                (Reader::Tcp(r), Writer::Tcp(w))
-            }
-            Stream::Other(s) => {
-                let (r, w) = tokio::io::split(s);
-                (Reader::Other(r), Writer::Other(w))
-            }
-        }
-    }
-}
-
-impl AsyncRead for Stream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-            Stream::Other(s) => Pin::new(s).poll_read(cx, buf),
-        }
-    }
-}
-
-/// The read half of a link.
-enum Reader {
-    Tcp(OwnedReadHalf),
-    Other(ReadHalf<BoxStream>),
-}
-
-impl Reader {
-    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Reader::Tcp(r) => r.read(buf).await,
-            Reader::Other(r) => r.read(buf).await,
-        }
-    }
-}
-
-/// The write half of a link.
-enum Writer {
-    Tcp(OwnedWriteHalf),
-    Other(WriteHalf<BoxStream>),
-}
-
-impl Writer {
-    async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Writer::Tcp(w) => w.write(buf).await,
-            Writer::Other(w) => w.write(buf).await,
-        }
-    }
-
-    async fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Writer::Tcp(w) => w.flush().await,
-            Writer::Other(w) => w.flush().await,
-        }
-    }
-
-    async fn shutdown(&mut self) -> io::Result<()> {
-        match self {
-            Writer::Tcp(w) => w.shutdown().await,
-            Writer::Other(w) => w.shutdown().await,
-        }
-    }
-
-    /// Whether written bytes may wait in a buffer until a flush (TLS
-    /// records); a TCP socket has taken them once written.
-    fn buffers(&self) -> bool {
-        matches!(self, Writer::Other(_))
-    }
-}
 
 /// What a handle asks of the session's task.
 pub(crate) enum Command {
@@ -153,6 +55,7 @@ pub(crate) enum Command {
     Attach {
         stream: Stream,
         peer: String,
+        certificate: Option<Arc<PeerCertificate>>,
         first: Vec<u8>,
     },
 }
@@ -178,7 +81,13 @@ pub struct SessionHandle {
     /// The task's unwritten bytes, as of its last turn.
     unsent: Arc<AtomicUsize>,
     max_outgoing_bytes: usize,
+    /// The certificate of the current link's peer, kept by the task.
+    peer_certificate: PeerCertificateSlot,
 }
+
+/// Where the task keeps the certificate of its link's peer for the
+/// handles.
+type PeerCertificateSlot = Arc<Mutex<Option<Arc<PeerCertificate>>>>;
 
 impl std::fmt::Debug for SessionHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -225,6 +134,17 @@ impl SessionHandle {
     /// ([`SessionOptions::with_max_outgoing_bytes`](crate::SessionOptions::with_max_outgoing_bytes)).
     pub fn max_outgoing_bytes(&self) -> usize {
         self.max_outgoing_bytes
+    }
+
+    /// The certificate the peer of the current link presented in the TLS
+    /// handshake: the client's certificate for an acceptor that asks for
+    /// one (mutual TLS), the server's for an initiator. `None` for a plain
+    /// TCP or custom link, a TLS peer that presented none, and while no
+    /// link is up. It is the certificate an acceptor's logon check saw in
+    /// [`LogonRequest::peer_certificate`](crate::LogonRequest::peer_certificate),
+    /// for an application that maps peers to permissions after logon.
+    pub fn peer_certificate(&self) -> Option<Arc<PeerCertificate>> {
+        lock(&self.peer_certificate).clone()
     }
 
     /// Sends an application message. Waits while the session's outgoing
@@ -361,7 +281,9 @@ impl Spawn {
         let key = Arc::new(self.core.key());
         let pool = Arc::new(BuilderPool::default());
         let unsent = Arc::new(AtomicUsize::new(0));
+        let peer_certificate = PeerCertificateSlot::default();
         let task = Task {
+            peer_certificate: peer_certificate.clone(),
             pool: pool.clone(),
             unsent: unsent.clone(),
             spent: Vec::new(),
@@ -386,6 +308,7 @@ impl Spawn {
             pool,
             unsent,
             max_outgoing_bytes: self.max_outgoing_bytes,
+            peer_certificate,
         }
     }
 }
@@ -402,8 +325,10 @@ enum Wake {
     Read(io::Result<usize>),
     Wrote(io::Result<usize>),
     Flushed(io::Result<()>),
-    Connected(Result<(Stream, String), Error>),
+    Connected(Result<Connected, Error>),
     Command(Option<Command>),
+    /// The application made room in its event stream.
+    EventRoom,
     Timeout,
     CloseTimeout,
 }
@@ -431,10 +356,24 @@ struct Task {
     pool: Arc<BuilderPool>,
     /// Copies sent in the current batch of commands, for the pool.
     spent: Vec<MessageBuilder>,
+    /// The certificate of the link's peer, for the handles.
+    peer_certificate: PeerCertificateSlot,
 }
 
 impl Task {
     async fn run(mut self) {
+        self.turns().await;
+        // The session is over: its handles learn it now (its status and
+        // command queue go), while events held for room still reach a
+        // stream the application keeps, in order.
+        let idle = |_: SessionEvent, _: &mut crate::core::Responder<'_>| {};
+        let mut sink = std::mem::replace(&mut self.sink, Sink::Handler(Box::new(idle)));
+        drop(self);
+        sink.finish().await;
+    }
+
+    /// The task's loop, until the session is over.
+    async fn turns(&mut self) {
         // An initiator connects; an acceptor waits for its first link.
         self.core.connect();
         let mut buf = vec![0u8; READ_SIZE];
@@ -481,10 +420,22 @@ impl Task {
                 }
             }
             // Backpressure on the peer: while what we owe it is over the
-            // bound, what it sent stays unread (a read's worth of requests
-            // waits in the session; the rest in the socket).
-            let input_held =
-                self.core.has_pending_input() || self.out.len() >= self.max_outgoing_bytes;
+            // bound, or the application's event stream is full, what it
+            // sent stays unread (a read's worth of messages waits in the
+            // session; the rest in the socket).
+            let events_full = !self.sink.has_room();
+            if !events_full
+                && self.core.has_pending_input()
+                && self.out.len() < self.max_outgoing_bytes
+            {
+                // The application made room after the drive stopped for
+                // want of it: nothing else would wake the task for the
+                // input it holds.
+                continue;
+            }
+            let input_held = self.core.has_pending_input()
+                || self.out.len() >= self.max_outgoing_bytes
+                || events_full;
             let can_read = self.link.is_some() && self.closing.is_none() && !input_held;
             let can_write = self.link.is_some() && !self.out.is_empty();
             let can_flush = self.link.is_some() && self.out.is_empty() && self.flush_pending;
@@ -508,6 +459,9 @@ impl Task {
                     }, if can_write || can_flush => w,
                     c = async { connecting.as_mut().expect("connecting").await }, if connecting.is_some() => Wake::Connected(c),
                     c = self.commands.recv(), if take_commands => Wake::Command(c),
+                    // Never a wait on the stream itself: commands, writes
+                    // and timers go on while the application is not reading.
+                    _ = self.sink.room(), if events_full => Wake::EventRoom,
                     _ = timer.as_mut(), if armed.is_some() => Wake::Timeout,
                     _ = tokio::time::sleep_until(closing_at), if self.closing.is_some() => Wake::CloseTimeout,
                 }
@@ -526,7 +480,7 @@ impl Task {
                 Wake::Connected(result) => {
                     connecting = None;
                     match result {
-                        Ok((stream, peer)) => self.link_up(stream, peer),
+                        Ok(c) => self.link_up(c.stream, c.peer, c.certificate),
                         Err(e) => {
                             self.report(e);
                             self.core.link_down();
@@ -549,6 +503,9 @@ impl Task {
                     handles_open = false;
                     self.core.logout(None);
                 }
+                // The next drive hands the held events over and goes on
+                // with the input.
+                Wake::EventRoom => {}
                 Wake::Timeout => {
                     armed = None;
                     self.core.timeout();
@@ -570,12 +527,11 @@ impl Task {
     /// Drives the session until idle (received messages wait while its
     /// unwritten bytes are over the bound) and publishes its status.
     fn drive(&mut self) -> LinkRequests {
-        let sink = &mut self.sink;
-        let requests = self.core.drive(
-            &mut self.out,
-            self.max_outgoing_bytes,
-            &mut |event, responder| sink.deliver(event, responder),
-        );
+        // Events held for room go before any new one.
+        self.sink.release();
+        let requests = self
+            .core
+            .drive(&mut self.out, self.max_outgoing_bytes, &mut self.sink);
         self.unsent.store(self.out.len(), Ordering::Relaxed);
         let (next_sender, next_target) = self.core.seq_nums();
         let status = Status {
@@ -628,6 +584,7 @@ impl Task {
             Command::Attach {
                 stream,
                 peer,
+                certificate,
                 first,
             } => {
                 if self.link.is_some() {
@@ -639,13 +596,14 @@ impl Task {
                     );
                     return;
                 }
-                self.link_up(stream, peer);
+                self.link_up(stream, peer, certificate);
                 self.core.input(&first);
             }
         }
     }
 
-    fn link_up(&mut self, stream: Stream, peer: String) {
+    fn link_up(&mut self, stream: Stream, peer: String, certificate: Option<Arc<PeerCertificate>>) {
+        *lock(&self.peer_certificate) = certificate;
         let (reader, writer) = stream.split();
         self.link = Some(Link {
             reader,
@@ -686,6 +644,7 @@ impl Task {
     }
 
     fn after_link(&mut self) {
+        *lock(&self.peer_certificate) = None;
         self.out.clear();
         self.flush_pending = false;
         self.core.shrink(KEEP_AFTER_LINK);
@@ -699,4 +658,8 @@ impl Task {
         log::warn!("session {}: {error}", self.core.key());
         self.core.report(SessionEvent::Error(error), &mut self.sink);
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -5,8 +5,8 @@
 
 use crate::acceptor::Acceptor;
 use crate::acceptor::NewSession;
+use crate::delivery::SessionEvents;
 use crate::error::Error;
-use crate::event::SessionEvents;
 use crate::options::SessionOptions;
 use crate::session::SessionHandle;
 use fixrs_session::settings::{DictionaryLoader, Settings};

@@ -1,7 +1,8 @@
 //! An acceptor's logon check and refusal hook: a Logon the check refuses
 //! is closed without a reply and reported, the session stays free for the
 //! next Logon, a template creates no session for it; the check sees a TLS
-//! peer's certificate; connections the router refuses reach the hook.
+//! peer's certificate, and the session's handle shows it for as long as
+//! the link lasts; connections the router refuses reach the hook.
 
 mod common;
 #[path = "../../fix-transport-tls/tests/common/pki.rs"]
@@ -11,7 +12,9 @@ use common::*;
 use fixrs_proto::{FieldWriter, FixVersion};
 use fixrs_session::{AcceptorTemplate, RefusalReason, SessionConfig, SessionState};
 use fixrs_transport_tls::TlsClientConfig;
-use fixrs_transport_tokio::{Acceptor, LogonRequest, RefusedConnection, SessionOptions};
+use fixrs_transport_tokio::{
+    Acceptor, LogonRequest, RefusedConnection, SessionEvents, SessionHandle, SessionOptions,
+};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -64,6 +67,27 @@ async fn wait_until_some<T>(mut f: impl FnMut() -> Option<T>) -> T {
     })
     .await
     .expect("in time")
+}
+
+/// The initiator BUY -> SELL over TLS to `addr`, presenting `client`.
+async fn connect_with_certificate(
+    ca: &pki::Ca,
+    client: &pki::Leaf,
+    addr: std::net::SocketAddr,
+) -> (SessionHandle, SessionEvents) {
+    let client_tls = TlsClientConfig::builder()
+        .ca_certificates(vec![ca.cert()])
+        .client_certificate(client.chain(), client.key())
+        .build()
+        .expect("client config");
+    fixrs_transport_tokio::connect(
+        initiator(),
+        SessionOptions::new()
+            .with_connect_address(addr.to_string())
+            .with_tls(client_tls),
+    )
+    .await
+    .expect("initiator")
 }
 
 /// Refuses Logons without Password(554) "secret".
@@ -208,22 +232,60 @@ async fn the_check_sees_the_certificate_a_tls_client_presented() {
         .add_session(common::acceptor(), SessionOptions::new())
         .expect("acceptor session");
     let client = ca.client("BUY");
-    let client_tls = TlsClientConfig::builder()
-        .ca_certificates(vec![ca.cert()])
-        .client_certificate(client.chain(), client.key())
-        .build()
-        .expect("client config");
+    let (buy, _events) = connect_with_certificate(&ca, &client, addr).await;
+    wait_state(&buy, SessionState::Established).await;
+    wait_state(&sell, SessionState::Established).await;
+    assert_eq!(*seen.lock().expect("lock"), vec![vec!["BUY".to_string()]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handles_show_the_certificate_of_the_current_link() {
+    let ca = pki::Ca::new("test ca");
+    let acceptor = Acceptor::new();
+    let addr = acceptor
+        .listen_tls(any_port(), ca.mutual_tls_server())
+        .await
+        .expect("listen");
+    let (sell, _sell_events) = acceptor
+        .add_session(common::acceptor(), SessionOptions::new())
+        .expect("acceptor session");
+    assert!(sell.peer_certificate().is_none(), "no link yet");
+    let client = ca.client("BUY");
+    let (buy, _events) = connect_with_certificate(&ca, &client, addr).await;
+    wait_state(&buy, SessionState::Established).await;
+    wait_state(&sell, SessionState::Established).await;
+    // The acceptor sees the client's certificate, the initiator the
+    // server's.
+    let of_buy = sell.peer_certificate().expect("client certificate");
+    assert_eq!(of_buy.common_names(), ["BUY".to_string()]);
+    assert_eq!(of_buy.chain(), client.chain().as_slice());
+    let of_sell = buy.peer_certificate().expect("server certificate");
+    assert_eq!(of_sell.common_names(), ["localhost".to_string()]);
+    assert!(of_sell.matches_comp_id("localhost"));
+    // Gone with the link.
+    buy.logout(None).await.expect("logout");
+    wait_state(&buy, SessionState::CorrectlyTerminated).await;
+    wait_until_some(|| sell.peer_certificate().is_none().then_some(())).await;
+    wait_until_some(|| buy.peer_certificate().is_none().then_some(())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_tcp_link_has_no_peer_certificate() {
+    let acceptor = Acceptor::new();
+    let addr = acceptor.listen(any_port()).await.expect("listen");
+    let (sell, _sell_events) = acceptor
+        .add_session(common::acceptor(), SessionOptions::new())
+        .expect("acceptor session");
     let (buy, _events) = fixrs_transport_tokio::connect(
         initiator(),
-        SessionOptions::new()
-            .with_connect_address(addr.to_string())
-            .with_tls(client_tls),
+        SessionOptions::new().with_connect_address(addr.to_string()),
     )
     .await
     .expect("initiator");
     wait_state(&buy, SessionState::Established).await;
     wait_state(&sell, SessionState::Established).await;
-    assert_eq!(*seen.lock().expect("lock"), vec![vec!["BUY".to_string()]]);
+    assert!(sell.peer_certificate().is_none());
+    assert!(buy.peer_certificate().is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

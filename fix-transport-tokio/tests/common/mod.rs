@@ -5,7 +5,7 @@
 use fixrs_proto::{FieldWriter, FixVersion, MessageBuilder};
 use fixrs_session::{SessionConfig, SessionState};
 use fixrs_transport_tokio::{
-    Acceptor, Responder, SessionEvent, SessionEvents, SessionHandle, SessionOptions,
+    Acceptor, OwnedMessage, Responder, SessionEvent, SessionEvents, SessionHandle, SessionOptions,
 };
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,21 +39,26 @@ pub fn order(id: &str) -> MessageBuilder {
 pub fn fill_orders(event: SessionEvent, session: &mut Responder<'_>) {
     if let SessionEvent::Message(m) = event {
         if m.msg_type() == b"D" {
-            let mut report = MessageBuilder::new(b"8");
-            report
-                .push(11, m.get(11).unwrap_or(b"?"))
-                .push_str(37, "1")
-                .push_str(17, "1")
-                .push_char(150, b'2')
-                .push_char(39, b'2')
-                .push_str(55, "EUR/USD")
-                .push_char(54, b'1')
-                .push_str(151, "0")
-                .push_str(14, "100")
-                .push_str(6, "1");
-            session.send(&report).expect("report sent");
+            session.send(&fill_report(&m)).expect("report sent");
         }
     }
+}
+
+/// An ExecutionReport filling `order`, with its ClOrdID.
+pub fn fill_report(order: &OwnedMessage) -> MessageBuilder {
+    let mut report = MessageBuilder::new(b"8");
+    report
+        .push(11, order.get(11).unwrap_or(b"?"))
+        .push_str(37, "1")
+        .push_str(17, "1")
+        .push_char(150, b'2')
+        .push_char(39, b'2')
+        .push_str(55, "EUR/USD")
+        .push_char(54, b'1')
+        .push_str(151, "0")
+        .push_str(14, "100")
+        .push_str(6, "1");
+    report
 }
 
 /// Waits for the first event `pick` takes.

@@ -1,0 +1,284 @@
+//! The bounded event stream: a counterparty flooding a session whose
+//! application reads slowly is held back in its socket (the stream never
+//! holds more than its capacity, the session never runs ahead of the
+//! application by more than that), while the session keeps sending its
+//! heartbeats and every message arrives, in order; an application that
+//! sends without reading its events does not stall its session.
+
+mod common;
+#[path = "../../fix-transport-mio/tests/common/mod.rs"]
+mod raw;
+
+use common::{wait_state, PipePair, WAIT};
+use fixrs_proto::{tag, FixVersion, MessageBuilder};
+use fixrs_session::{SessionConfig, SessionState};
+use fixrs_transport_tokio::SessionHandle;
+use fixrs_transport_tokio::{Acceptor, SessionEvent, SessionEvents, SessionOptions};
+use raw::{raw_message, RawPeer};
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Messages the counterparty floods.
+const FLOOD: u64 = 20_000;
+
+/// The event stream's capacity under test: small, so that it fills at
+/// once.
+const CAPACITY: usize = 64;
+
+/// Counts what a raw peer receives: Heartbeats, TestRequests, and whether
+/// the session closed the link.
+#[derive(Default)]
+struct Received {
+    heartbeats: AtomicUsize,
+    test_requests: AtomicUsize,
+    closed: AtomicBool,
+}
+
+/// Reads from `stream` until it closes, counting into `received`.
+fn count_received(mut stream: std::net::TcpStream, received: Arc<Received>) {
+    let mut buf = vec![0u8; 16 << 10];
+    // A message type split across two reads is found in the next.
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                tail.extend_from_slice(&buf[..n]);
+                let count = |pattern: &[u8]| {
+                    tail.windows(pattern.len())
+                        .filter(|w| *w == pattern)
+                        .count()
+                };
+                received
+                    .heartbeats
+                    .fetch_add(count(b"\x0135=0\x01"), Ordering::SeqCst);
+                received
+                    .test_requests
+                    .fetch_add(count(b"\x0135=1\x01"), Ordering::SeqCst);
+                // Less than a pattern: nothing is counted twice.
+                let keep = tail.len().min(6);
+                tail.drain(..tail.len() - keep);
+            }
+        }
+    }
+    received.closed.store(true, Ordering::SeqCst);
+}
+
+/// The MsgSeqNum(34) of an application message event.
+fn seq_num(event: &SessionEvent) -> Option<u64> {
+    match event {
+        SessionEvent::Message(m) => m.get_str(tag::MSG_SEQ_NUM)?.parse().ok(),
+        _ => None,
+    }
+}
+
+async fn next_event(events: &mut SessionEvents) -> SessionEvent {
+    tokio::time::timeout(WAIT, events.recv())
+        .await
+        .expect("an event in time")
+        .expect("the session is running")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_waits_in_the_peer_while_the_application_reads_slowly() {
+    raw::init_log();
+    let acceptor = Acceptor::new();
+    let addr = acceptor
+        .listen("127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("listen");
+    let (session, mut events) = acceptor
+        .add_session(
+            SessionConfig::acceptor(FixVersion::Fix44, "ACC", "PEER"),
+            SessionOptions::new().with_event_capacity(CAPACITY),
+        )
+        .expect("acceptor session");
+    assert_eq!(events.capacity(), CAPACITY);
+
+    // The counterparty logs on with HeartBtInt=1, then floods from one
+    // thread and counts what it gets on another.
+    let mut peer = RawPeer::connect(addr);
+    let logon = raw_message(
+        b"A",
+        "PEER",
+        "ACC",
+        1,
+        &[(tag::ENCRYPT_METHOD, "0"), (tag::HEART_BT_INT, "1")],
+    );
+    peer.send(&logon).expect("logon");
+    wait_state(&session, SessionState::Established).await;
+    let received = Arc::new(Received::default());
+    let reader = {
+        let stream = peer.stream.try_clone().expect("clone");
+        let received = received.clone();
+        std::thread::spawn(move || count_received(stream, received))
+    };
+    let flooder = std::thread::spawn(move || {
+        for seq in 2..2 + FLOOD {
+            let id = seq.to_string();
+            let order = raw_message(
+                b"D",
+                "PEER",
+                "ACC",
+                seq,
+                &[
+                    (11, &id),
+                    (55, "EUR/USD"),
+                    (54, "1"),
+                    (38, "100"),
+                    (40, "1"),
+                ],
+            );
+            if peer.send(&order).is_err() {
+                return seq;
+            }
+        }
+        2 + FLOOD
+    });
+
+    // Nothing read yet: the stream fills to its capacity and no further;
+    // the session has taken no more messages than the stream holds.
+    let mut waited = Duration::ZERO;
+    while events.len() < CAPACITY {
+        assert!(waited < WAIT, "the stream never filled ({})", events.len());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        waited += Duration::from_millis(5);
+    }
+    assert_eq!(events.len(), CAPACITY);
+    assert!(
+        session.next_target_seq_num() <= 2 + CAPACITY as u64,
+        "the session took {} messages for a stream of {CAPACITY}",
+        session.next_target_seq_num() - 2
+    );
+
+    // Read slowly (a millisecond per event, so the flood stays ahead and
+    // the stream full) until the session has sent two heartbeats, then at
+    // full speed.
+    let mut expected = 2;
+    while expected < 2 + FLOOD {
+        let event = next_event(&mut events).await;
+        match seq_num(&event) {
+            Some(seq) => {
+                assert_eq!(seq, expected, "out of order or lost");
+                expected += 1;
+            }
+            // (The logon's own events come before the flood.)
+            None => assert!(
+                expected == 2
+                    || !matches!(
+                        event,
+                        SessionEvent::StateChanged { .. } | SessionEvent::LoggedOut { .. }
+                    ),
+                "the session left Established: {event:?}"
+            ),
+        }
+        assert!(events.len() <= CAPACITY);
+        let read = expected - 2;
+        assert!(
+            session.next_target_seq_num() <= 2 + read + CAPACITY as u64 + 1,
+            "the session ran {} messages ahead of the application",
+            session.next_target_seq_num() - 2 - read
+        );
+        if received.heartbeats.load(Ordering::SeqCst) < 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    assert!(
+        received.heartbeats.load(Ordering::SeqCst) >= 2,
+        "no heartbeats while the application read slowly"
+    );
+    assert!(!received.closed.load(Ordering::SeqCst), "the link was lost");
+    assert_eq!(session.state(), SessionState::Established);
+    assert_eq!(flooder.join().expect("flooder"), 2 + FLOOD);
+    session.disconnect().await.expect("disconnect");
+    reader.join().expect("reader");
+}
+
+/// An order with ClOrdID(11) `n`.
+fn order(n: usize) -> MessageBuilder {
+    common::order(&n.to_string())
+}
+
+/// ExecutionReports answering orders, read from the initiator's events
+/// until `count` came, checked to be in order.
+async fn read_reports(events: &mut SessionEvents, count: usize) {
+    let mut next = 0;
+    while next < count {
+        if let SessionEvent::Message(m) = next_event(events).await {
+            assert_eq!(m.msg_type(), b"8");
+            assert_eq!(m.get_str(11), Some(next.to_string().as_str()));
+            next += 1;
+        }
+        assert!(events.len() <= events.capacity());
+    }
+}
+
+/// Answers every order `sell_events` brings with an ExecutionReport.
+fn answer_orders(
+    sell: SessionHandle,
+    mut sell_events: SessionEvents,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(event) = sell_events.recv().await {
+            if let SessionEvent::Message(m) = event {
+                let report = common::fill_report(&m);
+                if sell.send_owned(report).await.is_err() {
+                    return;
+                }
+            }
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_go_on_while_the_application_reads_no_events() {
+    // A command queue of one: a session task that waited for room in the
+    // event stream would hold the sender at its second message.
+    let PipePair {
+        acceptor: _acceptor,
+        sell,
+        sell_events,
+        buy,
+        buy_events: mut events,
+        ..
+    } = PipePair::start_with(
+        common::initiator(),
+        common::acceptor(),
+        SessionOptions::new()
+            .with_event_capacity(8)
+            .with_queue_capacity(1),
+    )
+    .await;
+    wait_state(&buy, SessionState::Established).await;
+    wait_state(&sell, SessionState::Established).await;
+    let answering = answer_orders(sell.clone(), sell_events);
+    // The reports wait in the counterparty's outgoing buffer (under its
+    // bound) and the links: the sends all complete while nobody reads
+    // the initiator's events.
+    const ORDERS: usize = 2_000;
+    let sender = tokio::spawn({
+        let buy = buy.clone();
+        async move {
+            for n in 0..ORDERS {
+                buy.send(&order(n)).await.expect("send");
+            }
+        }
+    });
+    tokio::time::timeout(WAIT, sender)
+        .await
+        .expect("the sends completed without the events being read")
+        .expect("sender");
+    let mut waited = Duration::ZERO;
+    while events.len() < events.capacity() {
+        assert!(waited < WAIT, "the initiator's stream never filled");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        waited += Duration::from_millis(5);
+    }
+    assert_eq!(events.len(), 8);
+    // Reading lets every report in, in order.
+    read_reports(&mut events, ORDERS).await;
+    assert_eq!(buy.state(), SessionState::Established);
+    answering.abort();
+}
