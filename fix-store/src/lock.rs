@@ -32,6 +32,7 @@ use fixrs_session::SessionKey;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
+use sys::{open_locked, unlock};
 
 /// The held lock of one store; dropping it (closing the file) releases it.
 #[derive(Debug)]
@@ -97,7 +98,7 @@ fn lock_file_options() -> OpenOptions {
     o
 }
 
-/// Opens and locks the lock file; `None` if someone else holds it.
+/// `flock(2)`, where there is one.
 #[cfg(all(
     unix,
     not(any(
@@ -107,66 +108,62 @@ fn lock_file_options() -> OpenOptions {
         target_os = "vita"
     ))
 ))]
-fn open_locked(path: &Path) -> io::Result<Option<File>> {
+mod sys {
+    use super::lock_file_options;
     use rustix::fs::{flock, FlockOperation};
     use rustix::io::Errno;
-    let file = lock_file_options().open(path)?;
-    loop {
-        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => return Ok(Some(file)),
-            Err(e) if e == Errno::WOULDBLOCK => return Ok(None),
-            Err(e) if e == Errno::INTR => continue,
-            Err(e) => return Err(e.into()),
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    /// Opens and locks the lock file; `None` if someone else holds it.
+    pub(super) fn open_locked(path: &Path) -> io::Result<Option<File>> {
+        let file = lock_file_options().open(path)?;
+        loop {
+            match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => return Ok(Some(file)),
+                Err(e) if e == Errno::WOULDBLOCK => return Ok(None),
+                Err(e) if e == Errno::INTR => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
     }
-}
 
-/// Releases the lock of the open file, also for copies of its descriptor
-/// in processes forked meanwhile. A failure is ignored: closing the file
-/// still releases the lock once the copies are closed.
-#[cfg(all(
-    unix,
-    not(any(
-        target_os = "solaris",
-        target_os = "espidf",
-        target_os = "horizon",
-        target_os = "vita"
-    ))
-))]
-fn unlock(file: &File) {
-    use rustix::fs::{flock, FlockOperation};
-    use rustix::io::Errno;
-    while let Err(Errno::INTR) = flock(file, FlockOperation::Unlock) {}
-}
-
-/// Nothing to release but the file itself, which closing it does (Windows
-/// handles are not inherited by the processes started meanwhile).
-#[cfg(not(all(
-    unix,
-    not(any(
-        target_os = "solaris",
-        target_os = "espidf",
-        target_os = "horizon",
-        target_os = "vita"
-    ))
-)))]
-fn unlock(_file: &File) {}
-
-/// Opens the lock file without sharing; `None` if someone else has it open.
-#[cfg(windows)]
-fn open_locked(path: &Path) -> io::Result<Option<File>> {
-    use std::os::windows::fs::OpenOptionsExt;
-    /// `ERROR_SHARING_VIOLATION`: another handle has the file open.
-    const SHARING_VIOLATION: i32 = 32;
-    match lock_file_options().share_mode(0).open(path) {
-        Ok(file) => Ok(Some(file)),
-        Err(e) if e.raw_os_error() == Some(SHARING_VIOLATION) => Ok(None),
-        Err(e) => Err(e),
+    /// Releases the lock of the open file, also for copies of its
+    /// descriptor in processes forked meanwhile. A failure is ignored:
+    /// closing the file still releases the lock once the copies are closed.
+    pub(super) fn unlock(file: &File) {
+        while let Err(Errno::INTR) = flock(file, FlockOperation::Unlock) {}
     }
 }
 
-/// No file locks here (see the module documentation): the file is only
-/// opened, so a path that cannot be used still fails here.
+/// A file opened without sharing.
+#[cfg(windows)]
+mod sys {
+    use super::lock_file_options;
+    use std::fs::File;
+    use std::io;
+    use std::os::windows::fs::OpenOptionsExt;
+    use std::path::Path;
+
+    /// Opens the lock file without sharing; `None` if someone else has it
+    /// open.
+    pub(super) fn open_locked(path: &Path) -> io::Result<Option<File>> {
+        /// `ERROR_SHARING_VIOLATION`: another handle has the file open.
+        const SHARING_VIOLATION: i32 = 32;
+        match lock_file_options().share_mode(0).open(path) {
+            Ok(file) => Ok(Some(file)),
+            Err(e) if e.raw_os_error() == Some(SHARING_VIOLATION) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Nothing to release but the handle, which closing the file does (it
+    /// is not inherited by the processes started meanwhile).
+    pub(super) fn unlock(_file: &File) {}
+}
+
+/// No file locks here (see the module documentation).
 #[cfg(not(any(
     windows,
     all(
@@ -179,8 +176,20 @@ fn open_locked(path: &Path) -> io::Result<Option<File>> {
         ))
     )
 )))]
-fn open_locked(path: &Path) -> io::Result<Option<File>> {
-    lock_file_options().open(path).map(Some)
+mod sys {
+    use super::lock_file_options;
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    /// The file is only opened, so a path that cannot be used still fails
+    /// here.
+    pub(super) fn open_locked(path: &Path) -> io::Result<Option<File>> {
+        lock_file_options().open(path).map(Some)
+    }
+
+    /// Nothing is locked.
+    pub(super) fn unlock(_file: &File) {}
 }
 
 /// Writes this process's id into the held lock file.
