@@ -28,9 +28,12 @@
 //! which names the store and the holder's process id. The lock is
 //! `flock(2)` on Unix (Linux, macOS, the BSDs, illumos), which the
 //! operating system releases when the holder dies, `kill -9` included, so
-//! a crash never leaves a stale lock; on Windows the lock file is opened
-//! without sharing, with the same effect; on other targets (Solaris among
-//! them) nothing is locked and the caller must keep to one opener.
+//! a crash never leaves a stale lock, and which dropping the store
+//! releases at once, even while a process that another thread is
+//! starting still holds a copy of the descriptor (until its `exec`); on
+//! Windows the lock file is opened without sharing, with the same effect;
+//! on other targets (Solaris among them) nothing is locked and the caller
+//! must keep to one opener.
 //! `inspect` and `list` take no lock, so a tool can look at the store of a
 //! running engine: they then see it as of some moment of its writes (a
 //! record being written shows as a torn tail; a segment a rotation deletes

@@ -13,6 +13,12 @@
 //!   the process (and closing any descriptor of the file drops them). The
 //!   kernel releases it when the file is closed, also by the death of the
 //!   process. Solaris has no `flock`, so nothing is locked there.
+//!   Dropping the lock unlocks the file explicitly before closing it: a
+//!   process that another thread starts (`fork` then `exec`) gets a copy
+//!   of every descriptor, shares the open file and so the lock, and keeps
+//!   it until its `exec` closes the copy; closing ours alone would leave
+//!   the store locked that long, and an immediate reopen, by this process
+//!   or the next engine, refused.
 //! - Windows: the lock file is opened without sharing; the handle is the
 //!   lock, and the system closes it with the process.
 //!
@@ -26,6 +32,7 @@ use fixrs_session::SessionKey;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
+use sys::{open_locked, unlock};
 
 /// The held lock of one store; dropping it (closing the file) releases it.
 #[derive(Debug)]
@@ -74,6 +81,14 @@ impl StoreLock {
     }
 }
 
+impl Drop for StoreLock {
+    /// Releases the lock at once (see the module documentation), then
+    /// the file is closed.
+    fn drop(&mut self) {
+        unlock(&self.file);
+    }
+}
+
 /// How the lock file is opened (created if missing).
 fn lock_file_options() -> OpenOptions {
     let mut o = OpenOptions::new();
@@ -83,7 +98,7 @@ fn lock_file_options() -> OpenOptions {
     o
 }
 
-/// Opens and locks the lock file; `None` if someone else holds it.
+/// `flock(2)`, where there is one.
 #[cfg(all(
     unix,
     not(any(
@@ -93,35 +108,62 @@ fn lock_file_options() -> OpenOptions {
         target_os = "vita"
     ))
 ))]
-fn open_locked(path: &Path) -> io::Result<Option<File>> {
+mod sys {
+    use super::lock_file_options;
     use rustix::fs::{flock, FlockOperation};
     use rustix::io::Errno;
-    let file = lock_file_options().open(path)?;
-    loop {
-        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => return Ok(Some(file)),
-            Err(e) if e == Errno::WOULDBLOCK => return Ok(None),
-            Err(e) if e == Errno::INTR => continue,
-            Err(e) => return Err(e.into()),
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    /// Opens and locks the lock file; `None` if someone else holds it.
+    pub(super) fn open_locked(path: &Path) -> io::Result<Option<File>> {
+        let file = lock_file_options().open(path)?;
+        loop {
+            match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => return Ok(Some(file)),
+                Err(e) if e == Errno::WOULDBLOCK => return Ok(None),
+                Err(e) if e == Errno::INTR => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
     }
-}
 
-/// Opens the lock file without sharing; `None` if someone else has it open.
-#[cfg(windows)]
-fn open_locked(path: &Path) -> io::Result<Option<File>> {
-    use std::os::windows::fs::OpenOptionsExt;
-    /// `ERROR_SHARING_VIOLATION`: another handle has the file open.
-    const SHARING_VIOLATION: i32 = 32;
-    match lock_file_options().share_mode(0).open(path) {
-        Ok(file) => Ok(Some(file)),
-        Err(e) if e.raw_os_error() == Some(SHARING_VIOLATION) => Ok(None),
-        Err(e) => Err(e),
+    /// Releases the lock of the open file, also for copies of its
+    /// descriptor in processes forked meanwhile. A failure is ignored:
+    /// closing the file still releases the lock once the copies are closed.
+    pub(super) fn unlock(file: &File) {
+        while let Err(Errno::INTR) = flock(file, FlockOperation::Unlock) {}
     }
 }
 
-/// No file locks here (see the module documentation): the file is only
-/// opened, so a path that cannot be used still fails here.
+/// A file opened without sharing.
+#[cfg(windows)]
+mod sys {
+    use super::lock_file_options;
+    use std::fs::File;
+    use std::io;
+    use std::os::windows::fs::OpenOptionsExt;
+    use std::path::Path;
+
+    /// Opens the lock file without sharing; `None` if someone else has it
+    /// open.
+    pub(super) fn open_locked(path: &Path) -> io::Result<Option<File>> {
+        /// `ERROR_SHARING_VIOLATION`: another handle has the file open.
+        const SHARING_VIOLATION: i32 = 32;
+        match lock_file_options().share_mode(0).open(path) {
+            Ok(file) => Ok(Some(file)),
+            Err(e) if e.raw_os_error() == Some(SHARING_VIOLATION) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Nothing to release but the handle, which closing the file does (it
+    /// is not inherited by the processes started meanwhile).
+    pub(super) fn unlock(_file: &File) {}
+}
+
+/// No file locks here (see the module documentation).
 #[cfg(not(any(
     windows,
     all(
@@ -134,8 +176,20 @@ fn open_locked(path: &Path) -> io::Result<Option<File>> {
         ))
     )
 )))]
-fn open_locked(path: &Path) -> io::Result<Option<File>> {
-    lock_file_options().open(path).map(Some)
+mod sys {
+    use super::lock_file_options;
+    use std::fs::File;
+    use std::io;
+    use std::path::Path;
+
+    /// The file is only opened, so a path that cannot be used still fails
+    /// here.
+    pub(super) fn open_locked(path: &Path) -> io::Result<Option<File>> {
+        lock_file_options().open(path).map(Some)
+    }
+
+    /// Nothing is locked.
+    pub(super) fn unlock(_file: &File) {}
 }
 
 /// Writes this process's id into the held lock file.

@@ -116,10 +116,18 @@ fn crash_rounds(test_name: &str, history: Option<u64>) {
             .env(CHILD_DIR, dir.path())
             .env(CHILD_SEED, round.to_string())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        // Drained all along (a full pipe would stall the child) and shown
+        // if the child ends without flushing, to say why.
+        let errors = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
+            text
+        });
         let (first_flush_tx, first_flush) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
             let mut lines = Vec::new();
@@ -141,14 +149,18 @@ fn crash_rounds(test_name: &str, history: Option<u64>) {
         // during recovery or the first writes.
         let early = round % 4 == 3;
         if !early {
-            first_flush
-                .recv_timeout(Duration::from_secs(60))
-                .expect("the child never flushed");
+            if let Err(e) = first_flush.recv_timeout(Duration::from_secs(60)) {
+                let _ = child.kill();
+                let _ = child.wait();
+                let errors = errors.join().unwrap();
+                panic!("round {round}: the child never flushed ({e}); its stderr:\n{errors}");
+            }
         }
         std::thread::sleep(Duration::from_micros(rng.below(80_000)));
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         let lines = reader.join().unwrap();
+        drop(errors.join().unwrap());
         let before = max_flushed;
         for line in &lines {
             let parts: Vec<&str> = line.split(' ').collect();

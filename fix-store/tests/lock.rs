@@ -116,6 +116,63 @@ fn a_second_open_in_the_same_process_is_refused_until_the_first_is_dropped() {
     assert!(listed.iter().all(|l| l.summary.is_ok()), "{listed:?}");
 }
 
+/// A process started by another thread gets copies of this process's
+/// descriptors, the lock file's among them, and holds them from its `fork`
+/// until its `exec` closes them; a store dropped in that window must be
+/// free at once all the same (an engine restarting a session while a
+/// thread runs a command, or a test binary whose tests start processes).
+/// The child here is stopped in that window until the store is reopened.
+#[cfg(unix)]
+#[test]
+fn a_dropped_store_is_free_while_a_process_started_meanwhile_holds_its_descriptors() {
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+
+    /// Lets the stopped child go on, also if the test fails first.
+    struct Release(std::io::PipeWriter);
+    impl Drop for Release {
+        fn drop(&mut self) {
+            let _ = self.0.write_all(b"go");
+        }
+    }
+
+    let dir = TempDir::new("lock-fork");
+    let first = open(dir.path()).unwrap();
+    let (mut forked, forked_tx) = std::io::pipe().unwrap();
+    let (release_rx, release_tx) = std::io::pipe().unwrap();
+    let release = Release(release_tx);
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .arg("--list")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: the closure runs in the forked child before `exec` and only
+    // writes and reads a pipe (no allocation, no lock).
+    unsafe {
+        command.pre_exec(move || {
+            (&forked_tx).write_all(b"f")?;
+            let mut byte = [0];
+            (&release_rx).read_exact(&mut byte)?;
+            Ok(())
+        });
+    }
+    let starter = std::thread::spawn(move || command.spawn().map(|mut c| c.wait()));
+    // The child exists and holds a copy of the lock file's descriptor.
+    let mut byte = [0];
+    forked.read_exact(&mut byte).unwrap();
+
+    drop(first);
+    let second = open(dir.path());
+    drop(release);
+    let status = starter.join().unwrap().unwrap().unwrap();
+    assert!(status.success(), "{status}");
+    let mut second = second.unwrap();
+    assert_eq!(second.next_sender_seq_num(), 1);
+    second.save_outgoing(1, &message("after", 1)).unwrap();
+    second.flush().unwrap();
+}
+
 /// The child: opens the store, saves and flushes message 1, says so, and
 /// holds the store until its stdin closes (or it is killed).
 fn hold_store(dir: &Path) {
@@ -140,9 +197,16 @@ fn a_store_held_by_another_process_is_refused_and_freed_by_kill_9() {
         .env(CHILD_DIR, dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Drained all along and shown if the child fails, to say why.
+    let mut stderr = child.stderr.take().unwrap();
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     loop {
         match lines.next() {
@@ -151,7 +215,10 @@ fn a_store_held_by_another_process_is_refused_and_freed_by_kill_9() {
             other => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("the child ended before holding the store: {other:?}");
+                let errors = errors.join().unwrap();
+                panic!(
+                    "the child ended before holding the store: {other:?}; its stderr:\n{errors}"
+                );
             }
         }
     }
@@ -172,6 +239,7 @@ fn a_store_held_by_another_process_is_refused_and_freed_by_kill_9() {
 
     child.kill().unwrap(); // SIGKILL on Unix: the child never closes the store itself.
     child.wait().unwrap();
+    drop(errors.join().unwrap());
     let mut store = open(dir.path()).unwrap();
     assert_eq!(collect(&mut store, 1, 1), vec![(1, message("child", 1))]);
     assert_eq!(

@@ -252,7 +252,7 @@ fn the_incoming_msg_seq_num_reaches_the_store_files_while_the_session_only_recei
             .map(|s| s.next_target_seq_num)
     };
     assert!(
-        wait_until(Duration::from_secs(5), || on_disk() == Some(52)),
+        wait_until(LONG, || on_disk() == Some(52)),
         "the store files say the next incoming MsgSeqNum is {:?}",
         on_disk()
     );
