@@ -340,7 +340,7 @@ static RESET_ON_DISCONNECT: Key<bool> = Key {
     format: format::BOOL,
     default: "N",
     example: "ResetOnDisconnect=Y",
-    meaning: "Reset sequence numbers when the connection drops.",
+    meaning: "Reset sequence numbers whenever the connection ends, however it ends (a Logout exchange, a timeout or a dropped link).",
     also: &[],
 };
 
