@@ -18,12 +18,13 @@ use fixrs_proto::MessageBuilder;
 use fixrs_session::{Now, SessionKey, SessionState};
 use fixrs_transport_tls::PeerCertificate;
 use std::io;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::watch;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 /// Bytes read from the link per read call.
 const READ_SIZE: usize = 64 << 10;
@@ -333,6 +334,28 @@ enum Wake {
     CloseTimeout,
 }
 
+/// What the task's loop keeps from one turn to the next.
+struct Turn {
+    /// Where the link is read into.
+    buf: Vec<u8>,
+    /// An initiator's connect attempt under way.
+    connecting: Option<Connecting>,
+    /// Whether any handle may still send commands.
+    handles_open: bool,
+    /// The deadline the timer is set for.
+    armed: Option<std::time::Instant>,
+}
+
+/// What [`Task::settle`] found.
+enum Settled {
+    /// Something changed: drive the session again.
+    Again,
+    /// Nothing is left to do: the task ends.
+    End,
+    /// Wait for the next wake.
+    Wait,
+}
+
 struct Task {
     core: Core,
     sink: Sink,
@@ -376,150 +399,183 @@ impl Task {
     async fn turns(&mut self) {
         // An initiator connects; an acceptor waits for its first link.
         self.core.connect();
-        let mut buf = vec![0u8; READ_SIZE];
-        let mut connecting: Option<Connecting> = None;
-        let mut handles_open = true;
+        let mut turn = Turn {
+            buf: vec![0u8; READ_SIZE],
+            connecting: None,
+            handles_open: true,
+            armed: None,
+        };
         let timer = tokio::time::sleep_until(Instant::now());
         tokio::pin!(timer);
-        let mut armed: Option<std::time::Instant> = None;
         loop {
-            let requests = self.drive();
-            if requests.open {
-                match &mut self.connector {
-                    Some(c) => connecting = Some(c.connect()),
-                    None => {
-                        // An acceptor never asks to open a link; fail the
-                        // request as a connect would.
-                        self.core.link_down();
-                        continue;
-                    }
-                }
-            }
-            if requests.close {
-                connecting = None;
-                if self.link.is_some() && self.closing.is_none() {
-                    self.closing = Some(Instant::now() + self.close_timeout);
-                }
-            }
-            if self.closing.is_some() && self.out.is_empty() && !self.flush_pending {
-                self.close_link().await;
-                continue;
-            }
-            if !handles_open
-                && self.link.is_none()
-                && connecting.is_none()
-                && (self.core.state().is_terminated() || self.core.state() == SessionState::Initial)
-            {
-                break;
+            match self.settle(&mut turn).await {
+                Settled::Again => continue,
+                Settled::End => break,
+                Settled::Wait => {}
             }
             let deadline = self.core.deadline();
-            if deadline != armed {
-                armed = deadline;
+            if deadline != turn.armed {
+                turn.armed = deadline;
                 if let Some(at) = deadline {
                     timer.as_mut().reset(Instant::from_std(at));
                 }
             }
-            // Backpressure on the peer: while what we owe it is over the
-            // bound, or the application's event stream is full, what it
-            // sent stays unread (a read's worth of messages waits in the
-            // session; the rest in the socket).
-            let events_full = !self.sink.has_room();
-            if !events_full
-                && self.core.has_pending_input()
-                && self.out.len() < self.max_outgoing_bytes
-            {
+            if self.held_input_may_go_on() {
                 // The application made room after the drive stopped for
                 // want of it: nothing else would wake the task for the
                 // input it holds.
                 continue;
             }
-            let input_held = self.core.has_pending_input()
-                || self.out.len() >= self.max_outgoing_bytes
-                || events_full;
-            let can_read = self.link.is_some() && self.closing.is_none() && !input_held;
-            let can_write = self.link.is_some() && !self.out.is_empty();
-            let can_flush = self.link.is_some() && self.out.is_empty() && self.flush_pending;
-            let take_commands = handles_open && self.out.len() < self.max_outgoing_bytes;
-            let closing_at = self.closing.unwrap_or_else(Instant::now);
-            let wake = {
-                let (reader, writer) = match &mut self.link {
-                    Some(l) => (Some(&mut l.reader), Some(&mut l.writer)),
-                    None => (None, None),
-                };
-                let out = &self.out;
-                tokio::select! {
-                    r = async { reader.expect("link").read(&mut buf).await }, if can_read => Wake::Read(r),
-                    w = async {
-                        let writer = writer.expect("link");
-                        if out.is_empty() {
-                            Wake::Flushed(writer.flush().await)
-                        } else {
-                            Wake::Wrote(writer.write(out).await)
-                        }
-                    }, if can_write || can_flush => w,
-                    c = async { connecting.as_mut().expect("connecting").await }, if connecting.is_some() => Wake::Connected(c),
-                    c = self.commands.recv(), if take_commands => Wake::Command(c),
-                    // Never a wait on the stream itself: commands, writes
-                    // and timers go on while the application is not reading.
-                    _ = self.sink.room(), if events_full => Wake::EventRoom,
-                    _ = timer.as_mut(), if armed.is_some() => Wake::Timeout,
-                    _ = tokio::time::sleep_until(closing_at), if self.closing.is_some() => Wake::CloseTimeout,
+            let wake = self.wait(&mut turn, timer.as_mut()).await;
+            self.on_wake(wake, &mut turn).await;
+        }
+    }
+
+    /// Drives the session and acts on what it asks of the link: opens a
+    /// connection, starts closing, closes once the last bytes are out, or
+    /// ends the task once nothing is left to do.
+    async fn settle(&mut self, turn: &mut Turn) -> Settled {
+        let requests = self.drive();
+        if requests.open {
+            match &mut self.connector {
+                Some(c) => turn.connecting = Some(c.connect()),
+                None => {
+                    // An acceptor never asks to open a link; fail the
+                    // request as a connect would.
+                    self.core.link_down();
+                    return Settled::Again;
                 }
-            };
-            match wake {
-                Wake::Read(Ok(0)) => self.link_lost(None),
-                Wake::Read(Ok(n)) => self.core.input(&buf[..n]),
-                Wake::Read(Err(e)) | Wake::Wrote(Err(e)) | Wake::Flushed(Err(e)) => {
-                    self.link_lost(Some(e))
+            }
+        }
+        if requests.close {
+            turn.connecting = None;
+            if self.link.is_some() && self.closing.is_none() {
+                self.closing = Some(Instant::now() + self.close_timeout);
+            }
+        }
+        if self.closing.is_some() && self.out.is_empty() && !self.flush_pending {
+            self.close_link().await;
+            return Settled::Again;
+        }
+        let state = self.core.state();
+        if !turn.handles_open
+            && self.link.is_none()
+            && turn.connecting.is_none()
+            && (state.is_terminated() || state == SessionState::Initial)
+        {
+            return Settled::End;
+        }
+        Settled::Wait
+    }
+
+    /// Whether the session holds received input it may now go on with:
+    /// the event stream has room again and the outgoing bytes are under
+    /// their bound.
+    fn held_input_may_go_on(&self) -> bool {
+        self.sink.has_room()
+            && self.core.has_pending_input()
+            && self.out.len() < self.max_outgoing_bytes
+    }
+
+    /// Waits for whichever comes first: bytes from the link, room to
+    /// write, a finished connect, a command, room in the event stream,
+    /// the session's deadline or the close timeout.
+    ///
+    /// Backpressure on the peer: while what we owe it is over the bound,
+    /// or the application's event stream is full, what it sent stays
+    /// unread (a read's worth of messages waits in the session; the rest
+    /// in the socket).
+    async fn wait(&mut self, turn: &mut Turn, timer: Pin<&mut Sleep>) -> Wake {
+        let events_full = !self.sink.has_room();
+        let over_bound = self.out.len() >= self.max_outgoing_bytes;
+        let input_held = self.core.has_pending_input() || over_bound || events_full;
+        let can_read = self.link.is_some() && self.closing.is_none() && !input_held;
+        let can_write = self.link.is_some() && !self.out.is_empty();
+        let can_flush = self.link.is_some() && self.out.is_empty() && self.flush_pending;
+        let take_commands = turn.handles_open && !over_bound;
+        let closing_at = self.closing.unwrap_or_else(Instant::now);
+        let (reader, writer) = match &mut self.link {
+            Some(l) => (Some(&mut l.reader), Some(&mut l.writer)),
+            None => (None, None),
+        };
+        let out = &self.out;
+        let buf = &mut turn.buf;
+        let connecting = &mut turn.connecting;
+        tokio::select! {
+            r = async { reader.expect("link").read(buf).await }, if can_read => Wake::Read(r),
+            w = async {
+                let writer = writer.expect("link");
+                if out.is_empty() {
+                    Wake::Flushed(writer.flush().await)
+                } else {
+                    Wake::Wrote(writer.write(out).await)
                 }
-                Wake::Wrote(Ok(n)) => {
-                    self.out.drain(..n);
-                    self.flush_pending = self.link.as_ref().is_some_and(|l| l.writer.buffers());
-                }
-                Wake::Flushed(Ok(())) => self.flush_pending = false,
-                Wake::Connected(result) => {
-                    connecting = None;
-                    match result {
-                        Ok(c) => self.link_up(c.stream, c.peer, c.certificate),
-                        Err(e) => {
-                            self.report(e);
-                            self.core.link_down();
-                        }
+            }, if can_write || can_flush => w,
+            c = async { connecting.as_mut().expect("connecting").await }, if connecting.is_some() => Wake::Connected(c),
+            c = self.commands.recv(), if take_commands => Wake::Command(c),
+            // Never a wait on the stream itself: commands, writes and
+            // timers go on while the application is not reading.
+            _ = self.sink.room(), if events_full => Wake::EventRoom,
+            _ = timer, if turn.armed.is_some() => Wake::Timeout,
+            _ = tokio::time::sleep_until(closing_at), if self.closing.is_some() => Wake::CloseTimeout,
+        }
+    }
+
+    /// Acts on what woke the task.
+    async fn on_wake(&mut self, wake: Wake, turn: &mut Turn) {
+        match wake {
+            Wake::Read(Ok(0)) => self.link_lost(None),
+            Wake::Read(Ok(n)) => self.core.input(&turn.buf[..n]),
+            Wake::Read(Err(e)) | Wake::Wrote(Err(e)) | Wake::Flushed(Err(e)) => {
+                self.link_lost(Some(e))
+            }
+            Wake::Wrote(Ok(n)) => {
+                self.out.drain(..n);
+                self.flush_pending = self.link.as_ref().is_some_and(|l| l.writer.buffers());
+            }
+            Wake::Flushed(Ok(())) => self.flush_pending = false,
+            Wake::Connected(result) => {
+                turn.connecting = None;
+                match result {
+                    Ok(c) => self.link_up(c.stream, c.peer, c.certificate),
+                    Err(e) => {
+                        self.report(e);
+                        self.core.link_down();
                     }
                 }
-                Wake::Command(Some(c)) => {
-                    let now = crate::core::now();
-                    self.command(c, now);
-                    let open = self.more_commands(now);
-                    self.commands.release();
-                    self.pool.give_back(&mut self.spent);
-                    if !open {
-                        handles_open = false;
-                        self.core.logout(None);
-                    }
-                }
-                Wake::Command(None) => {
-                    // Every handle is gone: log out and end.
-                    handles_open = false;
+            }
+            Wake::Command(Some(c)) => {
+                let now = crate::core::now();
+                self.command(c, now);
+                let open = self.more_commands(now);
+                self.commands.release();
+                self.pool.give_back(&mut self.spent);
+                if !open {
+                    turn.handles_open = false;
                     self.core.logout(None);
                 }
-                // The next drive hands the held events over and goes on
-                // with the input.
-                Wake::EventRoom => {}
-                Wake::Timeout => {
-                    armed = None;
-                    self.core.timeout();
-                }
-                Wake::CloseTimeout => {
-                    log::debug!(
-                        "session {}: link closed with {} bytes unwritten",
-                        self.core.key(),
-                        self.out.len()
-                    );
-                    self.out.clear();
-                    self.flush_pending = false;
-                    self.close_link().await;
-                }
+            }
+            Wake::Command(None) => {
+                // Every handle is gone: log out and end.
+                turn.handles_open = false;
+                self.core.logout(None);
+            }
+            // The next drive hands the held events over and goes on with
+            // the input.
+            Wake::EventRoom => {}
+            Wake::Timeout => {
+                turn.armed = None;
+                self.core.timeout();
+            }
+            Wake::CloseTimeout => {
+                log::debug!(
+                    "session {}: link closed with {} bytes unwritten",
+                    self.core.key(),
+                    self.out.len()
+                );
+                self.out.clear();
+                self.flush_pending = false;
+                self.close_link().await;
             }
         }
     }
