@@ -14,7 +14,6 @@ use fixrs_transport_mio::{
     SessionState,
 };
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -161,10 +160,7 @@ fn initiator_killed_while_sending_recovers_from_its_file_store() {
             cmd.arg(c.to_string());
         }
         let mut child = cmd.spawn().expect("spawn initiator");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read child");
+        let line = fixrs_test_support::first_line(&mut child, fixrs_test_support::CHILD_START);
         assert!(line.starts_with("ESTABLISHED"), "child said {line:?}");
         child
     };

@@ -11,7 +11,6 @@ use common::*;
 use fixrs_proto::{tag, Message};
 use fixrs_session::{LateDeliveryMode, Role};
 use fixrs_transport_mio::{Application, SessionHandle, SessionOptions, SessionState};
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -61,10 +60,7 @@ fn spawn(addr: SocketAddr, store: &Path, mode: &str, args: &[&str], expect: &str
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn sender");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read sender");
+    let line = fixrs_test_support::first_line(&mut child, fixrs_test_support::CHILD_START);
     assert!(line.starts_with(expect), "sender said {line:?}");
     child
 }

@@ -16,7 +16,7 @@ use fixrs_transport_mio::{
 };
 use mio::net::TcpStream;
 use std::collections::HashSet;
-use std::io::{self, BufRead, BufReader};
+use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -247,10 +247,7 @@ fn an_initiator_killed_with_sigkill_has_logged_every_order_its_peer_got() {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn initiator");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read child");
+        let line = fixrs_test_support::first_line(&mut child, fixrs_test_support::CHILD_START);
         assert!(line.starts_with("ESTABLISHED"), "child said {line:?}");
         std::thread::sleep(Duration::from_millis(50 + next_random(&mut seed) % 300));
         child.kill().expect("SIGKILL");

@@ -15,7 +15,6 @@ use fixrs_transport_mio::{
     AppEvent, AppEventKind, ChannelApplication, EngineSettings, FixEngine, PutError, SessionHandle,
     SessionOptions, SessionState,
 };
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -36,10 +35,7 @@ fn spawn_acceptor(exe: &Path, listen: &str, store: &Path) -> (Child, SocketAddr)
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn acceptor");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read child");
+    let line = fixrs_test_support::first_line(&mut child, fixrs_test_support::CHILD_START);
     let addr = line
         .strip_prefix("LISTENING ")
         .and_then(|a| a.trim().parse().ok())

@@ -8,7 +8,6 @@ use fixrs_session::{SessionConfig, SessionState, Store};
 use fixrs_store::{FileStore, FileStoreOptions};
 use fixrs_transport_mio::{Application, EngineSettings, FixEngine, SessionHandle, SessionOptions};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -105,10 +104,7 @@ fn tokio_initiator_killed_while_sending_recovers_from_its_file_store() {
             cmd.arg(c.to_string());
         }
         let mut child = cmd.spawn().expect("spawn initiator");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read child");
+        let line = fixrs_test_support::first_line(&mut child, fixrs_test_support::CHILD_START);
         assert!(line.starts_with("ESTABLISHED"), "child said {line:?}");
         child
     };

@@ -19,6 +19,10 @@
 //! runs on other threads, such as an engine's event loop) or
 //! [`allocations_in`] (this thread only: right while other threads of the
 //! test harness may allocate).
+//!
+//! [`first_line`] waits, with a time limit, for the first line a child
+//! process of a test writes, so that a child that hangs fails the test
+//! instead of hanging the run.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -98,4 +102,72 @@ pub fn installed() -> bool {
     let before = thread_allocations();
     drop(black_box(Box::new(black_box(0u64))));
     thread_allocations() > before
+}
+
+/// How long a child process of a test may take to start and write its
+/// first line ([`first_line`]): generous, for a loaded machine.
+pub const CHILD_START: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The first line a child process writes to its piped stdout, waited for
+/// at most `within`. A child that says nothing by then is killed and the
+/// test fails naming the wait, rather than hanging the test run. The
+/// child's stdout is taken and closed after the line, as a reader
+/// dropped after one line would.
+///
+/// Panics if the child's stdout was not piped, if reading fails, or on
+/// the timeout.
+pub fn first_line(child: &mut std::process::Child, within: std::time::Duration) -> String {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("the child's stdout is piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let read = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(read.map(|_| line));
+    });
+    match rx.recv_timeout(within) {
+        Ok(Ok(line)) => line,
+        Ok(Err(e)) => panic!("reading the child's first line: {e}"),
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the child wrote no line within {within:?}; killed it");
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::first_line;
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    #[test]
+    fn first_line_reads_what_the_child_says() {
+        let mut child = Command::new("sh")
+            .args(["-c", "echo READY; echo more"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn sh");
+        assert_eq!(first_line(&mut child, Duration::from_secs(30)), "READY\n");
+        child.wait().expect("reap");
+    }
+
+    #[test]
+    fn a_silent_child_is_killed_and_fails_the_wait() {
+        let mut child = Command::new("sleep")
+            .arg("30")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn sleep");
+        let pid = child.id();
+        let waited = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            first_line(&mut child, Duration::from_millis(200))
+        }));
+        let message = waited.expect_err("no line in 200 ms");
+        let text = message.downcast_ref::<String>().expect("a message");
+        assert!(text.contains("no line within"), "{text}");
+        // Killed and reaped: the process is gone.
+        assert!(child.try_wait().expect("status").is_some(), "pid {pid}");
+    }
 }
