@@ -36,9 +36,18 @@ pub(crate) fn is_well_formed(msg_type: &[u8]) -> bool {
 
 /// Whether `msg_type` is a session-level message the session sends itself
 /// and never resends: Heartbeat, TestRequest, ResendRequest, SequenceReset,
-/// Logout, Logon. (Reject(3) is session-level too but is resent.)
+/// Logout, Logon. (Reject(3) is session-level too, but an application may
+/// send one itself.)
 pub(crate) fn is_session_managed(msg_type: &[u8]) -> bool {
     matches!(msg_type, b"0" | b"1" | b"2" | b"4" | b"5" | b"A")
+}
+
+/// Whether a stored message of `msg_type` is gap-filled rather than resent
+/// when the peer asks for it: every session-level message, Reject(3)
+/// included (the session test cases' "SequenceReset-GapFill in place of
+/// session-level messages", and QuickFIX's `isAdminMsgType`).
+pub(crate) fn is_gap_filled_on_resend(msg_type: &[u8]) -> bool {
+    is_session_managed(msg_type) || msg_type == b"3"
 }
 
 #[cfg(test)]
@@ -61,5 +70,9 @@ mod tests {
         assert!(!is_well_formed(b"A-"));
         assert!(is_session_managed(b"A"));
         assert!(!is_session_managed(b"3"));
+        assert!(is_gap_filled_on_resend(b"3"));
+        assert!(is_gap_filled_on_resend(b"A"));
+        assert!(!is_gap_filled_on_resend(b"j"));
+        assert!(!is_gap_filled_on_resend(b"D"));
     }
 }

@@ -962,6 +962,9 @@ pub struct RequestedReject {
     pub rejection: MessageRejection,
     /// What `Session::reject` returned.
     pub result: Result<(), RejectError>,
+    /// The MsgSeqNum of the Reject or BusinessMessageReject it sent, if
+    /// it sent one.
+    pub seq: Option<SeqNum>,
 }
 
 /// The application of one side of a [`Pair`]: called with every
@@ -1224,12 +1227,15 @@ impl Pair {
                     let e = Recorded::from_event(e);
                     if let (Recorded::App(m), Some(app)) = (&e, app.as_mut()) {
                         if let Some(rejection) = app(m) {
+                            let before = session.next_sender_seq_num();
                             let result = session.reject(&rejection, now);
+                            let seq = (session.next_sender_seq_num() > before).then_some(before);
                             side.requested_rejects.push(RequestedReject {
                                 at: elapsed,
                                 message: m.clone(),
                                 rejection,
                                 result,
+                                seq,
                             });
                         }
                     }

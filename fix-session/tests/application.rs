@@ -392,12 +392,17 @@ fn application_answers_go_out_before_its_reject() {
 }
 
 #[test]
-fn case_8_requested_rejects_are_stored_and_resent_like_any_message() {
+fn case_8_rejects_are_gap_filled_on_resend_business_rejects_resent() {
+    // A session-level Reject(3) is gap-filled like the other session-level
+    // messages (QuickFIX's isAdminMsgType); a BusinessMessageReject(j) is
+    // an application message and is resent.
     let mut d = established(acceptor());
     let first = peer_order(&mut d, "ORD-1");
     reject_with(&mut d, &first, MessageRejection::UnsupportedMessageType);
     let second = peer_order(&mut d, "ORD-2");
     reject_with(&mut d, &second, MessageRejection::IncorrectTagValue(55));
+    let third = peer_order(&mut d, "ORD-3");
+    reject_with(&mut d, &third, MessageRejection::UnsupportedMessageType);
     let utc = d.clock.utc();
     let rr = d
         .peer
@@ -406,10 +411,13 @@ fn case_8_requested_rejects_are_stored_and_resent_like_any_message() {
         .set(tag::END_SEQ_NO, "0");
     let out = d.receive(rr);
     let sent = out.messages();
-    assert_eq!(types(&out), ["j", "3"], "{sent:?}");
+    assert_eq!(types(&out), ["j", "4", "j"], "{sent:?}");
     assert!(sent[0].poss_dup() && sent[0].seq() == 2);
-    assert!(sent[1].poss_dup() && sent[1].seq() == 3);
-    assert_eq!(sent[1].num(tag::REF_SEQ_NUM), Some(3));
+    assert_eq!(sent[1].seq(), 3);
+    assert_eq!(sent[1].text(tag::GAP_FILL_FLAG).as_deref(), Some("Y"));
+    assert_eq!(sent[1].num(tag::NEW_SEQ_NO), Some(4));
+    assert!(sent[2].poss_dup() && sent[2].seq() == 4);
+    assert_eq!(sent[2].num(tag::REF_SEQ_NUM), Some(4));
 }
 
 #[test]

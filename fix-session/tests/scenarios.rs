@@ -632,6 +632,17 @@ struct KeyedReject {
     /// Its sender's store was reset before the other side got it.
     given_up: bool,
     received: bool,
+    /// MsgSeqNum of a session-level Reject(3): a resend gap-fills it, so
+    /// the other side may pass this number without receiving it.
+    gap_fillable: Option<SeqNum>,
+}
+
+impl KeyedReject {
+    /// Received, given up, or gap-filled: the other side, expecting
+    /// `next_target` next, has passed it.
+    fn settled(&self, next_target: SeqNum) -> bool {
+        self.received || self.given_up || self.gap_fillable.is_some_and(|seq| next_target > seq)
+    }
 }
 
 fn idx(side: SideId) -> usize {
@@ -1067,6 +1078,7 @@ impl Runner {
                         key: id.clone(),
                         given_up: false,
                         received: false,
+                        gap_fillable: r.seq.filter(|_| kind == RejectKind::SessionWithText),
                     },
                 );
                 if previous.is_some() {
@@ -1468,11 +1480,12 @@ impl Runner {
         let agreed = SIDES
             .iter()
             .all(|&s| self.seqs(s).0 == self.seqs(s.other()).1);
-        let rejects_arrived = self
-            .keyed_rejects
-            .iter()
-            .flat_map(|r| r.values())
-            .all(|r| r.received || r.given_up);
+        let rejects_arrived = SIDES.iter().all(|&s| {
+            let next_target = self.seqs(s.other()).1;
+            self.keyed_rejects[idx(s)]
+                .values()
+                .all(|r| r.settled(next_target))
+        });
         all_delivered && quiet && agreed && rejects_arrived && self.pair.in_flight() == 0
     }
 
@@ -1485,8 +1498,9 @@ impl Runner {
                     out.push(p.id.clone());
                 }
             }
+            let next_target = self.seqs(side.other()).1;
             for r in self.keyed_rejects[i].values() {
-                if !r.received && !r.given_up {
+                if !r.settled(next_target) {
                     out.push(format!("reject of {}", r.key));
                 }
             }
@@ -1867,10 +1881,11 @@ fn reset_on_logon_on_both_sides_starts_each_connection_at_one() {
     }
 }
 
-/// Rejects the application asks for are answered at once, reach the other
-/// side (across a cut link) and leave every order delivered.
+/// Rejects the application asks for are answered at once and reach the
+/// other side; across a cut link a BusinessMessageReject is resent, a
+/// session-level Reject gap-filled, and every order is delivered.
 #[test]
-fn rejects_the_application_asks_for_are_answered_and_arrive() {
+fn requested_rejects_are_answered_and_resent_or_gap_filled_across_a_cut() {
     use Op::*;
     let ops = [
         Run(Duration::from_secs(1)),
@@ -1897,13 +1912,32 @@ fn rejects_the_application_asks_for_are_answered_and_arrive() {
     let made = |side| runner.pair.side(side).requested_rejects.len();
     assert_eq!(made(SideId::Acceptor), 3);
     assert_eq!(made(SideId::Initiator), 2);
-    let keyed: Vec<_> = runner
-        .keyed_rejects
-        .iter()
-        .flat_map(|r| r.values())
-        .collect();
+    let mut keyed = Vec::new();
+    for side in SIDES {
+        // What the other side expects next, now that all is settled.
+        let next_target = runner.seqs(side.other()).1;
+        for r in runner.keyed_rejects[idx(side)].values() {
+            // Business rejects arrive; session-level ones lost in the cut
+            // were gap-filled in the resend: passed, never received.
+            match r.gap_fillable {
+                None => assert!(r.received, "{side:?}: {r:?}"),
+                Some(seq) => assert!(r.received || next_target > seq, "{side:?}: {r:?}"),
+            }
+            assert!(!r.given_up, "{side:?}: {r:?}");
+            keyed.push(r);
+        }
+    }
     assert_eq!(keyed.len(), 4);
-    assert!(keyed.iter().all(|r| r.received), "{keyed:?}");
+    assert!(
+        keyed
+            .iter()
+            .any(|r| r.gap_fillable.is_some() && !r.received),
+        "the cut should have lost a session-level reject: {keyed:?}"
+    );
+    assert!(
+        keyed.iter().any(|r| r.gap_fillable.is_none() && r.received),
+        "{keyed:?}"
+    );
     assert_eq!(runner.delivered[0].len(), 4);
     assert_eq!(runner.delivered[1].len(), 2);
 }

@@ -1,6 +1,6 @@
 //! `roundtrips KIND N`: makes N round trips of KIND (`raw`, `mio` or
 //! `engine`) with both ends in this process, and nothing else. Run under
-//! callgrind or strace by `benches/callgrind.sh`, which counts
+//! callgrind or strace by `benches/callgrind.py`, which counts
 //! instructions and system calls per round trip from two runs.
 
 use fixrs_benches::pingpong::{self, Kind};

@@ -81,7 +81,7 @@ impl Session {
                     let Ok(msg) = index.parse(bytes) else {
                         continue;
                     };
-                    if !msg_types::is_session_managed(msg.msg_type()) {
+                    if !msg_types::is_gap_filled_on_resend(msg.msg_type()) {
                         if cursor < seq {
                             self.send_gap_fill(cursor, seq, now, utc);
                         }
