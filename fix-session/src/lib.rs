@@ -52,6 +52,13 @@
 //! writes the last Logout before it closes. Bytes still pending when the
 //! link goes down are dropped with it.
 //!
+//! A driver that stops reading the link for its own side's sake (an
+//! application behind with its events) says so with
+//! [`Session::set_reading_paused`], so that the peer's unread Heartbeats
+//! are not taken for silence; one that stops because the peer does not
+//! read what it is sent does not (the TestRequest timeout finds such a
+//! peer).
+//!
 //! The store's I/O happens inside the session's calls: [`Session::send`]
 //! (and every input that makes the session send) writes the outgoing
 //! message to the [`Store`] before its bytes are queued, and

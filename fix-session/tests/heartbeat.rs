@@ -117,3 +117,67 @@ fn case_6_any_message_keeps_the_link_alive() {
     assert!(!written.is_empty());
     assert!(written.iter().all(|m| m.msg_type() == b"0"), "{written:?}");
 }
+
+#[test]
+fn peer_silence_does_not_count_while_the_driver_pauses_reading() {
+    // An application behind with its events: the driver reads nothing, so
+    // the peer's Heartbeats cannot be seen. No TestRequest, no timeout,
+    // however long; our own Heartbeats go on.
+    let mut d = established(initiator());
+    let now = d.clock.time();
+    d.session.set_reading_paused(true, now);
+    assert!(d.session.is_reading_paused());
+    let mut written = Vec::new();
+    for _ in 0..10 {
+        written.extend(d.advance(Duration::from_secs(30)).messages());
+    }
+    assert_eq!(d.session.state(), SessionState::Established);
+    assert_eq!(written.len(), 10);
+    assert!(written.iter().all(|m| m.msg_type() == b"0"), "{written:?}");
+    // Reading again: the peer has the usual 36 s from now to be heard.
+    let now = d.clock.time();
+    d.session.set_reading_paused(false, now);
+    let out = d.advance(Duration::from_millis(35_999));
+    assert!(out.of_type(b"1").is_empty());
+    let out = d.advance(Duration::from_millis(1));
+    only(&out, b"1");
+    let out = d.advance(Duration::from_secs(36));
+    assert!(out.closed());
+    assert!(out.errors().iter().any(|e| e.contains("TestRequest")));
+}
+
+#[test]
+fn a_test_request_sent_before_reading_paused_waits_for_reading_again() {
+    let mut d = established(initiator());
+    assert_eq!(d.advance(Duration::from_secs(36)).of_type(b"1").len(), 1);
+    let now = d.clock.time();
+    d.session.set_reading_paused(true, now);
+    let out = d.advance(Duration::from_secs(300));
+    assert!(!out.closed());
+    assert!(out.of_type(b"1").is_empty());
+    let now = d.clock.time();
+    d.session.set_reading_paused(false, now);
+    // What waited is read: the answer keeps the link.
+    let utc = d.clock.utc();
+    let hb = d.peer.msg(b"0", utc).set(tag::TEST_REQ_ID, "1");
+    d.receive(hb);
+    let out = d.advance(Duration::from_secs(35));
+    assert!(!out.closed());
+    assert_eq!(d.session.state(), SessionState::Established);
+}
+
+#[test]
+fn after_reading_paused_an_unanswered_test_request_still_ends_the_link() {
+    let mut d = established(initiator());
+    assert_eq!(d.advance(Duration::from_secs(36)).of_type(b"1").len(), 1);
+    let now = d.clock.time();
+    d.session.set_reading_paused(true, now);
+    d.advance(Duration::from_secs(100));
+    let now = d.clock.time();
+    d.session.set_reading_paused(false, now);
+    let out = d.advance(Duration::from_millis(35_999));
+    assert!(!out.closed());
+    let out = d.advance(Duration::from_millis(1));
+    assert!(out.closed());
+    assert!(out.errors().iter().any(|e| e.contains("TestRequest 1")));
+}

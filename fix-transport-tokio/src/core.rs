@@ -142,6 +142,16 @@ impl Core {
         self.session.has_pending_input()
     }
 
+    /// Tells the session whether the link goes unread because the
+    /// application is behind with its events, so that the peer's silence
+    /// meanwhile does not end the link.
+    pub(crate) fn set_reading_paused(&mut self, paused: bool) {
+        // One clock read only when it changes.
+        if self.session.is_reading_paused() != paused {
+            self.session.set_reading_paused(paused, now());
+        }
+    }
+
     /// Bytes the session holds for the link that [`Core::drive`] has not
     /// handed out yet (sends since the last drive).
     pub(crate) fn unsent_len(&self) -> usize {

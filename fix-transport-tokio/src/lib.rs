@@ -88,10 +88,11 @@
 //! of the message read last, and those the session produces on its own
 //! meanwhile (state changes, errors of sends and timers), wait in the
 //! task and come out first as room appears; nothing is dropped or
-//! reordered. An application that stops reading for longer than the
-//! TestRequest timeout loses the link, since the peer's answers wait
-//! unread: read steadily. A dropped stream means no more events are
-//! wanted; the session goes on without them.
+//! reordered. The peer's Heartbeats wait unread too, so while the stream
+//! is full the peer's silence does not count: no TestRequest goes out
+//! and none times out; once there is room again the peer has the usual
+//! time to be heard. A dropped stream means no more events are wanted;
+//! the session goes on without them.
 //!
 //! # Peer certificates
 //!

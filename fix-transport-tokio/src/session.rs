@@ -588,6 +588,9 @@ impl Task {
         let requests = self
             .core
             .drive(&mut self.out, self.max_outgoing_bytes, &mut self.sink);
+        // A full event stream stops reading (see `wait`): the peer's
+        // Heartbeats go unseen, through no fault of the peer.
+        self.core.set_reading_paused(!self.sink.has_room());
         self.unsent.store(self.out.len(), Ordering::Relaxed);
         let (next_sender, next_target) = self.core.seq_nums();
         let status = Status {

@@ -282,3 +282,88 @@ async fn sends_go_on_while_the_application_reads_no_events() {
     assert_eq!(buy.state(), SessionState::Established);
     answering.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_event_stream_does_not_make_a_heartbeating_peer_look_silent() {
+    // While the application reads nothing, the session reads nothing
+    // either: the peer's Heartbeats wait in the socket. That is no reason
+    // to send TestRequests or to drop the link, however long it lasts.
+    raw::init_log();
+    let acceptor = Acceptor::new();
+    let addr = acceptor
+        .listen("127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("listen");
+    let (session, mut events) = acceptor
+        .add_session(
+            SessionConfig::acceptor(FixVersion::Fix44, "ACC", "PEER"),
+            SessionOptions::new().with_event_capacity(8),
+        )
+        .expect("acceptor session");
+    let mut peer = RawPeer::connect(addr);
+    let logon = raw_message(
+        b"A",
+        "PEER",
+        "ACC",
+        1,
+        &[(tag::ENCRYPT_METHOD, "0"), (tag::HEART_BT_INT, "1")],
+    );
+    peer.send(&logon).expect("logon");
+    wait_state(&session, SessionState::Established).await;
+    let received = Arc::new(Received::default());
+    let reader = {
+        let stream = peer.stream.try_clone().expect("clone");
+        let received = received.clone();
+        std::thread::spawn(move || count_received(stream, received))
+    };
+    // Enough orders to fill the stream, then a Heartbeat every 200 ms for
+    // four seconds: HeartBtInt=1 gives up on a silent peer after 2.4 s.
+    const ORDERS: u64 = 20;
+    const HEARTBEATS: u64 = 20;
+    let heartbeating = std::thread::spawn(move || {
+        for seq in 2..2 + ORDERS {
+            let order = raw_message(b"D", "PEER", "ACC", seq, &[(11, &seq.to_string())]);
+            peer.send(&order).expect("order");
+        }
+        for seq in 2 + ORDERS..2 + ORDERS + HEARTBEATS {
+            std::thread::sleep(Duration::from_millis(200));
+            peer.send(&raw_message(b"0", "PEER", "ACC", seq, &[]))
+                .expect("heartbeat");
+        }
+        peer
+    });
+    let mut waited = Duration::ZERO;
+    while events.len() < events.capacity() {
+        assert!(waited < WAIT, "the stream never filled ({})", events.len());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        waited += Duration::from_millis(5);
+    }
+    let peer = tokio::task::spawn_blocking(move || heartbeating.join().expect("peer"))
+        .await
+        .expect("join");
+    assert_eq!(
+        received.test_requests.load(Ordering::SeqCst),
+        0,
+        "a TestRequest while the application was behind"
+    );
+    assert!(!received.closed.load(Ordering::SeqCst), "the link was lost");
+    // Reading again: every order, in order, and the link stays.
+    let mut expected = 2;
+    while expected < 2 + ORDERS {
+        if let Some(seq) = seq_num(&next_event(&mut events).await) {
+            assert_eq!(seq, expected, "out of order or lost");
+            expected += 1;
+        }
+    }
+    let mut waited = Duration::ZERO;
+    while session.next_target_seq_num() < 2 + ORDERS + HEARTBEATS {
+        assert!(waited < WAIT, "the heartbeats were not read");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        waited += Duration::from_millis(5);
+    }
+    assert_eq!(session.state(), SessionState::Established);
+    assert!(!received.closed.load(Ordering::SeqCst), "the link was lost");
+    session.disconnect().await.expect("disconnect");
+    drop(peer);
+    reader.join().expect("reader");
+}

@@ -183,6 +183,9 @@ pub struct Session {
     /// before the next is processed; received bytes (or kept messages now
     /// in sequence) may wait.
     input_paused: bool,
+    /// The driver stopped reading the link for its own side's sake
+    /// ([`Session::set_reading_paused`]): the peer's silence does not count.
+    reading_paused: bool,
     /// A message was processed since what is still missing beyond a gap
     /// was last looked at.
     gap_check_due: bool,
@@ -328,6 +331,7 @@ impl Session {
             out_of_order: BTreeMap::new(),
             buffer_pool: Vec::new(),
             input_paused: false,
+            reading_paused: false,
             gap_check_due: false,
             resend_requested: None,
             last_received: now,
@@ -615,6 +619,35 @@ impl Session {
     #[must_use]
     pub fn has_pending_input(&self) -> bool {
         self.input_paused
+    }
+
+    /// Tells the session that the driver has stopped reading the link (or
+    /// started again) for a reason of its own side, such as an application
+    /// that is behind with its events: nothing the peer sends meanwhile
+    /// can be seen, so its silence does not count. While paused no
+    /// TestRequest goes out and a TestRequest already sent does not time
+    /// out; once reading goes on, the peer has the usual
+    /// HeartBtInt x (1 + TestRequestDelayMultiplier) from `now` to be
+    /// heard. Heartbeats and everything else go on as usual.
+    ///
+    /// Not for a pause because the peer does not read what it is sent:
+    /// there the TestRequest timeout is how a stuck peer is found.
+    pub fn set_reading_paused(&mut self, paused: bool, now: Now) {
+        if paused == self.reading_paused {
+            return;
+        }
+        self.reading_paused = paused;
+        if !paused && self.state == SessionState::Established && self.heart_bt_int > 0 {
+            let idle = self.idle_timeout();
+            self.timers
+                .set(Timer::TestRequest, deadline(now.instant, idle));
+        }
+    }
+
+    /// Whether [`set_reading_paused`](Session::set_reading_paused) last
+    /// said that reading is paused.
+    pub fn is_reading_paused(&self) -> bool {
+        self.reading_paused
     }
 
     /// Goes on processing what [`handle_input`](Session::handle_input)
@@ -1394,7 +1427,9 @@ impl Session {
                 }
             }
             Timer::TestRequest => {
-                if self.state == SessionState::Established && self.link_up {
+                // Fired while reading is paused: nothing; resuming
+                // restarts the timer.
+                if self.state == SessionState::Established && self.link_up && !self.reading_paused {
                     match self.test_request {
                         Some(pending) if self.last_received <= pending.sent_at => {
                             self.push_error(PeerError::TestRequestTimeout {
