@@ -316,38 +316,46 @@ async fn a_full_event_stream_does_not_make_a_heartbeating_peer_look_silent() {
         let received = received.clone();
         std::thread::spawn(move || count_received(stream, received))
     };
-    // Enough orders to fill the stream, then a Heartbeat every 200 ms for
-    // four seconds: HeartBtInt=1 gives up on a silent peer after 2.4 s.
+    // Enough orders to fill the stream, then a Heartbeat every 200 ms
+    // until told to stop; HeartBtInt=1 gives up on a silent peer after
+    // 2.4 s.
     const ORDERS: u64 = 20;
-    const HEARTBEATS: u64 = 20;
-    let heartbeating = std::thread::spawn(move || {
-        for seq in 2..2 + ORDERS {
-            let order = raw_message(b"D", "PEER", "ACC", seq, &[(11, &seq.to_string())]);
-            peer.send(&order).expect("order");
-        }
-        for seq in 2 + ORDERS..2 + ORDERS + HEARTBEATS {
-            std::thread::sleep(Duration::from_millis(200));
-            peer.send(&raw_message(b"0", "PEER", "ACC", seq, &[]))
-                .expect("heartbeat");
-        }
-        peer
-    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(AtomicUsize::new(0));
+    let heartbeating = {
+        let (stop, sent) = (stop.clone(), sent.clone());
+        std::thread::spawn(move || {
+            for seq in 2..2 + ORDERS {
+                let order = raw_message(b"D", "PEER", "ACC", seq, &[(11, &seq.to_string())]);
+                peer.send(&order).expect("order");
+            }
+            let mut seq = 2 + ORDERS;
+            while !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(200));
+                peer.send(&raw_message(b"0", "PEER", "ACC", seq, &[]))
+                    .expect("heartbeat");
+                sent.store(seq as usize, Ordering::SeqCst);
+                seq += 1;
+            }
+            peer
+        })
+    };
     let mut waited = Duration::ZERO;
     while events.len() < events.capacity() {
         assert!(waited < WAIT, "the stream never filled ({})", events.len());
         tokio::time::sleep(Duration::from_millis(5)).await;
         waited += Duration::from_millis(5);
     }
-    let peer = tokio::task::spawn_blocking(move || heartbeating.join().expect("peer"))
-        .await
-        .expect("join");
+    // Four seconds without reading an event.
+    tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(
         received.test_requests.load(Ordering::SeqCst),
         0,
         "a TestRequest while the application was behind"
     );
     assert!(!received.closed.load(Ordering::SeqCst), "the link was lost");
-    // Reading again: every order, in order, and the link stays.
+    // Reading again: every order, in order, then the Heartbeats that
+    // waited; the link stays.
     let mut expected = 2;
     while expected < 2 + ORDERS {
         if let Some(seq) = seq_num(&next_event(&mut events).await) {
@@ -356,13 +364,17 @@ async fn a_full_event_stream_does_not_make_a_heartbeating_peer_look_silent() {
         }
     }
     let mut waited = Duration::ZERO;
-    while session.next_target_seq_num() < 2 + ORDERS + HEARTBEATS {
+    while session.next_target_seq_num() <= sent.load(Ordering::SeqCst) as u64 {
         assert!(waited < WAIT, "the heartbeats were not read");
         tokio::time::sleep(Duration::from_millis(5)).await;
         waited += Duration::from_millis(5);
     }
     assert_eq!(session.state(), SessionState::Established);
     assert!(!received.closed.load(Ordering::SeqCst), "the link was lost");
+    stop.store(true, Ordering::SeqCst);
+    let peer = tokio::task::spawn_blocking(move || heartbeating.join().expect("peer"))
+        .await
+        .expect("join");
     session.disconnect().await.expect("disconnect");
     drop(peer);
     reader.join().expect("reader");
