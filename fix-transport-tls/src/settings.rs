@@ -430,7 +430,18 @@ impl TlsSettings {
 /// that each key of the file is one of [`ALL_KEYS`]; the TLS settings of
 /// every session are checked too.
 pub fn read_settings(settings: &Settings) -> Result<Vec<SessionSettings>, SettingsError> {
-    settings.check_keys(ALL_KEYS)?;
+    read_settings_with(settings, &[])
+}
+
+/// [`read_settings`] for a program that reads keys of its own beside
+/// [`ALL_KEYS`] (a driver's, in `extra`): those are accepted too, and
+/// left for it to read.
+pub fn read_settings_with(
+    settings: &Settings,
+    extra: &[&KeyTable],
+) -> Result<Vec<SessionSettings>, SettingsError> {
+    let tables: Vec<&KeyTable> = ALL_KEYS.iter().chain(extra).copied().collect();
+    settings.check_keys(&tables)?;
     let sessions = SessionSettings::read_all(settings)?;
     for s in &sessions {
         TlsSettings::from_settings(s)?;

@@ -54,7 +54,8 @@
 //! crate depends on the mio engine's crate for them rather than moving
 //! them to a crate of their own: they are that engine's public API
 //! already, and the mio dependency they bring is small and starts no
-//! thread unless a `FixEngine` is created.
+//! thread unless a `FixEngine` is created. Its own keys, for its event
+//! stream and send queue, are in [`settings`].
 //!
 //! # Backpressure
 //!
@@ -114,7 +115,7 @@ mod options;
 mod pool;
 mod queue;
 mod session;
-mod settings;
+pub mod settings;
 
 pub use crate::core::Responder;
 pub use acceptor::{Acceptor, LogonRequest, NewSession, DEFAULT_LOGON_TIMEOUT};

@@ -1,15 +1,20 @@
 //! Sessions from a QuickFIX-style settings file: the same keys, read by
 //! the same code, as the mio engine and its TLS layer
-//! (`fixrs_transport_tls::settings::read_settings`, which checks every
-//! key of the four layers).
+//! (`fixrs_transport_tls::settings::read_settings_with`, which checks
+//! every key of the four layers), and the keys of this engine alone
+//! ([`KEYS`]), below.
+//!
+#![doc = include_str!("settings/reference.md")]
 
 use crate::acceptor::Acceptor;
 use crate::acceptor::NewSession;
 use crate::delivery::SessionEvents;
 use crate::error::Error;
-use crate::options::SessionOptions;
+use crate::options::{SessionOptions, DEFAULT_EVENT_CAPACITY, DEFAULT_QUEUE_CAPACITY};
 use crate::session::SessionHandle;
-use fixrs_session::settings::{DictionaryLoader, Settings};
+use fixrs_session::settings::{
+    format, DictionaryLoader, Key, KeyTable, Section, Settings, SettingsError,
+};
 use fixrs_session::{AcceptRules, AcceptorTemplate, Role};
 use fixrs_store::FileStoreOptions;
 use fixrs_transport_mio::settings::{Endpoint, HostSelectionPolicy, SessionSettings};
@@ -17,6 +22,53 @@ use fixrs_transport_tls::{TlsClientConfig, TlsServerConfig, TlsSettings};
 use std::collections::HashMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use tokio::sync::mpsc;
+
+/// The keys only this engine reads; a settings file may also use every
+/// key of `fixrs_transport_tls::settings::ALL_KEYS`.
+pub static KEYS: &KeyTable = &[&EVENT_CAPACITY, &SEND_QUEUE_CAPACITY];
+
+/// The heading of this engine's keys in the reference.
+const TOKIO: &str = "tokio engine";
+
+static EVENT_CAPACITY: Key<usize> = Key {
+    name: "EventCapacity",
+    group: TOKIO,
+    format: format::positive("a positive number of events"),
+    default: "1024",
+    example: "EventCapacity=4096",
+    meaning: "Most events waiting in the session's event stream for the application to read. While it is full the session reads nothing more from its peer (backpressure) and goes on sending and running its timers, without taking the peer's unread Heartbeats for silence; nothing is dropped.",
+    also: &[],
+};
+
+static SEND_QUEUE_CAPACITY: Key<usize> = Key {
+    name: "SendQueueCapacity",
+    group: TOKIO,
+    format: format::positive("a positive number of messages"),
+    default: "1024",
+    example: "SendQueueCapacity=256",
+    meaning: "Most messages and commands queued by the session's handles for its task: beyond it `send` waits and `try_send` refuses.",
+    also: &[],
+};
+
+/// What this engine's own keys give one session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct EngineKeys {
+    event_capacity: usize,
+    send_queue_capacity: usize,
+}
+
+impl EngineKeys {
+    fn read(section: &Section) -> Result<EngineKeys, SettingsError> {
+        Ok(EngineKeys {
+            event_capacity: section
+                .get(&EVENT_CAPACITY)?
+                .unwrap_or(DEFAULT_EVENT_CAPACITY),
+            send_queue_capacity: section
+                .get(&SEND_QUEUE_CAPACITY)?
+                .unwrap_or(DEFAULT_QUEUE_CAPACITY),
+        })
+    }
+}
 
 /// A session started from a settings file.
 #[derive(Debug)]
@@ -77,22 +129,27 @@ pub async fn start_from_settings_with(
 }
 
 async fn start(settings: &Settings, mut given: Option<Acceptor>) -> Result<Started, Error> {
-    let mut sessions = fixrs_transport_tls::settings::read_settings(settings)?;
+    let mut sessions = fixrs_transport_tls::settings::read_settings_with(settings, &[KEYS])?;
+    let own = settings
+        .sessions
+        .iter()
+        .map(EngineKeys::read)
+        .collect::<Result<Vec<_>, _>>()?;
     for warning in fixrs_transport_mio::settings::warnings(settings, &sessions) {
         log::warn!("settings: {warning}");
     }
     let mut loader = DictionaryLoader::new();
     let mut prepared = Vec::with_capacity(sessions.len());
-    for s in &mut sessions {
+    for (s, own) in sessions.iter_mut().zip(&own) {
         s.load_dictionaries(&mut loader, &mut |path| std::fs::read_to_string(path))?;
-        prepared.push(prepare(s)?);
+        prepared.push(prepare(s, own)?);
     }
     let mut acceptor: Option<Acceptor> = None;
     // One listener per address, shared by the sessions that name it.
     let mut listening: HashMap<SocketAddr, (u16, bool)> = HashMap::new();
     let mut started = Vec::with_capacity(sessions.len());
     let mut templates = Vec::new();
-    for (s, (options, tls)) in sessions.into_iter().zip(prepared) {
+    for ((s, (options, tls)), own) in sessions.into_iter().zip(prepared).zip(own) {
         let (handle, events) = match (&s.endpoint, s.config.role) {
             (Endpoint::Accept(at), Role::Acceptor) if s.acceptor_template => {
                 let acceptor = acceptor.get_or_insert_with(|| given.take().unwrap_or_default());
@@ -104,7 +161,7 @@ async fn start(settings: &Settings, mut given: Option<Acceptor>) -> Result<Start
                 // Read once already: the same settings give the same options.
                 let again = s.clone();
                 let new_sessions = acceptor.add_template(template, move |_| {
-                    prepare(&again).map(|(o, _)| o).unwrap_or_default()
+                    prepare(&again, &own).map(|(o, _)| o).unwrap_or_default()
                 });
                 templates.push(StartedTemplate {
                     settings: s,
@@ -176,7 +233,10 @@ async fn listen(
 
 /// The options a session's settings give, and an acceptor's TLS server
 /// configuration.
-fn prepare(s: &SessionSettings) -> Result<(SessionOptions, Option<TlsServerConfig>), Error> {
+fn prepare(
+    s: &SessionSettings,
+    own: &EngineKeys,
+) -> Result<(SessionOptions, Option<TlsServerConfig>), Error> {
     let unsupported = |name: &str| Error::Setting {
         name: name.into(),
         reason: "not supported by the tokio engine".into(),
@@ -189,7 +249,9 @@ fn prepare(s: &SessionSettings) -> Result<(SessionOptions, Option<TlsServerConfi
     }
     let mut options = SessionOptions::new()
         .with_socket(s.socket)
-        .with_max_outgoing_bytes(s.max_outgoing_bytes);
+        .with_max_outgoing_bytes(s.max_outgoing_bytes)
+        .with_event_capacity(own.event_capacity)
+        .with_queue_capacity(own.send_queue_capacity);
     if let Some(d) = &s.dictionary {
         options = options.with_dictionary(d.clone());
     }
@@ -228,3 +290,6 @@ fn resolve(address: &str) -> Result<SocketAddr, Error> {
         .next()
         .ok_or_else(|| setting(format!("{address}: no address")))
 }
+
+#[cfg(test)]
+mod tests;
