@@ -81,24 +81,33 @@ async fn next_event(events: &mut SessionEvents) -> SessionEvent {
         .expect("the session is running")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flood_waits_in_the_peer_while_the_application_reads_slowly() {
+/// A session on an acceptor with an event stream of `capacity`, and a
+/// raw counterparty logged on to it with HeartBtInt=1, whose received
+/// Heartbeats and TestRequests a thread counts.
+struct LoggedOn {
+    // Kept: dropping it stops the listener and its sessions.
+    _acceptor: Acceptor,
+    session: SessionHandle,
+    events: SessionEvents,
+    peer: RawPeer,
+    received: Arc<Received>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+async fn logged_on(capacity: usize) -> LoggedOn {
     raw::init_log();
     let acceptor = Acceptor::new();
     let addr = acceptor
         .listen("127.0.0.1:0".parse().expect("address"))
         .await
         .expect("listen");
-    let (session, mut events) = acceptor
+    let (session, events) = acceptor
         .add_session(
             SessionConfig::acceptor(FixVersion::Fix44, "ACC", "PEER"),
-            SessionOptions::new().with_event_capacity(CAPACITY),
+            SessionOptions::new().with_event_capacity(capacity),
         )
         .expect("acceptor session");
-    assert_eq!(events.capacity(), CAPACITY);
-
-    // The counterparty logs on with HeartBtInt=1, then floods from one
-    // thread and counts what it gets on another.
+    assert_eq!(events.capacity(), capacity);
     let mut peer = RawPeer::connect(addr);
     let logon = raw_message(
         b"A",
@@ -115,6 +124,28 @@ async fn a_flood_waits_in_the_peer_while_the_application_reads_slowly() {
         let received = received.clone();
         std::thread::spawn(move || count_received(stream, received))
     };
+    LoggedOn {
+        _acceptor: acceptor,
+        session,
+        events,
+        peer,
+        received,
+        reader,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_waits_in_the_peer_while_the_application_reads_slowly() {
+    // The counterparty logs on with HeartBtInt=1, then floods from one
+    // thread while another counts what it gets.
+    let LoggedOn {
+        _acceptor,
+        session,
+        mut events,
+        mut peer,
+        received,
+        reader,
+    } = logged_on(CAPACITY).await;
     let flooder = std::thread::spawn(move || {
         for seq in 2..2 + FLOOD {
             let id = seq.to_string();
@@ -288,34 +319,14 @@ async fn a_full_event_stream_does_not_make_a_heartbeating_peer_look_silent() {
     // While the application reads nothing, the session reads nothing
     // either: the peer's Heartbeats wait in the socket. That is no reason
     // to send TestRequests or to drop the link, however long it lasts.
-    raw::init_log();
-    let acceptor = Acceptor::new();
-    let addr = acceptor
-        .listen("127.0.0.1:0".parse().expect("address"))
-        .await
-        .expect("listen");
-    let (session, mut events) = acceptor
-        .add_session(
-            SessionConfig::acceptor(FixVersion::Fix44, "ACC", "PEER"),
-            SessionOptions::new().with_event_capacity(8),
-        )
-        .expect("acceptor session");
-    let mut peer = RawPeer::connect(addr);
-    let logon = raw_message(
-        b"A",
-        "PEER",
-        "ACC",
-        1,
-        &[(tag::ENCRYPT_METHOD, "0"), (tag::HEART_BT_INT, "1")],
-    );
-    peer.send(&logon).expect("logon");
-    wait_state(&session, SessionState::Established).await;
-    let received = Arc::new(Received::default());
-    let reader = {
-        let stream = peer.stream.try_clone().expect("clone");
-        let received = received.clone();
-        std::thread::spawn(move || count_received(stream, received))
-    };
+    let LoggedOn {
+        _acceptor,
+        session,
+        mut events,
+        mut peer,
+        received,
+        reader,
+    } = logged_on(8).await;
     // Enough orders to fill the stream, then a Heartbeat every 200 ms
     // until told to stop; HeartBtInt=1 gives up on a silent peer after
     // 2.4 s.
