@@ -186,7 +186,9 @@ fn initiator_reconnects_after_acceptor_restart_then_gives_up_after_max_tries() {
             .expect("acceptor session");
         (e, bound, s)
     };
-    let (acceptor, addr, acc) = make_acceptor(any_port());
+    // Restarted on the same port while the initiator keeps connecting.
+    let port = fixrs_test_support::restartable_port();
+    let (acceptor, addr, acc) = make_acceptor(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
     let initiator_engine = engine();
     let mut cfg = config(Role::Initiator, "INI", "ACC");
     // The restarted acceptor has a fresh memory store.

@@ -119,7 +119,9 @@ fn a_receiving_acceptor_killed_with_sigkill_asks_again_only_for_the_last_moments
             .create_session_with(cfg, SessionOptions::default(), app.with_admin_messages())
             .expect("initiator"),
     );
-    let (mut child, addr) = spawn_acceptor(&exe, "127.0.0.1:0", &store);
+    // Restarted on the same port while the initiator keeps connecting.
+    let port = fixrs_test_support::restartable_port();
+    let (mut child, addr) = spawn_acceptor(&exe, &format!("127.0.0.1:{port}"), &store);
     ini.connect(30, &addr.to_string()).expect("connect");
     expect_state(&ini, SessionState::Established, LONG);
     assert_eq!(resend_requests_after_logon(&events), None);

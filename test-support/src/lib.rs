@@ -136,6 +136,36 @@ pub fn first_line(child: &mut std::process::Child, within: std::time::Duration) 
     }
 }
 
+/// A free TCP port on 127.0.0.1 for a listener that a test stops and
+/// starts again while a peer keeps connecting to it.
+///
+/// A port the system chose (port 0) lies in its ephemeral range, which
+/// outgoing connections take their local ports from: while the listener
+/// is down, a connection of another test, or the reconnecting peer's own
+/// (a TCP self-connect), may take that very port, and the restarted
+/// listener then fails to bind. A port below the range is never taken
+/// that way. Tests running at once start their search at different
+/// places.
+///
+/// Panics if no such port is free.
+pub fn restartable_port() -> u16 {
+    // Linux says where the range starts; 32768 is its usual start.
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let (low, high) = (10_000u16, ephemeral_start.max(10_001));
+    let span = u64::from(high - low);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64)
+        ^ u64::from(std::process::id()).wrapping_mul(7919);
+    (0..span)
+        .map(|i| low + ((seed + i) % span) as u16)
+        .find(|&port| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok())
+        .expect("a free port below the ephemeral range")
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::first_line;
@@ -169,5 +199,19 @@ mod tests {
         assert!(text.contains("no line within"), "{text}");
         // Killed and reaped: the process is gone.
         assert!(child.try_wait().expect("status").is_some(), "pid {pid}");
+    }
+
+    #[test]
+    fn a_restartable_port_is_free_and_below_the_ephemeral_range() {
+        let port = super::restartable_port();
+        assert!(port >= 10_000);
+        if let Ok(range) = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range") {
+            let start: u16 = range.split_whitespace().next().unwrap().parse().unwrap();
+            assert!(port < start.max(10_001), "{port} in {range}");
+        }
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("free");
+        // Free again once dropped, as a restart needs.
+        drop(listener);
+        std::net::TcpListener::bind(("127.0.0.1", port)).expect("free again");
     }
 }
