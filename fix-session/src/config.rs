@@ -215,8 +215,9 @@ pub struct SessionConfig {
     /// Most messages asked for by one ResendRequest; 0 for no limit
     /// (ResendRequestChunkSize).
     pub resend_request_chunk_size: u64,
-    /// Send a new ResendRequest even when one covering the gap is pending
-    /// (SendRedundantResendRequests).
+    /// Send a ResendRequest for each message beyond a gap, even when one
+    /// covering the gap is pending (SendRedundantResendRequests). A
+    /// ResendRequest beyond the gap draws none, as in QuickFIX.
     pub send_redundant_resend_requests: bool,
     /// Keep outgoing messages for resends (PersistMessages, default true);
     /// when false, resends are answered with gap fills.

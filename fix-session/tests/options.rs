@@ -220,6 +220,44 @@ fn redundant_resend_requests_when_enabled() {
     }
 }
 
+/// Two sides each beyond a gap in the other's messages: our ResendRequest
+/// is out, and the peer's own ResendRequest arrives beyond the gap. It is
+/// answered, but draws no second request of ours even with redundant
+/// requests on, as in QuickFIX (which never asks for a resend on a
+/// ResendRequest): otherwise each side's requests would draw the other's,
+/// and each a full resend.
+#[test]
+fn redundant_resend_requests_not_drawn_by_a_resend_request_beyond_the_gap() {
+    let mut config = acceptor();
+    config.send_redundant_resend_requests = true;
+    let mut d = established(config);
+    let utc = d.clock.utc();
+    d.peer.next_seq = 5;
+    let m = d.peer.msg(b"0", utc);
+    assert_eq!(only(&d.receive(m), b"2").num(7), Some(2));
+    let m = d.peer.msg(b"2", utc).set(7, "1").set(16, "0");
+    let out = d.receive(m).messages();
+    assert!(!out.is_empty(), "the ResendRequest is answered");
+    assert!(
+        out.iter().all(|m| m.msg_type() == b"4"),
+        "only gap fills: {out:?}"
+    );
+    // The peer fills the gap: what was kept beyond it, the Heartbeat and
+    // the ResendRequest already acted on, counts without a second answer.
+    let fill = d
+        .peer
+        .msg_with_seq(b"4", 2, utc)
+        .poss_dup(utc)
+        .set(123, "Y")
+        .set(36, "5");
+    assert!(d.receive(fill).messages().is_empty());
+    assert_eq!(d.session.next_target_seq_num(), 7);
+    // A later message beyond a new gap still draws a request at once.
+    d.peer.next_seq = 9;
+    let m = d.peer.msg(b"0", utc);
+    assert_eq!(only(&d.receive(m), b"2").num(7), Some(7));
+}
+
 #[test]
 fn out_of_order_queue_is_bounded() {
     let mut config = acceptor();

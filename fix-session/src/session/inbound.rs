@@ -975,7 +975,16 @@ impl Session {
             self.set_next_target(seq + 1);
         } else {
             self.queue_out_of_order(seq, &[]);
-            self.request_resend(seq, now, utc);
+            if let Some(progress) = &mut self.resend_requested {
+                // Beyond a gap already asked for, it only widens the gap,
+                // even with SendRedundantResendRequests: as in QuickFIX,
+                // which never asks for a resend on a ResendRequest. Two
+                // gapped sides would otherwise answer each other's
+                // requests with requests, each drawing a full resend.
+                progress.end_target = progress.end_target.max(seq - 1);
+            } else {
+                self.request_resend(seq, now, utc);
+            }
         }
     }
 

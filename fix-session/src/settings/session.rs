@@ -376,7 +376,7 @@ static SEND_REDUNDANT_RESEND_REQUESTS: Key<bool> = Key {
     format: format::BOOL,
     default: "N",
     example: "SendRedundantResendRequests=Y",
-    meaning: "Send a ResendRequest even when one covering the gap is pending.",
+    meaning: "Send a ResendRequest for each message beyond a gap, even when one covering the gap is pending (a ResendRequest beyond the gap draws none, as in QuickFIX).",
     also: &[],
 };
 
