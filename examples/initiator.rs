@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The engine runs one event loop thread for all its sessions.
     let engine = FixEngine::new(EngineSettings::default())?;
-    let (app, events) = ChannelApplication::new();
+    let (app, events) = ChannelApplication::bounded(1024);
     let session =
         engine.create_session(SessionId::new("CLIENT", "BROKER"), FixVersion::Fix44, app)?;
 

@@ -16,8 +16,10 @@ use fixrs_proto::{
     BusinessRejectReason, FieldError, Message, MessageBuilder, SessionRejectReason, Tag,
 };
 use fixrs_session::{MessageRejection, SeqNum, SessionKey, SessionState, UndeliveredReason};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Fields an outgoing Logon carries beyond the session's own: the
 /// [`Application::to_admin`] hook may fill them in before each logon
@@ -162,6 +164,24 @@ pub trait Application: Send + 'static {
     /// `io::Error::get_ref` reaches it).
     fn on_error(&mut self, session: &SessionHandle, error: &(dyn std::error::Error + 'static)) {
         let _ = (session, error);
+    }
+
+    /// Whether the application takes another message now. The engine asks
+    /// before it processes each message the peer sent. While the answer
+    /// is false, it reads nothing more from this session's peer (what the
+    /// peer sends waits in the socket, and TCP holds the peer back), and
+    /// the session does not take the peer's silence for a dead link: no
+    /// TestRequest goes out, and one already out does not time out.
+    /// Heartbeats, timers, put messages and writes go on.
+    ///
+    /// After answering false, call [`SessionHandle::resume_input`] once
+    /// there is room again (the engine also asks again at each of the
+    /// session's timers, such as its heartbeat). The default always has
+    /// room. [`ChannelApplication::bounded`] answers from the number of
+    /// events its receiver has not taken.
+    fn has_room(&mut self, session: &SessionHandle) -> bool {
+        let _ = session;
+        true
     }
 
     /// Called before each Logon we send (first connect, reconnects,
@@ -316,39 +336,105 @@ pub struct AppEvent {
 /// channel, for programs that prefer to receive on their own thread.
 /// Several sessions may share one channel; events carry the session's key.
 ///
-/// The channel is unbounded: the engine's event loop thread serves every
-/// session and must never block, so it cannot wait for a slow receiver,
-/// and it goes on reading what the counterparties send. A receiver that
-/// falls behind a counterparty for long keeps every message received
-/// meanwhile in memory, without limit. Receive promptly, or implement
-/// [`Application`] and act in the callbacks (they run on the engine
-/// thread and must return quickly); the tokio engine
-/// (`fixrs-transport-tokio`) has a bounded event stream that stops
-/// reading from the peer while it is full.
+/// The engine's event loop thread serves every session and never blocks,
+/// so it never waits for a slow receiver. With [`bounded`](Self::bounded)
+/// (the one to use with counterparties that may send faster than the
+/// receiver takes), a session whose receiver holds `capacity` events or
+/// more stops reading from its peer ([`Application::has_room`]) until the
+/// receiver has taken half of them: the peer's messages wait in the socket
+/// and TCP holds the peer back, and nothing is lost. Events that come
+/// without reading (state changes, errors, undelivered messages) are sent
+/// all the same, so the count may pass `capacity` by a few. With
+/// [`new`](Self::new) the channel is unbounded: a receiver that falls
+/// behind a counterparty for long keeps every message received meanwhile
+/// in memory, without limit.
 ///
 /// ```
-/// let (app, events) = fixrs_transport_mio::ChannelApplication::new();
+/// let (app, events) = fixrs_transport_mio::ChannelApplication::bounded(1024);
 /// # drop((app, events));
 /// ```
 #[derive(Debug, Clone)]
 pub struct ChannelApplication {
     tx: mpsc::Sender<AppEvent>,
     admin_messages: bool,
+    bound: Option<Arc<Bound>>,
+}
+
+/// What a bounded channel's two ends share: how many events wait, and the
+/// sessions that stopped reading until there is room.
+struct Bound {
+    capacity: usize,
+    /// Events sent and not yet received.
+    held: AtomicUsize,
+    /// The receiver was dropped: nobody will make room, nor needs it.
+    receiver_gone: AtomicBool,
+    /// Sessions told there is no room, to resume once there is.
+    paused: Mutex<Vec<SessionHandle>>,
+}
+
+impl std::fmt::Debug for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bound")
+            .field("capacity", &self.capacity)
+            .field("held", &self.held)
+            .finish()
+    }
+}
+
+impl Bound {
+    fn has_room(&self) -> bool {
+        self.held.load(Ordering::SeqCst) < self.capacity
+            || self.receiver_gone.load(Ordering::SeqCst)
+    }
+
+    /// Resumes the sessions waiting for room.
+    fn resume_paused(&self) {
+        let paused = match self.paused.lock() {
+            Ok(mut paused) if !paused.is_empty() => std::mem::take(&mut *paused),
+            _ => return,
+        };
+        for session in paused {
+            // A stopped engine has nothing to resume.
+            let _ = session.resume_input();
+        }
+    }
 }
 
 impl ChannelApplication {
-    /// An adapter and the receiving end of its channel.
+    /// An adapter and the receiving end of its channel, unbounded (see
+    /// [`bounded`](Self::bounded)).
     pub fn new() -> (ChannelApplication, mpsc::Receiver<AppEvent>) {
         let (tx, rx) = mpsc::channel();
         (ChannelApplication::with_sender(tx), rx)
     }
 
+    /// An adapter and the receiving end of its channel: a session stops
+    /// reading from its peer while the receiver holds `capacity` events or
+    /// more (at least 1), and reads again once it holds half as many. The
+    /// adapter may be cloned for several sessions: they share the bound.
+    pub fn bounded(capacity: usize) -> (ChannelApplication, ChannelReceiver) {
+        let (tx, rx) = mpsc::channel();
+        let bound = Arc::new(Bound {
+            capacity: capacity.max(1),
+            held: AtomicUsize::new(0),
+            receiver_gone: AtomicBool::new(false),
+            paused: Mutex::new(Vec::new()),
+        });
+        let app = ChannelApplication {
+            tx,
+            admin_messages: false,
+            bound: Some(bound.clone()),
+        };
+        (app, ChannelReceiver { rx, bound })
+    }
+
     /// An adapter sending to an existing channel (to share one receiver
-    /// among sessions).
+    /// among sessions), unbounded.
     pub fn with_sender(tx: mpsc::Sender<AppEvent>) -> ChannelApplication {
         ChannelApplication {
             tx,
             admin_messages: false,
+            bound: None,
         }
     }
 
@@ -359,18 +445,109 @@ impl ChannelApplication {
     }
 
     fn send(&self, session: &SessionHandle, kind: AppEventKind) {
-        // A dropped receiver means nobody listens any more: not an error
-        // of the session.
-        let _ = self.tx.send(AppEvent {
+        if let Some(bound) = &self.bound {
+            bound.held.fetch_add(1, Ordering::SeqCst);
+        }
+        let event = AppEvent {
             session: session.key_arc(),
             kind,
-        });
+        };
+        // A dropped receiver means nobody listens any more: not an error
+        // of the session.
+        if self.tx.send(event).is_err() {
+            if let Some(bound) = &self.bound {
+                bound.held.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+/// The receiving end of a [`ChannelApplication::bounded`] channel: an
+/// `mpsc::Receiver` that counts what it hands out, and lets the sessions
+/// it held back read again once it holds half its capacity.
+#[derive(Debug)]
+pub struct ChannelReceiver {
+    rx: mpsc::Receiver<AppEvent>,
+    bound: Arc<Bound>,
+}
+
+impl ChannelReceiver {
+    /// Waits for the next event (as `mpsc::Receiver::recv`).
+    pub fn recv(&self) -> Result<AppEvent, mpsc::RecvError> {
+        self.rx.recv().inspect(|_| self.taken())
+    }
+
+    /// The next event if one waits (as `mpsc::Receiver::try_recv`).
+    pub fn try_recv(&self) -> Result<AppEvent, mpsc::TryRecvError> {
+        self.rx.try_recv().inspect(|_| self.taken())
+    }
+
+    /// Waits at most `timeout` for the next event (as
+    /// `mpsc::Receiver::recv_timeout`).
+    pub fn recv_timeout(&self, timeout: Duration) -> Result<AppEvent, mpsc::RecvTimeoutError> {
+        self.rx.recv_timeout(timeout).inspect(|_| self.taken())
+    }
+
+    /// The events waiting now, without blocking.
+    pub fn try_iter(&self) -> impl Iterator<Item = AppEvent> + '_ {
+        std::iter::from_fn(|| self.try_recv().ok())
+    }
+
+    /// Every event, blocking for each, until every adapter is dropped.
+    pub fn iter(&self) -> impl Iterator<Item = AppEvent> + '_ {
+        std::iter::from_fn(|| self.recv().ok())
+    }
+
+    /// Events sent and not yet received.
+    pub fn len(&self) -> usize {
+        self.bound.held.load(Ordering::SeqCst)
+    }
+
+    /// Whether no event waits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bound given to [`ChannelApplication::bounded`].
+    pub fn capacity(&self) -> usize {
+        self.bound.capacity
+    }
+
+    fn taken(&self) {
+        let held = self.bound.held.fetch_sub(1, Ordering::SeqCst) - 1;
+        if held <= self.bound.capacity / 2 {
+            self.bound.resume_paused();
+        }
+    }
+}
+
+impl Drop for ChannelReceiver {
+    fn drop(&mut self) {
+        self.bound.receiver_gone.store(true, Ordering::SeqCst);
+        self.bound.resume_paused();
     }
 }
 
 impl Application for ChannelApplication {
     fn on_logon(&mut self, session: &SessionHandle) {
         self.send(session, AppEventKind::LoggedOn);
+    }
+
+    fn has_room(&mut self, session: &SessionHandle) -> bool {
+        let Some(bound) = &self.bound else {
+            return true;
+        };
+        if bound.has_room() {
+            return true;
+        }
+        if let Ok(mut paused) = bound.paused.lock() {
+            if !paused.iter().any(|p| p.key() == session.key()) {
+                paused.push(session.clone_handle());
+            }
+        }
+        // The receiver may have made room, or gone, between the first look
+        // and the registration, and then found nobody to resume.
+        bound.has_room()
     }
 
     fn on_logout(&mut self, session: &SessionHandle, text: Option<&str>) {
@@ -501,6 +678,10 @@ impl Application for SharedApplication {
 
     fn to_admin(&mut self, session: &SessionHandle, logon: &mut LogonFields) {
         self.with((), |a| a.to_admin(session, logon))
+    }
+
+    fn has_room(&mut self, session: &SessionHandle) -> bool {
+        self.with(true, |a| a.has_room(session))
     }
 
     fn from_admin(

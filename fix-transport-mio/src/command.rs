@@ -34,6 +34,8 @@ pub(crate) enum Command {
     },
     /// Drop the link without Logout.
     Disconnect(SessionRef),
+    /// The application has room for input again.
+    ResumeInput(SessionRef),
     /// Reset sequence numbers locally.
     ResetLocal(SessionRef),
     /// Reset sequence numbers with a Logon.

@@ -234,6 +234,14 @@ impl SessionHandle {
         self.command(Command::Disconnect(self.shared.sref))
     }
 
+    /// Tells the engine that the application has room for input again
+    /// after its [`Application::has_room`](crate::Application::has_room)
+    /// answered false: the session reads from its peer again (asking
+    /// `has_room` first). Harmless when the session is not held back.
+    pub fn resume_input(&self) -> Result<(), EngineError> {
+        self.command(Command::ResumeInput(self.shared.sref))
+    }
+
     /// Resets both sequence numbers to 1 locally (the store is reset).
     pub fn reset_seq_num_local(&self) -> Result<(), EngineError> {
         self.command(Command::ResetLocal(self.shared.sref))

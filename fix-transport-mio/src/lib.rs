@@ -12,7 +12,7 @@
 //! use fixrs_transport_mio::{AppEventKind, ChannelApplication, EngineSettings, FixEngine, SessionId};
 //!
 //! let engine = FixEngine::new(EngineSettings::default())?;
-//! let (app, events) = ChannelApplication::new();
+//! let (app, events) = ChannelApplication::bounded(1024);
 //! let session = engine.create_session(SessionId::new("TEST1", "TEST2"), FixVersion::Fix44, app)?;
 //! session.connect(30, "127.0.0.1:8901")?;   // returns at once; logs on in the background
 //!
@@ -121,8 +121,8 @@ mod timers;
 pub mod transport;
 
 pub use app::{
-    AdminRejection, AppEvent, AppEventKind, Application, ChannelApplication, LogonFields,
-    OwnedMessage, RefuseLogon, Rejection,
+    AdminRejection, AppEvent, AppEventKind, Application, ChannelApplication, ChannelReceiver,
+    LogonFields, OwnedMessage, RefuseLogon, Rejection,
 };
 pub use engine::FixEngine;
 pub use error::{EngineError, LinkError, PutError};

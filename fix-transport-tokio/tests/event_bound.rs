@@ -14,8 +14,7 @@ use fixrs_proto::{tag, FixVersion, MessageBuilder};
 use fixrs_session::{SessionConfig, SessionState};
 use fixrs_transport_tokio::SessionHandle;
 use fixrs_transport_tokio::{Acceptor, SessionEvent, SessionEvents, SessionOptions};
-use raw::{raw_message, RawPeer};
-use std::io::Read;
+use raw::{count_received, raw_message, RawPeer, Received};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,45 +25,6 @@ const FLOOD: u64 = 20_000;
 /// The event stream's capacity under test: small, so that it fills at
 /// once.
 const CAPACITY: usize = 64;
-
-/// Counts what a raw peer receives: Heartbeats, TestRequests, and whether
-/// the session closed the link.
-#[derive(Default)]
-struct Received {
-    heartbeats: AtomicUsize,
-    test_requests: AtomicUsize,
-    closed: AtomicBool,
-}
-
-/// Reads from `stream` until it closes, counting into `received`.
-fn count_received(mut stream: std::net::TcpStream, received: Arc<Received>) {
-    let mut buf = vec![0u8; 16 << 10];
-    // A message type split across two reads is found in the next.
-    let mut tail: Vec<u8> = Vec::new();
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                tail.extend_from_slice(&buf[..n]);
-                let count = |pattern: &[u8]| {
-                    tail.windows(pattern.len())
-                        .filter(|w| *w == pattern)
-                        .count()
-                };
-                received
-                    .heartbeats
-                    .fetch_add(count(b"\x0135=0\x01"), Ordering::SeqCst);
-                received
-                    .test_requests
-                    .fetch_add(count(b"\x0135=1\x01"), Ordering::SeqCst);
-                // Less than a pattern: nothing is counted twice.
-                let keep = tail.len().min(6);
-                tail.drain(..tail.len() - keep);
-            }
-        }
-    }
-    received.closed.store(true, Ordering::SeqCst);
-}
 
 /// The MsgSeqNum(34) of an application message event.
 fn seq_num(event: &SessionEvent) -> Option<u64> {

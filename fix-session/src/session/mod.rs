@@ -632,6 +632,7 @@ impl Session {
     ///
     /// Not for a pause because the peer does not read what it is sent:
     /// there the TestRequest timeout is how a stuck peer is found.
+    #[inline]
     pub fn set_reading_paused(&mut self, paused: bool, now: Now) {
         if paused == self.reading_paused {
             return;

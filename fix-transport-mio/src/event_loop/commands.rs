@@ -3,6 +3,7 @@
 
 use super::connect::resolved;
 use super::entry::Entry;
+use super::input::resume_input;
 use super::link::close_link;
 use super::service::{drain_inbox, inbox_ready, service};
 use super::{EventLoop, TemplateSpec};
@@ -137,6 +138,7 @@ impl EventLoop {
             Command::Drain(session)
             | Command::Disconnect(session)
             | Command::ResetLocal(session)
+            | Command::ResumeInput(session)
             | Command::ResetAndLogon(session) => *session,
         };
         let Some(e) = self.sessions.get_mut(sref.idx, sref.gen) else {
@@ -180,6 +182,7 @@ impl EventLoop {
                 drain_inbox(ctx, e, true);
                 e.session.disconnect(now);
             }
+            Command::ResumeInput(_) => resume_input(ctx, e),
             Command::ResetLocal(_) => e.session.reset_seq_num_local(now),
             Command::ResetAndLogon(_) => {
                 drain_inbox(ctx, e, true);

@@ -176,6 +176,9 @@ pub(super) struct Link {
     pub(super) held: Vec<u8>,
     /// Reading stopped because of backpressure; resumes on write readiness.
     pub(super) paused: bool,
+    /// Reading stopped because the application has no room
+    /// ([`Application::has_room`]); resumes on its word or a timer.
+    pub(super) app_paused: bool,
     /// The session asked to close the link: it closes once its last bytes
     /// are written.
     pub(super) closing: bool,
@@ -191,6 +194,7 @@ impl Link {
             timer_queued: None,
             held: Vec::new(),
             paused: false,
+            app_paused: false,
             closing: false,
         }
     }

@@ -5,6 +5,7 @@
 
 use super::connect::connect_timed_out;
 use super::entry::{Entry, LinkIo, LinkRef};
+use super::input::resume_input;
 use super::link::{abort_link, link_broken, schedule_timer};
 use super::service::service;
 use super::{Ctx, EventLoop};
@@ -32,6 +33,10 @@ impl EventLoop {
                     }
                     e.timer_queued = None;
                     e.session.handle_timeout(self.ctx.time);
+                    // An application with no room is asked again at each
+                    // timer: one that never says it has room again is
+                    // slow, not stuck.
+                    resume_input(&mut self.ctx, e);
                     service(&mut self.ctx, e);
                 }
                 TimerOwner::Link { idx, serial } => {

@@ -1,6 +1,7 @@
 //! Input: a link's readiness, its bytes read and fed to the session one
 //! slice at a time (held back while the session's peer does not read what
-//! it owes it), and an initiator's connect completing.
+//! it owes it, or while the application has no room), and an initiator's
+//! connect completing.
 
 use super::connect::{connected, Connected};
 use super::entry::{Entry, LinkIo, LinkRef};
@@ -102,14 +103,23 @@ pub(super) fn read(ctx: &mut Ctx, e: &mut Entry, serial: u32, short_reads: bool)
             return ReadEnd::Drained;
         }
         link.paused = false;
+        if !app_has_room(ctx, e) {
+            // Drops the read interest: no wake-ups while it has no room.
+            service(ctx, e);
+            return ReadEnd::Drained;
+        }
         if e.session.has_pending_input() {
             // Messages kept in the session when its backlog passed the
-            // bound come before anything held or read.
+            // bound (or the application had no room) come before anything
+            // held or read.
             match finish_input(ctx, e) {
                 Finished::All => continue,
-                Finished::OverBound => return ReadEnd::Drained,
+                Finished::OverBound | Finished::AppFull => return ReadEnd::Drained,
             }
         }
+        let Some(link) = e.link.as_mut().filter(|l| l.serial == serial) else {
+            return ReadEnd::Gone;
+        };
         if !link.held.is_empty() {
             let held = std::mem::take(&mut link.held);
             match feed(ctx, e, serial, &held) {
@@ -168,19 +178,53 @@ fn feed(ctx: &mut Ctx, e: &mut Entry, serial: u32, bytes: &[u8]) -> Fed {
         e.session.handle_input(&bytes[off..end], ctx.time);
         off = end;
         let finished = finish_input(ctx, e);
-        if off < bytes.len()
-            && (finished == Finished::OverBound
-                || e.handle.shared.unsent.load(Ordering::Relaxed) > limit)
-        {
+        let over_bound = finished == Finished::OverBound
+            || e.handle.shared.unsent.load(Ordering::Relaxed) > limit;
+        if off < bytes.len() && (over_bound || finished == Finished::AppFull) {
             let Some(link) = e.link_mut(serial) else {
                 return Fed::Gone;
             };
             link.held.extend_from_slice(&bytes[off..]);
-            link.paused = true;
+            link.paused |= over_bound;
             return Fed::Held;
         }
     }
     Fed::All
+}
+
+/// Asks the application whether it has room for input (see
+/// [`Application::has_room`](crate::Application::has_room)). Without room
+/// the link is marked paused for the application (its read interest is
+/// dropped at the next service) and the session told that it does not
+/// read, so that its peer's silence does not count.
+pub(super) fn app_has_room(ctx: &Ctx, e: &mut Entry) -> bool {
+    let room = e.app.has_room(&e.handle);
+    if let Some(link) = &mut e.link {
+        link.app_paused = !room;
+    }
+    e.session.set_reading_paused(!room, ctx.time);
+    room
+}
+
+/// The application said it has room again (or a timer of the session
+/// fired while it had none): the link is read on this pass of the loop,
+/// which asks the application first.
+pub(super) fn resume_input(ctx: &mut Ctx, e: &mut Entry) {
+    let idx = e.sref().idx;
+    let Some(link) = &mut e.link else {
+        return;
+    };
+    if !link.app_paused {
+        return;
+    }
+    link.app_paused = false;
+    let l = LinkRef {
+        idx,
+        serial: link.serial,
+    };
+    if !ctx.read_again.contains(&l) {
+        ctx.read_again.push(l);
+    }
 }
 
 /// The connecting socket became writable: connected or failed.

@@ -113,7 +113,8 @@ pub(super) fn write_out(ctx: &mut Ctx, e: &mut Entry) -> io::Result<()> {
 
 /// After a service: closes a closing link whose last bytes are out, or
 /// registers the readiness the link needs (reading stops while the
-/// session's unwritten bytes are over its bound).
+/// session's unwritten bytes are over its bound, or while the application
+/// has no room).
 pub(super) fn settle(ctx: &mut Ctx, e: &mut Entry) {
     let shared = &e.handle.shared;
     let unsent = shared.unsent.load(Ordering::Relaxed);
@@ -129,7 +130,7 @@ pub(super) fn settle(ctx: &mut Ctx, e: &mut Entry) {
             return;
         }
         LinkIo::Open(t) => (
-            !link.closing && t.wants_read() && unsent <= limit,
+            !link.closing && !link.app_paused && t.wants_read() && unsent <= limit,
             unsent > 0 || t.wants_write(),
         ),
         LinkIo::Resolving { .. } | LinkIo::Detached => return,

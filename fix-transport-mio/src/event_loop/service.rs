@@ -37,6 +37,11 @@ pub(super) enum Finished {
     /// the messages after it wait in the session, the link is paused, and
     /// reading resumes them once the backlog drains.
     OverBound,
+    /// The application has no room for the next message
+    /// ([`Application::has_room`](crate::Application::has_room)): the
+    /// messages after it wait in the session, the link is paused until
+    /// the application resumes it.
+    AppFull,
 }
 
 /// Services a session after input, message by message: the session stops
@@ -81,6 +86,10 @@ pub(super) fn finish_input(ctx: &mut Ctx, e: &mut Entry) -> Finished {
                 }
                 return Finished::OverBound;
             }
+        }
+        if !super::input::app_has_room(ctx, e) {
+            service(ctx, e);
+            return Finished::AppFull;
         }
         e.session.handle_pending_input(now);
     }

@@ -8,6 +8,8 @@ use fixrs_session::{Role, SessionConfig};
 use fixrs_transport_mio::{EngineSettings, FixEngine, SessionHandle, SessionState};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 /// A count from the environment (to run big or small), or `default`.
@@ -163,6 +165,45 @@ impl RawPeer {
         }
         got
     }
+}
+
+/// What a raw peer's reader thread counts: Heartbeats, TestRequests, and
+/// whether the engine closed the link.
+#[derive(Default)]
+pub struct Received {
+    pub heartbeats: AtomicUsize,
+    pub test_requests: AtomicUsize,
+    pub closed: AtomicBool,
+}
+
+/// Reads from `stream` until it closes, counting into `received`.
+pub fn count_received(mut stream: TcpStream, received: Arc<Received>) {
+    let mut buf = vec![0u8; 16 << 10];
+    // A message type split across two reads is found in the next.
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                tail.extend_from_slice(&buf[..n]);
+                let count = |pattern: &[u8]| {
+                    tail.windows(pattern.len())
+                        .filter(|w| *w == pattern)
+                        .count()
+                };
+                received
+                    .heartbeats
+                    .fetch_add(count(b"\x0135=0\x01"), Ordering::SeqCst);
+                received
+                    .test_requests
+                    .fetch_add(count(b"\x0135=1\x01"), Ordering::SeqCst);
+                // Less than a pattern: nothing is counted twice.
+                let keep = tail.len().min(6);
+                tail.drain(..tail.len() - keep);
+            }
+        }
+    }
+    received.closed.store(true, Ordering::SeqCst);
 }
 
 /// This process's resident set size in bytes (Linux).

@@ -1,0 +1,343 @@
+//! An application with no room holds its peer back: with
+//! `ChannelApplication::bounded`, a counterparty flooding a session whose
+//! receiver takes nothing waits in its socket (the receiver never holds
+//! much more than its capacity, the session never runs ahead of it), while
+//! the session keeps heartbeating and takes no TestRequest-worthy silence
+//! from a peer it does not read; once the receiver takes its events every
+//! message arrives, in order. A dropped receiver holds nothing back, and
+//! an application of its own that says it has room again without telling
+//! the engine is asked again at the session's next timer.
+
+mod common;
+
+use common::*;
+use fixrs_proto::tag;
+use fixrs_session::{Role, SessionState};
+use fixrs_transport_mio::{
+    AppEventKind, Application, ChannelApplication, ChannelReceiver, FixEngine, SessionHandle,
+    SessionOptions,
+};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The receiver's capacity under test: small, so that it fills at once.
+const CAPACITY: usize = 64;
+
+/// Events a full receiver may hold beyond its capacity: those that come
+/// with the message that filled it or without reading (state changes).
+const SLACK: usize = 4;
+
+/// How long a test waits for anything.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// An order from the raw peer with MsgSeqNum and ClOrdID `seq`.
+fn order(seq: u64) -> Vec<u8> {
+    let id = seq.to_string();
+    raw_message(
+        b"D",
+        "PEER",
+        "ACC",
+        seq,
+        &[
+            (11, &id),
+            (55, "EUR/USD"),
+            (54, "1"),
+            (38, "100"),
+            (40, "1"),
+        ],
+    )
+}
+
+/// An acceptor session with `app`, and a raw counterparty logged on to it
+/// with HeartBtInt=1, whose received Heartbeats and TestRequests a thread
+/// counts.
+struct LoggedOn {
+    _engine: FixEngine,
+    session: SessionHandle,
+    peer: RawPeer,
+    received: Arc<Received>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+fn logged_on(app: impl Application) -> LoggedOn {
+    let engine = engine();
+    let addr = engine.listen(any_port()).expect("listen");
+    let session = engine
+        .create_session_with(
+            config(Role::Acceptor, "ACC", "PEER"),
+            SessionOptions::default(),
+            app,
+        )
+        .expect("acceptor session");
+    let mut peer = RawPeer::connect(addr);
+    let logon = raw_message(
+        b"A",
+        "PEER",
+        "ACC",
+        1,
+        &[(tag::ENCRYPT_METHOD, "0"), (tag::HEART_BT_INT, "1")],
+    );
+    peer.send(&logon).expect("logon");
+    expect_state(&session, SessionState::Established, WAIT);
+    let received = Arc::new(Received::default());
+    let reader = {
+        let stream = peer.stream.try_clone().expect("clone");
+        let received = received.clone();
+        std::thread::spawn(move || count_received(stream, received))
+    };
+    LoggedOn {
+        _engine: engine,
+        session,
+        peer,
+        received,
+        reader,
+    }
+}
+
+/// Sends orders `from..to` from another thread; it answers where it
+/// stopped (at `to` unless the link broke).
+fn flood(peer: &RawPeer, from: u64, to: u64) -> std::thread::JoinHandle<u64> {
+    let mut peer = RawPeer {
+        stream: peer.stream.try_clone().expect("clone"),
+    };
+    std::thread::spawn(move || {
+        for seq in from..to {
+            if peer.send(&order(seq)).is_err() {
+                return seq;
+            }
+        }
+        to
+    })
+}
+
+/// The ClOrdID of an application message event, as a number.
+fn order_id(kind: &AppEventKind) -> Option<u64> {
+    match kind {
+        AppEventKind::Message(m) => m.get_str(tag::CL_ORD_ID)?.parse().ok(),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_bounded_channel_holds_a_flood_back_in_the_peer_and_loses_nothing() {
+    const FLOOD: u64 = 20_000;
+    let (app, events) = ChannelApplication::bounded(CAPACITY);
+    assert_eq!(events.capacity(), CAPACITY);
+    let LoggedOn {
+        _engine,
+        session,
+        peer,
+        received,
+        reader,
+    } = logged_on(app);
+    let flooder = flood(&peer, 2, 2 + FLOOD);
+
+    // Nothing taken for four seconds, longer than the peer's
+    // HeartBtInt x 1.2 twice (a TestRequest, then the link declared lost,
+    // were the peer's silence counted): the receiver fills to its capacity
+    // and barely beyond, and the session takes no more messages than it
+    // holds.
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        assert!(
+            events.len() <= CAPACITY + SLACK,
+            "the receiver holds {} events for a capacity of {CAPACITY}",
+            events.len()
+        );
+        assert!(
+            session.in_seq_num() <= 2 + (CAPACITY + SLACK) as u64,
+            "the session took {} messages for a receiver of {CAPACITY}",
+            session.in_seq_num() - 2
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(events.len() >= CAPACITY, "the receiver never filled");
+    assert!(
+        received.heartbeats.load(Ordering::SeqCst) >= 2,
+        "the session stopped heartbeating while it did not read"
+    );
+    assert_eq!(
+        received.test_requests.load(Ordering::SeqCst),
+        0,
+        "a peer the session did not read was taken for silent"
+    );
+
+    // Then everything, in order.
+    let mut expected = 2;
+    while expected < 2 + FLOOD {
+        let event = events.recv_timeout(WAIT).expect("an event in time");
+        if let Some(id) = order_id(&event.kind) {
+            assert_eq!(id, expected, "out of order or lost");
+            expected += 1;
+        } else {
+            assert!(
+                !matches!(
+                    event.kind,
+                    AppEventKind::LoggedOut { .. } | AppEventKind::LinkFailed(_)
+                ),
+                "the session lost its link: {:?}",
+                event.kind
+            );
+        }
+        assert!(events.len() <= CAPACITY + SLACK);
+    }
+    assert_eq!(flooder.join().expect("flooder"), 2 + FLOOD);
+    assert!(!received.closed.load(Ordering::SeqCst), "the link was lost");
+    assert_eq!(session.state(), SessionState::Established);
+    assert_eq!(
+        received.test_requests.load(Ordering::SeqCst),
+        0,
+        "a TestRequest went out"
+    );
+    session.disconnect_non_gracefully().expect("disconnect");
+    reader.join().expect("reader");
+}
+
+#[test]
+fn a_dropped_receiver_holds_nothing_back() {
+    const FLOOD: u64 = 2_000;
+    let (app, events) = ChannelApplication::bounded(8);
+    let LoggedOn {
+        _engine,
+        session,
+        peer,
+        received: _received,
+        reader: _reader,
+    } = logged_on(app);
+    let flooder = flood(&peer, 2, 2 + FLOOD);
+    assert!(
+        wait_until(WAIT, || events.len() >= 8),
+        "the receiver never filled"
+    );
+    assert!(session.in_seq_num() < 2 + FLOOD);
+    drop(events);
+    assert!(
+        wait_until(WAIT, || session.in_seq_num() == 2 + FLOOD),
+        "the session stopped at {} with nobody listening",
+        session.in_seq_num()
+    );
+    assert_eq!(flooder.join().expect("flooder"), 2 + FLOOD);
+    assert_eq!(session.state(), SessionState::Established);
+}
+
+/// An application of its own: room as a flag says, counting the messages
+/// it saw; it never calls `resume_input`.
+struct Gate {
+    open: Arc<AtomicBool>,
+    seen: Arc<AtomicUsize>,
+}
+
+impl Application for Gate {
+    fn has_room(&mut self, _: &SessionHandle) -> bool {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    fn on_message(&mut self, _: &SessionHandle, _: &fixrs_proto::Message<'_>) {
+        self.seen.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn an_application_that_forgets_to_resume_is_asked_again_at_the_next_timer() {
+    let open = Arc::new(AtomicBool::new(false));
+    let seen = Arc::new(AtomicUsize::new(0));
+    let LoggedOn {
+        _engine,
+        session,
+        mut peer,
+        received,
+        reader: _reader,
+    } = logged_on(Gate {
+        open: open.clone(),
+        seen: seen.clone(),
+    });
+    for seq in 2..12 {
+        peer.send(&order(seq)).expect("order");
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(seen.load(Ordering::SeqCst), 0, "read with no room");
+    assert_eq!(session.in_seq_num(), 2);
+    // Room again, without a word to the engine: the session's heartbeat
+    // timer (HeartBtInt=1) has it asked again.
+    open.store(true, Ordering::SeqCst);
+    assert!(
+        wait_until(Duration::from_secs(5), || seen.load(Ordering::SeqCst) == 10),
+        "only {} of 10 messages seen",
+        seen.load(Ordering::SeqCst)
+    );
+    assert_eq!(session.in_seq_num(), 12);
+    assert_eq!(received.test_requests.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn sessions_sharing_a_bounded_channel_all_read_again_once_it_drains() {
+    const FLOOD: u64 = 500;
+    let (app, events) = ChannelApplication::bounded(16);
+    let engine = engine();
+    let addr = engine.listen(any_port()).expect("listen");
+    let mut peers = Vec::new();
+    let mut sessions = Vec::new();
+    for peer_id in ["P1", "P2", "P3"] {
+        let session = engine
+            .create_session_with(
+                config(Role::Acceptor, "ACC", peer_id),
+                SessionOptions::default(),
+                app.clone(),
+            )
+            .expect("acceptor session");
+        let mut peer = RawPeer::connect(addr);
+        let logon = raw_message(
+            b"A",
+            peer_id,
+            "ACC",
+            1,
+            &[(tag::ENCRYPT_METHOD, "0"), (tag::HEART_BT_INT, "30")],
+        );
+        peer.send(&logon).expect("logon");
+        expect_state(&session, SessionState::Established, WAIT);
+        sessions.push(session);
+        peers.push((peer_id, peer));
+    }
+    let flooders: Vec<_> = peers
+        .iter()
+        .map(|(peer_id, peer)| {
+            let mut peer = RawPeer {
+                stream: peer.stream.try_clone().expect("clone"),
+            };
+            let peer_id = peer_id.to_string();
+            std::thread::spawn(move || {
+                for seq in 2..2 + FLOOD {
+                    let id = seq.to_string();
+                    let m = raw_message(b"D", &peer_id, "ACC", seq, &[(11, &id), (55, "X")]);
+                    peer.send(&m).expect("order");
+                }
+            })
+        })
+        .collect();
+    // Every session's messages arrive, in order per session, while one
+    // receiver takes them for all.
+    let mut next: std::collections::HashMap<String, u64> = Default::default();
+    let mut got = 0;
+    while got < 3 * FLOOD {
+        let event = events.recv_timeout(WAIT).expect("an event in time");
+        if let Some(id) = order_id(&event.kind) {
+            let expected = next
+                .entry(event.session.id.target_comp_id.clone())
+                .or_insert(2);
+            assert_eq!(id, *expected, "{}: out of order", event.session);
+            *expected += 1;
+            got += 1;
+        }
+        assert!(events.len() <= 16 + 3 * SLACK);
+    }
+    for f in flooders {
+        f.join().expect("flooder");
+    }
+    for s in &sessions {
+        // (Published once the batch that ended with it is served.)
+        assert!(wait_until(WAIT, || s.in_seq_num() == 2 + FLOOD));
+    }
+    drop(peers);
+    drop::<ChannelReceiver>(events);
+}
