@@ -48,6 +48,18 @@ impl SessionState {
         }
     }
 
+    /// Whether the session waits for the peer's Logon, or for its reply
+    /// to ours: a driver that holds back the peer's input while its
+    /// application is behind still reads the Logon exchange, which no
+    /// session can log on without (an application that waits for the
+    /// logon before it takes its events would otherwise wait for ever).
+    pub const fn is_logging_on(self) -> bool {
+        matches!(
+            self,
+            SessionState::WaitForConfirmLogon | SessionState::WaitForFirstLogon
+        )
+    }
+
     /// Whether the session has ended (correctly or not) and waits for
     /// `connect` or a new link.
     pub const fn is_terminated(self) -> bool {

@@ -4,9 +4,10 @@
 //! much more than its capacity, the session never runs ahead of it), while
 //! the session keeps heartbeating and takes no TestRequest-worthy silence
 //! from a peer it does not read; once the receiver takes its events every
-//! message arrives, in order. A dropped receiver holds nothing back, and
-//! an application of its own that says it has room again without telling
-//! the engine is asked again at the session's next timer.
+//! message arrives, in order. A dropped receiver holds nothing back, an
+//! application of its own that says it has room again without telling
+//! the engine is asked again at the session's next timer, and a full
+//! channel does not keep the Logon reply from being read.
 
 mod common;
 
@@ -340,4 +341,36 @@ fn sessions_sharing_a_bounded_channel_all_read_again_once_it_drains() {
     }
     drop(peers);
     drop::<ChannelReceiver>(events);
+}
+
+#[test]
+fn a_full_channel_still_lets_the_session_log_on() {
+    // A channel of one fills with the first state change; an application
+    // that waits for the logon before it takes its events must still see
+    // it: the Logon reply is read whatever the channel holds.
+    let broker = engine();
+    let addr = broker.listen(any_port()).expect("listen");
+    let _acceptor = broker
+        .create_session_with(
+            config(Role::Acceptor, "ACC", "INI"),
+            SessionOptions::default(),
+            ChannelApplication::new().0,
+        )
+        .expect("acceptor session");
+    let client = engine();
+    let (app, events) = ChannelApplication::bounded(1);
+    let session = client
+        .create_session_with(
+            config(Role::Initiator, "INI", "ACC"),
+            SessionOptions::default(),
+            app,
+        )
+        .expect("initiator session");
+    session.connect(30, &addr.to_string()).expect("connect");
+    assert!(
+        session.wait_for_state(SessionState::Established, Duration::from_secs(5)),
+        "not logged on: {:?}",
+        session.state()
+    );
+    assert!(!events.is_empty(), "the channel never filled");
 }

@@ -37,7 +37,8 @@ where
 ///
 /// The stream holds at most its [`capacity`](SessionEvents::capacity)
 /// ([`SessionOptions::with_event_capacity`](crate::SessionOptions::with_event_capacity)).
-/// While it is full the session stops reading from its peer, which is
+/// While it is full the session stops reading from its peer (once logged
+/// on: the Logon exchange is read whatever the stream holds), which is
 /// slowed down by TCP as the socket buffers fill, and goes on with
 /// everything else: sends from its handles, writing, heartbeats and other
 /// timers. The events of the last message read before the stream filled,
@@ -45,10 +46,11 @@ where
 /// errors of sends or timers), wait in the session's task and come out
 /// first, in order, as room appears: nothing is dropped or reordered.
 ///
-/// The peer's messages are not read while the stream stays full, so a
-/// session whose application stops reading for longer than its
-/// TestRequest timeout sees no answer to its TestRequest and drops the
-/// link as it would for a silent peer: read steadily, even if slowly.
+/// The peer's messages are not read while the stream stays full, and
+/// the session does not take that for the peer's silence: no TestRequest
+/// goes out and none times out, however long it lasts. A peer that dies
+/// meanwhile is noticed only once reading goes on: read steadily, even if
+/// slowly.
 /// Dropping the stream says that the application wants no more events:
 /// the session then goes on without them.
 #[derive(Debug)]

@@ -468,11 +468,18 @@ impl Task {
         Settled::Wait
     }
 
+    /// Whether the application's event stream is full, so that what the
+    /// peer sends waits; the Logon exchange is read all the same (see
+    /// `SessionState::is_logging_on`).
+    fn events_full(&self) -> bool {
+        !self.sink.has_room() && !self.core.state().is_logging_on()
+    }
+
     /// Whether the session holds received input it may now go on with:
     /// the event stream has room again and the outgoing bytes are under
     /// their bound.
     fn held_input_may_go_on(&self) -> bool {
-        self.sink.has_room()
+        !self.events_full()
             && self.core.has_pending_input()
             && self.out.len() < self.max_outgoing_bytes
     }
@@ -486,7 +493,7 @@ impl Task {
     /// unread (a read's worth of messages waits in the session; the rest
     /// in the socket).
     async fn wait(&mut self, turn: &mut Turn, timer: Pin<&mut Sleep>) -> Wake {
-        let events_full = !self.sink.has_room();
+        let events_full = self.events_full();
         let over_bound = self.out.len() >= self.max_outgoing_bytes;
         let input_held = self.core.has_pending_input() || over_bound || events_full;
         let can_read = self.link.is_some() && self.closing.is_none() && !input_held;
@@ -590,7 +597,7 @@ impl Task {
             .drive(&mut self.out, self.max_outgoing_bytes, &mut self.sink);
         // A full event stream stops reading (see `wait`): the peer's
         // Heartbeats go unseen, through no fault of the peer.
-        self.core.set_reading_paused(!self.sink.has_room());
+        self.core.set_reading_paused(self.events_full());
         self.unsent.store(self.out.len(), Ordering::Relaxed);
         let (next_sender, next_target) = self.core.seq_nums();
         let status = Status {

@@ -350,3 +350,31 @@ async fn a_full_event_stream_does_not_make_a_heartbeating_peer_look_silent() {
     drop(peer);
     reader.join().expect("reader");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_event_stream_still_lets_the_session_log_on() {
+    // A stream of one fills with the first state change; an application
+    // that waits for the logon before it reads its events must still see
+    // it: the Logon reply is read whatever the stream holds.
+    let PipePair {
+        acceptor: _acceptor,
+        sell,
+        buy,
+        buy_events: events,
+        ..
+    } = PipePair::start_with(
+        common::initiator(),
+        common::acceptor(),
+        SessionOptions::new().with_event_capacity(1),
+    )
+    .await;
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        buy.wait_for_state(SessionState::Established),
+    )
+    .await
+    .expect("logged on with a full event stream")
+    .expect("session running");
+    wait_state(&sell, SessionState::Established).await;
+    assert_eq!(events.len(), 1);
+}
