@@ -166,21 +166,26 @@ pub(crate) fn recover(
             replay.lost.get_or_insert(missing);
         }
     }
-    Ok(Some(Recovered {
+    Ok(Some(replay.into_recovered(
         key,
-        segments: replay.kept,
         obsolete,
-        index: replay.index,
-        next_sender,
-        next_target,
-        creation_time,
-        active_messages: replay.active_messages,
-        active_message_bytes: replay.active_message_bytes,
-        torn_tail_bytes: replay.torn_tail_bytes,
-        pending: replay.pending,
-        next_pending_id: replay.next_pending_id,
-        lost: replay.lost,
-    }))
+        (next_sender, next_target, creation_time),
+    )))
+}
+
+impl Recovered {
+    /// What a new store starts from: its first segment, `len` bytes long
+    /// (a header and no record), and sequence numbers 1 created `now`.
+    pub(crate) fn empty(
+        key: SessionKey,
+        options: &FileStoreOptions,
+        now: UtcTimestamp,
+        len: u64,
+    ) -> Recovered {
+        let mut replay = Replay::new(options, 1);
+        replay.kept.push((1, len));
+        replay.into_recovered(key, Vec::new(), (1, 1, now))
+    }
 }
 
 /// A segment of the current sequence, opened, with its header and the
@@ -278,6 +283,32 @@ impl Replay {
             pending: BTreeMap::new(),
             next_pending_id: 1,
             lost: None,
+        }
+    }
+
+    /// What was replayed, with the sequence's `state` (next sender and
+    /// target MsgSeqNum, creation time) as finally decided.
+    fn into_recovered(
+        self,
+        key: SessionKey,
+        obsolete: Vec<u64>,
+        state: (SeqNum, SeqNum, UtcTimestamp),
+    ) -> Recovered {
+        let (next_sender, next_target, creation_time) = state;
+        Recovered {
+            key,
+            segments: self.kept,
+            obsolete,
+            index: self.index,
+            next_sender,
+            next_target,
+            creation_time,
+            active_messages: self.active_messages,
+            active_message_bytes: self.active_message_bytes,
+            torn_tail_bytes: self.torn_tail_bytes,
+            pending: self.pending,
+            next_pending_id: self.next_pending_id,
+            lost: self.lost,
         }
     }
 

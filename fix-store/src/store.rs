@@ -283,29 +283,8 @@ impl FileStore {
                     key: key.clone(),
                 };
                 let (active, len) = create_segment(&dir, &prefix, &header, &[], true)?;
-                FileStore::assemble(
-                    dir,
-                    prefix,
-                    options,
-                    active,
-                    seqnums,
-                    lock,
-                    Recovered {
-                        key: key.clone(),
-                        segments: vec![(1, len)],
-                        obsolete: Vec::new(),
-                        index: MessageIndex::new(options.history),
-                        next_sender: 1,
-                        next_target: 1,
-                        creation_time: now,
-                        active_messages: 0,
-                        active_message_bytes: 0,
-                        torn_tail_bytes: 0,
-                        pending: BTreeMap::new(),
-                        next_pending_id: 1,
-                        lost: None,
-                    },
-                )
+                let empty = Recovered::empty(key.clone(), &options, now, len);
+                FileStore::assemble(dir, prefix, options, active, seqnums, lock, empty)
             }
             Some(rec) => {
                 for n in &rec.obsolete {
