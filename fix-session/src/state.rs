@@ -48,15 +48,19 @@ impl SessionState {
         }
     }
 
-    /// Whether the session waits for the peer's Logon, or for its reply
-    /// to ours: a driver that holds back the peer's input while its
-    /// application is behind still reads the Logon exchange, which no
-    /// session can log on without (an application that waits for the
-    /// logon before it takes its events would otherwise wait for ever).
-    pub const fn is_logging_on(self) -> bool {
+    /// Whether the session is in a Logon or Logout exchange, waiting for
+    /// the peer's message that completes it (its Logon, or its reply to
+    /// ours). A driver that holds the peer's input back while its
+    /// application is behind still reads then: no session logs on without
+    /// the Logon exchange (an application that waits for the logon before
+    /// it takes its events would otherwise wait for ever), and a Logout
+    /// answered ends cleanly, rather than by LogoutTimeout.
+    pub const fn is_exchanging_logon_or_logout(self) -> bool {
         matches!(
             self,
-            SessionState::WaitForConfirmLogon | SessionState::WaitForFirstLogon
+            SessionState::WaitForConfirmLogon
+                | SessionState::WaitForFirstLogon
+                | SessionState::WaitForConfirmLogout
         )
     }
 

@@ -167,8 +167,9 @@ pub trait Application: Send + 'static {
     }
 
     /// Whether the application takes another message now. The engine asks
-    /// before it processes each message the peer sent once the session is
-    /// logged on (the Logon exchange is always read). While the answer
+    /// before it processes each message the peer sent while the session
+    /// is logged on (the Logon and Logout exchanges are always read:
+    /// `SessionState::is_exchanging_logon_or_logout`). While the answer
     /// is false, it reads nothing more from this session's peer (what the
     /// peer sends waits in the socket, and TCP holds the peer back), and
     /// the session does not take the peer's silence for a dead link: no

@@ -7,7 +7,8 @@
 //! message arrives, in order. A dropped receiver holds nothing back, an
 //! application of its own that says it has room again without telling
 //! the engine is asked again at the session's next timer, and a full
-//! channel does not keep the Logon reply from being read.
+//! channel does not keep the Logon reply, nor the Logout reply, from
+//! being read.
 
 mod common;
 
@@ -373,4 +374,48 @@ fn a_full_channel_still_lets_the_session_log_on() {
         session.state()
     );
     assert!(!events.is_empty(), "the channel never filled");
+}
+
+#[test]
+fn a_full_channel_still_lets_the_session_log_out_cleanly() {
+    // Logged on with a channel of one, full; the counterparty's orders
+    // wait unread. Our Logout is then answered: the orders and the
+    // counterparty's Logout are read whatever the channel holds, and the
+    // exchange ends cleanly rather than by LogoutTimeout.
+    let broker = engine();
+    let addr = broker.listen(any_port()).expect("listen");
+    let acceptor = broker
+        .create_session_with(
+            config(Role::Acceptor, "ACC", "INI"),
+            SessionOptions::default(),
+            ChannelApplication::new().0,
+        )
+        .expect("acceptor session");
+    let client = engine();
+    let (app, events) = ChannelApplication::bounded(1);
+    let session = client
+        .create_session_with(
+            config(Role::Initiator, "INI", "ACC"),
+            SessionOptions::default(),
+            app,
+        )
+        .expect("initiator session");
+    session.connect(30, &addr.to_string()).expect("connect");
+    expect_state(&session, SessionState::Established, WAIT);
+    expect_state(&acceptor, SessionState::Established, WAIT);
+    for n in 0..5 {
+        let mut order = fixrs_proto::MessageBuilder::new(b"D");
+        fixrs_proto::FieldWriter::push_str(&mut order, tag::CL_ORD_ID, &n.to_string());
+        acceptor.put(&order).expect("put");
+    }
+    // The orders reach the initiator's socket, and stay there.
+    assert!(wait_until(WAIT, || acceptor.out_seq_num() == 7));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(session.in_seq_num() < 7, "read with a full channel");
+    session.disconnect("bye").expect("logout");
+    expect_state(&session, SessionState::CorrectlyTerminated, WAIT);
+    // Everything the counterparty sent was read: its orders and its
+    // Logout.
+    assert_eq!(session.in_seq_num(), acceptor.out_seq_num());
+    assert!(!events.is_empty());
 }

@@ -248,7 +248,7 @@ impl Core {
             }
             if self.session.has_pending_input()
                 && out.len() + self.session.pending_transmit_len() < limit
-                && (sink.has_room() || self.session.state().is_logging_on())
+                && (sink.has_room() || self.session.state().is_exchanging_logon_or_logout())
             {
                 self.session.handle_pending_input(now);
             } else if !busy {

@@ -37,8 +37,9 @@ where
 ///
 /// The stream holds at most its [`capacity`](SessionEvents::capacity)
 /// ([`SessionOptions::with_event_capacity`](crate::SessionOptions::with_event_capacity)).
-/// While it is full the session stops reading from its peer (once logged
-/// on: the Logon exchange is read whatever the stream holds), which is
+/// While it is full the session stops reading from its peer (while logged
+/// on: the Logon and Logout exchanges are read whatever the stream
+/// holds), which is
 /// slowed down by TCP as the socket buffers fill, and goes on with
 /// everything else: sends from its handles, writing, heartbeats and other
 /// timers. The events of the last message read before the stream filled,

@@ -193,7 +193,7 @@ impl SessionOptions {
     /// Most events waiting in the session's
     /// [`SessionEvents`](crate::SessionEvents) stream for the application
     /// to read ([`DEFAULT_EVENT_CAPACITY`] by default). While the stream
-    /// is full the session, once logged on, reads nothing more from its
+    /// is full the session, while logged on, reads nothing more from its
     /// peer (the peer's messages wait in the socket, and then in the peer:
     /// backpressure) but goes on taking sends, writing and running its
     /// timers (without counting the peer's unread Heartbeats as silence).

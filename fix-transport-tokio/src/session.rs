@@ -469,10 +469,11 @@ impl Task {
     }
 
     /// Whether the application's event stream is full, so that what the
-    /// peer sends waits; the Logon exchange is read all the same (see
-    /// `SessionState::is_logging_on`).
+    /// peer sends waits; the Logon and Logout exchanges are read all the
+    /// same (see
+    /// `SessionState::is_exchanging_logon_or_logout`).
     fn events_full(&self) -> bool {
-        !self.sink.has_room() && !self.core.state().is_logging_on()
+        !self.sink.has_room() && !self.core.state().is_exchanging_logon_or_logout()
     }
 
     /// Whether the session holds received input it may now go on with:

@@ -3,7 +3,8 @@
 //! holds more than its capacity, the session never runs ahead of the
 //! application by more than that), while the session keeps sending its
 //! heartbeats and every message arrives, in order; an application that
-//! sends without reading its events does not stall its session.
+//! sends without reading its events does not stall its session, nor does
+//! a full stream keep the Logon and Logout exchanges from completing.
 
 mod common;
 #[path = "../../fix-transport-mio/tests/common/mod.rs"]
@@ -376,5 +377,36 @@ async fn a_full_event_stream_still_lets_the_session_log_on() {
     .expect("logged on with a full event stream")
     .expect("session running");
     wait_state(&sell, SessionState::Established).await;
+    assert_eq!(events.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_event_stream_still_lets_the_session_log_out_cleanly() {
+    // Logged on with a full stream of one; the counterparty's orders wait
+    // unread. Our Logout is then answered: the orders and the
+    // counterparty's Logout are read whatever the stream holds, and the
+    // exchange ends cleanly rather than by LogoutTimeout.
+    let PipePair {
+        acceptor: _acceptor,
+        sell,
+        buy,
+        buy_events: events,
+        ..
+    } = PipePair::start_with(
+        common::initiator(),
+        common::acceptor(),
+        SessionOptions::new().with_event_capacity(1),
+    )
+    .await;
+    wait_state(&buy, SessionState::Established).await;
+    wait_state(&sell, SessionState::Established).await;
+    for n in 0..5 {
+        sell.send(&order(n)).await.expect("send");
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(buy.next_target_seq_num() < sell.next_sender_seq_num());
+    buy.logout(Some("bye")).await.expect("logout");
+    wait_state(&buy, SessionState::CorrectlyTerminated).await;
+    assert_eq!(buy.next_target_seq_num(), sell.next_sender_seq_num());
     assert_eq!(events.len(), 1);
 }

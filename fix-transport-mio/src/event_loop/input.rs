@@ -193,13 +193,13 @@ fn feed(ctx: &mut Ctx, e: &mut Entry, serial: u32, bytes: &[u8]) -> Fed {
 }
 
 /// Asks the application whether it has room for input (see
-/// [`Application::has_room`](crate::Application::has_room)); the Logon
-/// exchange is read whatever it says. Without room the link is marked
+/// [`Application::has_room`](crate::Application::has_room)); a Logon or
+/// Logout exchange is read whatever it says. Without room the link is marked
 /// paused for the application (its read interest is dropped at the next
 /// service) and the session told that it does not read, so that its
 /// peer's silence does not count.
 pub(super) fn app_has_room(ctx: &Ctx, e: &mut Entry) -> bool {
-    let room = e.session.state().is_logging_on() || e.app.has_room(&e.handle);
+    let room = e.session.state().is_exchanging_logon_or_logout() || e.app.has_room(&e.handle);
     if let Some(link) = &mut e.link {
         link.app_paused = !room;
     }
