@@ -344,14 +344,19 @@ fn sessions_sharing_a_bounded_channel_all_read_again_once_it_drains() {
     drop::<ChannelReceiver>(events);
 }
 
-#[test]
-fn a_full_channel_still_lets_the_session_log_on() {
-    // A channel of one fills with the first state change; an application
-    // that waits for the logon before it takes its events must still see
-    // it: the Logon reply is read whatever the channel holds.
+/// Two engines, an acceptor and an initiator whose bounded channel holds
+/// one event (so that its first state change fills it), connecting.
+struct ChannelOfOne {
+    _engines: (FixEngine, FixEngine),
+    acceptor: SessionHandle,
+    initiator: SessionHandle,
+    events: ChannelReceiver,
+}
+
+fn connecting_with_a_channel_of_one() -> ChannelOfOne {
     let broker = engine();
     let addr = broker.listen(any_port()).expect("listen");
-    let _acceptor = broker
+    let acceptor = broker
         .create_session_with(
             config(Role::Acceptor, "ACC", "INI"),
             SessionOptions::default(),
@@ -360,14 +365,33 @@ fn a_full_channel_still_lets_the_session_log_on() {
         .expect("acceptor session");
     let client = engine();
     let (app, events) = ChannelApplication::bounded(1);
-    let session = client
+    let initiator = client
         .create_session_with(
             config(Role::Initiator, "INI", "ACC"),
             SessionOptions::default(),
             app,
         )
         .expect("initiator session");
-    session.connect(30, &addr.to_string()).expect("connect");
+    initiator.connect(30, &addr.to_string()).expect("connect");
+    ChannelOfOne {
+        _engines: (broker, client),
+        acceptor,
+        initiator,
+        events,
+    }
+}
+
+#[test]
+fn a_full_channel_still_lets_the_session_log_on() {
+    // An application that waits for the logon before it takes its events
+    // must still see it: the Logon reply is read whatever the channel
+    // holds.
+    let ChannelOfOne {
+        _engines,
+        initiator: session,
+        events,
+        ..
+    } = connecting_with_a_channel_of_one();
     assert!(
         session.wait_for_state(SessionState::Established, Duration::from_secs(5)),
         "not logged on: {:?}",
@@ -382,25 +406,12 @@ fn a_full_channel_still_lets_the_session_log_out_cleanly() {
     // wait unread. Our Logout is then answered: the orders and the
     // counterparty's Logout are read whatever the channel holds, and the
     // exchange ends cleanly rather than by LogoutTimeout.
-    let broker = engine();
-    let addr = broker.listen(any_port()).expect("listen");
-    let acceptor = broker
-        .create_session_with(
-            config(Role::Acceptor, "ACC", "INI"),
-            SessionOptions::default(),
-            ChannelApplication::new().0,
-        )
-        .expect("acceptor session");
-    let client = engine();
-    let (app, events) = ChannelApplication::bounded(1);
-    let session = client
-        .create_session_with(
-            config(Role::Initiator, "INI", "ACC"),
-            SessionOptions::default(),
-            app,
-        )
-        .expect("initiator session");
-    session.connect(30, &addr.to_string()).expect("connect");
+    let ChannelOfOne {
+        _engines,
+        acceptor,
+        initiator: session,
+        events,
+    } = connecting_with_a_channel_of_one();
     expect_state(&session, SessionState::Established, WAIT);
     expect_state(&acceptor, SessionState::Established, WAIT);
     for n in 0..5 {

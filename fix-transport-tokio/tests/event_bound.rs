@@ -352,6 +352,17 @@ async fn a_full_event_stream_does_not_make_a_heartbeating_peer_look_silent() {
     reader.join().expect("reader");
 }
 
+/// An initiator whose event stream holds one event (so that its first
+/// state change fills it) connecting to an acceptor.
+async fn stream_of_one() -> PipePair {
+    PipePair::start_with(
+        common::initiator(),
+        common::acceptor(),
+        SessionOptions::new().with_event_capacity(1),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_event_stream_still_lets_the_session_log_on() {
     // A stream of one fills with the first state change; an application
@@ -363,12 +374,7 @@ async fn a_full_event_stream_still_lets_the_session_log_on() {
         buy,
         buy_events: events,
         ..
-    } = PipePair::start_with(
-        common::initiator(),
-        common::acceptor(),
-        SessionOptions::new().with_event_capacity(1),
-    )
-    .await;
+    } = stream_of_one().await;
     tokio::time::timeout(
         Duration::from_secs(5),
         buy.wait_for_state(SessionState::Established),
@@ -392,12 +398,7 @@ async fn a_full_event_stream_still_lets_the_session_log_out_cleanly() {
         buy,
         buy_events: events,
         ..
-    } = PipePair::start_with(
-        common::initiator(),
-        common::acceptor(),
-        SessionOptions::new().with_event_capacity(1),
-    )
-    .await;
+    } = stream_of_one().await;
     wait_state(&buy, SessionState::Established).await;
     wait_state(&sell, SessionState::Established).await;
     for n in 0..5 {
