@@ -95,6 +95,45 @@ fn case_16b_queue_is_sent_after_logon_and_resynchronisation() {
 }
 
 #[test]
+fn case_16b_queued_messages_asked_for_out_of_order_all_leave_the_queue() {
+    // The peer asks for the second queued message before the first (its
+    // requests crossed a reset, say): the second goes out from its stored
+    // copy, and must leave the queue too, or it would wait for a request
+    // that never comes and, with a time to live, be reported undelivered
+    // although it was delivered.
+    let mut config = initiator();
+    config.late_delivery = LateDelivery::QueueFor(Duration::from_secs(120));
+    let mut d = disconnected(config);
+    d.send(&order(1));
+    d.send(&order(2));
+    reconnect(&mut d);
+    let ask = |d: &mut Driver, begin: &str, end: &str| {
+        let utc = d.clock.utc();
+        let rr = d
+            .peer
+            .msg(b"2", utc)
+            .set(tag::BEGIN_SEQ_NO, begin)
+            .set(tag::END_SEQ_NO, end);
+        d.receive(rr).messages()
+    };
+    let second = ask(&mut d, "3", "3");
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert_eq!(second[0].text(11).as_deref(), Some("ORD-2"));
+    let first = ask(&mut d, "2", "2");
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].text(11).as_deref(), Some("ORD-1"));
+    assert_eq!(d.session.queued_len(), 0);
+    let out = d.advance(Duration::from_secs(200));
+    assert!(
+        !out.events
+            .iter()
+            .any(|e| matches!(e, Recorded::Undelivered(..))),
+        "a delivered message reported undelivered: {:?}",
+        out.events
+    );
+}
+
+#[test]
 fn case_16b_queue_with_next_expected_msg_seq_num_goes_out_unasked() {
     let mut config = initiator();
     config.send_next_expected_msg_seq_num = true;

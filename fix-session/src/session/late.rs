@@ -133,6 +133,19 @@ impl Session {
         }
     }
 
+    /// Takes the queued message numbered `seq`, if any, out of the queue:
+    /// it was resent from its stored copy.
+    pub(super) fn late_sent(&mut self, seq: SeqNum) {
+        if self.late.is_empty() {
+            return;
+        }
+        if let Some(i) = self.late.iter().position(|m| m.seq == Some(seq)) {
+            if let Some(m) = self.late.remove(i) {
+                self.forget_pending(&m);
+            }
+        }
+    }
+
     /// Reports and drops queued messages whose time to live ran out.
     pub(super) fn expire_late(&mut self, now: Instant) {
         let mut i = 0;

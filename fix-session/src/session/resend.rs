@@ -72,6 +72,11 @@ impl Session {
                 };
                 if let (true, Some((seq, at, len))) = (take_stored, stored) {
                     next_entry += 1;
+                    // A queued message asked for before those queued ahead
+                    // of it goes out from its stored copy: it waits no
+                    // more (nobody would ask for it again, and its time to
+                    // live would report it undelivered).
+                    self.late_sent(seq);
                     if self.withdrawn.contains(&seq) {
                         continue;
                     }
