@@ -95,42 +95,45 @@ fn case_16b_queue_is_sent_after_logon_and_resynchronisation() {
 }
 
 #[test]
-fn case_16b_queued_messages_asked_for_out_of_order_all_leave_the_queue() {
+fn case_16b_queued_messages_asked_for_out_of_order_all_go_out_and_leave_the_queue() {
     // The peer asks for the second queued message before the first (its
-    // requests crossed a reset, say): the second goes out from its stored
-    // copy, and must leave the queue too, or it would wait for a request
-    // that never comes and, with a time to live, be reported undelivered
-    // although it was delivered.
-    let mut config = initiator();
-    config.late_delivery = LateDelivery::QueueFor(Duration::from_secs(120));
-    let mut d = disconnected(config);
-    d.send(&order(1));
-    d.send(&order(2));
-    reconnect(&mut d);
-    let ask = |d: &mut Driver, begin: &str, end: &str| {
-        let utc = d.clock.utc();
-        let rr = d
-            .peer
-            .msg(b"2", utc)
-            .set(tag::BEGIN_SEQ_NO, begin)
-            .set(tag::END_SEQ_NO, end);
-        d.receive(rr).messages()
-    };
-    let second = ask(&mut d, "3", "3");
-    assert_eq!(second.len(), 1, "{second:?}");
-    assert_eq!(second[0].text(11).as_deref(), Some("ORD-2"));
-    let first = ask(&mut d, "2", "2");
-    assert_eq!(first.len(), 1, "{first:?}");
-    assert_eq!(first[0].text(11).as_deref(), Some("ORD-1"));
-    assert_eq!(d.session.queued_len(), 0);
-    let out = d.advance(Duration::from_secs(200));
-    assert!(
-        !out.events
-            .iter()
-            .any(|e| matches!(e, Recorded::Undelivered(..))),
-        "a delivered message reported undelivered: {:?}",
-        out.events
-    );
+    // requests crossed a reset, say). Each goes out (with PersistMessages=N
+    // too, where the queue holds the only copy: not gap-filled), and leaves
+    // the queue: otherwise it would wait for a request that never comes
+    // and, with a time to live, be reported undelivered although it was
+    // delivered.
+    for persist in [true, false] {
+        let mut config = initiator();
+        config.persist_messages = persist;
+        config.late_delivery = LateDelivery::QueueFor(Duration::from_secs(120));
+        let mut d = disconnected(config);
+        d.send(&order(1));
+        d.send(&order(2));
+        reconnect(&mut d);
+        let ask = |d: &mut Driver, begin: &str, end: &str| {
+            let utc = d.clock.utc();
+            let rr = d
+                .peer
+                .msg(b"2", utc)
+                .set(tag::BEGIN_SEQ_NO, begin)
+                .set(tag::END_SEQ_NO, end);
+            d.receive(rr).messages()
+        };
+        for (seq, id) in [("3", "ORD-2"), ("2", "ORD-1")] {
+            let out = ask(&mut d, seq, seq);
+            assert_eq!(out.len(), 1, "persist {persist}: {out:?}");
+            assert_eq!(out[0].text(11).as_deref(), Some(id), "persist {persist}");
+        }
+        assert_eq!(d.session.queued_len(), 0, "persist {persist}");
+        let out = d.advance(Duration::from_secs(200));
+        assert!(
+            !out.events
+                .iter()
+                .any(|e| matches!(e, Recorded::Undelivered(..))),
+            "persist {persist}: a delivered message reported undelivered: {:?}",
+            out.events
+        );
+    }
 }
 
 #[test]

@@ -133,17 +133,15 @@ impl Session {
         }
     }
 
-    /// Takes the queued message numbered `seq`, if any, out of the queue:
-    /// it was resent from its stored copy.
-    pub(super) fn late_sent(&mut self, seq: SeqNum) {
-        if self.late.is_empty() {
-            return;
-        }
-        if let Some(i) = self.late.iter().position(|m| m.seq == Some(seq)) {
-            if let Some(m) = self.late.remove(i) {
-                self.forget_pending(&m);
-            }
-        }
+    /// The queued message with the lowest number in `first..=last`: its
+    /// place in the queue and its number. (Numbered messages come first
+    /// in the queue, in increasing order.)
+    pub(super) fn late_in(&self, first: SeqNum, last: SeqNum) -> Option<(usize, SeqNum)> {
+        self.late
+            .iter()
+            .map_while(|m| m.seq)
+            .enumerate()
+            .find(|&(_, seq)| seq >= first && seq <= last)
     }
 
     /// Reports and drops queued messages whose time to live ran out.

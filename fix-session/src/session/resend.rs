@@ -58,25 +58,19 @@ impl Session {
             let mut next_entry = 0;
             loop {
                 let stored = entries.get(next_entry).copied();
-                let late = self
-                    .late
-                    .front()
-                    .and_then(|m| m.seq)
-                    .filter(|&s| (chunk_begin..=chunk_end).contains(&s));
+                // The first queued message in the chunk, wherever it is in
+                // the queue: the peer may ask for a queued message before
+                // those queued ahead of it (its requests crossed a reset).
+                let late = self.late_in(chunk_begin, chunk_end);
                 // A queued message and its stored copy: the queued one goes.
                 let take_stored = match (stored, late) {
                     (None, None) => break,
-                    (Some((seq, _, _)), Some(l)) => seq < l,
+                    (Some((seq, _, _)), Some((_, l))) => seq < l,
                     (Some(_), None) => true,
                     (None, Some(_)) => false,
                 };
                 if let (true, Some((seq, at, len))) = (take_stored, stored) {
                     next_entry += 1;
-                    // A queued message asked for before those queued ahead
-                    // of it goes out from its stored copy: it waits no
-                    // more (nobody would ask for it again, and its time to
-                    // live would report it undelivered).
-                    self.late_sent(seq);
                     if self.withdrawn.contains(&seq) {
                         continue;
                     }
@@ -93,7 +87,9 @@ impl Session {
                         self.resend_stored(&msg, now, utc);
                         cursor = seq + 1;
                     }
-                } else if let (Some(seq), Some(m)) = (late, self.late.pop_front()) {
+                } else if let Some((seq, m)) =
+                    late.and_then(|(i, seq)| Some((seq, self.late.remove(i)?)))
+                {
                     if stored.is_some_and(|(s, _, _)| s == seq) {
                         next_entry += 1;
                     }
