@@ -289,14 +289,7 @@ fn sessions_sharing_a_bounded_channel_all_read_again_once_it_drains() {
             )
             .expect("acceptor session");
         let mut peer = RawPeer::connect(addr);
-        let logon = raw_message(
-            b"A",
-            peer_id,
-            "ACC",
-            1,
-            &[(tag::ENCRYPT_METHOD, "0"), (tag::HEART_BT_INT, "30")],
-        );
-        peer.send(&logon).expect("logon");
+        peer.send(&raw_logon(peer_id, "ACC", 1)).expect("logon");
         expect_state(&session, SessionState::Established, WAIT);
         sessions.push(session);
         peers.push((peer_id, peer));
