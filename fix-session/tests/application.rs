@@ -107,6 +107,25 @@ fn messages_of_one_read_are_processed_one_at_a_time() {
 }
 
 #[test]
+fn unprocessed_input_is_told_apart_from_a_pending_call() {
+    let mut d = established(acceptor());
+    let mut bytes = peer_order(&mut d, "ORD-1");
+    bytes.extend(peer_order(&mut d, "ORD-2"));
+    let now = d.clock.time();
+    d.session.handle_input(&bytes, now);
+    fixrs_session::testing::drain(&mut d.session);
+    // The second order waits.
+    assert!(d.session.has_pending_input());
+    assert!(d.session.has_unprocessed_input());
+    d.session.handle_pending_input(now);
+    let out = fixrs_session::testing::drain(&mut d.session);
+    assert_eq!(out.app_messages().len(), 1);
+    // A call is still asked for, with nothing left to process.
+    assert!(d.session.has_pending_input());
+    assert!(!d.session.has_unprocessed_input());
+}
+
+#[test]
 fn case_2b_messages_released_after_a_gap_are_answered_one_at_a_time() {
     let mut d = established(acceptor());
     let lost = peer_order(&mut d, "ORD-1");

@@ -621,6 +621,23 @@ impl Session {
         self.input_paused
     }
 
+    /// Whether [`handle_pending_input`](Session::handle_pending_input)
+    /// may have a message to process: received bytes not yet processed
+    /// (perhaps only part of a message), or a message kept beyond a gap. False after the last message of a read
+    /// even while [`has_pending_input`](Session::has_pending_input) still
+    /// asks for a call: a driver that holds input back while its
+    /// application is behind need not ask the application then.
+    #[inline]
+    #[must_use]
+    pub fn has_unprocessed_input(&self) -> bool {
+        self.input_paused
+            && (!self.out_of_order.is_empty()
+                || self
+                    .input
+                    .as_ref()
+                    .is_some_and(|i| i.decoder.buffered() > 0))
+    }
+
     /// Tells the session that the driver has stopped reading the link (or
     /// started again) for a reason of its own side, such as an application
     /// that is behind with its events: nothing the peer sends meanwhile

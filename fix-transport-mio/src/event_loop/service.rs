@@ -87,7 +87,9 @@ pub(super) fn finish_input(ctx: &mut Ctx, e: &mut Entry) -> Finished {
                 return Finished::OverBound;
             }
         }
-        if !super::input::app_has_room(ctx, e) {
+        // (Asked only when there is a next message: after the last one of
+        // a read, reading again asks.)
+        if e.session.has_unprocessed_input() && !super::input::app_has_room(ctx, e) {
             service(ctx, e);
             return Finished::AppFull;
         }
