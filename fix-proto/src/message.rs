@@ -336,6 +336,34 @@ pub(crate) fn find_soh(bytes: &[u8], mut from: usize) -> Option<usize> {
 /// `None` otherwise ([`tag_error`] then says why).
 #[inline(always)]
 fn parse_tag(bytes: &[u8], pos: usize) -> Option<(Tag, usize)> {
+    // Most tags have one to three digits: with four bytes at hand (one
+    // bounds check), they are read without a check per byte.
+    if let Some(&[b0, b1, b2, b3]) = bytes.get(pos..pos + 4) {
+        let d0 = b0.wrapping_sub(b'0') as u32;
+        if d0 > 9 {
+            return None;
+        }
+        let d1 = b1.wrapping_sub(b'0') as u32;
+        if d1 > 9 {
+            return (b1 == b'=' && d0 != 0).then_some((d0, pos + 2));
+        }
+        let t = d0 * 10 + d1;
+        let d2 = b2.wrapping_sub(b'0') as u32;
+        if d2 > 9 {
+            return (b2 == b'=' && t != 0).then_some((t, pos + 3));
+        }
+        let t = t * 10 + d2;
+        let d3 = b3.wrapping_sub(b'0') as u32;
+        if d3 > 9 {
+            return (b3 == b'=' && t != 0).then_some((t, pos + 4));
+        }
+    }
+    parse_tag_bytewise(bytes, pos)
+}
+
+/// [`parse_tag`] a byte at a time: for long tags and the end of a buffer.
+#[inline(never)]
+fn parse_tag_bytewise(bytes: &[u8], pos: usize) -> Option<(Tag, usize)> {
     let mut t: u32 = 0;
     let mut i = pos;
     loop {
@@ -702,6 +730,35 @@ mod tests {
 
     fn soh(s: &str) -> Vec<u8> {
         s.replace('|', "\x01").into_bytes()
+    }
+
+    #[test]
+    fn tags_read_four_bytes_at_a_time_as_a_byte_at_a_time() {
+        // Every string of up to six bytes over the characters that matter,
+        // at every position: the fast path answers as the byte loop does.
+        let alphabet = [b'0', b'1', b'9', b'=', SOH, b'a'];
+        let mut input = Vec::new();
+        for len in 0..=6u32 {
+            for mut code in 0..alphabet.len().pow(len) {
+                input.clear();
+                for _ in 0..len {
+                    input.push(alphabet[code % alphabet.len()]);
+                    code /= alphabet.len();
+                }
+                for pos in 0..=input.len() {
+                    assert_eq!(
+                        parse_tag(&input, pos),
+                        parse_tag_bytewise(&input, pos),
+                        "{input:?} at {pos}"
+                    );
+                }
+            }
+        }
+        assert_eq!(parse_tag(b"35=D", 0), Some((35, 3)));
+        assert_eq!(parse_tag(b"123456789=", 0), Some((123_456_789, 10)));
+        assert_eq!(parse_tag(b"1234567890=", 0), None);
+        assert_eq!(parse_tag(b"000=", 0), None);
+        assert_eq!(parse_tag(b"0035=", 0), Some((35, 5)));
     }
 
     #[test]
