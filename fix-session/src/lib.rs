@@ -24,8 +24,9 @@
 //!
 //! # The driving loop
 //!
-//! A driver reads the clocks once per input ([`Now::system`]; a test uses a
-//! virtual clock) and passes that [`Now`] to the input: [`Session::connect`],
+//! A driver reads the clocks once per input ([`Now::system`], or
+//! [`SystemClock`] at one clock read; a test uses a virtual clock) and
+//! passes that [`Now`] to the input: [`Session::connect`],
 //! [`Session::handle_link_up`], [`Session::handle_input`],
 //! [`Session::handle_link_down`], [`Session::handle_timeout`] when
 //! [`Session::poll_timeout`] has passed, and the application's
@@ -242,7 +243,7 @@ pub use session::Session;
 pub use settings::{Settings, SettingsError};
 pub use state::SessionState;
 pub use store::{MemoryStore, SeqNum, Store, StoreError};
-pub use time::Now;
+pub use time::{Now, SystemClock};
 
 /// The crate's README, compiled as doctests so that its example cannot
 /// drift from the API.

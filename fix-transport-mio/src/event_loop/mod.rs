@@ -46,6 +46,7 @@ use accept::{Listener, PendingConn};
 use entry::{Entry, LinkRef};
 use fixrs_session::Now;
 use fixrs_session::Router;
+use fixrs_session::SystemClock;
 use mio::{Events, Poll, Token};
 use slab::Slab;
 use std::collections::VecDeque;
@@ -103,6 +104,8 @@ pub(crate) struct EventLoop {
     /// Wakes the poll at the earliest deadline (Linux); `None` to use poll
     /// timeouts instead.
     deadline_timer: Option<DeadlineTimer>,
+    /// The clocks, read once per wake-up.
+    clock: SystemClock,
     read_again_spare: Vec<LinkRef>,
     /// Timer entries being fired (kept for its capacity).
     due: Vec<(Instant, TimerOwner)>,
@@ -188,6 +191,7 @@ impl EventLoop {
             control,
             commands: VecDeque::new(),
             deadline_timer,
+            clock: SystemClock::new(),
             read_again_spare: Vec::new(),
             due: Vec::new(),
             stopping: None,
@@ -218,7 +222,7 @@ impl EventLoop {
                 }
             }
             self.ctx.shared.sleeping.store(false, Ordering::SeqCst);
-            self.ctx.time = clock();
+            self.ctx.time = self.clock.now();
             for ev in events.iter() {
                 let closed = ev.is_read_closed() || ev.is_error();
                 let readable = ev.is_readable() || closed;
