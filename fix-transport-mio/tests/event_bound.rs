@@ -33,24 +33,6 @@ const SLACK: usize = 4;
 /// How long a test waits for anything.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// An order from the raw peer with MsgSeqNum and ClOrdID `seq`.
-fn order(seq: u64) -> Vec<u8> {
-    let id = seq.to_string();
-    raw_message(
-        b"D",
-        "PEER",
-        "ACC",
-        seq,
-        &[
-            (11, &id),
-            (55, "EUR/USD"),
-            (54, "1"),
-            (38, "100"),
-            (40, "1"),
-        ],
-    )
-}
-
 /// An acceptor session with `app`, and a raw counterparty logged on to it
 /// with HeartBtInt=1, whose received Heartbeats and TestRequests a thread
 /// counts.
@@ -105,7 +87,7 @@ fn flood(peer: &RawPeer, from: u64, to: u64) -> std::thread::JoinHandle<u64> {
     };
     std::thread::spawn(move || {
         for seq in from..to {
-            if peer.send(&order(seq)).is_err() {
+            if peer.send(&raw_order(seq)).is_err() {
                 return seq;
             }
         }
@@ -255,7 +237,7 @@ fn an_application_that_forgets_to_resume_is_asked_again_at_the_next_timer() {
         seen: seen.clone(),
     });
     for seq in 2..12 {
-        peer.send(&order(seq)).expect("order");
+        peer.send(&raw_order(seq)).expect("order");
     }
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(seen.load(Ordering::SeqCst), 0, "read with no room");

@@ -15,7 +15,7 @@ use fixrs_proto::{tag, FixVersion, MessageBuilder};
 use fixrs_session::{SessionConfig, SessionState};
 use fixrs_transport_tokio::SessionHandle;
 use fixrs_transport_tokio::{Acceptor, SessionEvent, SessionEvents, SessionOptions};
-use raw::{count_received, raw_message, RawPeer, Received};
+use raw::{count_received, raw_message, raw_order, RawPeer, Received};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -109,21 +109,7 @@ async fn a_flood_waits_in_the_peer_while_the_application_reads_slowly() {
     } = logged_on(CAPACITY).await;
     let flooder = std::thread::spawn(move || {
         for seq in 2..2 + FLOOD {
-            let id = seq.to_string();
-            let order = raw_message(
-                b"D",
-                "PEER",
-                "ACC",
-                seq,
-                &[
-                    (11, &id),
-                    (55, "EUR/USD"),
-                    (54, "1"),
-                    (38, "100"),
-                    (40, "1"),
-                ],
-            );
-            if peer.send(&order).is_err() {
+            if peer.send(&raw_order(seq)).is_err() {
                 return seq;
             }
         }

@@ -88,6 +88,25 @@ pub fn raw_message(
     enc.finish().to_vec()
 }
 
+/// A NewOrderSingle from a raw peer PEER to ACC, with MsgSeqNum and
+/// ClOrdID `seq`.
+pub fn raw_order(seq: u64) -> Vec<u8> {
+    let id = seq.to_string();
+    raw_message(
+        b"D",
+        "PEER",
+        "ACC",
+        seq,
+        &[
+            (11, &id),
+            (55, "EUR/USD"),
+            (54, "1"),
+            (38, "100"),
+            (40, "1"),
+        ],
+    )
+}
+
 /// A Logon from a raw peer.
 pub fn raw_logon(sender: &str, target: &str, seq: u64) -> Vec<u8> {
     raw_message(
