@@ -55,21 +55,10 @@ fn logged_on(app: impl Application) -> LoggedOn {
         )
         .expect("acceptor session");
     let mut peer = RawPeer::connect(addr);
-    let logon = raw_message(
-        b"A",
-        "PEER",
-        "ACC",
-        1,
-        &[(tag::ENCRYPT_METHOD, "0"), (tag::HEART_BT_INT, "1")],
-    );
-    peer.send(&logon).expect("logon");
+    peer.send(&raw_logon_with("PEER", "ACC", 1, 1))
+        .expect("logon");
     expect_state(&session, SessionState::Established, WAIT);
-    let received = Arc::new(Received::default());
-    let reader = {
-        let stream = peer.stream.try_clone().expect("clone");
-        let received = received.clone();
-        std::thread::spawn(move || count_received(stream, received))
-    };
+    let (received, reader) = count_in_background(&peer);
     LoggedOn {
         _engine: engine,
         session,

@@ -15,7 +15,7 @@ use fixrs_proto::{tag, FixVersion, MessageBuilder};
 use fixrs_session::{SessionConfig, SessionState};
 use fixrs_transport_tokio::SessionHandle;
 use fixrs_transport_tokio::{Acceptor, SessionEvent, SessionEvents, SessionOptions};
-use raw::{count_received, raw_message, raw_order, RawPeer, Received};
+use raw::{count_in_background, raw_logon_with, raw_message, raw_order, RawPeer, Received};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,21 +70,10 @@ async fn logged_on(capacity: usize) -> LoggedOn {
         .expect("acceptor session");
     assert_eq!(events.capacity(), capacity);
     let mut peer = RawPeer::connect(addr);
-    let logon = raw_message(
-        b"A",
-        "PEER",
-        "ACC",
-        1,
-        &[(tag::ENCRYPT_METHOD, "0"), (tag::HEART_BT_INT, "1")],
-    );
-    peer.send(&logon).expect("logon");
+    peer.send(&raw_logon_with("PEER", "ACC", 1, 1))
+        .expect("logon");
     wait_state(&session, SessionState::Established).await;
-    let received = Arc::new(Received::default());
-    let reader = {
-        let stream = peer.stream.try_clone().expect("clone");
-        let received = received.clone();
-        std::thread::spawn(move || count_received(stream, received))
-    };
+    let (received, reader) = count_in_background(&peer);
     LoggedOn {
         _acceptor: acceptor,
         session,

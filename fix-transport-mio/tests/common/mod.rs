@@ -109,12 +109,20 @@ pub fn raw_order(seq: u64) -> Vec<u8> {
 
 /// A Logon from a raw peer.
 pub fn raw_logon(sender: &str, target: &str, seq: u64) -> Vec<u8> {
+    raw_logon_with(sender, target, seq, 30)
+}
+
+/// A Logon from a raw peer with HeartBtInt `heart_bt_int`.
+pub fn raw_logon_with(sender: &str, target: &str, seq: u64, heart_bt_int: u32) -> Vec<u8> {
     raw_message(
         b"A",
         sender,
         target,
         seq,
-        &[(tag::ENCRYPT_METHOD, "0"), (tag::HEART_BT_INT, "30")],
+        &[
+            (tag::ENCRYPT_METHOD, "0"),
+            (tag::HEART_BT_INT, &heart_bt_int.to_string()),
+        ],
     )
 }
 
@@ -193,6 +201,16 @@ pub struct Received {
     pub heartbeats: AtomicUsize,
     pub test_requests: AtomicUsize,
     pub closed: AtomicBool,
+}
+
+/// Counts what `peer` receives on another thread (see
+/// [`count_received`]), until the link closes.
+pub fn count_in_background(peer: &RawPeer) -> (Arc<Received>, std::thread::JoinHandle<()>) {
+    let received = Arc::new(Received::default());
+    let stream = peer.stream.try_clone().expect("clone");
+    let counts = received.clone();
+    let reader = std::thread::spawn(move || count_received(stream, counts));
+    (received, reader)
 }
 
 /// Reads from `stream` until it closes, counting into `received`.
