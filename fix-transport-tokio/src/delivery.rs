@@ -37,9 +37,8 @@ where
 ///
 /// The stream holds at most its [`capacity`](SessionEvents::capacity)
 /// ([`SessionOptions::with_event_capacity`](crate::SessionOptions::with_event_capacity)).
-/// While it is full the session stops reading from its peer (while logged
-/// on: the Logon and Logout exchanges are read whatever the stream
-/// holds), which is
+/// While it is full the session stops reading from its peer (the Logon
+/// and Logout exchanges are read whatever the stream holds), which is
 /// slowed down by TCP as the socket buffers fill, and goes on with
 /// everything else: sends from its handles, writing, heartbeats and other
 /// timers. The events of the last message read before the stream filled,
@@ -52,6 +51,7 @@ where
 /// goes out and none times out, however long it lasts. A peer that dies
 /// meanwhile is noticed only once reading goes on: read steadily, even if
 /// slowly.
+///
 /// Dropping the stream says that the application wants no more events:
 /// the session then goes on without them.
 #[derive(Debug)]

@@ -193,12 +193,11 @@ impl SessionOptions {
     /// Most events waiting in the session's
     /// [`SessionEvents`](crate::SessionEvents) stream for the application
     /// to read ([`DEFAULT_EVENT_CAPACITY`] by default). While the stream
-    /// is full the session, while logged on, reads nothing more from its
-    /// peer (the peer's messages wait in the socket, and then in the peer:
-    /// backpressure) but goes on taking sends, writing and running its
+    /// is full the session reads nothing more from its peer but the Logon
+    /// and Logout exchanges (the peer's messages wait in the socket, and
+    /// then in the peer: backpressure) but goes on taking sends, writing and running its
     /// timers (without counting the peer's unread Heartbeats as silence).
-    /// Nothing
-    /// is dropped: an event that finds the stream full waits in the
+    /// Nothing is dropped: an event that finds the stream full waits in the
     /// session's task and comes out first, in order. Sessions whose
     /// events go to a [`Handler`](crate::Handler) have no stream; the
     /// setting does not apply to them.

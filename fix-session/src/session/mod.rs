@@ -623,10 +623,11 @@ impl Session {
 
     /// Whether [`handle_pending_input`](Session::handle_pending_input)
     /// may have a message to process: received bytes not yet processed
-    /// (perhaps only part of a message), or a message kept beyond a gap. False after the last message of a read
-    /// even while [`has_pending_input`](Session::has_pending_input) still
-    /// asks for a call: a driver that holds input back while its
-    /// application is behind need not ask the application then.
+    /// (perhaps only part of a message), or a message kept beyond a gap.
+    /// False after the last message of a read even while
+    /// [`has_pending_input`](Session::has_pending_input) still asks for a
+    /// call: a driver that holds input back while its application is
+    /// behind need not ask the application then.
     #[inline]
     #[must_use]
     pub fn has_unprocessed_input(&self) -> bool {
