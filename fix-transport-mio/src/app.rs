@@ -372,6 +372,9 @@ struct Bound {
     receiver_gone: AtomicBool,
     /// Sessions told there is no room, to resume once there is.
     paused: Mutex<Vec<SessionHandle>>,
+    /// Whether `paused` may hold a session: the receiver looks here, not
+    /// in the locked list, after each event it takes.
+    any_paused: AtomicBool,
 }
 
 impl std::fmt::Debug for Bound {
@@ -391,8 +394,16 @@ impl Bound {
 
     /// Resumes the sessions waiting for room.
     fn resume_paused(&self) {
+        // (Set before a session that registered looks at `held` again:
+        // either it sees the room made, or this sees the flag.)
+        if !self.any_paused.load(Ordering::SeqCst) {
+            return;
+        }
         let paused = match self.paused.lock() {
-            Ok(mut paused) if !paused.is_empty() => std::mem::take(&mut *paused),
+            Ok(mut paused) if !paused.is_empty() => {
+                self.any_paused.store(false, Ordering::SeqCst);
+                std::mem::take(&mut *paused)
+            }
             _ => return,
         };
         for session in paused {
@@ -421,6 +432,7 @@ impl ChannelApplication {
             held: AtomicUsize::new(0),
             receiver_gone: AtomicBool::new(false),
             paused: Mutex::new(Vec::new()),
+            any_paused: AtomicBool::new(false),
         });
         let app = ChannelApplication {
             tx,
@@ -546,6 +558,7 @@ impl Application for ChannelApplication {
             if !paused.iter().any(|p| p.key() == session.key()) {
                 paused.push(session.clone_handle());
             }
+            bound.any_paused.store(true, Ordering::SeqCst);
         }
         // The receiver may have made room, or gone, between the first look
         // and the registration, and then found nobody to resume.
