@@ -42,6 +42,7 @@ pub mod framing;
 pub mod group;
 pub mod message;
 pub mod reject;
+mod soh;
 pub mod tag;
 pub mod validate;
 pub mod value;

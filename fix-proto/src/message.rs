@@ -13,6 +13,7 @@
 //! extent is taken from the length field that precedes them.
 
 use crate::data_fields::{standard_data_tag, STANDARD_DATA_FIELDS};
+use crate::soh::SohMask;
 use crate::tag;
 use crate::value::{FieldError, FromFixValue};
 use crate::{Tag, SOH};
@@ -142,11 +143,12 @@ impl FieldIndex {
         let custom_data = !self.extra_data_fields.is_empty();
         let mut pos = 0;
         let mut n = 0;
+        let mut soh = SohMask::at(bytes, 0);
         loop {
             let (next_pos, next_n, stop) = if custom_data {
-                split_common::<true>(bytes, &mut self.fields, pos, n)
+                split_common::<true>(bytes, &mut self.fields, pos, n, &mut soh)
             } else {
-                split_common::<false>(bytes, &mut self.fields, pos, n)
+                split_common::<false>(bytes, &mut self.fields, pos, n, &mut soh)
             };
             (pos, n) = (next_pos, next_n);
             self.count = n;
@@ -154,7 +156,13 @@ impl FieldIndex {
                 Stop::End => return Ok(()),
                 Stop::Full => self.grow(),
                 Stop::Length(len_tag, len_value) => {
-                    pos = self.data_field(bytes, len_tag, len_value, pos)?;
+                    let next = self.data_field(bytes, len_tag, len_value, pos)?;
+                    if next != pos {
+                        // A data field (which may hold SOHs) was taken
+                        // whole: its SOHs are not field ends.
+                        soh = SohMask::at(bytes, next);
+                        pos = next;
+                    }
                     n = self.count;
                 }
                 Stop::BadTag => {
@@ -268,17 +276,20 @@ enum Stop {
 
 /// Splits the common fields of `bytes` from `pos` into `spans` from slot
 /// `n`, up to the end or to anything else (see [`Stop`]); answers where it
-/// stopped. `CUSTOM`: the dictionary has custom data fields, so any tag may
-/// be a length field.
+/// stopped. `soh` holds the SOHs at or after `pos`. `CUSTOM`: the
+/// dictionary has custom data fields, so any tag may be a length field.
 ///
 /// The loop keeps to the common field (a short tag, a value up to the
 /// next SOH), with few live values, so that they all stay in registers.
+/// A field's end is the first SOH after its start (its tag, digits and
+/// `=`, holds none): the next one `soh` hands out.
 #[inline(always)]
 fn split_common<const CUSTOM: bool>(
     bytes: &[u8],
     spans: &mut [FieldSpan],
     mut pos: usize,
     mut n: usize,
+    soh: &mut SohMask,
 ) -> (usize, usize, Stop) {
     loop {
         if pos >= bytes.len() {
@@ -290,9 +301,10 @@ fn split_common<const CUSTOM: bool>(
         let Some((t, value_start)) = parse_tag(bytes, pos) else {
             return (pos, n, Stop::BadTag);
         };
-        let Some(value_end) = find_soh(bytes, value_start) else {
+        let Some(value_end) = soh.take(bytes) else {
             return (pos, n, Stop::Unterminated);
         };
+        debug_assert!(value_end >= value_start);
         *slot = FieldSpan {
             tag: t,
             start: value_start as u32,
