@@ -744,6 +744,43 @@ mod tests {
         s.replace('|', "\x01").into_bytes()
     }
 
+    /// `get`, `contains` and `position` as plain searches of the fields.
+    fn assert_lookups_match_a_search(msg: &Message<'_>) {
+        for tag in 0..200 {
+            let first = msg.fields().position(|f| f.tag == tag);
+            assert_eq!(msg.position(tag), first, "position of {tag}");
+            assert_eq!(msg.contains(tag), first.is_some(), "contains {tag}");
+            assert_eq!(
+                msg.get(tag),
+                first.map(|i| msg.fields().nth(i).unwrap().value),
+                "get {tag}"
+            );
+        }
+    }
+
+    #[test]
+    fn lookups_by_tag_find_the_first_field_of_each_tag() {
+        let mut idx = FieldIndex::new();
+        // Custom data fields (their data holding SOH) and standard ones,
+        // repeated tags, tags on either side of 64, an empty value.
+        idx.add_data_field(5, 6);
+        let mut stash = MessageStash::new();
+        for m in [
+            "8=FIX.4.4|9=1|35=D|49=A|56=B|34=7|63=x|64=y|11=1|11=2|5=3|6=a|b|95=2|96=|||10=000|",
+            "8=FIX.4.4|9=1|35=0|10=000|",
+            "8=FIX.4.4|9=1|35=0|1=|43=Y|43=N|200=z|10=000|",
+        ] {
+            let bytes = soh(m);
+            let msg = idx.parse(&bytes).unwrap();
+            assert_lookups_match_a_search(&msg);
+            let kept = stash.push(&msg);
+            assert_lookups_match_a_search(&stash.get(kept).unwrap());
+        }
+        let bytes = soh("8=FIX.4.4|9=1|35=D|5=3|6=a|b|10=000|");
+        let msg = idx.parse(&bytes).unwrap();
+        assert_eq!(msg.get(6), Some(&b"a\x01b"[..]));
+    }
+
     #[test]
     fn tags_read_four_bytes_at_a_time_as_a_byte_at_a_time() {
         // Every string of up to six bytes over the characters that matter,
