@@ -154,10 +154,11 @@ impl Application for Count {
     }
 }
 
-/// Runs the peer side in this process: a raw TCP echo and an engine with
-/// an acceptor session that answers orders (plus `idle_sessions` idle
-/// acceptor sessions for [`memory`]). Prints `PORTS <raw> <engine>` on
-/// standard output, then runs until standard input closes.
+/// Runs the peer side in this process: a raw TCP echo, an engine with an
+/// acceptor session that answers orders (plus `idle_sessions` idle
+/// acceptor sessions for [`memory`]) and a bare mio echo. Prints
+/// `PORTS <raw> <engine> <mio>` on standard output, then runs until
+/// standard input closes.
 pub fn run_peer(idle_sessions: u64) -> Result<(), BenchError> {
     let raw = TcpListener::bind("127.0.0.1:0")?;
     let raw_port = raw.local_addr()?.port();
@@ -167,6 +168,17 @@ pub fn run_peer(idle_sessions: u64) -> Result<(), BenchError> {
     new_order_single(&mut probe, 0);
     let nos_len = wire(&probe, INI, ACC).len();
     let er_wire = wire(&er, ACC, INI);
+    let bare_mio = TcpListener::bind("127.0.0.1:0")?;
+    let mio_port = bare_mio.local_addr()?.port();
+    let mio_er = er_wire.clone();
+    std::thread::spawn(move || {
+        while let Ok((s, _)) = bare_mio.accept() {
+            let er_wire = mio_er.clone();
+            std::thread::spawn(move || {
+                let _ = crate::pingpong::MioEnd::new(s).and_then(|end| end.echo(nos_len, &er_wire));
+            });
+        }
+    });
     std::thread::spawn(move || {
         while let Ok((mut s, _)) = raw.accept() {
             if s.set_nodelay(true).is_err() {
@@ -198,7 +210,7 @@ pub fn run_peer(idle_sessions: u64) -> Result<(), BenchError> {
         )?);
     }
     let mut stdout = io::stdout();
-    writeln!(stdout, "PORTS {raw_port} {}", addr.port())?;
+    writeln!(stdout, "PORTS {raw_port} {} {mio_port}", addr.port())?;
     stdout.flush()?;
     // Run until the parent closes our stdin.
     let mut sink = String::new();
@@ -213,6 +225,7 @@ pub struct Peer {
     child: Child,
     pub(crate) raw: SocketAddr,
     pub(crate) engine: SocketAddr,
+    pub(crate) bare_mio: SocketAddr,
 }
 
 impl Peer {
@@ -236,17 +249,19 @@ impl Peer {
                     .collect()
             })
             .unwrap_or_default();
-        let [raw, engine] = ports[..] else {
+        let [raw, engine, bare_mio] = ports[..] else {
             let _ = child.kill();
             let _ = child.wait();
             return Err(BenchError::Peer(format!(
-                "expected PORTS <raw> <engine>, got {line:?}"
+                "expected PORTS <raw> <engine> <mio>, got {line:?}"
             )));
         };
+        let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
         Ok(Peer {
             child,
-            raw: SocketAddr::from(([127, 0, 0, 1], raw)),
-            engine: SocketAddr::from(([127, 0, 0, 1], engine)),
+            raw: local(raw),
+            engine: local(engine),
+            bare_mio: local(bare_mio),
         })
     }
 

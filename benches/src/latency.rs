@@ -1,13 +1,16 @@
 //! The round-trip comparison of the README: NewOrderSingle ->
 //! ExecutionReport against one [`Peer`] process, measured in one run for
-//! raw TCP (the baseline), the mio engine ([`crate::engine`]) and the tokio
-//! engine on both runtimes ([`crate::tokio`]), so that their ratios come
-//! from the same conditions.
+//! raw TCP (the baseline), a bare mio ping-pong (non-blocking sockets and
+//! one poll per end: the floor of any event loop), the mio engine
+//! ([`crate::engine`]) and the tokio engine on both runtimes
+//! ([`crate::tokio`]), so that their ratios come from the same
+//! conditions.
 
 use crate::engine::{
     config, execution_report, new_order_single, wire, BenchError, Peer, Percentiles, Pinger, ACC,
     INI,
 };
+use crate::pingpong::MioEnd;
 use crate::sys::cpu_seconds;
 use crate::tokio::Flavor;
 use fixrs_proto::MessageBuilder;
@@ -43,10 +46,14 @@ pub struct LatencyReport {
     pub warmup: u64,
     /// The raw TCP ping-pong.
     pub raw: Percentiles,
+    /// The bare mio ping-pong.
+    pub bare_mio: Percentiles,
     /// The engine.
     pub engine: Percentiles,
     /// Client CPU per raw round trip, in microseconds.
     pub raw_cpu_us: f64,
+    /// Client CPU per bare mio round trip, in microseconds.
+    pub bare_mio_cpu_us: f64,
     /// Client CPU per engine round trip, in microseconds.
     pub engine_cpu_us: f64,
     /// The tokio engine on a current-thread runtime.
@@ -73,6 +80,12 @@ impl fmt::Display for LatencyReport {
             f,
             "  raw TCP   p50 {:8.2} us  p99 {:8.2} us  p99.9 {:8.2} us",
             r.p50, r.p99, r.p999
+        )?;
+        let m = self.bare_mio;
+        writeln!(
+            f,
+            "  bare mio  p50 {:8.2} us  p99 {:8.2} us  p99.9 {:8.2} us",
+            m.p50, m.p99, m.p999
         )?;
         writeln!(
             f,
@@ -101,8 +114,8 @@ impl fmt::Display for LatencyReport {
         }
         write!(
             f,
-            "  client CPU per round trip: raw TCP {:.2} us, engine {:.2} us",
-            self.raw_cpu_us, self.engine_cpu_us
+            "  client CPU per round trip: raw TCP {:.2} us, bare mio {:.2} us, engine {:.2} us",
+            self.raw_cpu_us, self.bare_mio_cpu_us, self.engine_cpu_us
         )
     }
 }
@@ -121,21 +134,18 @@ pub fn latency(peer: &Peer, options: LatencyOptions) -> Result<LatencyReport, Be
     let mut s = TcpStream::connect(peer.raw)?;
     s.set_nodelay(true)?;
     let mut buf = vec![0u8; er_len];
-    let mut raw = Vec::with_capacity(n as usize);
-    let raw_cpu = cpu_seconds();
-    for i in 0..warmup + n {
-        let t = Instant::now();
+    let (raw, raw_cpu_us) = timed(options, "raw TCP", || {
         s.write_all(&nos_wire)?;
         s.read_exact(&mut buf)?;
-        if i >= warmup {
-            raw.push(t.elapsed().as_nanos().min(u32::MAX as u128) as u32);
-        }
-        if i % 1024 == 0 && Instant::now() > options.deadline {
-            return Err(BenchError::Timeout("in the raw TCP round trips".into()));
-        }
-    }
+        Ok(())
+    })?;
     drop(s);
-    let raw_cpu = cpu_seconds() - raw_cpu;
+
+    // The same ping-pong over bare mio.
+    let mut end = MioEnd::new(TcpStream::connect(peer.bare_mio)?)?;
+    let (bare_mio, bare_mio_cpu_us) =
+        timed(options, "bare mio", || end.round_trip(&nos_wire, er_len))?;
+    drop(end);
 
     // The engine: the ping-pong runs in the engine thread's callbacks.
     let engine = FixEngine::new(EngineSettings::default().with_thread_name("fix-client"))?;
@@ -175,9 +185,36 @@ pub fn latency(peer: &Peer, options: LatencyOptions) -> Result<LatencyReport, Be
         samples: n,
         warmup,
         raw: Percentiles::of_nanos(raw),
+        bare_mio: Percentiles::of_nanos(bare_mio),
         engine: Percentiles::of_nanos(fix.samples),
-        raw_cpu_us: raw_cpu * 1e6 / (n + warmup) as f64,
+        raw_cpu_us,
+        bare_mio_cpu_us,
         engine_cpu_us: fix_cpu * 1e6 / (n + warmup) as f64,
         cpus: crate::sys::allowed_cpus(),
     })
+}
+
+/// Runs `round_trip` `options.warmup` times, then `options.round_trips`
+/// times timing each; answers the times in nanoseconds and the process's
+/// CPU per round trip (warm-up included) in microseconds.
+fn timed(
+    options: LatencyOptions,
+    what: &str,
+    mut round_trip: impl FnMut() -> Result<(), BenchError>,
+) -> Result<(Vec<u32>, f64), BenchError> {
+    let (n, warmup) = (options.round_trips.max(1), options.warmup);
+    let mut times = Vec::with_capacity(n as usize);
+    let cpu = cpu_seconds();
+    for i in 0..warmup + n {
+        let t = Instant::now();
+        round_trip()?;
+        if i >= warmup {
+            times.push(t.elapsed().as_nanos().min(u32::MAX as u128) as u32);
+        }
+        if i % 1024 == 0 && Instant::now() > options.deadline {
+            return Err(BenchError::Timeout(format!("in the {what} round trips")));
+        }
+    }
+    let cpu_us = (cpu_seconds() - cpu) * 1e6 / (n + warmup) as f64;
+    Ok((times, cpu_us))
 }

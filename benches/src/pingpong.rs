@@ -1,5 +1,5 @@
 //! Round trips with both ends in this process, for counting instructions
-//! and system calls per round trip (`benches/callgrind.sh`): a raw TCP
+//! and system calls per round trip (`benches/callgrind.py`): a raw TCP
 //! ping-pong with blocking sockets, the same ping-pong over bare mio (one
 //! `Poll` per end, non-blocking sockets: what any event loop pays), and
 //! the engine (an initiator and an acceptor engine, NewOrderSingle ->
@@ -8,7 +8,9 @@
 //!
 //! Nothing here is timed: under callgrind or strace the figures that mean
 //! something are counts, taken as the difference between two runs of
-//! different lengths so that start-up and shut-down cancel out.
+//! different lengths so that start-up and shut-down cancel out. The bare
+//! mio ends (`MioEnd`) also serve the timed round trips of
+//! [`crate::latency`], against the peer process.
 
 use crate::engine::BenchError;
 use crate::engine::{config, execution_report, new_order_single, wire, Echo, Pinger, ACC, INI};
@@ -112,7 +114,7 @@ fn read_some(
 
 /// One end of the bare mio ping-pong: a non-blocking socket registered
 /// for reading with its own `Poll`, and a read buffer.
-struct MioEnd {
+pub(crate) struct MioEnd {
     s: mio::net::TcpStream,
     poll: Poll,
     events: Events,
@@ -120,7 +122,8 @@ struct MioEnd {
 }
 
 impl MioEnd {
-    fn new(s: TcpStream) -> io::Result<MioEnd> {
+    /// Makes `s` non-blocking (and Nagle-free) and registers it.
+    pub(crate) fn new(s: TcpStream) -> io::Result<MioEnd> {
         s.set_nodelay(true)?;
         s.set_nonblocking(true)?;
         let mut s = mio::net::TcpStream::from_std(s);
@@ -134,6 +137,36 @@ impl MioEnd {
             buf: vec![0u8; 64 * 1024],
         })
     }
+
+    /// The echo side: answers every `nos_len` bytes read with `er`, until
+    /// the peer closes.
+    pub(crate) fn echo(mut self, nos_len: usize, er: &[u8]) -> io::Result<()> {
+        let mut have = 0;
+        loop {
+            self.poll.poll(&mut self.events, None)?;
+            if read_some(&mut self.s, &mut self.buf, &mut have, usize::MAX)?.is_none() {
+                return Ok(());
+            }
+            while have >= nos_len {
+                self.buf.copy_within(nos_len..have, 0);
+                have -= nos_len;
+                self.s.write_all(er)?;
+            }
+        }
+    }
+
+    /// The pinging side: one round trip, `nos` out and `er_len` bytes back.
+    pub(crate) fn round_trip(&mut self, nos: &[u8], er_len: usize) -> Result<(), BenchError> {
+        self.s.write_all(nos)?;
+        let mut have = 0;
+        while have < er_len {
+            self.poll.poll(&mut self.events, None)?;
+            if read_some(&mut self.s, &mut self.buf, &mut have, er_len)?.is_none() {
+                return Err(BenchError::Peer("the mio echo closed".into()));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn bare_mio(n: u64) -> Result<(), BenchError> {
@@ -143,42 +176,13 @@ fn bare_mio(n: u64) -> Result<(), BenchError> {
     let addr = listener.local_addr()?;
     let server = std::thread::spawn(move || -> io::Result<()> {
         let (s, _) = listener.accept()?;
-        let MioEnd {
-            mut s,
-            mut poll,
-            mut events,
-            mut buf,
-        } = MioEnd::new(s)?;
-        let mut have = 0;
-        loop {
-            poll.poll(&mut events, None)?;
-            if read_some(&mut s, &mut buf, &mut have, usize::MAX)?.is_none() {
-                return Ok(());
-            }
-            while have >= nos_len {
-                buf.copy_within(nos_len..have, 0);
-                have -= nos_len;
-                s.write_all(&er)?;
-            }
-        }
+        MioEnd::new(s)?.echo(nos_len, &er)
     });
-    let MioEnd {
-        mut s,
-        mut poll,
-        mut events,
-        mut buf,
-    } = MioEnd::new(TcpStream::connect(addr)?)?;
+    let mut end = MioEnd::new(TcpStream::connect(addr)?)?;
     for _ in 0..n {
-        s.write_all(&nos)?;
-        let mut have = 0;
-        while have < er_len {
-            poll.poll(&mut events, None)?;
-            if read_some(&mut s, &mut buf, &mut have, er_len)?.is_none() {
-                return Err(BenchError::Peer("the mio echo closed".into()));
-            }
-        }
+        end.round_trip(&nos, er_len)?;
     }
-    drop(s);
+    drop(end);
     server
         .join()
         .map_err(|_| BenchError::Peer("mio echo panicked".into()))??;

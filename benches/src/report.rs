@@ -205,6 +205,28 @@ struct Column {
     cpu_us: fn(&LatencyReport) -> f64,
 }
 
+/// The columns of the round-trip tables.
+const RAW: Column = Column {
+    times: |r| &r.raw,
+    cpu_us: |r| r.raw_cpu_us,
+};
+const BARE_MIO: Column = Column {
+    times: |r| &r.bare_mio,
+    cpu_us: |r| r.bare_mio_cpu_us,
+};
+const ENGINE: Column = Column {
+    times: |r| &r.engine,
+    cpu_us: |r| r.engine_cpu_us,
+};
+const TOKIO_CURRENT: Column = Column {
+    times: |r| &r.tokio_current,
+    cpu_us: |r| r.tokio_current_cpu_us,
+};
+const TOKIO_MULTI: Column = Column {
+    times: |r| &r.tokio_multi,
+    cpu_us: |r| r.tokio_multi_cpu_us,
+};
+
 impl Collected {
     /// The report: the header line, then one table per measurement that
     /// has runs, separated by blank lines.
@@ -218,6 +240,7 @@ impl Collected {
         let cores = header.cores;
         let mut tables = String::new();
         self.latency(&mut tables, counts, cores);
+        self.bare_mio_latency(&mut tables, counts, cores);
         self.tokio_latency(&mut tables, counts, cores);
         self.flood(&mut tables, counts, cores);
         self.tokio_flood(&mut tables, counts, cores);
@@ -252,26 +275,45 @@ impl Collected {
             out,
             &[&heading, "engine / raw TCP", "raw TCP", "this engine"],
         );
-        self.latency_rows(
+        self.latency_rows(out, cores, &[RAW, ENGINE], &[(1, 0)]);
+    }
+
+    /// A bare mio ping-pong beside raw TCP and the engine, in the same
+    /// runs: what any readiness-based event loop pays over blocking
+    /// sockets on this machine, and what the engine adds to that.
+    fn bare_mio_latency(&self, out: &mut String, counts: &Counts, cores: usize) {
+        if self.latency_one_cpu.is_empty() && self.latency_all_cpus.is_empty() {
+            return;
+        }
+        let heading = format!(
+            "bare mio (non-blocking sockets, one poll per end): the same round trips, {} after {} of warm-up, in the same runs",
+            count(counts.round_trips),
+            count(counts.warmup)
+        );
+        table_head(
             out,
-            cores,
             &[
-                Column {
-                    times: |r| &r.raw,
-                    cpu_us: |r| r.raw_cpu_us,
-                },
-                Column {
-                    times: |r| &r.engine,
-                    cpu_us: |r| r.engine_cpu_us,
-                },
+                &heading,
+                "bare mio / raw TCP",
+                "engine / bare mio",
+                "raw TCP",
+                "bare mio",
+                "this engine",
             ],
         );
+        self.latency_rows(out, cores, &[RAW, BARE_MIO, ENGINE], &[(1, 0), (2, 1)]);
     }
 
     /// The p50, p99 and client-CPU rows of a round-trip table, for each
-    /// placement of the processes measured: the ratio of the second column
-    /// over the first, then each column.
-    fn latency_rows(&self, out: &mut String, cores: usize, columns: &[Column]) {
+    /// placement of the processes measured: the ratio of each pair
+    /// `(a, b)` of `ratios` (column `a` over column `b`), then each column.
+    fn latency_rows(
+        &self,
+        out: &mut String,
+        cores: usize,
+        columns: &[Column],
+        ratios: &[(usize, usize)],
+    ) {
         let all = format!("processes free on all {cores} CPUs");
         for (runs, place) in [
             (&self.latency_one_cpu, "both processes on one CPU"),
@@ -294,8 +336,12 @@ impl Collected {
                     &cpu,
                 ),
             ] {
-                let ratios = Spread::of(runs, |r| pick(&columns[1], r) / pick(&columns[0], r));
-                let mut cells = vec![format!("{name}, {place}"), ratio(&ratios)];
+                let mut cells = vec![format!("{name}, {place}")];
+                cells.extend(ratios.iter().map(|&(a, b)| {
+                    ratio(&Spread::of(runs, |r| {
+                        pick(&columns[a], r) / pick(&columns[b], r)
+                    }))
+                }));
                 cells.extend(
                     columns
                         .iter()
@@ -384,24 +430,7 @@ impl Collected {
                 "tokio multi-thread",
             ],
         );
-        self.latency_rows(
-            out,
-            cores,
-            &[
-                Column {
-                    times: |r| &r.engine,
-                    cpu_us: |r| r.engine_cpu_us,
-                },
-                Column {
-                    times: |r| &r.tokio_current,
-                    cpu_us: |r| r.tokio_current_cpu_us,
-                },
-                Column {
-                    times: |r| &r.tokio_multi,
-                    cpu_us: |r| r.tokio_multi_cpu_us,
-                },
-            ],
-        );
+        self.latency_rows(out, cores, &[ENGINE, TOKIO_CURRENT, TOKIO_MULTI], &[(1, 0)]);
     }
 
     /// The tokio engine's flood beside the mio engine's of the same runs.
