@@ -3,9 +3,10 @@
 //! BodyLength(9) and CheckSum(10) when they are verified, and otherwise
 //! ends at the first CheckSum after where BodyLength says (checked here
 //! independently); every byte fed is either yielded, dropped or still
-//! buffered; every index is consistent with its frame.
+//! buffered; every index is the byte-by-byte split of its frame.
 #![no_main]
 
+use fixrs_proto::data_fields::is_standard_data_tag;
 use fixrs_proto::framing::{Decoder, FrameConfig, FrameError};
 use fixrs_proto::message::FieldIndex;
 use fixrs_proto::tag;
@@ -124,6 +125,23 @@ fuzz_target!(|data: &[u8]| {
                         assert_eq!(frame[s.range().end], 1);
                         end = s.range().end;
                     }
+                    // The spans are the split a byte-by-byte reading gives:
+                    // each field starts right after the SOH ending the one
+                    // before with its tag's digits (leading zeros allowed)
+                    // and `=`, and only a data field's value may hold SOH.
+                    let mut next = 0;
+                    for s in msg.spans() {
+                        let digits = &frame[next..s.range().start - 1];
+                        assert_eq!(frame[s.range().start - 1], b'=', "field start");
+                        assert!(!digits.is_empty() && digits.iter().all(u8::is_ascii_digit));
+                        let tag = digits.iter().fold(0u64, |t, d| t * 10 + (d - b'0') as u64);
+                        assert_eq!(tag, s.tag as u64, "tag");
+                        if !is_standard_data_tag(s.tag) {
+                            assert!(!msg.value_of(s).contains(&1), "SOH in a value");
+                        }
+                        next = s.range().end + 1;
+                    }
+                    assert_eq!(next, frame.len(), "the fields cover the frame");
                     assert_eq!(
                         msg.header().len() + msg.body().len() + msg.trailer().len(),
                         msg.len()
