@@ -93,7 +93,9 @@ fn raw(n: u64) -> Result<(), BenchError> {
 }
 
 /// Reads what `s` has into `buf` (from `have`), until `want` bytes or
-/// WouldBlock; `Ok(None)` when the peer closed.
+/// the socket is empty; `Ok(None)` when the peer closed. A read that
+/// leaves room in `buf` emptied the socket: the engine skips the read
+/// that would only say WouldBlock, and so does this floor.
 fn read_some(
     s: &mut mio::net::TcpStream,
     buf: &mut [u8],
@@ -101,8 +103,13 @@ fn read_some(
     want: usize,
 ) -> io::Result<Option<()>> {
     while *have < want {
+        let room = buf.len() - *have;
         match s.read(&mut buf[*have..]) {
             Ok(0) => return Ok(None),
+            Ok(k) if k < room => {
+                *have += k;
+                break;
+            }
             Ok(k) => *have += k,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
